@@ -1,0 +1,137 @@
+// comframe/core/json.hpp — the static face to and from JSON (nlohmann::json).
+//
+// Struct → object, Array and DynamicArray → array,
+// Number → number (bool → true/false, char → one-character string), Null → null.
+// See comframe/core/json_number.hpp for the number rules and json_mode for
+// strict (default) versus lenient input.
+//
+// Example:
+//   nlohmann::json j = comframe::core::to_json(reading);        // {"id":7,"temps":[-5,20],"xyz":[1,2,3]}
+//   auto r = comframe::core::from_json<Reading>(j);              // strict: every key, nothing else
+//   auto l = comframe::core::from_json<Reading>(j, json_mode::lenient);
+//
+// Errors are codec_error with the field path: "[core.json_range] temps[1]: 40000 is out of range for i16 …".
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "comframe/core/codec.hpp"
+#include "comframe/core/json_number.hpp"
+
+namespace comframe::core {
+
+namespace detail {
+
+template <class T, class... D>
+constexpr std::array<std::string_view, sizeof...(D)> member_names(boost::mp11::mp_list<D...>) {
+  return {std::string_view(D::name)...};
+}
+
+template <class T>
+void to_json_into(const T& v, nlohmann::json& j) {
+  constexpr type_kind k = kind_v<T>;
+  if constexpr (k == type_kind::null) {
+    j = nullptr;
+  } else if constexpr (k == type_kind::number) {
+    j = number_to_json(v);
+  } else if constexpr (k == type_kind::array || k == type_kind::dynamic_array) {
+    j = nlohmann::json::array();
+    auto& arr = j.get_ref<nlohmann::json::array_t&>();
+    arr.resize(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) to_json_into(v[i], arr[i]);
+  } else {
+    j = nlohmann::json::object();
+    boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
+      using D = decltype(d);
+      to_json_into(v.*D::pointer, j[D::name]);
+    });
+  }
+}
+
+template <class T>
+void from_json_impl(const nlohmann::json& j, T& out, json_mode mode);
+
+template <class E, class Seq>
+void elements_from_json(const nlohmann::json& j, Seq& out, std::size_t n, json_mode mode) {
+  for (std::size_t i = 0; i < n; ++i) {
+    try {
+      from_json_impl(j[i], out[i], mode);
+    } catch (codec_error& e) {
+      e.prepend_index(i);
+      throw;
+    }
+  }
+}
+
+template <class T>
+void from_json_impl(const nlohmann::json& j, T& out, json_mode mode) {
+  constexpr type_kind k = kind_v<T>;
+  if constexpr (k == type_kind::null) {
+    if (!j.is_null()) throw_json_type("null", j);
+  } else if constexpr (k == type_kind::number) {
+    out = number_from_json<T>(j, mode);
+  } else if constexpr (k == type_kind::array) {
+    using E = typename std_array_traits<T>::element;
+    constexpr std::size_t n = std_array_traits<T>::length;
+    if (!j.is_array()) throw_json_type("an array of " + std::to_string(n), j);
+    if (j.size() != n && mode == json_mode::strict)
+      throw codec_error(errc::json_length,
+                        "expected " + std::to_string(n) + " elements, got " + std::to_string(j.size()));
+    const std::size_t m = std::min(n, j.size());
+    elements_from_json<E>(j, out, m, mode);
+    for (std::size_t i = m; i < n; ++i) out[i] = E{};
+  } else if constexpr (k == type_kind::dynamic_array) {
+    using E = typename vector_traits<T>::element;
+    if (!j.is_array()) throw_json_type("an array", j);
+    out.resize(j.size());
+    elements_from_json<E>(j, out, j.size(), mode);
+  } else {
+    if (!j.is_object()) throw_json_type("an object", j);
+    if (mode == json_mode::strict) {
+      static constexpr auto names = member_names<T>(members_t<T>{});
+      check_unknown_keys(j, names);
+    }
+    boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
+      using D = decltype(d);
+      auto it = j.find(D::name);
+      if (it == j.end()) {
+        if (mode == json_mode::strict) throw_missing_key(D::name);
+        return;  // lenient: keep the default
+      }
+      try {
+        from_json_impl(*it, out.*D::pointer, mode);
+      } catch (codec_error& e) {
+        e.prepend_field(D::name);
+        throw;
+      }
+    });
+  }
+}
+
+}  // namespace detail
+
+/// The JSON form of a value (UD003 getNative()/packJSON()).
+template <class T>
+nlohmann::json to_json(const T& value) {
+  nlohmann::json j;
+  detail::to_json_into(value, j);
+  return j;
+}
+
+/// Reads `j` into `out` (UD003 unpackJSON() in strict mode, the copy-construct
+/// rules in lenient mode). In lenient mode fields missing from `j` keep the
+/// value they have in `out`. Throws codec_error naming the path.
+template <class T>
+void from_json_into(const nlohmann::json& j, T& out, json_mode mode = json_mode::strict) {
+  detail::from_json_impl(j, out, mode);
+}
+
+/// A new value from JSON; fields missing in lenient mode take T's defaults.
+template <class T>
+T from_json(const nlohmann::json& j, json_mode mode = json_mode::strict) {
+  T value{};
+  detail::from_json_impl(j, value, mode);
+  return value;
+}
+
+}  // namespace comframe::core

@@ -1,0 +1,115 @@
+// comframe/core/json_number.hpp — how one Number becomes JSON and back.
+//
+// Shared by the static face (comframe/core/json.hpp) and the dynamic face
+// (comframe/core/schema.hpp) so the two can never disagree.
+//
+//   integers  JSON integers; strict mode refuses a value out of range for the C
+//             type (json_range) or a non-integer (json_type); lenient mode wraps
+//             out-of-range integers as a C cast does (see c_cast).
+//   f32/f64   JSON numbers; NaN and infinities as the strings "nan", "inf",
+//             "-inf". An f32 is written with the fewest digits that read back
+//             to the same float (0.1f → 0.1). Strict mode refuses a finite value
+//             beyond the f32 range.
+//   bool      true / false (lenient: also integers, non-zero is true).
+//   char      a one-character string; bytes 0x80–0xFF are the characters
+//             U+0080–U+00FF (Latin-1), so every byte round-trips through UTF-8
+//             (lenient: also an integer 0–255).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <type_traits>
+
+#include "comframe/core/error.hpp"
+#include "comframe/core/scalar.hpp"
+
+namespace comframe::core {
+
+/// How JSON input is matched against a type.
+///  strict  (default; UD003 unpackJSON) exactly the declared keys at every depth,
+///          exactly the declared length of fixed arrays, values in range.
+///  lenient (UD003's copy-construct rules) missing fields take their defaults,
+///          unknown keys are ignored, a short fixed array is padded with
+///          defaults and a long one cut, integers are C-cast.
+enum class json_mode : std::uint8_t { strict, lenient };
+
+namespace detail {
+
+/// "a string \"abc\"", "an array", … for messages.
+std::string describe_json(const nlohmann::json& j);
+[[noreturn]] void throw_json_type(std::string_view expected, const nlohmann::json& got);
+[[noreturn]] void throw_json_range(const nlohmann::json& got, scalar s, std::string_view range);
+
+nlohmann::json float_to_json(double value, bool is_f32);
+double float_from_json(const nlohmann::json& j, json_mode mode, bool is_f32);
+nlohmann::json char_to_json(std::uint8_t c);
+std::uint8_t char_from_json(const nlohmann::json& j, json_mode mode);
+bool bool_from_json(const nlohmann::json& j, json_mode mode);
+
+template <class R>
+R integer_from_json(const nlohmann::json& j, json_mode mode) {
+  constexpr scalar s = scalar_of<R>();
+  if (j.is_number_unsigned()) {
+    const auto u = j.get<std::uint64_t>();
+    if (u <= static_cast<std::uint64_t>(std::numeric_limits<R>::max())) return static_cast<R>(u);
+    if (mode == json_mode::lenient) return c_cast<R>(u);
+  } else if (j.is_number_integer()) {
+    const auto v = j.get<std::int64_t>();
+    if constexpr (std::is_signed_v<R>) {
+      if (v >= std::numeric_limits<R>::min() && v <= std::numeric_limits<R>::max()) return static_cast<R>(v);
+    } else {
+      if (v >= 0 && static_cast<std::uint64_t>(v) <= std::numeric_limits<R>::max()) return static_cast<R>(v);
+    }
+    if (mode == json_mode::lenient) return c_cast<R>(v);
+  } else {
+    throw_json_type("an integer", j);
+  }
+  throw_json_range(j, s,
+                   std::to_string(std::numeric_limits<R>::min()) + " to " + std::to_string(std::numeric_limits<R>::max()));
+}
+
+template <number_type T>
+nlohmann::json number_to_json(T value) {
+  using R = number_repr_t<T>;
+  const R v = static_cast<R>(value);
+  if constexpr (std::is_same_v<R, bool>) return v;
+  else if constexpr (std::is_same_v<R, char>) return char_to_json(static_cast<std::uint8_t>(v));
+  else if constexpr (std::is_floating_point_v<R>) return float_to_json(v, sizeof(R) == 4);
+  else if constexpr (std::is_signed_v<R>) return static_cast<std::int64_t>(v);
+  else return static_cast<std::uint64_t>(v);
+}
+
+template <number_type T>
+T number_from_json(const nlohmann::json& j, json_mode mode) {
+  using R = number_repr_t<T>;
+  if constexpr (std::is_same_v<R, bool>) return static_cast<T>(bool_from_json(j, mode));
+  else if constexpr (std::is_same_v<R, char>) return static_cast<T>(static_cast<char>(char_from_json(j, mode)));
+  else if constexpr (std::is_floating_point_v<R>) return static_cast<T>(static_cast<R>(float_from_json(j, mode, sizeof(R) == 4)));
+  else return static_cast<T>(integer_from_json<R>(j, mode));
+}
+
+/// Strict mode: throws codec_error(json_key) for the first key of `object`
+/// that is not one of `names`.
+template <class Names>
+void check_unknown_keys(const nlohmann::json& object, const Names& names);
+[[noreturn]] void throw_unknown_key(const std::string& key, const std::string& field_list);
+[[noreturn]] void throw_missing_key(std::string_view field);
+
+template <class Names>
+void check_unknown_keys(const nlohmann::json& object, const Names& names) {
+  for (const auto& item : object.items()) {
+    bool known = false;
+    for (const auto& n : names)
+      if (std::string_view(n) == item.key()) { known = true; break; }
+    if (!known) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + std::string(n);
+      throw_unknown_key(item.key(), list);
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace comframe::core

@@ -1,0 +1,22 @@
+// comframe/core/limits.hpp — bounds on what comframe accepts from outside.
+//
+// A schema or a JSON value comes from files, devices and other processes; these
+// bounds make sure that none of them can make comframe recurse or allocate
+// without limit. Exceeding one is a codec_error of kind errc::limit.
+#pragma once
+
+#include <cstddef>
+
+namespace comframe::core::limits {
+
+/// Deepest nesting of types in a run-time schema (struct in array in struct …).
+inline constexpr std::size_t max_schema_depth = 32;
+/// Largest fixed size (or minimum size) of a run-time schema type, in bytes.
+inline constexpr std::size_t max_fixed_size = std::size_t{16} << 20;
+/// Most named types in one schema document, and most fields in one struct.
+inline constexpr std::size_t max_types = 4096;
+inline constexpr std::size_t max_fields = 4096;
+/// Longest type or field name.
+inline constexpr std::size_t max_name_length = 128;
+
+}  // namespace comframe::core::limits

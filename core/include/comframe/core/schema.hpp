@@ -1,0 +1,168 @@
+// comframe/core/schema.hpp — the dynamic face of the type system: a schema
+// loaded at run time, values as nlohmann::json.
+//
+// A schema document (docs/schema.md has the whole language):
+//   {
+//     "types": {
+//       "Point": {"struct": [{"name": "x", "type": "f32"}, {"name": "y", "type": "f32"}]},
+//       "Shape": {"struct": [{"name": "id", "type": "u32"}, {"name": "vrx", "type": "Point[3]"}]}
+//     },
+//     "root": "Shape"
+//   }
+// A bare type expression ("i16[]", {"struct": …}) is a document too.
+//
+// Example:
+//   auto s = comframe::core::schema::parse(text);               // checks every rule, names the path
+//   auto b = comframe::core::encode(s, value_json, endian::big);
+//   nlohmann::json v = comframe::core::decode(s, b, endian::big);
+//   auto t = comframe::core::schema::of<Shape>();               // the schema of a static type
+//
+// The same rules as the static face hold, checked at load time: a dynamic
+// array only as the last leaf, fixed arrays of at least one element, dynamic
+// array elements of non-zero size. Both faces give identical bytes and JSON.
+//
+// Thread safety: a schema is immutable; copies share their nodes and may be
+// used from any number of threads at once.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "comframe/core/codec.hpp"
+#include "comframe/core/json_number.hpp"
+#include "comframe/core/limits.hpp"
+
+namespace comframe::core {
+
+/// One type of a loaded schema. Nodes belong to their schema and live as long
+/// as any schema that shares them; generic tools walk them.
+struct type_node {
+  struct field {
+    std::string name;
+    const type_node* type = nullptr;
+  };
+  type_kind kind = type_kind::null;
+  scalar number = scalar::u8;          ///< kind == number
+  std::string name;                    ///< a named type's name; "" for an anonymous one
+  std::vector<field> fields;           ///< kind == structure, in order
+  const type_node* element = nullptr;  ///< kind == array or dynamic_array
+  std::size_t length = 0;              ///< kind == array
+  bool dynamic = false;                ///< holds the dynamic array (as its last leaf)
+  std::size_t min_size = 0;            ///< bytes of everything but the dynamic array's elements
+  std::size_t tail_element_size = 0;   ///< bytes per element of that dynamic array
+};
+
+/// A loaded schema: a set of named types and the one chosen as its root.
+class schema {
+ public:
+  /// The Null schema.
+  schema();
+
+  /// Loads a schema document from JSON text. Throws codec_error: schema_syntax
+  /// (bad JSON or shape), definition (a rule broken), unknown_type, limit — each
+  /// naming the offending path ("Shape.vrx").
+  static schema parse(std::string_view json_text);
+  /// Loads a schema document already parsed as JSON.
+  static schema from_json(const nlohmann::json& document);
+  /// The schema of a static type; structs become named types (type_name<T>).
+  template <class T>
+  static schema of();
+
+  /// The same document with another named type as its root. Throws unknown_type.
+  schema type(std::string_view name) const;
+  /// The names of the document's named types, sorted.
+  std::vector<std::string> type_names() const;
+  /// False when the document has several types and names no root.
+  bool has_root() const noexcept { return root_ != nullptr; }
+  /// The root type. Throws unknown_type when there is none (use type(name)).
+  const type_node& root() const;
+
+  /// The canonical document: {"types": {…}, "root": …}. Loading it gives an equal schema.
+  nlohmann::json to_json() const;
+  /// The root as a short type expression: "Shape", "i16[]", "u8[4]".
+  std::string describe() const;
+
+  /// Encoded size of every value, or nullopt for a dynamic root.
+  std::optional<std::size_t> fixed_size() const;
+  /// Bytes of everything but the dynamic array's elements.
+  std::size_t min_size() const;
+  /// Bytes per element of the dynamic array, or nullopt for a fixed root.
+  std::optional<std::size_t> element_size() const;
+  /// Encoded size of this JSON value (its dynamic array's length counts).
+  std::size_t current_size(const nlohmann::json& value) const;
+
+  /// Same types and same root, compared in canonical form.
+  friend bool operator==(const schema& a, const schema& b);
+
+  struct document;  ///< implementation detail: the shared, immutable node store
+
+ private:
+  schema(std::shared_ptr<const document> doc, const type_node* root);
+  std::shared_ptr<const document> doc_;
+  const type_node* root_ = nullptr;
+};
+
+/// Encodes a JSON value of `s`'s root type into a new byte vector.
+bytes encode(const schema& s, const nlohmann::json& value, endian order = endian::native,
+             json_mode mode = json_mode::strict);
+/// Appends the encoding to `out` (its existing bytes are kept).
+void encode_append(const schema& s, const nlohmann::json& value, bytes& out, endian order = endian::native,
+                   json_mode mode = json_mode::strict);
+/// Decodes exactly these bytes as a value of `s`'s root type.
+nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian order = endian::native);
+
+/// JSON text of a value of `s`'s root type with object keys in field order
+/// (nlohmann::json itself keeps keys sorted). indent < 0: one line.
+std::string format_json(const schema& s, const nlohmann::json& value, int indent = -1);
+
+// ---- Schema of a static type ------------------------------------------------
+
+namespace detail {
+
+template <class T>
+nlohmann::json export_type(nlohmann::json& types) {
+  constexpr type_kind k = kind_v<T>;
+  if constexpr (k == type_kind::null) {
+    return "null";
+  } else if constexpr (k == type_kind::number) {
+    return std::string(to_string(scalar_of<T>()));
+  } else if constexpr (k == type_kind::array) {
+    nlohmann::json e = export_type<typename std_array_traits<T>::element>(types);
+    constexpr std::size_t n = std_array_traits<T>::length;
+    if (e.is_string()) return e.get<std::string>() + "[" + std::to_string(n) + "]";
+    return {{"array", e}, {"length", n}};
+  } else if constexpr (k == type_kind::dynamic_array) {
+    nlohmann::json e = export_type<typename vector_traits<T>::element>(types);
+    if (e.is_string()) return e.get<std::string>() + "[]";
+    return {{"dynamic_array", e}};
+  } else {
+    const std::string name(type_name_v<T>);
+    if (!types.contains(name)) {
+      types[name] = nullptr;  // reserve the name first
+      nlohmann::json fields = nlohmann::json::array();
+      boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
+        using D = decltype(d);
+        fields.push_back({{"name", D::name}, {"type", export_type<member_type_t<T, D>>(types)}});
+      });
+      types[name] = {{"struct", fields}};
+    }
+    return name;
+  }
+}
+
+}  // namespace detail
+
+template <class T>
+schema schema::of() {
+  nlohmann::json types = nlohmann::json::object();
+  nlohmann::json root = detail::export_type<T>(types);
+  return from_json({{"types", std::move(types)}, {"root", std::move(root)}});
+}
+
+}  // namespace comframe::core

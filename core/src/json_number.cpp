@@ -1,0 +1,100 @@
+#include "comframe/core/json_number.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace comframe::core::detail {
+
+std::string describe_json(const nlohmann::json& j) {
+  std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::object: return "an object";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::string: return "a string " + text;
+    case nlohmann::json::value_t::boolean: return text;
+    default: return "the number " + text;
+  }
+}
+
+void throw_json_type(std::string_view expected, const nlohmann::json& got) {
+  throw codec_error(errc::json_type, "expected " + std::string(expected) + ", got " + describe_json(got));
+}
+
+void throw_json_range(const nlohmann::json& got, scalar s, std::string_view range) {
+  throw codec_error(errc::json_range, got.dump() + " is out of range for " + std::string(to_string(s)) + " (" +
+                                          std::string(range) + ")");
+}
+
+void throw_unknown_key(const std::string& key, const std::string& field_list) {
+  throw codec_error(errc::json_key, "unknown key \"" + key + "\" (the fields are: " + field_list + ")");
+}
+
+void throw_missing_key(std::string_view field) {
+  throw codec_error(errc::json_key, "missing (strict mode needs every field)", std::string(field));
+}
+
+nlohmann::json float_to_json(double value, bool is_f32) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  if (!is_f32) return value;
+  // The shortest decimal that reads back as the same float, held as a double,
+  // so 0.1f prints as 0.1 instead of 0.10000000149011612.
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, static_cast<float>(value));
+  *res.ptr = '\0';
+  return std::strtod(buf, nullptr);
+}
+
+double float_from_json(const nlohmann::json& j, json_mode mode, bool is_f32) {
+  double d;
+  if (j.is_number()) {
+    d = j.get<double>();
+  } else if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (s == "inf") return std::numeric_limits<double>::infinity();
+    if (s == "-inf") return -std::numeric_limits<double>::infinity();
+    throw_json_type("a number (or \"nan\", \"inf\", \"-inf\")", j);
+  } else {
+    throw_json_type("a number", j);
+  }
+  if (is_f32 && mode == json_mode::strict && std::isfinite(d) &&
+      std::fabs(d) > static_cast<double>(std::numeric_limits<float>::max()))
+    throw_json_range(j, scalar::f32, "magnitude up to 3.4028235e38");
+  return d;
+}
+
+nlohmann::json char_to_json(std::uint8_t c) {
+  std::string s;
+  if (c < 0x80) {
+    s.push_back(static_cast<char>(c));
+  } else {
+    s.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    s.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+  return s;
+}
+
+std::uint8_t char_from_json(const nlohmann::json& j, json_mode mode) {
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
+    if (s.size() == 1 && p[0] < 0x80) return p[0];
+    if (s.size() == 2 && (p[0] == 0xC2 || p[0] == 0xC3) && (p[1] & 0xC0) == 0x80)
+      return static_cast<std::uint8_t>(((p[0] & 0x1F) << 6) | (p[1] & 0x3F));
+    throw codec_error(errc::json_range, "expected one character from U+0000 to U+00FF, got " + describe_json(j));
+  }
+  if (mode == json_mode::lenient && j.is_number_integer()) return integer_from_json<std::uint8_t>(j, mode);
+  throw_json_type("a one-character string", j);
+}
+
+bool bool_from_json(const nlohmann::json& j, json_mode mode) {
+  if (j.is_boolean()) return j.get<bool>();
+  if (mode == json_mode::lenient && j.is_number()) return j.get<double>() != 0.0;
+  throw_json_type("true or false", j);
+}
+
+}  // namespace comframe::core::detail
