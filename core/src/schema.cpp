@@ -190,6 +190,7 @@ class loader {
     }
     for (std::size_t i = 0; i < n->fields.size(); ++i) {
       const auto& f = n->fields[i];
+      n->depth = std::max(n->depth, f.type->depth + 1);
       if (f.type->dynamic && i + 1 < n->fields.size())
         definition("a dynamic array, or a struct that contains one, may only be the last field of a struct",
                    join(path, f.name));
@@ -201,11 +202,21 @@ class loader {
         n->tail_element_size = f.type->tail_element_size;
       }
     }
+    check_depth(*n, path);
     return n;
+  }
+
+  // Named types are parsed once and shared, so the parser's own recursion does
+  // not see how deep a chain of them nests; every node carries its depth.
+  static void check_depth(const type_node& n, const std::string& path) {
+    if (n.depth > limits::max_schema_depth)
+      throw codec_error(errc::limit, "types nest deeper than " + std::to_string(limits::max_schema_depth), path);
   }
 
   void finish_array(type_node& n, const std::string& path) {
     const type_node& e = *n.element;
+    n.depth = e.depth + 1;
+    check_depth(n, path);
     if (e.dynamic)
       definition(std::string("the element of a ") + (n.kind == type_kind::array ? "fixed" : "dynamic") +
                      " array may not contain a dynamic array: a dynamic array may only be the last leaf",
@@ -244,7 +255,7 @@ nlohmann::json expression(const type_node& n, bool reference_named) {
     case type_kind::dynamic_array: {
       nlohmann::json e = expression(*n.element, true);
       const std::string suffix = n.kind == type_kind::array ? "[" + std::to_string(n.length) + "]" : "[]";
-      if (e.is_string() && e.get_ref<const std::string&>().find('[') == std::string::npos)
+      if (is_plain_name(e))
         return e.get<std::string>() + suffix;
       if (n.kind == type_kind::array) return {{"array", e}, {"length", n.length}};
       return {{"dynamic_array", e}};

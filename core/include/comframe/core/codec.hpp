@@ -23,6 +23,7 @@
 #pragma once
 
 #include <array>
+#include <boost/describe/class.hpp>  // BOOST_DESCRIBE_STRUCT, for users of this header
 #include <boost/describe/members.hpp>
 #include <boost/describe/bases.hpp>
 #include <boost/mp11/algorithm.hpp>
@@ -101,8 +102,8 @@ struct static_info {
 
 template <class T> consteval static_info info_of();
 
-template <class T, class... D>
-consteval static_info struct_info(boost::mp11::mp_list<D...>) {
+template <class T, template <class...> class L, class... D>
+consteval static_info struct_info(L<D...>) {
   static_info r;
   constexpr std::size_t n = sizeof...(D);
   if constexpr (n > 0) {
@@ -118,8 +119,8 @@ consteval static_info struct_info(boost::mp11::mp_list<D...>) {
   return r;
 }
 
-template <class T, class... D>
-consteval bool dynamic_only_last(boost::mp11::mp_list<D...>) {
+template <class T, template <class...> class L, class... D>
+consteval bool dynamic_only_last(L<D...>) {
   constexpr std::size_t n = sizeof...(D);
   if constexpr (n == 0) {
     return true;

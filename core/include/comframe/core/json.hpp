@@ -22,8 +22,8 @@ namespace comframe::core {
 
 namespace detail {
 
-template <class T, class... D>
-constexpr std::array<std::string_view, sizeof...(D)> member_names(boost::mp11::mp_list<D...>) {
+template <class T, template <class...> class L, class... D>
+constexpr std::array<std::string_view, sizeof...(D)> member_names(L<D...>) {
   return {std::string_view(D::name)...};
 }
 

@@ -56,6 +56,7 @@ struct type_node {
   bool dynamic = false;                ///< holds the dynamic array (as its last leaf)
   std::size_t min_size = 0;            ///< bytes of everything but the dynamic array's elements
   std::size_t tail_element_size = 0;   ///< bytes per element of that dynamic array
+  std::size_t depth = 1;               ///< nesting levels, 1 for a number or null
 };
 
 /// A loaded schema: a set of named types and the one chosen as its root.
@@ -125,6 +126,12 @@ std::string format_json(const schema& s, const nlohmann::json& value, int indent
 
 namespace detail {
 
+// A type string without an array suffix can take one ("u8" → "u8[4]"); an
+// array of arrays needs the object form.
+inline bool is_plain_name(const nlohmann::json& e) {
+  return e.is_string() && e.get_ref<const std::string&>().find('[') == std::string::npos;
+}
+
 template <class T>
 nlohmann::json export_type(nlohmann::json& types) {
   constexpr type_kind k = kind_v<T>;
@@ -135,11 +142,11 @@ nlohmann::json export_type(nlohmann::json& types) {
   } else if constexpr (k == type_kind::array) {
     nlohmann::json e = export_type<typename std_array_traits<T>::element>(types);
     constexpr std::size_t n = std_array_traits<T>::length;
-    if (e.is_string()) return e.get<std::string>() + "[" + std::to_string(n) + "]";
+    if (is_plain_name(e)) return e.get<std::string>() + "[" + std::to_string(n) + "]";
     return {{"array", e}, {"length", n}};
   } else if constexpr (k == type_kind::dynamic_array) {
     nlohmann::json e = export_type<typename vector_traits<T>::element>(types);
-    if (e.is_string()) return e.get<std::string>() + "[]";
+    if (is_plain_name(e)) return e.get<std::string>() + "[]";
     return {{"dynamic_array", e}};
   } else {
     const std::string name(type_name_v<T>);

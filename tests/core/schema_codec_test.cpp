@@ -1,0 +1,145 @@
+// The dynamic face's codec: JSON values through a run-time schema, strict and
+// lenient, with the same errors as the static face.
+#include <gtest/gtest.h>
+
+#include "comframe/core/json.hpp"
+#include "comframe/core/schema.hpp"
+#include "core/test_types.hpp"
+
+namespace {
+
+using namespace comframe::core;
+using nlohmann::json;
+
+const schema readings = schema::parse(R"({
+  "types": {"Readings": {"struct": [{"name": "count", "type": "u16"}, {"name": "temps", "type": "i32[]"}]}}})");
+const schema shape = schema::of<cft::Shape>();
+
+std::string encode_error(const schema& s, const json& j, json_mode mode = json_mode::strict) {
+  try {
+    (void)encode(s, j, endian::native, mode);
+  } catch (const codec_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(schema_codec, encodes_and_decodes_in_each_byte_order) {
+  const json v = json::parse(R"({"count": 2, "temps": [1, -1]})");
+  EXPECT_EQ(encode(readings, v, endian::big), (bytes{0, 2, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff}));
+  EXPECT_EQ(encode(readings, v, endian::little), (bytes{2, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}));
+  EXPECT_EQ(decode(readings, encode(readings, v, endian::big), endian::big), v);
+}
+
+TEST(schema_codec, decode_names_the_dynamic_tail_when_the_byte_count_is_off) {
+  try {
+    (void)decode(readings, bytes(16));
+    FAIL();
+  } catch (const codec_error& e) {
+    EXPECT_STREQ(e.what(),
+                 "[core.size] temps at byte 2: 14 bytes left, but a dynamic tail of i32 needs a multiple of 4");
+  }
+  try {
+    (void)decode(shape, bytes(27));
+    FAIL();
+  } catch (const codec_error& e) {
+    EXPECT_STREQ(e.what(), "[core.size] at byte 27: expected exactly 28 bytes, got 27");
+  }
+}
+
+TEST(schema_codec, decode_reports_an_invalid_bool_with_path_and_offset) {
+  const auto s = schema::parse(R"({"struct": [{"name": "a", "type": "u8"}, {"name": "flags", "type": "bool[2]"}]})");
+  try {
+    (void)decode(s, bytes{0, 1, 7});
+    FAIL();
+  } catch (const codec_error& e) {
+    EXPECT_STREQ(e.what(), "[core.invalid_bytes] flags[1] at byte 2: a bool must be 0 or 1, found 7");
+  }
+}
+
+TEST(schema_codec, strict_errors_match_the_static_face_word_for_word) {
+  const json inputs[] = {
+      json::parse(R"({"id": 1, "vrx": [{"x": 1, "y": 2}, {"x": 1, "y": "2"}, {"x": 1, "y": 2}]})"),
+      json::parse(R"({"id": -1, "vrx": []})"),
+      json::parse(R"({"id": 1, "vrx": [{"x": 1, "y": 2}]})"),
+      json::parse(R"({"id": 1, "vrx": [{"x": 1, "y": 2}, {"x": 1, "y": 2}, {"x": 1, "yy": 2}]})"),
+      json::parse(R"({"vrx": []})"),
+      json::parse(R"([1, 2])"),
+  };
+  for (const auto& in : inputs) {
+    std::string static_error = "no error";
+    try {
+      (void)from_json<cft::Shape>(in);
+    } catch (const codec_error& e) {
+      static_error = e.what();
+    }
+    EXPECT_NE(static_error, "no error") << in.dump();
+    EXPECT_EQ(encode_error(shape, in), static_error) << in.dump();
+  }
+}
+
+TEST(schema_codec, strict_refuses_unknown_and_missing_keys_and_wrong_lengths) {
+  EXPECT_EQ(encode_error(readings, json::parse(R"({"count": 1, "tmeps": []})")),
+            "[core.json_key] unknown key \"tmeps\" (the fields are: count, temps)");
+  EXPECT_EQ(encode_error(readings, json::parse(R"({"count": 1})")),
+            "[core.json_key] temps: missing (strict mode needs every field)");
+  EXPECT_EQ(encode_error(schema::parse(R"("u8[2]")"), json::parse("[1, 2, 3]")),
+            "[core.json_length] expected 2 elements, got 3");
+  EXPECT_EQ(encode_error(readings, json::parse(R"({"count": 70000, "temps": []})")),
+            "[core.json_range] count: 70000 is out of range for u16 (0 to 65535)");
+}
+
+TEST(schema_codec, lenient_defaults_missing_fields_to_zero) {
+  EXPECT_EQ(encode(readings, json::parse(R"({"temps": [5]})"), endian::little, json_mode::lenient),
+            (bytes{0, 0, 5, 0, 0, 0}));
+  EXPECT_EQ(encode(readings, json::object(), endian::little, json_mode::lenient), (bytes{0, 0}));
+}
+
+TEST(schema_codec, lenient_ignores_unknown_keys) {
+  EXPECT_EQ(encode(readings, json::parse(R"({"count": 1, "temps": [], "extra": true})"), endian::little,
+                   json_mode::lenient),
+            (bytes{1, 0}));
+}
+
+TEST(schema_codec, lenient_pads_a_short_fixed_array) {
+  EXPECT_EQ(encode(schema::parse(R"("u16[3]")"), json::parse("[7]"), endian::big, json_mode::lenient),
+            (bytes{0, 7, 0, 0, 0, 0}));
+}
+
+TEST(schema_codec, lenient_cuts_a_long_fixed_array) {
+  EXPECT_EQ(encode(schema::parse(R"("u8[2]")"), json::parse("[1, 2, 3, 4]"), endian::big, json_mode::lenient),
+            (bytes{1, 2}));
+}
+
+TEST(schema_codec, lenient_c_casts_integers) {
+  EXPECT_EQ(encode(schema::parse(R"("u16")"), json(-3456), endian::big, json_mode::lenient), (bytes{0xf2, 0x80}));
+  EXPECT_EQ(decode(schema::parse(R"("u16")"), bytes{0xf2, 0x80}, endian::big), json(62080));
+}
+
+TEST(schema_codec, encode_append_keeps_what_was_there_and_leaves_it_untouched_on_error) {
+  bytes out{0xaa};
+  encode_append(readings, json::parse(R"({"count": 1, "temps": []})"), out, endian::big);
+  EXPECT_EQ(out, (bytes{0xaa, 0, 1}));
+  EXPECT_THROW(encode_append(readings, json::parse(R"({"count": "x", "temps": []})"), out), codec_error);
+  EXPECT_EQ(out, (bytes{0xaa, 0, 1}));
+}
+
+TEST(schema_codec, format_json_writes_keys_in_field_order) {
+  const json v = json::parse(R"({"id": 1, "vrx": [{"x": 1, "y": 2}, {"x": 3, "y": 4}, {"x": 5, "y": 6}]})");
+  const auto s = schema::parse(
+      R"({"struct": [{"name": "zeta", "type": "u8"}, {"name": "alpha", "type": "u8[2]"}, {"name": "mid", "type": "bool"}]})");
+  EXPECT_EQ(format_json(s, json::parse(R"({"alpha": [1, 2], "mid": true, "zeta": 3})")),
+            R"({"zeta":3,"alpha":[1,2],"mid":true})");
+  EXPECT_EQ(format_json(s, json::parse(R"({"alpha": [1, 2], "mid": true, "zeta": 3})"), 2),
+            "{\n  \"zeta\": 3,\n  \"alpha\": [1, 2],\n  \"mid\": true\n}");
+  EXPECT_EQ(json::parse(format_json(shape, v, 2)), v);
+}
+
+TEST(schema_codec, decoding_a_huge_tail_claim_allocates_only_what_the_bytes_hold) {
+  // A dynamic array's length comes only from the byte count, so a 10-byte input
+  // can never describe more than 10 bytes' worth of elements.
+  const json v = decode(schema::parse(R"("u8[]")"), bytes(10));
+  EXPECT_EQ(v.size(), 10u);
+}
+
+}  // namespace
