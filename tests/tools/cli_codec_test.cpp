@@ -1,0 +1,137 @@
+// `comframe encode | decode | schema` as a user runs them: a real child process.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/process.hpp"
+
+namespace {
+
+using comframe::test::run;
+
+const std::string cli = COMFRAME_CLI;
+const std::string sensors = std::string(COMFRAME_SOURCE_DIR) + "/tests/tools/data/sensors.json";
+
+std::string temp_file(const std::string& name, const std::string& content) {
+  const std::string path = testing::TempDir() + name;
+  std::ofstream(path) << content;
+  return path;
+}
+
+TEST(cli_codec, encodes_json_to_hex_in_the_chosen_byte_order) {
+  auto r = run({cli, "encode", "--schema", sensors, "--type", "Readings", "--endian", "big",
+                R"({"channel": 3, "ok": true, "temps": [1000, -10]})"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "03 01 03 e8 ff f6\n");
+  r = run({cli, "encode", "-s", sensors, "-t", "Readings", "-e", "little", R"({"channel": 3, "ok": true, "temps": [1000]})"});
+  EXPECT_EQ(r.out, "03 01 e8 03\n");
+}
+
+TEST(cli_codec, decodes_hex_to_json_with_keys_in_field_order) {
+  auto r = run({cli, "decode", "--schema", sensors, "--type", "Readings", "--endian", "big", "03 01 03 e8 ff f6"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\n  \"channel\": 3,\n  \"ok\": true,\n  \"temps\": [1000, -10]\n}\n");
+  r = run({cli, "decode", "-s", sensors, "-t", "Point", "-e", "big", "--compact", "0x3f,0xc0,0x00,0x00:c0 00 00 00"});
+  EXPECT_EQ(r.out, "{\"x\":1.5,\"y\":-2.0}\n");
+}
+
+TEST(cli_codec, reads_the_value_from_stdin_when_given_a_dash) {
+  auto r = run({cli, "encode", "-s", sensors, "-t", "Point", "-"}, R"({"x": 0, "y": 0})");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "00 00 00 00 00 00 00 00\n");
+  r = run({cli, "decode", "-s", sensors, "-t", "Point", "-c", "-"}, "00000000\n00000000\n");
+  EXPECT_EQ(r.out, "{\"x\":0.0,\"y\":0.0}\n");
+}
+
+TEST(cli_codec, lenient_encoding_is_asked_for_explicitly) {
+  auto strict = run({cli, "encode", "-s", sensors, "-t", "Point", R"({"x": 1})"});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_EQ(strict.err, "comframe encode: [core.json_key] y: missing (strict mode needs every field)\n");
+  auto lenient = run({cli, "encode", "-s", sensors, "-t", "Point", "--lenient", "-e", "big", R"({"x": 1, "z": 9})"});
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.err;
+  EXPECT_EQ(lenient.out, "3f 80 00 00 00 00 00 00\n");
+}
+
+TEST(cli_codec, a_malformed_hex_string_is_one_clear_line_and_exit_1) {
+  auto r = run({cli, "decode", "-s", sensors, "-t", "Point", "3f c0 0g 00"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "comframe decode: bad hex at character 8: 'g' is not a hex digit\n");
+  r = run({cli, "decode", "-s", sensors, "-t", "Point", "3f c 00"});
+  EXPECT_EQ(r.err, "comframe decode: bad hex at character 5: a byte needs two hex digits\n");
+  r = run({cli, "decode", "-s", sensors, "-t", "Point", "3fc"});
+  EXPECT_EQ(r.err, "comframe decode: odd number of hex digits (3)\n");
+}
+
+TEST(cli_codec, a_wrong_size_input_names_the_expected_size) {
+  auto r = run({cli, "decode", "-s", sensors, "-t", "Point", "00 00 00"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe decode: [core.size] at byte 3: expected exactly 8 bytes, got 3\n");
+  r = run({cli, "decode", "-s", sensors, "-t", "Readings", "01 01 00"});
+  EXPECT_EQ(r.err,
+            "comframe decode: [core.size] temps at byte 2: 1 bytes left, but a dynamic tail of i16 needs a multiple of 2\n");
+}
+
+TEST(cli_codec, a_bad_schema_is_reported_with_its_file_and_path) {
+  const auto bad = temp_file("bad_schema.json", R"({"types": {"T": {"struct": [{"name": "a", "type": "u8[]"}, {"name": "b", "type": "u8"}]}}})");
+  auto r = run({cli, "decode", "-s", bad, "00"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe decode: schema file " + bad +
+                       ": [core.definition] T.a: a dynamic array, or a struct that contains one, may only be the last "
+                       "field of a struct\n");
+  const auto broken = temp_file("broken.json", "{\"types\": ");
+  r = run({cli, "schema", broken});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("schema file " + broken + ": [core.schema_syntax] at byte 11: not valid JSON"), std::string::npos)
+      << r.err;
+}
+
+TEST(cli_codec, a_schema_with_several_types_asks_for_one) {
+  auto r = run({cli, "decode", "-s", sensors, "00"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe decode: schema file " + sensors +
+                       " has several types and no \"root\"; choose one with --type (Point, Readings)\n");
+  r = run({cli, "decode", "-s", sensors, "-t", "Pointt", "00"});
+  EXPECT_EQ(r.err, "comframe decode: schema file " + sensors +
+                       ": [core.unknown_type] no type named \"Pointt\" (the types are: Point, Readings)\n");
+}
+
+TEST(cli_codec, a_missing_file_and_bad_json_value_are_clear_errors) {
+  auto r = run({cli, "encode", "-s", "/nonexistent/s.json", "1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe encode: cannot read schema file /nonexistent/s.json: No such file or directory\n");
+  r = run({cli, "encode", "-s", sensors, "-t", "Point", "{x: 1}"});
+  EXPECT_EQ(r.err, "comframe encode: the value is not valid JSON (at byte 2)\n");
+}
+
+TEST(cli_codec, wrong_arguments_give_usage_errors_with_exit_2) {
+  auto r = run({cli, "decode", "00"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "comframe: --schema is required\nRun 'comframe --help' for usage.\n");
+  r = run({cli, "encode", "-s", sensors, "-e", "middle", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--endian: middle not in {native,little,big}"), std::string::npos) << r.err;
+  r = run({cli, "frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = run({cli});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(cli_codec, help_lists_the_commands_and_each_command_has_its_own) {
+  auto r = run({cli, "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("encode"), std::string::npos);
+  EXPECT_NE(r.out.find("decode"), std::string::npos);
+  r = run({cli, "decode", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--endian"), std::string::npos);
+  EXPECT_NE(r.out.find("Example: comframe decode"), std::string::npos);
+}
+
+TEST(cli_codec, schema_prints_the_canonical_form_and_sizes) {
+  auto r = run({cli, "schema", sensors, "--type", "Readings"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("# Readings: dynamic, 2 bytes + 2 per element of the dynamic array"), std::string::npos) << r.out;
+}
+
+}  // namespace

@@ -1,0 +1,12 @@
+// Each group of `comframe` commands registers itself on the top-level app.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace comframe::tools {
+
+void add_codec_commands(CLI::App& app);  // encode, decode, schema
+
+}  // namespace comframe::tools

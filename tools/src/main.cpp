@@ -1,0 +1,44 @@
+// comframe — the command line of the comframe framework.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "comframe/core/error.hpp"
+#include "commands.hpp"
+#include "text_io.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"comframe: typed frames over serial links: encode, decode, ports, call, monitor, sim, tap, log"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "comframe 0.1.0");
+  comframe::tools::add_codec_commands(app);
+
+  const std::string name = "comframe";
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion& v) {
+    std::cout << v.what() << '\n';
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    // Help for a subcommand arrives here too, as CallForHelp from that subcommand.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << name << ": " << e.what() << "\nRun '" << name << " --help' for usage.\n";
+    return 2;
+  } catch (const comframe::tools::cli_error& e) {
+    std::string cmd = app.get_subcommands().empty() ? "" : " " + app.get_subcommands().front()->get_name();
+    std::cerr << name << cmd << ": " << e.what() << '\n';
+    return 1;
+  } catch (const comframe::error& e) {
+    std::cerr << name << ": " << e.what() << '\n';
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << name << ": " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,32 @@
+// Reading the CLI's inputs (files, arguments, stdin) and writing hex.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace comframe::tools {
+
+/// A failure the CLI reports as one line on stderr with exit status 1.
+struct cli_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Largest file or stdin input the CLI reads, so no input can exhaust memory.
+inline constexpr std::size_t max_input_bytes = std::size_t{64} << 20;
+
+/// The whole content of `path` ("-" is stdin). Throws cli_error naming the path and the OS error.
+std::string read_input_file(const std::string& path, std::string_view what);
+/// `arg` itself, or all of stdin when `arg` is "-".
+std::string argument_or_stdin(const std::string& arg, std::string_view what);
+
+/// Bytes from hex text: "0a1b", "0a 1b", "0a:1b", "0x0a 0x1b" and newlines are all accepted.
+/// Throws cli_error: "bad hex at character 5: 'g' is not a hex digit", "odd number of hex digits (7)".
+std::vector<std::uint8_t> parse_hex(std::string_view text);
+/// "0a 1b ff": lowercase, one space between bytes.
+std::string to_hex(const std::uint8_t* data, std::size_t size);
+inline std::string to_hex(const std::vector<std::uint8_t>& b) { return to_hex(b.data(), b.size()); }
+
+}  // namespace comframe::tools
