@@ -1,0 +1,95 @@
+// Private: a link over any Asio stream (serial_port, tcp::socket), and the
+// rule that turns "the other end vanished" into link_errc::link_lost.
+#pragma once
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "comframe/transport/link.hpp"
+
+namespace comframe::transport::detail {
+
+/// True for the errors by which the OS says the other end is gone: EOF (a
+/// hung-up tty or pty slave reads 0 bytes; a TCP peer closed), EIO (a pty
+/// slave or an unplugged USB adapter on some kernels), ENXIO/ENODEV (device
+/// removed), and the TCP resets and timeouts of a dead connection.
+inline bool is_vanished(const boost::system::error_code& ec) noexcept {
+  namespace errc = boost::system::errc;
+  return ec == boost::asio::error::eof || ec == errc::io_error || ec == errc::no_such_device_or_address ||
+         ec == errc::no_such_device || ec == errc::broken_pipe || ec == errc::connection_reset ||
+         ec == errc::connection_aborted || ec == errc::not_connected || ec == errc::timed_out ||
+         ec == errc::host_unreachable || ec == errc::network_down || ec == errc::network_unreachable;
+}
+
+/// Implements link for an Asio stream that the caller has opened and configured.
+template <class Stream>
+class stream_link final : public link {
+ public:
+  stream_link(Stream stream, std::string url) : stream_(std::move(stream)), url_(std::move(url)) {}
+  ~stream_link() override { close(); }
+
+  boost::asio::any_io_executor get_executor() override { return stream_.get_executor(); }
+
+  void async_read_some(std::span<std::uint8_t> buffer, handler h) override {
+    if (refuse(h)) return;
+    // The completion owns `lost_`, not `this`: a handler may run after the link is gone.
+    stream_.async_read_some(boost::asio::buffer(buffer.data(), buffer.size()),
+                            [h = std::move(h), lost = lost_](boost::system::error_code ec, std::size_t n) {
+                              finish(h, *lost, ec, n);
+                            });
+  }
+
+  void async_write(std::span<const std::uint8_t> data, handler h) override {
+    if (refuse(h)) return;
+    boost::asio::async_write(stream_, boost::asio::buffer(data.data(), data.size()),
+                             [h = std::move(h), lost = lost_](boost::system::error_code ec, std::size_t n) {
+                               finish(h, *lost, ec, n);
+                             });
+  }
+
+  void close() override {
+    boost::system::error_code ignored;
+    stream_.close(ignored);
+  }
+
+  bool is_open() const override { return stream_.is_open(); }
+  const std::string& url() const override { return url_; }
+
+  Stream& stream() { return stream_; }
+
+ private:
+  // Completes `h` at once, through the executor, if the link cannot start an
+  // operation: closed, or lost before. Returns true if it did.
+  bool refuse(handler& h) {
+    boost::system::error_code ec;
+    if (!stream_.is_open()) {
+      ec = boost::asio::error::bad_descriptor;
+    } else if (*lost_) {
+      ec = make_error_code(link_errc::link_lost);
+    } else {
+      return false;
+    }
+    boost::asio::post(stream_.get_executor(), [h = std::move(h), ec] { h(ec, 0); });
+    return true;
+  }
+
+  static void finish(const handler& h, bool& lost, boost::system::error_code ec, std::size_t n) {
+    if (ec && is_vanished(ec)) {
+      lost = true;
+      ec = make_error_code(link_errc::link_lost);
+    }
+    h(ec, n);
+  }
+
+  Stream stream_;
+  std::string url_;
+  std::shared_ptr<bool> lost_ = std::make_shared<bool>(false);
+};
+
+}  // namespace comframe::transport::detail
