@@ -1,0 +1,352 @@
+// Serial links on real pseudo-terminals: bytes both ways, line settings as the
+// kernel sees them, and a vanished port.
+//
+// This file reads the line settings with the TCGETS2 ioctl, whose header
+// <asm/termbits.h> cannot live with <termios.h> (and so not with <pty.h>'s
+// openpty). The pty is therefore made with posix_openpt/grantpt/unlockpt,
+// which is what openpty does inside.
+#include <asm/termbits.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "comframe/transport/link.hpp"
+#include "comframe/transport/link_error.hpp"
+#include "transport/link_outcome.hpp"
+
+namespace {
+
+using namespace comframe::transport;
+using test_support::outcome;
+using test_support::run_until;
+
+// A pseudo-terminal: the test holds the master side, links open the slave path.
+class pty {
+ public:
+  explicit pty(boost::asio::io_context& io) : master_(io) {
+    const int fd = ::posix_openpt(O_RDWR | O_NOCTTY);
+    if (fd < 0) throw std::runtime_error(std::string("posix_openpt: ") + std::strerror(errno));
+    master_.assign(fd);
+    std::array<char, 128> name{};
+    if (::grantpt(fd) != 0 || ::unlockpt(fd) != 0 || ::ptsname_r(fd, name.data(), name.size()) != 0) {
+      throw std::runtime_error(std::string("pty setup: ") + std::strerror(errno));
+    }
+    slave_path_ = name.data();
+  }
+
+  const std::string& slave_path() const { return slave_path_; }
+  boost::asio::posix::stream_descriptor& master() { return master_; }
+  void close_master() { master_.close(); }
+
+  // The slave's line settings, as the kernel holds them (a pty master answers
+  // TCGETS2 with its slave's termios).
+  struct termios2 settings() {
+    struct termios2 t {};
+    if (::ioctl(master_.native_handle(), TCGETS2, &t) != 0) ADD_FAILURE() << "TCGETS2: " << std::strerror(errno);
+    return t;
+  }
+
+ private:
+  boost::asio::posix::stream_descriptor master_;
+  std::string slave_path_;
+};
+
+// Reads from `from` until `count` bytes have come.
+template <class Reader>
+std::vector<std::uint8_t> read_exactly(boost::asio::io_context& io, Reader&& read_some, std::size_t count) {
+  std::vector<std::uint8_t> received;
+  std::array<std::uint8_t, 64> buffer{};
+  while (received.size() < count) {
+    outcome read;
+    read_some(std::span<std::uint8_t>(buffer), read);
+    run_until(io, read);
+    if (!read.ec || *read.ec) {
+      ADD_FAILURE() << "read failed: " << (read.ec ? read.ec->message() : "no result");
+      break;
+    }
+    received.insert(received.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(read.bytes));
+  }
+  return received;
+}
+
+// Bytes a terminal would mangle if it were not raw: CR, LF, XON, XOFF, ^C, DEL, NUL.
+const std::vector<std::uint8_t> awkward_bytes{0x00, 0x0D, 0x0A, 0x11, 0x13, 0x03, 0x7F, 0xFF, 0x04};
+
+void expect_bytes_flow_both_ways(boost::asio::io_context& io, pty& terminal, comframe::transport::link& port) {
+  outcome wrote;
+  port.async_write(awkward_bytes, wrote.handler());
+  const auto at_master = read_exactly(
+      io,
+      [&](std::span<std::uint8_t> buffer, outcome& read) {
+        terminal.master().async_read_some(boost::asio::buffer(buffer.data(), buffer.size()), read.handler());
+      },
+      awkward_bytes.size());
+  run_until(io, wrote);
+  EXPECT_FALSE(*wrote.ec) << wrote.ec->message();
+  EXPECT_EQ(wrote.bytes, awkward_bytes.size());
+  EXPECT_EQ(at_master, awkward_bytes);
+
+  outcome sent;
+  boost::asio::async_write(terminal.master(), boost::asio::buffer(awkward_bytes), sent.handler());
+  const auto at_link = read_exactly(
+      io, [&](std::span<std::uint8_t> buffer, outcome& read) { port.async_read_some(buffer, read.handler()); },
+      awkward_bytes.size());
+  run_until(io, sent);
+  EXPECT_EQ(at_link, awkward_bytes);
+}
+
+// The message of the open_failed error that opening `url` throws.
+std::string open_failure(boost::asio::io_context& io, const std::string& url) {
+  try {
+    open_link(io, url);
+  } catch (const link_error& e) {
+    EXPECT_EQ(e.kind(), link_errc::open_failed);
+    EXPECT_EQ(e.id(), "transport.open_failed");
+    return e.what();
+  }
+  ADD_FAILURE() << "no error opening " << url;
+  return {};
+}
+
+TEST(serial_link, bytes_flow_both_ways_through_the_slave_path_unchanged) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path());
+  EXPECT_TRUE(port->is_open());
+  EXPECT_EQ(port->url(), terminal.slave_path());
+  expect_bytes_flow_both_ways(io, terminal, *port);
+}
+
+TEST(serial_link, bytes_flow_both_ways_through_a_symlink_to_the_pty) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  std::string dir_template = (std::filesystem::temp_directory_path() / "comframe-serial-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir_template.data()), nullptr) << std::strerror(errno);
+  const std::filesystem::path dir = dir_template;
+  const auto symlink = dir / "device";
+  std::filesystem::create_symlink(terminal.slave_path(), symlink);
+
+  auto port = open_link(io, "serial://" + symlink.string() + "?baud=9600");
+  EXPECT_EQ(port->url(), "serial://" + symlink.string() + "?baud=9600");
+  expect_bytes_flow_both_ways(io, terminal, *port);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(serial_link, the_defaults_are_115200_8n1_raw_without_flow_control) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path());
+  const auto t = terminal.settings();
+  EXPECT_EQ(t.c_cflag & CBAUD, static_cast<tcflag_t>(B115200));
+  EXPECT_EQ(t.c_ospeed, 115200u);
+  EXPECT_EQ(t.c_cflag & CSIZE, static_cast<tcflag_t>(CS8));
+  EXPECT_EQ(t.c_cflag & (PARENB | CSTOPB | CRTSCTS), 0u);
+  EXPECT_EQ(t.c_iflag & (IXON | IXOFF | ICRNL | INLCR | IGNCR | ISTRIP), 0u);
+  EXPECT_EQ(t.c_lflag & (ICANON | ECHO | ISIG | IEXTEN), 0u);
+  EXPECT_EQ(t.c_oflag & OPOST, 0u);
+}
+
+TEST(serial_link, a_non_standard_baud_is_set_through_termios2) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path() + "?baud=250000");
+  const auto t = terminal.settings();
+  EXPECT_EQ(t.c_cflag & CBAUD, static_cast<tcflag_t>(BOTHER));
+  EXPECT_EQ(t.c_ospeed, 250000u);
+  EXPECT_EQ(t.c_ispeed, 250000u);
+  expect_bytes_flow_both_ways(io, terminal, *port);
+}
+
+TEST(serial_link, a_standard_baud_after_a_non_standard_one_replaces_it) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  open_link(io, terminal.slave_path() + "?baud=250000");
+  auto port = open_link(io, terminal.slave_path() + "?baud=1000000");
+  const auto t = terminal.settings();
+  EXPECT_EQ(t.c_cflag & CBAUD, static_cast<tcflag_t>(B1000000));
+  EXPECT_EQ(t.c_ospeed, 1000000u);
+}
+
+TEST(serial_link, stop_bits_and_flow_control_are_applied) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  {
+    auto port = open_link(io, terminal.slave_path() + "?baud=9600&stop_bits=2&flow=hardware");
+    const auto t = terminal.settings();
+    EXPECT_EQ(t.c_cflag & CBAUD, static_cast<tcflag_t>(B9600));
+    EXPECT_EQ(t.c_ospeed, 9600u);
+    EXPECT_NE(t.c_cflag & CSTOPB, 0u);
+    EXPECT_NE(t.c_cflag & CRTSCTS, 0u);
+    EXPECT_EQ(t.c_iflag & (IXON | IXOFF), 0u);
+  }
+  {
+    auto port = open_link(io, terminal.slave_path() + "?flow=software");
+    const auto t = terminal.settings();
+    EXPECT_EQ(t.c_cflag & (CSTOPB | CRTSCTS), 0u);
+    EXPECT_EQ(t.c_iflag & (IXON | IXOFF), static_cast<tcflag_t>(IXON | IXOFF));
+  }
+}
+
+// The Linux pty driver keeps CS8 and clears PARENB whatever tcsetattr asks
+// (pty_set_termios), so a real device's URL must still open on a simulator's pty.
+TEST(serial_link, data_bits_and_parity_are_accepted_on_a_pty_which_always_carries_8_bits_without_parity) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path() + "?baud=250000&data_bits=7&parity=even&stop_bits=2");
+  const auto t = terminal.settings();
+  EXPECT_EQ(t.c_cflag & CSIZE, static_cast<tcflag_t>(CS8));
+  EXPECT_EQ(t.c_cflag & PARENB, 0u);
+  EXPECT_EQ(t.c_ospeed, 250000u);
+  EXPECT_NE(t.c_cflag & CSTOPB, 0u);
+  expect_bytes_flow_both_ways(io, terminal, *port);
+}
+
+// Parity and data bits need a real UART driver. Opt in with a port this test
+// may reconfigure (it restores the settings after), e.g.
+//   COMFRAME_TEST_SERIAL_PORT=/dev/ttyS0
+TEST(serial_link, data_bits_and_parity_are_applied_on_a_real_serial_port) {
+  const char* path = std::getenv("COMFRAME_TEST_SERIAL_PORT");
+  if (path == nullptr || *path == '\0') GTEST_SKIP() << "set COMFRAME_TEST_SERIAL_PORT to a serial port to run this";
+  const int fd = ::open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+  ASSERT_GE(fd, 0) << path << ": " << std::strerror(errno);
+  struct termios2 saved {};
+  ASSERT_EQ(::ioctl(fd, TCGETS2, &saved), 0) << std::strerror(errno);
+
+  boost::asio::io_context io;
+  const auto read_back = [&] {
+    struct termios2 t {};
+    EXPECT_EQ(::ioctl(fd, TCGETS2, &t), 0) << std::strerror(errno);
+    return t;
+  };
+  {
+    auto port = open_link(io, std::string(path) + "?baud=9600&data_bits=7&parity=odd&stop_bits=2");
+    const auto t = read_back();
+    EXPECT_EQ(t.c_cflag & CSIZE, static_cast<tcflag_t>(CS7));
+    EXPECT_EQ(t.c_cflag & (PARENB | PARODD), static_cast<tcflag_t>(PARENB | PARODD));
+    EXPECT_NE(t.c_cflag & CSTOPB, 0u);
+    EXPECT_EQ(t.c_ospeed, 9600u);
+  }
+  {
+    auto port = open_link(io, std::string(path) + "?data_bits=6&parity=even");
+    const auto t = read_back();
+    EXPECT_EQ(t.c_cflag & CSIZE, static_cast<tcflag_t>(CS6));
+    EXPECT_EQ(t.c_cflag & (PARENB | PARODD), static_cast<tcflag_t>(PARENB));
+  }
+  // A UART either makes 250000 (within a few percent) or the open says which rate it chose instead.
+  try {
+    auto port = open_link(io, std::string(path) + "?baud=250000");
+    EXPECT_NEAR(static_cast<double>(read_back().c_ospeed), 250000.0, 250000.0 * 0.03);
+  } catch (const link_error& e) {
+    EXPECT_EQ(e.kind(), link_errc::open_failed);
+    const std::string expected = "cannot open " + std::string(path) + ": cannot set baud 250000: the driver chose ";
+    EXPECT_EQ(std::string(e.what()).substr(0, expected.size()), expected) << e.what();
+    std::cout << "[ note     ] " << e.what() << '\n';
+  }
+  EXPECT_EQ(::ioctl(fd, TCSETS2, &saved), 0) << std::strerror(errno);
+  ::close(fd);
+}
+
+TEST(serial_link, one_and_a_half_stop_bits_are_refused_on_linux) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  EXPECT_EQ(open_failure(io, terminal.slave_path() + "?stop_bits=1.5"),
+            "cannot open " + terminal.slave_path() + ": 1.5 stop bits are not supported on Linux (use stop_bits=1 or 2)");
+}
+
+TEST(serial_link, a_missing_port_is_refused_with_the_path_and_the_os_reason) {
+  boost::asio::io_context io;
+  EXPECT_EQ(open_failure(io, "/dev/ttyUSB-comframe-missing?baud=9600"),
+            "cannot open /dev/ttyUSB-comframe-missing: No such file or directory");
+  EXPECT_EQ(open_failure(io, "serial:///dev/ttyUSB-comframe-missing"),
+            "cannot open /dev/ttyUSB-comframe-missing: No such file or directory");
+}
+
+TEST(serial_link, a_file_that_is_no_terminal_is_refused) {
+  boost::asio::io_context io;
+  EXPECT_EQ(open_failure(io, "/dev/null"), "cannot open /dev/null: Inappropriate ioctl for device");
+}
+
+TEST(serial_link, a_pending_read_ends_with_link_lost_when_the_pty_master_closes) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path());
+  std::array<std::uint8_t, 16> buffer{};
+  outcome read;
+  port->async_read_some(buffer, read.handler());
+  terminal.close_master();
+  run_until(io, read);
+  EXPECT_TRUE(is_link_lost(*read.ec)) << read.ec->message();
+  EXPECT_EQ(read.bytes, 0u);
+
+  // Lost stays lost, for reads and writes alike; no stream of 0-byte reads.
+  outcome again;
+  port->async_read_some(buffer, again.handler());
+  run_until(io, again);
+  EXPECT_TRUE(is_link_lost(*again.ec)) << again.ec->message();
+  outcome wrote;
+  port->async_write(awkward_bytes, wrote.handler());
+  run_until(io, wrote);
+  EXPECT_TRUE(is_link_lost(*wrote.ec)) << wrote.ec->message();
+  EXPECT_TRUE(port->is_open());
+}
+
+TEST(serial_link, a_read_on_a_port_whose_master_already_closed_ends_with_link_lost) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path());
+  terminal.close_master();
+  std::array<std::uint8_t, 16> buffer{};
+  outcome read;
+  port->async_read_some(buffer, read.handler());
+  run_until(io, read);
+  EXPECT_TRUE(is_link_lost(*read.ec)) << read.ec->message();
+}
+
+TEST(serial_link, close_aborts_a_pending_read_and_later_operations_fail_with_bad_descriptor) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path());
+  std::array<std::uint8_t, 16> buffer{};
+  outcome read;
+  port->async_read_some(buffer, read.handler());
+  port->close();
+  EXPECT_FALSE(port->is_open());
+  run_until(io, read);
+  EXPECT_EQ(*read.ec, boost::asio::error::operation_aborted);
+
+  outcome after;
+  port->async_read_some(buffer, after.handler());
+  run_until(io, after);
+  EXPECT_EQ(*after.ec, boost::asio::error::bad_descriptor);
+}
+
+TEST(serial_link, destroying_a_link_with_a_pending_read_runs_its_handler_with_operation_aborted) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path());
+  std::array<std::uint8_t, 16> buffer{};
+  outcome read;
+  port->async_read_some(buffer, read.handler());
+  port.reset();
+  run_until(io, read);
+  EXPECT_EQ(*read.ec, boost::asio::error::operation_aborted);
+}
+
+}  // namespace
