@@ -1,0 +1,179 @@
+// Port listing and description: libserialport's view, ptys handled without it,
+// and --match patterns.
+#include "comframe/transport/ports.hpp"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <regex>
+#include <string>
+
+#include "comframe/transport/link_error.hpp"
+
+namespace {
+
+using namespace comframe::transport;
+
+// A pseudo-terminal whose slave path the tests describe.
+class pty {
+ public:
+  pty() {
+    master_ = ::posix_openpt(O_RDWR | O_NOCTTY);
+    if (master_ < 0) throw std::runtime_error(std::string("posix_openpt: ") + std::strerror(errno));
+    std::array<char, 128> name{};
+    if (::grantpt(master_) != 0 || ::unlockpt(master_) != 0 || ::ptsname_r(master_, name.data(), name.size()) != 0) {
+      throw std::runtime_error(std::string("pty setup: ") + std::strerror(errno));
+    }
+    slave_path_ = name.data();
+  }
+  ~pty() { ::close(master_); }
+  pty(const pty&) = delete;
+  pty& operator=(const pty&) = delete;
+
+  const std::string& slave_path() const { return slave_path_; }
+
+ private:
+  int master_ = -1;
+  std::string slave_path_;
+};
+
+// The kind and message of the link_error that describing `path` throws.
+std::string describe_failure(const std::string& path) {
+  try {
+    describe_port(path);
+  } catch (const link_error& e) {
+    EXPECT_EQ(e.kind(), link_errc::not_found);
+    EXPECT_EQ(e.id(), "transport.not_found");
+    return e.what();
+  }
+  ADD_FAILURE() << "no error describing " << path;
+  return {};
+}
+
+port_info ftdi_adapter() {
+  port_info info;
+  info.path = "/dev/ttyUSB0";
+  info.transport = port_transport::usb;
+  info.description = "FT232R USB UART - FT232R USB UART";
+  info.usb = usb_id{0x0403, 0x6001};
+  info.serial_number = "A50285BI";
+  info.manufacturer = "FTDI";
+  info.product = "FT232R USB UART";
+  return info;
+}
+
+TEST(ports, list_ports_returns_without_error_and_every_port_has_a_path_and_metadata) {
+  const auto ports = list_ports();
+  for (const port_info& port : ports) {
+    EXPECT_FALSE(port.path.empty());
+    EXPECT_TRUE(port.has_metadata()) << port.path;
+    if (port.usb) {
+      EXPECT_EQ(port.transport, port_transport::usb) << port.path;
+    }
+  }
+  EXPECT_TRUE(std::is_sorted(ports.begin(), ports.end(),
+                             [](const port_info& a, const port_info& b) { return a.path < b.path; }));
+}
+
+TEST(ports, describe_port_on_a_pty_returns_the_path_without_metadata) {
+  pty terminal;
+  const port_info info = describe_port(terminal.slave_path());
+  EXPECT_EQ(info.path, terminal.slave_path());
+  EXPECT_FALSE(info.has_metadata());
+  EXPECT_FALSE(info.transport);
+  EXPECT_FALSE(info.usb);
+  EXPECT_TRUE(info.description.empty());
+  EXPECT_TRUE(info.serial_number.empty());
+  EXPECT_TRUE(info.manufacturer.empty());
+  EXPECT_TRUE(info.product.empty());
+}
+
+TEST(ports, describe_port_on_a_symlink_to_a_pty_keeps_the_symlink_path_and_has_no_metadata) {
+  pty terminal;
+  std::string dir_template = (std::filesystem::temp_directory_path() / "comframe-ports-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir_template.data()), nullptr) << std::strerror(errno);
+  const std::filesystem::path dir = dir_template;
+  const auto symlink = dir / "sim-port";
+  std::filesystem::create_symlink(terminal.slave_path(), symlink);
+  const port_info info = describe_port(symlink.string());
+  EXPECT_EQ(info.path, symlink.string());
+  EXPECT_FALSE(info.has_metadata());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ports, describe_port_on_a_missing_path_says_the_path_and_the_os_reason) {
+  EXPECT_EQ(describe_failure("/dev/ttyUSB-comframe-missing"),
+            "cannot describe /dev/ttyUSB-comframe-missing: No such file or directory");
+}
+
+TEST(ports, describe_port_on_something_that_is_no_device_says_so) {
+  EXPECT_EQ(describe_failure("/"), "cannot describe /: not a character device");
+}
+
+TEST(ports, describe_port_on_a_character_device_libserialport_does_not_know_returns_just_the_path) {
+  const port_info info = describe_port("/dev/null");
+  EXPECT_EQ(info.path, "/dev/null");
+  EXPECT_FALSE(info.has_metadata());
+}
+
+TEST(ports, describe_port_agrees_with_list_ports_on_listed_ports) {
+  for (const port_info& listed : list_ports()) {
+    const port_info described = describe_port(listed.path);
+    EXPECT_EQ(described.path, listed.path);
+    EXPECT_EQ(described.transport, listed.transport) << listed.path;
+    EXPECT_EQ(described.usb, listed.usb) << listed.path;
+    EXPECT_EQ(described.serial_number, listed.serial_number) << listed.path;
+  }
+}
+
+TEST(ports, usb_ids_print_as_four_lower_case_hex_digits_each) {
+  EXPECT_EQ(to_string(usb_id{0x0403, 0x6001}), "0403:6001");
+  EXPECT_EQ(to_string(usb_id{0x2E8A, 0x000A}), "2e8a:000a");
+  EXPECT_EQ(to_string(usb_id{0xFFFF, 0}), "ffff:0000");
+}
+
+TEST(ports, transports_print_by_name) {
+  EXPECT_EQ(to_string(port_transport::native), "native");
+  EXPECT_EQ(to_string(port_transport::usb), "usb");
+  EXPECT_EQ(to_string(port_transport::bluetooth), "bluetooth");
+}
+
+TEST(ports, a_pattern_matches_any_of_path_description_vid_pid_serial_manufacturer_and_product) {
+  const port_info info = ftdi_adapter();
+  EXPECT_TRUE(port_matches(info, std::regex("ttyUSB")));
+  EXPECT_TRUE(port_matches(info, std::regex("UART - FT232R")));
+  EXPECT_TRUE(port_matches(info, std::regex("0403:6001")));
+  EXPECT_TRUE(port_matches(info, std::regex("^0403:")));
+  EXPECT_TRUE(port_matches(info, std::regex("A50285BI")));
+  EXPECT_TRUE(port_matches(info, std::regex("^FTDI$")));
+  EXPECT_TRUE(port_matches(info, std::regex("^FT232R USB UART$")));
+}
+
+TEST(ports, a_pattern_that_matches_no_field_does_not_match) {
+  const port_info info = ftdi_adapter();
+  EXPECT_FALSE(port_matches(info, std::regex("ttyACM")));
+  EXPECT_FALSE(port_matches(info, std::regex("2e8a:")));
+  EXPECT_FALSE(port_matches(info, std::regex("6001:0403")));
+}
+
+TEST(ports, a_pattern_is_case_sensitive_unless_built_with_icase) {
+  const port_info info = ftdi_adapter();
+  EXPECT_FALSE(port_matches(info, std::regex("ftdi")));
+  EXPECT_TRUE(port_matches(info, std::regex("ftdi", std::regex::icase)));
+}
+
+TEST(ports, a_port_without_metadata_matches_by_path_only) {
+  port_info info;
+  info.path = "/dev/pts/7";
+  EXPECT_TRUE(port_matches(info, std::regex("pts")));
+  EXPECT_FALSE(port_matches(info, std::regex(":")));
+}
+
+}  // namespace
