@@ -124,6 +124,30 @@ TEST(cobs, round_trips_random_data_of_every_size_and_zero_density) {
   }
 }
 
+TEST(cobs, encode_and_decode_stay_inside_exactly_sized_buffers) {
+  std::mt19937_64 rng(31);
+  for (int round = 0; round < 3000; ++round) {
+    bytes data(rng() % 600);
+    const unsigned zero_one_in = 1 + static_cast<unsigned>(rng() % 20);
+    for (auto& b : data) b = (rng() % zero_one_in == 0) ? 0 : static_cast<std::uint8_t>(1 + rng() % 255);
+    const bytes encoded = encode(data);
+    // Guard bytes around an output of exactly the needed size.
+    bytes enc_area(encoded.size() + 64, 0xEE);
+    const std::span<std::uint8_t> enc_out(enc_area.data() + 32, cobs_max_encoded_size(data.size()));
+    ASSERT_EQ(cobs_encode(data, enc_out), encoded.size());
+    bytes dec_area(data.size() + 64 + 2, 0xEE);
+    const std::span<std::uint8_t> dec_out(dec_area.data() + 32, data.size());
+    ASSERT_EQ(cobs_decode(encoded, dec_out), std::optional<std::size_t>(data.size())) << "round " << round;
+    ASSERT_EQ(bytes(dec_out.begin(), dec_out.end()), data) << "round " << round;
+    for (std::size_t g = 0; g < 32; ++g) {
+      ASSERT_EQ(enc_area[g], 0xEE);
+      ASSERT_EQ(dec_area[g], 0xEE);
+      ASSERT_EQ(dec_area[dec_area.size() - 1 - g], 0xEE) << "round " << round;
+    }
+    for (std::size_t g = 32 + enc_out.size(); g < enc_area.size(); ++g) ASSERT_EQ(enc_area[g], 0xEE);
+  }
+}
+
 TEST(cobs, encoder_fed_in_pieces_writes_the_same_bytes_as_in_one_go) {
   std::mt19937_64 rng(7);
   for (int round = 0; round < 2000; ++round) {

@@ -60,10 +60,19 @@ std::size_t cobs_encode(std::span<const std::uint8_t> data, std::span<std::uint8
 /// returns the number of bytes written, or nullopt when `encoded` is not valid
 /// COBS (empty, contains a 0x00, or a block that runs past its end) or when
 /// `out` is too small. The decoded size is always below encoded.size(), so an
-/// `out` of encoded.size() bytes always suffices. `out` holds garbage after a
-/// failure. `encoded` and `out` must not overlap.
+/// `out` of encoded.size() bytes always suffices. Bytes of `out` past the
+/// returned size may be overwritten (with garbage), as may all of `out` after
+/// a failure. `encoded` and `out` must not overlap.
 std::optional<std::size_t> cobs_decode(std::span<const std::uint8_t> encoded,
                                        std::span<std::uint8_t> out) noexcept;
+
+namespace detail {
+/// cobs_decode() for input already known to hold no 0x00 (the frame decoder
+/// splits the stream at every 0x00), which spares a scan. Zeros in `encoded`
+/// are not detected.
+std::optional<std::size_t> cobs_decode_zero_free(std::span<const std::uint8_t> encoded,
+                                                 std::span<std::uint8_t> out) noexcept;
+}  // namespace detail
 
 /// COBS-encodes data that comes in several pieces as if they were one, without
 /// copying them together first (the frame encoder uses it for header, payload
