@@ -88,6 +88,18 @@ TEST(crc32c, sse42_and_portable_paths_agree_on_random_lengths_and_alignments) {
   }
 }
 
+TEST(crc32c, sse42_and_portable_paths_agree_on_every_length_up_to_2_kib) {
+  if (!crc32c_sse42_available()) GTEST_SKIP() << "this CPU has no SSE4.2";
+  std::mt19937_64 rng(2048);
+  std::vector<std::uint8_t> buffer(2048 + 8);
+  for (auto& b : buffer) b = static_cast<std::uint8_t>(rng());
+  for (std::size_t size = 0; size <= 2048; ++size)
+    for (std::size_t offset : {0u, 3u}) {
+      const std::span<const std::uint8_t> data(buffer.data() + offset, size);
+      ASSERT_EQ(crc32c_sse42(data), crc32c_portable(data)) << "offset " << offset << ", size " << size;
+    }
+}
+
 TEST(crc32c, dispatching_entry_point_agrees_with_the_portable_path) {
   std::mt19937_64 rng(99);
   std::vector<std::uint8_t> data(1500);
