@@ -177,7 +177,7 @@ void frame_decoder::finish_frame(std::span<const std::uint8_t> raw, bool oversiz
     return;
   }
   // decoded_ holds max_encoded_size_ bytes, more than any decoding of `raw`.
-  const std::optional<std::size_t> decoded = cobs_decode(raw, decoded_);
+  const std::optional<std::size_t> decoded = detail::cobs_decode_zero_free(raw, decoded_);  // split at 0x00s
   if (!decoded) {
     refuse(frame_error::cobs, raw, on_error);
     return;
