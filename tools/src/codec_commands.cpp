@@ -70,7 +70,7 @@ void run_decode(const codec_options& o) {
 
 void run_schema(const codec_options& o) {
   const auto s = load_schema(o);
-  std::cout << s.to_json().dump(2) << '\n';
+  std::cout << s.dump() << '\n';
   const auto& root = s.root();
   if (!root.dynamic) {
     std::cout << "# " << s.describe() << ": " << root.min_size << " bytes\n";

@@ -86,6 +86,8 @@ class schema {
 
   /// The canonical document: {"types": {…}, "root": …}. Loading it gives an equal schema.
   nlohmann::json to_json() const;
+  /// to_json() as text for people: short objects such as a field stay on one line.
+  std::string dump(int indent = 2) const;
   /// The root as a short type expression: "Shape", "i16[]", "u8[4]".
   std::string describe() const;
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what comframe needs to build and test, from Debian's packages only.
+# Run as root (or with sudo). Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libboost1.81-dev          # Asio, Describe, Mp11 (header-only parts)
+  libserialport-dev         # port listing with USB metadata
+  nlohmann-json3-dev
+  libcli11-dev
+  googletest libgtest-dev libgmock-dev
+  libbenchmark-dev
+  python3 python3-serial    # pyserial, the independent client in the simulator tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
