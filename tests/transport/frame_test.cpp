@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -122,6 +126,43 @@ TEST(frame, worked_example_of_the_protocol_document_has_exactly_these_bytes) {
   ASSERT_EQ(s.frames.size(), 2u);
   EXPECT_EQ(s.frames[0], (received{request, {}}));
   EXPECT_EQ(s.frames[1], (received{response, payload}));
+}
+
+// Every line of the worked example's block in docs/protocol.md, as the code makes it.
+TEST(frame, worked_example_in_docs_protocol_md_matches_the_code_line_by_line) {
+  std::map<std::string, std::string> expected;
+  const bytes payloads[] = {{}, {0xE8, 0x03, 0xF6, 0xFF}};
+  const char* names[] = {"request", "response"};
+  for (int i = 0; i < 2; ++i) {
+    const frame_header h{1, i == 0 ? frame_kind::request : frame_kind::response, 0x0002, 0x0001};
+    const bytes head = comframe::core::encode(h, header_endian);
+    const bytes before_cobs = raw_frame(cat({head, payloads[i]}));
+    const bytes wire = encode_frame(h, payloads[i]);
+    const std::string who = names[i];
+    expected[who + " header"] = hex(head);
+    expected[who + " payload"] = payloads[i].empty() ? "-" : hex(payloads[i]);
+    expected[who + " crc"] = hex(std::span<const std::uint8_t>(before_cobs).last(4));
+    expected[who + " before_cobs"] = hex(before_cobs);
+    expected[who + " cobs"] = hex(std::span<const std::uint8_t>(wire).first(wire.size() - 1));
+    expected[who + " on_wire"] = hex(wire);
+  }
+
+  const auto doc_path = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" / "protocol.md";
+  std::ifstream doc(doc_path);
+  ASSERT_TRUE(doc) << "cannot read " << doc_path;
+  std::string line;
+  while (std::getline(doc, line) && line.find("<!-- checked by tests/transport/frame_test.cpp") == std::string::npos) {
+  }
+  ASSERT_TRUE(std::getline(doc, line) && line.rfind("```", 0) == 0) << "the example block follows the marker";
+  std::map<std::string, std::string> documented;
+  while (std::getline(doc, line) && line.rfind("```", 0) != 0) {
+    std::istringstream in(line);
+    std::string who, step, byte, value;
+    in >> who >> step;
+    while (in >> byte) value += (value.empty() ? "" : " ") + byte;
+    documented[who + " " + step] = value;
+  }
+  EXPECT_EQ(documented, expected);
 }
 
 TEST(frame, crc_check_value_of_the_protocol_is_crc32c) {
