@@ -218,6 +218,20 @@ TEST(frame, frame_encoder_reuses_its_buffer_and_refuses_payloads_over_its_maximu
   }
 }
 
+TEST(frame, encoder_and_decoder_refuse_a_maximum_payload_over_the_supported_one) {
+  EXPECT_THROW(frame_encoder{max_supported_payload_size + 1}, codec_usage_error);
+  EXPECT_THROW(frame_decoder{max_supported_payload_size + 1}, codec_usage_error);
+  EXPECT_THROW(frame_decoder{static_cast<std::size_t>(-1)}, codec_usage_error);
+  EXPECT_NO_THROW(frame_decoder{0});
+}
+
+TEST(frame, decoder_with_a_zero_maximum_accepts_only_empty_payloads) {
+  sink s(0);
+  s.feed(cat({encode_frame(header_a, {}), encode_frame(header_a, bytes{0x01}), encode_frame(header_b, {})}));
+  EXPECT_EQ(s.frames, (std::vector<received>{{header_a, {}}, {header_b, {}}}));
+  EXPECT_EQ(s.decoder.stats().oversize, 1u);
+}
+
 // ---- decoder: good frames ----------------------------------------------------
 
 TEST(frame, decoder_delivers_a_frame_with_its_header_payload_and_bytes) {

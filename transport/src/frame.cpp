@@ -23,6 +23,15 @@ std::uint32_t load_le32(const std::uint8_t* p) noexcept {
          static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
 }
 
+// Checked before any buffer is sized from it.
+std::size_t checked_max_payload(std::size_t max_payload_size) {
+  if (max_payload_size > max_supported_payload_size)
+    throw codec_usage_error("transport.frame", "max_payload_size " + std::to_string(max_payload_size) +
+                                                   " is over the supported " +
+                                                   std::to_string(max_supported_payload_size) + " bytes");
+  return max_payload_size;
+}
+
 }  // namespace
 
 std::string_view to_string(frame_kind kind) noexcept {
@@ -78,7 +87,7 @@ std::vector<std::uint8_t> encode_frame(const frame_header& header, std::span<con
 }
 
 frame_encoder::frame_encoder(std::size_t max_payload_size)
-    : max_payload_size_(max_payload_size), buffer_(max_encoded_frame_size(max_payload_size)) {}
+    : max_payload_size_(checked_max_payload(max_payload_size)), buffer_(max_encoded_frame_size(max_payload_size_)) {}
 
 std::span<const std::uint8_t> frame_encoder::encode(const frame_header& header,
                                                     std::span<const std::uint8_t> payload) {
@@ -92,8 +101,8 @@ std::span<const std::uint8_t> frame_encoder::encode(const frame_header& header,
 // ---- decoding ---------------------------------------------------------------
 
 frame_decoder::frame_decoder(std::size_t max_payload_size)
-    : max_payload_size_(max_payload_size),
-      max_encoded_size_(max_encoded_frame_size(max_payload_size) - 1),
+    : max_payload_size_(checked_max_payload(max_payload_size)),
+      max_encoded_size_(max_encoded_frame_size(max_payload_size_) - 1),
       raw_(max_encoded_size_),
       decoded_(max_encoded_size_) {}
 

@@ -67,6 +67,8 @@ inline constexpr std::size_t crc_size_bytes = 4;
 /// Bytes of a frame with an empty payload, before COBS: header and CRC.
 inline constexpr std::size_t min_frame_size_bytes = header_size_bytes + crc_size_bytes;
 inline constexpr std::size_t default_max_payload_size = 4096;
+/// The largest max_payload_size an encoder or decoder accepts (16 MiB).
+inline constexpr std::size_t max_supported_payload_size = std::size_t{16} << 20;
 
 static_assert(core::is_fixed_size_v<frame_header> && core::min_size<frame_header>() == header_size_bytes);
 
@@ -91,7 +93,8 @@ std::vector<std::uint8_t> encode_frame(const frame_header& header, std::span<con
 /// allocate per frame.
 class frame_encoder {
  public:
-  /// Payloads up to `max_payload_size` bytes can be encoded.
+  /// Payloads up to `max_payload_size` bytes can be encoded. Throws
+  /// codec_usage_error ("transport.frame") above max_supported_payload_size.
   explicit frame_encoder(std::size_t max_payload_size = default_max_payload_size);
 
   /// Encodes one frame and returns its wire bytes (the trailing 0x00 included),
@@ -201,6 +204,7 @@ class frame_decoder {
  public:
   /// Accepts payloads up to `max_payload_size` bytes; larger frames are refused
   /// as frame_error::oversize. Allocates about 2 * max_encoded_frame_size(max_payload_size).
+  /// Throws codec_usage_error ("transport.frame") above max_supported_payload_size.
   explicit frame_decoder(std::size_t max_payload_size = default_max_payload_size);
 
   /// Consumes `bytes`, calling `on_frame` for every good frame completed in them.
