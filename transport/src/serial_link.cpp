@@ -53,15 +53,16 @@ port_base::flow_control::type to_asio(flow_control value) {
 // disturb a rate set through termios2.
 void configure(boost::asio::serial_port& port, const serial_url& url) {
   const serial_settings& s = url.settings;
+  if (s.stop_bits == stop_bits::one_and_half) {
+    fail(url, "1.5 stop bits are not supported on Linux (use stop_bits=1 or 2)");
+  }
   // A pty always carries 8 data bits without parity (see pseudo_terminal.hpp);
-  // asking for more fails in tcsetattr. Accepting the options there lets the
-  // URL of the real device work unchanged against a simulator on a pty.
+  // asking for anything else fails in tcsetattr or is silently dropped.
+  // Accepting the options there lets the URL of the real device work
+  // unchanged against a simulator on a pty.
   if (!is_pty_slave(port.native_handle())) {
     set(port, url, port_base::character_size(s.data_bits), std::to_string(s.data_bits) + " data bits");
     set(port, url, port_base::parity(to_asio(s.parity)), "parity " + std::string(to_string(s.parity)));
-  }
-  if (s.stop_bits == stop_bits::one_and_half) {
-    fail(url, "1.5 stop bits are not supported on Linux (use stop_bits=1 or 2)");
   }
   set(port, url, port_base::stop_bits(s.stop_bits == stop_bits::two ? port_base::stop_bits::two : port_base::stop_bits::one),
       std::string(to_string(s.stop_bits)) + " stop bits");

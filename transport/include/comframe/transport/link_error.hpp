@@ -38,7 +38,7 @@ enum class link_errc : int {
   bad_url = 1,  ///< a link URL that cannot be parsed or has an invalid option (caller's input)
   open_failed,  ///< the OS or the peer refused to open the link (no such device, refused, busy)
   link_lost,    ///< the other end vanished; the link will carry no more bytes
-  io_error,     ///< the OS failed an operation on an open link for another reason
+  io_error,     ///< the OS failed a request for another reason (listing ports)
   timeout,      ///< an operation did not complete within its time limit (used by later layers)
   not_found,    ///< a port path that does not exist or is no character device (describe_port)
 };
