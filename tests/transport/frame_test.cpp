@@ -184,6 +184,27 @@ TEST(frame, names_of_kinds_and_errors_read_as_in_the_protocol_document) {
   EXPECT_EQ(to_string(frame_error::bad_kind), "bad_kind");
 }
 
+// The example of frame.hpp's header comment, as written there.
+TEST(frame, example_of_the_public_header_works_as_shown) {
+  const bytes payload = {0x10, 0x00, 0x20};
+  frame_header h{.kind = frame_kind::request, .command = 2, .sequence = 1};
+  std::vector<std::uint8_t> wire = encode_frame(h, payload);  // ends with 0x00
+  EXPECT_EQ(wire.back(), 0x00);
+
+  frame_decoder decoder;
+  std::vector<received> got;
+  auto handle = [&](const frame_header& header, std::span<const std::uint8_t> p) {
+    got.push_back({header, bytes(p.begin(), p.end())});
+  };
+  for (std::size_t i = 0; i < wire.size(); i += 2) {
+    const auto chunk = std::span<const std::uint8_t>(wire).subspan(i, std::min<std::size_t>(2, wire.size() - i));
+    decoder.feed(chunk, [&](const frame_view& f) { handle(f.header, f.payload); });
+  }
+  EXPECT_EQ(got, (std::vector<received>{{h, payload}}));
+  EXPECT_EQ(decoder.stats().crc_errors, 0u);
+  EXPECT_EQ(h.version, protocol_version);
+}
+
 // ---- encoder -----------------------------------------------------------------
 
 TEST(frame, encode_into_a_buffer_refuses_one_below_the_maximum_and_writes_nothing) {
