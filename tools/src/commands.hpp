@@ -8,5 +8,6 @@ class App;
 namespace comframe::tools {
 
 void add_codec_commands(CLI::App& app);  // encode, decode, schema
+void add_port_commands(CLI::App& app);   // ports
 
 }  // namespace comframe::tools
