@@ -76,5 +76,10 @@ void throw_invalid_bool(std::size_t offset, unsigned value) {
   throw codec_error(errc::invalid_bytes, "a bool must be 0 or 1, found " + std::to_string(value), {}, offset);
 }
 
+void throw_buffer_too_small(std::size_t have, std::size_t need) {
+  throw codec_error(errc::buffer, "the output buffer holds " + std::to_string(have) + " bytes, but the value needs " +
+                                      std::to_string(need));
+}
+
 }  // namespace detail
 }  // namespace comframe::core

@@ -264,6 +264,19 @@ std::size_t check_size(std::size_t n, bool dynamic, std::size_t min_size, std::s
 // ---- encode ---------------------------------------------------------------
 
 template <bool Swap, class T>
+inline std::uint8_t* put(std::uint8_t* p, const T& v) noexcept;
+
+// A fold, not mp_for_each with a lambda capturing `p` by reference: when the
+// lambda's caller is not inlined (g++ gives up on the byte-swapping path),
+// `p` lives in memory and every byte store may alias it, so it is reloaded
+// and stored back per field, a store-to-load chain through the whole struct.
+template <bool Swap, class T, template <class...> class L, class... D>
+inline std::uint8_t* put_members(std::uint8_t* p, [[maybe_unused]] const T& v, L<D...>) noexcept {
+  ((p = put<Swap>(p, v.*D::pointer)), ...);
+  return p;
+}
+
+template <bool Swap, class T>
 inline std::uint8_t* put(std::uint8_t* p, const T& v) noexcept {
   constexpr type_kind k = kind_v<T>;
   if constexpr (k == type_kind::null) {
@@ -282,8 +295,7 @@ inline std::uint8_t* put(std::uint8_t* p, const T& v) noexcept {
       return p;
     }
   } else {
-    boost::mp11::mp_for_each<members_t<T>>([&](auto d) { p = put<Swap>(p, v.*decltype(d)::pointer); });
-    return p;
+    return put_members<Swap>(p, v, members_t<T>{});
   }
 }
 
@@ -291,6 +303,17 @@ inline std::uint8_t* put(std::uint8_t* p, const T& v) noexcept {
 
 // Reads a value; `tail` is the element count of the dynamic array, if T holds it.
 // Clears `ok` when a bool byte is neither 0 nor 1.
+template <bool Swap, class T>
+inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bool& ok);
+
+// A fold for the same reason as put_members.
+template <bool Swap, class T, template <class...> class L, class... D>
+inline const std::uint8_t* get_members(const std::uint8_t* p, [[maybe_unused]] T& v, [[maybe_unused]] std::size_t tail,
+                                       [[maybe_unused]] bool& ok, L<D...>) {
+  ((p = get<Swap>(p, v.*D::pointer, tail, ok)), ...);
+  return p;
+}
+
 template <bool Swap, class T>
 inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bool& ok) {
   constexpr type_kind k = kind_v<T>;
@@ -311,14 +334,16 @@ inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bo
       return p;
     }
   } else {
-    boost::mp11::mp_for_each<members_t<T>>([&](auto d) { p = get<Swap>(p, v.*decltype(d)::pointer, tail, ok); });
-    return p;
+    return get_members<Swap>(p, v, tail, ok, members_t<T>{});
   }
 }
 
 // Slow path after `get` cleared `ok`: finds the first invalid bool and throws
 // codec_error(errc::invalid_bytes) with its path and offset.
 [[noreturn]] void throw_invalid_bool(std::size_t offset, unsigned value);
+
+/// Throws codec_error(errc::buffer): the output holds `have` bytes, the value needs `need`.
+[[noreturn]] void throw_buffer_too_small(std::size_t have, std::size_t need);
 
 template <class T>
 void find_invalid(const std::uint8_t* base, const std::uint8_t*& p, std::size_t tail) {
@@ -353,6 +378,21 @@ void find_invalid(const std::uint8_t* base, const std::uint8_t*& p, std::size_t 
   }
 }
 
+// The slow paths of decode_into, kept out of line so that the hot path stays
+// small enough to inline and needs no stack frame for strings.
+template <class T>
+[[gnu::cold, gnu::noinline]] void size_error(std::size_t n) {
+  constexpr auto info = info_v<T>;
+  if constexpr (!info.dynamic) check_size(n, false, info.min_size, 0, {}, {});
+  else check_size(n, true, info.min_size, info.tail_element_size, tail_path<T>(), tail_element_type<T>());
+}
+
+template <class T>
+[[gnu::cold, gnu::noinline]] void throw_first_invalid(std::span<const std::uint8_t> in, std::size_t tail) {
+  const std::uint8_t* p = in.data();
+  find_invalid<T>(in.data(), p, tail);
+}
+
 }  // namespace detail
 
 /// Encoded size of this value: fixed_size<T>() or, for a dynamic T, min_size
@@ -370,9 +410,7 @@ std::size_t current_size(const T& value) noexcept {
 template <class T>
 std::size_t encode(const T& value, std::span<std::uint8_t> out, endian order = endian::native) {
   const std::size_t n = current_size(value);
-  if (out.size() < n)
-    throw codec_error(errc::buffer, "the output buffer holds " + std::to_string(out.size()) +
-                                        " bytes, but the value needs " + std::to_string(n));
+  if (out.size() < n) detail::throw_buffer_too_small(out.size(), n);
   if (needs_swap(order)) detail::put<true>(out.data(), value);
   else detail::put<false>(out.data(), value);
   return n;
@@ -397,20 +435,16 @@ void decode_into(std::span<const std::uint8_t> in, T& out, endian order = endian
   constexpr auto info = detail::info_v<T>;
   std::size_t tail = 0;
   if constexpr (!info.dynamic) {
-    if (in.size() != info.min_size) detail::check_size(in.size(), false, info.min_size, 0, {}, {});
+    if (in.size() != info.min_size) detail::size_error<T>(in.size());
   } else {
     if (in.size() < info.min_size || (in.size() - info.min_size) % info.tail_element_size != 0)
-      detail::check_size(in.size(), true, info.min_size, info.tail_element_size, detail::tail_path<T>(),
-                         detail::tail_element_type<T>());
+      detail::size_error<T>(in.size());
     tail = (in.size() - info.min_size) / info.tail_element_size;
   }
   bool ok = true;
   if (needs_swap(order)) detail::get<true>(in.data(), out, tail, ok);
   else detail::get<false>(in.data(), out, tail, ok);
-  if (!ok) {
-    const std::uint8_t* p = in.data();
-    detail::find_invalid<T>(in.data(), p, tail);
-  }
+  if (!ok) detail::throw_first_invalid<T>(in, tail);
 }
 
 /// Decodes a value of T from exactly these bytes (UD003 unpackBytes()).
