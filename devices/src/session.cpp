@@ -1,0 +1,597 @@
+#include "comframe/devices/session.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "comframe/transport/link.hpp"
+
+namespace comframe::devices {
+
+namespace {
+using clock = std::chrono::steady_clock;
+using transport::frame_kind;
+
+std::string command_label(std::uint16_t id, std::string_view name) {
+  if (!name.empty()) return std::string(name);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "command 0x%04x", id);
+  return buf;
+}
+
+std::string error_code_name(std::uint16_t code) {
+  switch (code) {
+    case error_code::unknown_command: return "unknown_command";
+    case error_code::bad_request: return "bad_request";
+    case error_code::out_of_range: return "out_of_range";
+    case error_code::busy: return "busy";
+    case error_code::internal: return "internal";
+    default: return code >= error_code::first_device_specific ? "device-specific" : "reserved";
+  }
+}
+}  // namespace
+
+std::string_view to_string(request_errc kind) noexcept {
+  switch (kind) {
+    case request_errc::timeout: return "timeout";
+    case request_errc::link_lost: return "link_lost";
+    case request_errc::not_connected: return "not_connected";
+    case request_errc::device_error: return "device_error";
+    case request_errc::bad_reply: return "bad_reply";
+    case request_errc::closed: return "closed";
+    case request_errc::too_large: return "too_large";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(link_state state) noexcept {
+  switch (state) {
+    case link_state::connected: return "connected";
+    case link_state::lost: return "lost";
+    case link_state::reconnected: return "reconnected";
+    case link_state::closed: return "closed";
+    case link_state::profile_mismatch: return "profile_mismatch";
+  }
+  return "unknown";
+}
+
+request_error::request_error(request_errc kind, std::uint16_t command, const std::string& message,
+                             std::uint16_t device_code)
+    : comframe::error("devices." + std::string(to_string(kind)), message),
+      kind_(kind),
+      command_(command),
+      device_code_(device_code) {}
+
+struct session::runner {
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread;
+};
+
+struct session::impl : std::enable_shared_from_this<session::impl> {
+  struct pending_request {
+    std::uint16_t command;
+    std::string name;
+    reply_handler handler;
+    clock::time_point deadline;
+  };
+
+  impl(boost::asio::io_context& io_, std::string url_, session_options opt_)
+      : io(io_),
+        url(std::move(url_)),
+        opt(std::move(opt_)),
+        decoder(opt.max_payload_size),
+        encoder(opt.max_payload_size),
+        read_buffer(64 * 1024),
+        timeout_timer(io),
+        reconnect_timer(io) {}
+
+  boost::asio::io_context& io;
+  std::string url;
+  session_options opt;
+  std::unique_ptr<transport::link> link;
+  std::uint64_t generation = 0;  // which link a completion belongs to
+  std::atomic<bool> connected{false};
+  bool closed = false;
+
+  transport::frame_decoder decoder;
+  transport::frame_encoder encoder;
+  std::vector<std::uint8_t> read_buffer;
+  std::vector<std::uint8_t> out_pending, out_writing;
+  bool writing = false;
+
+  std::unordered_map<std::uint16_t, pending_request> pending;
+  std::uint16_t next_sequence = 1;
+  boost::asio::steady_timer timeout_timer;
+  clock::time_point armed_deadline = clock::time_point::max();
+  boost::asio::steady_timer reconnect_timer;
+
+  std::unordered_map<std::uint16_t, event_handler> event_handlers;
+  std::function<void(link_state, const std::string&)> state_handler;
+  std::function<void(const frame_record&)> observer;
+
+  mutable std::mutex stats_mutex;
+  session_stats stats;
+
+  template <class F>
+  void count(F&& f) {
+    std::lock_guard lock(stats_mutex);
+    f(stats);
+  }
+
+  void notify(link_state s, const std::string& detail) {
+    if (state_handler) state_handler(s, detail);
+  }
+
+  // ---- reading --------------------------------------------------------------
+
+  void start_read() {
+    link->async_read_some(read_buffer, [self = shared_from_this(), gen = generation](const boost::system::error_code& ec,
+                                                                                    std::size_t n) {
+      self->on_read(gen, ec, n);
+    });
+  }
+
+  void on_read(std::uint64_t gen, const boost::system::error_code& ec, std::size_t n) {
+    if (gen != generation || closed) return;
+    if (ec) {
+      lose(url + ": " + (transport::is_link_lost(ec) ? std::string("link lost") : ec.message()));
+      return;
+    }
+    const std::span<const std::uint8_t> chunk(read_buffer.data(), n);
+    if (observer) {
+      decoder.feed(
+          chunk, [&](const transport::frame_view& f) { dispatch(f); },
+          [&](transport::frame_error e, std::span<const std::uint8_t> raw) {
+            observer(frame_record{direction::from_device, std::chrono::system_clock::now(), std::nullopt, raw, e});
+          });
+    } else {
+      decoder.feed(chunk, [&](const transport::frame_view& f) { dispatch(f); });
+    }
+    count([&](session_stats& s) { s.decoder = decoder.stats(); });
+    if (gen == generation && connected) start_read();
+  }
+
+  void dispatch(const transport::frame_view& f) {
+    if (observer)
+      observer(frame_record{direction::from_device, std::chrono::system_clock::now(), f.header, f.payload, std::nullopt});
+    switch (f.header.kind) {
+      case frame_kind::response:
+      case frame_kind::error:
+        complete(f);
+        return;
+      case frame_kind::event: {
+        auto it = event_handlers.find(f.header.command);
+        if (it == event_handlers.end()) {
+          count([](session_stats& s) { ++s.unhandled_events; });
+          return;
+        }
+        try {
+          it->second(f.payload);
+          count([](session_stats& s) { ++s.events; });
+        } catch (const core::codec_error&) {
+          count([](session_stats& s) { ++s.unhandled_events; });
+        }
+        return;
+      }
+      case frame_kind::request:
+        count([](session_stats& s) { ++s.unexpected_frames; });
+        return;
+    }
+  }
+
+  void complete(const transport::frame_view& f) {
+    auto it = pending.find(f.header.sequence);
+    if (it == pending.end()) {
+      count([](session_stats& s) { ++s.late_replies; });
+      return;
+    }
+    if (it->second.command != f.header.command) {
+      // Not this request's reply: never hand it over; the right one may still come.
+      count([](session_stats& s) { ++s.mismatched_replies; });
+      return;
+    }
+    pending_request req = std::move(it->second);
+    pending.erase(it);
+    const bool is_error = f.header.kind == frame_kind::error;
+    count([&](session_stats& s) {
+      ++s.replies;
+      if (is_error) ++s.error_replies;
+    });
+    if (!is_error) {
+      req.handler(nullptr, f.payload);
+      return;
+    }
+    std::string message;
+    std::uint16_t code = 0;
+    try {
+      const auto e = core::decode<error_payload>(f.payload, opt.payload_endian);
+      code = e.code;
+      message = command_label(req.command, req.name) + ": device error " + std::to_string(code) + " (" +
+                error_code_name(code) + "): " + std::string(e.message.begin(), e.message.end());
+    } catch (const core::codec_error& err) {
+      message = command_label(req.command, req.name) + ": device error with an unreadable payload (" + err.what() + ")";
+    }
+    req.handler(std::make_exception_ptr(request_error(request_errc::device_error, req.command, message, code)), {});
+  }
+
+  // ---- writing --------------------------------------------------------------
+
+  void write_frame(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload) {
+    const transport::frame_header h{transport::protocol_version, kind, command, sequence};
+    const auto wire = encoder.encode(h, payload);
+    out_pending.insert(out_pending.end(), wire.begin(), wire.end());
+    if (observer)
+      observer(frame_record{direction::to_device, std::chrono::system_clock::now(), h, payload, std::nullopt});
+    if (!writing) flush();
+  }
+
+  void flush() {
+    if (out_pending.empty() || !connected) return;
+    std::swap(out_pending, out_writing);
+    out_pending.clear();
+    writing = true;
+    link->async_write(out_writing, [self = shared_from_this(), gen = generation](const boost::system::error_code& ec,
+                                                                               std::size_t) {
+      if (gen != self->generation || self->closed) return;
+      self->writing = false;
+      if (ec) {
+        self->lose(self->url + ": " + (transport::is_link_lost(ec) ? std::string("link lost") : ec.message()));
+        return;
+      }
+      self->flush();
+    });
+  }
+
+  // ---- requests and timeouts -------------------------------------------------
+
+  void fail(reply_handler& handler, request_errc kind, std::uint16_t command, const std::string& message) {
+    handler(std::make_exception_ptr(request_error(kind, command, message)), {});
+  }
+
+  void request(std::uint16_t command, std::vector<std::uint8_t> payload, reply_handler handler,
+               std::chrono::milliseconds timeout, std::string name) {
+    const std::string label = command_label(command, name);
+    if (closed) return fail(handler, request_errc::closed, command, label + ": the session is closed");
+    if (!connected)
+      return fail(handler, request_errc::not_connected, command, label + ": " + url + " is not connected (reconnecting)");
+    if (payload.size() > opt.max_payload_size)
+      return fail(handler, request_errc::too_large, command,
+                  label + ": a payload of " + std::to_string(payload.size()) + " bytes exceeds the maximum of " +
+                      std::to_string(opt.max_payload_size));
+    if (pending.size() >= 0xFFFF)
+      return fail(handler, request_errc::too_large, command, label + ": 65535 requests are already pending");
+    while (pending.count(next_sequence)) ++next_sequence;
+    const std::uint16_t seq = next_sequence++;
+    const auto deadline = clock::now() + timeout;
+    pending.emplace(seq, pending_request{command, std::move(name), std::move(handler), deadline});
+    count([](session_stats& s) { ++s.requests; });
+    write_frame(frame_kind::request, command, seq, payload);
+    arm(deadline);
+  }
+
+  void arm(clock::time_point deadline) {
+    if (deadline >= armed_deadline) return;
+    armed_deadline = deadline;
+    timeout_timer.expires_at(deadline);
+    timeout_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec == boost::asio::error::operation_aborted) return;
+      self->expire();
+    });
+  }
+
+  void expire() {
+    armed_deadline = clock::time_point::max();
+    const auto now = clock::now();
+    std::vector<pending_request> expired;
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (it->second.deadline <= now) {
+        expired.push_back(std::move(it->second));
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    auto next = clock::time_point::max();
+    for (const auto& [seq, p] : pending) next = std::min(next, p.deadline);
+    if (next != clock::time_point::max()) arm(next);
+    for (auto& p : expired) {
+      count([](session_stats& s) { ++s.timeouts; });
+      fail(p.handler, request_errc::timeout, p.command, command_label(p.command, p.name) + ": no reply within the timeout");
+    }
+  }
+
+  void fail_all(request_errc kind, const std::string& why) {
+    auto doomed = std::move(pending);
+    pending.clear();
+    for (auto& [seq, p] : doomed) fail(p.handler, kind, p.command, command_label(p.command, p.name) + ": " + why);
+  }
+
+  // ---- link loss and reconnect -----------------------------------------------
+
+  void lose(const std::string& reason) {
+    if (!connected) return;
+    connected = false;
+    ++generation;
+    retire_link();
+    writing = false;
+    out_pending.clear();
+    decoder.reset();
+    count([](session_stats& s) { ++s.link_losses; });
+    fail_all(request_errc::link_lost, reason);
+    notify(link_state::lost, reason);
+    if (opt.reconnect && !closed) schedule_reconnect(opt.reconnect_initial);
+  }
+
+  // Closes the link and destroys it later: we may be inside one of its handlers.
+  void retire_link() {
+    if (!link) return;
+    link->close();
+    boost::asio::post(io, [old = std::shared_ptr<transport::link>(std::move(link))] {});
+  }
+
+  void schedule_reconnect(std::chrono::milliseconds delay) {
+    reconnect_timer.expires_after(delay);
+    reconnect_timer.async_wait([self = shared_from_this(), delay](const boost::system::error_code& ec) {
+      if (ec || self->closed) return;
+      self->try_reconnect(delay);
+    });
+  }
+
+  void try_reconnect(std::chrono::milliseconds delay) {
+    try {
+      link = transport::open_link(io, url);
+    } catch (const comframe::error&) {
+      schedule_reconnect(std::min(delay * 2, opt.reconnect_max));
+      return;
+    }
+    connected = true;
+    count([](session_stats& s) { ++s.reconnects; });
+    notify(link_state::reconnected, url + ": reconnected");
+    start_read();
+    check_expected_profile();
+  }
+
+  void start(std::unique_ptr<transport::link> l) {
+    link = std::move(l);
+    connected = true;
+    notify(link_state::connected, url + ": connected");
+    start_read();
+    check_expected_profile();
+  }
+
+  void close() {
+    if (closed) return;
+    closed = true;
+    timeout_timer.cancel();
+    reconnect_timer.cancel();
+    connected = false;
+    ++generation;
+    retire_link();
+    fail_all(request_errc::closed, "the session is closed");
+    notify(link_state::closed, url + ": closed");
+  }
+
+  // ---- profiles --------------------------------------------------------------
+
+  // Fetches the device's profile text chunk by chunk, then calls done(error, text, hash).
+  void fetch_profile_text(std::chrono::milliseconds timeout,
+                          std::function<void(std::exception_ptr, std::string, std::uint64_t)> done,
+                          std::shared_ptr<std::string> text = std::make_shared<std::string>()) {
+    const std::size_t room = opt.max_payload_size > 16 ? opt.max_payload_size - 16 : 1;
+    const builtin::describe_request req{static_cast<std::uint32_t>(text->size()),
+                                        static_cast<std::uint16_t>(std::min<std::size_t>(room, 0xFFFF))};
+    request(builtin::describe::id, core::encode(req, opt.payload_endian),
+            [self = shared_from_this(), timeout, done, text](std::exception_ptr e, std::span<const std::uint8_t> p) {
+              if (e) return done(e, {}, 0);
+              builtin::describe_response r;
+              try {
+                core::decode_into(p, r, self->opt.payload_endian);
+              } catch (const core::codec_error& err) {
+                return done(std::make_exception_ptr(request_error(request_errc::bad_reply, builtin::describe::id,
+                                                                  std::string("describe: ") + err.what())),
+                            {}, 0);
+              }
+              if (r.total > (std::size_t{16} << 20) || text->size() + r.chunk.size() > r.total ||
+                  (r.chunk.empty() && text->size() < r.total))
+                return done(std::make_exception_ptr(request_error(
+                                request_errc::bad_reply, builtin::describe::id,
+                                "describe: the device's chunks do not add up to its total of " + std::to_string(r.total))),
+                            {}, 0);
+              text->append(r.chunk.begin(), r.chunk.end());
+              if (text->size() < r.total) return self->fetch_profile_text(timeout, done, text);
+              done(nullptr, std::move(*text), r.hash);
+            },
+            timeout, std::string(builtin::describe::name));
+  }
+
+  void check_expected_profile() {
+    if (!opt.expected_profile) return;
+    auto expected = opt.expected_profile;
+    const builtin::describe_request req{0, 0};
+    request(builtin::describe::id, core::encode(req, opt.payload_endian),
+            [self = shared_from_this(), expected](std::exception_ptr e, std::span<const std::uint8_t> p) {
+              if (e) return;  // an old device without describe, or the link went again: nothing to compare
+              builtin::describe_response r;
+              try {
+                core::decode_into(p, r, self->opt.payload_endian);
+              } catch (const core::codec_error&) {
+                return;
+              }
+              if (r.hash == expected->hash()) return;
+              self->fetch_profile_text(self->opt.timeout, [self, expected](std::exception_ptr e2, std::string text,
+                                                                           std::uint64_t) {
+                std::string detail = self->url + ": the device's profile differs from the expected one";
+                if (!e2) {
+                  try {
+                    const auto diffs = expected->differences(profile::parse(text));
+                    std::string names;
+                    for (const auto& d : diffs) names += (names.empty() ? "" : ", ") + d;
+                    if (!names.empty()) detail += " in: " + names;
+                  } catch (const comframe::error& err) {
+                    detail += " (its profile does not load: " + std::string(err.what()) + ")";
+                  }
+                }
+                self->notify(link_state::profile_mismatch, detail);
+              });
+            },
+            opt.timeout, std::string(builtin::describe::name));
+  }
+};
+
+// ---- session -----------------------------------------------------------------
+
+session::session(const std::string& url, session_options options)
+    : url_(url), options_(std::move(options)), runner_(std::make_unique<runner>()) {
+  auto l = transport::open_link(runner_->io, url_);  // throws link_error: nothing started yet
+  impl_ = std::make_shared<impl>(runner_->io, url_, options_);
+  boost::asio::post(runner_->io, [i = impl_, l = std::move(l)]() mutable { i->start(std::move(l)); });
+  runner_->thread = std::thread([r = runner_.get()] { r->io.run(); });
+}
+
+session::session(boost::asio::io_context& io, const std::string& url, session_options options)
+    : url_(url), options_(std::move(options)) {
+  auto l = transport::open_link(io, url_);
+  impl_ = std::make_shared<impl>(io, url_, options_);
+  boost::asio::post(io, [i = impl_, l = std::move(l)]() mutable { i->start(std::move(l)); });
+}
+
+session::~session() {
+  auto& io = impl_->io;
+  if (io.get_executor().running_in_this_thread() || io.stopped()) {
+    impl_->close();  // on the I/O thread, or nothing runs the io_context: no one else touches impl_
+  } else {
+    // Close on the I/O thread and wait, so that no handler of ours runs after the
+    // destructor returns; the inner post runs after the cancelled operations' handlers.
+    auto done = std::make_shared<std::promise<void>>();
+    auto finished = done->get_future();
+    boost::asio::post(io, [i = impl_, done, &io] {
+      i->close();
+      boost::asio::post(io, [done] { done->set_value(); });
+    });
+    finished.wait();
+  }
+  if (runner_) {
+    runner_->work.reset();
+    if (runner_->thread.joinable()) runner_->thread.join();
+  }
+}
+
+void session::check_not_io_thread_for_wait() const {
+  if (impl_->io.get_executor().running_in_this_thread())
+    throw comframe::error("devices.usage",
+                          "a blocking session call was made on the session's I/O thread (from a handler); it would "
+                          "wait for itself: use async_request there");
+}
+
+void session::async_request_raw(std::uint16_t command, std::vector<std::uint8_t> payload, reply_handler handler,
+                                std::optional<std::chrono::milliseconds> timeout, std::string_view name) {
+  boost::asio::post(impl_->io, [i = impl_, command, payload = std::move(payload), handler = std::move(handler),
+                                t = timeout.value_or(options_.timeout), n = std::string(name)]() mutable {
+    i->request(command, std::move(payload), std::move(handler), t, std::move(n));
+  });
+}
+
+void session::send_raw(std::uint16_t command, std::vector<std::uint8_t> payload) {
+  boost::asio::post(impl_->io, [i = impl_, command, payload = std::move(payload)] {
+    if (!i->connected || payload.size() > i->opt.max_payload_size) {
+      i->count([](session_stats& s) { ++s.dropped_sends; });
+      return;
+    }
+    i->count([](session_stats& s) { ++s.sends; });
+    i->write_frame(transport::frame_kind::request, command, 0, payload);
+  });
+}
+
+void session::on_event_raw(std::uint16_t id, event_handler handler) {
+  boost::asio::post(impl_->io, [i = impl_, id, handler = std::move(handler)]() mutable {
+    if (handler) i->event_handlers[id] = std::move(handler);
+    else i->event_handlers.erase(id);
+  });
+}
+
+void session::on_link_state(std::function<void(link_state, const std::string&)> handler) {
+  boost::asio::post(impl_->io, [i = impl_, handler = std::move(handler)]() mutable { i->state_handler = std::move(handler); });
+}
+
+void session::observe_frames(std::function<void(const frame_record&)> observer) {
+  boost::asio::post(impl_->io, [i = impl_, observer = std::move(observer)]() mutable { i->observer = std::move(observer); });
+}
+
+session_stats session::stats() const {
+  std::lock_guard lock(impl_->stats_mutex);
+  return impl_->stats;
+}
+
+bool session::connected() const noexcept { return impl_->connected; }
+
+namespace {
+template <class T>
+T wait_for(std::future<T>& f) {
+  return f.get();
+}
+}  // namespace
+
+nlohmann::json session::request_json(const profile& p, std::string_view command, const nlohmann::json& args,
+                                     std::optional<std::chrono::milliseconds> timeout) {
+  check_not_io_thread_for_wait();
+  const command_info* c = p.find_command(command);
+  if (!c) {
+    std::string names;
+    for (const auto& x : p.commands()) names += (names.empty() ? "" : ", ") + x.name;
+    throw comframe::error("devices.unknown_command", "the profile of " + (p.device().empty() ? std::string("the device") : p.device()) +
+                                                         " has no command \"" + std::string(command) + "\" (it has: " + names + ")");
+  }
+  auto payload = core::encode(c->request, args, p.payload_endian());
+  auto promise = std::make_shared<std::promise<nlohmann::json>>();
+  auto future = promise->get_future();
+  const core::schema response = c->response;
+  const core::endian order = p.payload_endian();
+  const std::uint16_t id = c->id;
+  const std::string name = c->name;
+  async_request_raw(
+      id, std::move(payload),
+      [promise, response, order, id, name](std::exception_ptr e, std::span<const std::uint8_t> bytes) {
+        if (e) return promise->set_exception(e);
+        try {
+          promise->set_value(core::decode(response, bytes, order));
+        } catch (const core::codec_error& err) {
+          promise->set_exception(std::make_exception_ptr(
+              request_error(request_errc::bad_reply, id, "the reply to " + name + " does not decode: " + err.what())));
+        }
+      },
+      timeout, name);
+  return wait_for(future);
+}
+
+profile session::fetch_profile(std::optional<std::chrono::milliseconds> timeout) {
+  check_not_io_thread_for_wait();
+  auto promise = std::make_shared<std::promise<std::pair<std::string, std::uint64_t>>>();
+  auto future = promise->get_future();
+  boost::asio::post(impl_->io, [i = impl_, promise, t = timeout.value_or(options_.timeout)] {
+    i->fetch_profile_text(t, [promise](std::exception_ptr e, std::string text, std::uint64_t hash) {
+      if (e) promise->set_exception(e);
+      else promise->set_value({std::move(text), hash});
+    });
+  });
+  auto [text, hash] = wait_for(future);
+  profile p = profile::parse(text);
+  if (p.hash() != hash)
+    throw request_error(request_errc::bad_reply, builtin::describe::id,
+                        "describe: the device's profile text does not match the hash it reports");
+  return p;
+}
+
+session::profile_check session::check_profile(const profile& expected) {
+  const auto r = request<builtin::describe>({0, 0});
+  profile_check check;
+  check.device_hash = r.hash;
+  check.matches = r.hash == expected.hash();
+  if (!check.matches) check.differences = expected.differences(fetch_profile());
+  return check;
+}
+
+}  // namespace comframe::devices
