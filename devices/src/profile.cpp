@@ -1,0 +1,708 @@
+#include "comframe/devices/profile.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <initializer_list>
+#include <map>
+#include <set>
+
+namespace comframe::devices {
+
+using nlohmann::json;
+
+namespace {
+
+// ---- Messages ------------------------------------------------------------------
+
+// A string for a message: quoted, escaped to ASCII and cut short, so that
+// nothing a hostile document holds can make a message long or invalid UTF-8.
+std::string quote(std::string_view s) {
+  constexpr std::size_t max_chars = 48;
+  std::string text = json(std::string(s.substr(0, max_chars * 4)))
+                         .dump(-1, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace);
+  if (text.size() > max_chars + 2) text = text.substr(0, max_chars - 1) + "...\"";
+  return text;
+}
+
+// "a string \"abc\"", "the number 1.5", "an object" — never dumps a structured
+// value, whose depth is not bounded yet.
+std::string describe_value(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string " + quote(j.get_ref<const std::string&>());
+    case json::value_t::boolean:
+      return j.get<bool>() ? "true" : "false";
+    case json::value_t::discarded:
+      return "nothing";
+    case json::value_t::binary:
+      return "binary data";
+    default:
+      return "the number " + j.dump();
+  }
+}
+
+std::string hex4(std::uint16_t id) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%04X", static_cast<unsigned>(id));
+  return buf;
+}
+
+std::string index_path(std::string_view list, std::size_t i) {
+  return std::string(list) + "[" + std::to_string(i) + "]";
+}
+
+std::string join_keys(std::initializer_list<std::string_view> keys) {
+  std::string out;
+  for (const auto k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
+  return out;
+}
+
+// ---- Checks on the document's shape -----------------------------------------------
+
+void check_keys(const json& object, std::initializer_list<std::string_view> keys, const std::string& path) {
+  for (const auto& item : object.items())
+    if (std::find(keys.begin(), keys.end(), item.key()) == keys.end())
+      throw profile_error(path, "unknown key " + quote(item.key()) + " (the keys are: " + join_keys(keys) + ")");
+}
+
+const json& require(const json& object, std::string_view key, const std::string& path) {
+  auto it = object.find(key);
+  if (it == object.end()) throw profile_error(path, "missing key \"" + std::string(key) + "\"");
+  return *it;
+}
+
+// True when `j` nests deeper than `levels` arrays or objects. Recursion stops
+// at the limit, so a document nested a million levels deep costs nothing here.
+bool deeper_than(const json& j, std::size_t levels) {
+  if (!j.is_structured()) return false;
+  if (levels == 0) return true;
+  for (const auto& v : j)
+    if (deeper_than(v, levels - 1)) return true;
+  return false;
+}
+
+void check_depth(const json& j, const std::string& path) {
+  if (deeper_than(j, profile_limits::max_json_depth))
+    throw profile_error(path, "JSON nested deeper than " + std::to_string(profile_limits::max_json_depth) + " levels");
+}
+
+bool valid_utf8(const std::string& s) {
+  try {
+    (void)json(s).dump();
+    return true;
+  } catch (const json::type_error&) {
+    return false;
+  }
+}
+
+std::string read_text(const json& j, const std::string& path) {
+  if (!j.is_string()) throw profile_error(path, "expected a string, got " + describe_value(j));
+  const auto& s = j.get_ref<const std::string&>();
+  if (s.size() > profile_limits::max_text_length)
+    throw profile_error(path, "longer than " + std::to_string(profile_limits::max_text_length) + " bytes");
+  if (!valid_utf8(s)) throw profile_error(path, "not valid UTF-8");
+  return s;
+}
+
+bool is_identifier(std::string_view s) {
+  if (s.empty() || s.size() > core::limits::max_name_length) return false;
+  if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+std::string read_name(const json& j, const std::string& path) {
+  if (!j.is_string()) throw profile_error(path, "expected a name string, got " + describe_value(j));
+  const auto& s = j.get_ref<const std::string&>();
+  if (!is_identifier(s))
+    throw profile_error(path, quote(s) + " is not a valid name (a letter or _, then letters, digits or _; at most " +
+                                  std::to_string(core::limits::max_name_length) + " characters)");
+  return s;
+}
+
+std::optional<std::int64_t> integer_of(const json& j) {
+  if (j.is_number_unsigned()) {
+    const auto u = j.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(INT64_MAX)) return INT64_MAX;
+    return static_cast<std::int64_t>(u);
+  }
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  return std::nullopt;
+}
+
+std::uint16_t read_id(const json& j, const std::string& path) {
+  const auto v = integer_of(j);
+  if (!v || *v < 0 || *v > 0xFFFF)
+    throw profile_error(path, "expected an integer from 0 to 65535, got " + describe_value(j));
+  return static_cast<std::uint16_t>(*v);
+}
+
+// ---- Schemas ---------------------------------------------------------------------
+
+const command_info& builtin_describe() {
+  static const command_info info{builtin::describe::id, std::string(builtin::describe::name),
+                                 core::schema::of<builtin::describe::request>(),
+                                 core::schema::of<builtin::describe::response>()};
+  return info;
+}
+
+// The type names a type expression mentions, read from its text before it is
+// loaded: "Point[3]" mentions "Point". Scalar names come along and find no type.
+void mentioned_names(const json& e, std::set<std::string>& out) {
+  if (e.is_string()) {
+    std::string s = e.get<std::string>();
+    if (!s.empty() && s.back() == ']') {
+      const auto open = s.rfind('[');
+      if (open != std::string::npos) s.resize(open);
+    }
+    out.insert(std::move(s));
+  } else if (e.is_object()) {
+    for (const char* k : {"array", "dynamic_array"})
+      if (auto it = e.find(k); it != e.end()) mentioned_names(*it, out);
+    if (auto it = e.find("struct"); it != e.end() && it->is_array())
+      for (const auto& field : *it)
+        if (field.is_object())
+          if (auto t = field.find("type"); t != field.end()) mentioned_names(*t, out);
+  }
+}
+
+// Everything known about the document's "types", loaded once: each named
+// type's canonical definition, the named types it refers to directly, and its
+// size in type nodes. A command's schema then loads only the types it reaches,
+// so that the schemas of two profiles compare equal when what each command
+// uses is equal, and the work is bounded by profile_limits::max_schema_nodes.
+class type_library {
+ public:
+  void load(const json& types) {
+    core::schema all;
+    try {
+      all = core::schema::from_json({{"types", types}});
+    } catch (const core::codec_error& e) {
+      detail::throw_schema_error(e, "types", false);
+    }
+    canonical_ = all.to_json()["types"];
+    for (const auto& name : all.type_names()) {
+      entry& t = entries_[name];
+      walk(all.type(name).root(), true, t);
+    }
+  }
+
+  core::schema expression(const json& e, const std::string& path) {
+    check_depth(e, path);
+    std::set<std::string> todo;
+    mentioned_names(e, todo);
+    json subset = json::object();
+    std::size_t nodes = 1;
+    std::vector<std::string> stack(todo.begin(), todo.end());
+    while (!stack.empty()) {
+      const std::string name = std::move(stack.back());
+      stack.pop_back();
+      auto it = entries_.find(name);
+      if (it == entries_.end() || subset.contains(name)) continue;
+      subset[name] = canonical_[name];
+      nodes += it->second.nodes;
+      stack.insert(stack.end(), it->second.refs.begin(), it->second.refs.end());
+    }
+    nodes_used_ += nodes;
+    if (nodes_used_ > profile_limits::max_schema_nodes)
+      throw profile_error(path, "the schemas of all commands and events hold more than " +
+                                    std::to_string(profile_limits::max_schema_nodes) + " type nodes together");
+    try {
+      return core::schema::from_json({{"types", std::move(subset)}, {"root", e}});
+    } catch (const core::codec_error& first) {
+      // Only on the way to an error: load against every type, so that a
+      // message such as "unknown type" lists them all.
+      try {
+        (void)core::schema::from_json({{"types", canonical_}, {"root", e}});
+      } catch (const core::codec_error& full) {
+        detail::throw_schema_error(full, path, true);
+      }
+      detail::throw_schema_error(first, path, true);
+    }
+  }
+
+ private:
+  struct entry {
+    std::vector<std::string> refs;
+    std::size_t nodes = 0;
+  };
+
+  // Node depth is bounded by core::limits::max_schema_depth.
+  static void walk(const core::type_node& n, bool top, entry& t) {
+    if (!top && !n.name.empty()) {
+      t.refs.push_back(n.name);
+      return;
+    }
+    ++t.nodes;
+    for (const auto& f : n.fields) walk(*f.type, false, t);
+    if (n.element) walk(*n.element, false, t);
+  }
+
+  json canonical_ = json::object();
+  std::map<std::string, entry, std::less<>> entries_;
+  std::size_t nodes_used_ = 0;
+};
+
+// The canonical "types" of a profile: the union of its schemas' named types.
+// One name with two definitions is an error naming who uses each.
+class type_union {
+ public:
+  void add(const core::schema& s, const std::string& user) {
+    const json doc = s.to_json();
+    for (const auto& [name, def] : doc["types"].items()) {
+      auto it = types_.find(name);
+      if (it == types_.end()) {
+        types_[name] = def;
+        users_[name] = user;
+      } else if (*it != def) {
+        throw profile_error("types", "type " + quote(name) + " has two definitions: one used by " + users_[name] +
+                                         ", another by " + user);
+      }
+    }
+  }
+  json& types() { return types_; }
+
+ private:
+  json types_ = json::object();
+  std::map<std::string, std::string> users_;
+};
+
+std::string command_user(std::string_view name, std::string_view part) {
+  return "command \"" + std::string(name) + "\" (" + std::string(part) + ")";
+}
+std::string event_user(std::string_view name) { return "event \"" + std::string(name) + "\" (payload)"; }
+
+// ---- Duplicate keys --------------------------------------------------------------
+
+// nlohmann::json keeps the last of two equal keys in one object without a word;
+// a profile must not, so parse() watches the keys go by. Past max_tracked
+// levels nothing is tracked: the depth checks refuse such documents anyway.
+class duplicate_key_finder {
+ public:
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    using ev = json::parse_event_t;
+    switch (event) {
+      case ev::object_start:
+      case ev::array_start:
+        next_element();
+        if (levels_.size() >= max_tracked || untracked_ > 0) {
+          ++untracked_;
+        } else {
+          levels_.push_back({event == ev::object_start, {}, {}, 0, false});
+        }
+        break;
+      case ev::object_end:
+      case ev::array_end:
+        if (untracked_ > 0)
+          --untracked_;
+        else if (!levels_.empty())
+          levels_.pop_back();
+        break;
+      case ev::key:
+        if (untracked_ == 0 && !levels_.empty()) {
+          level& top = levels_.back();
+          std::string key = parsed.get<std::string>();
+          if (!top.keys.insert(key).second && !found_) found_ = profile_error(path(), "duplicate key " + quote(key));
+          top.key = std::move(key);
+        }
+        break;
+      case ev::value:
+        next_element();
+        break;
+    }
+    return true;
+  }
+
+  const std::optional<profile_error>& found() const { return found_; }
+
+ private:
+  static constexpr std::size_t max_tracked = 256;
+  struct level {
+    bool object;
+    std::set<std::string> keys;
+    std::string key;    // the key whose value is being read
+    std::size_t index;  // the element being read
+    bool started;
+  };
+
+  void next_element() {
+    if (untracked_ > 0 || levels_.empty() || levels_.back().object) return;
+    level& top = levels_.back();
+    if (top.started) ++top.index;
+    top.started = true;
+  }
+
+  // The path of the innermost object being read.
+  std::string path() const {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < levels_.size(); ++i) {
+      const level& l = levels_[i];
+      if (l.object)
+        out += (out.empty() ? "" : ".") + l.key;
+      else
+        out += "[" + std::to_string(l.index) + "]";
+    }
+    return out;
+  }
+
+  std::vector<level> levels_;
+  std::size_t untracked_ = 0;
+  std::optional<profile_error> found_;
+};
+
+// ---- Text for people --------------------------------------------------------------
+
+std::string one_line(const json& j) {
+  if (j.is_object()) {
+    std::string out = "{";
+    bool first = true;
+    for (const auto& item : j.items()) {
+      out += (first ? "" : ", ") + json(item.key()).dump() + ": " + one_line(item.value());
+      first = false;
+    }
+    return out + "}";
+  }
+  if (j.is_array()) {
+    std::string out = "[";
+    bool first = true;
+    for (const auto& v : j) {
+      out += (first ? "" : ", ") + one_line(v);
+      first = false;
+    }
+    return out + "]";
+  }
+  return j.dump();
+}
+
+// `column`: where the value starts on its line.
+void write_readable(const json& j, int indent, int level, std::size_t column, std::string& out) {
+  constexpr std::size_t width = 100;
+  std::string flat = one_line(j);
+  if (!j.is_structured() || j.empty() || column + flat.size() <= width) {
+    out += flat;
+    return;
+  }
+  const std::size_t pad = static_cast<std::size_t>(indent) * static_cast<std::size_t>(level + 1);
+  out += j.is_object() ? "{\n" : "[\n";
+  bool first = true;
+  for (const auto& item : j.items()) {
+    if (!first) out += ",\n";
+    first = false;
+    out += std::string(pad, ' ');
+    std::size_t col = pad;
+    if (j.is_object()) {
+      const std::string key = json(item.key()).dump() + ": ";
+      out += key;
+      col += key.size();
+    }
+    write_readable(item.value(), indent, level + 1, col, out);
+  }
+  out += "\n" + std::string(static_cast<std::size_t>(indent) * static_cast<std::size_t>(level), ' ') +
+         (j.is_object() ? "}" : "]");
+}
+
+}  // namespace
+
+// ---- profile_error ------------------------------------------------------------------
+
+namespace {
+std::string compose(const std::string& path, const std::string& detail, std::optional<std::size_t> offset) {
+  std::string m = "[devices.profile] " + path;
+  if (offset) m += (path.empty() ? "at byte " : " at byte ") + std::to_string(*offset);
+  if (!path.empty() || offset) m += ": ";
+  return m + detail;
+}
+}  // namespace
+
+profile_error::profile_error(std::string path, std::string detail, std::optional<std::size_t> offset)
+    : comframe::error("devices.profile", compose(path, detail, offset)),
+      path_(std::move(path)),
+      detail_(std::move(detail)),
+      offset_(offset) {}
+
+namespace detail {
+
+void throw_schema_error(const core::codec_error& e, const std::string& path, bool expression) {
+  std::string where = path;
+  const std::string& inner = e.path();
+  if (expression && (inner == "root" || inner.starts_with("root.") || inner.starts_with("root["))) {
+    where += inner.substr(4);
+  } else if (!inner.empty() && inner != "types") {
+    where += (inner.front() == '[' ? "" : ".") + inner;
+  }
+  std::string detail = "[" + e.id() + "] ";
+  if (e.offset()) detail += "at byte " + std::to_string(*e.offset()) + ": ";
+  throw profile_error(std::move(where), detail + e.detail());
+}
+
+}  // namespace detail
+
+// ---- Loading ------------------------------------------------------------------------
+
+profile::profile() : profile(blank{}) {
+  static const profile empty =
+      from_json({{"comframe_profile", profile_format_version}, {"device", ""}, {"commands", json::array()}});
+  *this = empty;
+}
+
+profile profile::parse(std::string_view json_text) {
+  duplicate_key_finder finder;
+  json doc;
+  try {
+    doc = json::parse(json_text, std::ref(finder));
+  } catch (const json::parse_error& e) {
+    throw profile_error("", std::string("not valid JSON: ") + e.what(), e.byte);
+  } catch (const json::exception& e) {
+    throw profile_error("", std::string("not valid JSON: ") + e.what());
+  }
+  if (finder.found()) throw *finder.found();
+  return from_json(doc);
+}
+
+profile profile::from_json(const json& doc) {
+  if (!doc.is_object())
+    throw profile_error("", "a profile is a JSON object {\"comframe_profile\": 1, ...}, got " + describe_value(doc));
+
+  // The format version first: another version may have keys this one does not know.
+  const auto format = doc.find("comframe_profile");
+  if (format == doc.end())
+    throw profile_error("comframe_profile", "missing; a profile starts with \"comframe_profile\": 1");
+  if (const auto v = integer_of(*format); !v) {
+    throw profile_error("comframe_profile", "expected the integer 1, got " + describe_value(*format));
+  } else if (*v != profile_format_version) {
+    throw profile_error("comframe_profile",
+                        "format version " + std::to_string(*v) + " is not supported (this comframe reads version 1)");
+  }
+  check_keys(doc, {"comframe_profile", "device", "version", "endian", "types", "commands", "events"}, "");
+
+  profile p{blank{}};
+  p.device_ = read_text(require(doc, "device", ""), "device");
+  if (auto it = doc.find("version"); it != doc.end()) p.version_ = read_text(*it, "version");
+  if (auto it = doc.find("endian"); it != doc.end()) {
+    const std::string e = it->is_string() ? it->get<std::string>() : std::string();
+    if (e == "little")
+      p.endian_ = core::endian::little;
+    else if (e == "big")
+      p.endian_ = core::endian::big;
+    else if (e == "native")
+      p.endian_ = core::endian::native;
+    else
+      throw profile_error("endian", "expected \"little\", \"big\" or \"native\", got " + describe_value(*it));
+  }
+
+  type_library library;
+  if (auto it = doc.find("types"); it != doc.end()) {
+    if (!it->is_object())
+      throw profile_error("types", "expected an object of name: type expression, got " + describe_value(*it));
+    check_depth(*it, "types");
+    library.load(*it);
+  }
+
+  const json& commands = require(doc, "commands", "");
+  if (!commands.is_array()) throw profile_error("commands", "expected an array, got " + describe_value(commands));
+  if (commands.size() > profile_limits::max_commands)
+    throw profile_error("commands", "more than " + std::to_string(profile_limits::max_commands) + " commands");
+  std::map<std::uint16_t, std::size_t> command_ids;
+  std::map<std::string, std::size_t, std::less<>> command_names;
+  const command_info& describe = builtin_describe();
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const std::string at = index_path("commands", i);
+    const json& c = commands[i];
+    if (!c.is_object())
+      throw profile_error(at,
+                          "expected an object {\"id\", \"name\", \"request\", \"response\"}, got " + describe_value(c));
+    check_keys(c, {"id", "name", "request", "response"}, at);
+    command_info info;
+    info.id = read_id(require(c, "id", at), at + ".id");
+    info.name = read_name(require(c, "name", at), at + ".name");
+    const json& request = require(c, "request", at);
+    const json& response = require(c, "response", at);
+    if (auto [it, fresh] = command_ids.emplace(info.id, i); !fresh)
+      throw profile_error(at + ".id", std::to_string(info.id) + " is also the id of " +
+                                          index_path("commands", it->second) + " " +
+                                          quote(p.commands_[it->second].name));
+    if (auto [it, fresh] = command_names.emplace(info.name, i); !fresh)
+      throw profile_error(at + ".name",
+                          quote(info.name) + " is also the name of " + index_path("commands", it->second));
+    if (info.id >= first_reserved_command && info.id != describe.id)
+      throw profile_error(at + ".id", std::to_string(info.id) + " (" + hex4(info.id) +
+                                          ") is reserved for comframe's builtin commands (0xFF00 to 0xFFFF)");
+    if (info.id != describe.id && info.name == describe.name)
+      throw profile_error(at + ".name", quote(info.name) + " is the name of the builtin command " + hex4(describe.id));
+    info.request = library.expression(request, at + ".request");
+    info.response = library.expression(response, at + ".response");
+    if (info.id == describe.id && !(info == describe))
+      throw profile_error(at, "id " + std::to_string(info.id) + " (" + hex4(info.id) +
+                                  ") is the builtin command \"describe\"; an entry with this id must be exactly it: "
+                                  "name \"describe\", request " +
+                                  describe.request.describe() + ", response " + describe.response.describe());
+    p.commands_.push_back(std::move(info));
+  }
+  if (!command_ids.contains(describe.id)) p.commands_.push_back(describe);
+
+  if (auto it = doc.find("events"); it != doc.end()) {
+    const json& events = *it;
+    if (!events.is_array()) throw profile_error("events", "expected an array, got " + describe_value(events));
+    if (events.size() > profile_limits::max_events)
+      throw profile_error("events", "more than " + std::to_string(profile_limits::max_events) + " events");
+    std::map<std::uint16_t, std::size_t> event_ids;
+    std::map<std::string, std::size_t, std::less<>> event_names;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const std::string at = index_path("events", i);
+      const json& e = events[i];
+      if (!e.is_object())
+        throw profile_error(at, "expected an object {\"id\", \"name\", \"payload\"}, got " + describe_value(e));
+      check_keys(e, {"id", "name", "payload"}, at);
+      event_info info;
+      info.id = read_id(require(e, "id", at), at + ".id");
+      info.name = read_name(require(e, "name", at), at + ".name");
+      const json& payload = require(e, "payload", at);
+      if (auto [prev, fresh] = event_ids.emplace(info.id, i); !fresh)
+        throw profile_error(at + ".id", std::to_string(info.id) + " is also the id of " +
+                                            index_path("events", prev->second) + " " +
+                                            quote(p.events_[prev->second].name));
+      if (auto [prev, fresh] = event_names.emplace(info.name, i); !fresh)
+        throw profile_error(at + ".name",
+                            quote(info.name) + " is also the name of " + index_path("events", prev->second));
+      if (info.id >= first_reserved_command)
+        throw profile_error(at + ".id", std::to_string(info.id) + " (" + hex4(info.id) +
+                                            ") is reserved for comframe's builtin events (0xFF00 to 0xFFFF)");
+      info.payload = library.expression(payload, at + ".payload");
+      p.events_.push_back(std::move(info));
+    }
+  }
+
+  auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
+  std::sort(p.commands_.begin(), p.commands_.end(), by_id);
+  std::sort(p.events_.begin(), p.events_.end(), by_id);
+
+  type_union types;
+  for (const auto& c : p.commands_) {
+    types.add(c.request, command_user(c.name, "request"));
+    types.add(c.response, command_user(c.name, "response"));
+  }
+  for (const auto& e : p.events_) types.add(e.payload, event_user(e.name));
+  p.types_ = std::move(types.types());
+  return p;
+}
+
+profile profile::from_declarations(std::string device, std::string version, core::endian payload_endian,
+                                   const std::vector<declaration>& items) {
+  type_union types;
+  json commands = json::array(), events = json::array();
+  for (const auto& d : items) {
+    if (d.is_event) {
+      types.add(d.first, event_user(d.name));
+      events.push_back({{"id", d.id}, {"name", d.name}, {"payload", d.first.to_json()["root"]}});
+    } else {
+      types.add(d.first, command_user(d.name, "request"));
+      types.add(d.second, command_user(d.name, "response"));
+      commands.push_back({{"id", d.id},
+                          {"name", d.name},
+                          {"request", d.first.to_json()["root"]},
+                          {"response", d.second.to_json()["root"]}});
+    }
+  }
+  return from_json({{"comframe_profile", profile_format_version},
+                    {"device", std::move(device)},
+                    {"version", std::move(version)},
+                    {"endian", core::to_string(payload_endian)},
+                    {"types", std::move(types.types())},
+                    {"commands", std::move(commands)},
+                    {"events", std::move(events)}});
+}
+
+// ---- Export -------------------------------------------------------------------------
+
+json profile::to_json() const {
+  json commands = json::array(), events = json::array();
+  for (const auto& c : commands_)
+    commands.push_back({{"id", c.id},
+                        {"name", c.name},
+                        {"request", c.request.to_json()["root"]},
+                        {"response", c.response.to_json()["root"]}});
+  for (const auto& e : events_)
+    events.push_back({{"id", e.id}, {"name", e.name}, {"payload", e.payload.to_json()["root"]}});
+  return {{"comframe_profile", profile_format_version},
+          {"device", device_},
+          {"version", version_},
+          {"endian", core::to_string(endian_)},
+          {"types", types_},
+          {"commands", std::move(commands)},
+          {"events", std::move(events)}};
+}
+
+std::string profile::dump(int indent) const {
+  const json doc = to_json();
+  indent = std::max(indent, 0);
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  std::string out = "{\n";
+  bool first = true;
+  for (const char* key : {"comframe_profile", "device", "version", "endian", "types", "commands", "events"}) {
+    if (!first) out += ",\n";
+    first = false;
+    const std::string k = json(key).dump() + ": ";
+    out += pad + k;
+    write_readable(doc[key], indent, 1, pad.size() + k.size(), out);
+  }
+  return out + "\n}";
+}
+
+std::uint64_t profile::hash() const {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const char c : to_json().dump()) {
+    h ^= static_cast<std::uint8_t>(c);
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+// ---- Queries ------------------------------------------------------------------------
+
+const command_info* profile::find_command(std::uint16_t id) const noexcept {
+  auto it = std::lower_bound(commands_.begin(), commands_.end(), id,
+                             [](const command_info& c, std::uint16_t v) { return c.id < v; });
+  return it != commands_.end() && it->id == id ? &*it : nullptr;
+}
+
+const command_info* profile::find_command(std::string_view name) const noexcept {
+  auto it = std::find_if(commands_.begin(), commands_.end(), [&](const command_info& c) { return c.name == name; });
+  return it != commands_.end() ? &*it : nullptr;
+}
+
+const event_info* profile::find_event(std::uint16_t id) const noexcept {
+  auto it = std::lower_bound(events_.begin(), events_.end(), id,
+                             [](const event_info& e, std::uint16_t v) { return e.id < v; });
+  return it != events_.end() && it->id == id ? &*it : nullptr;
+}
+
+const event_info* profile::find_event(std::string_view name) const noexcept {
+  auto it = std::find_if(events_.begin(), events_.end(), [&](const event_info& e) { return e.name == name; });
+  return it != events_.end() ? &*it : nullptr;
+}
+
+std::vector<std::string> profile::differences(const profile& other) const {
+  std::vector<std::string> names;
+  for (const auto& c : commands_)
+    if (const auto* o = other.find_command(c.name); !o || !(*o == c)) names.push_back(c.name);
+  for (const auto& c : other.commands_)
+    if (!find_command(c.name)) names.push_back(c.name);
+  for (const auto& e : events_)
+    if (const auto* o = other.find_event(e.name); !o || !(*o == e)) names.push_back(e.name);
+  for (const auto& e : other.events_)
+    if (!find_event(e.name)) names.push_back(e.name);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+bool operator==(const profile& a, const profile& b) { return a.to_json() == b.to_json(); }
+
+}  // namespace comframe::devices
