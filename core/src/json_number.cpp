@@ -7,16 +7,18 @@
 namespace comframe::core::detail {
 
 std::string describe_json(const nlohmann::json& j) {
-  std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  // Never dump an array or object: it may nest deeper than the stack allows.
   switch (j.type()) {
     case nlohmann::json::value_t::null: return "null";
     case nlohmann::json::value_t::object: return "an object";
     case nlohmann::json::value_t::array: return "an array";
-    case nlohmann::json::value_t::string: return "a string " + text;
-    case nlohmann::json::value_t::boolean: return text;
-    default: return "the number " + text;
+    default: break;
   }
+  std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  if (j.is_string()) return "a string " + text;
+  if (j.is_boolean()) return text;
+  return "the number " + text;
 }
 
 void throw_json_type(std::string_view expected, const nlohmann::json& got) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "schema_document.hpp"
 
@@ -173,6 +174,7 @@ class loader {
       throw codec_error(errc::limit, "a struct with more than " + std::to_string(limits::max_fields) + " fields", path);
     auto n = doc_.make();
     n->kind = type_kind::structure;
+    std::set<std::string_view> seen;
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const std::string at = path + ".struct[" + std::to_string(i) + "]";
@@ -183,8 +185,7 @@ class loader {
       const auto& name = f["name"].get_ref<const std::string&>();
       if (!is_field_name(name))
         syntax("\"" + name + "\" is not a valid field name (a letter or _, then letters, digits or _)", at);
-      for (const auto& prev : n->fields)
-        if (prev.name == name) definition("two fields named \"" + name + "\"", join(path, name));
+      if (!seen.insert(name).second) definition("two fields named \"" + name + "\"", join(path, name));
       if (!f.contains("type")) syntax("field \"" + name + "\" needs a \"type\"", join(path, name));
       n->fields.push_back({name, parse_expr(f["type"], join(path, name), depth + 1)});
     }

@@ -264,7 +264,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
                       std::to_string(opt.max_payload_size));
     if (pending.size() >= 0xFFFF)
       return fail(handler, request_errc::too_large, command, label + ": 65535 requests are already pending");
-    while (pending.count(next_sequence)) ++next_sequence;
+    // Sequence 0 marks a fire-and-forget send (no reply), so requests never use it.
+    while (next_sequence == 0 || pending.count(next_sequence)) ++next_sequence;
     const std::uint16_t seq = next_sequence++;
     const auto deadline = clock::now() + timeout;
     pending.emplace(seq, pending_request{command, std::move(name), std::move(handler), deadline});

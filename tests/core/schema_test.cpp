@@ -187,3 +187,35 @@ TEST(schema, refuses_a_size_beyond_the_limit_before_allocating_anything) {
 }
 
 }  // namespace
+
+namespace {
+struct Hidden {
+  std::uint8_t a;
+};
+BOOST_DESCRIBE_STRUCT(Hidden, (), (a))
+}  // namespace
+
+TEST(schema_names, a_type_in_an_anonymous_namespace_exports_without_the_anonymous_segment) {
+  EXPECT_EQ(comframe::core::type_name_v<Hidden>, "Hidden");
+  EXPECT_EQ(comframe::core::schema::of<Hidden>().describe(), "Hidden");
+}
+
+TEST(schema_limits, a_deeply_nested_json_value_as_a_type_is_refused_without_exhausting_the_stack) {
+  std::string deep(200000, '[');
+  deep += std::string(200000, ']');
+  try {
+    (void)comframe::core::schema::parse(deep);
+    FAIL();
+  } catch (const comframe::core::codec_error& e) {
+    EXPECT_STREQ(e.what(), "[core.schema_syntax] root: a type must be a string or an object, got an array");
+  }
+}
+
+TEST(schema_limits, a_struct_with_the_most_fields_allowed_loads) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (std::size_t i = 0; i < comframe::core::limits::max_fields; ++i)
+    fields.push_back({{"name", "f" + std::to_string(i)}, {"type", "u8"}});
+  EXPECT_EQ(comframe::core::schema::from_json({{"struct", fields}}).fixed_size(), comframe::core::limits::max_fields);
+  fields.push_back({{"name", "one_more"}, {"type", "u8"}});
+  EXPECT_THROW((void)comframe::core::schema::from_json({{"struct", fields}}), comframe::core::codec_error);
+}
