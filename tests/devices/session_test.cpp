@@ -5,12 +5,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/write.hpp>
 #include <filesystem>
 
 #include "comframe/devices/session.hpp"
 #include "devices/scripted_peer.hpp"
+#include "support/pty.hpp"
 
 namespace {
 
@@ -297,42 +296,8 @@ TEST(session, opening_a_port_that_does_not_exist_is_a_clear_error) {
 
 // ---- real pseudo-terminals ---------------------------------------------------
 
-// The device end of a pty: the master side, raw, wrapped as an asio stream,
-// with a stable symlink to its slave side like `comframe sim --link`.
-// It keeps a descriptor of the slave side open: with none open, Linux fails
-// reads on the master with EIO until the host opens the slave by its path.
-struct pty_device {
-  int master = -1;
-  int slave = -1;
-  std::string slave_path;
-  pty_device() {
-    char name[128];
-    termios raw{};
-    cfmakeraw(&raw);
-    if (openpty(&master, &slave, name, &raw, nullptr) != 0) throw std::runtime_error("openpty failed");
-    slave_path = name;
-  }
-  ~pty_device() { close(slave); }
-};
-
-struct pty_link : transport::link {
-  boost::asio::posix::stream_descriptor stream;
-  std::string name = "pty-master";
-  pty_link(boost::asio::io_context& io, int fd) : stream(io, fd) {}
-  boost::asio::any_io_executor get_executor() override { return stream.get_executor(); }
-  void async_read_some(std::span<std::uint8_t> b, handler h) override {
-    stream.async_read_some(boost::asio::buffer(b.data(), b.size()), std::move(h));
-  }
-  void async_write(std::span<const std::uint8_t> d, handler h) override {
-    boost::asio::async_write(stream, boost::asio::buffer(d.data(), d.size()), std::move(h));
-  }
-  void close() override {
-    boost::system::error_code ec;
-    stream.close(ec);
-  }
-  bool is_open() const override { return stream.is_open(); }
-  const std::string& url() const override { return name; }
-};
+using test::pty_device;
+using test::pty_link;
 
 TEST(session_on_a_pty, talks_to_a_scripted_device_through_a_real_pseudo_terminal) {
   io_thread t;

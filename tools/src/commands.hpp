@@ -9,5 +9,6 @@ namespace comframe::tools {
 
 void add_codec_commands(CLI::App& app);  // encode, decode, schema
 void add_port_commands(CLI::App& app);   // ports
+void add_device_commands(CLI::App& app); // call, monitor
 
 }  // namespace comframe::tools

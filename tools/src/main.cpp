@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "comframe 0.1.0");
   comframe::tools::add_codec_commands(app);
   comframe::tools::add_port_commands(app);
+  comframe::tools::add_device_commands(app);
 
   const std::string name = "comframe";
   try {

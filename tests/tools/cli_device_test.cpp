@@ -1,0 +1,167 @@
+// `comframe call` and `comframe monitor` against a simulated device served on a
+// real pseudo-terminal by this test process; the CLI runs as a child process.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "comframe/firmware_sim/link_host.hpp"
+#include "devices/scripted_peer.hpp"
+#include "support/process.hpp"
+#include "support/pty.hpp"
+
+namespace {
+
+using namespace comframe;
+using test::run;
+const std::string cli = COMFRAME_CLI;
+
+struct Info {
+  std::array<char, 8> name;
+  std::uint32_t serial;
+};
+BOOST_DESCRIBE_STRUCT(Info, (), (name, serial))
+struct Led {
+  std::uint8_t index;
+  std::array<std::uint8_t, 3> rgb;
+};
+BOOST_DESCRIBE_STRUCT(Led, (), (index, rgb))
+using GetInfo = devices::command<1, core::null, Info, "get_info">;
+using SetLed = devices::command<2, Led, core::null, "set_led">;
+using Tick = devices::event<0x100, std::uint32_t, "tick">;
+
+struct served_device : ::testing::Test {
+  test::io_thread t;
+  test::pty_device pty;
+  firmware_sim::device dev{devices::profile::of<GetInfo, SetLed, Tick>("blinky", "2.1")};
+  std::unique_ptr<firmware_sim::link_host> host;
+  std::string profile_file;
+
+  void SetUp() override {
+    dev.on<GetInfo>([](const core::null&) { return Info{{'b', 'l', 'i', 'n', 'k', 'y'}, 99}; });
+    dev.on<SetLed>([](const Led& led) {
+      if (led.index > 3) throw firmware_sim::device_error(devices::error_code::out_of_range, "only LEDs 0..3");
+      return core::null{};
+    });
+    host = std::make_unique<firmware_sim::link_host>(t.io, std::make_unique<test::pty_link>(t.io, pty.master), dev);
+    profile_file = testing::TempDir() + "blinky.profile.json";
+    std::ofstream(profile_file) << dev.profile().dump();
+  }
+  void TearDown() override { host.reset(); }
+
+  // Resolves when the device receives its first frame: the monitor is then observing.
+  std::future<void> first_request() {
+    auto seen = std::make_shared<std::promise<void>>();
+    auto once = std::make_shared<std::once_flag>();
+    host->observe_frames([seen, once](const devices::frame_record& r) {
+      if (r.dir == devices::direction::to_device) std::call_once(*once, [&] { seen->set_value(); });
+    });
+    return seen->get_future();
+  }
+};
+
+TEST_F(served_device, call_prints_the_typed_reply_as_json_fetching_the_profile_from_the_device) {
+  auto r = run({cli, "call", pty.slave_path, "get_info"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["serial"], 99);
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(served_device, call_with_a_profile_file_sends_json_arguments) {
+  auto r = run({cli, "call", pty.slave_path, "set_led", R"({"index": 1, "rgb": [255, 0, 0]})", "--profile", profile_file});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "null\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(served_device, call_reports_a_device_error_with_its_code) {
+  auto r = run({cli, "call", pty.slave_path, "set_led", R"({"index": 9, "rgb": [0, 0, 0]})"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe call: set_led: device error 3 (out_of_range): only LEDs 0..3\n");
+}
+
+TEST_F(served_device, call_names_bad_arguments_and_unknown_commands) {
+  auto r = run({cli, "call", pty.slave_path, "set_led", R"({"index": 1})"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe call: the arguments do not fit set_led's request: [core.json_key] rgb: missing (strict mode "
+                   "needs every field)\n");
+  r = run({cli, "call", pty.slave_path, "set_led"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("comframe call: set_led takes arguments of type"), std::string::npos) << r.err;
+  r = run({cli, "call", pty.slave_path, "reboot"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe call: no command \"reboot\" in the profile of blinky (it has: get_info, set_led, describe)\n");
+  r = run({cli, "call", pty.slave_path, "set_led", "{index: 1}"});
+  EXPECT_EQ(r.err, "comframe call: the arguments are not valid JSON (at byte 2)\n");
+}
+
+TEST_F(served_device, call_warns_when_the_profile_file_differs_from_the_devices) {
+  using OtherLed = devices::command<2, std::array<std::uint8_t, 5>, core::null, "set_led">;
+  std::ofstream(profile_file) << devices::profile::of<GetInfo, OtherLed, Tick>("blinky", "2.1").dump();
+  auto r = run({cli, "call", pty.slave_path, "get_info", "--profile", profile_file});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "warning: the device's profile differs from " + profile_file + " in: set_led\n");
+}
+
+TEST_F(served_device, call_on_a_port_that_does_not_exist_or_a_silent_one_fails_clearly) {
+  auto r = run({cli, "call", "/dev/comframe-nonexistent", "get_info"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe call: cannot open /dev/comframe-nonexistent: No such file or directory\n");
+  test::pty_device silent;  // nobody answers on this one
+  r = run({cli, "call", silent.slave_path, "get_info", "--timeout", "100"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE): describe: no reply "
+                   "within the timeout\n");
+  r = run({cli, "call", silent.slave_path, "get_info", "--timeout", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(served_device, monitor_prints_every_frame_as_a_json_line_with_decoded_payloads) {
+  auto listening = first_request();
+  std::thread emitter([&] {
+    // The monitor observes before it sends its first request, so events after that request are seen.
+    if (listening.wait_for(std::chrono::seconds(30)) != std::future_status::ready) return;
+    for (std::uint32_t i = 0; i < 3; ++i) host->emit<Tick>(i);
+    host->emit(0x300, {1, 2});  // an event the profile does not know
+  });
+  auto r = run({cli, "monitor", pty.slave_path, "--count", "4"});
+  emitter.join();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> lines;
+  for (std::size_t at = 0; at < r.out.size();) {
+    const auto end = r.out.find('\n', at);
+    lines.push_back(nlohmann::json::parse(r.out.substr(at, end - at)));
+    at = end + 1;
+  }
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(lines[i]["dir"], "in");
+    EXPECT_EQ(lines[i]["kind"], "event");
+    EXPECT_EQ(lines[i]["event"], "tick");
+    EXPECT_EQ(lines[i]["payload"], i);
+    EXPECT_EQ(lines[i]["time"].get<std::string>().size(), 27u);  // 2026-11-22T03:04:05.123456Z
+  }
+  EXPECT_EQ(lines[3]["payload_error"], "not in the profile");
+  EXPECT_EQ(lines[3]["payload_hex"], "01 02");
+  EXPECT_NE(r.err.find("monitor: frames "), std::string::npos) << r.err;
+}
+
+TEST_F(served_device, monitor_reports_a_broken_frame_with_its_error_and_raw_bytes) {
+  auto listening = first_request();
+  std::thread emitter([&] {
+    if (listening.wait_for(std::chrono::seconds(30)) != std::future_status::ready) return;
+    const int fd = pty.master;
+    const std::uint8_t garbage[] = {0x05, 0x11, 0x22, 0x33, 0x44, 0x00};
+    (void)!write(fd, garbage, sizeof garbage);
+  });
+  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--count", "1"});
+  emitter.join();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["error"], "too_short");
+  EXPECT_EQ(j["raw"], "05 11 22 33 44");
+}
+
+}  // namespace

@@ -1,0 +1,281 @@
+// comframe call | monitor — talking to a device by its profile.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "commands.hpp"
+#include "comframe/core/schema.hpp"
+#include "comframe/devices/session.hpp"
+#include "comframe/transport/link_error.hpp"
+#include "text_io.hpp"
+
+namespace comframe::tools {
+
+namespace {
+
+struct device_options {
+  std::string port;
+  std::string command;
+  std::string args;
+  std::string profile_file;
+  int timeout_ms = 1000;
+  bool compact = false;
+  std::uint64_t count = 0;
+  double duration_s = 0;
+};
+
+devices::profile load_profile_file(const std::string& path) {
+  const std::string text = read_input_file(path, "profile file");
+  try {
+    return devices::profile::parse(text);
+  } catch (const comframe::error& e) {
+    throw cli_error("profile file " + path + ": " + e.what());
+  }
+}
+
+std::unique_ptr<devices::session> open_session(const device_options& o) {
+  devices::session_options so;
+  so.timeout = std::chrono::milliseconds(o.timeout_ms);
+  try {
+    return std::make_unique<devices::session>(o.port, so);
+  } catch (const comframe::error& e) {
+    throw cli_error(e.what());
+  }
+}
+
+// The profile from --profile, checked against the device's; or the device's own.
+devices::profile profile_for(devices::session& s, const device_options& o) {
+  if (o.profile_file.empty()) {
+    try {
+      return s.fetch_profile();
+    } catch (const comframe::error& e) {
+      throw cli_error(std::string("cannot fetch the device's profile (give one with --profile FILE): ") + e.what());
+    }
+  }
+  auto p = load_profile_file(o.profile_file);
+  try {
+    const auto check = s.check_profile(p);
+    if (!check.matches) {
+      std::string names;
+      for (const auto& d : check.differences) names += (names.empty() ? "" : ", ") + d;
+      std::cerr << "warning: the device's profile differs from " << o.profile_file
+                << (names.empty() ? std::string(" (device, version or byte order)") : " in: " + names) << '\n';
+    }
+  } catch (const devices::request_error& e) {
+    if (e.kind() != devices::request_errc::device_error && e.kind() != devices::request_errc::timeout) throw;
+    // A device without the built-in describe: nothing to compare against.
+  }
+  return p;
+}
+
+void run_call(const device_options& o) {
+  auto s = open_session(o);
+  const auto p = profile_for(*s, o);
+  const devices::command_info* c = p.find_command(o.command);
+  if (!c) {
+    std::string names;
+    for (const auto& x : p.commands()) names += (names.empty() ? "" : ", ") + x.name;
+    throw cli_error("no command \"" + o.command + "\" in the profile of " + p.device() + " (it has: " + names + ")");
+  }
+  nlohmann::json args;  // null: the right value for a command without arguments
+  if (!o.args.empty()) {
+    const std::string text = argument_or_stdin(o.args, "JSON arguments");
+    try {
+      args = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw cli_error("the arguments are not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    }
+  } else if (c->request.root().kind != core::type_kind::null) {
+    throw cli_error(c->name + " takes arguments of type " + c->request.describe() + ": " +
+                    c->request.to_json()["root"].dump() + "; see 'comframe schema'");
+  }
+  nlohmann::json reply;
+  try {
+    reply = s->request_json(p, c->name, args, std::chrono::milliseconds(o.timeout_ms));
+  } catch (const core::codec_error& e) {
+    throw cli_error("the arguments do not fit " + c->name + "'s request: " + e.what());
+  } catch (const comframe::error& e) {
+    throw cli_error(e.what());
+  }
+  std::cout << core::format_json(c->response, reply, o.compact ? -1 : 2) << '\n';
+}
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1000000));
+  return buf;
+}
+
+const core::schema error_schema = core::schema::of<devices::error_payload>();
+
+// One frame as a JSON object: what it is and its payload decoded by the profile.
+nlohmann::json frame_json(const devices::profile& p, const devices::frame_record& r) {
+  nlohmann::json j = {{"time", iso_time(r.time)}, {"dir", r.dir == devices::direction::to_device ? "out" : "in"}};
+  if (!r.header) {
+    j["error"] = std::string(transport::to_string(*r.error));
+    j["raw"] = to_hex(r.payload.data(), r.payload.size());
+    return j;
+  }
+  const auto& h = *r.header;
+  j["kind"] = std::string(transport::to_string(h.kind));
+  j["command_id"] = h.command;
+  j["seq"] = h.sequence;
+  const core::schema* schema = nullptr;
+  if (h.kind == transport::frame_kind::event) {
+    if (const auto* e = p.find_event(h.command)) {
+      j["event"] = e->name;
+      schema = &e->payload;
+    }
+  } else if (const auto* c = p.find_command(h.command)) {
+    j["command"] = c->name;
+    schema = h.kind == transport::frame_kind::request    ? &c->request
+             : h.kind == transport::frame_kind::response ? &c->response
+                                                         : &error_schema;
+  } else if (h.kind == transport::frame_kind::error) {
+    schema = &error_schema;
+  }
+  if (!schema) {
+    j["payload_hex"] = to_hex(r.payload.data(), r.payload.size());
+    j["payload_error"] = "not in the profile";
+    return j;
+  }
+  try {
+    j["payload"] = core::decode(*schema, r.payload, p.payload_endian());
+    if (schema == &error_schema) {  // the message as text, not an array of characters
+      const auto& m = j["payload"]["message"];
+      std::string text;
+      for (const auto& ch : m) text += ch.get<std::string>();
+      j["payload"]["message"] = text;
+    }
+  } catch (const core::codec_error& e) {
+    j["payload_hex"] = to_hex(r.payload.data(), r.payload.size());
+    j["payload_error"] = e.what();
+  }
+  return j;
+}
+
+// Blocks SIGINT and SIGTERM in every thread started after it, so that the main
+// thread can wait for them with sigtimedwait.
+struct stop_signals {
+  sigset_t set;
+  stop_signals() {
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  }
+  /// Waits up to `timeout` for a stop signal; true if one came.
+  bool wait(std::chrono::milliseconds timeout) {
+    timespec ts{static_cast<time_t>(timeout.count() / 1000), static_cast<long>((timeout.count() % 1000) * 1000000)};
+    return sigtimedwait(&set, nullptr, &ts) > 0;
+  }
+};
+
+// A frame as the observer saw it, kept until the profile to decode it is known.
+struct held_frame {
+  devices::frame_record record;
+  std::vector<std::uint8_t> payload;
+};
+
+void run_monitor(const device_options& o) {
+  stop_signals signals;
+  auto s = open_session(o);
+  std::mutex out;
+  std::optional<devices::profile> profile;  // set once fetched; frames before it wait in `held`
+  std::vector<held_frame> held;
+  std::uint64_t printed = 0;
+  auto print = [&](const devices::frame_record& r) {
+    if (o.count && printed >= o.count) return;
+    std::cout << frame_json(*profile, r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    ++printed;
+  };
+  // Observe from the start, so that nothing the device sends while the profile
+  // is fetched goes unseen; the monitor's own describe exchange is left out.
+  s->observe_frames([&](const devices::frame_record& r) {
+    std::lock_guard lock(out);
+    if (!profile) {
+      if (r.header && r.header->command == devices::builtin::describe::id &&
+          r.header->kind != transport::frame_kind::event)
+        return;
+      held.push_back({r, {r.payload.begin(), r.payload.end()}});
+      return;
+    }
+    print(r);
+  });
+  s->on_link_state([&](devices::link_state st, const std::string& detail) {
+    std::lock_guard lock(out);
+    std::cerr << "monitor: " << to_string(st) << ": " << detail << std::endl;
+  });
+  auto p = profile_for(*s, o);
+  {
+    std::lock_guard lock(out);
+    profile = std::move(p);
+    for (auto& h : held) {
+      h.record.payload = h.payload;
+      print(h.record);
+    }
+    held.clear();
+    std::cerr << "monitor: " << o.port << " (" << (profile->device().empty() ? "device" : profile->device()) << " "
+              << profile->version() << "), Ctrl-C to stop" << std::endl;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    if (signals.wait(std::chrono::milliseconds(100))) break;
+    {
+      std::lock_guard lock(out);
+      if (o.count && printed >= o.count) break;
+    }
+    if (o.duration_s > 0 && std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(o.duration_s)) break;
+  }
+  const auto st = s->stats();
+  std::lock_guard lock(out);
+  std::cerr << "monitor: frames " << st.decoder.frames << ", bytes " << st.decoder.bytes << ", errors "
+            << st.decoder.errors() << " (cobs " << st.decoder.cobs_errors << ", crc " << st.decoder.crc_errors
+            << ", too_short " << st.decoder.too_short << ", oversize " << st.decoder.oversize << ", bad_version "
+            << st.decoder.bad_version << ", bad_kind " << st.decoder.bad_kind << "), link losses " << st.link_losses
+            << std::endl;
+}
+
+}  // namespace
+
+void add_device_commands(CLI::App& app) {
+  auto o = std::make_shared<device_options>();
+
+  auto* call = app.add_subcommand("call", "Call a device's command and print its reply as JSON");
+  call->add_option("port", o->port, "The port: a device path, a pty, tcp://host:port (see docs/ports.md)")->required();
+  call->add_option("command", o->command, "The command's name in the device's profile")->required();
+  call->add_option("args", o->args, "The request as JSON, or - to read it from stdin (none for a null request)");
+  call->add_option("-p,--profile", o->profile_file,
+                   "The device's profile (JSON); without it the profile is fetched from the device");
+  call->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for each reply")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  call->add_flag("-c,--compact", o->compact, "Print the reply on one line");
+  call->callback([o] { run_call(*o); });
+  call->footer("Example: comframe call /dev/ttyUSB0 set_led '{\"index\": 2, \"rgb\": [255, 0, 0]}'");
+
+  auto* mon = app.add_subcommand("monitor", "Print every frame on a port as one JSON line, decoded by the profile");
+  mon->add_option("port", o->port, "The port to open")->required();
+  mon->add_option("-p,--profile", o->profile_file, "The device's profile; without it the device is asked for it");
+  mon->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for the device's profile")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  mon->add_option("--count", o->count, "Stop after this many frames");
+  mon->add_option("--duration", o->duration_s, "Stop after this many seconds");
+  mon->callback([o] { run_monitor(*o); });
+  mon->footer("Stops on Ctrl-C (SIGINT) or SIGTERM and prints the counters on stderr.");
+}
+
+}  // namespace comframe::tools
