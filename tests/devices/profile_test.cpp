@@ -176,6 +176,15 @@ struct unnamed_reply {
   std::uint8_t x;
 };
 BOOST_DESCRIBE_STRUCT(unnamed_reply, (), (x))
+}  // namespace
+
+// A name the schema language refuses, given on purpose.
+template <>
+struct comframe::core::type_name<unnamed_reply> {
+  static constexpr std::string_view value = "unnamed reply!";
+};
+
+namespace {
 
 TEST(profile, of_wraps_a_schema_error_of_a_cpp_type_with_the_command_that_uses_it) {
   using Bad = command<0x0005, comframe::core::null, unnamed_reply, "bad">;
@@ -185,7 +194,7 @@ TEST(profile, of_wraps_a_schema_error_of_a_cpp_type_with_the_command_that_uses_i
   } catch (const profile_error& e) {
     EXPECT_EQ(e.path(), "bad.response");
     EXPECT_STREQ(e.what(),
-                 "[devices.profile] bad.response: [core.schema_syntax] \"{anonymous}::unnamed_reply\" is not a valid "
+                 "[devices.profile] bad.response: [core.schema_syntax] \"unnamed reply!\" is not a valid "
                  "type name (a letter or _, then letters, digits, _ : . < > , or space; not a scalar name)");
   }
 }
