@@ -39,3 +39,22 @@ function(comframe_add_test name)
   comframe_target_defaults(${name})
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
 endfunction()
+
+# comframe_add_test_dir(PREFIX LIBS … [DEFINITIONS …] [DEPENDS …]): every
+# *_test.cpp of the calling folder becomes one test program PREFIX_<stem>,
+# which can include "support/…" and "<layer>/…" from tests/ and knows the
+# source tree as COMFRAME_SOURCE_DIR.
+function(comframe_add_test_dir prefix)
+  cmake_parse_arguments(T "" "" "LIBS;DEFINITIONS;DEPENDS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  foreach(src ${sources})
+    get_filename_component(stem ${src} NAME_WE)
+    set(target ${prefix}_${stem})
+    comframe_add_test(${target} SOURCES ${src} LIBS ${T_LIBS})
+    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+    target_compile_definitions(${target} PRIVATE COMFRAME_SOURCE_DIR="${PROJECT_SOURCE_DIR}" ${T_DEFINITIONS})
+    if(T_DEPENDS)
+      add_dependencies(${target} ${T_DEPENDS})
+    endif()
+  endforeach()
+endfunction()
