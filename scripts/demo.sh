@@ -1,17 +1,46 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install, build, and run comframe on the
-# embedded default.
+# embedded default — the simulated thermo sensor board on a pseudo-terminal,
+# with the host example talking to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 
-echo
-echo "== a typed message: encoded big-endian, decoded back =="
-build/examples/typed_message/typed_message | tee build/demo.out
-hex=$(sed -n 's/^hex: *//p' build/demo.out)
+run_dir=$(mktemp -d)
+link="$run_dir/thermo"
+cleanup() {
+  if [ -n "${sim_pid:-}" ] && kill -0 "$sim_pid" 2>/dev/null; then
+    kill -INT "$sim_pid"
+    wait "$sim_pid" || true
+  fi
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT
 
 echo
-echo "== the same bytes decoded by the comframe CLI from the type's exported schema =="
-echo "\$ comframe decode --schema examples/typed_message/telemetry.schema.json --endian big \"$hex\""
-build/tools/comframe decode --schema examples/typed_message/telemetry.schema.json --endian big "$hex"
+echo "== the thermo simulator on a pseudo-terminal =="
+build/tools/comframe sim --device thermo --link "$link" > "$run_dir/sim.log" 2>&1 < /dev/null &
+sim_pid=$!
+for _ in $(seq 1 100); do grep -q '^port: ' "$run_dir/sim.log" 2>/dev/null && break; sleep 0.1; done
+if ! grep -q '^port: ' "$run_dir/sim.log"; then
+  echo "the simulator did not start:" >&2
+  cat "$run_dir/sim.log" >&2
+  exit 1
+fi
+cat "$run_dir/sim.log"
+
+echo
+echo "== the host example: build/examples/thermo_host/thermo_host $link =="
+build/examples/thermo_host/thermo_host "$link"
+
+echo
+echo "== the comframe CLI on the same port: comframe call $link read_sensors =="
+build/tools/comframe call "$link" read_sensors
+
+echo
+echo "== stopping the simulator (SIGINT) =="
+kill -INT "$sim_pid"
+wait "$sim_pid"
+sim_pid=
+tail -n 1 "$run_dir/sim.log"

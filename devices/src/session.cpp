@@ -364,6 +364,16 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     check_expected_profile();
   }
 
+  // Closing from the destructor: the owner's state and event handlers may refer
+  // to objects already gone, so they hear nothing more. Pending requests still
+  // complete with `closed`, as documented.
+  void close_silently() {
+    state_handler = nullptr;
+    observer = nullptr;
+    event_handlers.clear();
+    close();
+  }
+
   void close() {
     if (closed) return;
     closed = true;
@@ -463,14 +473,14 @@ session::session(boost::asio::io_context& io, const std::string& url, session_op
 session::~session() {
   auto& io = impl_->io;
   if (io.get_executor().running_in_this_thread() || io.stopped()) {
-    impl_->close();  // on the I/O thread, or nothing runs the io_context: no one else touches impl_
+    impl_->close_silently();  // on the I/O thread, or nothing runs the io_context: no one else touches impl_
   } else {
     // Close on the I/O thread and wait, so that no handler of ours runs after the
     // destructor returns; the inner post runs after the cancelled operations' handlers.
     auto done = std::make_shared<std::promise<void>>();
     auto finished = done->get_future();
     boost::asio::post(io, [i = impl_, done, &io] {
-      i->close();
+      i->close_silently();
       boost::asio::post(io, [done] { done->set_value(); });
     });
     finished.wait();

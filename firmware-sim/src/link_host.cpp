@@ -96,14 +96,19 @@ link_host::link_host(boost::asio::io_context& io, std::unique_ptr<transport::lin
 }
 
 link_host::~link_host() {
+  // The owner's handlers may refer to objects already gone: they hear nothing more.
   auto& io = impl_->io;
   if (io.get_executor().running_in_this_thread() || io.stopped()) {
+    impl_->closed_handler = nullptr;
+    impl_->observer = nullptr;
     impl_->close("closed");
     return;
   }
   auto done = std::make_shared<std::promise<void>>();
   auto finished = done->get_future();
   boost::asio::post(io, [i = impl_, done, &io] {
+    i->closed_handler = nullptr;
+    i->observer = nullptr;
     i->close("closed");
     boost::asio::post(io, [done] { done->set_value(); });
   });

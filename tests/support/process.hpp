@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -92,5 +93,112 @@ inline run_result run(const std::vector<std::string>& args, const std::string& i
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }
+
+}  // namespace comframe::test
+
+namespace comframe::test {
+
+/// A program running as a child process for the length of a test, with its
+/// stdin writable and its stdout read line by line as it comes (stderr goes
+/// to stdout). The destructor stops it (SIGKILL if still running).
+class child_process {
+ public:
+  explicit child_process(const std::vector<std::string>& args) {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    close(out[1]);
+    if (rc != 0) throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
+    stdin_ = in[1];
+    stdout_ = out[0];
+  }
+  ~child_process() {
+    if (pid_ > 0 && exit_code_ < 0) {
+      kill(pid_, SIGKILL);
+      int status;
+      waitpid(pid_, &status, 0);
+    }
+    if (stdin_ >= 0) close(stdin_);
+    close(stdout_);
+  }
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  /// Reads output until a line starting with `prefix` arrives; returns that
+  /// line without the prefix, or nullopt at end of output or after `watchdog`.
+  std::optional<std::string> wait_for_line(const std::string& prefix,
+                                           std::chrono::seconds watchdog = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + watchdog;
+    for (;;) {
+      for (std::size_t nl; (nl = pending_.find('\n')) != std::string::npos;) {
+        std::string line = pending_.substr(0, nl);
+        pending_.erase(0, nl + 1);
+        output_ += line + "\n";
+        if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
+      }
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return std::nullopt;
+      pollfd p{stdout_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = read(stdout_, buf, sizeof buf);
+      if (n <= 0) return std::nullopt;
+      pending_.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  void write_line(const std::string& line) {
+    const std::string text = line + "\n";
+    (void)!::write(stdin_, text.data(), text.size());
+  }
+  /// Sends `sig` and waits (with a watchdog) for the exit; returns the exit
+  /// status (128 + signal if killed), and keeps the rest of the output.
+  int stop(int sig = SIGINT, std::chrono::seconds watchdog = std::chrono::seconds(30)) {
+    kill(pid_, sig);
+    const auto deadline = std::chrono::steady_clock::now() + watchdog;
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      drain(50);
+    }
+    drain(0);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    output_ += pending_;
+    pending_.clear();
+    return exit_code_;
+  }
+  /// Everything read so far.
+  const std::string& output() const { return output_; }
+
+ private:
+  void drain(int timeout_ms) {
+    pollfd p{stdout_, POLLIN, 0};
+    while (poll(&p, 1, timeout_ms) > 0) {
+      char buf[4096];
+      const ssize_t n = read(stdout_, buf, sizeof buf);
+      if (n <= 0) break;
+      pending_.append(buf, static_cast<std::size_t>(n));
+      timeout_ms = 0;
+    }
+  }
+  pid_t pid_ = -1;
+  int stdin_ = -1, stdout_ = -1;
+  int exit_code_ = -1;
+  std::string pending_, output_;
+};
 
 }  // namespace comframe::test

@@ -10,5 +10,6 @@ namespace comframe::tools {
 void add_codec_commands(CLI::App& app);  // encode, decode, schema
 void add_port_commands(CLI::App& app);   // ports
 void add_device_commands(CLI::App& app); // call, monitor
+void add_sim_command(CLI::App& app);     // sim
 
 }  // namespace comframe::tools

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   comframe::tools::add_codec_commands(app);
   comframe::tools::add_port_commands(app);
   comframe::tools::add_device_commands(app);
+  comframe::tools::add_sim_command(app);
 
   const std::string name = "comframe";
   try {

@@ -130,7 +130,9 @@ class session {
   explicit session(const std::string& url, session_options options = {});
   /// Opens `url` on the caller's io_context, which must run on one thread.
   session(boost::asio::io_context& io, const std::string& url, session_options options = {});
-  /// Closes the link; pending requests fail with request_errc::closed. Waits
+  /// Closes the link; pending requests fail with request_errc::closed. Event,
+  /// link-state and frame handlers are not called any more (they may refer to
+  /// objects already destroyed). Waits
   /// until the I/O thread has done so, so no handler runs after it returns. With
   /// a caller's io_context, destroy the session while that io_context runs (or
   /// after it has stopped), never while nothing runs it.

@@ -1,0 +1,208 @@
+// `comframe sim` as a separate process on a real pty: the host session, the
+// comframe CLI and pyserial (an independent client) talk to it; faults are
+// turned on and off while it runs.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "comframe/devices/session.hpp"
+#include "comframe/firmware_sim/devices/thermo.hpp"
+#include "support/process.hpp"
+
+namespace {
+
+using namespace comframe;
+using namespace std::chrono_literals;
+namespace thermo = firmware_sim::thermo;
+using test::child_process;
+using test::run;
+
+const std::string cli = COMFRAME_CLI;
+
+std::string temp_link(const std::string& name) {
+  return (std::filesystem::path(testing::TempDir()) / (name + "-" + std::to_string(getpid()))).string();
+}
+
+struct sim_process {
+  std::string link;
+  child_process proc;
+  std::string pty;
+  explicit sim_process(const std::string& name, std::vector<std::string> extra = {})
+      : link(temp_link(name)), proc([&] {
+          std::vector<std::string> args{cli, "sim", "--device", "thermo", "--link", link};
+          args.insert(args.end(), extra.begin(), extra.end());
+          return args;
+        }()) {
+    auto port = proc.wait_for_line("port: ");
+    if (!port) throw std::runtime_error("the simulator did not start: " + proc.output());
+    pty = *port;
+  }
+};
+
+TEST(sim, prints_its_pty_keeps_the_symlink_and_removes_it_on_sigint) {
+  sim_process sim("sim-lifecycle");
+  EXPECT_EQ(sim.pty.rfind("/dev/pts/", 0), 0u) << sim.pty;
+  EXPECT_EQ(std::filesystem::read_symlink(sim.link).string(), sim.pty);
+  EXPECT_EQ(sim.proc.stop(SIGINT), 0) << sim.proc.output();
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(sim.link)));
+  EXPECT_NE(sim.proc.output().find("stats: requests 0"), std::string::npos) << sim.proc.output();
+}
+
+TEST(sim, exits_cleanly_on_sigterm_too) {
+  sim_process sim("sim-sigterm");
+  EXPECT_EQ(sim.proc.stop(SIGTERM), 0);
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(sim.link)));
+}
+
+TEST(sim, the_host_session_talks_to_it_as_a_separate_process) {
+  sim_process sim("sim-session");
+  {
+    devices::session board(sim.link);
+    const auto info = board.request<thermo::get_info>({});
+    EXPECT_EQ(std::string(info.name.data()), "thermo");
+    EXPECT_EQ(info.firmware.major, 1);
+    const auto r = board.request<thermo::read_sensors>({});
+    EXPECT_EQ(r.temps_cdeg.size(), 4u);  // four channels at power-up
+    auto cfg = board.request<thermo::get_config>({});
+    cfg.channels = 6;
+    EXPECT_EQ(board.request<thermo::set_config>(cfg).channels, 6);
+    EXPECT_EQ(board.request<thermo::read_sensors>({}).temps_cdeg.size(), 6u);
+    EXPECT_EQ(board.fetch_profile().device(), "thermo");
+  }
+  EXPECT_EQ(sim.proc.stop(), 0);
+}
+
+TEST(sim, comframe_call_works_against_it_without_a_profile_file) {
+  sim_process sim("sim-call");
+  auto r = run({cli, "call", sim.link, "get_info", "--compact"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["serial_number"], 20240601);
+  r = run({cli, "call", sim.link, "set_led", R"({"index": 9, "rgb": [0, 0, 0]})"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe call: set_led: device error 3 (out_of_range): LED index 9 is outside 0..7\n");
+}
+
+TEST(sim, pyserial_talks_to_it_using_only_the_byte_level_spec) {
+  sim_process sim("sim-pyserial");
+  const std::string script = std::string(COMFRAME_SOURCE_DIR) + "/examples/thermo_device/pyserial_get_info.py";
+  auto r = run({"/usr/bin/python3", script, sim.link});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("thermo"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("20240601"), std::string::npos) << r.out;
+}
+
+TEST(sim, bad_arguments_are_clear_errors) {
+  auto r = run({cli, "sim"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe sim: give one of --device NAME or --sim FILE\n");
+  r = run({cli, "sim", "--device", "toaster"});
+  EXPECT_EQ(r.err, "comframe sim: no built-in device \"toaster\" (the devices are: thermo, echo; or give --sim FILE)\n");
+  r = run({cli, "sim", "--device", "thermo", "--faults", "drop=2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe sim: bad fault \"drop=2\": a probability must be within 0..1\n");
+  r = run({cli, "sim", "--device", "thermo", "--baud", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  const std::string not_a_link = testing::TempDir() + "regular-file";
+  std::ofstream(not_a_link) << "x";
+  r = run({cli, "sim", "--device", "thermo", "--link", not_a_link});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is not a symbolic link"), std::string::npos) << r.err;
+}
+
+// Every request ends in its correct reply or a reported timeout or link error,
+// never a wrong reply; the session goes on once the faults are off.
+void exercise(devices::session& board, int rounds, int& ok, int& failed) {
+  for (int i = 0; i < rounds; ++i) {
+    const thermo::led_setting led{static_cast<std::uint8_t>(i % 8), {static_cast<std::uint8_t>(i), 1, 2}};
+    try {
+      board.request<thermo::set_led>(led, 300ms);
+      auto cfg = board.request<thermo::get_config>({}, 300ms);
+      EXPECT_GE(cfg.channels, 1);
+      EXPECT_LE(cfg.channels, 8);
+      const auto r = board.request<thermo::read_sensors>({}, 300ms);
+      EXPECT_EQ(r.temps_cdeg.size(), cfg.channels);
+      for (auto t : r.temps_cdeg) {
+        EXPECT_GT(t, 2000);  // the simulator's plausible range: never a value from another reply
+        EXPECT_LT(t, 2600);
+      }
+      ++ok;
+    } catch (const devices::request_error& e) {
+      const auto k = e.kind();
+      EXPECT_TRUE(k == devices::request_errc::timeout || k == devices::request_errc::link_lost ||
+                  k == devices::request_errc::not_connected || k == devices::request_errc::bad_reply)
+          << e.what();
+      if (k == devices::request_errc::not_connected) std::this_thread::sleep_for(20ms);  // the port is away: pace retries
+      ++failed;
+    }
+  }
+}
+
+TEST(sim_faults, every_request_ends_in_its_reply_or_a_reported_error_never_a_wrong_reply) {
+  sim_process sim("sim-faults", {"--faults", "seed=7"});
+  devices::session_options o;
+  o.reconnect_initial = 20ms;
+  o.reconnect_max = 200ms;
+  devices::session board(sim.link, o);
+  int ok = 0, failed = 0;
+  exercise(board, 10, ok, failed);
+  EXPECT_EQ(failed, 0) << "no faults yet";
+
+  const char* matrix[] = {"flip=0.02,seed=1", "drop=0.02,seed=2", "garbage=0.5,seed=3", "delay=20,jitter=20,seed=4",
+                          "late=400,seed=5",  "never=0.3,seed=6"};
+  for (const char* spec : matrix) {
+    SCOPED_TRACE(spec);
+    sim.proc.write_line(std::string("faults ") + spec);
+    ASSERT_TRUE(sim.proc.wait_for_line("faults: ")) << sim.proc.output();
+    int fault_ok = 0, fault_failed = 0;
+    exercise(board, 30, fault_ok, fault_failed);
+    sim.proc.write_line("faults");  // off
+    ASSERT_TRUE(sim.proc.wait_for_line("faults: none")) << sim.proc.output();
+    int after_ok = 0, after_failed = 0;
+    // A late or garbled reply from the faulty period may still be in flight: one round may fail.
+    exercise(board, 5, after_ok, after_failed);
+    EXPECT_GE(after_ok, 4) << "the session goes on once the device is well again";
+    ok += fault_ok;
+    failed += fault_failed;
+  }
+  EXPECT_GT(failed, 0) << "the faults did something";
+  EXPECT_GT(ok, 0);
+  EXPECT_EQ(sim.proc.stop(), 0);
+}
+
+TEST(sim_faults, a_disconnect_is_reported_and_the_session_reconnects_to_the_new_pty) {
+  sim_process sim("sim-disconnect");
+  devices::session_options o;
+  o.reconnect_initial = 20ms;
+  o.reconnect_max = 100ms;
+  devices::session board(sim.link, o);
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<devices::link_state> states;
+  board.on_link_state([&](devices::link_state s, const std::string&) {
+    std::lock_guard lock(m);
+    states.push_back(s);
+    cv.notify_all();
+  });
+  EXPECT_EQ(board.request<thermo::get_info>({}).serial_number, 20240601u);
+  sim.proc.write_line("disconnect 300");
+  auto back = sim.proc.wait_for_line("port: ");
+  ASSERT_TRUE(back) << sim.proc.output();
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 30s, [&] {
+      return std::find(states.begin(), states.end(), devices::link_state::reconnected) != states.end();
+    }));
+  }
+  EXPECT_NE(std::find(states.begin(), states.end(), devices::link_state::lost), states.end());
+  EXPECT_EQ(board.request<thermo::get_info>({}).serial_number, 20240601u);
+  EXPECT_EQ(std::filesystem::read_symlink(sim.link).string(), *back);
+  EXPECT_EQ(sim.proc.stop(), 0);
+}
+
+}  // namespace

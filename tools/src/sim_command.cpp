@@ -1,0 +1,236 @@
+// comframe sim — a simulated device on a pseudo-terminal that any serial
+// program can open, with baud-rate emulation and fault injection.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "commands.hpp"
+#include "comframe/firmware_sim/devices/echo.hpp"
+#include "comframe/firmware_sim/devices/simulated_thermo.hpp"
+#include "comframe/firmware_sim/fault_link.hpp"
+#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/paced_link.hpp"
+#include "comframe/firmware_sim/pty_port.hpp"
+#include "comframe/firmware_sim/sim_file.hpp"
+#include "text_io.hpp"
+
+namespace comframe::tools {
+
+namespace {
+
+struct sim_options {
+  std::string device;
+  std::string sim_file;
+  std::string link_path;
+  std::uint32_t baud = 0;
+  std::string faults;
+  int verbosity = 0;
+  bool quiet = false;
+};
+
+// The simulated device, whichever kind: what to serve and how to start its timers.
+struct simulation {
+  std::unique_ptr<firmware_sim::thermo::simulated> thermo;
+  std::unique_ptr<firmware_sim::device> echo;
+  std::unique_ptr<firmware_sim::sim_definition> file;
+
+  const firmware_sim::device& device() const {
+    if (thermo) return thermo->device();
+    if (echo) return *echo;
+    return file->device();
+  }
+  void attach(boost::asio::io_context& io, firmware_sim::link_host& host) {
+    if (thermo) thermo->attach(io, host);
+    if (file) file->attach(io, host);
+  }
+  void detach() {
+    if (thermo) thermo->detach();
+    if (file) file->detach();
+  }
+};
+
+simulation make_simulation(const sim_options& o) {
+  simulation sim;
+  if (!o.sim_file.empty()) {
+    try {
+      sim.file = std::make_unique<firmware_sim::sim_definition>(firmware_sim::load_sim_file(o.sim_file));
+    } catch (const comframe::error& e) {
+      throw cli_error(e.what());
+    }
+  } else if (o.device == "thermo") {
+    sim.thermo = std::make_unique<firmware_sim::thermo::simulated>();
+  } else if (o.device == "echo") {
+    sim.echo = std::make_unique<firmware_sim::device>(firmware_sim::make_echo());
+  } else {
+    throw cli_error("no built-in device \"" + o.device + "\" (the devices are: thermo, echo; or give --sim FILE)");
+  }
+  return sim;
+}
+
+std::string frame_line(const devices::profile& p, const devices::frame_record& r) {
+  const bool in = r.dir == devices::direction::to_device;
+  std::string line = in ? "<- " : "-> ";
+  if (!r.header) return line + "broken frame (" + std::string(transport::to_string(*r.error)) + ")";
+  const auto& h = *r.header;
+  std::string name;
+  if (h.kind == transport::frame_kind::event) {
+    if (const auto* e = p.find_event(h.command)) name = e->name;
+  } else if (const auto* c = p.find_command(h.command)) {
+    name = c->name;
+  }
+  if (name.empty()) name = "id " + std::to_string(h.command);
+  return line + std::string(transport::to_string(h.kind)) + " " + name + " seq " + std::to_string(h.sequence) + " (" +
+         std::to_string(r.payload.size()) + " bytes)";
+}
+
+void run_sim(const sim_options& o) {
+  if (o.device.empty() == o.sim_file.empty()) throw cli_error("give one of --device NAME or --sim FILE");
+  firmware_sim::fault_config faults;
+  try {
+    faults = firmware_sim::parse_faults(o.faults);
+  } catch (const comframe::error& e) {
+    throw cli_error(e.what());
+  }
+  simulation sim = make_simulation(o);
+  const auto& profile = sim.device().profile();
+
+  boost::asio::io_context io;
+  std::unique_ptr<firmware_sim::pty_port> port;
+  try {
+    port = std::make_unique<firmware_sim::pty_port>(io, firmware_sim::pty_options{o.link_path});
+  } catch (const comframe::error& e) {
+    throw cli_error(e.what());
+  }
+  auto injector = std::make_shared<firmware_sim::fault_injector>(faults);
+  std::mutex out;
+  auto say = [&](const std::string& line) {
+    std::lock_guard lock(out);
+    std::cout << line << std::endl;
+  };
+  injector->on_disconnect([&](std::chrono::milliseconds gap) {
+    if (!o.quiet) say("disconnect: " + std::to_string(gap.count()) + " ms");
+    port->disconnect(gap, [&](const std::string& path) {
+      if (path.empty()) say("error: the pty could not be opened again");
+      else if (!o.quiet) say("port: " + path);
+    });
+  });
+
+  std::unique_ptr<transport::link> line = port->link();
+  if (o.baud) line = firmware_sim::make_paced_link(std::move(line), o.baud);
+  line = injector->wrap(std::move(line));
+  firmware_sim::link_host host(io, std::move(line), sim.device());
+  sim.attach(io, host);
+  if (o.verbosity > 0)
+    host.observe_frames([&](const devices::frame_record& r) { say(frame_line(profile, r)); });
+
+  // Catch the stop signals before announcing the port: a program may send one
+  // as soon as it has read the port line.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) io.stop();
+  });
+
+  // The one line a program waits for, then what the simulator is.
+  say("port: " + port->path());
+  if (!o.link_path.empty()) say("link: " + o.link_path);
+  if (!o.quiet) {
+    say("device: " + profile.device() + " " + profile.version() + (o.baud ? ", " + std::to_string(o.baud) + " baud" : "") +
+        (faults == firmware_sim::fault_config{} ? "" : ", faults " + firmware_sim::to_string(injector->config())) +
+        ", seed " + std::to_string(injector->seed()));
+    say("commands on stdin: faults SPEC | stall MS | disconnect MS | stats | quit");
+  }
+
+  auto report = [&] {
+    const auto hs = host.stats();
+    std::string s = "stats: requests " + std::to_string(hs.requests) + ", replies " + std::to_string(hs.replies) +
+                    ", error replies " + std::to_string(hs.error_replies) + ", events " + std::to_string(hs.events) +
+                    ", frame errors " + std::to_string(hs.decoder.errors());
+    const std::string f = firmware_sim::to_string(injector->stats());
+    if (!f.empty()) s += "; faults: " + f;
+    say(s);
+  };
+
+  // Frame errors are worth a line as they happen, at the default verbosity.
+  boost::asio::steady_timer watch(io);
+  std::uint64_t errors_seen = 0;
+  std::function<void()> watch_errors = [&] {
+    watch.expires_after(std::chrono::milliseconds(500));
+    watch.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      const auto d = host.stats().decoder;
+      if (d.errors() > errors_seen && !o.quiet)
+        say("frame errors: " + std::to_string(d.errors()) + " (cobs " + std::to_string(d.cobs_errors) + ", crc " +
+            std::to_string(d.crc_errors) + ", too_short " + std::to_string(d.too_short) + ", oversize " +
+            std::to_string(d.oversize) + ")");
+      errors_seen = d.errors();
+      watch_errors();
+    });
+  };
+  watch_errors();
+
+  // Control lines on stdin: read on a thread of their own, carried out on the io_context.
+  std::thread control([&] {
+    std::string cmd;
+    while (std::getline(std::cin, cmd)) {
+      boost::asio::post(io, [&, cmd] {
+        std::istringstream words(cmd);
+        std::string verb, arg;
+        words >> verb >> arg;
+        try {
+          if (verb == "faults") {
+            injector->set_config(firmware_sim::parse_faults(arg));
+            say("faults: " + (arg.empty() ? std::string("none") : firmware_sim::to_string(injector->config())));
+          } else if (verb == "stall" || verb == "disconnect") {
+            const auto ms = std::chrono::milliseconds(std::stoul(arg));
+            if (verb == "stall") injector->stall(ms);
+            else injector->disconnect(ms);
+          } else if (verb == "stats") {
+            report();
+          } else if (verb == "quit") {
+            io.stop();
+          } else if (!verb.empty()) {
+            say("error: unknown command \"" + verb + "\" (faults SPEC | stall MS | disconnect MS | stats | quit)");
+          }
+        } catch (const std::exception& e) {
+          say(std::string("error: ") + e.what());
+        }
+      });
+    }
+  });
+  control.detach();  // blocked in getline until stdin closes; ends with the process
+
+  io.run();
+  sim.detach();
+  report();
+  port->close();  // removes the symlink
+}
+
+}  // namespace
+
+void add_sim_command(CLI::App& app) {
+  auto o = std::make_shared<sim_options>();
+  auto* cmd = app.add_subcommand("sim", "Run a simulated device on a pseudo-terminal that any serial program can open");
+  cmd->add_option("-d,--device", o->device, "A built-in device: thermo (a sensor board) or echo");
+  cmd->add_option("-s,--sim", o->sim_file, "A device defined in a file: its profile and replies (docs/simulator.md)");
+  cmd->add_option("-l,--link", o->link_path, "Keep a symlink at this path to the current pty (removed at exit)");
+  cmd->add_option("-b,--baud", o->baud, "Emulate this baud rate: bytes move at baud/10 per second each way (8N1)")
+      ->check(CLI::Range(1u, 100000000u));
+  cmd->add_option("-f,--faults", o->faults,
+                  "Inject faults, e.g. drop=0.01,flip=0.001,delay=5,jitter=2,garbage=0.1,late=100,never=0.05,seed=42");
+  cmd->add_flag("-v,--verbose", o->verbosity, "Print every frame in and out");
+  cmd->add_flag("-q,--quiet", o->quiet, "Print only the port line");
+  cmd->callback([o] { run_sim(*o); });
+  cmd->footer(
+      "Prints 'port: /dev/pts/N' first. Stops on Ctrl-C or SIGTERM, removing its symlink.\n"
+      "Example: comframe sim --device thermo --link /tmp/thermo --baud 115200");
+}
+
+}  // namespace comframe::tools
