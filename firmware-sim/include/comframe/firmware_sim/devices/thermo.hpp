@@ -1,6 +1,6 @@
 // comframe/firmware_sim/devices/thermo.hpp — the `thermo` example device: a
 // sensor board. These declarations are the device's whole interface; the
-// simulator (make_thermo) and host programs include the same header, so both
+// simulator (thermo::simulated) and host programs include the same header, so both
 // sides agree by construction. `comframe sim --device thermo` serves it.
 //
 //   command          id      request          response
