@@ -97,10 +97,39 @@ TEST(sim, pyserial_talks_to_it_using_only_the_byte_level_spec) {
   EXPECT_NE(r.out.find("20240601"), std::string::npos) << r.out;
 }
 
+TEST(sim, serves_on_a_tcp_port_one_host_after_another) {
+  child_process sim({cli, "sim", "--device", "thermo", "--tcp", "127.0.0.1:0"});
+  auto url = sim.wait_for_line("port: ");
+  ASSERT_TRUE(url) << sim.output();
+  EXPECT_EQ(url->rfind("tcp://127.0.0.1:", 0), 0u) << *url;
+  for (int host = 0; host < 2; ++host) {
+    devices::session board(*url);
+    EXPECT_EQ(board.request<thermo::get_info>({}).serial_number, 20240601u);
+    EXPECT_EQ(board.request<thermo::read_sensors>({}).sequence, static_cast<std::uint32_t>(host));  // one device
+  }
+  EXPECT_EQ(sim.stop(), 0);
+  EXPECT_NE(sim.output().find("stats: requests 4, replies 4"), std::string::npos) << sim.output();
+}
+
+TEST(sim, a_bare_profile_file_is_a_device_answering_zero_values) {
+  const std::string profile_file = testing::TempDir() + "blank.profile.json";
+  std::ofstream(profile_file) << R"({"comframe_profile": 1, "device": "blank", "commands": [
+      {"id": 1, "name": "read", "request": "null", "response": {"struct": [{"name": "value", "type": "u16"}]}}]})";
+  const std::string link = temp_link("sim-profile");
+  child_process sim({cli, "sim", "--profile", profile_file, "--link", link});
+  ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
+  auto r = run({cli, "call", link, "read", "--compact"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"value\":0}\n");
+  EXPECT_EQ(sim.stop(), 0);
+}
+
 TEST(sim, bad_arguments_are_clear_errors) {
   auto r = run({cli, "sim"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe sim: give one of --device NAME or --sim FILE\n");
+  EXPECT_EQ(r.err, "comframe sim: give one of --device NAME, --sim FILE or --profile FILE\n");
+  r = run({cli, "sim", "--device", "thermo", "--tcp", "99999"});
+  EXPECT_EQ(r.err, "comframe sim: --tcp \"99999\": the port must be a number within 0..65535\n");
   r = run({cli, "sim", "--device", "toaster"});
   EXPECT_EQ(r.err, "comframe sim: no built-in device \"toaster\" (the devices are: thermo, echo; or give --sim FILE)\n");
   r = run({cli, "sim", "--device", "thermo", "--faults", "drop=2"});

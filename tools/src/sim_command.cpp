@@ -20,6 +20,7 @@
 #include "comframe/firmware_sim/paced_link.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
 #include "comframe/firmware_sim/sim_file.hpp"
+#include "comframe/firmware_sim/tcp_server.hpp"
 #include "text_io.hpp"
 
 namespace comframe::tools {
@@ -29,6 +30,8 @@ namespace {
 struct sim_options {
   std::string device;
   std::string sim_file;
+  std::string profile_file;
+  std::string tcp;
   std::string link_path;
   std::uint32_t baud = 0;
   std::string faults;
@@ -59,9 +62,13 @@ struct simulation {
 
 simulation make_simulation(const sim_options& o) {
   simulation sim;
-  if (!o.sim_file.empty()) {
+  if (!o.sim_file.empty() || !o.profile_file.empty()) {
     try {
-      sim.file = std::make_unique<firmware_sim::sim_definition>(firmware_sim::load_sim_file(o.sim_file));
+      // A bare profile is a sim file without replies: every command answers its response type's zero value.
+      sim.file = std::make_unique<firmware_sim::sim_definition>(
+          o.sim_file.empty()
+              ? firmware_sim::parse_sim_file(nlohmann::json{{"profile_file", o.profile_file}}.dump())
+              : firmware_sim::load_sim_file(o.sim_file));
     } catch (const comframe::error& e) {
       throw cli_error(e.what());
     }
@@ -92,7 +99,8 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
 }
 
 void run_sim(const sim_options& o) {
-  if (o.device.empty() == o.sim_file.empty()) throw cli_error("give one of --device NAME or --sim FILE");
+  if ((!o.device.empty()) + (!o.sim_file.empty()) + (!o.profile_file.empty()) != 1)
+    throw cli_error("give one of --device NAME, --sim FILE or --profile FILE");
   firmware_sim::fault_config faults;
   try {
     faults = firmware_sim::parse_faults(o.faults);
@@ -103,33 +111,81 @@ void run_sim(const sim_options& o) {
   const auto& profile = sim.device().profile();
 
   boost::asio::io_context io;
-  std::unique_ptr<firmware_sim::pty_port> port;
-  try {
-    port = std::make_unique<firmware_sim::pty_port>(io, firmware_sim::pty_options{o.link_path});
-  } catch (const comframe::error& e) {
-    throw cli_error(e.what());
-  }
-  auto injector = std::make_shared<firmware_sim::fault_injector>(faults);
   std::mutex out;
   auto say = [&](const std::string& line) {
     std::lock_guard lock(out);
     std::cout << line << std::endl;
   };
-  injector->on_disconnect([&](std::chrono::milliseconds gap) {
-    if (!o.quiet) say("disconnect: " + std::to_string(gap.count()) + " ms");
-    port->disconnect(gap, [&](const std::string& path) {
-      if (path.empty()) say("error: the pty could not be opened again");
-      else if (!o.quiet) say("port: " + path);
-    });
-  });
+  auto injector = std::make_shared<firmware_sim::fault_injector>(faults);
 
-  std::unique_ptr<transport::link> line = port->link();
-  if (o.baud) line = firmware_sim::make_paced_link(std::move(line), o.baud);
-  line = injector->wrap(std::move(line));
-  firmware_sim::link_host host(io, std::move(line), sim.device());
-  sim.attach(io, host);
-  if (o.verbosity > 0)
-    host.observe_frames([&](const devices::frame_record& r) { say(frame_line(profile, r)); });
+  // Where hosts connect: a pty (the default) or a TCP port.
+  std::unique_ptr<firmware_sim::pty_port> port;
+  std::unique_ptr<firmware_sim::tcp_server> server;
+  std::string announced;
+  try {
+    if (o.tcp.empty()) {
+      port = std::make_unique<firmware_sim::pty_port>(io, firmware_sim::pty_options{o.link_path});
+      announced = port->path();
+    } else {
+      const auto colon = o.tcp.rfind(':');
+      const std::string host = colon == std::string::npos ? "127.0.0.1" : o.tcp.substr(0, colon);
+      const std::string number = colon == std::string::npos ? o.tcp : o.tcp.substr(colon + 1);
+      unsigned long tcp_port = 0;
+      try {
+        std::size_t used = 0;
+        tcp_port = std::stoul(number, &used);
+        if (used != number.size() || tcp_port > 65535) throw std::out_of_range("port");
+      } catch (const std::exception&) {
+        throw cli_error("--tcp \"" + o.tcp + "\": the port must be a number within 0..65535");
+      }
+      server = std::make_unique<firmware_sim::tcp_server>(io, host, static_cast<std::uint16_t>(tcp_port));
+      announced = "tcp://" + host + ":" + std::to_string(server->port());
+    }
+  } catch (const comframe::error& e) {
+    throw cli_error(e.what());
+  }
+  if (port) {
+    injector->on_disconnect([&](std::chrono::milliseconds gap) {
+      if (!o.quiet) say("disconnect: " + std::to_string(gap.count()) + " ms");
+      port->disconnect(gap, [&](const std::string& path) {
+        if (path.empty()) say("error: the pty could not be opened again");
+        else if (!o.quiet) say("port: " + path);
+      });
+    });
+  }
+
+  // The device on a line: emulated baud rate, then faults, then the host.
+  std::unique_ptr<firmware_sim::link_host> host;
+  firmware_sim::host_stats earlier;  // of TCP connections that ended
+  auto serve = [&](std::unique_ptr<transport::link> line) {
+    if (o.baud) line = firmware_sim::make_paced_link(std::move(line), o.baud);
+    line = injector->wrap(std::move(line));
+    host = std::make_unique<firmware_sim::link_host>(io, std::move(line), sim.device());
+    sim.attach(io, *host);
+    if (o.verbosity > 0)
+      host->observe_frames([&](const devices::frame_record& r) { say(frame_line(profile, r)); });
+  };
+  std::function<void()> accept_next = [&] {
+    server->async_accept([&](std::unique_ptr<transport::link> line) {
+      if (!o.quiet) say("connected: " + line->url());
+      serve(std::move(line));
+      host->on_closed([&](const std::string& why) {
+        boost::asio::post(io, [&, why] {
+          if (!o.quiet) say("disconnected: " + why);
+          sim.detach();
+          const auto st = host->stats();
+          earlier.requests += st.requests;
+          earlier.replies += st.replies;
+          earlier.error_replies += st.error_replies;
+          earlier.events += st.events;
+          host.reset();
+          accept_next();
+        });
+      });
+    });
+  };
+  if (port) serve(port->link());
+  else accept_next();
 
   // Catch the stop signals before announcing the port: a program may send one
   // as soon as it has read the port line.
@@ -139,7 +195,7 @@ void run_sim(const sim_options& o) {
   });
 
   // The one line a program waits for, then what the simulator is.
-  say("port: " + port->path());
+  say("port: " + announced);
   if (!o.link_path.empty()) say("link: " + o.link_path);
   if (!o.quiet) {
     say("device: " + profile.device() + " " + profile.version() + (o.baud ? ", " + std::to_string(o.baud) + " baud" : "") +
@@ -149,7 +205,11 @@ void run_sim(const sim_options& o) {
   }
 
   auto report = [&] {
-    const auto hs = host.stats();
+    auto hs = host ? host->stats() : firmware_sim::host_stats{};
+    hs.requests += earlier.requests;
+    hs.replies += earlier.replies;
+    hs.error_replies += earlier.error_replies;
+    hs.events += earlier.events;
     std::string s = "stats: requests " + std::to_string(hs.requests) + ", replies " + std::to_string(hs.replies) +
                     ", error replies " + std::to_string(hs.error_replies) + ", events " + std::to_string(hs.events) +
                     ", frame errors " + std::to_string(hs.decoder.errors());
@@ -165,7 +225,7 @@ void run_sim(const sim_options& o) {
     watch.expires_after(std::chrono::milliseconds(500));
     watch.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
-      const auto d = host.stats().decoder;
+      const auto d = host ? host->stats().decoder : transport::decoder_stats{};
       if (d.errors() > errors_seen && !o.quiet)
         say("frame errors: " + std::to_string(d.errors()) + " (cobs " + std::to_string(d.cobs_errors) + ", crc " +
             std::to_string(d.crc_errors) + ", too_short " + std::to_string(d.too_short) + ", oversize " +
@@ -210,7 +270,7 @@ void run_sim(const sim_options& o) {
   io.run();
   sim.detach();
   report();
-  port->close();  // removes the symlink
+  if (port) port->close();  // removes the symlink
 }
 
 }  // namespace
@@ -220,6 +280,9 @@ void add_sim_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("sim", "Run a simulated device on a pseudo-terminal that any serial program can open");
   cmd->add_option("-d,--device", o->device, "A built-in device: thermo (a sensor board) or echo");
   cmd->add_option("-s,--sim", o->sim_file, "A device defined in a file: its profile and replies (docs/simulator.md)");
+  cmd->add_option("-p,--profile", o->profile_file,
+                  "A device from its profile alone: every command answers its response type's zero value");
+  cmd->add_option("-t,--tcp", o->tcp, "Serve on this TCP port instead of a pty ([HOST:]PORT; HOST 127.0.0.1, PORT 0: any)");
   cmd->add_option("-l,--link", o->link_path, "Keep a symlink at this path to the current pty (removed at exit)");
   cmd->add_option("-b,--baud", o->baud, "Emulate this baud rate: bytes move at baud/10 per second each way (8N1)")
       ->check(CLI::Range(1u, 100000000u));
