@@ -1,0 +1,70 @@
+// comframe/firmware_sim/reply_faults.hpp — finding the replies in the bytes a
+// device writes, for the device-level faults "reply late" and "never reply".
+//
+// Those faults belong where replies are made, but a device answers
+// synchronously (device::handle) and link_host writes every frame it makes. So
+// they are applied on the device's output stream instead: reply_scanner cuts
+// that stream at each 0x00 and tells replies (response and error frames) from
+// events and anything else by their header, which costs no change to device or
+// link_host and works for any device behind a link. fault_injector
+// (fault_link.hpp) uses it for fault_config::late_ms and fault_config::never:
+//   - late: each reply leaves late_ms after the device wrote it; events and
+//     other frames are not held back behind it (they may overtake it);
+//   - never: each reply is dropped whole with probability `never` — the host
+//     sees a request time out, not a broken frame.
+//
+//   reply_scanner scanner;
+//   scanner.feed(bytes, [&](std::span<const std::uint8_t> frame, bool is_reply) { … });
+//
+// Thread safety: a reply_scanner may be used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "comframe/transport/frame.hpp"
+
+namespace comframe::firmware_sim {
+
+/// True if `wire` (one frame's COBS bytes, with or without its 0x00) starts
+/// like a response or error frame of protocol_version. Only the header's first
+/// two bytes are looked at, not the CRC: the device's own frames are good.
+bool is_reply_frame(std::span<const std::uint8_t> wire) noexcept;
+
+/// Cuts a byte stream into frames at each 0x00.
+class reply_scanner {
+ public:
+  /// Calls on_frame(frame, is_reply) for each frame completed in `bytes`, the
+  /// 0x00 included, in order; bytes after the last 0x00 are kept until the
+  /// frame's 0x00 arrives in a later feed(). `frame` is valid during the call.
+  template <class F>
+  void feed(std::span<const std::uint8_t> bytes, F&& on_frame) {
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      if (bytes[i] != 0) continue;
+      if (partial_.empty()) {
+        const auto frame = bytes.subspan(begin, i + 1 - begin);
+        on_frame(frame, is_reply_frame(frame));
+      } else {
+        partial_.insert(partial_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(begin),
+                        bytes.begin() + static_cast<std::ptrdiff_t>(i + 1));
+        on_frame(std::span<const std::uint8_t>(partial_), is_reply_frame(partial_));
+        partial_.clear();
+      }
+      begin = i + 1;
+    }
+    partial_.insert(partial_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(begin), bytes.end());
+  }
+
+  /// Bytes of an unfinished frame held for the next feed().
+  std::span<const std::uint8_t> pending() const noexcept { return partial_; }
+  /// Hands the held bytes out (e.g. to pass them on unchanged) and forgets them.
+  std::vector<std::uint8_t> take_pending() noexcept { return std::exchange(partial_, {}); }
+
+ private:
+  std::vector<std::uint8_t> partial_;
+};
+
+}  // namespace comframe::firmware_sim
