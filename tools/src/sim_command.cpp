@@ -198,9 +198,11 @@ void run_sim(const sim_options& o) {
   say("port: " + announced);
   if (!o.link_path.empty()) say("link: " + o.link_path);
   if (!o.quiet) {
+    auto shown = injector->config();
+    shown.seed.reset();  // said once, below
+    const std::string faults_shown = firmware_sim::to_string(shown);
     say("device: " + profile.device() + " " + profile.version() + (o.baud ? ", " + std::to_string(o.baud) + " baud" : "") +
-        (faults == firmware_sim::fault_config{} ? "" : ", faults " + firmware_sim::to_string(injector->config())) +
-        ", seed " + std::to_string(injector->seed()));
+        (faults_shown.empty() ? "" : ", faults " + faults_shown) + ", seed " + std::to_string(injector->seed()));
     say("commands on stdin: faults SPEC | stall MS | disconnect MS | stats | quit");
   }
 
