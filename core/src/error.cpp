@@ -16,6 +16,7 @@ std::string_view to_string(errc kind) noexcept {
     case errc::json_length: return "json_length";
     case errc::limit: return "limit";
     case errc::buffer: return "buffer";
+    case errc::json_syntax: return "json_syntax";
   }
   return "unknown";
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "comframe/core/json_text.hpp"
 #include "schema_document.hpp"
 
 namespace comframe::core {
@@ -288,13 +289,7 @@ schema::schema() : schema(nullptr, nullptr) {
 schema::schema(std::shared_ptr<const document> doc, const type_node* root) : doc_(std::move(doc)), root_(root) {}
 
 schema schema::parse(std::string_view json_text) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw codec_error(errc::schema_syntax, std::string("not valid JSON: ") + e.what(), {}, e.byte);
-  }
-  return from_json(doc);
+  return from_json(parse_json(json_text, errc::schema_syntax));
 }
 
 schema schema::from_json(const nlohmann::json& document) {
@@ -357,45 +352,7 @@ nlohmann::json schema::to_json() const {
   return out;
 }
 
-namespace {
-
-// Pretty JSON in which any object or array that fits in `width` columns stays on one line.
-void dump_readable(const nlohmann::json& j, int indent, int level, std::string& out) {
-  constexpr std::size_t width = 76;
-  const std::string flat = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (!j.is_structured() || j.empty() || flat.size() + static_cast<std::size_t>(indent * level) <= width) {
-    // One line, with a space after ':' and ',' as people write it.
-    std::string spaced;
-    bool in_string = false;
-    for (std::size_t i = 0; i < flat.size(); ++i) {
-      const char c = flat[i];
-      spaced += c;
-      if (c == '"' && (i == 0 || flat[i - 1] != '\\')) in_string = !in_string;
-      if (!in_string && (c == ':' || c == ',')) spaced += ' ';
-    }
-    out += spaced;
-    return;
-  }
-  const std::string pad(static_cast<std::size_t>(indent * (level + 1)), ' ');
-  out += j.is_object() ? "{\n" : "[\n";
-  bool first = true;
-  for (const auto& item : j.items()) {
-    if (!first) out += ",\n";
-    first = false;
-    out += pad;
-    if (j.is_object()) out += nlohmann::json(item.key()).dump() + ": ";
-    dump_readable(item.value(), indent, level + 1, out);
-  }
-  out += "\n" + std::string(static_cast<std::size_t>(indent * level), ' ') + (j.is_object() ? "}" : "]");
-}
-
-}  // namespace
-
-std::string schema::dump(int indent) const {
-  std::string out;
-  dump_readable(to_json(), indent, 0, out);
-  return out;
-}
+std::string schema::dump(int indent) const { return dump_readable(to_json(), indent); }
 
 std::string schema::describe() const { return detail::describe(root()); }
 

@@ -1,5 +1,7 @@
 #include "comframe/devices/profile.hpp"
 
+#include "comframe/core/json_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -279,135 +281,6 @@ std::string command_user(std::string_view name, std::string_view part) {
 }
 std::string event_user(std::string_view name) { return "event \"" + std::string(name) + "\" (payload)"; }
 
-// ---- Duplicate keys --------------------------------------------------------------
-
-// nlohmann::json keeps the last of two equal keys in one object without a word;
-// a profile must not, so parse() watches the keys go by. Past max_tracked
-// levels nothing is tracked: the depth checks refuse such documents anyway.
-class duplicate_key_finder {
- public:
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    using ev = json::parse_event_t;
-    switch (event) {
-      case ev::object_start:
-      case ev::array_start:
-        next_element();
-        if (levels_.size() >= max_tracked || untracked_ > 0) {
-          ++untracked_;
-        } else {
-          levels_.push_back({event == ev::object_start, {}, {}, 0, false});
-        }
-        break;
-      case ev::object_end:
-      case ev::array_end:
-        if (untracked_ > 0)
-          --untracked_;
-        else if (!levels_.empty())
-          levels_.pop_back();
-        break;
-      case ev::key:
-        if (untracked_ == 0 && !levels_.empty()) {
-          level& top = levels_.back();
-          std::string key = parsed.get<std::string>();
-          if (!top.keys.insert(key).second && !found_) found_ = profile_error(path(), "duplicate key " + quote(key));
-          top.key = std::move(key);
-        }
-        break;
-      case ev::value:
-        next_element();
-        break;
-    }
-    return true;
-  }
-
-  const std::optional<profile_error>& found() const { return found_; }
-
- private:
-  static constexpr std::size_t max_tracked = 256;
-  struct level {
-    bool object;
-    std::set<std::string> keys;
-    std::string key;    // the key whose value is being read
-    std::size_t index;  // the element being read
-    bool started;
-  };
-
-  void next_element() {
-    if (untracked_ > 0 || levels_.empty() || levels_.back().object) return;
-    level& top = levels_.back();
-    if (top.started) ++top.index;
-    top.started = true;
-  }
-
-  // The path of the innermost object being read.
-  std::string path() const {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < levels_.size(); ++i) {
-      const level& l = levels_[i];
-      if (l.object)
-        out += (out.empty() ? "" : ".") + l.key;
-      else
-        out += "[" + std::to_string(l.index) + "]";
-    }
-    return out;
-  }
-
-  std::vector<level> levels_;
-  std::size_t untracked_ = 0;
-  std::optional<profile_error> found_;
-};
-
-// ---- Text for people --------------------------------------------------------------
-
-std::string one_line(const json& j) {
-  if (j.is_object()) {
-    std::string out = "{";
-    bool first = true;
-    for (const auto& item : j.items()) {
-      out += (first ? "" : ", ") + json(item.key()).dump() + ": " + one_line(item.value());
-      first = false;
-    }
-    return out + "}";
-  }
-  if (j.is_array()) {
-    std::string out = "[";
-    bool first = true;
-    for (const auto& v : j) {
-      out += (first ? "" : ", ") + one_line(v);
-      first = false;
-    }
-    return out + "]";
-  }
-  return j.dump();
-}
-
-// `column`: where the value starts on its line.
-void write_readable(const json& j, int indent, int level, std::size_t column, std::string& out) {
-  constexpr std::size_t width = 100;
-  std::string flat = one_line(j);
-  if (!j.is_structured() || j.empty() || column + flat.size() <= width) {
-    out += flat;
-    return;
-  }
-  const std::size_t pad = static_cast<std::size_t>(indent) * static_cast<std::size_t>(level + 1);
-  out += j.is_object() ? "{\n" : "[\n";
-  bool first = true;
-  for (const auto& item : j.items()) {
-    if (!first) out += ",\n";
-    first = false;
-    out += std::string(pad, ' ');
-    std::size_t col = pad;
-    if (j.is_object()) {
-      const std::string key = json(item.key()).dump() + ": ";
-      out += key;
-      col += key.size();
-    }
-    write_readable(item.value(), indent, level + 1, col, out);
-  }
-  out += "\n" + std::string(static_cast<std::size_t>(indent) * static_cast<std::size_t>(level), ' ') +
-         (j.is_object() ? "}" : "]");
-}
-
 }  // namespace
 
 // ---- profile_error ------------------------------------------------------------------
@@ -453,16 +326,12 @@ profile::profile() : profile(blank{}) {
 }
 
 profile profile::parse(std::string_view json_text) {
-  duplicate_key_finder finder;
   json doc;
   try {
-    doc = json::parse(json_text, std::ref(finder));
-  } catch (const json::parse_error& e) {
-    throw profile_error("", std::string("not valid JSON: ") + e.what(), e.byte);
-  } catch (const json::exception& e) {
-    throw profile_error("", std::string("not valid JSON: ") + e.what());
+    doc = core::parse_json(json_text);
+  } catch (const core::codec_error& e) {
+    throw profile_error(e.path(), e.detail(), e.offset());
   }
-  if (finder.found()) throw *finder.found();
   return from_json(doc);
 }
 
@@ -650,7 +519,7 @@ std::string profile::dump(int indent) const {
     first = false;
     const std::string k = json(key).dump() + ": ";
     out += pad + k;
-    write_readable(doc[key], indent, 1, pad.size() + k.size(), out);
+    out += core::dump_readable(doc[key], indent, 100, 1, pad.size() + k.size());
   }
   return out + "\n}";
 }

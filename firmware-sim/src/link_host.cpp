@@ -56,6 +56,11 @@ struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
   void write(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload) {
     if (closed) return;
     const transport::frame_header h{transport::protocol_version, kind, command, sequence};
+    if (kind == frame_kind::event && out_pending.size() >= max_queued_bytes) {
+      std::lock_guard lock(stats_mutex);
+      ++stats.events_dropped;
+      return;
+    }
     const auto wire = encoder.encode(h, payload);
     out_pending.insert(out_pending.end(), wire.begin(), wire.end());
     {

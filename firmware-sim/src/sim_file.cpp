@@ -1,5 +1,7 @@
 #include "comframe/firmware_sim/sim_file.hpp"
 
+#include "comframe/core/json_text.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
@@ -82,71 +84,6 @@ std::int64_t need_integer(const json& j, const std::string& path, std::int64_t l
                    (unit.empty() ? "" : " (" + std::string(unit) + ")") + ", got " + describe(j));
   return j.is_number_unsigned() ? static_cast<std::int64_t>(j.get<std::uint64_t>()) : j.get<std::int64_t>();
 }
-
-// ---- Duplicate keys -----------------------------------------------------------------
-
-// nlohmann::json keeps the last of two equal keys without a word; a sim file
-// must not, so parsing watches the keys go by. Past max_tracked levels nothing
-// is tracked (the template depth check refuses such documents anyway).
-class duplicate_key_finder {
- public:
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    using ev = json::parse_event_t;
-    switch (event) {
-      case ev::object_start:
-      case ev::array_start:
-        next_element();
-        if (untracked_ > 0 || levels_.size() >= max_tracked) ++untracked_;
-        else levels_.push_back({event == ev::object_start, {}, {}, 0, false});
-        break;
-      case ev::object_end:
-      case ev::array_end:
-        if (untracked_ > 0) --untracked_;
-        else if (!levels_.empty()) levels_.pop_back();
-        break;
-      case ev::key:
-        if (untracked_ == 0 && !levels_.empty()) {
-          level& top = levels_.back();
-          std::string key = parsed.get<std::string>();
-          if (!top.keys.insert(key).second && !found_) found_ = problem{path(), "duplicate key " + quote(key), {}};
-          top.key = std::move(key);
-        }
-        break;
-      case ev::value:
-        next_element();
-        break;
-    }
-    return true;
-  }
-  const std::optional<problem>& found() const { return found_; }
-
- private:
-  static constexpr std::size_t max_tracked = 256;
-  struct level {
-    bool object;
-    std::set<std::string> keys;
-    std::string key;
-    std::size_t index;
-    bool started;
-  };
-  void next_element() {
-    if (untracked_ > 0 || levels_.empty() || levels_.back().object) return;
-    level& top = levels_.back();
-    if (top.started) ++top.index;
-    top.started = true;
-  }
-  std::string path() const {  // of the innermost object being read
-    std::string out;
-    for (std::size_t i = 0; i + 1 < levels_.size(); ++i) {
-      if (levels_[i].object) out = join(out, levels_[i].key);
-      else out += "[" + std::to_string(levels_[i].index) + "]";
-    }
-    return out;
-  }
-  std::vector<level> levels_;
-  std::size_t untracked_ = 0;
-  std::optional<problem> found_;
-};
 
 // ---- Types ---------------------------------------------------------------------------
 
@@ -509,21 +446,12 @@ std::variant<std::string, std::string> read_file(const std::filesystem::path& pa
 }
 
 json parse_json(std::string_view text, const std::string& path) {
-  duplicate_key_finder finder;
-  json doc;
   try {
-    doc = json::parse(text, std::ref(finder));
-  } catch (const json::parse_error& e) {
-    throw problem{path, std::string("not valid JSON: ") + e.what(), e.byte};
-  } catch (const json::exception& e) {
-    fail(path, std::string("not valid JSON: ") + e.what());
+    return core::parse_json(text);
+  } catch (const core::codec_error& e) {
+    const std::string& inner = e.path();
+    throw problem{inner.empty() || path.empty() ? path + inner : path + "." + inner, e.detail(), e.offset()};
   }
-  if (finder.found()) {
-    problem p = *finder.found();
-    if (!path.empty()) p.path = p.path.empty() ? path : path + "." + p.path;
-    throw p;
-  }
-  return doc;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // refused with the offending path.
 #include <gtest/gtest.h>
 
+#include "comframe/core/json_text.hpp"
 #include "comframe/core/schema.hpp"
 #include "core/test_types.hpp"
 
@@ -218,4 +219,26 @@ TEST(schema_limits, a_struct_with_the_most_fields_allowed_loads) {
   EXPECT_EQ(comframe::core::schema::from_json({{"struct", fields}}).fixed_size(), comframe::core::limits::max_fields);
   fields.push_back({{"name", "one_more"}, {"type", "u8"}});
   EXPECT_THROW((void)comframe::core::schema::from_json({{"struct", fields}}), comframe::core::codec_error);
+}
+
+TEST(schema_text, a_key_written_twice_in_one_object_is_refused_not_silently_dropped) {
+  try {
+    (void)comframe::core::schema::parse(R"({"types": {"T": "u8", "T": "u16"}})");
+    FAIL();
+  } catch (const comframe::core::codec_error& e) {
+    EXPECT_STREQ(e.what(), "[core.schema_syntax] types: duplicate key \"T\"");
+  }
+  try {
+    (void)comframe::core::parse_json(R"({"a": [{"b": 1, "b": 2}]})");
+    FAIL();
+  } catch (const comframe::core::codec_error& e) {
+    EXPECT_EQ(e.kind(), comframe::core::errc::json_syntax);
+    EXPECT_STREQ(e.what(), "[core.json_syntax] a[0]: duplicate key \"b\"");
+  }
+}
+
+TEST(schema_text, dump_readable_keeps_short_values_on_one_line) {
+  const auto j = nlohmann::json::parse(R"({"a": [1, 2], "b": {"c": "d"}})");
+  EXPECT_EQ(comframe::core::dump_readable(j), R"({"a": [1, 2], "b": {"c": "d"}})");
+  EXPECT_EQ(comframe::core::dump_readable(j, 2, 20), "{\n  \"a\": [1, 2],\n  \"b\": {\"c\": \"d\"}\n}");
 }

@@ -191,3 +191,36 @@ TEST_F(simulated, request_json_calls_a_command_of_a_profile_with_json_values) {
 }
 
 }  // namespace
+
+namespace {
+
+// A line that never takes a byte: the host's queue must stay bounded.
+struct stuck_link : comframe::transport::link {
+  boost::asio::io_context& io;
+  std::string name = "stuck";
+  explicit stuck_link(boost::asio::io_context& i) : io(i) {}
+  boost::asio::any_io_executor get_executor() override { return io.get_executor(); }
+  void async_read_some(std::span<std::uint8_t>, handler h) override { pending_read = std::move(h); }
+  void async_write(std::span<const std::uint8_t>, handler h) override { pending_write = std::move(h); }
+  void close() override {}
+  bool is_open() const override { return true; }
+  const std::string& url() const override { return name; }
+  handler pending_read, pending_write;
+};
+
+TEST(link_host_queue, events_beyond_the_queue_limit_are_dropped_and_counted_not_buffered_without_end) {
+  comframe::test::io_thread t;
+  comframe::firmware_sim::device dev{thermo_profile()};
+  comframe::firmware_sim::link_host host(t.io, std::make_unique<stuck_link>(t.io), dev);
+  const std::size_t events = 2 * comframe::firmware_sim::max_queued_bytes / 8 + 100;  // ~2x the limit in frames
+  for (std::size_t i = 0; i < events; ++i) host.emit<Tick>(static_cast<std::uint32_t>(i));
+  std::promise<void> flushed;  // posted after the emits: they have all been handled when it runs
+  boost::asio::post(t.io, [&] { flushed.set_value(); });
+  flushed.get_future().wait();
+  const auto st = host.stats();
+  EXPECT_GT(st.events_dropped, 0u);
+  EXPECT_EQ(st.events + st.events_dropped, events);
+  EXPECT_LE(st.events * 16, comframe::firmware_sim::max_queued_bytes + 64);  // each tick frame is 16 bytes on the wire
+}
+
+}  // namespace

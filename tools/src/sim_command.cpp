@@ -215,6 +215,7 @@ void run_sim(const sim_options& o) {
     std::string s = "stats: requests " + std::to_string(hs.requests) + ", replies " + std::to_string(hs.replies) +
                     ", error replies " + std::to_string(hs.error_replies) + ", events " + std::to_string(hs.events) +
                     ", frame errors " + std::to_string(hs.decoder.errors());
+    if (hs.events_dropped) s += ", events dropped (line too slow) " + std::to_string(hs.events_dropped);
     const std::string f = firmware_sim::to_string(injector->stats());
     if (!f.empty()) s += "; faults: " + f;
     say(s);

@@ -31,8 +31,14 @@ struct host_stats {
   std::uint64_t replies = 0;      ///< response frames written
   std::uint64_t error_replies = 0;
   std::uint64_t events = 0;       ///< event frames written
+  std::uint64_t events_dropped = 0;  ///< events refused because the line was max_queued_bytes behind
   transport::decoder_stats decoder;
 };
+
+/// Bytes a link_host queues for a line that cannot keep up. Beyond it new
+/// events are dropped (and counted), as firmware with a full transmit buffer
+/// would; replies are always queued (they are bounded by the requests).
+inline constexpr std::size_t max_queued_bytes = 64 * 1024;
 
 class link_host {
  public:

@@ -1,0 +1,32 @@
+// comframe/core/json_text.hpp — JSON documents as people write and read them.
+//
+// parse_json() is nlohmann::json::parse() for documents a person wrote
+// (schemas, profiles, simulator files): a key written twice in one object is
+// an error instead of the silent "last one wins", and every error says where.
+// dump_readable() writes JSON for people: an object or array that fits in the
+// line stays on one line.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "comframe/core/error.hpp"
+
+namespace comframe::core {
+
+/// Parses JSON text. Throws codec_error of kind `kind` (errc::json_syntax unless
+/// given): "not valid JSON: …" with the byte offset, or "duplicate key \"x\""
+/// with the path of the object that repeats it ("types.Point").
+nlohmann::json parse_json(std::string_view text, errc kind = errc::json_syntax);
+
+/// Pretty JSON with `indent` spaces per level, in which any object or array
+/// that fits within `width` columns stays on one line ("{"a": 1, "b": [1, 2]}").
+/// `level` and `column` place a value written inside a larger text: its nesting
+/// level and the column it starts at. Recurses as deep as `value` nests: give it
+/// values of bounded depth.
+std::string dump_readable(const nlohmann::json& value, int indent = 2, std::size_t width = 100, int level = 0,
+                          std::size_t column = 0);
+
+}  // namespace comframe::core
