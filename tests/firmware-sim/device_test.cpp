@@ -202,7 +202,14 @@ struct stuck_link : comframe::transport::link {
   boost::asio::any_io_executor get_executor() override { return io.get_executor(); }
   void async_read_some(std::span<std::uint8_t>, handler h) override { pending_read = std::move(h); }
   void async_write(std::span<const std::uint8_t>, handler h) override { pending_write = std::move(h); }
-  void close() override {}
+  // As every link must: pending operations complete with operation_aborted.
+  void close() override {
+    for (handler* h : {&pending_read, &pending_write}) {
+      if (!*h) continue;
+      boost::asio::post(io, [h = std::move(*h)] { h(boost::asio::error::operation_aborted, 0); });
+      *h = nullptr;
+    }
+  }
   bool is_open() const override { return true; }
   const std::string& url() const override { return name; }
   handler pending_read, pending_write;
