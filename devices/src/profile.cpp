@@ -535,27 +535,24 @@ std::uint64_t profile::hash() const {
 
 // ---- Queries ------------------------------------------------------------------------
 
-const command_info* profile::find_command(std::uint16_t id) const noexcept {
-  auto it = std::lower_bound(commands_.begin(), commands_.end(), id,
-                             [](const command_info& c, std::uint16_t v) { return c.id < v; });
-  return it != commands_.end() && it->id == id ? &*it : nullptr;
+namespace {
+// Commands and events are kept sorted by id: binary search by id, a scan by name.
+template <class Info>
+const Info* find_by_id(const std::vector<Info>& items, std::uint16_t id) noexcept {
+  auto it = std::lower_bound(items.begin(), items.end(), id, [](const Info& x, std::uint16_t v) { return x.id < v; });
+  return it != items.end() && it->id == id ? &*it : nullptr;
 }
+template <class Info>
+const Info* find_by_name(const std::vector<Info>& items, std::string_view name) noexcept {
+  auto it = std::find_if(items.begin(), items.end(), [&](const Info& x) { return x.name == name; });
+  return it != items.end() ? &*it : nullptr;
+}
+}  // namespace
 
-const command_info* profile::find_command(std::string_view name) const noexcept {
-  auto it = std::find_if(commands_.begin(), commands_.end(), [&](const command_info& c) { return c.name == name; });
-  return it != commands_.end() ? &*it : nullptr;
-}
-
-const event_info* profile::find_event(std::uint16_t id) const noexcept {
-  auto it = std::lower_bound(events_.begin(), events_.end(), id,
-                             [](const event_info& e, std::uint16_t v) { return e.id < v; });
-  return it != events_.end() && it->id == id ? &*it : nullptr;
-}
-
-const event_info* profile::find_event(std::string_view name) const noexcept {
-  auto it = std::find_if(events_.begin(), events_.end(), [&](const event_info& e) { return e.name == name; });
-  return it != events_.end() ? &*it : nullptr;
-}
+const command_info* profile::find_command(std::uint16_t id) const noexcept { return find_by_id(commands_, id); }
+const command_info* profile::find_command(std::string_view name) const noexcept { return find_by_name(commands_, name); }
+const event_info* profile::find_event(std::uint16_t id) const noexcept { return find_by_id(events_, id); }
+const event_info* profile::find_event(std::string_view name) const noexcept { return find_by_name(events_, name); }
 
 std::vector<std::string> profile::differences(const profile& other) const {
   std::vector<std::string> names;
