@@ -1,0 +1,23 @@
+// Frames as text for people and programs: shared by monitor, tap and log.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "comframe/devices/profile.hpp"
+#include "comframe/devices/session.hpp"
+
+namespace comframe::tools {
+
+/// A profile from a JSON file; cli_error naming the file when it cannot be read or parsed.
+devices::profile load_profile_file(const std::string& path);
+
+/// "2026-11-22T05:00:32.123456Z" (UTC, microseconds).
+std::string iso_time(std::chrono::system_clock::time_point t);
+
+/// One frame as a JSON object: time, dir, kind, command or event name, seq and
+/// its payload decoded by the profile (or the raw hex and why it did not decode).
+nlohmann::json frame_json(const devices::profile& p, const devices::frame_record& r);
+
+}  // namespace comframe::tools
