@@ -486,3 +486,56 @@ TEST(frame, decoder_works_without_an_error_handler) {
 }
 
 }  // namespace
+
+TEST(frame, frame_bytes_are_the_encoded_frame_before_cobs) {
+  const frame_header h{.kind = frame_kind::response, .command = 0x0102, .sequence = 7};
+  const bytes payload{0x00, 0x11, 0x22};
+  const bytes plain = frame_bytes(h, payload);
+  ASSERT_EQ(plain.size(), frame_size(payload.size()));
+  bytes wire = encode_frame(h, payload);
+  wire.pop_back();  // the delimiter
+  bytes decoded(wire.size());
+  const auto n = cobs_decode(wire, decoded);
+  ASSERT_TRUE(n.has_value());
+  decoded.resize(*n);
+  EXPECT_EQ(plain, decoded);
+}
+
+TEST(frame, write_frame_bytes_refuses_a_buffer_one_byte_short) {
+  const bytes payload(5, 0xaa);
+  bytes out(frame_size(payload.size()) - 1, 0x55);
+  EXPECT_THROW(write_frame_bytes({}, payload, out), codec_usage_error);
+  EXPECT_EQ(std::count(out.begin(), out.end(), 0x55), static_cast<long>(out.size()));
+}
+
+TEST(frame, parse_frame_gives_back_header_and_payload_of_frame_bytes) {
+  const frame_header h{.kind = frame_kind::event, .command = 0x8001, .sequence = 0};
+  const bytes payload{1, 2, 3, 4};
+  const bytes plain = frame_bytes(h, payload);
+  const auto view = parse_frame(plain);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->header, h);
+  EXPECT_EQ(bytes(view->payload.begin(), view->payload.end()), payload);
+  EXPECT_EQ(view->bytes.data(), plain.data());
+}
+
+TEST(frame, parse_frame_says_why_it_refuses_a_frame) {
+  const bytes plain = frame_bytes({.kind = frame_kind::request, .command = 1, .sequence = 1}, bytes{9, 9});
+  frame_error why{};
+  EXPECT_FALSE(parse_frame(std::span(plain).first(min_frame_size_bytes - 1), &why));
+  EXPECT_EQ(why, frame_error::too_short);
+  bytes flipped = plain;
+  flipped[6] ^= 0x01;
+  EXPECT_FALSE(parse_frame(flipped, &why));
+  EXPECT_EQ(why, frame_error::crc);
+  EXPECT_FALSE(parse_frame(frame_bytes({.version = 2}, {}), &why));
+  EXPECT_EQ(why, frame_error::bad_version);
+  EXPECT_FALSE(parse_frame(frame_bytes({.kind = static_cast<frame_kind>(4)}, {}), &why));
+  EXPECT_EQ(why, frame_error::bad_kind);
+}
+
+TEST(frame, directions_are_named_from_the_host) {
+  EXPECT_EQ(to_string(direction::to_device), "to_device");
+  EXPECT_EQ(to_string(direction::from_device), "from_device");
+  EXPECT_EQ(to_string(static_cast<direction>(9)), "unknown");
+}

@@ -80,6 +80,54 @@ std::size_t encode_frame(const frame_header& header, std::span<const std::uint8_
   return n + 1;
 }
 
+std::string_view to_string(direction dir) noexcept {
+  switch (dir) {
+    case direction::to_device: return "to_device";
+    case direction::from_device: return "from_device";
+  }
+  return "unknown";
+}
+
+std::size_t write_frame_bytes(const frame_header& header, std::span<const std::uint8_t> payload,
+                              std::span<std::uint8_t> out) {
+  const std::size_t need = frame_size(payload.size());
+  if (out.size() < need)
+    throw codec_usage_error("transport.frame", "frame output buffer holds " + std::to_string(out.size()) +
+                                                   " bytes, but a frame with a " + std::to_string(payload.size()) +
+                                                   "-byte payload needs " + std::to_string(need));
+  core::encode(header, out.first(header_size_bytes), header_endian);
+  if (!payload.empty()) std::memcpy(out.data() + header_size_bytes, payload.data(), payload.size());
+  const std::size_t crc_offset = header_size_bytes + payload.size();
+  store_le32(out.data() + crc_offset, crc32c(out.first(crc_offset)));
+  return need;
+}
+
+std::vector<std::uint8_t> frame_bytes(const frame_header& header, std::span<const std::uint8_t> payload) {
+  std::vector<std::uint8_t> out(frame_size(payload.size()));
+  write_frame_bytes(header, payload, out);
+  return out;
+}
+
+std::optional<frame_view> parse_frame(std::span<const std::uint8_t> bytes, frame_error* why) noexcept {
+  auto fail = [&](frame_error e) -> std::optional<frame_view> {
+    if (why != nullptr) *why = e;
+    return std::nullopt;
+  };
+  const std::size_t size = bytes.size();
+  if (size < min_frame_size_bytes) return fail(frame_error::too_short);
+  const std::uint8_t* const frame = bytes.data();
+  const std::size_t crc_offset = size - crc_size_bytes;
+  if (crc32c({frame, crc_offset}) != load_le32(frame + crc_offset)) return fail(frame_error::crc);
+  frame_view view;
+  core::decode_into(std::span<const std::uint8_t>(frame, header_size_bytes), view.header, header_endian);
+  if (view.header.version != protocol_version) return fail(frame_error::bad_version);
+  if (static_cast<std::uint8_t>(view.header.kind) > static_cast<std::uint8_t>(frame_kind::error))
+    return fail(frame_error::bad_kind);
+  view.payload = {frame + header_size_bytes, crc_offset - header_size_bytes};
+  view.bytes = bytes;
+  return view;
+}
+
 std::vector<std::uint8_t> encode_frame(const frame_header& header, std::span<const std::uint8_t> payload) {
   std::vector<std::uint8_t> out(max_encoded_frame_size(payload.size()));
   out.resize(encode_frame(header, payload, out));
@@ -200,26 +248,14 @@ void frame_decoder::finish_frame(std::span<const std::uint8_t> raw, bool oversiz
     refuse(frame_error::oversize, raw, on_error);
     return;
   }
-  const std::uint8_t* const frame = decoded_.data();
-  const std::size_t crc_offset = size - crc_size_bytes;
-  if (crc32c({frame, crc_offset}) != load_le32(frame + crc_offset)) {
-    refuse(frame_error::crc, raw, on_error);
+  frame_error why{};
+  const std::optional<frame_view> view = parse_frame({decoded_.data(), size}, &why);
+  if (!view) {
+    refuse(why, raw, on_error);
     return;
   }
-  frame_view view;
-  core::decode_into(std::span<const std::uint8_t>(frame, header_size_bytes), view.header, header_endian);
-  if (view.header.version != protocol_version) {
-    refuse(frame_error::bad_version, raw, on_error);
-    return;
-  }
-  if (static_cast<std::uint8_t>(view.header.kind) > static_cast<std::uint8_t>(frame_kind::error)) {
-    refuse(frame_error::bad_kind, raw, on_error);
-    return;
-  }
-  view.payload = {frame + header_size_bytes, crc_offset - header_size_bytes};
-  view.bytes = {frame, size};
   ++stats_.frames;
-  on_frame(view);
+  on_frame(*view);
 }
 
 }  // namespace comframe::transport

@@ -81,7 +81,8 @@ class request_error : public comframe::error {
 enum class link_state : std::uint8_t { connected, lost, reconnected, closed, profile_mismatch };
 std::string_view to_string(link_state state) noexcept;
 
-enum class direction : std::uint8_t { to_device, from_device };
+/// Which way a frame went, seen from the host (transport/frame.hpp).
+using transport::direction;
 
 /// One frame the session sent or received, or a received frame it refused.
 struct frame_record {

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -77,6 +78,25 @@ static_assert(core::is_fixed_size_v<frame_header> && core::min_size<frame_header
 constexpr std::size_t max_encoded_frame_size(std::size_t payload_size_bytes) noexcept {
   return cobs_max_encoded_size(min_frame_size_bytes + payload_size_bytes) + 1;
 }
+
+/// Which way a frame went, seen from the host: to the device or from it. A
+/// simulator or a monitor records frames the same way, so captures compare.
+enum class direction : std::uint8_t { to_device = 0, from_device = 1 };
+/// "to_device", "from_device"; "unknown" for other values.
+std::string_view to_string(direction dir) noexcept;
+
+/// Bytes of a frame before COBS: header, payload and CRC.
+constexpr std::size_t frame_size(std::size_t payload_size_bytes) noexcept {
+  return min_frame_size_bytes + payload_size_bytes;
+}
+/// Writes a frame as it is before COBS (header, payload, CRC-32C) into `out`,
+/// which must hold frame_size(payload.size()) bytes, else codec_usage_error
+/// ("transport.frame"). Returns the bytes written. This is the form captures and
+/// the shared-memory bridge keep. Does not allocate.
+std::size_t write_frame_bytes(const frame_header& header, std::span<const std::uint8_t> payload,
+                              std::span<std::uint8_t> out);
+/// The same into a new vector.
+std::vector<std::uint8_t> frame_bytes(const frame_header& header, std::span<const std::uint8_t> payload);
 
 /// Encodes one frame into `out` and returns the bytes written, the trailing 0x00
 /// included. `out` must hold max_encoded_frame_size(payload.size()) bytes, else
@@ -130,6 +150,12 @@ enum class frame_error : std::uint8_t {
 
 /// "cobs", "too_short", "oversize", "crc", "bad_version", "bad_kind".
 std::string_view to_string(frame_error error) noexcept;
+
+/// Checks a frame as it is before COBS (header, payload, CRC): its size
+/// (too_short), CRC (crc), version (bad_version) and kind (bad_kind). On success
+/// the view points into `bytes`; on failure it is empty and `*why`, if given,
+/// says why. For frames read back from a capture or the bridge.
+std::optional<frame_view> parse_frame(std::span<const std::uint8_t> bytes, frame_error* why = nullptr) noexcept;
 
 /// What a frame_decoder has seen since it was made. Every refused frame is in
 /// exactly one error counter.
