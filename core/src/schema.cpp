@@ -26,10 +26,16 @@ bool is_field_name(std::string_view s) {
 }
 
 // Type names are C++-like: "Point", "demo::Point", "thermo.Config", "pair<int, int>".
+bool looks_like_scalar(std::string_view s) {
+  if (s == "null" || s == "text" || s == "bytes" || parse_scalar(s)) return true;
+  if (s.size() < 2 || s.size() > 4 || (s[0] != 'u' && s[0] != 'i' && s[0] != 'f' && s[0] != 'S')) return false;
+  return std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 bool is_type_name(std::string_view s) {
   if (s.empty() || s.size() > limits::max_name_length) return false;
   if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  if (s == "null" || parse_scalar(s)) return false;
+  if (looks_like_scalar(s)) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':' || c == '.' || c == '<' || c == '>' ||
            c == ',' || c == ' ';
@@ -40,6 +46,38 @@ std::string join(std::string_view path, std::string_view part) {
   if (path.empty()) return std::string(part);
   if (!part.empty() && part.front() == '[') return std::string(path) + std::string(part);
   return std::string(path) + "." + std::string(part);
+}
+
+// Where a type expression stands: in a struct (widths in bytes, bpack's "u3"
+// is three bytes) or as the type of a bit field (widths in bits).
+enum class context { bytes, bits };
+
+std::string int_name(bool is_signed, unsigned bits) { return (is_signed ? "i" : "u") + std::to_string(bits); }
+
+std::string order_prefix(const std::optional<endian>& o) {
+  if (!o) return "";
+  if (*o == endian::little) return "<";
+  if (*o == endian::big) return ">";
+  return "=";
+}
+
+bool is_integer_scalar(scalar s) { return s <= scalar::i64; }
+bool is_signed_scalar(scalar s) { return s >= scalar::i8 && s <= scalar::i64; }
+
+// The width in bits a bit field of this type has unless the field says "bits".
+unsigned natural_bits(const type_node& t) {
+  if (t.kind == type_kind::integer || t.kind == type_kind::enumeration) return t.bits;
+  if (t.kind == type_kind::number) return t.number == scalar::boolean ? 1u : static_cast<unsigned>(size_of(t.number) * 8);
+  return 0;
+}
+
+bool fits_bits(std::int64_t v, unsigned width, bool is_signed) {
+  if (width >= 64) return is_signed || v >= 0;
+  if (is_signed) {
+    const std::int64_t lim = std::int64_t{1} << (width - 1);
+    return v >= -lim && v < lim;
+  }
+  return v >= 0 && static_cast<std::uint64_t>(v) <= detail::low_mask(width);
 }
 
 class loader {
@@ -61,24 +99,47 @@ class loader {
     for (const auto& [name, def] : defs_) resolve(name, "", 0);
   }
 
-  const type_node* parse_expr(const nlohmann::json& j, const std::string& path, std::size_t depth) {
+  const type_node* parse_expr(const nlohmann::json& j, const std::string& path, std::size_t depth,
+                              context ctx = context::bytes) {
     if (depth > limits::max_schema_depth)
       throw codec_error(errc::limit, "types nest deeper than " + std::to_string(limits::max_schema_depth), path);
-    if (j.is_string()) return parse_string(j.get_ref<const std::string&>(), path, depth);
+    if (j.is_string()) return parse_string(j.get_ref<const std::string&>(), path, depth, ctx);
     if (!j.is_object()) syntax("a type must be a string or an object, got " + detail::describe_json(j), path);
 
-    const bool is_struct = j.contains("struct"), is_array = j.contains("array"), is_dyn = j.contains("dynamic_array");
-    if (is_struct + is_array + is_dyn != 1)
-      syntax("a type object needs exactly one of \"struct\", \"array\", \"dynamic_array\"", path);
+    static constexpr std::string_view forms[] = {"struct", "array", "dynamic_array", "enum", "text", "bytes", "bits"};
+    std::string_view form;
+    int count = 0;
+    for (auto f : forms)
+      if (j.contains(std::string(f))) form = f, ++count;
+    if (count != 1)
+      syntax("a type object needs exactly one of \"struct\", \"array\", \"dynamic_array\", \"enum\", \"text\", "
+             "\"bytes\", \"bits\"",
+             path);
     for (const auto& item : j.items()) {
       const auto& k = item.key();
-      if (k != "struct" && k != "array" && k != "dynamic_array" && !(is_array && k == "length"))
-        syntax("unknown key \"" + k + "\" in a type object", path);
+      const bool ok = k == form || (form == "array" && k == "length") || (form == "enum" && k == "values") ||
+                      ((form == "struct" || form == "bits") && k == "size") || (form == "bits" && k == "order");
+      if (!ok) syntax("unknown key \"" + k + "\" in a type object", path);
     }
-    if (is_struct) return parse_struct(j["struct"], path, depth);
+    if (ctx == context::bits && form != "enum")
+      definition("a bit field is bool, an integer or an enum, not a \"" + std::string(form) + "\"", path);
+    if (form == "struct") return parse_struct(j, path, depth);
+    if (form == "bits") return parse_bits(j, path, depth);
+    if (form == "enum") return parse_enum(j, path, depth, ctx);
+    if (form == "text" || form == "bytes") {
+      const auto& len = j[std::string(form)];
+      if (!len.is_number_unsigned() || len.get<std::uint64_t>() == 0)
+        definition("the length of " + std::string(form) + " must be a positive integer (bytes), got " +
+                       detail::describe_json(len),
+                   path);
+      if (len.get<std::uint64_t>() > limits::max_fixed_size)
+        throw codec_error(errc::limit, std::string(form) + " longer than " + std::to_string(limits::max_fixed_size),
+                          path);
+      return make_blob(form == "text" ? type_kind::text : type_kind::raw_bytes, len.get<std::size_t>());
+    }
 
     auto n = doc_.make();
-    if (is_array) {
+    if (form == "array") {
       n->kind = type_kind::array;
       if (!j.contains("length")) syntax("an \"array\" needs a \"length\"", path);
       const auto& len = j["length"];
@@ -121,42 +182,139 @@ class loader {
   }
 
  private:
-  const type_node* parse_string(const std::string& s, const std::string& path, std::size_t depth) {
+  const type_node* make_blob(type_kind kind, std::size_t length) {
+    auto n = doc_.make();
+    n->kind = kind;
+    n->length = length;
+    n->min_size = length;
+    return n;
+  }
+
+  // A scalar type string: "u16", "<u16", "u24", bpack's ">i4", "f8", "S8";
+  // nullptr when `s` is not one (a type name, then).
+  const type_node* parse_scalar_string(const std::string& s, const std::string& path, context ctx) {
+    std::string_view t = s;
+    std::optional<endian> order;
+    bool prefixed = false;
+    if (!t.empty() && (t[0] == '<' || t[0] == '>' || t[0] == '|' || t[0] == '=')) {
+      prefixed = true;
+      if (t[0] == '<') order = endian::little;
+      else if (t[0] == '>') order = endian::big;
+      else if (t[0] == '=') order = endian::native;
+      t.remove_prefix(1);
+    }
+    if (prefixed && ctx == context::bits)
+      definition("\"" + s + "\": a bit field has no byte order of its own; the record's bit order applies", path);
+    auto sc = parse_scalar(t);
+    unsigned digits = 0;
+    bool numeric = false;
+    if (!sc && t.size() >= 2 && t.size() <= 4 && (t[0] == 'u' || t[0] == 'i' || t[0] == 'f' || t[0] == 'S') &&
+        std::all_of(t.begin() + 1, t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      numeric = true;
+      digits = static_cast<unsigned>(std::stoul(std::string(t.substr(1))));
+    }
+    if (!sc && !numeric) {
+      if (prefixed) definition("\"" + s + "\": a byte-order prefix needs a scalar type after it", path);
+      return nullptr;
+    }
+    auto n = doc_.make();
+    n->order = order;
+    if (ctx == context::bits) {
+      if (sc && *sc == scalar::boolean) {
+        n->kind = type_kind::number;
+        n->number = scalar::boolean;
+        return n;
+      }
+      const char c = sc ? (is_integer_scalar(*sc) ? (is_signed_scalar(*sc) ? 'i' : 'u') : 'x') : t[0];
+      if (c != 'u' && c != 'i') definition("a bit field is bool, an integer or an enum, not \"" + s + "\"", path);
+      const unsigned width = sc ? static_cast<unsigned>(size_of(*sc) * 8) : digits;
+      if (width == 0 || width > 64)
+        definition("a bit field is 1 to 64 bits wide, got " + std::to_string(width) + " (\"" + s + "\")", path);
+      n->kind = type_kind::integer;
+      n->bits = width;
+      n->is_signed = c == 'i';
+      return n;
+    }
+    if (sc) {
+      n->kind = type_kind::number;
+      n->number = *sc;
+      n->min_size = size_of(*sc);
+      return n;
+    }
+    if (t[0] == 'S') {
+      if (prefixed) definition("\"" + s + "\": bytes have no byte order", path);
+      if (digits == 0) definition("\"" + s + "\": bytes need a length of at least 1", path);
+      return make_blob(type_kind::raw_bytes, digits);
+    }
+    if (t[0] == 'f') {
+      const unsigned bits = digits == 4 || digits == 32 ? 32 : digits == 8 || digits == 64 ? 64 : 0;
+      if (bits == 0)
+        definition("\"" + s + "\": floating point is f4 or f32 (4 bytes), f8 or f64 (8 bytes)", path);
+      n->kind = type_kind::number;
+      n->number = bits == 32 ? scalar::f32 : scalar::f64;
+      n->min_size = bits / 8;
+      return n;
+    }
+    unsigned bits = 0;
+    if (digits >= 1 && digits <= 7) bits = digits * 8;  // bpack: the width in bytes
+    else if (digits >= 8 && digits <= 64 && digits % 8 == 0) bits = digits;
+    if (bits == 0) {
+      if (digits == 0 || digits > 64)
+        definition("\"" + s + "\": an integer is 1 to 8 bytes wide (u1 to u7 count bytes, u8 to u64 count bits)",
+                   path);
+      definition("\"" + s + "\" is not a whole number of bytes; an integer of " + std::to_string(digits) +
+                     " bits belongs in a bit record ({\"bits\": […]})",
+                 path);
+    }
+    const bool is_signed = t[0] == 'i';
+    if (bits == 8 || bits == 16 || bits == 32 || bits == 64) {
+      n->kind = type_kind::number;
+      n->number = *parse_scalar(int_name(is_signed, bits));
+    } else {
+      n->kind = type_kind::integer;
+      n->bits = bits;
+      n->is_signed = is_signed;
+    }
+    n->min_size = bits / 8;
+    return n;
+  }
+
+  const type_node* parse_string(const std::string& s, const std::string& path, std::size_t depth, context ctx) {
     if (!s.empty() && s.back() == ']') {
       const auto open = s.rfind('[');
       if (open == std::string::npos || open == 0) syntax("bad type \"" + s + "\"", path);
       const std::string inner = s.substr(0, open), count = s.substr(open + 1, s.size() - open - 2);
       if (inner.find('[') != std::string::npos)
         syntax("bad type \"" + s + "\": one [N] or [] per type string; nest arrays with {\"array\": …}", path);
-      auto n = doc_.make();
+      const bool blob = inner == "text" || inner == "bytes";
+      if (ctx == context::bits) definition("a bit field is bool, an integer or an enum, not \"" + s + "\"", path);
+      std::size_t length = 0;
       if (count.empty()) {
-        n->kind = type_kind::dynamic_array;
+        if (blob) definition("\"" + s + "\": " + inner + " needs a length in bytes, as in \"" + inner + "[8]\"", path);
       } else {
         if (count.size() > 9 || !std::all_of(count.begin(), count.end(), [](char c) { return c >= '0' && c <= '9'; }))
           definition("bad length in \"" + s + "\": the length of a fixed array must be a positive integer", path);
-        n->kind = type_kind::array;
-        n->length = std::stoul(count);
-        if (n->length == 0)
+        length = std::stoul(count);
+        if (length == 0)
           definition("bad length in \"" + s + "\": the length of a fixed array must be a positive integer", path);
-        if (n->length > limits::max_fixed_size)
-          throw codec_error(errc::limit, "a fixed array longer than " + std::to_string(limits::max_fixed_size), path);
+        if (length > limits::max_fixed_size)
+          throw codec_error(errc::limit, "longer than " + std::to_string(limits::max_fixed_size), path);
       }
-      n->element = parse_string(inner, join(path, "[]"), depth + 1);
+      if (blob) return make_blob(inner == "text" ? type_kind::text : type_kind::raw_bytes, length);
+      auto n = doc_.make();
+      n->kind = count.empty() ? type_kind::dynamic_array : type_kind::array;
+      n->length = length;
+      n->element = parse_string(inner, join(path, "[]"), depth + 1, context::bytes);
       finish_array(*n, path);
       return n;
     }
     if (s == "null") {
+      if (ctx == context::bits) definition("a bit field is bool, an integer or an enum, not null", path);
       auto n = doc_.make();
       n->kind = type_kind::null;
       return n;
     }
-    if (auto sc = parse_scalar(s)) {
-      auto n = doc_.make();
-      n->kind = type_kind::number;
-      n->number = *sc;
-      n->min_size = size_of(*sc);
-      return n;
-    }
+    if (auto n = parse_scalar_string(s, path, ctx)) return n;
     if (defs_.count(s) || doc_.named.count(s)) return resolve(s, path, depth);
     std::string hint;
     if (!defs_.empty()) {
@@ -169,42 +327,234 @@ class loader {
     throw codec_error(errc::unknown_type, "unknown type \"" + s + "\"" + hint, path);
   }
 
-  const type_node* parse_struct(const nlohmann::json& fields, const std::string& path, std::size_t depth) {
+  const type_node* parse_enum(const nlohmann::json& j, const std::string& path, std::size_t depth, context ctx) {
+    const type_node* base = parse_expr(j["enum"], join(path, "enum"), depth + 1, ctx);
+    const bool integer = base->kind == type_kind::integer ||
+                         (base->kind == type_kind::number && is_integer_scalar(base->number));
+    if (!integer) definition("the base of an enum must be an integer type, such as u8 or u4", path);
+    auto n = doc_.make();
+    n->kind = type_kind::enumeration;
+    n->bits = natural_bits(*base);
+    n->is_signed = base->kind == type_kind::integer ? base->is_signed : is_signed_scalar(base->number);
+    n->order = base->order;
+    n->min_size = base->min_size;
+    if (!j.contains("values") || !j["values"].is_object())
+      syntax("an \"enum\" needs \"values\": an object of name: integer", path);
+    const auto& values = j["values"];
+    if (values.empty()) definition("an enum needs at least one named value", path);
+    if (values.size() > limits::max_fields)
+      throw codec_error(errc::limit, "an enum with more than " + std::to_string(limits::max_fields) + " values", path);
+    for (const auto& item : values.items()) {
+      const std::string at = join(path, item.key());
+      if (!is_field_name(item.key()))
+        syntax("\"" + item.key() + "\" is not a valid enum name (a letter or _, then letters, digits or _)", path);
+      const auto& v = item.value();
+      std::int64_t value = 0;
+      if (v.is_number_unsigned() && v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX))
+        value = static_cast<std::int64_t>(v.get<std::uint64_t>());
+      else if (v.is_number_integer() && !v.is_number_unsigned())
+        value = v.get<std::int64_t>();
+      else
+        definition("the value of an enum name must be an integer (at most 2^63 - 1), got " + detail::describe_json(v),
+                   at);
+      if (!fits_bits(value, n->bits, n->is_signed))
+        definition(std::to_string(value) + " does not fit the enum's base " + int_name(n->is_signed, n->bits), at);
+      for (const auto& e : n->enumerators)
+        if (e.value == value)
+          definition("\"" + e.name + "\" and \"" + item.key() + "\" have the same value " + std::to_string(value), at);
+      n->enumerators.push_back({item.key(), value});
+    }
+    std::sort(n->enumerators.begin(), n->enumerators.end(),
+              [](const auto& a, const auto& b) { return a.value < b.value; });
+    return n;
+  }
+
+  // The "size" key of a struct or bit record, if any.
+  static std::optional<std::size_t> stated_size(const nlohmann::json& j, const std::string& path, const char* unit) {
+    if (!j.contains("size")) return std::nullopt;
+    const auto& v = j["size"];
+    if (!v.is_number_unsigned())
+      definition(std::string("\"size\" must be a non-negative integer (") + unit + "), got " + detail::describe_json(v),
+                 path);
+    if (v.get<std::uint64_t>() > limits::max_fixed_size * 8)
+      throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
+    return v.get<std::size_t>();
+  }
+
+  static std::optional<std::size_t> field_offset(const nlohmann::json& f, const std::string& at, const char* unit) {
+    if (!f.contains("offset")) return std::nullopt;
+    const auto& v = f["offset"];
+    if (!v.is_number_unsigned())
+      definition(std::string("\"offset\" must be a non-negative integer (") + unit + "), got " +
+                     detail::describe_json(v),
+                 at);
+    if (v.get<std::uint64_t>() > limits::max_fixed_size * 8)
+      throw codec_error(errc::limit, "an offset beyond " + std::to_string(limits::max_fixed_size) + " bytes", at);
+    return v.get<std::size_t>();
+  }
+
+  // Checks a field's name and keys; returns its name.
+  static const std::string& field_head(const nlohmann::json& f, const std::string& at,
+                                       std::initializer_list<std::string_view> keys, std::set<std::string_view>& seen,
+                                       const std::string& path) {
+    if (!f.is_object()) syntax("a field must be an object {\"name\": …, \"type\": …}", at);
+    for (const auto& item : f.items())
+      if (std::find(keys.begin(), keys.end(), item.key()) == keys.end())
+        syntax("unknown key \"" + item.key() + "\" in a field", at);
+    if (!f.contains("name") || !f["name"].is_string()) syntax("a field needs a \"name\" string", at);
+    const auto& name = f["name"].get_ref<const std::string&>();
+    if (!is_field_name(name))
+      syntax("\"" + name + "\" is not a valid field name (a letter or _, then letters, digits or _)", at);
+    if (!seen.insert(name).second) definition("two fields named \"" + name + "\"", join(path, name));
+    if (!f.contains("type")) syntax("field \"" + name + "\" needs a \"type\"", join(path, name));
+    return name;
+  }
+
+  // "field \"a\" (bytes 0 to 3)" — the field that covers `at`, for overlap messages.
+  template <class Start, class Size>
+  static std::string covering(const type_node& n, std::size_t at, const char* unit, Start start, Size size) {
+    for (const auto& f : n.fields)
+      if (start(f) <= at && at < start(f) + size(f))
+        return "field \"" + f.name + "\" (" + unit + " " + std::to_string(start(f)) + " to " +
+               std::to_string(start(f) + size(f) - 1) + ")";
+    return "the field before it";
+  }
+
+  const type_node* parse_struct(const nlohmann::json& j, const std::string& path, std::size_t depth) {
+    const auto& fields = j["struct"];
     if (!fields.is_array()) syntax("\"struct\" must be an array of {\"name\": …, \"type\": …}", path);
     if (fields.size() > limits::max_fields)
       throw codec_error(errc::limit, "a struct with more than " + std::to_string(limits::max_fields) + " fields", path);
+    const auto size = stated_size(j, path, "bytes");
     auto n = doc_.make();
     n->kind = type_kind::structure;
     std::set<std::string_view> seen;
+    std::size_t pos = 0;
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const std::string at = path + ".struct[" + std::to_string(i) + "]";
-      if (!f.is_object()) syntax("a field must be an object {\"name\": …, \"type\": …}", at);
-      for (const auto& item : f.items())
-        if (item.key() != "name" && item.key() != "type") syntax("unknown key \"" + item.key() + "\" in a field", at);
-      if (!f.contains("name") || !f["name"].is_string()) syntax("a field needs a \"name\" string", at);
-      const auto& name = f["name"].get_ref<const std::string&>();
-      if (!is_field_name(name))
-        syntax("\"" + name + "\" is not a valid field name (a letter or _, then letters, digits or _)", at);
-      if (!seen.insert(name).second) definition("two fields named \"" + name + "\"", join(path, name));
-      if (!f.contains("type")) syntax("field \"" + name + "\" needs a \"type\"", join(path, name));
-      n->fields.push_back({name, parse_expr(f["type"], join(path, name), depth + 1)});
-    }
-    for (std::size_t i = 0; i < n->fields.size(); ++i) {
-      const auto& f = n->fields[i];
-      n->depth = std::max(n->depth, f.type->depth + 1);
-      if (f.type->dynamic && i + 1 < n->fields.size())
-        definition("a dynamic array, or a struct that contains one, may only be the last field of a struct",
-                   join(path, f.name));
-      n->min_size += f.type->min_size;
-      if (n->min_size > limits::max_fixed_size)
-        throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
-      if (f.type->dynamic) {
-        n->dynamic = true;
-        n->tail_element_size = f.type->tail_element_size;
+      const auto& name = field_head(f, at, {"name", "type", "offset", "endian"}, seen, path);
+      const std::string fpath = join(path, name);
+      type_node::field field;
+      field.name = name;
+      field.type = parse_expr(f["type"], fpath, depth + 1);
+      if (f.contains("endian")) {
+        const auto& e = f["endian"];
+        auto o = e.is_string() ? parse_endian(e.get_ref<const std::string&>()) : std::nullopt;
+        if (!o) syntax("\"endian\" must be \"little\", \"big\" or \"native\", got " + detail::describe_json(e), fpath);
+        field.order = o;
       }
+      if (i > 0 && n->fields.back().type->dynamic)
+        definition("a dynamic array, or a struct that contains one, may only be the last field of a struct",
+                   join(path, n->fields.back().name));
+      if (auto off = field_offset(f, fpath, "bytes")) {
+        if (*off < pos)
+          definition("starts at byte " + std::to_string(*off) + ", inside " +
+                         covering(*n, *off, "bytes", [](const auto& g) { return g.offset; },
+                                  [](const auto& g) { return g.type->min_size; }) +
+                         ": fields may not overlap, and are listed in the order of their offsets",
+                     fpath);
+        pos = *off;
+      }
+      field.offset = pos;
+      pos += field.type->min_size;
+      if (pos > limits::max_fixed_size)
+        throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
+      n->depth = std::max(n->depth, field.type->depth + 1);
+      if (field.type->dynamic) {
+        n->dynamic = true;
+        n->tail_element_size = field.type->tail_element_size;
+      }
+      n->fields.push_back(std::move(field));
     }
+    if (size) {
+      if (n->dynamic) definition("a struct that holds a dynamic array cannot state a \"size\"", path);
+      if (*size < pos)
+        definition("states a size of " + std::to_string(*size) + " bytes, but its fields end at byte " +
+                       std::to_string(pos),
+                   path);
+      if (*size > limits::max_fixed_size)
+        throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
+      pos = *size;
+    }
+    n->min_size = pos;
     check_depth(*n, path);
+    return n;
+  }
+
+  const type_node* parse_bits(const nlohmann::json& j, const std::string& path, std::size_t depth) {
+    const auto& fields = j["bits"];
+    if (!fields.is_array()) syntax("\"bits\" must be an array of {\"name\": …, \"type\": …}", path);
+    if (fields.size() > limits::max_fields)
+      throw codec_error(errc::limit, "a bit record with more than " + std::to_string(limits::max_fields) + " fields",
+                        path);
+    const auto size = stated_size(j, path, "bits");
+    auto n = doc_.make();
+    n->kind = type_kind::bit_record;
+    if (j.contains("order")) {
+      const auto& o = j["order"];
+      auto bo = o.is_string() ? parse_bit_order(o.get_ref<const std::string&>()) : std::nullopt;
+      if (!bo) syntax("\"order\" must be \"msb\" or \"lsb\", got " + detail::describe_json(o), path);
+      n->bit_order = *bo;
+    }
+    std::set<std::string_view> seen;
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const auto& f = fields[i];
+      const std::string at = path + ".bits[" + std::to_string(i) + "]";
+      const auto& name = field_head(f, at, {"name", "type", "offset", "bits"}, seen, path);
+      const std::string fpath = join(path, name);
+      type_node::field field;
+      field.name = name;
+      field.type = parse_expr(f["type"], fpath, depth + 1, context::bits);
+      const type_node& t = *field.type;
+      const bool ok = t.kind == type_kind::integer || t.kind == type_kind::enumeration ||
+                      (t.kind == type_kind::number && (t.number == scalar::boolean || is_integer_scalar(t.number)));
+      if (!ok) definition("a bit field is bool, an integer or an enum, not " + detail::describe(t), fpath);
+      unsigned width = natural_bits(t);
+      if (f.contains("bits")) {
+        const auto& b = f["bits"];
+        if (!b.is_number_integer()) definition("\"bits\" must be an integer, got " + detail::describe_json(b), fpath);
+        const auto w = b.get<std::int64_t>();
+        if (w < 1 || w > 64) definition("a bit field is 1 to 64 bits wide, got " + std::to_string(w), fpath);
+        width = static_cast<unsigned>(w);
+      }
+      const bool is_signed = t.kind == type_kind::number ? is_signed_scalar(t.number) : t.is_signed;
+      for (const auto& e : t.enumerators)
+        if (!fits_bits(e.value, width, is_signed))
+          definition("the enum value " + e.name + " = " + std::to_string(e.value) + " does not fit in " +
+                         std::to_string(width) + " bits",
+                     fpath);
+      if (auto off = field_offset(f, fpath, "bits")) {
+        if (*off < pos)
+          definition("starts at bit " + std::to_string(*off) + ", inside " +
+                         covering(*n, *off, "bits", [](const auto& g) { return g.bit_offset; },
+                                  [](const auto& g) { return std::size_t{g.bit_width}; }) +
+                         ": fields may not overlap, and are listed in the order of their offsets",
+                     fpath);
+        pos = *off;
+      }
+      field.bit_offset = pos;
+      field.bit_width = width;
+      pos += width;
+      if (pos > limits::max_fixed_size * 8)
+        throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
+      n->fields.push_back(std::move(field));
+    }
+    if (size) {
+      if (*size < pos)
+        definition("states a size of " + std::to_string(*size) + " bits, but its fields end at bit " +
+                       std::to_string(pos),
+                   path);
+      pos = *size;
+    }
+    if (pos % 8 != 0)
+      definition("a bit record must be a whole number of bytes, but it is " + std::to_string(pos) +
+                     " bits; add a field or state a \"size\" in bits",
+                 path);
+    n->bit_size = pos;
+    n->min_size = pos / 8;
+    n->depth = 2;
     return n;
   }
 
@@ -252,7 +602,15 @@ nlohmann::json expression(const type_node& n, bool reference_named) {
   if (reference_named && !n.name.empty()) return n.name;
   switch (n.kind) {
     case type_kind::null: return "null";
-    case type_kind::number: return std::string(to_string(n.number));
+    case type_kind::number: return order_prefix(n.order) + std::string(to_string(n.number));
+    case type_kind::integer: return order_prefix(n.order) + int_name(n.is_signed, n.bits);
+    case type_kind::text: return "text[" + std::to_string(n.length) + "]";
+    case type_kind::raw_bytes: return "bytes[" + std::to_string(n.length) + "]";
+    case type_kind::enumeration: {
+      nlohmann::json values = nlohmann::json::object();
+      for (const auto& e : n.enumerators) values[e.name] = e.value;
+      return {{"enum", order_prefix(n.order) + int_name(n.is_signed, n.bits)}, {"values", std::move(values)}};
+    }
     case type_kind::array:
     case type_kind::dynamic_array: {
       nlohmann::json e = expression(*n.element, true);
@@ -264,8 +622,31 @@ nlohmann::json expression(const type_node& n, bool reference_named) {
     }
     case type_kind::structure: {
       nlohmann::json fields = nlohmann::json::array();
-      for (const auto& f : n.fields) fields.push_back({{"name", f.name}, {"type", expression(*f.type, true)}});
-      return {{"struct", std::move(fields)}};
+      std::size_t pos = 0;
+      for (const auto& f : n.fields) {
+        nlohmann::json field = {{"name", f.name}, {"type", expression(*f.type, true)}};
+        if (f.offset != pos) field["offset"] = f.offset;
+        if (f.order) field["endian"] = std::string(to_string(*f.order));
+        pos = f.offset + f.type->min_size;
+        fields.push_back(std::move(field));
+      }
+      nlohmann::json out = {{"struct", std::move(fields)}};
+      if (!n.dynamic && n.min_size != pos) out["size"] = n.min_size;
+      return out;
+    }
+    case type_kind::bit_record: {
+      nlohmann::json fields = nlohmann::json::array();
+      std::size_t pos = 0;
+      for (const auto& f : n.fields) {
+        nlohmann::json field = {{"name", f.name}, {"type", expression(*f.type, true)}};
+        if (f.bit_offset != pos) field["offset"] = f.bit_offset;
+        if (f.bit_width != natural_bits(*f.type)) field["bits"] = f.bit_width;
+        pos = f.bit_offset + f.bit_width;
+        fields.push_back(std::move(field));
+      }
+      nlohmann::json out = {{"bits", std::move(fields)}, {"order", std::string(to_string(n.bit_order))}};
+      if (n.bit_size != pos) out["size"] = n.bit_size;
+      return out;
     }
   }
   return nullptr;
@@ -308,7 +689,8 @@ schema schema::from_json(const nlohmann::json& document) {
       root = doc->named.begin()->second;
     }
   } else if (document.is_object() && !document.contains("struct") && !document.contains("array") &&
-             !document.contains("dynamic_array")) {
+             !document.contains("dynamic_array") && !document.contains("bits") && !document.contains("enum") &&
+             !document.contains("text") && !document.contains("bytes")) {
     std::string keys;
     for (const auto& item : document.items()) keys += (keys.empty() ? "\"" : ", \"") + item.key() + "\"";
     syntax("a schema document has the keys \"types\" and \"root\" (or is a type expression); found " + keys, "");

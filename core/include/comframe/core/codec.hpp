@@ -47,8 +47,17 @@ struct null {
   friend constexpr bool operator==(null, null) noexcept { return true; }
 };
 
-/// The five kinds of the type system.
-enum class type_kind : std::uint8_t { null, number, array, dynamic_array, structure };
+/// The kinds of the type system: the five of UD003, then the kinds that
+/// describe device formats beyond C scalars (docs/schema.md, "Beyond whole
+/// C scalars"). New kinds are only ever appended.
+enum class type_kind : std::uint8_t {
+  null, number, array, dynamic_array, structure,
+  integer,      ///< an integer of any width: whole bytes in a struct, 1 to 64 bits in a bit record (u24, i40)
+  enumeration,  ///< an integer with named values; JSON uses the names
+  text,         ///< fixed-size UTF-8 text padded with NULs; JSON string
+  raw_bytes,    ///< fixed-size raw bytes; JSON hex string
+  bit_record,   ///< a struct whose fields are measured in bits; a whole number of bytes
+};
 
 /// Encoded bytes.
 using bytes = std::vector<std::uint8_t>;

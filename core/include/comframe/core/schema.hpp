@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "comframe/core/bits.hpp"
 #include "comframe/core/codec.hpp"
 #include "comframe/core/json_number.hpp"
 #include "comframe/core/limits.hpp"
@@ -42,21 +43,65 @@ namespace comframe::core {
 
 /// One type of a loaded schema. Nodes belong to their schema and live as long
 /// as any schema that shares them; generic tools walk them.
+///
+/// What a consumer (a dissector generator, a pretty printer) reads per kind:
+///   null           nothing; 0 bytes.
+///   number         `number` (a C scalar, size_of(number) bytes), and `order`.
+///   integer        `bits` and `is_signed`, and `order`. In a struct `bits` is a
+///                  multiple of 8 (bits / 8 bytes, e.g. u24 = 3 bytes); as the type
+///                  of a bit field the field's `bit_width` counts, not `bits`.
+///                  Values are two's complement, sign-extended from the width.
+///   enumeration    as integer (`bits`, `is_signed`, `order`), plus `enumerators`
+///                  (name, value). JSON shows the name; a value without a name is
+///                  a decode error.
+///   text           `length` bytes of UTF-8 padded with NULs; JSON string.
+///   raw_bytes      `length` bytes; JSON lowercase hex string.
+///   array          `element` × `length`.
+///   dynamic_array  `element` × (whatever the bytes hold).
+///   structure      `fields`; each field's bytes start at `field::offset` from the
+///                  struct's start (offsets only grow; bytes between fields are
+///                  gaps, skipped on decode and zero on encode); the struct is
+///                  `min_size` bytes (more than the end of its last field when the
+///                  schema states a "size"). `field::order`, when set, fixes the
+///                  byte order of everything inside that field.
+///   bit_record     `fields`, `bit_order` and `min_size` bytes (= `bit_size` / 8).
+///                  Each field is `field::bit_width` bits at bit `field::bit_offset`
+///                  (see comframe/core/bits.hpp for how bits are numbered); its
+///                  type is number (bool or an integer scalar), integer or
+///                  enumeration, giving signedness and names. The call's byte
+///                  order does not apply inside a bit record.
+/// Byte order of a number, integer or enumeration leaf: its own `order` if set,
+/// else the `order` of the innermost enclosing field that has one, else the
+/// order asked for by the encode/decode call.
 struct type_node {
   struct field {
     std::string name;
     const type_node* type = nullptr;
+    std::size_t offset = 0;             ///< structure: byte offset from the struct's start
+    std::optional<endian> order;        ///< structure: a byte order for everything in the field ("endian")
+    std::size_t bit_offset = 0;         ///< bit_record: bit offset from the record's start
+    unsigned bit_width = 0;             ///< bit_record: width in bits, 1 to 64
+  };
+  struct enumerator {
+    std::string name;
+    std::int64_t value = 0;
   };
   type_kind kind = type_kind::null;
   scalar number = scalar::u8;          ///< kind == number
   std::string name;                    ///< a named type's name; "" for an anonymous one
-  std::vector<field> fields;           ///< kind == structure, in order
+  std::vector<field> fields;           ///< kind == structure or bit_record, in order
   const type_node* element = nullptr;  ///< kind == array or dynamic_array
-  std::size_t length = 0;              ///< kind == array
+  std::size_t length = 0;              ///< kind == array (elements), text and raw_bytes (bytes)
   bool dynamic = false;                ///< holds the dynamic array (as its last leaf)
   std::size_t min_size = 0;            ///< bytes of everything but the dynamic array's elements
   std::size_t tail_element_size = 0;   ///< bytes per element of that dynamic array
   std::size_t depth = 1;               ///< nesting levels, 1 for a number or null
+  unsigned bits = 0;                   ///< integer, enumeration: width in bits (1 to 64)
+  bool is_signed = false;              ///< integer, enumeration
+  std::optional<endian> order;         ///< number, integer, enumeration: byte order fixed by the schema ("<u16")
+  std::vector<enumerator> enumerators; ///< enumeration, sorted by value
+  core::bit_order bit_order = core::bit_order::msb;  ///< bit_record
+  std::size_t bit_size = 0;            ///< bit_record: total bits (min_size * 8)
 };
 
 /// A loaded schema: a set of named types and the one chosen as its root.
