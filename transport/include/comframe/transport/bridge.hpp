@@ -1,0 +1,202 @@
+// comframe/transport/bridge.hpp — the shared-memory bridge: the process that
+// owns a link publishes every frame it sees; any number of local processes read
+// them without touching the port. docs/bridge.md gives the segment byte by byte.
+//
+// Publishing (never waits for subscribers):
+//   transport::bridge::publisher bus("lab");        // creates /dev/shm/comframe.lab, mode 0600
+//   bus.publish_frame(direction::from_device, header, payload);
+//   bus.set_latest("profile", "comframe.profile", profile_text);
+//
+// Subscribing, in another process:
+//   transport::bridge::subscriber tap("lab");
+//   for (;;) {
+//     const auto r = tap.next(std::chrono::seconds(1));
+//     if (r.status != read_status::record) continue;   // timeout, publisher gone or restarted
+//     if (r.lost) std::cout << r.lost << " records lost\n";
+//     if (auto f = r.rec.frame()) use(f->header, f->payload);
+//   }
+//
+// Guarantees: a subscriber reads records in order and never a torn one; when
+// the publisher laps it, the next record it reads says exactly how many it
+// lost. Everything read from a segment is checked against the mapping, so a
+// corrupted or hostile segment gives bridge_error ("transport.bridge.corrupt"),
+// never a crash. A subscriber notices a publisher that exited or died, and
+// attaches to the next one on the same name.
+//
+// Thread safety: a publisher may be used from any number of threads. A
+// subscriber is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "comframe/core/error.hpp"
+#include "comframe/transport/frame.hpp"
+
+namespace comframe::transport::bridge {
+
+/// The version of the segment layout this code writes and reads (docs/bridge.md).
+inline constexpr std::uint32_t layout_version = 1;
+
+/// Errors of the bridge. id() says what: "transport.bridge.name" (a name that is
+/// not allowed), "transport.bridge.in_use" (a live publisher has the name),
+/// "transport.bridge.not_found", "transport.bridge.permission",
+/// "transport.bridge.corrupt" (a segment that breaks the layout; the message
+/// says which field at which byte), "transport.bridge.usage" (bad options or
+/// arguments), "transport.bridge.system" (a failed system call).
+class bridge_error : public comframe::error {
+ public:
+  using comframe::error::error;
+};
+
+/// Throws bridge_error ("transport.bridge.name") unless `name` is 1 to 64
+/// letters, digits, '.', '-' or '_', not starting with '.'.
+void check_name(std::string_view name);
+/// Where the segment of `name` lives: "/dev/shm/comframe.<name>".
+std::string segment_path(std::string_view name);
+
+/// Bits of record::flags.
+enum record_flag : std::uint8_t {
+  refused = 0x01,    ///< a received frame the decoder refused: its raw bytes, COBS-encoded
+  truncated = 0x02,  ///< longer than the bus's max_record_bytes: cut there
+};
+
+/// One published frame. `bytes` is the frame before COBS (header, payload, CRC;
+/// see write_frame_bytes) or, for a refused frame, its raw bytes as received.
+struct record {
+  std::uint64_t sequence = 0;  ///< 0, 1, 2 … per publisher
+  std::uint64_t time_ns = 0;   ///< CLOCK_REALTIME, nanoseconds since the epoch
+  std::uint16_t link_id = 0;
+  direction dir = direction::to_device;
+  std::uint8_t flags = 0;                 ///< record_flag bits
+  std::optional<frame_error> error;       ///< why a refused frame was refused
+  std::span<const std::uint8_t> bytes;    ///< valid until the subscriber's next read
+
+  /// The frame's header and payload, or empty for a refused, truncated or
+  /// otherwise bad frame. The view points into `bytes`.
+  std::optional<frame_view> frame() const noexcept;
+};
+
+struct publisher_options {
+  std::size_t ring_bytes = std::size_t{4} << 20;         ///< a power of two, 4 KiB to 1 GiB
+  std::size_t max_record_bytes = std::size_t{64} << 10;  ///< at most ring_bytes / 4
+  std::uint32_t latest_slots = 32;                        ///< at most 4096
+  std::size_t latest_value_bytes = std::size_t{16} << 10;  ///< per slot, at most 16 MiB
+  unsigned mode = 0600;                                    ///< permission bits of the segment
+};
+
+/// Creates the segment of `name` and publishes into it. Refuses (in_use) when a
+/// live publisher has the name; replaces a segment whose publisher died. The
+/// destructor marks the segment closed, wakes subscribers and removes it.
+class publisher {
+ public:
+  explicit publisher(std::string_view name, const publisher_options& options = {});
+  ~publisher();
+  publisher(const publisher&) = delete;
+  publisher& operator=(const publisher&) = delete;
+
+  /// Publishes one record without waiting; returns its sequence number. Bytes
+  /// over max_record_bytes are cut and the record flagged truncated. A time_ns
+  /// of 0 means now.
+  std::uint64_t publish(direction dir, std::span<const std::uint8_t> bytes, std::uint16_t link_id = 0,
+                        std::uint8_t flags = 0, std::optional<frame_error> error = std::nullopt,
+                        std::uint64_t time_ns = 0);
+  /// Publishes a frame (header, payload, CRC), written straight into the ring.
+  std::uint64_t publish_frame(direction dir, const frame_header& header, std::span<const std::uint8_t> payload,
+                              std::uint16_t link_id = 0, std::uint64_t time_ns = 0);
+
+  /// Sets the latest value of `key` (at most 47 bytes), with the name of its
+  /// schema (at most 47 bytes). Readers never see a torn value. Throws
+  /// bridge_error ("transport.bridge.usage") when the value is over
+  /// latest_value_bytes or all slots hold other keys.
+  void set_latest(std::string_view key, std::string_view schema_name, std::span<const std::uint8_t> value);
+  void set_latest(std::string_view key, std::string_view schema_name, std::string_view text);
+
+  const std::string& name() const noexcept;
+  std::uint64_t published() const noexcept;  ///< records published so far
+  std::uint64_t epoch() const noexcept;       ///< this publisher's random identity
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+enum class read_status : std::uint8_t {
+  record,               ///< `rec` holds the next record (and `lost` what was lost before it)
+  timeout,              ///< nothing new within the timeout
+  publisher_gone,       ///< the publisher exited or died; every record it wrote has been read
+  publisher_restarted,  ///< a new publisher has the name; reading goes on with its records
+};
+/// "record", "timeout", "publisher_gone", "publisher_restarted".
+std::string_view to_string(read_status status) noexcept;
+
+struct read_result {
+  read_status status = read_status::timeout;
+  /// Records the publisher overwrote before this subscriber read them, lost
+  /// just before `rec`. Exact.
+  std::uint64_t lost = 0;
+  record rec;
+  /// For publisher_gone and publisher_restarted: what happened, for people.
+  std::string detail;
+};
+
+struct subscriber_options {
+  /// Start with the oldest record still in the ring instead of the next new one.
+  bool from_oldest = false;
+  /// Busy-poll this long before sleeping on the futex, for lower latency.
+  std::chrono::nanoseconds spin{0};
+};
+
+struct subscriber_stats {
+  std::uint64_t records = 0;      ///< records read
+  std::uint64_t lost = 0;         ///< records lost to laps, over all publishers
+  std::uint64_t gaps = 0;         ///< times records were lost
+  std::uint64_t publishers = 1;   ///< publishers attached to (1 + restarts)
+};
+
+/// A latest value as read: its key, schema name, bytes and how often it was set.
+struct latest_value {
+  std::string key;
+  std::string schema_name;
+  std::vector<std::uint8_t> value;
+  std::uint64_t version = 0;
+};
+
+/// Maps the segment of `name` read-only and reads its records. Throws
+/// bridge_error: not_found, permission, corrupt.
+class subscriber {
+ public:
+  explicit subscriber(std::string_view name, const subscriber_options& options = {});
+  ~subscriber();
+  subscriber(const subscriber&) = delete;
+  subscriber& operator=(const subscriber&) = delete;
+
+  /// Waits up to `timeout` for the next record. After publisher_gone it keeps
+  /// looking for a new publisher on the name on every call. Throws bridge_error
+  /// ("transport.bridge.corrupt") for a segment that breaks the layout.
+  read_result next(std::chrono::nanoseconds timeout);
+
+  /// The latest value of `key`, if the publisher set one.
+  std::optional<latest_value> latest(std::string_view key) const;
+  /// Every key with a value.
+  std::vector<std::string> latest_keys() const;
+
+  subscriber_stats stats() const noexcept;
+  const std::string& name() const noexcept;
+  std::uint64_t epoch() const noexcept;  ///< the attached publisher's
+  int publisher_pid() const noexcept;    ///< the attached publisher's
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace comframe::transport::bridge

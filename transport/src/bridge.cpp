@@ -1,0 +1,932 @@
+// The shared-memory bridge: see bridge.hpp, and docs/bridge.md for the layout.
+//
+// The ring is a broadcast ring of variable-length records. The publisher keeps
+// two positions, head (where the next record goes) and tail (the oldest byte
+// still intact), both counted in bytes since the segment was made. Before it
+// overwrites old records it moves tail past them; a subscriber copies a record
+// out and then checks that tail has not passed it, so a record it keeps was
+// never overwritten while it read it (the seqlock pattern).
+#include "comframe/transport/bridge.hpp"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "comframe/transport/crc32c.hpp"
+
+namespace comframe::transport::bridge {
+
+namespace {
+
+// ---- the layout (docs/bridge.md) -------------------------------------------
+
+constexpr char magic[8] = {'C', 'F', 'B', 'R', 'I', 'D', 'G', 'E'};
+constexpr std::size_t header_bytes = 256;
+constexpr std::size_t record_header_bytes = 32;
+constexpr std::size_t slot_header_bytes = 128;
+constexpr std::size_t max_key_bytes = 47;
+
+// Segment header field offsets.
+constexpr std::size_t off_magic = 0;
+constexpr std::size_t off_version = 8;
+constexpr std::size_t off_header_bytes = 12;
+constexpr std::size_t off_segment_bytes = 16;
+constexpr std::size_t off_ring_offset = 24;
+constexpr std::size_t off_ring_bytes = 32;
+constexpr std::size_t off_latest_offset = 40;
+constexpr std::size_t off_latest_slots = 48;
+constexpr std::size_t off_slot_bytes = 52;
+constexpr std::size_t off_max_record = 56;
+constexpr std::size_t off_pid = 60;
+constexpr std::size_t off_start_time = 64;
+constexpr std::size_t off_epoch = 72;
+constexpr std::size_t off_created = 80;
+constexpr std::size_t off_closed = 88;
+constexpr std::size_t off_notify = 92;
+constexpr std::size_t off_head = 128;
+constexpr std::size_t off_tail = 192;
+
+// Record header field offsets (within a record).
+constexpr std::size_t rec_size = 0;
+constexpr std::size_t rec_length = 4;
+constexpr std::size_t rec_sequence = 8;
+constexpr std::size_t rec_time = 16;
+constexpr std::size_t rec_link = 24;
+constexpr std::size_t rec_dir = 26;
+constexpr std::size_t rec_flags = 27;
+constexpr std::size_t rec_error = 28;
+constexpr std::uint8_t flag_padding = 0x80;  // fills the ring's end; no sequence number
+
+// Slot header field offsets (within a slot).
+constexpr std::size_t slot_version = 0;
+constexpr std::size_t slot_key_length = 8;
+constexpr std::size_t slot_schema_length = 12;
+constexpr std::size_t slot_value_length = 16;
+constexpr std::size_t slot_key = 24;
+constexpr std::size_t slot_schema = 72;
+
+constexpr std::size_t align8(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
+
+template <class T>
+T load(const std::uint8_t* base, std::size_t offset) {
+  T v;
+  std::memcpy(&v, base + offset, sizeof v);
+  return v;
+}
+template <class T>
+void store(std::uint8_t* base, std::size_t offset, T v) {
+  std::memcpy(base + offset, &v, sizeof v);
+}
+template <class T>
+std::atomic_ref<T> atomic_at(const std::uint8_t* base, std::size_t offset) {
+  return std::atomic_ref<T>(*reinterpret_cast<T*>(const_cast<std::uint8_t*>(base + offset)));
+}
+
+[[noreturn]] void fail(const char* id, const std::string& message) { throw bridge_error(id, message); }
+[[noreturn]] void fail_errno(const std::string& what) {
+  fail("transport.bridge.system", what + ": " + std::strerror(errno));
+}
+
+std::uint64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since
+// boot. With the pid it names one process, even after the pid is reused.
+std::optional<std::uint64_t> process_start_time(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = text.rfind(')');  // the command name may hold spaces and parentheses
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream rest(text.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= 22; ++i) {
+    if (!(rest >> field)) return std::nullopt;
+  }
+  try {
+    return std::stoull(field);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+bool process_alive(int pid, std::uint64_t start_time) {
+  if (pid <= 0) return false;
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
+  if (start_time == 0) return true;  // /proc was not readable to the publisher: the pid alone
+  const auto t = process_start_time(pid);
+  return !t || *t == start_time;
+}
+
+void futex_wake_all(const std::uint8_t* base) {
+  ::syscall(SYS_futex, reinterpret_cast<const std::uint32_t*>(base + off_notify), FUTEX_WAKE, INT_MAX, nullptr,
+            nullptr, 0);
+}
+
+void futex_wait(const std::uint8_t* base, std::uint32_t seen, std::chrono::nanoseconds timeout) {
+  timespec ts{static_cast<time_t>(timeout.count() / 1000000000), static_cast<long>(timeout.count() % 1000000000)};
+  ::syscall(SYS_futex, reinterpret_cast<const std::uint32_t*>(base + off_notify), FUTEX_WAIT, seen, &ts, nullptr,
+            0);
+}
+
+std::uint64_t random_epoch() {
+  std::random_device rd;
+  std::uint64_t e = 0;
+  while (e == 0) e = (std::uint64_t{rd()} << 32) ^ rd() ^ now_ns();
+  return e;
+}
+
+struct mapping {
+  void* address = MAP_FAILED;
+  std::size_t size = 0;
+  mapping() = default;
+  mapping(void* a, std::size_t s) : address(a), size(s) {}
+  mapping(mapping&& o) noexcept : address(std::exchange(o.address, MAP_FAILED)), size(o.size) {}
+  mapping& operator=(mapping&& o) noexcept {
+    reset();
+    address = std::exchange(o.address, MAP_FAILED);
+    size = o.size;
+    return *this;
+  }
+  ~mapping() { reset(); }
+  void reset() {
+    if (address != MAP_FAILED) ::munmap(address, size);
+    address = MAP_FAILED;
+  }
+  std::uint8_t* data() const { return static_cast<std::uint8_t*>(address); }
+};
+
+struct file {
+  int fd = -1;
+  file() = default;
+  explicit file(int f) : fd(f) {}
+  file(file&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  file& operator=(file&& o) noexcept {
+    if (fd >= 0) ::close(fd);
+    fd = std::exchange(o.fd, -1);
+    return *this;
+  }
+  ~file() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// The geometry of a segment, from its header, checked against the mapping.
+struct geometry {
+  std::uint64_t segment_bytes = 0;
+  std::uint64_t ring_offset = 0;
+  std::uint64_t ring_bytes = 0;
+  std::uint64_t latest_offset = 0;
+  std::uint32_t latest_slots = 0;
+  std::uint32_t slot_bytes = 0;
+  std::uint32_t max_record = 0;
+  int pid = 0;
+  std::uint64_t start_time = 0;
+  std::uint64_t epoch = 0;
+};
+
+std::string where(const std::string& path, std::size_t offset, const char* field) {
+  return path + " at byte " + std::to_string(offset) + " (" + field + ")";
+}
+
+geometry read_geometry(const std::uint8_t* base, std::size_t mapped, const std::string& path) {
+  auto corrupt = [&](std::size_t offset, const char* field, const std::string& what) -> void {
+    fail("transport.bridge.corrupt", "bridge segment " + where(path, offset, field) + ": " + what);
+  };
+  if (mapped < header_bytes)
+    fail("transport.bridge.corrupt", "bridge segment " + path + " holds " + std::to_string(mapped) +
+                                         " bytes, less than its " + std::to_string(header_bytes) + "-byte header");
+  if (std::memcmp(base + off_magic, magic, sizeof magic) != 0)
+    corrupt(off_magic, "magic", "not \"CFBRIDGE\": not a comframe bridge segment");
+  const auto version = load<std::uint32_t>(base, off_version);
+  if (version != layout_version)
+    corrupt(off_version, "layout_version",
+            "layout version " + std::to_string(version) + ", this program reads " + std::to_string(layout_version));
+  if (load<std::uint32_t>(base, off_header_bytes) != header_bytes)
+    corrupt(off_header_bytes, "header_bytes", "is " + std::to_string(load<std::uint32_t>(base, off_header_bytes)) +
+                                                  ", expected " + std::to_string(header_bytes));
+  geometry g;
+  g.segment_bytes = load<std::uint64_t>(base, off_segment_bytes);
+  g.ring_offset = load<std::uint64_t>(base, off_ring_offset);
+  g.ring_bytes = load<std::uint64_t>(base, off_ring_bytes);
+  g.latest_offset = load<std::uint64_t>(base, off_latest_offset);
+  g.latest_slots = load<std::uint32_t>(base, off_latest_slots);
+  g.slot_bytes = load<std::uint32_t>(base, off_slot_bytes);
+  g.max_record = load<std::uint32_t>(base, off_max_record);
+  g.pid = load<std::int32_t>(base, off_pid);
+  g.start_time = load<std::uint64_t>(base, off_start_time);
+  g.epoch = load<std::uint64_t>(base, off_epoch);
+  if (g.segment_bytes != mapped)
+    corrupt(off_segment_bytes, "segment_bytes",
+            "says " + std::to_string(g.segment_bytes) + " bytes, the segment has " + std::to_string(mapped));
+  if (g.ring_offset != header_bytes)
+    corrupt(off_ring_offset, "ring_offset", "is " + std::to_string(g.ring_offset) + ", expected " +
+                                                std::to_string(header_bytes));
+  if (g.ring_bytes < 4096 || (g.ring_bytes & (g.ring_bytes - 1)) != 0 || g.ring_bytes > mapped - header_bytes)
+    corrupt(off_ring_bytes, "ring_bytes",
+            std::to_string(g.ring_bytes) + " is not a power of two from 4096 that fits the segment");
+  if (g.latest_offset != g.ring_offset + g.ring_bytes)
+    corrupt(off_latest_offset, "latest_offset", "is " + std::to_string(g.latest_offset) + ", expected " +
+                                                    std::to_string(g.ring_offset + g.ring_bytes));
+  if (g.slot_bytes < slot_header_bytes || g.slot_bytes % 8 != 0 || g.latest_slots > 4096 ||
+      std::uint64_t{g.latest_slots} * g.slot_bytes != mapped - g.latest_offset)
+    corrupt(off_latest_slots, "latest_slots",
+            std::to_string(g.latest_slots) + " slots of " + std::to_string(g.slot_bytes) +
+                " bytes do not fill the rest of the segment");
+  if (g.max_record < 1 || g.max_record > g.ring_bytes / 4)
+    corrupt(off_max_record, "max_record_bytes",
+            std::to_string(g.max_record) + " is not from 1 to a quarter of the ring");
+  return g;
+}
+
+}  // namespace
+
+void check_name(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= 64 && name.front() != '.';
+  for (char c : name)
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                c == '-' || c == '_');
+  if (!ok)
+    fail("transport.bridge.name", "bridge name \"" + std::string(name) +
+                                      "\" is not allowed: use 1 to 64 letters, digits, '.', '-' or '_', not "
+                                      "starting with '.'");
+}
+
+std::string segment_path(std::string_view name) { return "/dev/shm/comframe." + std::string(name); }
+
+std::optional<frame_view> record::frame() const noexcept {
+  if (flags & (refused | truncated)) return std::nullopt;
+  return parse_frame(bytes);
+}
+
+std::string_view to_string(read_status status) noexcept {
+  switch (status) {
+    case read_status::record: return "record";
+    case read_status::timeout: return "timeout";
+    case read_status::publisher_gone: return "publisher_gone";
+    case read_status::publisher_restarted: return "publisher_restarted";
+  }
+  return "unknown";
+}
+
+// ---- publisher ---------------------------------------------------------------
+
+struct publisher::impl {
+  std::string name;
+  std::string path;
+  file fd;
+  mapping map;
+  std::uint8_t* base = nullptr;
+  std::uint8_t* ring = nullptr;
+  std::uint64_t ring_bytes = 0;
+  std::uint64_t max_record = 0;
+  std::uint64_t head = 0;  // our copies of the shared positions
+  std::uint64_t tail = 0;
+  std::uint64_t next_sequence = 0;
+  std::uint64_t epoch = 0;
+  std::uint32_t latest_slots = 0;
+  std::uint32_t slot_bytes = 0;
+  std::vector<std::string> slot_keys;  // which key each slot holds ("" for free)
+  std::mutex mutex;
+
+  // Moves tail past every record that starts below `min`.
+  void advance_tail(std::uint64_t min) {
+    if (tail >= min) return;
+    while (tail < min) {
+      const std::uint64_t off = tail & (ring_bytes - 1);
+      if (ring_bytes - off < record_header_bytes) {
+        tail += ring_bytes - off;
+        continue;
+      }
+      tail += load<std::uint32_t>(ring, off + rec_size);
+    }
+    atomic_at<std::uint64_t>(base, off_tail).store(tail, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);  // tail is seen before any byte we overwrite
+  }
+
+  // Reserves room for a record of `record_bytes` (a multiple of 8) and returns
+  // where it goes in the ring.
+  std::uint8_t* reserve(std::uint64_t record_bytes) {
+    std::uint64_t off = head & (ring_bytes - 1);
+    if (ring_bytes - off < record_bytes) {
+      const std::uint64_t pad = ring_bytes - off;
+      advance_tail(head + pad + record_bytes - ring_bytes);
+      if (pad >= record_header_bytes) {
+        std::memset(ring + off, 0, record_header_bytes);
+        store<std::uint32_t>(ring, off + rec_size, static_cast<std::uint32_t>(pad));
+        store<std::uint8_t>(ring, off + rec_flags, flag_padding);
+      }
+      head += pad;
+      off = 0;
+    } else if (head + record_bytes > ring_bytes) {
+      advance_tail(head + record_bytes - ring_bytes);
+    }
+    return ring + off;
+  }
+
+  void commit(std::uint8_t* rec, std::uint64_t record_bytes) {
+    (void)rec;
+    head += record_bytes;
+    atomic_at<std::uint64_t>(base, off_head).store(head, std::memory_order_release);
+    atomic_at<std::uint32_t>(base, off_notify).fetch_add(1, std::memory_order_release);
+    futex_wake_all(base);
+  }
+
+  void write_record_header(std::uint8_t* rec, std::uint64_t record_bytes, std::size_t length, direction dir,
+                           std::uint16_t link_id, std::uint8_t flags, std::optional<frame_error> error,
+                           std::uint64_t time_ns) {
+    store<std::uint32_t>(rec, rec_size, static_cast<std::uint32_t>(record_bytes));
+    store<std::uint32_t>(rec, rec_length, static_cast<std::uint32_t>(length));
+    store<std::uint64_t>(rec, rec_sequence, next_sequence++);
+    store<std::uint64_t>(rec, rec_time, time_ns ? time_ns : now_ns());
+    store<std::uint16_t>(rec, rec_link, link_id);
+    store<std::uint8_t>(rec, rec_dir, static_cast<std::uint8_t>(dir));
+    store<std::uint8_t>(rec, rec_flags, flags);
+    store<std::uint8_t>(rec, rec_error, error ? static_cast<std::uint8_t>(static_cast<std::uint8_t>(*error) + 1) : 0);
+    std::memset(rec + rec_error + 1, 0, 3);
+  }
+};
+
+publisher::publisher(std::string_view name, const publisher_options& o) : impl_(std::make_unique<impl>()) {
+  check_name(name);
+  if (o.ring_bytes < 4096 || o.ring_bytes > (std::size_t{1} << 30) || (o.ring_bytes & (o.ring_bytes - 1)) != 0)
+    fail("transport.bridge.usage", "ring_bytes " + std::to_string(o.ring_bytes) +
+                                       " is not a power of two from 4096 to 1 GiB");
+  if (o.max_record_bytes < 1 || o.max_record_bytes > o.ring_bytes / 4)
+    fail("transport.bridge.usage", "max_record_bytes " + std::to_string(o.max_record_bytes) +
+                                       " is not from 1 to a quarter of ring_bytes");
+  if (o.latest_slots > 4096 || o.latest_value_bytes > (std::size_t{16} << 20))
+    fail("transport.bridge.usage", "at most 4096 latest-value slots of at most 16 MiB each");
+  if (o.mode > 0777) fail("transport.bridge.usage", "mode " + std::to_string(o.mode) + " is not permission bits");
+  auto& m = *impl_;
+  m.name = std::string(name);
+  m.path = segment_path(name);
+  m.ring_bytes = o.ring_bytes;
+  m.max_record = o.max_record_bytes;
+  m.latest_slots = o.latest_slots;
+  m.slot_bytes = static_cast<std::uint32_t>(slot_header_bytes + align8(o.latest_value_bytes));
+  m.slot_keys.assign(o.latest_slots, std::string());
+  m.epoch = random_epoch();
+  const std::uint64_t size = header_bytes + o.ring_bytes + std::uint64_t{m.latest_slots} * m.slot_bytes;
+
+  // Made whole under a temporary name, then linked to its name in one step, so
+  // no subscriber ever sees a half-made segment.
+  static std::atomic<unsigned> counter{0};
+  const std::string tmp = "/dev/shm/.comframe-new." + std::to_string(::getpid()) + "." +
+                          std::to_string(counter.fetch_add(1)) + "." + std::to_string(m.epoch % 1000000);
+  m.fd = file(::open(tmp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, o.mode));
+  if (m.fd.fd < 0) fail_errno("cannot create bridge segment " + tmp);
+  struct tmp_guard {
+    const std::string& path;
+    bool armed = true;
+    ~tmp_guard() {
+      if (armed) ::unlink(path.c_str());
+    }
+  } guard{tmp};
+  if (::fchmod(m.fd.fd, o.mode) != 0) fail_errno("cannot set the mode of " + tmp);
+  if (::ftruncate(m.fd.fd, static_cast<off_t>(size)) != 0) fail_errno("cannot size bridge segment " + tmp);
+  void* a = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, m.fd.fd, 0);
+  if (a == MAP_FAILED) fail_errno("cannot map bridge segment " + tmp);
+  m.map = mapping(a, size);
+  m.base = m.map.data();
+  m.ring = m.base + header_bytes;
+  std::memcpy(m.base + off_magic, magic, sizeof magic);
+  store<std::uint32_t>(m.base, off_version, layout_version);
+  store<std::uint32_t>(m.base, off_header_bytes, header_bytes);
+  store<std::uint64_t>(m.base, off_segment_bytes, size);
+  store<std::uint64_t>(m.base, off_ring_offset, header_bytes);
+  store<std::uint64_t>(m.base, off_ring_bytes, o.ring_bytes);
+  store<std::uint64_t>(m.base, off_latest_offset, header_bytes + o.ring_bytes);
+  store<std::uint32_t>(m.base, off_latest_slots, m.latest_slots);
+  store<std::uint32_t>(m.base, off_slot_bytes, m.slot_bytes);
+  store<std::uint32_t>(m.base, off_max_record, static_cast<std::uint32_t>(o.max_record_bytes));
+  store<std::int32_t>(m.base, off_pid, static_cast<std::int32_t>(::getpid()));
+  store<std::uint64_t>(m.base, off_start_time, process_start_time(::getpid()).value_or(0));
+  store<std::uint64_t>(m.base, off_epoch, m.epoch);
+  store<std::uint64_t>(m.base, off_created, now_ns());
+  // The lock says "a live publisher has this segment"; the kernel drops it when
+  // the process dies, however it dies.
+  if (::flock(m.fd.fd, LOCK_EX | LOCK_NB) != 0) fail_errno("cannot lock bridge segment " + tmp);
+
+  for (int attempt = 0;; ++attempt) {
+    if (::link(tmp.c_str(), m.path.c_str()) == 0) break;
+    if (errno != EEXIST) fail_errno("cannot create bridge segment " + m.path);
+    file old(::open(m.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (old.fd < 0) {
+      if (errno == ENOENT && attempt < 100) continue;  // removed meanwhile: try again
+      fail_errno("cannot open the existing bridge segment " + m.path);
+    }
+    if (::flock(old.fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK) fail_errno("cannot lock the existing bridge segment " + m.path);
+      std::string who;
+      struct stat st{};
+      if (::fstat(old.fd, &st) == 0 && static_cast<std::size_t>(st.st_size) >= header_bytes) {
+        void* p = ::mmap(nullptr, header_bytes, PROT_READ, MAP_SHARED, old.fd, 0);
+        if (p != MAP_FAILED) {
+          who = " by pid " + std::to_string(load<std::int32_t>(static_cast<const std::uint8_t*>(p), off_pid));
+          ::munmap(p, header_bytes);
+        }
+      }
+      fail("transport.bridge.in_use", "bridge \"" + m.name + "\" is in use" + who + " (" + m.path + ")");
+    }
+    // Its publisher is gone. Replace it while holding its lock, so that of two
+    // processes reclaiming it at once only one succeeds.
+    struct stat held{}, now{};
+    if (::fstat(old.fd, &held) != 0) fail_errno("cannot stat " + m.path);
+    if (::stat(m.path.c_str(), &now) != 0 || now.st_ino != held.st_ino || now.st_dev != held.st_dev) {
+      if (attempt < 100) continue;
+      fail("transport.bridge.in_use", "bridge \"" + m.name + "\" keeps being replaced by another process");
+    }
+    if (::rename(tmp.c_str(), m.path.c_str()) != 0) fail_errno("cannot replace the stale bridge segment " + m.path);
+    guard.armed = false;
+    return;
+  }
+  ::unlink(tmp.c_str());
+  guard.armed = false;
+}
+
+publisher::~publisher() {
+  auto& m = *impl_;
+  if (!m.base) return;
+  atomic_at<std::uint32_t>(m.base, off_closed).store(1, std::memory_order_release);
+  atomic_at<std::uint32_t>(m.base, off_notify).fetch_add(1, std::memory_order_release);
+  futex_wake_all(m.base);
+  // Remove the name only if it is still ours (it is while we hold the lock).
+  struct stat mine{}, named{};
+  if (::fstat(m.fd.fd, &mine) == 0 && ::stat(m.path.c_str(), &named) == 0 && mine.st_ino == named.st_ino &&
+      mine.st_dev == named.st_dev)
+    ::unlink(m.path.c_str());
+}
+
+std::uint64_t publisher::publish(direction dir, std::span<const std::uint8_t> bytes, std::uint16_t link_id,
+                                 std::uint8_t flags, std::optional<frame_error> error, std::uint64_t time_ns) {
+  auto& m = *impl_;
+  std::size_t length = bytes.size();
+  if (length > m.max_record) {
+    length = m.max_record;
+    flags |= truncated;
+  }
+  flags &= static_cast<std::uint8_t>(~flag_padding);
+  const std::uint64_t record_bytes = align8(record_header_bytes + length);
+  std::lock_guard lock(m.mutex);
+  std::uint8_t* rec = m.reserve(record_bytes);
+  const std::uint64_t sequence = m.next_sequence;
+  m.write_record_header(rec, record_bytes, length, dir, link_id, flags, error, time_ns);
+  if (length) std::memcpy(rec + record_header_bytes, bytes.data(), length);
+  m.commit(rec, record_bytes);
+  return sequence;
+}
+
+std::uint64_t publisher::publish_frame(direction dir, const frame_header& header,
+                                       std::span<const std::uint8_t> payload, std::uint16_t link_id,
+                                       std::uint64_t time_ns) {
+  auto& m = *impl_;
+  const std::size_t length = frame_size(payload.size());
+  if (length > m.max_record) return publish(dir, frame_bytes(header, payload), link_id, 0, std::nullopt, time_ns);
+  const std::uint64_t record_bytes = align8(record_header_bytes + length);
+  std::lock_guard lock(m.mutex);
+  std::uint8_t* rec = m.reserve(record_bytes);
+  const std::uint64_t sequence = m.next_sequence;
+  m.write_record_header(rec, record_bytes, length, dir, link_id, 0, std::nullopt, time_ns);
+  write_frame_bytes(header, payload, {rec + record_header_bytes, length});
+  m.commit(rec, record_bytes);
+  return sequence;
+}
+
+void publisher::set_latest(std::string_view key, std::string_view schema_name, std::span<const std::uint8_t> value) {
+  auto& m = *impl_;
+  if (key.empty() || key.size() > max_key_bytes)
+    fail("transport.bridge.usage", "latest-value key \"" + std::string(key) + "\" is not 1 to 47 bytes");
+  if (schema_name.size() > max_key_bytes)
+    fail("transport.bridge.usage", "schema name \"" + std::string(schema_name) + "\" of latest value \"" +
+                                       std::string(key) + "\" is over 47 bytes");
+  if (value.size() > m.slot_bytes - slot_header_bytes)
+    fail("transport.bridge.usage", "latest value \"" + std::string(key) + "\" has " + std::to_string(value.size()) +
+                                       " bytes, over the bus's " + std::to_string(m.slot_bytes - slot_header_bytes));
+  std::lock_guard lock(m.mutex);
+  std::size_t index = m.slot_keys.size();
+  for (std::size_t i = 0; i < m.slot_keys.size() && index == m.slot_keys.size(); ++i)
+    if (m.slot_keys[i] == key) index = i;
+  for (std::size_t i = 0; i < m.slot_keys.size() && index == m.slot_keys.size(); ++i)
+    if (m.slot_keys[i].empty()) index = i;
+  if (index == m.slot_keys.size())
+    fail("transport.bridge.usage", "no latest-value slot left for \"" + std::string(key) + "\": all " +
+                                       std::to_string(m.latest_slots) + " hold other keys");
+  m.slot_keys[index] = std::string(key);
+  std::uint8_t* slot = m.base + header_bytes + m.ring_bytes + index * m.slot_bytes;
+  auto version = atomic_at<std::uint64_t>(slot, slot_version);
+  const std::uint64_t v = version.load(std::memory_order_relaxed);
+  version.store(v + 1, std::memory_order_relaxed);  // odd: being written
+  std::atomic_thread_fence(std::memory_order_release);
+  store<std::uint32_t>(slot, slot_key_length, static_cast<std::uint32_t>(key.size()));
+  store<std::uint32_t>(slot, slot_schema_length, static_cast<std::uint32_t>(schema_name.size()));
+  store<std::uint32_t>(slot, slot_value_length, static_cast<std::uint32_t>(value.size()));
+  std::memcpy(slot + slot_key, key.data(), key.size());
+  std::memcpy(slot + slot_schema, schema_name.data(), schema_name.size());
+  if (!value.empty()) std::memcpy(slot + slot_header_bytes, value.data(), value.size());
+  version.store(v + 2, std::memory_order_release);  // even: whole
+}
+
+void publisher::set_latest(std::string_view key, std::string_view schema_name, std::string_view text) {
+  set_latest(key, schema_name,
+             std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+const std::string& publisher::name() const noexcept { return impl_->name; }
+std::uint64_t publisher::published() const noexcept {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->next_sequence;
+}
+std::uint64_t publisher::epoch() const noexcept { return impl_->epoch; }
+
+// ---- subscriber --------------------------------------------------------------
+
+struct subscriber::impl {
+  std::string name;
+  std::string path;
+  subscriber_options options;
+  mapping map;
+  std::uint8_t* base = nullptr;
+  const std::uint8_t* ring = nullptr;
+  geometry geo;
+  ino_t inode = 0;
+  dev_t device = 0;
+  std::uint64_t pos = 0;            // byte position of the next record
+  std::uint64_t next_sequence = 0;  // its sequence number
+  std::vector<std::uint8_t> buffer;
+  subscriber_stats stats;
+  bool gone = false;  // publisher_gone reported; looking for a new publisher
+  std::chrono::steady_clock::time_point last_check{};
+
+  [[noreturn]] void corrupt(std::uint64_t ring_pos, const char* field, const std::string& what) const {
+    const std::uint64_t off = geo.ring_offset + (ring_pos & (geo.ring_bytes - 1));
+    fail("transport.bridge.corrupt", "bridge segment " + where(path, off, field) + ": " + what);
+  }
+
+  std::uint64_t head() const { return atomic_at<std::uint64_t>(base, off_head).load(std::memory_order_acquire); }
+  std::uint64_t tail() const { return atomic_at<std::uint64_t>(base, off_tail).load(std::memory_order_acquire); }
+
+  // Opens and maps the segment; throws not_found, permission, corrupt.
+  static void attach(impl& m) {
+    file fd(::open(m.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (fd.fd < 0) {
+      if (errno == ENOENT)
+        fail("transport.bridge.not_found", "no bridge \"" + m.name + "\" (" + m.path + "): is its publisher running?");
+      if (errno == EACCES || errno == EPERM)
+        fail("transport.bridge.permission", "cannot open bridge \"" + m.name + "\" (" + m.path +
+                                                "): permission denied; it belongs to another user");
+      fail_errno("cannot open bridge segment " + m.path);
+    }
+    struct stat st{};
+    if (::fstat(fd.fd, &st) != 0) fail_errno("cannot stat bridge segment " + m.path);
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (size < header_bytes)
+      fail("transport.bridge.corrupt", "bridge segment " + m.path + " holds " + std::to_string(size) +
+                                           " bytes, less than its " + std::to_string(header_bytes) + "-byte header");
+    void* a = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.fd, 0);
+    if (a == MAP_FAILED) fail_errno("cannot map bridge segment " + m.path);
+    mapping map(a, size);
+    const geometry g = read_geometry(map.data(), size, m.path);
+    m.map = std::move(map);
+    m.base = m.map.data();
+    m.ring = m.base + g.ring_offset;
+    m.geo = g;
+    m.inode = st.st_ino;
+    m.device = st.st_dev;
+    m.gone = false;
+  }
+
+  // Checks head and tail against each other and against `pos`.
+  void check_positions(std::uint64_t h, std::uint64_t t) const {
+    if (t > h) corrupt(h, "tail", "tail " + std::to_string(t) + " is past head " + std::to_string(h));
+    if (h - t > geo.ring_bytes)
+      corrupt(h, "head", "head " + std::to_string(h) + " is more than the ring ahead of tail " + std::to_string(t));
+  }
+
+  // Reads the record at `at` into `buffer`. Returns false when the publisher
+  // overwrote it meanwhile. `*size` gets the record's size in the ring (0 for
+  // the unused end of the ring, which has no header).
+  bool read_at(std::uint64_t at, std::uint64_t h, record& out, std::uint64_t& size, bool& padding) {
+    const std::uint64_t off = at & (geo.ring_bytes - 1);
+    padding = false;
+    if (geo.ring_bytes - off < record_header_bytes) {
+      size = geo.ring_bytes - off;
+      padding = true;
+      return true;
+    }
+    std::uint8_t head_bytes[record_header_bytes];
+    std::memcpy(head_bytes, ring + off, record_header_bytes);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (tail() > at) return false;
+    size = load<std::uint32_t>(head_bytes, rec_size);
+    const std::uint8_t flags = load<std::uint8_t>(head_bytes, rec_flags);
+    if (flags & flag_padding) {
+      if (size != geo.ring_bytes - off)
+        corrupt(at, "record size", "padding record of " + std::to_string(size) + " bytes does not end the ring (" +
+                                       std::to_string(geo.ring_bytes - off) + " bytes left)");
+      padding = true;
+      return true;
+    }
+    const std::uint32_t length = load<std::uint32_t>(head_bytes, rec_length);
+    if (length > geo.max_record)
+      corrupt(at, "record length", "length " + std::to_string(length) + " is over the bus's maximum " +
+                                       std::to_string(geo.max_record));
+    if (size != align8(record_header_bytes + length))
+      corrupt(at, "record size", "size " + std::to_string(size) + " does not fit a length of " +
+                                     std::to_string(length));
+    if (size > geo.ring_bytes - off)
+      corrupt(at, "record size", "a " + std::to_string(size) + "-byte record runs past the ring's end");
+    if (at + size > h) corrupt(at, "record size", "the record runs past head " + std::to_string(h));
+    const std::uint8_t dir = load<std::uint8_t>(head_bytes, rec_dir);
+    const std::uint8_t error = load<std::uint8_t>(head_bytes, rec_error);
+    if (dir > 1) corrupt(at + rec_dir, "record direction", "direction " + std::to_string(dir) + " is not 0 or 1");
+    if (error > static_cast<std::uint8_t>(frame_error::bad_kind) + 1)
+      corrupt(at + rec_error, "record error", "frame error " + std::to_string(error) + " is unknown");
+    buffer.resize(length);
+    if (length) std::memcpy(buffer.data(), ring + off + record_header_bytes, length);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (tail() > at) return false;
+    out.sequence = load<std::uint64_t>(head_bytes, rec_sequence);
+    out.time_ns = load<std::uint64_t>(head_bytes, rec_time);
+    out.link_id = load<std::uint16_t>(head_bytes, rec_link);
+    out.dir = static_cast<direction>(dir);
+    out.flags = flags;
+    out.error = error ? std::optional<frame_error>(static_cast<frame_error>(error - 1)) : std::nullopt;
+    out.bytes = buffer;
+    return true;
+  }
+
+  // Finds the sequence number of the record at head: walks from the oldest.
+  void seek(bool to_head) {
+    for (int attempt = 0; attempt < 10000; ++attempt) {
+      const std::uint64_t h = head();
+      std::uint64_t at = tail();
+      check_positions(h, at);
+      if (at == h && !to_head) {
+        pos = at;
+        next_sequence = 0;  // nothing published yet, or the ring is empty
+      }
+      bool known = false;
+      bool lapped = false;
+      std::uint64_t last = 0;
+      while (at < h) {
+        record r;
+        std::uint64_t size = 0;
+        bool padding = false;
+        if (!read_at(at, h, r, size, padding)) {
+          lapped = true;
+          break;
+        }
+        if (!padding) {
+          if (!to_head) {  // stop at the oldest record
+            pos = at;
+            next_sequence = r.sequence;
+            return;
+          }
+          if (known && r.sequence != last + 1)
+            corrupt(at, "record sequence", "sequence " + std::to_string(r.sequence) + " follows " +
+                                               std::to_string(last));
+          last = r.sequence;
+          known = true;
+        }
+        at += size;
+      }
+      if (lapped) continue;
+      pos = h;
+      next_sequence = known ? last + 1 : 0;
+      if (!known && h != 0) {
+        // Only padding between tail and head cannot be: a record always follows it.
+        corrupt(h, "head", "no record between tail and head " + std::to_string(h));
+      }
+      return;
+    }
+    fail("transport.bridge.corrupt", "bridge segment " + path + ": the publisher overwrites the ring faster "
+                                     "than it can be read");
+  }
+
+  bool publisher_alive() const {
+    if (atomic_at<std::uint32_t>(base, off_closed).load(std::memory_order_acquire) != 0) return false;
+    if (!process_alive(geo.pid, geo.start_time)) return false;
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0) return false;  // removed: the publisher went
+    return st.st_ino == inode && st.st_dev == device;
+  }
+
+  // Tries to read one record. Returns true with `out` set, false when there is
+  // none yet.
+  bool try_read(read_result& out) {
+    for (int attempt = 0; attempt < 10000; ++attempt) {
+      const std::uint64_t h = head();
+      const std::uint64_t t = tail();
+      check_positions(h, t);
+      if (pos > h) corrupt(h, "head", "head " + std::to_string(h) + " went back below " + std::to_string(pos));
+      if (pos == h) return false;
+      std::uint64_t at = pos;
+      bool resync = false;
+      if (at < t) {
+        at = t;
+        resync = true;
+      }
+      record r;
+      std::uint64_t size = 0;
+      bool padding = false;
+      if (!read_at(at, h, r, size, padding)) continue;  // lapped while reading: again from the new tail
+      if (padding) {
+        pos = at + size;
+        continue;
+      }
+      if (resync) {
+        if (r.sequence < next_sequence)
+          corrupt(at, "record sequence", "sequence " + std::to_string(r.sequence) + " after a lap is below the " +
+                                             std::to_string(next_sequence) + " expected");
+        out.lost = r.sequence - next_sequence;
+      } else {
+        if (r.sequence != next_sequence)
+          corrupt(at, "record sequence",
+                  "sequence " + std::to_string(r.sequence) + ", expected " + std::to_string(next_sequence));
+        out.lost = 0;
+      }
+      if (out.lost) {
+        stats.lost += out.lost;
+        ++stats.gaps;
+      }
+      ++stats.records;
+      pos = at + size;
+      next_sequence = r.sequence + 1;
+      out.status = read_status::record;
+      out.rec = r;
+      return true;
+    }
+    fail("transport.bridge.corrupt", "bridge segment " + path + ": the publisher overwrites the ring faster "
+                                     "than it can be read");
+  }
+};
+
+subscriber::subscriber(std::string_view name, const subscriber_options& options) : impl_(std::make_unique<impl>()) {
+  check_name(name);
+  auto& m = *impl_;
+  m.name = std::string(name);
+  m.path = segment_path(name);
+  m.options = options;
+  impl::attach(m);
+  m.seek(!options.from_oldest);
+}
+
+subscriber::~subscriber() = default;
+
+read_result subscriber::next(std::chrono::nanoseconds timeout) {
+  auto& m = *impl_;
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + timeout;
+  const auto check_every = std::chrono::milliseconds(100);
+  read_result out;
+  for (;;) {
+    if (m.gone) {
+      // Looking for the next publisher on the name.
+      try {
+        impl fresh;
+        fresh.name = m.name;
+        fresh.path = m.path;
+        impl::attach(fresh);
+        if (fresh.geo.epoch != m.geo.epoch) {
+          const int old_pid = m.geo.pid;
+          m.map = std::move(fresh.map);
+          m.base = fresh.base;
+          m.ring = fresh.ring;
+          m.geo = fresh.geo;
+          m.inode = fresh.inode;
+          m.device = fresh.device;
+          m.gone = false;
+          m.seek(false);  // from its oldest record: nothing it published is skipped
+          ++m.stats.publishers;
+          out.status = read_status::publisher_restarted;
+          out.detail = "publisher pid " + std::to_string(m.geo.pid) + " took over from pid " + std::to_string(old_pid);
+          return out;
+        }
+      } catch (const bridge_error& e) {
+        if (e.id() != "transport.bridge.not_found") throw;
+      }
+    } else {
+      const std::uint32_t seen = atomic_at<std::uint32_t>(m.base, off_notify).load(std::memory_order_acquire);
+      if (m.try_read(out)) return out;
+      const auto now = clock::now();
+      if (now - m.last_check >= check_every || now >= deadline) {
+        m.last_check = now;
+        if (!m.publisher_alive()) {
+          if (m.try_read(out)) return out;  // deliver what it wrote before it went
+          m.gone = true;
+          out.status = read_status::publisher_gone;
+          const bool closed = atomic_at<std::uint32_t>(m.base, off_closed).load(std::memory_order_acquire) != 0;
+          out.detail = "publisher pid " + std::to_string(m.geo.pid) + (closed ? " closed the bus" : " died");
+          return out;
+        }
+      }
+      if (now >= deadline) return out;
+      if (m.options.spin.count() > 0) {
+        const auto spin_end = now + m.options.spin;
+        bool got = false;
+        while (clock::now() < spin_end) {
+          if (m.head() != m.pos) {
+            got = true;
+            break;
+          }
+        }
+        if (got) continue;
+      }
+      const auto wait = std::min<std::chrono::nanoseconds>(deadline - clock::now(), check_every);
+      if (wait.count() > 0) futex_wait(m.base, seen, wait);
+      continue;
+    }
+    const auto now = clock::now();
+    if (now >= deadline) return out;
+    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(deadline - now, check_every));
+  }
+}
+
+std::optional<latest_value> subscriber::latest(std::string_view key) const {
+  const auto& m = *impl_;
+  for (std::uint32_t i = 0; i < m.geo.latest_slots; ++i) {
+    const std::uint8_t* slot = m.base + m.geo.latest_offset + std::uint64_t{i} * m.geo.slot_bytes;
+    const std::size_t slot_offset = m.geo.latest_offset + std::uint64_t{i} * m.geo.slot_bytes;
+    for (int attempt = 0;; ++attempt) {
+      if (attempt == 10000)
+        fail("transport.bridge.corrupt", "bridge segment " + where(m.path, slot_offset, "slot version") +
+                                             ": the value never settles");
+      auto version = atomic_at<std::uint64_t>(slot, slot_version);
+      const std::uint64_t v1 = version.load(std::memory_order_acquire);
+      if (v1 == 0) break;  // never set
+      if (v1 & 1) {
+        std::this_thread::yield();
+        continue;
+      }
+      const auto key_length = load<std::uint32_t>(slot, slot_key_length);
+      const auto schema_length = load<std::uint32_t>(slot, slot_schema_length);
+      const auto value_length = load<std::uint32_t>(slot, slot_value_length);
+      latest_value out;
+      bool fits = key_length >= 1 && key_length <= max_key_bytes && schema_length <= max_key_bytes &&
+                  value_length <= m.geo.slot_bytes - slot_header_bytes;
+      if (fits) {
+        out.key.assign(reinterpret_cast<const char*>(slot + slot_key), key_length);
+        if (out.key == key) {
+          out.schema_name.assign(reinterpret_cast<const char*>(slot + slot_schema), schema_length);
+          out.value.assign(slot + slot_header_bytes, slot + slot_header_bytes + value_length);
+        }
+      }
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (version.load(std::memory_order_relaxed) != v1) continue;  // written meanwhile: again
+      if (!fits)
+        fail("transport.bridge.corrupt", "bridge segment " + where(m.path, slot_offset, "slot lengths") +
+                                             ": key, schema or value length does not fit the slot");
+      if (out.key != key) break;
+      out.version = v1 / 2;
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> subscriber::latest_keys() const {
+  const auto& m = *impl_;
+  std::vector<std::string> keys;
+  for (std::uint32_t i = 0; i < m.geo.latest_slots; ++i) {
+    const std::uint8_t* slot = m.base + m.geo.latest_offset + std::uint64_t{i} * m.geo.slot_bytes;
+    for (int attempt = 0; attempt < 10000; ++attempt) {
+      auto version = atomic_at<std::uint64_t>(slot, slot_version);
+      const std::uint64_t v1 = version.load(std::memory_order_acquire);
+      if (v1 == 0) break;
+      if (v1 & 1) continue;
+      const auto key_length = std::min<std::uint32_t>(load<std::uint32_t>(slot, slot_key_length), max_key_bytes);
+      std::string key(reinterpret_cast<const char*>(slot + slot_key), key_length);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (version.load(std::memory_order_relaxed) != v1) continue;
+      if (!key.empty()) keys.push_back(std::move(key));
+      break;
+    }
+  }
+  return keys;
+}
+
+subscriber_stats subscriber::stats() const noexcept { return impl_->stats; }
+const std::string& subscriber::name() const noexcept { return impl_->name; }
+std::uint64_t subscriber::epoch() const noexcept { return impl_->geo.epoch; }
+int subscriber::publisher_pid() const noexcept { return impl_->geo.pid; }
+
+}  // namespace comframe::transport::bridge
