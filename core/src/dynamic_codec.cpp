@@ -47,98 +47,34 @@ const type_node& tail_element(const type_node& t) {
   return *n->element;
 }
 
-std::string int_label(bool is_signed, unsigned bits) { return (is_signed ? "i" : "u") + std::to_string(bits); }
-
 std::string enum_label(const type_node& t) { return t.name.empty() ? "the enum" : "enum " + t.name; }
 
-std::string enum_names(const type_node& t) {
-  std::string list;
-  for (const auto& e : t.enumerators) {
-    if (list.size() > 200) return list + ", …";
-    list += (list.empty() ? "" : ", ") + e.name + " = " + std::to_string(e.value);
+struct enum_table {
+  std::vector<std::string_view> names;
+  std::vector<std::int64_t> values;
+  explicit enum_table(const type_node& t) {
+    for (const auto& e : t.enumerators) {
+      names.push_back(e.name);
+      values.push_back(e.value);
+    }
   }
-  return list;
-}
-
-// An integer of `width` bits from JSON, as its two's complement bit pattern.
-std::uint64_t int_from_json(const json& j, unsigned width, bool is_signed, json_mode mode) {
-  const std::uint64_t mask = detail::low_mask(width);
-  std::int64_t lo = 0;
-  std::uint64_t hi = mask;
-  if (is_signed) {
-    lo = width >= 64 ? INT64_MIN : -(std::int64_t{1} << (width - 1));
-    hi = mask >> 1;
-  }
-  if (j.is_number_unsigned()) {
-    const auto u = j.get<std::uint64_t>();
-    if (u <= hi || mode == json_mode::lenient) return u & mask;
-  } else if (j.is_number_integer()) {
-    const auto v = j.get<std::int64_t>();
-    const bool in_range = v >= lo && (v < 0 || static_cast<std::uint64_t>(v) <= hi);
-    if (in_range || mode == json_mode::lenient) return static_cast<std::uint64_t>(v) & mask;
-  } else {
-    detail::throw_json_type("an integer", j);
-  }
-  throw codec_error(errc::json_range, j.dump() + " is out of range for " + int_label(is_signed, width) + " (" +
-                                          std::to_string(lo) + " to " + std::to_string(hi) + ")");
-}
-
-json int_to_json(std::uint64_t v, unsigned width, bool is_signed) {
-  if (is_signed) return detail::sign_extend(v, width);
-  return v & detail::low_mask(width);
-}
+};
 
 std::int64_t enum_from_json(const type_node& t, const json& j, json_mode mode) {
-  if (j.is_string()) {
-    const auto& name = j.get_ref<const std::string&>();
-    for (const auto& e : t.enumerators)
-      if (e.name == name) return e.value;
-    throw codec_error(errc::json_range, "\"" + name + "\" is not a name of " + enum_label(t) + " (" + enum_names(t) + ")");
-  }
-  if (mode == json_mode::lenient && j.is_number_integer()) {
-    const std::int64_t v = j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)
-                               ? -1
-                               : j.get<std::int64_t>();
-    for (const auto& e : t.enumerators)
-      if (e.value == v) return v;
-    throw codec_error(errc::json_range, j.dump() + " is no value of " + enum_label(t) + " (" + enum_names(t) + ")");
-  }
-  detail::throw_json_type("a name of " + enum_label(t), j);
+  const enum_table e(t);
+  return detail::enum_from_json(j, mode, enum_label(t), e.names.data(), e.values.data(), e.names.size());
 }
 
 json enum_to_json(const type_node& t, std::int64_t v, std::size_t offset) {
   for (const auto& e : t.enumerators)
     if (e.value == v) return e.name;
-  throw codec_error(errc::invalid_bytes, std::to_string(v) + " is no value of " + enum_label(t) + " (" + enum_names(t) +
-                                             ")",
-                    {}, offset);
+  const enum_table e(t);
+  detail::throw_unnamed_enum(v, enum_label(t), detail::enum_value_list(e.names.data(), e.values.data(), e.names.size()),
+                             offset);
 }
 
-// Length of the valid UTF-8 prefix of [p, p + n).
-std::size_t utf8_valid_prefix(const std::uint8_t* p, std::size_t n) {
-  std::size_t i = 0;
-  while (i < n) {
-    const std::uint8_t c = p[i];
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (len == 0 || i + len > n) return i;
-    std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xc0) != 0x80) return i;
-      cp = (cp << 6) | (p[i + k] & 0x3f);
-    }
-    const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += len;
-  }
-  return n;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using detail::int_from_json;
+using detail::int_to_json;
 
 class writer {
  public:
@@ -162,33 +98,14 @@ class writer {
         detail::store_uint(p_, t.min_size, static_cast<std::uint64_t>(enum_from_json(t, j, mode_)), big(t.order));
         p_ += t.min_size;
         return;
-      case type_kind::text: {
-        if (!j.is_string()) detail::throw_json_type("a string of at most " + std::to_string(t.length) + " bytes", j);
-        const auto& s = j.get_ref<const std::string&>();
-        if (s.size() > t.length)
-          throw codec_error(errc::json_range, "a text of " + std::to_string(s.size()) + " bytes does not fit in " +
-                                                  std::to_string(t.length));
-        if (s.find('\0') != std::string::npos)
-          throw codec_error(errc::json_range, "a text may not hold a NUL character (NULs pad it)");
-        if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+      case type_kind::text:
+        detail::text_from_json(j, reinterpret_cast<char*>(p_), t.length);
         p_ += t.length;
         return;
-      }
-      case type_kind::raw_bytes: {
-        const std::string want = std::to_string(t.length * 2) + " hex digits (" + std::to_string(t.length) + " bytes)";
-        if (!j.is_string()) detail::throw_json_type("a string of " + want, j);
-        const auto& s = j.get_ref<const std::string&>();
-        if (s.size() != t.length * 2)
-          throw codec_error(errc::json_range, "expected " + want + ", got " + std::to_string(s.size()) + " characters");
-        for (std::size_t i = 0; i < t.length; ++i) {
-          const int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-          if (hi < 0 || lo < 0)
-            throw codec_error(errc::json_range, "bad hex at character " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
-          p_[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-        }
+      case type_kind::raw_bytes:
+        detail::hex_from_json(j, p_, t.length);
         p_ += t.length;
         return;
-      }
       case type_kind::array: {
         if (!j.is_array()) detail::throw_json_type("an array of " + std::to_string(t.length), j);
         if (j.size() != t.length && mode_ == json_mode::strict)
@@ -338,25 +255,14 @@ class reader {
         return enum_to_json(t, t.is_signed ? detail::sign_extend(v, t.bits) : static_cast<std::int64_t>(v), at);
       }
       case type_kind::text: {
-        std::size_t n = 0;
-        while (n < t.length && p_[n] != 0) ++n;
-        const std::size_t valid = utf8_valid_prefix(p_, n);
-        if (valid != n)
-          throw codec_error(errc::invalid_bytes, "a text must be UTF-8; byte " + std::to_string(valid) + " of it is not",
-                            {}, offset() + valid);
-        json out = std::string(reinterpret_cast<const char*>(p_), n);
+        json out = detail::text_to_json(reinterpret_cast<const char*>(p_), t.length, offset());
         p_ += t.length;
         return out;
       }
       case type_kind::raw_bytes: {
-        static constexpr char digits[] = "0123456789abcdef";
-        std::string s(t.length * 2, '0');
-        for (std::size_t i = 0; i < t.length; ++i) {
-          s[2 * i] = digits[p_[i] >> 4];
-          s[2 * i + 1] = digits[p_[i] & 15];
-        }
+        json out = detail::hex_to_json(p_, t.length);
         p_ += t.length;
-        return s;
+        return out;
       }
       case type_kind::array:
       case type_kind::dynamic_array: {

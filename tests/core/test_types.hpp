@@ -74,5 +74,68 @@ BOOST_DESCRIBE_STRUCT(LedStrip, (), (id, leds))
 struct Text { std::vector<char> chars; bool operator==(const Text&) const = default; };
 BOOST_DESCRIBE_STRUCT(Text, (), (chars))
 
+// ---- device-format kinds (comframe/core/layout.hpp) ----
+using namespace comframe::core;  // NOLINT: the layout wrappers read better unqualified here
+
+enum class colour : std::uint8_t { red = 1, green = 2, blue = 3, black = 10, white = 11 };
+BOOST_DESCRIBE_ENUM(colour, red, green, blue, black, white)
+
+enum class level : std::int16_t { low = -300, mid = 0, high = 300 };
+BOOST_DESCRIBE_ENUM(level, low, mid, high)
+
+// bpack's bit record of two 4-bit colours.
+struct Colours { bit_field<colour, 4> foreground; bit_field<colour, 4> background; bool operator==(const Colours&) const = default; };
+BOOST_DESCRIBE_STRUCT(Colours, (), (foreground, background))
+
+struct StatusBits {  // 24 bits, most significant first
+  bit_field<bool, 1> ready; bit_field<std::uint8_t, 3> mode; bit_field<std::int8_t, 4> trim;
+  bit_field<std::uint16_t, 12> count; bit_field<cft::mode, 4> blink;
+  bool operator==(const StatusBits&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(StatusBits, (), (ready, mode, trim, count, blink))
+
+struct LsbBits {  // 16 bits, least significant first, a signed enum in 10 bits
+  bit_field<bool, 1> on; bit_field<level, 10> lvl; bit_field<std::int8_t, 5> delta;
+  bool operator==(const LsbBits&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(LsbBits, (), (on, lvl, delta))
+
+struct WideBits {  // 72 bits: more than one 64-bit word
+  bit_field<std::uint8_t, 4> pad; bit_field<std::uint64_t, 64> big; bit_field<std::int8_t, 4> neg;
+  bool operator==(const WideBits&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(WideBits, (), (pad, big, neg))
+
+struct OddInts {
+  u24 a; i24 b; u40 c; i48 d; u56 e; i56 f; std::array<u24, 2> g; uint_n<64> h; int_n<8> i;
+  bool operator==(const OddInts&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(OddInts, (), (a, b, c, d, e, f, g, h, i))
+
+struct Instrument {  // an instrument header: text, bits, a big-endian u24, gaps, enums
+  fixed_string<4> magic; std::uint8_t version; StatusBits status; big<u24> counter; reserved<3> spare;
+  little<std::int16_t> temp_cdeg; colour range; level lvl; i40 offset; fixed_bytes<3> key; reserved<1> end;
+  bool operator==(const Instrument&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(Instrument, (), (magic, version, status, counter, spare, temp_cdeg, range, lvl, offset, key, end))
+
+struct MixedOrder {  // a field's byte order covers a whole nested struct
+  std::uint16_t head; big<Point> where; little<std::array<std::uint32_t, 2>> pair; LsbBits bits; WideBits wide;
+  bool operator==(const MixedOrder&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(MixedOrder, (), (head, where, pair, bits, wide))
+
+struct GapAndTail {
+  reserved<2> pad; std::uint16_t n; std::vector<big<std::uint16_t>> samples;
+  bool operator==(const GapAndTail&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(GapAndTail, (), (pad, n, samples))
+
+struct Names { std::array<fixed_string<6>, 2> names; std::vector<Colours> tail; bool operator==(const Names&) const = default; };
+BOOST_DESCRIBE_STRUCT(Names, (), (names, tail))
+
 
 }  // namespace cft
+
+template <>
+inline constexpr comframe::core::bit_order comframe::core::bit_order_of<cft::LsbBits> = comframe::core::bit_order::lsb;

@@ -26,17 +26,22 @@
 #include <boost/describe/class.hpp>  // BOOST_DESCRIBE_STRUCT, for users of this header
 #include <boost/describe/members.hpp>
 #include <boost/describe/bases.hpp>
+#include <boost/describe/enum.hpp>  // BOOST_DESCRIBE_ENUM, for users of this header
+#include <boost/describe/enumerators.hpp>
 #include <boost/mp11/algorithm.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
+#include <utility>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "comframe/core/endian.hpp"
 #include "comframe/core/error.hpp"
+#include "comframe/core/layout.hpp"
 #include "comframe/core/scalar.hpp"
 #include "comframe/core/type_name.hpp"
 
@@ -88,19 +93,69 @@ template <class T, class D>
 using member_type_t = std::remove_cvref_t<decltype(std::declval<T&>().*D::pointer)>;
 
 template <class T>
+concept described_enum = std::is_enum_v<T> && boost::describe::has_describe_enumerators<T>::value;
+
+template <class T, template <class...> class L, class... D>
+consteval bool all_bit_fields(L<D...>) {
+  return sizeof...(D) > 0 && (is_bit_field_v<member_type_t<T, D>> && ...);
+}
+template <class T, template <class...> class L, class... D>
+consteval bool any_bit_field(L<D...>) {
+  return (is_bit_field_v<member_type_t<T, D>> || ...);
+}
+
+template <class T>
 consteval type_kind kind_of() {
   if constexpr (std::is_same_v<T, null>) return type_kind::null;
+  else if constexpr (is_ordered_v<T>) return kind_of<typename T::value_type>();
+  else if constexpr (integer_n_traits<T>::value) return type_kind::integer;
+  else if constexpr (fixed_string_traits<T>::value) return type_kind::text;
+  else if constexpr (fixed_bytes_traits<T>::value) return type_kind::raw_bytes;  // fixed_bytes and reserved
+  else if constexpr (described_enum<T>) return type_kind::enumeration;
   else if constexpr (number_type<T>) return type_kind::number;
   else if constexpr (std_array_traits<T>::value) return type_kind::array;
   else if constexpr (vector_traits<T>::value) return type_kind::dynamic_array;
-  else if constexpr (described_struct<T>) return type_kind::structure;
-  else {
+  else if constexpr (described_struct<T>) {
+    if constexpr (all_bit_fields<T>(members_t<T>{})) return type_kind::bit_record;
+    else {
+      static_assert(!any_bit_field<T>(members_t<T>{}),
+                    "comframe: a struct with a bit_field must have only bit_field members (a bit record); nest the "
+                    "bit record as a member of a byte-level struct");
+      return type_kind::structure;
+    }
+  } else {
+    static_assert(!is_bit_field_v<T>,
+                  "comframe: a bit_field may only be a member of a bit record (a described struct whose members are "
+                  "all bit fields)");
     static_assert(sizeof(T) == 0,
                   "comframe: not a comframe type. Use a struct described with BOOST_DESCRIBE_STRUCT, "
                   "std::array, std::vector, an arithmetic type, an enum or comframe::core::null.");
     return type_kind::null;
   }
 }
+
+/// Bit widths, offsets and total of the bit record T.
+template <std::size_t N>
+struct bit_layout {
+  std::array<unsigned, N> width{};
+  std::array<std::size_t, N> offset{};
+  std::size_t total = 0;
+};
+
+template <class T, template <class...> class L, class... D>
+consteval auto bit_layout_of(L<D...>) {
+  bit_layout<sizeof...(D)> r;
+  const unsigned w[] = {member_type_t<T, D>::width...};
+  for (std::size_t i = 0; i < sizeof...(D); ++i) {
+    r.width[i] = w[i];
+    r.offset[i] = r.total;
+    r.total += w[i];
+  }
+  return r;
+}
+
+template <class T>
+inline constexpr auto bit_layout_v = bit_layout_of<T>(members_t<T>{});
 
 /// Compile-time facts about a type's encoding.
 struct static_info {
@@ -146,8 +201,23 @@ consteval static_info info_of() {
   constexpr type_kind k = kind_of<T>();
   if constexpr (k == type_kind::null) {
     return {};
-  } else if constexpr (k == type_kind::number) {
+  } else if constexpr (is_ordered_v<T>) {
+    return info_of<typename T::value_type>();
+  } else if constexpr (k == type_kind::number || k == type_kind::enumeration) {
     return {false, sizeof(T), 0};
+  } else if constexpr (k == type_kind::integer) {
+    static_assert(T::bits % 8 == 0,
+                  "comframe: an integer_n in a struct takes whole bytes (uint_n<24>); put narrower ones in a bit "
+                  "record as bit_field");
+    return {false, T::bits / 8, 0};
+  } else if constexpr (k == type_kind::text) {
+    return {false, fixed_string_traits<T>::length, 0};
+  } else if constexpr (k == type_kind::raw_bytes) {
+    return {false, fixed_bytes_traits<T>::length, 0};
+  } else if constexpr (k == type_kind::bit_record) {
+    static_assert(bit_layout_v<T>.total % 8 == 0,
+                  "comframe: a bit record must be a whole number of bytes; add a field or widen one");
+    return {false, bit_layout_v<T>.total / 8, 0};
   } else if constexpr (k == type_kind::array) {
     using E = typename std_array_traits<T>::element;
     constexpr std::size_t n = std_array_traits<T>::length;
@@ -254,8 +324,14 @@ std::string tail_element_type() {
 template <class T>
 std::string describe_type() {
   constexpr type_kind k = kind_v<T>;
-  if constexpr (k == type_kind::null) return "null";
+  if constexpr (is_ordered_v<T>)
+    return (T::order == endian::little ? "<" : T::order == endian::big ? ">" : "=") +
+           describe_type<typename T::value_type>();
+  else if constexpr (k == type_kind::null) return "null";
   else if constexpr (k == type_kind::number) return std::string(to_string(scalar_of<T>()));
+  else if constexpr (k == type_kind::integer) return (T::is_signed ? "i" : "u") + std::to_string(T::bits);
+  else if constexpr (k == type_kind::text) return "text[" + std::to_string(fixed_string_traits<T>::length) + "]";
+  else if constexpr (k == type_kind::raw_bytes) return "bytes[" + std::to_string(fixed_bytes_traits<T>::length) + "]";
   else if constexpr (k == type_kind::array)
     return describe_type<typename std_array_traits<T>::element>() + "[" +
            std::to_string(std_array_traits<T>::length) + "]";
@@ -269,6 +345,100 @@ std::string describe_type() {
 /// Throws codec_error(errc::size) naming the tail's path otherwise.
 std::size_t check_size(std::size_t n, bool dynamic, std::size_t min_size, std::size_t tail_element_size,
                        std::string_view tail_path, std::string_view tail_element_type);
+
+// ---- enums, text, bit fields -------------------------------------------------
+
+/// "idle = 0, run = 1" from parallel lists of names and values.
+std::string enum_value_list(const std::string_view* names, const std::int64_t* values, std::size_t n);
+/// Throws codec_error(invalid_bytes) at `offset`: `value` has no name in `label` ("enum Mode").
+[[noreturn]] void throw_unnamed_enum(std::int64_t value, std::string_view label, const std::string& list,
+                                     std::size_t offset);
+/// True when the text up to its first NUL is UTF-8.
+bool text_valid(const char* p, std::size_t n) noexcept;
+/// Throws codec_error(invalid_bytes) at the first byte of the text at `offset` that breaks UTF-8, if any.
+void check_text(const char* p, std::size_t n, std::size_t offset);
+
+template <class E>
+struct enum_table {
+  static constexpr std::size_t size = boost::mp11::mp_size<boost::describe::describe_enumerators<E>>::value;
+  static constexpr auto names = [] {
+    std::array<std::string_view, size> out{};
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto d) { out[i++] = d.name; });
+    return out;
+  }();
+  static constexpr auto values = [] {
+    std::array<std::int64_t, size> out{};
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>(
+        [&](auto d) { out[i++] = static_cast<std::int64_t>(static_cast<std::underlying_type_t<E>>(d.value)); });
+    return out;
+  }();
+  static constexpr bool has(std::int64_t v) noexcept {
+    for (auto x : values)
+      if (x == v) return true;
+    return false;
+  }
+};
+
+template <class E>
+constexpr std::int64_t enum_value(E e) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::underlying_type_t<E>>(e));
+}
+
+// A bit field's value as the bits it is written with (before masking).
+template <class T, unsigned W>
+constexpr std::uint64_t raw_bits(const bit_field<T, W>& f) noexcept {
+  if constexpr (std::is_same_v<T, bool>) return f.value ? 1 : 0;
+  else if constexpr (std::is_enum_v<T>) return static_cast<std::uint64_t>(static_cast<std::underlying_type_t<T>>(f.value));
+  else return static_cast<std::uint64_t>(f.value);
+}
+
+template <class T, unsigned W>
+constexpr void set_bits(bit_field<T, W>& f, std::uint64_t raw, bool& ok) noexcept {
+  if constexpr (std::is_same_v<T, bool>) {
+    f.value = raw != 0;
+  } else {
+    using R = comframe::core::detail::number_repr_t<T>;
+    const R r = std::is_signed_v<R> ? static_cast<R>(sign_extend(raw, W)) : static_cast<R>(raw);
+    f.value = static_cast<T>(r);
+    if constexpr (described_enum<T>) ok &= enum_table<T>::has(static_cast<std::int64_t>(r));
+  }
+}
+
+template <class T, class... D, std::size_t... I>
+inline void put_bit_record(std::uint8_t* p, const T& v, boost::mp11::mp_list<D...>, std::index_sequence<I...>) noexcept {
+  constexpr auto L = bit_layout_v<T>;
+  constexpr bool msb = bit_order_of<T> == bit_order::msb;
+  if constexpr (L.total <= 64) {
+    // One accumulator and one store: the fields are shifts and masks of constants.
+    const std::uint64_t acc =
+        (std::uint64_t{0} | ... |
+         ((raw_bits(v.*D::pointer) & low_mask(L.width[I])) << (msb ? L.total - L.offset[I] - L.width[I] : L.offset[I])));
+    store_uint(p, L.total / 8, acc, msb);
+  } else {
+    std::memset(p, 0, L.total / 8);
+    (write_bits(p, L.offset[I], L.width[I], raw_bits(v.*D::pointer), bit_order_of<T>), ...);
+  }
+}
+
+template <class T, class... D, std::size_t... I>
+inline void get_bit_record(const std::uint8_t* p, T& v, bool& ok, boost::mp11::mp_list<D...>,
+                           std::index_sequence<I...>) noexcept {
+  constexpr auto L = bit_layout_v<T>;
+  constexpr bool msb = bit_order_of<T> == bit_order::msb;
+  if constexpr (L.total <= 64) {
+    const std::uint64_t acc = load_uint(p, L.total / 8, msb);
+    (set_bits(v.*D::pointer,
+              (acc >> (msb ? L.total - L.offset[I] - L.width[I] : L.offset[I])) & low_mask(L.width[I]), ok),
+     ...);
+  } else {
+    (set_bits(v.*D::pointer, read_bits(p, L.offset[I], L.width[I], bit_order_of<T>), ok), ...);
+  }
+}
+
+template <class T>
+using member_list_t = boost::mp11::mp_rename<members_t<T>, boost::mp11::mp_list>;
 
 // ---- encode ---------------------------------------------------------------
 
@@ -285,17 +455,36 @@ inline std::uint8_t* put_members(std::uint8_t* p, [[maybe_unused]] const T& v, L
   return p;
 }
 
+// Elements that are their own bytes in memory, copied whole.
+template <bool Swap, class E>
+inline constexpr bool memcpy_element = kind_v<E> == type_kind::number && !is_ordered_v<E> && (!Swap || sizeof(E) == 1) &&
+                                       !std::is_same_v<E, bool>;
+
 template <bool Swap, class T>
 inline std::uint8_t* put(std::uint8_t* p, const T& v) noexcept {
   constexpr type_kind k = kind_v<T>;
-  if constexpr (k == type_kind::null) {
+  if constexpr (is_ordered_v<T>) {
+    return put<needs_swap(T::order)>(p, v.value);
+  } else if constexpr (k == type_kind::null) {
     return p;
-  } else if constexpr (k == type_kind::number) {
+  } else if constexpr (k == type_kind::number || k == type_kind::enumeration) {
     store<Swap>(p, v);
     return p + sizeof(T);
+  } else if constexpr (k == type_kind::integer) {
+    store_uint(p, T::bits / 8, static_cast<std::uint64_t>(v.value), Swap != (std::endian::native == std::endian::big));
+    return p + T::bits / 8;
+  } else if constexpr (k == type_kind::text || (k == type_kind::raw_bytes && !is_reserved_v<T>)) {
+    std::memcpy(p, v.data.data(), v.data.size());
+    return p + v.data.size();
+  } else if constexpr (k == type_kind::raw_bytes) {
+    std::memset(p, 0, fixed_bytes_traits<T>::length);
+    return p + fixed_bytes_traits<T>::length;
+  } else if constexpr (k == type_kind::bit_record) {
+    put_bit_record(p, v, member_list_t<T>{}, std::make_index_sequence<bit_layout_v<T>.width.size()>{});
+    return p + bit_layout_v<T>.total / 8;
   } else if constexpr (k == type_kind::array || k == type_kind::dynamic_array) {
     using E = typename std::conditional_t<k == type_kind::array, std_array_traits<T>, vector_traits<T>>::element;
-    if constexpr (number_type<E> && (!Swap || sizeof(E) == 1) && !std::is_same_v<E, bool>) {
+    if constexpr (memcpy_element<Swap, E>) {
       const std::size_t n = v.size() * sizeof(E);
       if (n) std::memcpy(p, v.data(), n);
       return p + n;
@@ -311,7 +500,8 @@ inline std::uint8_t* put(std::uint8_t* p, const T& v) noexcept {
 // ---- decode ---------------------------------------------------------------
 
 // Reads a value; `tail` is the element count of the dynamic array, if T holds it.
-// Clears `ok` when a bool byte is neither 0 nor 1.
+// Clears `ok` when a value is invalid: a bool byte neither 0 nor 1, an enum
+// value without a name, text that is not UTF-8.
 template <bool Swap, class T>
 inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bool& ok);
 
@@ -326,15 +516,36 @@ inline const std::uint8_t* get_members(const std::uint8_t* p, [[maybe_unused]] T
 template <bool Swap, class T>
 inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bool& ok) {
   constexpr type_kind k = kind_v<T>;
-  if constexpr (k == type_kind::null) {
+  if constexpr (is_ordered_v<T>) {
+    return get<needs_swap(T::order)>(p, v.value, tail, ok);
+  } else if constexpr (k == type_kind::null) {
     return p;
   } else if constexpr (k == type_kind::number) {
     v = load<Swap, T>(p, ok);
     return p + sizeof(T);
+  } else if constexpr (k == type_kind::enumeration) {
+    v = load<Swap, T>(p, ok);
+    ok &= enum_table<T>::has(enum_value(v));
+    return p + sizeof(T);
+  } else if constexpr (k == type_kind::integer) {
+    const std::uint64_t raw = load_uint(p, T::bits / 8, Swap != (std::endian::native == std::endian::big));
+    if constexpr (T::is_signed) v.value = sign_extend(raw, T::bits);
+    else v.value = raw;
+    return p + T::bits / 8;
+  } else if constexpr (k == type_kind::text) {
+    std::memcpy(v.data.data(), p, v.data.size());
+    ok &= text_valid(v.data.data(), v.data.size());
+    return p + v.data.size();
+  } else if constexpr (k == type_kind::raw_bytes) {
+    if constexpr (!is_reserved_v<T>) std::memcpy(v.data.data(), p, v.data.size());
+    return p + fixed_bytes_traits<T>::length;
+  } else if constexpr (k == type_kind::bit_record) {
+    get_bit_record(p, v, ok, member_list_t<T>{}, std::make_index_sequence<bit_layout_v<T>.width.size()>{});
+    return p + bit_layout_v<T>.total / 8;
   } else if constexpr (k == type_kind::array || k == type_kind::dynamic_array) {
     using E = typename std::conditional_t<k == type_kind::array, std_array_traits<T>, vector_traits<T>>::element;
     if constexpr (k == type_kind::dynamic_array) v.resize(tail);
-    if constexpr (number_type<E> && (!Swap || sizeof(E) == 1) && !std::is_same_v<E, bool>) {
+    if constexpr (memcpy_element<Swap, E>) {
       const std::size_t n = v.size() * sizeof(E);
       if (n) std::memcpy(v.data(), p, n);
       return p + n;
@@ -354,13 +565,52 @@ inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bo
 /// Throws codec_error(errc::buffer): the output holds `have` bytes, the value needs `need`.
 [[noreturn]] void throw_buffer_too_small(std::size_t have, std::size_t need);
 
-template <class T>
+template <class E>
+[[noreturn]] void throw_unnamed(std::int64_t value, std::size_t offset) {
+  using tab = enum_table<E>;
+  throw_unnamed_enum(value, "enum " + std::string(type_name_v<E>),
+                     enum_value_list(tab::names.data(), tab::values.data(), tab::size), offset);
+}
+
+template <bool Swap, class T>
 void find_invalid(const std::uint8_t* base, const std::uint8_t*& p, std::size_t tail) {
   constexpr type_kind k = kind_v<T>;
-  if constexpr (k == type_kind::number) {
+  if constexpr (is_ordered_v<T>) {
+    find_invalid<needs_swap(T::order), typename T::value_type>(base, p, tail);
+  } else if constexpr (k == type_kind::number) {
     if constexpr (std::is_same_v<T, bool>)
       if (*p > 1) throw_invalid_bool(static_cast<std::size_t>(p - base), *p);
     p += sizeof(T);
+  } else if constexpr (k == type_kind::enumeration) {
+    bool ok = true;
+    const T v = load<Swap, T>(p, ok);
+    if (!enum_table<T>::has(enum_value(v))) throw_unnamed<T>(enum_value(v), static_cast<std::size_t>(p - base));
+    p += sizeof(T);
+  } else if constexpr (k == type_kind::text) {
+    check_text(reinterpret_cast<const char*>(p), fixed_string_traits<T>::length, static_cast<std::size_t>(p - base));
+    p += fixed_string_traits<T>::length;
+  } else if constexpr (k == type_kind::bit_record) {
+    constexpr auto L = bit_layout_v<T>;
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
+      using F = member_type_t<T, decltype(d)>;
+      using V = typename F::value_type;
+      if constexpr (described_enum<V>) {
+        F f;
+        bool ok = true;
+        set_bits(f, read_bits(p, L.offset[i], L.width[i], bit_order_of<T>), ok);
+        if (!ok) {
+          try {
+            throw_unnamed<V>(enum_value(f.value), static_cast<std::size_t>(p - base) + L.offset[i] / 8);
+          } catch (codec_error& e) {
+            e.prepend_field(decltype(d)::name);
+            throw;
+          }
+        }
+      }
+      ++i;
+    });
+    p += L.total / 8;
   } else if constexpr (k == type_kind::array || k == type_kind::dynamic_array) {
     using E = typename std::conditional_t<k == type_kind::array, std_array_traits<T>, vector_traits<T>>::element;
     std::size_t n = 0;
@@ -368,7 +618,7 @@ void find_invalid(const std::uint8_t* base, const std::uint8_t*& p, std::size_t 
     else n = tail;
     for (std::size_t i = 0; i < n; ++i) {
       try {
-        find_invalid<E>(base, p, 0);
+        find_invalid<Swap, E>(base, p, 0);
       } catch (codec_error& e) {
         e.prepend_index(i);
         throw;
@@ -378,12 +628,14 @@ void find_invalid(const std::uint8_t* base, const std::uint8_t*& p, std::size_t 
     boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
       using D = decltype(d);
       try {
-        find_invalid<member_type_t<T, D>>(base, p, tail);
+        find_invalid<Swap, member_type_t<T, D>>(base, p, tail);
       } catch (codec_error& e) {
         e.prepend_field(D::name);
         throw;
       }
     });
+  } else {
+    p += info_v<T>.min_size;
   }
 }
 
@@ -397,9 +649,10 @@ template <class T>
 }
 
 template <class T>
-[[gnu::cold, gnu::noinline]] void throw_first_invalid(std::span<const std::uint8_t> in, std::size_t tail) {
+[[gnu::cold, gnu::noinline]] void throw_first_invalid(std::span<const std::uint8_t> in, std::size_t tail, bool swap) {
   const std::uint8_t* p = in.data();
-  find_invalid<T>(in.data(), p, tail);
+  if (swap) find_invalid<true, T>(in.data(), p, tail);
+  else find_invalid<false, T>(in.data(), p, tail);
 }
 
 }  // namespace detail
@@ -453,7 +706,7 @@ void decode_into(std::span<const std::uint8_t> in, T& out, endian order = endian
   bool ok = true;
   if (needs_swap(order)) detail::get<true>(in.data(), out, tail, ok);
   else detail::get<false>(in.data(), out, tail, ok);
-  if (!ok) detail::throw_first_invalid<T>(in, tail);
+  if (!ok) detail::throw_first_invalid<T>(in, tail, needs_swap(order));
 }
 
 /// Decodes a value of T from exactly these bytes (UD003 unpackBytes()).

@@ -22,28 +22,107 @@ namespace comframe::core {
 
 namespace detail {
 
+// The JSON names of a struct's members: reserved<N> members have none.
 template <class T, template <class...> class L, class... D>
-constexpr std::array<std::string_view, sizeof...(D)> member_names(L<D...>) {
-  return {std::string_view(D::name)...};
+constexpr auto member_names(L<D...>) {
+  constexpr std::size_t n = ((is_reserved_v<member_type_t<T, D>> ? 0 : 1) + ... + 0);
+  std::array<std::string_view, n> out{};
+  std::size_t i = 0;
+  ((is_reserved_v<member_type_t<T, D>> ? void() : void(out[i++] = std::string_view(D::name))), ...);
+  return out;
+}
+
+template <class E>
+std::string enum_label() {
+  return "enum " + std::string(type_name_v<E>);
+}
+
+template <class E>
+nlohmann::json enum_to_json(E e) {
+  using tab = enum_table<E>;
+  const std::int64_t v = enum_value(e);
+  for (std::size_t i = 0; i < tab::size; ++i)
+    if (tab::values[i] == v) return tab::names[i];
+  throw codec_error(errc::json_range, std::to_string(v) + " is no value of " + enum_label<E>() + " (" +
+                                          enum_value_list(tab::names.data(), tab::values.data(), tab::size) + ")");
+}
+
+template <class E>
+E enum_from_json_as(const nlohmann::json& j, json_mode mode) {
+  using tab = enum_table<E>;
+  return static_cast<E>(static_cast<std::underlying_type_t<E>>(
+      enum_from_json(j, mode, enum_label<E>(), tab::names.data(), tab::values.data(), tab::size)));
+}
+
+template <class T, unsigned W>
+nlohmann::json bit_field_to_json(const bit_field<T, W>& f) {
+  if constexpr (std::is_same_v<T, bool>) return f.value;
+  else if constexpr (described_enum<T>) return enum_to_json(f.value);
+  else {
+    using R = comframe::core::detail::number_repr_t<T>;
+    return int_to_json(raw_bits(f), W, std::is_signed_v<R>);
+  }
+}
+
+template <class T, unsigned W>
+void bit_field_from_json(const nlohmann::json& j, bit_field<T, W>& f, json_mode mode) {
+  if constexpr (std::is_same_v<T, bool>) {
+    f.value = bool_from_json(j, mode);
+  } else if constexpr (described_enum<T>) {
+    f.value = enum_from_json_as<T>(j, mode);
+  } else {
+    using R = comframe::core::detail::number_repr_t<T>;
+    bool ok = true;
+    set_bits(f, int_from_json(j, W, std::is_signed_v<R>, mode), ok);
+  }
 }
 
 template <class T>
 void to_json_into(const T& v, nlohmann::json& j) {
   constexpr type_kind k = kind_v<T>;
-  if constexpr (k == type_kind::null) {
+  if constexpr (is_ordered_v<T>) {
+    to_json_into(v.value, j);
+  } else if constexpr (k == type_kind::null) {
     j = nullptr;
   } else if constexpr (k == type_kind::number) {
     j = number_to_json(v);
+  } else if constexpr (k == type_kind::enumeration) {
+    j = enum_to_json(v);
+  } else if constexpr (k == type_kind::integer) {
+    j = int_to_json(static_cast<std::uint64_t>(v.value), T::bits, T::is_signed);
+  } else if constexpr (k == type_kind::text) {
+    j = text_to_json(v.data.data(), v.data.size(), 0);
+  } else if constexpr (k == type_kind::raw_bytes) {
+    if constexpr (is_reserved_v<T>) j = nullptr;
+    else j = hex_to_json(v.data.data(), v.data.size());
   } else if constexpr (k == type_kind::array || k == type_kind::dynamic_array) {
     j = nlohmann::json::array();
     auto& arr = j.get_ref<nlohmann::json::array_t&>();
     arr.resize(v.size());
     for (std::size_t i = 0; i < v.size(); ++i) to_json_into(v[i], arr[i]);
+  } else if constexpr (k == type_kind::bit_record) {
+    j = nlohmann::json::object();
+    boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
+      using D = decltype(d);
+      try {
+        j[D::name] = bit_field_to_json(v.*D::pointer);
+      } catch (codec_error& e) {
+        e.prepend_field(D::name);
+        throw;
+      }
+    });
   } else {
     j = nlohmann::json::object();
     boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
       using D = decltype(d);
-      to_json_into(v.*D::pointer, j[D::name]);
+      if constexpr (!is_reserved_v<member_type_t<T, D>>) {
+        try {
+          to_json_into(v.*D::pointer, j[D::name]);
+        } catch (codec_error& e) {
+          e.prepend_field(D::name);
+          throw;
+        }
+      }
     });
   }
 }
@@ -66,10 +145,22 @@ void elements_from_json(const nlohmann::json& j, Seq& out, std::size_t n, json_m
 template <class T>
 void from_json_impl(const nlohmann::json& j, T& out, json_mode mode) {
   constexpr type_kind k = kind_v<T>;
-  if constexpr (k == type_kind::null) {
+  if constexpr (is_ordered_v<T>) {
+    from_json_impl(j, out.value, mode);
+  } else if constexpr (k == type_kind::null) {
     if (!j.is_null()) throw_json_type("null", j);
   } else if constexpr (k == type_kind::number) {
     out = number_from_json<T>(j, mode);
+  } else if constexpr (k == type_kind::enumeration) {
+    out = enum_from_json_as<T>(j, mode);
+  } else if constexpr (k == type_kind::integer) {
+    const std::uint64_t raw = int_from_json(j, T::bits, T::is_signed, mode);
+    if constexpr (T::is_signed) out.value = sign_extend(raw, T::bits);
+    else out.value = raw;
+  } else if constexpr (k == type_kind::text) {
+    text_from_json(j, out.data.data(), out.data.size());
+  } else if constexpr (k == type_kind::raw_bytes) {
+    if constexpr (!is_reserved_v<T>) hex_from_json(j, out.data.data(), out.data.size());
   } else if constexpr (k == type_kind::array) {
     using E = typename std_array_traits<T>::element;
     constexpr std::size_t n = std_array_traits<T>::length;
@@ -93,16 +184,19 @@ void from_json_impl(const nlohmann::json& j, T& out, json_mode mode) {
     }
     boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
       using D = decltype(d);
-      auto it = j.find(D::name);
-      if (it == j.end()) {
-        if (mode == json_mode::strict) throw_missing_key(D::name);
-        return;  // lenient: keep the default
-      }
-      try {
-        from_json_impl(*it, out.*D::pointer, mode);
-      } catch (codec_error& e) {
-        e.prepend_field(D::name);
-        throw;
+      if constexpr (!is_reserved_v<member_type_t<T, D>>) {
+        auto it = j.find(D::name);
+        if (it == j.end()) {
+          if (mode == json_mode::strict) throw_missing_key(D::name);
+          return;  // lenient: keep the default
+        }
+        try {
+          if constexpr (k == type_kind::bit_record) bit_field_from_json(*it, out.*D::pointer, mode);
+          else from_json_impl(*it, out.*D::pointer, mode);
+        } catch (codec_error& e) {
+          e.prepend_field(D::name);
+          throw;
+        }
       }
     });
   }

@@ -48,6 +48,25 @@ nlohmann::json char_to_json(std::uint8_t c);
 std::uint8_t char_from_json(const nlohmann::json& j, json_mode mode);
 bool bool_from_json(const nlohmann::json& j, json_mode mode);
 
+// The kinds beyond C scalars (comframe/core/layout.hpp, docs/schema.md), shared
+// by both faces so that their JSON and their errors agree word for word.
+
+/// An integer of `width` bits from JSON, as its two's complement bit pattern
+/// (strict: in range; lenient: wrapped).
+std::uint64_t int_from_json(const nlohmann::json& j, unsigned width, bool is_signed, json_mode mode);
+/// The low `width` bits of `v` as a JSON integer, sign-extended when `is_signed`.
+nlohmann::json int_to_json(std::uint64_t v, unsigned width, bool is_signed);
+/// The value of an enum name from JSON; `label` is "enum Mode" or "the enum".
+std::int64_t enum_from_json(const nlohmann::json& j, json_mode mode, std::string_view label,
+                            const std::string_view* names, const std::int64_t* values, std::size_t n);
+/// Text of at most `n` bytes into `out` (padded with NULs).
+void text_from_json(const nlohmann::json& j, char* out, std::size_t n);
+/// The text up to the first NUL; throws invalid_bytes at `offset` + k when byte k breaks UTF-8.
+nlohmann::json text_to_json(const char* p, std::size_t n, std::size_t offset);
+/// Exactly 2n hex digits into `out`.
+void hex_from_json(const nlohmann::json& j, std::uint8_t* out, std::size_t n);
+nlohmann::json hex_to_json(const std::uint8_t* p, std::size_t n);
+
 template <class R>
 R integer_from_json(const nlohmann::json& j, json_mode mode) {
   constexpr scalar s = scalar_of<R>();

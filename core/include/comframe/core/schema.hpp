@@ -180,12 +180,57 @@ inline bool is_plain_name(const nlohmann::json& e) {
 }
 
 template <class T>
+nlohmann::json export_type(nlohmann::json& types);
+
+template <class E>
+std::string export_enum(nlohmann::json& types) {
+  const std::string name(type_name_v<E>);
+  if (!types.contains(name)) {
+    nlohmann::json values = nlohmann::json::object();
+    using tab = enum_table<E>;
+    for (std::size_t i = 0; i < tab::size; ++i) values[std::string(tab::names[i])] = tab::values[i];
+    types[name] = {{"enum", std::string(to_string(scalar_of<std::underlying_type_t<E>>()))}, {"values", values}};
+  }
+  return name;
+}
+
+// A bit field's type and, when it differs from the type's own width, its "bits".
+template <class T, unsigned W>
+nlohmann::json export_bit_field(nlohmann::json& types, std::string_view name, const bit_field<T, W>*) {
+  nlohmann::json f = {{"name", name}};
+  if constexpr (std::is_same_v<T, bool>) {
+    f["type"] = "bool";
+    if (W != 1) f["bits"] = W;
+  } else if constexpr (described_enum<T>) {
+    f["type"] = export_enum<T>(types);
+    if (W != sizeof(T) * 8) f["bits"] = W;
+  } else {
+    using R = comframe::core::detail::number_repr_t<T>;
+    f["type"] = (std::is_signed_v<R> ? "i" : "u") + std::to_string(W);
+  }
+  return f;
+}
+
+template <class T>
 nlohmann::json export_type(nlohmann::json& types) {
   constexpr type_kind k = kind_v<T>;
-  if constexpr (k == type_kind::null) {
+  if constexpr (is_ordered_v<T>) {
+    static_assert(kind_v<typename T::value_type> == type_kind::number ||
+                      kind_v<typename T::value_type> == type_kind::integer,
+                  "comframe: big<T>/little<T> of a struct, array or enum must be a struct member");
+    nlohmann::json e = export_type<typename T::value_type>(types);
+    return (T::order == endian::little ? "<" : T::order == endian::big ? ">" : "=") + e.get<std::string>();
+  } else if constexpr (k == type_kind::null) {
     return "null";
   } else if constexpr (k == type_kind::number) {
     return std::string(to_string(scalar_of<T>()));
+  } else if constexpr (k == type_kind::integer || k == type_kind::text) {
+    return describe_type<T>();
+  } else if constexpr (k == type_kind::raw_bytes) {
+    static_assert(!is_reserved_v<T>, "comframe: reserved<N> may only be a struct member");
+    return describe_type<T>();
+  } else if constexpr (k == type_kind::enumeration) {
+    return export_enum<T>(types);
   } else if constexpr (k == type_kind::array) {
     nlohmann::json e = export_type<typename std_array_traits<T>::element>(types);
     constexpr std::size_t n = std_array_traits<T>::length;
@@ -195,16 +240,47 @@ nlohmann::json export_type(nlohmann::json& types) {
     nlohmann::json e = export_type<typename vector_traits<T>::element>(types);
     if (is_plain_name(e)) return e.get<std::string>() + "[]";
     return {{"dynamic_array", e}};
+  } else if constexpr (k == type_kind::bit_record) {
+    const std::string name(type_name_v<T>);
+    if (!types.contains(name)) {
+      types[name] = nullptr;
+      nlohmann::json fields = nlohmann::json::array();
+      boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
+        using D = decltype(d);
+        fields.push_back(export_bit_field(types, D::name, static_cast<const member_type_t<T, D>*>(nullptr)));
+      });
+      types[name] = {{"bits", fields}, {"order", std::string(to_string(bit_order_of<T>))}};
+    }
+    return name;
   } else {
     const std::string name(type_name_v<T>);
     if (!types.contains(name)) {
       types[name] = nullptr;  // reserve the name first
       nlohmann::json fields = nlohmann::json::array();
+      std::size_t pos = 0;
+      bool gap = false;
       boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
         using D = decltype(d);
-        fields.push_back({{"name", D::name}, {"type", export_type<member_type_t<T, D>>(types)}});
+        using M = member_type_t<T, D>;
+        if constexpr (is_reserved_v<M>) {
+          gap = true;  // the next field states its offset, or the struct its size
+        } else {
+          nlohmann::json f = {{"name", D::name}};
+          if constexpr (is_ordered_v<M>) {
+            f["type"] = export_type<typename M::value_type>(types);
+            f["endian"] = std::string(to_string(M::order));
+          } else {
+            f["type"] = export_type<M>(types);
+          }
+          if (gap) f["offset"] = pos;
+          gap = false;
+          fields.push_back(std::move(f));
+        }
+        pos += info_v<M>.min_size;
       });
-      types[name] = {{"struct", fields}};
+      nlohmann::json def = {{"struct", fields}};
+      if (gap) def["size"] = pos;
+      types[name] = std::move(def);
     }
     return name;
   }

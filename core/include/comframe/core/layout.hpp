@@ -1,0 +1,157 @@
+// comframe/core/layout.hpp — static-face types for device formats beyond whole
+// C scalars: odd-width integers, fixed-size text and bytes, reserved bytes,
+// a byte order per field, and bit fields. Included by comframe/core/codec.hpp.
+//
+//   core::uint_n<24> / core::u24, core::int_n<40> / core::i40   integers of whole bytes (schema "u24", "i40")
+//   core::fixed_string<N>      N bytes of UTF-8 padded with NULs (schema "text[N]"), JSON string
+//   core::fixed_bytes<N>       N raw bytes (schema "bytes[N]"), JSON hex string
+//   core::reserved<N>          a struct member of N zero bytes: skipped on decode, not in JSON
+//                              (schema: the next field's "offset", or the struct's "size")
+//   core::big<T>, core::little<T>  a struct member whose bytes are always in that order (schema "endian")
+//   core::bit_field<T, W>      a field of W bits (T bool, an integer or an enum); a described
+//                              struct whose members are all bit fields is a bit record
+//                              (schema {"bits": […]}), most significant bit first unless
+//                              core::bit_order_of<T> is specialised to bit_order::lsb.
+//   An enum described with BOOST_DESCRIBE_ENUM is an enumeration: JSON uses its names.
+//
+// Example:
+//   struct Status { core::bit_field<bool, 1> ready; core::bit_field<std::uint8_t, 7> channel; };
+//   BOOST_DESCRIBE_STRUCT(Status, (), (ready, channel))
+//   struct Header { Status status; core::big<core::u24> counter; core::reserved<2> spare; };
+//   BOOST_DESCRIBE_STRUCT(Header, (), (status, counter, spare))
+//   static_assert(core::fixed_size<Header>() == 6);
+//
+// The wrappers convert to and from their value type, so `h.counter = 5;` and
+// `h.counter + 1` read as they would for the plain integer. An integer_n or a
+// bit_field keeps only its low bits when encoded, as a C cast would.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include "comframe/core/bits.hpp"
+#include "comframe/core/endian.hpp"
+
+namespace comframe::core {
+
+/// An integer of `Bits` bits (whole bytes in a struct; see bit_field for fewer).
+template <unsigned Bits, bool Signed>
+struct integer_n {
+  static_assert(Bits >= 1 && Bits <= 64, "comframe: an integer is 1 to 64 bits wide");
+  using value_type = std::conditional_t<Signed, std::int64_t, std::uint64_t>;
+  static constexpr unsigned bits = Bits;
+  static constexpr bool is_signed = Signed;
+  value_type value{};
+  constexpr integer_n() noexcept = default;
+  constexpr integer_n(value_type v) noexcept : value(v) {}  // NOLINT: converts like the integer it stands for
+  constexpr operator value_type() const noexcept { return value; }
+};
+
+template <unsigned Bits> using uint_n = integer_n<Bits, false>;
+template <unsigned Bits> using int_n = integer_n<Bits, true>;
+using u24 = uint_n<24>;
+using u40 = uint_n<40>;
+using u48 = uint_n<48>;
+using u56 = uint_n<56>;
+using i24 = int_n<24>;
+using i40 = int_n<40>;
+using i48 = int_n<48>;
+using i56 = int_n<56>;
+
+/// N bytes of UTF-8 text padded with NULs.
+template <std::size_t N>
+struct fixed_string {
+  static_assert(N > 0, "comframe: a fixed_string holds at least one byte");
+  std::array<char, N> data{};
+  constexpr fixed_string() noexcept = default;
+  /// The first N bytes of `s`.
+  constexpr fixed_string(std::string_view s) noexcept {  // NOLINT: a string literal reads as a fixed_string
+    for (std::size_t i = 0; i < N && i < s.size(); ++i) data[i] = s[i];
+  }
+  /// The text up to the first NUL.
+  constexpr std::string_view view() const noexcept {
+    std::size_t n = 0;
+    while (n < N && data[n] != '\0') ++n;
+    return {data.data(), n};
+  }
+  friend constexpr bool operator==(const fixed_string&, const fixed_string&) = default;
+};
+
+/// N raw bytes.
+template <std::size_t N>
+struct fixed_bytes {
+  static_assert(N > 0, "comframe: fixed_bytes holds at least one byte");
+  std::array<std::uint8_t, N> data{};
+  friend constexpr bool operator==(const fixed_bytes&, const fixed_bytes&) = default;
+};
+
+/// N reserved bytes in a struct: zero on encode, skipped on decode, not in JSON.
+template <std::size_t N>
+struct reserved {
+  static_assert(N > 0, "comframe: reserved<N> needs N > 0");
+  friend constexpr bool operator==(reserved, reserved) noexcept { return true; }
+};
+
+/// A struct member whose bytes are always in byte order `E`, whatever the call asks.
+template <class T, endian E>
+struct ordered {
+  using value_type = T;
+  static constexpr endian order = E;
+  T value{};
+  constexpr ordered() noexcept = default;
+  constexpr ordered(const T& v) noexcept : value(v) {}  // NOLINT
+  constexpr operator const T&() const noexcept { return value; }
+  constexpr operator T&() noexcept { return value; }
+  friend constexpr bool operator==(const ordered&, const ordered&) = default;
+};
+template <class T> using big = ordered<T, endian::big>;
+template <class T> using little = ordered<T, endian::little>;
+
+/// A field of `W` bits in a bit record. T is bool, an integer type or an enum.
+template <class T, unsigned W>
+struct bit_field {
+  static_assert(W >= 1 && W <= 64, "comframe: a bit field is 1 to 64 bits wide");
+  static_assert(std::is_integral_v<T> || std::is_enum_v<T>, "comframe: a bit field is bool, an integer or an enum");
+  static_assert(std::is_same_v<T, bool> || W <= sizeof(T) * 8, "comframe: a bit field is wider than its type");
+  using value_type = T;
+  static constexpr unsigned width = W;
+  T value{};
+  constexpr bit_field() noexcept = default;
+  constexpr bit_field(T v) noexcept : value(v) {}  // NOLINT
+  constexpr operator T() const noexcept { return value; }
+};
+
+/// The bit order of the bit record T; specialise for bit_order::lsb.
+template <class T>
+inline constexpr bit_order bit_order_of = bit_order::msb;
+
+namespace detail {
+template <class T> struct integer_n_traits : std::false_type {};
+template <unsigned B, bool S> struct integer_n_traits<integer_n<B, S>> : std::true_type {};
+template <class T> struct fixed_string_traits : std::false_type {};
+template <std::size_t N> struct fixed_string_traits<fixed_string<N>> : std::true_type {
+  static constexpr std::size_t length = N;
+};
+template <class T> struct fixed_bytes_traits : std::false_type {};
+template <std::size_t N> struct fixed_bytes_traits<fixed_bytes<N>> : std::true_type {
+  static constexpr std::size_t length = N;
+};
+template <std::size_t N> struct fixed_bytes_traits<reserved<N>> : std::true_type {
+  static constexpr std::size_t length = N;
+};
+template <class T> struct reserved_traits : std::false_type {};
+template <std::size_t N> struct reserved_traits<reserved<N>> : std::true_type {};
+template <class T> struct ordered_traits : std::false_type {};
+template <class T, endian E> struct ordered_traits<ordered<T, E>> : std::true_type {};
+template <class T> struct bit_field_traits : std::false_type {};
+template <class T, unsigned W> struct bit_field_traits<bit_field<T, W>> : std::true_type {};
+
+template <class T> inline constexpr bool is_reserved_v = reserved_traits<T>::value;
+template <class T> inline constexpr bool is_ordered_v = ordered_traits<T>::value;
+template <class T> inline constexpr bool is_bit_field_v = bit_field_traits<T>::value;
+}  // namespace detail
+
+}  // namespace comframe::core
