@@ -7,6 +7,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "comframe/devices/bridge_feed.hpp"
 #include "comframe/transport/link.hpp"
 
 namespace comframe::devices {
@@ -142,11 +143,11 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       return;
     }
     const std::span<const std::uint8_t> chunk(read_buffer.data(), n);
-    if (observer) {
+    if (observer || opt.bridge) {
       decoder.feed(
           chunk, [&](const transport::frame_view& f) { dispatch(f); },
           [&](transport::frame_error e, std::span<const std::uint8_t> raw) {
-            observer(frame_record{direction::from_device, std::chrono::system_clock::now(), std::nullopt, raw, e});
+            notify(frame_record{direction::from_device, std::chrono::system_clock::now(), std::nullopt, raw, e});
           });
     } else {
       decoder.feed(chunk, [&](const transport::frame_view& f) { dispatch(f); });
@@ -155,9 +156,15 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     if (gen == generation && connected) start_read();
   }
 
+  // Hands a frame to the observer and the bridge.
+  void notify(const frame_record& r) {
+    if (opt.bridge) opt.bridge->publish(r);
+    if (observer) observer(r);
+  }
+
   void dispatch(const transport::frame_view& f) {
-    if (observer)
-      observer(frame_record{direction::from_device, std::chrono::system_clock::now(), f.header, f.payload, std::nullopt});
+    if (observer || opt.bridge)
+      notify(frame_record{direction::from_device, std::chrono::system_clock::now(), f.header, f.payload, std::nullopt});
     switch (f.header.kind) {
       case frame_kind::response:
       case frame_kind::error:
@@ -224,8 +231,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     const transport::frame_header h{transport::protocol_version, kind, command, sequence};
     const auto wire = encoder.encode(h, payload);
     out_pending.insert(out_pending.end(), wire.begin(), wire.end());
-    if (observer)
-      observer(frame_record{direction::to_device, std::chrono::system_clock::now(), h, payload, std::nullopt});
+    if (observer || opt.bridge)
+      notify(frame_record{direction::to_device, std::chrono::system_clock::now(), h, payload, std::nullopt});
     if (!writing) flush();
   }
 
@@ -458,6 +465,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
 session::session(const std::string& url, session_options options)
     : url_(url), options_(std::move(options)), runner_(std::make_unique<runner>()) {
   auto l = transport::open_link(runner_->io, url_);  // throws link_error: nothing started yet
+  if (options_.bridge && options_.expected_profile) options_.bridge->set_profile(*options_.expected_profile);
   impl_ = std::make_shared<impl>(runner_->io, url_, options_);
   boost::asio::post(runner_->io, [i = impl_, l = std::move(l)]() mutable { i->start(std::move(l)); });
   runner_->thread = std::thread([r = runner_.get()] { r->io.run(); });
@@ -466,6 +474,7 @@ session::session(const std::string& url, session_options options)
 session::session(boost::asio::io_context& io, const std::string& url, session_options options)
     : url_(url), options_(std::move(options)) {
   auto l = transport::open_link(io, url_);
+  if (options_.bridge && options_.expected_profile) options_.bridge->set_profile(*options_.expected_profile);
   impl_ = std::make_shared<impl>(io, url_, options_);
   boost::asio::post(io, [i = impl_, l = std::move(l)]() mutable { i->start(std::move(l)); });
 }
@@ -593,6 +602,7 @@ profile session::fetch_profile(std::optional<std::chrono::milliseconds> timeout)
   if (p.hash() != hash)
     throw request_error(request_errc::bad_reply, builtin::describe::id,
                         "describe: the device's profile text does not match the hash it reports");
+  if (options_.bridge) options_.bridge->set_profile(p);
   return p;
 }
 

@@ -30,8 +30,17 @@ struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
       if (self->closed) return;
       if (ec) return self->close(self->link->url() + ": " +
                                  (transport::is_link_lost(ec) ? std::string("link lost") : ec.message()));
-      self->decoder.feed(std::span<const std::uint8_t>(self->buffer.data(), n),
-                         [&](const transport::frame_view& f) { self->serve(f); });
+      const std::span<const std::uint8_t> chunk(self->buffer.data(), n);
+      if (self->observer) {
+        self->decoder.feed(
+            chunk, [&](const transport::frame_view& f) { self->serve(f); },
+            [&](transport::frame_error e, std::span<const std::uint8_t> raw) {
+              if (self->observer)
+                self->observer({devices::direction::to_device, std::chrono::system_clock::now(), std::nullopt, raw, e});
+            });
+      } else {
+        self->decoder.feed(chunk, [&](const transport::frame_view& f) { self->serve(f); });
+      }
       {
         std::lock_guard lock(self->stats_mutex);
         self->stats.decoder = self->decoder.stats();

@@ -183,6 +183,7 @@ class child_process {
   }
   /// Everything read so far.
   const std::string& output() const { return output_; }
+  pid_t pid() const { return pid_; }
 
  private:
   void drain(int timeout_ms) {

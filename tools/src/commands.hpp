@@ -11,5 +11,7 @@ void add_codec_commands(CLI::App& app);  // encode, decode, schema
 void add_port_commands(CLI::App& app);   // ports
 void add_device_commands(CLI::App& app); // call, monitor
 void add_sim_command(CLI::App& app);     // sim
+void add_bridge_commands(CLI::App& app); // tap
+void add_log_commands(CLI::App& app);    // log, dissector, replay
 
 }  // namespace comframe::tools

@@ -14,6 +14,7 @@
 #include "comframe/core/schema.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/transport/link_error.hpp"
+#include "bridge_io.hpp"
 #include "frame_text.hpp"
 #include "stop_signals.hpp"
 #include "text_io.hpp"
@@ -31,11 +32,13 @@ struct device_options {
   bool compact = false;
   std::uint64_t count = 0;
   double duration_s = 0;
+  std::string bridge;
 };
 
 std::unique_ptr<devices::session> open_session(const device_options& o) {
   devices::session_options so;
   so.timeout = std::chrono::milliseconds(o.timeout_ms);
+  if (!o.bridge.empty()) so.bridge = open_bridge(o.bridge);
   try {
     return std::make_unique<devices::session>(o.port, so);
   } catch (const comframe::error& e) {
@@ -53,6 +56,7 @@ devices::profile profile_for(devices::session& s, const device_options& o) {
     }
   }
   auto p = load_profile_file(o.profile_file);
+  if (s.options().bridge) s.options().bridge->set_profile(p);
   try {
     const auto check = s.check_profile(p);
     if (!check.matches) {
@@ -180,6 +184,7 @@ void add_device_commands(CLI::App& app) {
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
   call->add_flag("-c,--compact", o->compact, "Print the reply on one line");
+  call->add_option("--bridge", o->bridge, "Publish every frame to the shared-memory bridge NAME (see comframe tap)");
   call->callback([o] { run_call(*o); });
   call->footer("Example: comframe call /dev/ttyUSB0 set_led '{\"index\": 2, \"rgb\": [255, 0, 0]}'");
 
@@ -191,6 +196,8 @@ void add_device_commands(CLI::App& app) {
       ->capture_default_str();
   mon->add_option("--count", o->count, "Stop after this many frames");
   mon->add_option("--duration", o->duration_s, "Stop after this many seconds");
+  mon->add_option("--bridge", o->bridge,
+                  "Publish every frame and the device's profile to the shared-memory bridge NAME (see comframe tap)");
   mon->callback([o] { run_monitor(*o); });
   mon->footer("Stops on Ctrl-C (SIGINT) or SIGTERM and prints the counters on stderr.");
 }

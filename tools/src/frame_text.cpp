@@ -82,4 +82,20 @@ nlohmann::json frame_json(const devices::profile& p, const devices::frame_record
   return j;
 }
 
+std::string frame_line(const devices::profile& p, const devices::frame_record& r) {
+  const bool in = r.dir == devices::direction::to_device;
+  std::string line = in ? "<- " : "-> ";
+  if (!r.header) return line + "broken frame (" + std::string(transport::to_string(*r.error)) + ")";
+  const auto& h = *r.header;
+  std::string name;
+  if (h.kind == transport::frame_kind::event) {
+    if (const auto* e = p.find_event(h.command)) name = e->name;
+  } else if (const auto* c = p.find_command(h.command)) {
+    name = c->name;
+  }
+  if (name.empty()) name = "id " + std::to_string(h.command);
+  return line + std::string(transport::to_string(h.kind)) + " " + name + " seq " + std::to_string(h.sequence) + " (" +
+         std::to_string(r.payload.size()) + " bytes)";
+}
+
 }  // namespace comframe::tools

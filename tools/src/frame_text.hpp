@@ -20,4 +20,7 @@ std::string iso_time(std::chrono::system_clock::time_point t);
 /// its payload decoded by the profile (or the raw hex and why it did not decode).
 nlohmann::json frame_json(const devices::profile& p, const devices::frame_record& r);
 
+/// One frame as a readable line for people at a terminal.
+std::string frame_line(const devices::profile& p, const devices::frame_record& r);
+
 }  // namespace comframe::tools

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   comframe::tools::add_port_commands(app);
   comframe::tools::add_device_commands(app);
   comframe::tools::add_sim_command(app);
+  comframe::tools::add_bridge_commands(app);
+  comframe::tools::add_log_commands(app);
 
   const std::string name = "comframe";
   try {

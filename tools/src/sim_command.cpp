@@ -16,11 +16,14 @@
 #include "comframe/firmware_sim/devices/echo.hpp"
 #include "comframe/firmware_sim/devices/simulated_thermo.hpp"
 #include "comframe/firmware_sim/fault_link.hpp"
+#include "comframe/devices/bridge_feed.hpp"
 #include "comframe/firmware_sim/link_host.hpp"
 #include "comframe/firmware_sim/paced_link.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
 #include "comframe/firmware_sim/sim_file.hpp"
 #include "comframe/firmware_sim/tcp_server.hpp"
+#include "bridge_io.hpp"
+#include "frame_text.hpp"
 #include "text_io.hpp"
 
 namespace comframe::tools {
@@ -37,6 +40,8 @@ struct sim_options {
   std::string faults;
   int verbosity = 0;
   bool quiet = false;
+  std::string bridge;
+  std::size_t bridge_ring = 0;
 };
 
 // The simulated device, whichever kind: what to serve and how to start its timers.
@@ -80,22 +85,6 @@ simulation make_simulation(const sim_options& o) {
     throw cli_error("no built-in device \"" + o.device + "\" (the devices are: thermo, echo; or give --sim FILE)");
   }
   return sim;
-}
-
-std::string frame_line(const devices::profile& p, const devices::frame_record& r) {
-  const bool in = r.dir == devices::direction::to_device;
-  std::string line = in ? "<- " : "-> ";
-  if (!r.header) return line + "broken frame (" + std::string(transport::to_string(*r.error)) + ")";
-  const auto& h = *r.header;
-  std::string name;
-  if (h.kind == transport::frame_kind::event) {
-    if (const auto* e = p.find_event(h.command)) name = e->name;
-  } else if (const auto* c = p.find_command(h.command)) {
-    name = c->name;
-  }
-  if (name.empty()) name = "id " + std::to_string(h.command);
-  return line + std::string(transport::to_string(h.kind)) + " " + name + " seq " + std::to_string(h.sequence) + " (" +
-         std::to_string(r.payload.size()) + " bytes)";
 }
 
 void run_sim(const sim_options& o) {
@@ -154,6 +143,10 @@ void run_sim(const sim_options& o) {
     });
   }
 
+  // Every frame in and out, published to local processes when asked.
+  std::shared_ptr<devices::bridge_feed> feed;
+  if (!o.bridge.empty()) feed = open_bridge(o.bridge, &profile, o.bridge_ring);
+
   // The device on a line: emulated baud rate, then faults, then the host.
   std::unique_ptr<firmware_sim::link_host> host;
   firmware_sim::host_stats earlier;  // of TCP connections that ended
@@ -162,8 +155,11 @@ void run_sim(const sim_options& o) {
     line = injector->wrap(std::move(line));
     host = std::make_unique<firmware_sim::link_host>(io, std::move(line), sim.device());
     sim.attach(io, *host);
-    if (o.verbosity > 0)
-      host->observe_frames([&](const devices::frame_record& r) { say(frame_line(profile, r)); });
+    if (o.verbosity > 0 || feed)
+      host->observe_frames([&](const devices::frame_record& r) {
+        if (feed) feed->publish(r);
+        if (o.verbosity > 0) say(frame_line(profile, r));
+      });
   };
   std::function<void()> accept_next = [&] {
     server->async_accept([&](std::unique_ptr<transport::link> line) {
@@ -197,6 +193,7 @@ void run_sim(const sim_options& o) {
   // The one line a program waits for, then what the simulator is.
   say("port: " + announced);
   if (!o.link_path.empty()) say("link: " + o.link_path);
+  if (feed && !o.quiet) say("bridge: " + o.bridge);
   if (!o.quiet) {
     auto shown = injector->config();
     shown.seed.reset();  // said once, below
@@ -292,6 +289,10 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("-f,--faults", o->faults,
                   "Inject faults, e.g. drop=0.01,flip=0.001,delay=5,jitter=2,garbage=0.1,late=100,never=0.05,seed=42");
   cmd->add_flag("-v,--verbose", o->verbosity, "Print every frame in and out");
+  cmd->add_option("--bridge", o->bridge,
+                  "Publish every frame and the device's profile to the shared-memory bridge NAME (see comframe tap)");
+  cmd->add_option("--bridge-ring", o->bridge_ring, "Bytes of the bridge's ring: a power of two from 4096 (default 4 MiB)")
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the port line");
   cmd->callback([o] { run_sim(*o); });
   cmd->footer(

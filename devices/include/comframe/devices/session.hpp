@@ -84,6 +84,8 @@ std::string_view to_string(link_state state) noexcept;
 /// Which way a frame went, seen from the host (transport/frame.hpp).
 using transport::direction;
 
+class bridge_feed;  // devices/bridge_feed.hpp
+
 /// One frame the session sent or received, or a received frame it refused.
 struct frame_record {
   direction dir;
@@ -104,6 +106,10 @@ struct session_options {
   std::chrono::milliseconds reconnect_max{2000};
   std::size_t max_payload_size = transport::default_max_payload_size;
   core::endian payload_endian = core::endian::little; ///< byte order of payloads (the profile's "endian")
+  /// When set, every frame sent, received or refused is published to this
+  /// shared-memory bridge (devices/bridge_feed.hpp), with the profile from
+  /// expected_profile or fetch_profile() in its latest-value store.
+  std::shared_ptr<bridge_feed> bridge;
 };
 
 /// Counters since the session was made. A snapshot; cheap to take.

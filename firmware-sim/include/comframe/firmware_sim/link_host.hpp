@@ -55,7 +55,8 @@ class link_host {
   }
   /// Called once when the link is lost (the host closed its end) or closed.
   void on_closed(std::function<void(const std::string& reason)> handler);
-  /// Called for every frame received (direction to_device) and written (from_device).
+  /// Called for every frame received (direction to_device), refused (to_device,
+  /// without a header) and written (from_device).
   void observe_frames(std::function<void(const devices::frame_record&)> observer);
   host_stats stats() const;
 

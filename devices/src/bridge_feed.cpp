@@ -1,0 +1,54 @@
+// Publishing frames and latest values to a bridge: see bridge_feed.hpp.
+#include "comframe/devices/bridge_feed.hpp"
+
+#include <cstdio>
+
+namespace comframe::devices {
+
+bridge_feed::bridge_feed(std::shared_ptr<transport::bridge::publisher> bus, std::uint16_t link_id)
+    : bus_(std::move(bus)), link_id_(link_id) {}
+
+void bridge_feed::set_profile(const profile& p) {
+  auto shared = std::make_shared<const profile>(p);
+  {
+    std::lock_guard lock(mutex_);
+    profile_ = shared;
+  }
+  try {
+    bus_->set_latest(profile_key, profile_schema_name, shared->to_json().dump());
+  } catch (const transport::bridge::bridge_error&) {
+    ++latest_errors_;
+  }
+}
+
+void bridge_feed::publish(const frame_record& r) {
+  const auto time_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(r.time.time_since_epoch()).count());
+  if (!r.header) {
+    bus_->publish(r.dir, r.payload, link_id_, transport::bridge::refused, r.error, time_ns);
+    return;
+  }
+  bus_->publish_frame(r.dir, *r.header, r.payload, link_id_, time_ns);
+  if (r.header->kind != transport::frame_kind::event) return;
+  std::shared_ptr<const profile> p;
+  {
+    std::lock_guard lock(mutex_);
+    p = profile_;
+  }
+  std::string key, schema_name;
+  if (const event_info* e = p ? p->find_event(r.header->command) : nullptr) {
+    key = "event." + e->name;
+    schema_name = e->name;
+  } else {
+    char id[16];
+    std::snprintf(id, sizeof id, "0x%04x", r.header->command);
+    key = std::string("event.") + id;
+  }
+  try {
+    bus_->set_latest(key.substr(0, 47), schema_name.substr(0, 47), r.payload);
+  } catch (const transport::bridge::bridge_error&) {
+    ++latest_errors_;
+  }
+}
+
+}  // namespace comframe::devices

@@ -1,0 +1,27 @@
+// The shared-memory bridge from the command line: --bridge NAME on the tools
+// that own a link, and `comframe tap NAME` to read a bus.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "comframe/devices/bridge_feed.hpp"
+#include "comframe/devices/profile.hpp"
+#include "comframe/transport/bridge.hpp"
+
+namespace comframe::tools {
+
+/// Creates the bus NAME and a feed onto it, with `p` (if given) in its
+/// latest-value store; cli_error when the name is bad or in use.
+std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p = nullptr,
+                                                  std::size_t ring_bytes = 0);
+
+/// A bus record as the frame_record the printers take. `payload` must outlive
+/// the result: it receives the frame's payload or the refused frame's bytes.
+devices::frame_record to_frame_record(const transport::bridge::record& r);
+
+/// The device profile a publisher keeps on its bus, if it has one that parses.
+std::optional<devices::profile> profile_on_bus(const transport::bridge::subscriber& s);
+
+}  // namespace comframe::tools
