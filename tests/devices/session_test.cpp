@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "comframe/devices/bridge_feed.hpp"
 #include "comframe/devices/session.hpp"
 #include "devices/scripted_peer.hpp"
 #include "support/pty.hpp"
@@ -361,3 +362,63 @@ TEST(session_on_a_pty, reconnects_when_a_new_pty_appears_behind_the_same_symlink
 }
 
 }  // namespace
+
+namespace bridge_tests {
+
+using namespace comframe::transport;
+using namespace comframe::transport::bridge;
+
+std::string bus_name() {
+  return "test-session-" + std::to_string(::getpid()) + "-" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
+TEST_F(loopback_fixture, a_session_with_a_bridge_publishes_every_frame_its_profile_and_the_latest_event) {
+  auto expected = std::make_shared<const devices::profile>(devices::profile::of<GetInfo, Echo, Telemetry>("dev"));
+  auto bus = std::make_shared<publisher>(bus_name().substr(0, 64));
+  subscriber tap(bus->name());
+  devices::session_options o;
+  o.bridge = std::make_shared<devices::bridge_feed>(bus, 7);
+  o.expected_profile = expected;
+  start(well_behaved, o);
+  EXPECT_EQ(host->request<Echo>(42u), 42u);
+  peer->write(frame_kind::event, Telemetry::id, 0, core::encode(Sample{5, {1, -2}}, core::endian::little));
+  peer->write_raw({0x05, 0x01, 0x02, 0x03, 0x04, 0x00});  // four bytes: too short to be a frame
+
+  // The profile check's describe exchange comes first; then the echo, the event, the refused frame.
+  std::vector<record> seen;
+  std::vector<std::vector<std::uint8_t>> bytes;
+  while (seen.empty() || !(seen.back().flags & refused)) {
+    const auto r = tap.next(std::chrono::seconds(30));
+    ASSERT_EQ(r.status, read_status::record);
+    EXPECT_EQ(r.lost, 0u);
+    EXPECT_EQ(r.rec.link_id, 7);
+    seen.push_back(r.rec);
+    bytes.emplace_back(r.rec.bytes.begin(), r.rec.bytes.end());
+  }
+  auto find = [&](frame_kind kind, std::uint16_t command) -> std::optional<frame_view> {
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      auto f = parse_frame(bytes[i]);
+      if (f && f->header.kind == kind && f->header.command == command) return f;
+    }
+    return std::nullopt;
+  };
+  const auto request = find(frame_kind::request, Echo::id);
+  const auto response = find(frame_kind::response, Echo::id);
+  const auto event = find(frame_kind::event, Telemetry::id);
+  ASSERT_TRUE(request && response && event);
+  EXPECT_EQ(core::decode<std::uint32_t>(response->payload, core::endian::little), 42u);
+  EXPECT_EQ(seen.back().error, frame_error::too_short);
+  EXPECT_EQ(bytes.back(), (std::vector<std::uint8_t>{0x05, 0x01, 0x02, 0x03, 0x04}));
+  EXPECT_EQ(seen.back().dir, direction::from_device);
+
+  const auto p = tap.latest(devices::profile_key);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(devices::profile::parse(std::string(p->value.begin(), p->value.end())), *expected);
+  const auto t = tap.latest("event.telemetry");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->schema_name, "telemetry");
+  EXPECT_EQ(core::decode<Sample>(t->value, core::endian::little).temps, (std::vector<std::int16_t>{1, -2}));
+}
+
+}  // namespace bridge_tests
