@@ -1,0 +1,611 @@
+// comframe log | dissector | replay — captures for standard tools, a generated
+// Wireshark dissector, and replaying a capture against a device.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "bridge_io.hpp"
+#include "commands.hpp"
+#include "comframe/core/schema.hpp"
+#include "comframe/devices/dissector.hpp"
+#include "comframe/devices/session.hpp"
+#include "comframe/transport/bridge.hpp"
+#include "comframe/transport/capture.hpp"
+#include "comframe/transport/cobs.hpp"
+#include "comframe/transport/link.hpp"
+#include "frame_text.hpp"
+#include "stop_signals.hpp"
+#include "text_io.hpp"
+
+namespace comframe::tools {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::uint64_t to_ns(std::chrono::system_clock::time_point t) {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+std::chrono::system_clock::time_point from_ns(std::uint64_t ns) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(ns)));
+}
+
+// A captured frame as the printers (frame_json, frame_line) take it; the spans
+// point into `r`.
+devices::frame_record to_frame_record(const transport::capture_record& r) {
+  devices::frame_record out{r.dir, from_ns(r.time_ns), std::nullopt, r.bytes, r.error};
+  if (r.flags & transport::capture_refused) {
+    if (!out.error) out.error = transport::frame_error::cobs;
+    return out;
+  }
+  transport::frame_error why{};
+  if (const auto f = transport::parse_frame(r.bytes, &why)) {
+    out.header = f->header;
+    out.payload = f->payload;
+    out.error.reset();
+  } else {
+    out.error = why;
+  }
+  return out;
+}
+
+// ---- comframe log -------------------------------------------------------------
+
+struct log_options {
+  std::string port;
+  std::string bridge;
+  std::string output;
+  std::string format;
+  std::string profile_file;
+  std::uint64_t rotate_size = 0;
+  std::uint64_t count = 0;
+  double duration_s = 0;
+  int timeout_ms = 1000;
+  std::vector<std::string> requests;
+};
+
+std::string format_of(const log_options& o) {
+  if (!o.format.empty()) return o.format;
+  auto ends = [&](std::string_view ext) {
+    return o.output.size() > ext.size() && o.output.compare(o.output.size() - ext.size(), ext.size(), ext) == 0;
+  };
+  if (ends(".jsonl") || ends(".json")) return "json";
+  if (ends(".hex") || ends(".txt")) return "hex";
+  return "pcapng";
+}
+
+std::unique_ptr<transport::capture_writer> make_writer(const std::string& format,
+                                                       const transport::capture_writer_options& wo,
+                                                       std::shared_ptr<const devices::profile> profile) {
+  if (format == "pcapng") return transport::open_pcapng_writer(wo);
+  if (format == "hex") return transport::open_hexdump_writer(wo);
+  // JSON lines: one object per frame, decoded by the profile when there is one.
+  auto line = [profile](const transport::capture_record& r) {
+    static const devices::profile no_profile;
+    auto j = frame_json(profile ? *profile : no_profile, to_frame_record(r));
+    if (r.lost_before) j["lost_before"] = r.lost_before;
+    if (r.link_id) j["link"] = r.link_id;
+    if (r.flags & transport::capture_truncated) j["truncated"] = true;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  return transport::open_lines_writer(wo, line);
+}
+
+// Writes records and counts them; shared by the port's I/O thread and the main thread.
+struct recorder {
+  std::mutex m;
+  std::unique_ptr<transport::capture_writer> writer;
+  std::uint64_t frames = 0, refused = 0, lost = 0, gaps = 0;
+  std::exception_ptr failure;  // a write that failed: the main thread reports it
+  std::vector<std::uint8_t> scratch;
+
+  void write(const transport::capture_record& r) {
+    std::lock_guard lock(m);
+    if (failure) return;
+    try {
+      writer->write(r);
+      ++frames;
+      if (r.flags & transport::capture_refused) ++refused;
+      if (r.lost_before) ++gaps, lost += r.lost_before;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  void write(const devices::frame_record& f) {
+    transport::capture_record r{to_ns(f.time), f.dir, 0, 0, f.error, 0, f.payload};
+    std::lock_guard lock(m);
+    if (f.header) {
+      scratch.resize(transport::frame_size(f.payload.size()));
+      transport::write_frame_bytes(*f.header, f.payload, scratch);
+      r.bytes = scratch;
+    } else {
+      r.flags = transport::capture_refused;
+    }
+    if (failure) return;
+    try {
+      writer->write(r);
+      ++frames;
+      if (!f.header) ++refused;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  std::uint64_t count() {
+    std::lock_guard lock(m);
+    return frames;
+  }
+  void check() {
+    std::lock_guard lock(m);
+    if (failure) std::rethrow_exception(failure);
+  }
+};
+
+// "name" or "name=JSON": a request that `log --port` makes itself.
+std::pair<std::string, nlohmann::json> parse_request(const std::string& spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos) return {spec, nullptr};
+  try {
+    return {spec.substr(0, eq), nlohmann::json::parse(spec.substr(eq + 1))};
+  } catch (const nlohmann::json::parse_error& e) {
+    throw cli_error("--request " + spec + ": the arguments are not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  }
+}
+
+void run_log(const log_options& o) {
+  if (o.port.empty() == o.bridge.empty()) throw cli_error("give one source: --port PORT or --bridge NAME");
+  if (!o.bridge.empty() && !o.requests.empty()) throw cli_error("--request needs --port (a bridge is read-only)");
+  const std::string format = format_of(o);
+  std::vector<std::pair<std::string, nlohmann::json>> requests;
+  for (const auto& r : o.requests) requests.push_back(parse_request(r));
+  stop_signals signals;  // before any thread starts
+
+  std::shared_ptr<const devices::profile> profile;
+  if (!o.profile_file.empty()) profile = std::make_shared<devices::profile>(load_profile_file(o.profile_file));
+
+  transport::capture_writer_options wo{o.output, o.rotate_size, o.port.empty() ? "bridge " + o.bridge : o.port};
+  recorder rec;
+  const auto start = clock::now();
+  auto out_of_time = [&] {
+    return o.duration_s > 0 && clock::now() - start >= std::chrono::duration<double>(o.duration_s);
+  };
+  auto done = [&] { return (o.count && rec.count() >= o.count) || out_of_time(); };
+  auto summary = [&](const std::string& extra) {
+    rec.writer->close();
+    std::lock_guard lock(rec.m);
+    std::string files;
+    for (const auto& f : rec.writer->files()) files += (files.empty() ? "" : ", ") + f;
+    std::cerr << "log: frames " << rec.frames << ", refused " << rec.refused << ", lost " << rec.lost << " in "
+              << rec.gaps << " gap" << (rec.gaps == 1 ? "" : "s") << ", bytes " << rec.writer->bytes() << ", files "
+              << (files.empty() ? "(none: no frames)" : files) << extra << std::endl;
+  };
+
+  if (!o.port.empty()) {
+    // Source: a session on the port, recording every frame it sends, receives or refuses.
+    devices::session_options so;
+    so.timeout = std::chrono::milliseconds(o.timeout_ms);
+    std::unique_ptr<devices::session> s;
+    try {
+      s = std::make_unique<devices::session>(o.port, so);
+    } catch (const comframe::error& e) {
+      throw cli_error(e.what());
+    }
+    // The profile is needed to decode JSON lines and to make requests by name;
+    // fetched before recording starts, so the capture holds only the traffic asked for.
+    if (!profile && (format == "json" || !requests.empty())) {
+      try {
+        profile = std::make_shared<devices::profile>(s->fetch_profile());
+      } catch (const comframe::error& e) {
+        throw cli_error(std::string("cannot fetch the device's profile (give one with --profile FILE): ") + e.what());
+      }
+    }
+    rec.writer = make_writer(format, wo, profile);
+    s->observe_frames([&](const devices::frame_record& f) { rec.write(f); });
+    s->on_link_state([](devices::link_state st, const std::string& detail) {
+      std::cerr << "log: " << to_string(st) << ": " << detail << std::endl;
+    });
+    std::cerr << "log: recording " << o.port << " to " << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
+    for (const auto& [name, args] : requests) {
+      if (done()) break;
+      try {
+        s->request_json(*profile, name, args, std::chrono::milliseconds(o.timeout_ms));
+      } catch (const comframe::error& e) {
+        std::cerr << "log: --request " << name << ": " << e.what() << std::endl;  // the capture has what happened
+      }
+    }
+    while (!done() && !signals.wait(std::chrono::milliseconds(50))) rec.check();
+    const auto st = s->stats();
+    s.reset();  // no frame arrives after this
+    rec.check();
+    summary(", decoder errors " + std::to_string(st.decoder.errors()));
+    return;
+  }
+
+  // Source: a shared-memory bridge; every frame its publisher saw, with its losses.
+  std::unique_ptr<transport::bridge::subscriber> bus;
+  try {
+    bus = std::make_unique<transport::bridge::subscriber>(o.bridge);
+  } catch (const transport::bridge::bridge_error& e) {
+    throw cli_error(e.what());
+  }
+  if (!profile && format == "json") {
+    if (auto p = profile_on_bus(*bus)) profile = std::make_shared<devices::profile>(std::move(*p));
+  }
+  rec.writer = make_writer(format, wo, profile);
+  std::cerr << "log: recording bridge " << o.bridge << " (publisher pid " << bus->publisher_pid() << ") to "
+            << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
+  while (!done() && !signals.wait(std::chrono::milliseconds(0))) {
+    transport::bridge::read_result r;
+    try {
+      r = bus->next(std::chrono::milliseconds(100));
+    } catch (const transport::bridge::bridge_error& e) {
+      throw cli_error(e.what());
+    }
+    if (r.status == transport::bridge::read_status::publisher_gone ||
+        r.status == transport::bridge::read_status::publisher_restarted) {
+      std::cerr << "log: " << to_string(r.status) << ": " << r.detail << std::endl;
+      continue;
+    }
+    if (r.status != transport::bridge::read_status::record) continue;
+    rec.write(transport::capture_record{r.rec.time_ns, r.rec.dir, r.rec.link_id, r.rec.flags, r.rec.error, r.lost,
+                                        r.rec.bytes});
+    rec.check();
+  }
+  summary("");
+}
+
+// ---- comframe dissector ---------------------------------------------------------
+
+struct dissector_options {
+  std::string profile_file;
+  std::string port;
+  std::string output;
+  int timeout_ms = 1000;
+};
+
+void run_dissector(const dissector_options& o) {
+  if (o.profile_file.empty() == o.port.empty()) throw cli_error("give one of --profile FILE or --port PORT");
+  devices::profile p;
+  if (!o.profile_file.empty()) {
+    p = load_profile_file(o.profile_file);
+  } else {
+    try {
+      devices::session_options so;
+      so.timeout = std::chrono::milliseconds(o.timeout_ms);
+      devices::session s(o.port, so);
+      p = s.fetch_profile();
+    } catch (const comframe::error& e) {
+      throw cli_error(std::string("cannot fetch the device's profile: ") + e.what());
+    }
+  }
+  std::string lua;
+  try {
+    lua = devices::lua_dissector(p);
+  } catch (const comframe::error& e) {
+    throw cli_error(e.what());
+  }
+  if (o.output.empty() || o.output == "-") {
+    std::cout << lua;
+    return;
+  }
+  std::ofstream f(o.output, std::ios::binary);
+  f << lua;
+  f.close();
+  if (!f) throw cli_error("cannot write " + o.output);
+}
+
+// ---- comframe replay ------------------------------------------------------------
+
+struct replay_options {
+  std::string capture;
+  std::string port;
+  std::string profile_file;
+  bool fast = false;
+  int timeout_ms = 1000;
+};
+
+/// Most frames and bytes a replay loads from a capture.
+constexpr std::size_t max_replay_frames = 1000000;
+constexpr std::size_t max_replay_bytes = std::size_t{256} << 20;
+
+struct captured_frame {
+  std::uint64_t time_ns = 0;
+  transport::direction dir{};
+  transport::frame_header header;
+  std::vector<std::uint8_t> bytes;  // the frame before COBS
+  std::vector<std::uint8_t> payload() const {
+    return {bytes.begin() + transport::header_size_bytes, bytes.end() - transport::crc_size_bytes};
+  }
+};
+
+// A request to send and the reply the capture has for it (if any).
+struct replay_step {
+  captured_frame request;
+  std::optional<captured_frame> reply;
+};
+
+std::vector<replay_step> load_steps(const std::string& path, std::size_t& skipped) {
+  std::vector<captured_frame> frames;
+  std::size_t total = 0;
+  try {
+    transport::capture_reader reader(path);
+    while (auto r = reader.next()) {
+      if (r->flags & transport::capture_refused) {
+        ++skipped;
+        continue;
+      }
+      const auto f = transport::parse_frame(r->bytes);
+      if (!f) {
+        ++skipped;
+        continue;
+      }
+      total += r->bytes.size();
+      if (frames.size() >= max_replay_frames || total > max_replay_bytes)
+        throw cli_error(path + ": too large to replay (more than " + std::to_string(max_replay_frames) + " frames or " +
+                        std::to_string(max_replay_bytes >> 20) + " MiB)");
+      frames.push_back({r->time_ns, r->dir, f->header, {r->bytes.begin(), r->bytes.end()}});
+    }
+  } catch (const transport::capture_error& e) {
+    throw cli_error(e.what());
+  }
+  // Each request's reply is the first later reply with its sequence number and command.
+  std::vector<replay_step> steps;
+  std::vector<bool> used(frames.size());
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const auto& f = frames[i];
+    if (f.dir != transport::direction::to_device || f.header.kind != transport::frame_kind::request) continue;
+    replay_step step{f, std::nullopt};
+    if (f.header.sequence != 0) {
+      for (std::size_t j = i + 1; j < frames.size(); ++j) {
+        const auto& g = frames[j];
+        if (used[j] || g.dir != transport::direction::from_device || g.header.sequence != f.header.sequence ||
+            g.header.command != f.header.command ||
+            (g.header.kind != transport::frame_kind::response && g.header.kind != transport::frame_kind::error))
+          continue;
+        used[j] = true;
+        step.reply = g;
+        break;
+      }
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+std::string describe_frame(const devices::profile& p, const transport::frame_header& h,
+                           std::span<const std::uint8_t> payload) {
+  const devices::frame_record r{transport::direction::from_device, {}, h, payload, std::nullopt};
+  auto j = frame_json(p, r);
+  j.erase("time");
+  j.erase("dir");
+  j.erase("seq");
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void run_replay(const replay_options& o) {
+  stop_signals signals;
+  std::optional<devices::profile> profile;
+  if (!o.profile_file.empty()) profile = load_profile_file(o.profile_file);
+  const devices::profile no_profile;
+  const devices::profile& prof = profile ? *profile : no_profile;
+  std::size_t skipped = 0;
+  const auto steps = load_steps(o.capture, skipped);
+  if (steps.empty()) throw cli_error(o.capture + ": no requests to the device in this capture");
+
+  boost::asio::io_context io;
+  std::unique_ptr<transport::link> port;
+  try {
+    port = transport::open_link(io, o.port);
+  } catch (const comframe::error& e) {
+    throw cli_error(e.what());
+  }
+
+  // Replies as they arrive, by the I/O thread.
+  struct arrived {
+    transport::frame_header header;
+    std::vector<std::uint8_t> payload;
+  };
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<arrived> replies;
+  std::optional<std::string> link_failure;
+  transport::frame_decoder decoder;
+  std::vector<std::uint8_t> buffer(4096);
+  std::function<void()> read_more = [&] {
+    port->async_read_some(buffer, [&](const boost::system::error_code& ec, std::size_t n) {
+      if (ec) {
+        std::lock_guard lock(m);
+        link_failure = o.port + ": " + ec.message();
+        cv.notify_all();
+        return;
+      }
+      decoder.feed(std::span<const std::uint8_t>(buffer.data(), n), [&](const transport::frame_view& f) {
+        if (f.header.kind != transport::frame_kind::response && f.header.kind != transport::frame_kind::error) return;
+        std::lock_guard lock(m);
+        replies.push_back({f.header, {f.payload.begin(), f.payload.end()}});
+        cv.notify_all();
+      });
+      read_more();
+    });
+  };
+  read_more();
+  std::thread io_thread([&] { io.run(); });
+  struct stop_io {
+    boost::asio::io_context& io;
+    std::thread& t;
+    transport::link& port;
+    ~stop_io() {
+      boost::asio::post(io, [this] { port.close(); });
+      io.stop();
+      t.join();
+    }
+  } stopper{io, io_thread, *port};
+
+  std::uint64_t sent = 0, matched = 0, differ = 0, missing = 0, unexpected = 0, no_capture = 0;
+  auto send = [&](const captured_frame& f) {
+    std::vector<std::uint8_t> wire(transport::cobs_max_encoded_size(f.bytes.size()) + 1);
+    const std::size_t n = transport::cobs_encode(f.bytes, wire);
+    wire[n] = 0;
+    wire.resize(n + 1);
+    auto done = std::make_shared<std::promise<boost::system::error_code>>();
+    auto result = done->get_future();
+    auto data = std::make_shared<std::vector<std::uint8_t>>(std::move(wire));
+    boost::asio::post(io, [&, data, done] {
+      port->async_write(*data, [data, done](const boost::system::error_code& ec, std::size_t) { done->set_value(ec); });
+    });
+    if (const auto ec = result.get()) throw cli_error(o.port + ": cannot write: " + ec.message());
+    ++sent;
+  };
+  // Waits for the reply to `step` (sent at `when`) and compares it with the captured one.
+  auto settle = [&](const replay_step& step, clock::time_point when) {
+    const auto& rq = step.request.header;
+    const devices::command_info* c = prof.find_command(rq.command);
+    const std::string name = c ? c->name : "command " + std::to_string(rq.command);
+    const std::string what = "seq " + std::to_string(rq.sequence) + " " + name;
+    std::unique_lock lock(m);
+    const auto deadline = when + std::chrono::milliseconds(o.timeout_ms);
+    std::optional<arrived> got;
+    for (;;) {
+      for (auto it = replies.begin(); it != replies.end(); ++it)
+        if (it->header.sequence == rq.sequence) {
+          got = std::move(*it);
+          replies.erase(it);
+          break;
+        }
+      if (got || link_failure || !cv.wait_until(lock, deadline, [&] {
+            for (const auto& r : replies)
+              if (r.header.sequence == rq.sequence) return true;
+            return link_failure.has_value();
+          }))
+        break;
+    }
+    if (link_failure && !got) throw cli_error(*link_failure);
+    if (!step.reply) {
+      if (got) {
+        ++no_capture;
+        std::cout << "differs: " << what << ": a reply the capture does not have: "
+                  << describe_frame(prof, got->header, got->payload) << std::endl;
+        ++differ;
+      }
+      return;
+    }
+    const auto& want = *step.reply;
+    if (!got) {
+      ++missing;
+      ++differ;
+      std::cout << "differs: " << what << ": no reply within " << o.timeout_ms
+                << " ms; captured: " << describe_frame(prof, want.header, want.payload()) << std::endl;
+      return;
+    }
+    const auto want_payload = want.payload();
+    if (got->header.kind == want.header.kind && got->header.command == want.header.command &&
+        got->payload == want_payload) {
+      ++matched;
+      return;
+    }
+    ++differ;
+    std::cout << "differs: " << what << ":\n  captured: " << describe_frame(prof, want.header, want_payload)
+              << "\n  replayed: " << describe_frame(prof, got->header, got->payload) << std::endl;
+  };
+
+  std::cerr << "replay: " << steps.size() << " requests from " << o.capture << " to " << o.port
+            << (o.fast ? ", as fast as possible" : ", with their original spacing") << std::endl;
+  const auto start = clock::now();
+  const std::uint64_t t0 = steps.front().request.time_ns;
+  bool interrupted = false;
+  for (const auto& step : steps) {
+    if (!o.fast) {
+      const std::uint64_t offset_ns = step.request.time_ns > t0 ? step.request.time_ns - t0 : 0;
+      const auto at = start + std::chrono::nanoseconds(offset_ns);
+      // Wait for the request's moment, still answering Ctrl-C.
+      while (clock::now() < at) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(at - clock::now());
+        if (signals.wait(std::min(left + std::chrono::milliseconds(1), std::chrono::milliseconds(100)))) {
+          interrupted = true;
+          break;
+        }
+      }
+    } else if (signals.wait(std::chrono::milliseconds(0))) {
+      interrupted = true;
+    }
+    if (interrupted) break;
+    const auto when = clock::now();
+    send(step.request);
+    if (step.request.header.sequence != 0) settle(step, when);
+  }
+  {
+    std::lock_guard lock(m);
+    unexpected = replies.size();
+  }
+  std::cerr << "replay: sent " << sent << ", replies matching " << matched << ", differing " << differ
+            << " (missing " << missing << ", not in the capture " << no_capture << "), unclaimed replies "
+            << unexpected << ", capture frames skipped " << skipped << (interrupted ? ", interrupted" : "") << std::endl;
+  if (differ) throw cli_error(std::to_string(differ) + " repl" + (differ == 1 ? "y differs" : "ies differ") +
+                              " from the capture");
+}
+
+}  // namespace
+
+void add_log_commands(CLI::App& app) {
+  auto o = std::make_shared<log_options>();
+  auto* log = app.add_subcommand("log", "Record every frame on a port or a bridge to pcapng, JSON lines or a hexdump");
+  log->add_option("--port", o->port, "Record a session on this port (see docs/ports.md)");
+  log->add_option("--bridge", o->bridge, "Record the frames published on this shared-memory bridge");
+  log->add_option("-o,--output", o->output, "The capture file; rotated files get .1, .2 … before the extension")
+      ->required();
+  log->add_option("--format", o->format, "pcapng (default), json (JSON lines) or hex (hexdump); else from -o's extension")
+      ->check(CLI::IsMember({"pcapng", "json", "hex"}));
+  log->add_option("-p,--profile", o->profile_file,
+                  "Decode JSON lines and --request by this profile; without it the device's (or the bus's) is used");
+  log->add_option("--rotate-size", o->rotate_size, "Start a new file before one grows beyond this many bytes")
+      ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 50));
+  log->add_option("--count", o->count, "Stop after this many frames");
+  log->add_option("--duration", o->duration_s, "Stop after this many seconds")->check(CLI::NonNegativeNumber);
+  log->add_option("--request", o->requests,
+                  "With --port: make this request once, in order, e.g. read_sensors or set_led='{\"index\":1,\"rgb\":[9,9,9]}'");
+  log->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for each reply (profile, --request)")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  log->callback([o] { run_log(*o); });
+  log->footer(
+      "The capture opens in Wireshark with a dissector from 'comframe dissector' (docs/logging.md).\n"
+      "Stops on Ctrl-C (SIGINT) or SIGTERM, --count or --duration, and prints the counters on stderr.");
+
+  auto d = std::make_shared<dissector_options>();
+  auto* dis = app.add_subcommand("dissector", "Generate a Wireshark Lua dissector that decodes a device's frames by name");
+  dis->add_option("-p,--profile", d->profile_file, "The device's profile (JSON)");
+  dis->add_option("--port", d->port, "Ask the device on this port for its profile instead");
+  dis->add_option("-o,--output", d->output, "Write the Lua here instead of stdout");
+  dis->add_option("--timeout", d->timeout_ms, "Milliseconds to wait for the device's profile")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  dis->callback([d] { run_dissector(*d); });
+  dis->footer("Example: comframe dissector --profile thermo.json > comframe.lua\n"
+              "         wireshark -X lua_script:comframe.lua cap.pcapng");
+
+  auto r = std::make_shared<replay_options>();
+  auto* rep = app.add_subcommand("replay", "Send a capture's requests to a port and report replies that differ");
+  rep->add_option("capture", r->capture, "A pcapng capture from 'comframe log'")->required();
+  rep->add_option("port", r->port, "The port to send to")->required();
+  rep->add_flag("--as-fast-as-possible", r->fast, "Do not keep the captured spacing between requests");
+  rep->add_option("--timeout", r->timeout_ms, "Milliseconds to wait for each reply")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  rep->add_option("-p,--profile", r->profile_file, "Decode the differences by this profile");
+  rep->callback([r] { run_replay(*r); });
+  rep->footer("Exit status 1 when a reply differs from the captured one or is missing.");
+}
+
+}  // namespace comframe::tools
