@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install, build, and run comframe on the
 # embedded default — the simulated thermo sensor board on a pseudo-terminal,
-# with the host example talking to it.
+# publishing every frame on a shared-memory bridge, the host example talking to
+# it, and `comframe tap` printing the frames from the bridge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,7 +10,12 @@ bash scripts/build.sh
 
 run_dir=$(mktemp -d)
 link="$run_dir/thermo"
+bus="demo-$$"
 cleanup() {
+  if [ -n "${tap_pid:-}" ] && kill -0 "$tap_pid" 2>/dev/null; then
+    kill -INT "$tap_pid"
+    wait "$tap_pid" || true
+  fi
   if [ -n "${sim_pid:-}" ] && kill -0 "$sim_pid" 2>/dev/null; then
     kill -INT "$sim_pid"
     wait "$sim_pid" || true
@@ -19,8 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo
-echo "== the thermo simulator on a pseudo-terminal =="
-build/tools/comframe sim --device thermo --link "$link" > "$run_dir/sim.log" 2>&1 < /dev/null &
+echo "== the thermo simulator on a pseudo-terminal, publishing on the bridge \"$bus\" =="
+build/tools/comframe sim --device thermo --link "$link" --bridge "$bus" > "$run_dir/sim.log" 2>&1 < /dev/null &
 sim_pid=$!
 for _ in $(seq 1 100); do grep -q '^port: ' "$run_dir/sim.log" 2>/dev/null && break; sleep 0.1; done
 if ! grep -q '^port: ' "$run_dir/sim.log"; then
@@ -30,6 +36,12 @@ if ! grep -q '^port: ' "$run_dir/sim.log"; then
 fi
 cat "$run_dir/sim.log"
 
+# A subscriber in its own process: every frame from the bridge, decoded by the
+# profile the simulator keeps on the bus.
+build/tools/comframe tap "$bus" > "$run_dir/tap.log" 2>&1 < /dev/null &
+tap_pid=$!
+for _ in $(seq 1 100); do grep -q "^tap: $bus" "$run_dir/tap.log" 2>/dev/null && break; sleep 0.1; done
+
 echo
 echo "== the host example: build/examples/thermo_host/thermo_host $link =="
 build/examples/thermo_host/thermo_host "$link"
@@ -37,6 +49,13 @@ build/examples/thermo_host/thermo_host "$link"
 echo
 echo "== the comframe CLI on the same port: comframe call $link read_sensors =="
 build/tools/comframe call "$link" read_sensors
+
+echo
+echo "== what comframe tap $bus printed meanwhile, from another process =="
+kill -INT "$tap_pid"
+wait "$tap_pid" || true
+tap_pid=
+grep -v ' describe ' "$run_dir/tap.log"
 
 echo
 echo "== stopping the simulator (SIGINT) =="
