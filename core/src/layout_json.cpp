@@ -10,7 +10,10 @@ namespace comframe::core::detail {
 
 namespace {
 
-std::string int_label(bool is_signed, unsigned bits) { return (is_signed ? "i" : "u") + std::to_string(bits); }
+std::string int_label(bool is_signed, unsigned bits) {
+  std::string s(1, is_signed ? 'i' : 'u');
+  return s += std::to_string(bits);
+}
 
 // Length of the valid UTF-8 prefix of [p, p + n).
 std::size_t utf8_valid_prefix(const std::uint8_t* p, std::size_t n) noexcept {

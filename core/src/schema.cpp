@@ -52,7 +52,10 @@ std::string join(std::string_view path, std::string_view part) {
 // is three bytes) or as the type of a bit field (widths in bits).
 enum class context { bytes, bits };
 
-std::string int_name(bool is_signed, unsigned bits) { return (is_signed ? "i" : "u") + std::to_string(bits); }
+std::string int_name(bool is_signed, unsigned bits) {
+  std::string s(1, is_signed ? 'i' : 'u');
+  return s += std::to_string(bits);
+}
 
 std::string order_prefix(const std::optional<endian>& o) {
   if (!o) return "";

@@ -329,7 +329,7 @@ std::string describe_type() {
            describe_type<typename T::value_type>();
   else if constexpr (k == type_kind::null) return "null";
   else if constexpr (k == type_kind::number) return std::string(to_string(scalar_of<T>()));
-  else if constexpr (k == type_kind::integer) return (T::is_signed ? "i" : "u") + std::to_string(T::bits);
+  else if constexpr (k == type_kind::integer) return std::string(1, T::is_signed ? 'i' : 'u') += std::to_string(T::bits);
   else if constexpr (k == type_kind::text) return "text[" + std::to_string(fixed_string_traits<T>::length) + "]";
   else if constexpr (k == type_kind::raw_bytes) return "bytes[" + std::to_string(fixed_bytes_traits<T>::length) + "]";
   else if constexpr (k == type_kind::array)

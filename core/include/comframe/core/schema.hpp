@@ -206,7 +206,7 @@ nlohmann::json export_bit_field(nlohmann::json& types, std::string_view name, co
     if (W != sizeof(T) * 8) f["bits"] = W;
   } else {
     using R = comframe::core::detail::number_repr_t<T>;
-    f["type"] = (std::is_signed_v<R> ? "i" : "u") + std::to_string(W);
+    f["type"] = std::string(1, std::is_signed_v<R> ? 'i' : 'u') += std::to_string(W);
   }
   return f;
 }
