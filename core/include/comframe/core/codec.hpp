@@ -7,9 +7,12 @@
 //   DynamicArray  std::vector<T>, its length known only from the bytes
 //   Number        an arithmetic type (bool, char, integers up to 64 bits, float, double) or an enum
 //   Null          comframe::core::null: no bytes, JSON null
-// nested to any depth. Only the leaves (numbers) become bytes, depth first, no
-// padding. A dynamic array may only be the very last leaf, at any nesting depth,
-// so every value decodes unambiguously; a type that breaks this fails to compile.
+// nested to any depth, and the device-format kinds of comframe/core/layout.hpp
+// (odd-width integers, bit records, described enums, fixed text and bytes,
+// reserved gaps, a byte order per field). Only the leaves become bytes, depth
+// first, with no padding but the reserved bytes a type states. A dynamic array
+// may only be the very last leaf, at any nesting depth, so every value decodes
+// unambiguously; a type that breaks this fails to compile.
 //
 // Example:
 //   struct Reading { std::uint32_t id; std::array<float, 3> xyz; std::vector<std::int16_t> temps; };

@@ -10,6 +10,10 @@
 //     "root": "Shape"
 //   }
 // A bare type expression ("i16[]", {"struct": …}) is a document too.
+// Device formats add odd-width integers ("u24", bpack's ">i4"), bit records
+// ({"bits": […], "order": "msb"}), enums ({"enum": "u8", "values": {…}}),
+// "text[N]", "bytes[N]", field "offset" and "endian", and struct "size"; the
+// comment on type_node says what a generic tool reads for each kind.
 //
 // Example:
 //   auto s = comframe::core::schema::parse(text);               // checks every rule, names the path
