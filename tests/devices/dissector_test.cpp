@@ -1,0 +1,198 @@
+// The generated Wireshark dissector: its text (fields, tables, registration)
+// and, with Debian's tshark, the values it decodes for every schema kind in
+// both byte orders, checked against the core codec's own encoding.
+#include "comframe/devices/dissector.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "comframe/core/schema.hpp"
+#include "comframe/transport/capture.hpp"
+#include "support/process.hpp"
+
+namespace {
+
+using namespace comframe;
+namespace fs = std::filesystem;
+
+// Every kind the schema language has, in a big-endian device.
+const char* const probe_profile = R"({
+  "comframe_profile": 1, "device": "probe", "version": "2.0", "endian": "big",
+  "types": {
+    "Mode": {"enum": "u8", "values": {"idle": 0, "run": 1, "fault": 255}},
+    "Flags": {"bits": [
+      {"name": "ready", "type": "bool"},
+      {"name": "mode", "type": {"enum": "u2", "values": {"off": 0, "on": 1, "auto": 2}}},
+      {"name": "delta", "type": "i5"},
+      {"name": "count", "type": "u8"}
+    ], "order": "msb", "size": 16},
+    "Point": {"struct": [{"name": "x", "type": "i16"}, {"name": "y", "type": "i16"}]},
+    "Report": {"struct": [
+      {"name": "counter", "type": "u24"},
+      {"name": "offset_small", "type": "i40"},
+      {"name": "mode", "type": "Mode"},
+      {"name": "label", "type": "text[8]"},
+      {"name": "key", "type": "bytes[4]"},
+      {"name": "flags", "type": "Flags"},
+      {"name": "le_word", "type": "u16", "endian": "little", "offset": 24},
+      {"name": "ratio", "type": "f32"},
+      {"name": "ok", "type": "bool"},
+      {"name": "corners", "type": "Point[2]"},
+      {"name": "samples", "type": "u16[]"}
+    ]}
+  },
+  "commands": [
+    {"id": 1, "name": "report", "request": "null", "response": "Report"},
+    {"id": 2, "name": "set_mode", "request": "Mode", "response": "null"}
+  ],
+  "events": [
+    {"id": 256, "name": "tick", "payload": "u32"},
+    {"id": 257, "name": "report", "payload": {"struct": [{"name": "request", "type": "u8"}]}}
+  ]
+})";
+
+const nlohmann::json report_value = {
+    {"counter", 0x123456},
+    {"offset_small", -5000000000LL},
+    {"mode", "fault"},
+    {"label", "abc"},
+    {"key", "deadbeef"},
+    {"flags", {{"ready", true}, {"mode", "auto"}, {"delta", -3}, {"count", 200}}},
+    {"le_word", 0x0102},
+    {"ratio", 0.5},
+    {"ok", true},
+    {"corners", {{{"x", -1}, {"y", 2}}, {{"x", 300}, {"y", -400}}}},
+    {"samples", {7, 65535, 9}}};
+
+TEST(dissector, registers_on_user0_and_declares_the_header_fields) {
+  const auto lua = devices::lua_dissector(devices::profile::parse(probe_profile));
+  EXPECT_NE(lua.find("DissectorTable.get(\"wtap_encap\"):add(wtap_encaps.USER0, proto)"), std::string::npos);
+  EXPECT_NE(lua.find("local proto = Proto(\"comframe\", \"comframe frames (probe 2.0)\")"), std::string::npos);
+  EXPECT_NE(lua.find("local PAYLOAD_LE = false"), std::string::npos);  // the profile says big
+  for (const char* f : {"comframe.direction", "comframe.kind", "comframe.command", "comframe.name", "comframe.seq",
+                        "comframe.crc", "comframe.payload"})
+    EXPECT_NE(lua.find(std::string("\"") + f + "\""), std::string::npos) << f;
+}
+
+TEST(dissector, names_every_payload_field_by_command_direction_and_path) {
+  const auto lua = devices::lua_dissector(devices::profile::parse(probe_profile));
+  for (const char* f : {"ProtoField.uint32(\"comframe.report.response.counter\"",
+                        "ProtoField.int64(\"comframe.report.response.offset_small\"",
+                        "ProtoField.uint32(\"comframe.report.response.mode\", \"mode\", base.DEC, {[0]=\"idle\", [1]=\"run\", [255]=\"fault\", })",
+                        "ProtoField.string(\"comframe.report.response.label\"",
+                        "ProtoField.bytes(\"comframe.report.response.key\"",
+                        "ProtoField.bool(\"comframe.report.response.flags.ready\"",
+                        "ProtoField.int32(\"comframe.report.response.flags.delta\"",
+                        "ProtoField.int16(\"comframe.report.response.corners.x\"",
+                        "ProtoField.uint16(\"comframe.report.response.samples\"",
+                        "ProtoField.uint32(\"comframe.set_mode.request\"",
+                        "ProtoField.uint32(\"comframe.tick\"",
+                        "ProtoField.uint16(\"comframe.error.code\"",
+                        "ProtoField.string(\"comframe.error.message\""})
+    EXPECT_NE(lua.find(f), std::string::npos) << f;
+  // The event "report" has a field "request": its abbreviation does not collide with a command's.
+  EXPECT_NE(lua.find("\"comframe.report.request\""), std::string::npos);
+  // Every abbreviation is declared once.
+  std::set<std::string> seen;
+  const std::regex abbrev(R"re(ProtoField\.\w+\("([^"]+)")re");
+  for (auto it = std::sregex_iterator(lua.begin(), lua.end(), abbrev); it != std::sregex_iterator(); ++it)
+    EXPECT_TRUE(seen.insert((*it)[1]).second) << (*it)[1];
+  EXPECT_GT(seen.size(), 20u);
+}
+
+TEST(dissector, lays_out_offsets_byte_orders_and_bit_fields_in_its_tables) {
+  const auto lua = devices::lua_dissector(devices::profile::parse(probe_profile));
+  EXPECT_NE(lua.find("{o=24, n=T["), std::string::npos);                // le_word's explicit offset
+  EXPECT_NE(lua.find(", order=\"le\"}"), std::string::npos);             // and its byte order
+  EXPECT_NE(lua.find("{bo=3, w=5, signed=true, bool=false"), std::string::npos);  // delta: bits 3..7
+  EXPECT_NE(lua.find("{k=\"dyn\", es=2"), std::string::npos);            // samples
+  EXPECT_NE(lua.find("{k=\"array\", n=2, es=4"), std::string::npos);     // corners
+  EXPECT_NE(lua.find("COMMANDS[1] = {name=\"report\""), std::string::npos);
+  EXPECT_NE(lua.find("EVENTS[256] = {name=\"tick\""), std::string::npos);
+}
+
+TEST(dissector, device_text_is_escaped_as_lua_strings) {
+  auto doc = nlohmann::json::parse(probe_profile);
+  doc["device"] = "a \"quoted\" \\ name\n";
+  const auto lua = devices::lua_dissector(devices::profile::from_json(doc));
+  EXPECT_NE(lua.find(R"(comframe frames (a \"quoted\" \\ name\010 2.0))"), std::string::npos);
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, sep)) out.push_back(item);
+  return out;
+}
+
+TEST(dissector, tshark_decodes_every_kind_as_the_core_codec_encoded_it) {
+  const std::string tshark = "/usr/bin/tshark";
+  if (!fs::exists(tshark)) GTEST_SKIP() << "tshark is not installed (scripts/setup.sh installs it)";
+  const auto p = devices::profile::parse(probe_profile);
+  const auto dir = fs::path(testing::TempDir()) / ("dissector_test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string lua = (dir / "probe.lua").string(), cap = (dir / "probe.pcapng").string();
+  std::ofstream(lua) << devices::lua_dissector(p);
+
+  const auto payload = core::encode(p.find_command("report")->response, report_value, core::endian::big);
+  const auto frame = transport::frame_bytes({1, transport::frame_kind::response, 1, 7}, payload);
+  const auto tick = transport::frame_bytes({1, transport::frame_kind::event, 256, 0}, core::encode(
+      p.find_event("tick")->payload, 70000, core::endian::big));
+  {
+    auto w = transport::open_pcapng_writer({cap, 0, "test"});
+    w->write({1'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, 0, frame});
+    w->write({2'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, 0, tick});
+    const std::vector<std::uint8_t> garbage = {5, 1, 2, 3, 4, 9, 9, 9, 9, 9, 9};
+    w->write({3'000'000'000, transport::direction::from_device, 0, transport::capture_refused,
+              transport::frame_error::crc, 0, garbage});
+    w->close();
+  }
+  const std::vector<std::string> fields = {
+      "comframe.seq", "comframe.report.response.counter", "comframe.report.response.offset_small",
+      "comframe.report.response.mode", "comframe.report.response.label", "comframe.report.response.key",
+      "comframe.report.response.flags.ready", "comframe.report.response.flags.mode",
+      "comframe.report.response.flags.delta", "comframe.report.response.flags.count",
+      "comframe.report.response.le_word", "comframe.report.response.ratio", "comframe.report.response.ok",
+      "comframe.report.response.corners.x", "comframe.report.response.corners.y", "comframe.report.response.samples",
+      "comframe.tick", "comframe.invalid"};
+  std::vector<std::string> args = {tshark, "-X", "lua_script:" + lua, "-r", cap, "-T", "fields"};
+  for (const auto& f : fields) args.insert(args.end(), {"-e", f});
+  const auto r = test::run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("Lua"), std::string::npos) << r.err;
+  const auto rows = split(r.out, '\n');
+  ASSERT_EQ(rows.size(), 3u) << r.out;
+  auto row = split(rows[0], '\t');
+  row.resize(fields.size());
+  EXPECT_EQ(row[0], "7");
+  EXPECT_EQ(row[1], std::to_string(0x123456));
+  EXPECT_EQ(row[2], "-5000000000");
+  EXPECT_EQ(row[3], "255");
+  EXPECT_EQ(row[4], "abc");
+  EXPECT_EQ(row[5], "deadbeef");
+  EXPECT_EQ(row[6], "1");
+  EXPECT_EQ(row[7], "2");
+  EXPECT_EQ(row[8], "-3");
+  EXPECT_EQ(row[9], "200");
+  EXPECT_EQ(row[10], std::to_string(0x0102));
+  EXPECT_EQ(row[11], "0.5");
+  EXPECT_EQ(row[12], "1");
+  EXPECT_EQ(row[13], "-1,300");
+  EXPECT_EQ(row[14], "2,-400");
+  EXPECT_EQ(row[15], "7,65535,9");
+  auto ev = split(rows[1], '\t');
+  ev.resize(fields.size());
+  EXPECT_EQ(ev[16], "70000");
+  auto bad = split(rows[2], '\t');
+  bad.resize(fields.size());
+  EXPECT_EQ(bad[17], "the CRC-32C does not match");
+}
+
+}  // namespace
