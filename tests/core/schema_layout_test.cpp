@@ -4,6 +4,10 @@
 // test vectors, and every definition error.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <random>
+#include <sstream>
+
 #include "comframe/core/schema.hpp"
 
 namespace {
@@ -341,6 +345,37 @@ TEST(schema_layout, other_bad_definitions_are_refused_with_the_path) {
   EXPECT_EQ(load_error(R"({"types": {"u24": "u8"}})"),
             "[core.schema_syntax] types: \"u24\" is not a valid type name (a letter or _, then letters, digits, _ : . "
             "< > , or space; not a scalar name)");
+}
+
+// ---- untrusted bytes ---------------------------------------------------------
+
+TEST(schema_layout, random_bytes_decode_to_a_value_or_a_codec_error_and_the_value_encodes_back) {
+  std::ifstream in(std::string(COMFRAME_SOURCE_DIR) + "/examples/instrument_header/header.schema.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto s = schema::parse(text.str());
+  std::mt19937_64 rng(7);
+  int decoded = 0, refused = 0;
+  for (int round = 0; round < 2000; ++round) {
+    bytes b(s.fixed_size().value());
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng() % 4 == 0 ? rng() : rng() % 0x80);
+    json v;
+    try {
+      v = decode(s, b, endian::little);
+    } catch (const codec_error& e) {
+      ++refused;
+      EXPECT_EQ(e.kind(), errc::invalid_bytes) << e.what();
+      continue;
+    }
+    ++decoded;
+    bytes back = encode(s, v, endian::little);
+    for (std::size_t gap : {9u, 10u, 11u, 15u}) b[gap] = 0;  // the reserved bytes come back as zeros
+    const std::size_t text_end = v["magic"].get<std::string>().size();
+    for (std::size_t i = text_end; i < 4; ++i) b[i] = 0;  // and so does whatever followed the text's NUL
+    EXPECT_EQ(back, b) << v.dump();
+  }
+  EXPECT_GT(decoded, 0);
+  EXPECT_GT(refused, 0);
 }
 
 }  // namespace
