@@ -40,6 +40,9 @@ void randomize_bits(bit_field<T, W>& f, std::mt19937_64& rng) {
   }
 }
 
+template <unsigned W>
+void randomize_bits(reserved_bits<W>&, std::mt19937_64&) {}
+
 template <class T>
 void randomize(T& v, std::mt19937_64& rng) {
   constexpr type_kind k = kind_v<T>;

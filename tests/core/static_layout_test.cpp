@@ -145,6 +145,18 @@ TEST(static_layout, json_input_is_checked_against_widths_and_names) {
   EXPECT_THROW((void)from_json<Colours>(json{{"foreground", "pink"}, {"background", "blue"}}), codec_error);
 }
 
+TEST(static_layout, reserved_bits_are_zero_skipped_and_exported_as_offsets) {
+  const WideBits w{0xf, 0xfffffffffffffffull, {}, -1, {}};
+  static_assert(fixed_size<WideBits>() == 9);
+  const bytes b = encode(w);
+  EXPECT_EQ(b, (bytes{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0e}));  // 4+60 ones, 4 zero, 3 ones, 1 zero
+  EXPECT_EQ(decode<WideBits>(bytes{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}), w);
+  EXPECT_EQ(to_json(w), (json{{"pad", 15}, {"big", 0xfffffffffffffffull}, {"neg", -1}}));
+  const json def = schema::of<WideBits>().to_json()["types"]["cft::WideBits"];
+  EXPECT_EQ(def["bits"][2], (json{{"name", "neg"}, {"type", "i3"}, {"offset", 68}}));
+  EXPECT_EQ(def["size"], 72);
+}
+
 TEST(static_layout, lsb_bit_records_match_g_plus_plus_bit_fields) {
   // The layout g++ gives `struct { bool on : 1; int lvl : 10; int delta : 5; }` on a little-endian host.
   const LsbBits v{true, level::low, -3};

@@ -100,11 +100,12 @@ struct LsbBits {  // 16 bits, least significant first, a signed enum in 10 bits
 };
 BOOST_DESCRIBE_STRUCT(LsbBits, (), (on, lvl, delta))
 
-struct WideBits {  // 72 bits: more than one 64-bit word
-  bit_field<std::uint8_t, 4> pad; bit_field<std::uint64_t, 64> big; bit_field<std::int8_t, 4> neg;
+struct WideBits {  // 72 bits: more than one 64-bit word, with reserved bits inside and at the end
+  bit_field<std::uint8_t, 4> pad; bit_field<std::uint64_t, 60> big; reserved_bits<4> spare; bit_field<std::int8_t, 3> neg;
+  reserved_bits<1> end;
   bool operator==(const WideBits&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(WideBits, (), (pad, big, neg))
+BOOST_DESCRIBE_STRUCT(WideBits, (), (pad, big, spare, neg, end))
 
 struct OddInts {
   u24 a; i24 b; u40 c; i48 d; u56 e; i56 f; std::array<u24, 2> g; uint_n<64> h; int_n<8> i;

@@ -100,11 +100,11 @@ concept described_enum = std::is_enum_v<T> && boost::describe::has_describe_enum
 
 template <class T, template <class...> class L, class... D>
 consteval bool all_bit_fields(L<D...>) {
-  return sizeof...(D) > 0 && (is_bit_field_v<member_type_t<T, D>> && ...);
+  return sizeof...(D) > 0 && ((is_bit_field_v<member_type_t<T, D>> || is_reserved_bits_v<member_type_t<T, D>>) && ...);
 }
 template <class T, template <class...> class L, class... D>
 consteval bool any_bit_field(L<D...>) {
-  return (is_bit_field_v<member_type_t<T, D>> || ...);
+  return ((is_bit_field_v<member_type_t<T, D>> || is_reserved_bits_v<member_type_t<T, D>>) || ...);
 }
 
 template <class T>
@@ -127,7 +127,7 @@ consteval type_kind kind_of() {
       return type_kind::structure;
     }
   } else {
-    static_assert(!is_bit_field_v<T>,
+    static_assert(!is_bit_field_v<T> && !is_reserved_bits_v<T>,
                   "comframe: a bit_field may only be a member of a bit record (a described struct whose members are "
                   "all bit fields)");
     static_assert(sizeof(T) == 0,
@@ -396,6 +396,13 @@ constexpr std::uint64_t raw_bits(const bit_field<T, W>& f) noexcept {
   else if constexpr (std::is_enum_v<T>) return static_cast<std::uint64_t>(static_cast<std::underlying_type_t<T>>(f.value));
   else return static_cast<std::uint64_t>(f.value);
 }
+
+template <unsigned W>
+constexpr std::uint64_t raw_bits(const reserved_bits<W>&) noexcept {
+  return 0;
+}
+template <unsigned W>
+constexpr void set_bits(reserved_bits<W>&, std::uint64_t, bool&) noexcept {}
 
 template <class T, unsigned W>
 constexpr void set_bits(bit_field<T, W>& f, std::uint64_t raw, bool& ok) noexcept {

@@ -25,10 +25,10 @@ namespace detail {
 // The JSON names of a struct's members: reserved<N> members have none.
 template <class T, template <class...> class L, class... D>
 constexpr auto member_names(L<D...>) {
-  constexpr std::size_t n = ((is_reserved_v<member_type_t<T, D>> ? 0 : 1) + ... + 0);
+  constexpr std::size_t n = ((is_gap_v<member_type_t<T, D>> ? 0 : 1) + ... + 0);
   std::array<std::string_view, n> out{};
   std::size_t i = 0;
-  ((is_reserved_v<member_type_t<T, D>> ? void() : void(out[i++] = std::string_view(D::name))), ...);
+  ((is_gap_v<member_type_t<T, D>> ? void() : void(out[i++] = std::string_view(D::name))), ...);
   return out;
 }
 
@@ -104,18 +104,20 @@ void to_json_into(const T& v, nlohmann::json& j) {
     j = nlohmann::json::object();
     boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
       using D = decltype(d);
-      try {
-        j[D::name] = bit_field_to_json(v.*D::pointer);
-      } catch (codec_error& e) {
-        e.prepend_field(D::name);
-        throw;
+      if constexpr (!is_gap_v<member_type_t<T, D>>) {
+        try {
+          j[D::name] = bit_field_to_json(v.*D::pointer);
+        } catch (codec_error& e) {
+          e.prepend_field(D::name);
+          throw;
+        }
       }
     });
   } else {
     j = nlohmann::json::object();
     boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
       using D = decltype(d);
-      if constexpr (!is_reserved_v<member_type_t<T, D>>) {
+      if constexpr (!is_gap_v<member_type_t<T, D>>) {
         try {
           to_json_into(v.*D::pointer, j[D::name]);
         } catch (codec_error& e) {
@@ -184,7 +186,7 @@ void from_json_impl(const nlohmann::json& j, T& out, json_mode mode) {
     }
     boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
       using D = decltype(d);
-      if constexpr (!is_reserved_v<member_type_t<T, D>>) {
+      if constexpr (!is_gap_v<member_type_t<T, D>>) {
         auto it = j.find(D::name);
         if (it == j.end()) {
           if (mode == json_mode::strict) throw_missing_key(D::name);

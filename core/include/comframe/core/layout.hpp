@@ -8,6 +8,7 @@
 //   core::reserved<N>          a struct member of N zero bytes: skipped on decode, not in JSON
 //                              (schema: the next field's "offset", or the struct's "size")
 //   core::big<T>, core::little<T>  a struct member whose bytes are always in that order (schema "endian")
+//   core::reserved_bits<W>     W zero bits in a bit record (schema: the next field's "offset")
 //   core::bit_field<T, W>      a field of W bits (T bool, an integer or an enum); a described
 //                              struct whose members are all bit fields is a bit record
 //                              (schema {"bits": […]}), most significant bit first unless
@@ -124,6 +125,15 @@ struct bit_field {
   constexpr operator T() const noexcept { return value; }
 };
 
+/// W reserved bits in a bit record: zero on encode, skipped on decode, not in JSON.
+template <unsigned W>
+struct reserved_bits {
+  static_assert(W >= 1 && W <= 64, "comframe: reserved_bits<W> needs 1 to 64 bits");
+  using value_type = bool;
+  static constexpr unsigned width = W;
+  friend constexpr bool operator==(reserved_bits, reserved_bits) noexcept { return true; }
+};
+
 /// The bit order of the bit record T; specialise for bit_order::lsb.
 template <class T>
 inline constexpr bit_order bit_order_of = bit_order::msb;
@@ -149,7 +159,13 @@ template <class T, endian E> struct ordered_traits<ordered<T, E>> : std::true_ty
 template <class T> struct bit_field_traits : std::false_type {};
 template <class T, unsigned W> struct bit_field_traits<bit_field<T, W>> : std::true_type {};
 
+template <class T> struct reserved_bits_traits : std::false_type {};
+template <unsigned W> struct reserved_bits_traits<reserved_bits<W>> : std::true_type {};
+
 template <class T> inline constexpr bool is_reserved_v = reserved_traits<T>::value;
+template <class T> inline constexpr bool is_reserved_bits_v = reserved_bits_traits<T>::value;
+/// Members that hold no value: reserved bytes and reserved bits.
+template <class T> inline constexpr bool is_gap_v = is_reserved_v<T> || is_reserved_bits_v<T>;
 template <class T> inline constexpr bool is_ordered_v = ordered_traits<T>::value;
 template <class T> inline constexpr bool is_bit_field_v = bit_field_traits<T>::value;
 }  // namespace detail

@@ -249,11 +249,24 @@ nlohmann::json export_type(nlohmann::json& types) {
     if (!types.contains(name)) {
       types[name] = nullptr;
       nlohmann::json fields = nlohmann::json::array();
+      std::size_t pos = 0;
+      bool gap = false;
       boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
         using D = decltype(d);
-        fields.push_back(export_bit_field(types, D::name, static_cast<const member_type_t<T, D>*>(nullptr)));
+        using M = member_type_t<T, D>;
+        if constexpr (is_reserved_bits_v<M>) {
+          gap = true;  // the next field states its offset, or the record its size
+        } else {
+          nlohmann::json f = export_bit_field(types, D::name, static_cast<const M*>(nullptr));
+          if (gap) f["offset"] = pos;
+          gap = false;
+          fields.push_back(std::move(f));
+        }
+        pos += M::width;
       });
-      types[name] = {{"bits", fields}, {"order", std::string(to_string(bit_order_of<T>))}};
+      nlohmann::json def = {{"bits", fields}, {"order", std::string(to_string(bit_order_of<T>))}};
+      if (gap) def["size"] = pos;
+      types[name] = std::move(def);
     }
     return name;
   } else {
