@@ -28,7 +28,7 @@ TEST(echo_device_example, reflects_bytes_and_text_as_the_readme_shows) {
   r = run({cli, "call", link, "echo_text", R"(["h", "i"])", "--compact"});
   EXPECT_EQ(r.out, "[\"h\",\"i\"]\n");
   EXPECT_EQ(sim.stop(), 0);
-  EXPECT_NE(sim.output().find("<- request echo seq"), std::string::npos) << sim.output();  // -v shows the frames
+  EXPECT_NE(sim.output().find("> request echo seq="), std::string::npos) << sim.output();  // -v shows the frames
 }
 
 TEST(thermo_device_example, answers_the_readmes_calls_and_pyserial) {

@@ -126,7 +126,7 @@ TEST_F(served_device, monitor_prints_every_frame_as_a_json_line_with_decoded_pay
     for (std::uint32_t i = 0; i < 3; ++i) host->emit<Tick>(i);
     host->emit(0x300, {1, 2});  // an event the profile does not know
   });
-  auto r = run({cli, "monitor", pty.slave_path, "--count", "4"});
+  auto r = run({cli, "monitor", pty.slave_path, "--json", "--count", "4"});
   emitter.join();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<nlohmann::json> lines;
@@ -156,12 +156,44 @@ TEST_F(served_device, monitor_reports_a_broken_frame_with_its_error_and_raw_byte
     const std::uint8_t garbage[] = {0x05, 0x11, 0x22, 0x33, 0x44, 0x00};
     (void)!write(fd, garbage, sizeof garbage);
   });
-  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--count", "1"});
+  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--json", "--count", "1"});
   emitter.join();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["error"], "too_short");
   EXPECT_EQ(j["raw"], "05 11 22 33 44");
+}
+
+TEST_F(served_device, monitor_prints_one_readable_line_per_frame_by_default) {
+  auto listening = first_request();
+  std::thread emitter([&] {
+    if (listening.wait_for(std::chrono::seconds(30)) != std::future_status::ready) return;
+    host->emit<Tick>(41);
+    host->emit(0x300, {1, 2});
+    const std::uint8_t garbage[] = {0x05, 0x11, 0x22, 0x33, 0x44, 0x00};
+    (void)!write(pty.master, garbage, sizeof garbage);
+  });
+  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--count", "3"});
+  emitter.join();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < r.out.size();) {
+    const auto end = r.out.find('\n', at);
+    lines.push_back(r.out.substr(at, end - at));
+    at = end + 1;
+  }
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  // "2026-11-22T05:00:32.123456Z < event tick seq=0 41"; the garbage may overtake the events.
+  std::vector<std::string> tails;
+  for (const auto& l : lines) {
+    EXPECT_EQ(l[26], 'Z') << l;
+    tails.push_back(l.size() > 27 ? l.substr(27) : l);
+  }
+  std::sort(tails.begin(), tails.end());
+  EXPECT_EQ(tails, (std::vector<std::string>{" < event id 0x0300 seq=0 (2 bytes: not in the profile)",
+                                             " < event tick seq=0 41",
+                                             " < refused frame (too_short): 5 raw bytes 05 11 22 33 44"}));
+  EXPECT_NE(r.err.find("monitor: frames "), std::string::npos) << r.err;
 }
 
 }  // namespace

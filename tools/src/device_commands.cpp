@@ -30,6 +30,7 @@ struct device_options {
   std::string profile_file;
   int timeout_ms = 1000;
   bool compact = false;
+  bool json = false;  ///< monitor: JSON lines instead of readable lines
   std::uint64_t count = 0;
   double duration_s = 0;
   std::string bridge;
@@ -119,7 +120,8 @@ void run_monitor(const device_options& o) {
   std::uint64_t printed = 0;
   auto print = [&](const devices::frame_record& r) {
     if (o.count && printed >= o.count) return;
-    std::cout << frame_json(*profile, r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    if (o.json) std::cout << frame_json(*profile, r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    else std::cout << frame_line(*profile, r) << std::endl;
     ++printed;
   };
   // Observe from the start, so that nothing the device sends while the profile
@@ -188,7 +190,7 @@ void add_device_commands(CLI::App& app) {
   call->callback([o] { run_call(*o); });
   call->footer("Example: comframe call /dev/ttyUSB0 set_led '{\"index\": 2, \"rgb\": [255, 0, 0]}'");
 
-  auto* mon = app.add_subcommand("monitor", "Print every frame on a port as one JSON line, decoded by the profile");
+  auto* mon = app.add_subcommand("monitor", "Print every frame on a port as one readable line (or JSON with --json), decoded by the profile");
   mon->add_option("port", o->port, "The port to open")->required();
   mon->add_option("-p,--profile", o->profile_file, "The device's profile; without it the device is asked for it");
   mon->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for the device's profile")
@@ -196,6 +198,7 @@ void add_device_commands(CLI::App& app) {
       ->capture_default_str();
   mon->add_option("--count", o->count, "Stop after this many frames");
   mon->add_option("--duration", o->duration_s, "Stop after this many seconds");
+  mon->add_flag("--json", o->json, "One JSON object per frame instead of a readable line");
   mon->add_option("--bridge", o->bridge,
                   "Publish every frame and the device's profile to the shared-memory bridge NAME (see comframe tap)");
   mon->callback([o] { run_monitor(*o); });

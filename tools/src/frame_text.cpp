@@ -2,7 +2,9 @@
 #include "frame_text.hpp"
 
 #include <cstdio>
+#include <algorithm>
 #include <ctime>
+#include <optional>
 
 #include "comframe/core/schema.hpp"
 #include "text_io.hpp"
@@ -33,6 +35,18 @@ namespace {
 
 const core::schema error_schema = core::schema::of<devices::error_payload>();
 
+// The schema of a frame's payload by the profile, or nullptr.
+const core::schema* payload_schema(const devices::profile& p, const transport::frame_header& h) {
+  if (h.kind == transport::frame_kind::event) {
+    const auto* e = p.find_event(h.command);
+    return e ? &e->payload : nullptr;
+  }
+  if (h.kind == transport::frame_kind::error) return &error_schema;
+  const auto* c = p.find_command(h.command);
+  if (!c) return nullptr;
+  return h.kind == transport::frame_kind::request ? &c->request : &c->response;
+}
+
 
 }  // namespace
 
@@ -48,20 +62,12 @@ nlohmann::json frame_json(const devices::profile& p, const devices::frame_record
   j["kind"] = std::string(transport::to_string(h.kind));
   j["command_id"] = h.command;
   j["seq"] = h.sequence;
-  const core::schema* schema = nullptr;
   if (h.kind == transport::frame_kind::event) {
-    if (const auto* e = p.find_event(h.command)) {
-      j["event"] = e->name;
-      schema = &e->payload;
-    }
+    if (const auto* e = p.find_event(h.command)) j["event"] = e->name;
   } else if (const auto* c = p.find_command(h.command)) {
     j["command"] = c->name;
-    schema = h.kind == transport::frame_kind::request    ? &c->request
-             : h.kind == transport::frame_kind::response ? &c->response
-                                                         : &error_schema;
-  } else if (h.kind == transport::frame_kind::error) {
-    schema = &error_schema;
   }
+  const core::schema* schema = payload_schema(p, h);
   if (!schema) {
     j["payload_hex"] = to_hex(r.payload.data(), r.payload.size());
     j["payload_error"] = "not in the profile";
@@ -82,20 +88,88 @@ nlohmann::json frame_json(const devices::profile& p, const devices::frame_record
   return j;
 }
 
-std::string frame_line(const devices::profile& p, const devices::frame_record& r) {
-  const bool in = r.dir == devices::direction::to_device;
-  std::string line = in ? "<- " : "-> ";
-  if (!r.header) return line + "broken frame (" + std::string(transport::to_string(*r.error)) + ")";
-  const auto& h = *r.header;
-  std::string name;
-  if (h.kind == transport::frame_kind::event) {
-    if (const auto* e = p.find_event(h.command)) name = e->name;
-  } else if (const auto* c = p.find_command(h.command)) {
-    name = c->name;
+namespace {
+
+// Characters (arrays of one-character strings) as text, up to the first NUL.
+std::optional<std::string> as_text(const nlohmann::json& v) {
+  if (!v.is_array() || v.empty()) return std::nullopt;
+  std::string text;
+  bool ended = false;
+  for (const auto& c : v) {
+    if (!c.is_string() || c.get_ref<const std::string&>().size() > 4) return std::nullopt;
+    const auto& ch = c.get_ref<const std::string&>();
+    if (ch == std::string(1, '\0')) ended = true;
+    else if (!ended) text += ch;
   }
-  if (name.empty()) name = "id " + std::to_string(h.command);
-  return line + std::string(transport::to_string(h.kind)) + " " + name + " seq " + std::to_string(h.sequence) + " (" +
-         std::to_string(r.payload.size()) + " bytes)";
+  return text;
+}
+
+// A decoded value in a few characters: scalars as JSON, text quoted, arrays of
+// more than eight elements abbreviated with their length, nested objects in braces.
+std::string short_value(const nlohmann::json& v, int depth = 0) {
+  if (auto t = as_text(v)) return nlohmann::json(*t).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (v.is_array()) {
+    std::string out = "[";
+    const std::size_t shown = std::min<std::size_t>(v.size(), 8);
+    for (std::size_t i = 0; i < shown; ++i) out += (i ? "," : "") + short_value(v[i], depth + 1);
+    if (v.size() > shown) out += ",… (" + std::to_string(v.size()) + ")";
+    return out + "]";
+  }
+  if (v.is_object()) {
+    if (depth >= 2) return "{…}";
+    std::string out = "{";
+    bool first = true;
+    for (const auto& [k, x] : v.items()) {
+      out += (first ? "" : " ") + k + "=" + short_value(x, depth + 1);
+      first = false;
+    }
+    return out + "}";
+  }
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+// "2026-11-22T05:00:32.123456Z < response get_info seq=2 firmware={major=1 minor=4 patch=2} serial_number=20240601 name=\"thermo\""
+std::string frame_line(const devices::profile& p, const devices::frame_record& r) {
+  constexpr std::size_t max_line = 240;
+  std::string line = iso_time(r.time) + (r.dir == devices::direction::to_device ? " > " : " < ");
+  if (!r.header) {
+    return line + "refused frame (" + std::string(r.error ? transport::to_string(*r.error) : "unknown") + "): " +
+           std::to_string(r.payload.size()) + " raw bytes " +
+           to_hex(r.payload.data(), std::min<std::size_t>(r.payload.size(), 32)) + (r.payload.size() > 32 ? " …" : "");
+  }
+  const auto j = frame_json(p, r);
+  const auto& h = *r.header;
+  std::string name = j.contains("command") ? j["command"].get<std::string>()
+                     : j.contains("event") ? j["event"].get<std::string>()
+                                           : "id 0x" + [&] {
+                                               char b[8];
+                                               std::snprintf(b, sizeof b, "%04x", h.command);
+                                               return std::string(b);
+                                             }();
+  line += std::string(transport::to_string(h.kind)) + " " + name + " seq=" + std::to_string(h.sequence);
+  if (j.contains("payload")) {
+    const auto& v = j["payload"];
+    const core::schema* schema = payload_schema(p, h);
+    if (v.is_object() && schema && schema->root().kind == core::type_kind::structure) {
+      for (const auto& f : schema->root().fields)  // in the schema's order, not JSON's sorted one
+        if (v.contains(f.name)) line += " " + f.name + "=" + short_value(v[f.name]);
+    } else if (v.is_object()) {
+      for (const auto& [k, x] : v.items()) line += " " + k + "=" + short_value(x);
+    } else if (!v.is_null()) {
+      line += " " + short_value(v);
+    }
+  } else if (j.contains("payload_hex")) {
+    line += " (" + std::to_string(r.payload.size()) + " bytes: " + j["payload_error"].get<std::string>() + ")";
+  }
+  if (line.size() > max_line) {
+    line.resize(max_line);
+    while (!line.empty() && (static_cast<unsigned char>(line.back()) & 0xC0) == 0x80) line.pop_back();  // whole UTF-8
+    if (!line.empty() && static_cast<unsigned char>(line.back()) >= 0xC0) line.pop_back();
+    line += "…";
+  }
+  return line;
 }
 
 }  // namespace comframe::tools
