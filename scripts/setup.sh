@@ -12,6 +12,7 @@ packages=(
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev
   python3 python3-serial    # pyserial, the independent client in the simulator tests
+  tshark                    # Wireshark's command line: opens comframe captures in the logging tests
 )
 
 missing=()
