@@ -258,6 +258,12 @@ TEST(log, bad_arguments_and_broken_captures_are_one_line_errors) {
   auto gone = run({cli, "log", "--bridge", "no-such-bus-here", "-o", temp("x.pcapng")});
   EXPECT_EQ(gone.exit_code, 1);
   EXPECT_NE(gone.err.find("no-such-bus-here"), std::string::npos) << gone.err;
+  sim_process sim;
+  auto unwritable = run({cli, "log", "--port", sim.pty, "-o", "/nonexistent-dir/cap.pcapng"});
+  EXPECT_EQ(unwritable.exit_code, 1);
+  EXPECT_NE(unwritable.err.find("/nonexistent-dir/cap.pcapng: cannot create: No such file or directory"),
+            std::string::npos)
+      << unwritable.err;
   auto dis = run({cli, "dissector"});
   EXPECT_EQ(dis.exit_code, 1);
   EXPECT_EQ(dis.err, "comframe dissector: give one of --profile FILE or --port PORT\n");

@@ -165,6 +165,15 @@ TEST(capture, a_record_larger_than_the_rotation_size_still_gets_a_file) {
   EXPECT_EQ(read_all(w->files()[1]).size(), 1u);
 }
 
+TEST(capture, an_opened_capture_without_frames_is_a_valid_empty_file) {
+  const std::string path = temp_path("empty.pcapng");
+  auto w = open_pcapng_writer({path, 0, "nothing"});
+  w->open();
+  w->close();
+  EXPECT_EQ(w->files(), std::vector<std::string>{path});
+  EXPECT_TRUE(read_all(path).empty());
+}
+
 TEST(capture, rotated_names_put_the_index_before_the_extension) {
   EXPECT_EQ(rotated_path("cap.pcapng", 0), "cap.pcapng");
   EXPECT_EQ(rotated_path("cap.pcapng", 3), "cap.3.pcapng");
@@ -208,9 +217,8 @@ TEST(capture, the_hexdump_and_line_writers_write_a_header_and_a_block_per_frame)
 
 TEST(capture, a_writer_reports_a_file_it_cannot_create) {
   auto w = open_pcapng_writer({"/nonexistent-dir/cap.pcapng", 0, ""});
-  const auto request = frame_bytes({1, frame_kind::request, 2, 1}, {});
   try {
-    w->write({0, direction::to_device, 0, 0, std::nullopt, 0, request});
+    w->open();
     FAIL() << "no error";
   } catch (const capture_error& e) {
     EXPECT_EQ(e.id(), "transport.capture");

@@ -189,7 +189,7 @@ void run_log(const log_options& o) {
     for (const auto& f : rec.writer->files()) files += (files.empty() ? "" : ", ") + f;
     std::cerr << "log: frames " << rec.frames << ", refused " << rec.refused << ", lost " << rec.lost << " in "
               << rec.gaps << " gap" << (rec.gaps == 1 ? "" : "s") << ", bytes " << rec.writer->bytes() << ", files "
-              << (files.empty() ? "(none: no frames)" : files) << extra << std::endl;
+              << files << extra << std::endl;
   };
 
   if (!o.port.empty()) {
@@ -212,6 +212,7 @@ void run_log(const log_options& o) {
       }
     }
     rec.writer = make_writer(format, wo, profile);
+    rec.writer->open();
     s->observe_frames([&](const devices::frame_record& f) { rec.write(f); });
     s->on_link_state([](devices::link_state st, const std::string& detail) {
       std::cerr << "log: " << to_string(st) << ": " << detail << std::endl;
@@ -244,6 +245,7 @@ void run_log(const log_options& o) {
     if (auto p = profile_on_bus(*bus)) profile = std::make_shared<devices::profile>(std::move(*p));
   }
   rec.writer = make_writer(format, wo, profile);
+  rec.writer->open();
   std::cerr << "log: recording bridge " << o.bridge << " (publisher pid " << bus->publisher_pid() << ") to "
             << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
   while (!done() && !signals.wait(std::chrono::milliseconds(0))) {

@@ -248,6 +248,10 @@ void capture_writer::write(const capture_record& record) {
   ++records_;
 }
 
+void capture_writer::open() {
+  if (!file_ && files_.empty()) open_next();
+}
+
 void capture_writer::flush() {
   if (file_ && std::fflush(file_) != 0)
     throw capture_error(files_.back(), std::string("cannot write: ") + std::strerror(errno));
@@ -262,9 +266,7 @@ void capture_writer::close() {
 }
 
 std::unique_ptr<capture_writer> open_pcapng_writer(const capture_writer_options& options) {
-  auto w = std::make_unique<pcapng_writer>(options);
-  w->flush();  // nothing yet; the file is created by the first write
-  return w;
+  return std::make_unique<pcapng_writer>(options);
 }
 
 std::string hexdump_record(const capture_record& r) {

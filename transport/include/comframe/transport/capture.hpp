@@ -118,6 +118,9 @@ class capture_writer {
   /// take the current one beyond rotate_size_bytes (a file always gets at least
   /// one record). Throws capture_error when the file cannot be written.
   void write(const capture_record& record);
+  /// Creates the first file now (write() does it otherwise), so that a path
+  /// that cannot be written is reported before anything is recorded. Throws capture_error.
+  void open();
   /// Writes buffered bytes to the file. Throws capture_error.
   void flush();
   /// Flushes and closes the current file. Throws capture_error.
