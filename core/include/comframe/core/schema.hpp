@@ -72,8 +72,9 @@ namespace comframe::core {
 ///                  Each field is `field::bit_width` bits at bit `field::bit_offset`
 ///                  (see comframe/core/bits.hpp for how bits are numbered); its
 ///                  type is number (bool or an integer scalar), integer or
-///                  enumeration, giving signedness and names. The call's byte
-///                  order does not apply inside a bit record.
+///                  enumeration, giving signedness and names. Bit offsets only
+///                  grow; bits no field covers are zero on encode and skipped on
+///                  decode. The call's byte order does not apply inside a bit record.
 /// Byte order of a number, integer or enumeration leaf: its own `order` if set,
 /// else the `order` of the innermost enclosing field that has one, else the
 /// order asked for by the encode/decode call.
