@@ -316,7 +316,15 @@ struct publisher::impl {
         tail += ring_bytes - off;
         continue;
       }
-      tail += load<std::uint32_t>(ring, off + rec_size);
+      // The sizes come from the shared ring, which any process with write
+      // access can overwrite: a size that cannot be ours (0 would loop
+      // forever) drops everything up to head instead.
+      const std::uint32_t size = load<std::uint32_t>(ring, off + rec_size);
+      if (size < record_header_bytes || size % 8 != 0 || size > ring_bytes - off || tail + size > head) {
+        tail = head;
+        break;
+      }
+      tail += size;
     }
     atomic_at<std::uint64_t>(base, off_tail).store(tail, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);  // tail is seen before any byte we overwrite
@@ -733,6 +741,9 @@ struct subscriber::impl {
   // Tries to read one record. Returns true with `out` set, false when there is
   // none yet.
   bool try_read(read_result& out) {
+    // Set once lapped, and kept when the record at the new tail is the padding
+    // at the ring's end: the record after it is the one that counts the loss.
+    bool resync = false;
     for (int attempt = 0; attempt < 10000; ++attempt) {
       const std::uint64_t h = head();
       const std::uint64_t t = tail();
@@ -740,10 +751,10 @@ struct subscriber::impl {
       if (pos > h) corrupt(h, "head", "head " + std::to_string(h) + " went back below " + std::to_string(pos));
       if (pos == h) return false;
       std::uint64_t at = pos;
-      bool resync = false;
       if (at < t) {
         at = t;
         resync = true;
+        if (at == h) return false;  // the publisher dropped everything (its ring was overwritten)
       }
       record r;
       std::uint64_t size = 0;
