@@ -622,6 +622,22 @@ struct subscriber::impl {
     m.gone = false;
   }
 
+  // Head and tail as one consistent pair, checked: tail read between two
+  // reads of head that agree. (Read one after the other while the publisher
+  // moves both, tail can be newer than head and look past it.)
+  std::pair<std::uint64_t, std::uint64_t> positions() const {
+    std::uint64_t h = head();
+    std::uint64_t t = tail();
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      const std::uint64_t again = head();
+      if (again == h) break;
+      h = again;
+      t = tail();
+    }
+    check_positions(h, t);
+    return {h, t};
+  }
+
   // Checks head and tail against each other and against `pos`.
   void check_positions(std::uint64_t h, std::uint64_t t) const {
     if (t > h) corrupt(h, "tail", "tail " + std::to_string(t) + " is past head " + std::to_string(h));
@@ -685,9 +701,7 @@ struct subscriber::impl {
   // Finds the sequence number of the record at head: walks from the oldest.
   void seek(bool to_head) {
     for (int attempt = 0; attempt < 10000; ++attempt) {
-      const std::uint64_t h = head();
-      std::uint64_t at = tail();
-      check_positions(h, at);
+      auto [h, at] = positions();
       if (at == h && !to_head) {
         pos = at;
         next_sequence = 0;  // nothing published yet, or the ring is empty
@@ -745,9 +759,7 @@ struct subscriber::impl {
     // at the ring's end: the record after it is the one that counts the loss.
     bool resync = false;
     for (int attempt = 0; attempt < 10000; ++attempt) {
-      const std::uint64_t h = head();
-      const std::uint64_t t = tail();
-      check_positions(h, t);
+      const auto [h, t] = positions();
       if (pos > h) corrupt(h, "head", "head " + std::to_string(h) + " went back below " + std::to_string(pos));
       if (pos == h) return false;
       std::uint64_t at = pos;
