@@ -160,6 +160,36 @@ TEST(log, a_bridge_capture_records_another_programs_requests_and_tshark_reads_th
   EXPECT_LE(std::stod(rows[0][4]), std::stod(rows[7][4]));
 }
 
+TEST(log, frames_the_receiver_refused_are_kept_raw_and_flagged_and_tshark_says_why) {
+  if (!fs::exists(tshark)) GTEST_SKIP() << "tshark is not installed (scripts/setup.sh installs it)";
+  sim_process sim({"--faults", "garbage=1,seed=3"});  // garbage after every reply
+  const std::string cap = temp("faults.pcapng"), lua = temp("faults.lua");
+  ASSERT_EQ(run({cli, "dissector", "--profile", profile_file(), "-o", lua}).exit_code, 0);
+  auto r = run({cli, "log", "--port", sim.pty, "-o", cap, "--request", "get_info", "--request", "get_info",
+                "--request", "get_info", "--count", "9"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::size_t refused = 0, good = 0;
+  transport::capture_reader reader(cap);
+  while (auto rec = reader.next()) {
+    if (rec->flags & transport::capture_refused) {
+      ++refused;
+      EXPECT_TRUE(rec->error.has_value());
+      EXPECT_EQ(rec->dir, transport::direction::from_device);
+    } else {
+      ++good;
+    }
+  }
+  EXPECT_GE(refused, 1u);
+  EXPECT_EQ(refused + good, 9u);
+  std::size_t invalid = 0;
+  for (const auto& row : tshark_fields(lua, cap, {"comframe.invalid", "frame.comment"})) {
+    if (row[0].empty()) continue;
+    ++invalid;
+    EXPECT_EQ(row[1].rfind("refused by the receiver (", 0), 0u) << row[1];
+  }
+  EXPECT_EQ(invalid, refused);
+}
+
 TEST(log, json_lines_and_the_hexdump_hold_the_same_frames_decoded_and_in_hex) {
   sim_process sim;
   const std::string jsonl = temp("cap.jsonl"), hex = temp("cap.hex");
