@@ -400,11 +400,25 @@ void run_replay(const replay_options& o) {
   stop_signals signals;
   std::optional<devices::profile> profile;
   if (!o.profile_file.empty()) profile = load_profile_file(o.profile_file);
-  const devices::profile no_profile;
-  const devices::profile& prof = profile ? *profile : no_profile;
   std::size_t skipped = 0;
   const auto steps = load_steps(o.capture, skipped);
   if (steps.empty()) throw cli_error(o.capture + ": no requests to the device in this capture");
+  if (!profile) {
+    // Names for the report: the device's own profile, asked for before the replay
+    // (describe has no effect on a device's state). Without it, ids are shown.
+    try {
+      devices::session_options so;
+      so.timeout = std::chrono::milliseconds(o.timeout_ms);
+      so.reconnect = false;
+      devices::session s(o.port, so);
+      profile = s.fetch_profile();
+    } catch (const comframe::error& e) {
+      std::cerr << "replay: differences are shown without names (no --profile, and the device's profile: " << e.what()
+                << ")" << std::endl;
+    }
+  }
+  const devices::profile no_profile;
+  const devices::profile& prof = profile ? *profile : no_profile;
 
   boost::asio::io_context io;
   std::unique_ptr<transport::link> port;
@@ -605,7 +619,8 @@ void add_log_commands(CLI::App& app) {
   rep->add_option("--timeout", r->timeout_ms, "Milliseconds to wait for each reply")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
-  rep->add_option("-p,--profile", r->profile_file, "Decode the differences by this profile");
+  rep->add_option("-p,--profile", r->profile_file,
+                  "Decode the differences by this profile; without it the device is asked for its own first");
   rep->callback([r] { run_replay(*r); });
   rep->footer("Exit status 1 when a reply differs from the captured one or is missing.");
 }
