@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -129,6 +130,63 @@ TEST(capture, a_loss_is_an_epb_dropcount_and_a_comment_on_the_next_frame) {
   EXPECT_EQ(lost, 3u);
   ASSERT_FALSE(comments_of_last.empty());
   EXPECT_EQ(comments_of_last[0], "3 frames lost before this one");
+}
+
+// The sample capture rewritten as a big-endian section, field by field.
+std::vector<std::uint8_t> to_big_endian(std::vector<std::uint8_t> b) {
+  auto swap = [&](std::size_t at, std::size_t n) { std::reverse(b.begin() + static_cast<std::ptrdiff_t>(at),
+                                                                b.begin() + static_cast<std::ptrdiff_t>(at + n)); };
+  auto options = [&](std::size_t pos, std::size_t end, bool packet) {
+    while (pos + 4 <= end) {
+      const std::uint16_t code = static_cast<std::uint16_t>(b[pos] | (b[pos + 1] << 8));
+      const std::uint16_t len = static_cast<std::uint16_t>(b[pos + 2] | (b[pos + 3] << 8));
+      swap(pos, 2);
+      swap(pos + 2, 2);
+      if (code == 0) break;
+      if (packet && (code == 2 || code == 4)) swap(pos + 4, len);  // epb_flags u32, epb_dropcount u64
+      pos += 4 + ((len + 3u) & ~3u);
+    }
+  };
+  for (std::size_t at : block_offsets(b)) {
+    const std::uint32_t type = get32(b, at), length = get32(b, at + 4);
+    if (type == 0x0A0D0D0A) {
+      swap(at + 8, 4);
+      swap(at + 12, 2);
+      swap(at + 14, 2);
+      swap(at + 16, 8);
+      options(at + 24, at + length - 4, false);
+    } else if (type == 1) {
+      swap(at + 8, 2);
+      swap(at + 10, 2);
+      swap(at + 12, 4);
+      options(at + 16, at + length - 4, false);
+    } else if (type == 6) {
+      const std::uint32_t captured = get32(b, at + 20);
+      for (std::size_t f = 8; f < 28; f += 4) swap(at + f, 4);
+      options(at + 28 + ((captured + 3u) & ~3u), at + length - 4, true);
+    }
+    swap(at, 4);
+    swap(at + 4, 4);
+    swap(at + length - 4, 4);
+  }
+  return b;
+}
+
+TEST(capture, a_big_endian_section_reads_the_same) {
+  const auto path = sample_capture("le.pcapng");
+  const auto le = read_all(path);
+  const std::string be_path = temp_path("be.pcapng");
+  write_file(be_path, to_big_endian(read_file(path)));
+  const auto be = read_all(be_path);
+  ASSERT_EQ(be.size(), le.size());
+  for (std::size_t i = 0; i < be.size(); ++i) {
+    EXPECT_EQ(be[i].bytes, le[i].bytes) << i;
+    EXPECT_EQ(be[i].rec.time_ns, le[i].rec.time_ns) << i;
+    EXPECT_EQ(be[i].rec.dir, le[i].rec.dir) << i;
+    EXPECT_EQ(be[i].rec.lost_before, le[i].rec.lost_before) << i;
+    EXPECT_EQ(be[i].rec.link_id, le[i].rec.link_id) << i;
+    EXPECT_EQ(be[i].rec.flags, le[i].rec.flags) << i;
+  }
 }
 
 TEST(capture, rotation_starts_new_complete_files_by_size) {
