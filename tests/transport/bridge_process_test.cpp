@@ -42,8 +42,11 @@ struct publisher_process {
           args.insert(args.end(), extra.begin(), extra.end());
           return args;
         }()) {
-    if (!proc.wait_for_line("ready ")) throw std::runtime_error("the publisher did not start: " + proc.output());
+    const auto line = proc.wait_for_line("ready pid=");
+    if (!line) throw std::runtime_error("the publisher did not start: " + proc.output());
+    pid = std::stoi(*line);
   }
+  pid_t pid = -1;
   // Publishes `n` more records and waits until they are out; false on a hang.
   bool publish(std::uint64_t n, std::uint64_t total_after) {
     proc.write_line(std::to_string(n));
@@ -240,6 +243,21 @@ TEST(bridge_processes, publisher_killed_mid_write_is_reported_gone_and_a_new_one
     EXPECT_EQ(after.records, 50u);
     EXPECT_EQ(after.ok, 50u);
   }
+}
+
+TEST(bridge_processes, publisher_killed_and_not_yet_reaped_is_reported_gone) {
+  // Killed by pid, so that it stays a zombie (this test is its parent and does
+  // not wait for it yet): kill(pid, 0) still succeeds. Subscribers once waited
+  // for ever here, until the parent reaped it.
+  const std::string name = unique_name("zombie");
+  publisher_process pub(name);
+  subscriber_process a(name, {"--exit-on-gone"});
+  ASSERT_TRUE(pub.publish(10, 10));
+  ASSERT_TRUE(a.saw_record(9)) << a.proc.output();
+  ASSERT_EQ(::kill(pub.pid, SIGKILL), 0);
+  EXPECT_TRUE(a.proc.wait_for_line("gone")) << a.proc.output();
+  EXPECT_EQ(a.proc.stop(0), 0) << a.proc.output();
+  EXPECT_EQ(pub.proc.stop(0), 128 + SIGKILL);  // reaped only now
 }
 
 TEST(bridge_processes, publisher_keeps_publishing_after_another_writer_zeroes_its_ring) {

@@ -109,31 +109,47 @@ std::uint64_t now_ns() {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since
-// boot. With the pid it names one process, even after the pid is reused.
-std::optional<std::uint64_t> process_start_time(int pid) {
+// Fields 3 (the state) and 22 (when the process started, in clock ticks since
+// boot) of /proc/<pid>/stat. With the pid, the start time names one process,
+// even after the pid is reused.
+struct proc_stat {
+  char state = '?';
+  std::uint64_t start_time = 0;
+};
+std::optional<proc_stat> read_proc_stat(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto paren = text.rfind(')');  // the command name may hold spaces and parentheses
   if (paren == std::string::npos) return std::nullopt;
   std::istringstream rest(text.substr(paren + 2));
+  proc_stat out;
   std::string field;
   for (int i = 3; i <= 22; ++i) {
     if (!(rest >> field)) return std::nullopt;
+    if (i == 3) out.state = field.empty() ? '?' : field[0];
   }
   try {
-    return std::stoull(field);
+    out.start_time = std::stoull(field);
   } catch (...) {
     return std::nullopt;
   }
+  return out;
+}
+
+std::optional<std::uint64_t> process_start_time(int pid) {
+  const auto s = read_proc_stat(pid);
+  if (!s) return std::nullopt;
+  return s->start_time;
 }
 
 bool process_alive(int pid, std::uint64_t start_time) {
   if (pid <= 0) return false;
   if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
+  const auto s = read_proc_stat(pid);
+  // A zombie answers kill(0) until its parent reaps it, which may be never.
+  if (s && (s->state == 'Z' || s->state == 'X')) return false;
   if (start_time == 0) return true;  // /proc was not readable to the publisher: the pid alone
-  const auto t = process_start_time(pid);
-  return !t || *t == start_time;
+  return !s || s->start_time == start_time;
 }
 
 void futex_wake_all(const std::uint8_t* base) {
