@@ -172,6 +172,18 @@ std::vector<std::uint8_t> to_big_endian(std::vector<std::uint8_t> b) {
   return b;
 }
 
+TEST(capture, a_note_on_a_record_is_a_comment_in_pcapng_and_a_line_in_the_hexdump) {
+  const std::string path = temp_path("note.pcapng");
+  auto w = open_pcapng_writer({path, 0, ""});
+  const auto request = frame_bytes({1, frame_kind::request, 2, 1}, {});
+  w->write({5, direction::to_device, 0, 0, std::nullopt, 0, request, "publisher_restarted: pid 9"});
+  w->close();
+  capture_reader r(path);
+  ASSERT_TRUE(r.next());
+  EXPECT_EQ(r.comments(), std::vector<std::string>{"publisher_restarted: pid 9"});
+  EXPECT_EQ(hexdump_record({5, direction::to_device, 0, 0, std::nullopt, 0, request, "gap"}).rfind("# gap\n", 0), 0u);
+}
+
 TEST(capture, a_big_endian_section_reads_the_same) {
   const auto path = sample_capture("le.pcapng");
   const auto le = read_all(path);

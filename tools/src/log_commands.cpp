@@ -99,6 +99,7 @@ std::unique_ptr<transport::capture_writer> make_writer(const std::string& format
     if (r.lost_before) j["lost_before"] = r.lost_before;
     if (r.link_id) j["link"] = r.link_id;
     if (r.flags & transport::capture_truncated) j["truncated"] = true;
+    if (!r.note.empty()) j["note"] = std::string(r.note);
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   };
   return transport::open_lines_writer(wo, line);
@@ -248,6 +249,7 @@ void run_log(const log_options& o) {
   rec.writer->open();
   std::cerr << "log: recording bridge " << o.bridge << " (publisher pid " << bus->publisher_pid() << ") to "
             << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
+  std::string note;  // a publisher that went or restarted, for the next record
   while (!done() && !signals.wait(std::chrono::milliseconds(0))) {
     transport::bridge::read_result r;
     try {
@@ -258,11 +260,15 @@ void run_log(const log_options& o) {
     if (r.status == transport::bridge::read_status::publisher_gone ||
         r.status == transport::bridge::read_status::publisher_restarted) {
       std::cerr << "log: " << to_string(r.status) << ": " << r.detail << std::endl;
+      // The next frame carries it, so the capture shows where the stream was broken.
+      note += (note.empty() ? "" : "; ") + std::string(to_string(r.status)) + ": " + r.detail +
+              " (frames between may be missing)";
       continue;
     }
     if (r.status != transport::bridge::read_status::record) continue;
     rec.write(transport::capture_record{r.rec.time_ns, r.rec.dir, r.rec.link_id, r.rec.flags, r.rec.error, r.lost,
-                                        r.rec.bytes});
+                                        r.rec.bytes, note});
+    note.clear();
     rec.check();
   }
   summary("");

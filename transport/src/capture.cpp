@@ -162,6 +162,7 @@ class pcapng_writer final : public capture_writer {
                  refused_prefix + std::string(r.error ? to_string(*r.error) : "unknown") +
                      "): raw bytes as received, COBS-encoded, without the 0x00");
     if (r.flags & capture_truncated) put_option(body, opt_comment, truncated_comment);
+    if (!r.note.empty()) put_option(body, opt_comment, r.note.substr(0, 60000));
     put_option(body, opt_endofopt, "");
     put_block(out, epb_type, body);
   }
@@ -271,6 +272,7 @@ std::unique_ptr<capture_writer> open_pcapng_writer(const capture_writer_options&
 
 std::string hexdump_record(const capture_record& r) {
   std::string out;
+  if (!r.note.empty()) out += "# " + std::string(r.note) + "\n";
   if (r.lost_before) out += "# " + std::to_string(r.lost_before) + (r.lost_before == 1 ? " frame" : " frames") + " lost here\n";
   out += iso_time_ns(r.time_ns);
   out += r.dir == direction::to_device ? " > " : " < ";

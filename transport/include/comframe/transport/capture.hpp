@@ -25,7 +25,7 @@
 //           epb_flags     bits 0-1: 01 inbound = from_device, 10 outbound = to_device
 //           epb_dropcount frames lost just before this one (a bus that overran the logger)
 //           opt_comment   "<N> frames lost before this one", "refused by the receiver (<why>) …",
-//                         "truncated …", as they apply
+//                         "truncated …", and the record's note, as they apply
 // Rotation (rotate_size_bytes > 0): "cap.pcapng", then "cap.1.pcapng",
 // "cap.2.pcapng" …; each file is complete on its own (SHB and IDBs again).
 //
@@ -79,6 +79,10 @@ struct capture_record {
   std::optional<frame_error> error;       ///< for a refused frame: why
   std::uint64_t lost_before = 0;          ///< frames the source lost just before this one
   std::span<const std::uint8_t> bytes;    ///< the frame before COBS, or a refused frame's raw bytes
+  /// Something people should know about the stream just before this frame
+  /// ("the publisher restarted: frames may be missing"); written as a comment
+  /// (a reader gives it back in capture_reader::comments(), not here).
+  std::string_view note = {};
 };
 
 /// A capture file that cannot be written or read. id() is "transport.capture";
