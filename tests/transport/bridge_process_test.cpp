@@ -258,6 +258,7 @@ TEST(bridge_processes, publisher_killed_and_not_yet_reaped_is_reported_gone) {
   EXPECT_TRUE(a.proc.wait_for_line("gone")) << a.proc.output();
   EXPECT_EQ(a.proc.stop(0), 0) << a.proc.output();
   EXPECT_EQ(pub.proc.stop(0), 128 + SIGKILL);  // reaped only now
+  std::filesystem::remove(bridge::segment_path(name));  // what the killed publisher could not
 }
 
 TEST(bridge_processes, publisher_keeps_publishing_after_another_writer_zeroes_its_ring) {
