@@ -281,28 +281,6 @@ TEST(bridge_processes, publisher_keeps_publishing_after_another_writer_zeroes_it
   EXPECT_EQ(pub.proc.stop(0), 0) << pub.proc.output();
 }
 
-// In one process (it belongs beside the lap test in bridge_test.cpp): 30
-// records of 136 bytes fill a 4 KiB ring but for 16 bytes at its end, too few
-// for a header. Lapped twice, the subscriber finds the oldest record left
-// right after those 16 bytes; it once skipped them, forgot that it had been
-// lapped and reported "corrupt" (sequence 30, expected 0).
-TEST(bridge_processes, lapped_subscriber_counts_its_loss_when_the_oldest_record_follows_the_rings_unused_end) {
-  bridge::publisher bus(unique_name("padlap"), {.ring_bytes = 4096, .max_record_bytes = 1024});
-  bridge::subscriber tap(bus.name());
-  for (int i = 0; i < 60; ++i) bus.publish(direction::to_device, std::vector<std::uint8_t>(100, 7));
-  auto r = tap.next(1s);
-  ASSERT_EQ(r.status, bridge::read_status::record);
-  EXPECT_EQ(r.lost, 30u);
-  EXPECT_EQ(r.rec.sequence, 30u);
-  for (std::uint64_t seq = 31; seq < 60; ++seq) {
-    r = tap.next(1s);
-    ASSERT_EQ(r.status, bridge::read_status::record);
-    EXPECT_EQ(r.lost, 0u);
-    EXPECT_EQ(r.rec.sequence, seq);
-  }
-  EXPECT_EQ(tap.stats().lost, 30u);
-}
-
 // Random bytes over the header and the ring while a publisher publishes and
 // subscribers read: every process ends normally. A subscriber reads records or
 // reports "corrupt:" (exit 3); it may read damaged records (the ring has no
