@@ -13,6 +13,9 @@
 //               "pong" the other way. The answer goes back through a second bus
 //               so that each direction crosses the same mechanism, as in the
 //               two baselines: round trip / 2 is the one-way latency of each.
+//     bridge_spin the same with subscriber_options::spin = 50 us on both
+//               sides: a reader that finds nothing checks the head for up to
+//               50 us before it sleeps on the futex (one core busy meanwhile).
 //   Counters: p50_ns and p99_ns of the round trips (wall clock, measured in the
 //   parent), one sample per iteration. Target (issue 5): bridge p50 <= 0.5x the
 //   Unix socket's.
@@ -128,7 +131,7 @@ void pingpong_pipe(benchmark::State& state) {
   stream_pingpong(state, down[1], up[0], down[0], up[1], {down[1], up[0]}, {down[0], up[1]});
 }
 
-void pingpong_bridge(benchmark::State& state) {
+void pingpong_bridge_with(benchmark::State& state, std::chrono::nanoseconds spin) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const std::string ping_name = bus_name("ping"), pong_name = bus_name("pong");
   br::publisher ping(ping_name, {.ring_bytes = 1 << 20});
@@ -138,7 +141,7 @@ void pingpong_bridge(benchmark::State& state) {
   if (pid == 0) {
     int code = 0;
     try {
-      br::subscriber in(ping_name);
+      br::subscriber in(ping_name, {.spin = spin});
       br::publisher out(pong_name, {.ring_bytes = 1 << 20});
       write_all(ready[1], "r", 1);
       for (;;) {
@@ -154,7 +157,7 @@ void pingpong_bridge(benchmark::State& state) {
   }
   char c;
   if (!read_all(ready[0], &c, 1)) return state.SkipWithError("the child did not start");
-  br::subscriber back(pong_name);
+  br::subscriber back(pong_name, {.spin = spin});
   std::vector<std::uint8_t> payload(n, 0x5a);
   std::vector<std::int64_t> samples;
   samples.reserve(1 << 20);
@@ -174,6 +177,9 @@ void pingpong_bridge(benchmark::State& state) {
   ::close(ready[1]);
   report_percentiles(state, samples);
 }
+
+void pingpong_bridge(benchmark::State& state) { pingpong_bridge_with(state, {}); }
+void pingpong_bridge_spin(benchmark::State& state) { pingpong_bridge_with(state, 50us); }
 
 // ---- fan-out and a stopped subscriber ----------------------------------------
 
@@ -270,6 +276,7 @@ void stopped_one(benchmark::State& s) { publish_to(s, 2, true); }
 BENCHMARK(pingpong_unix_socket)->Name("pingpong/baseline")->Arg(64)->Arg(1024)->UseRealTime();
 BENCHMARK(pingpong_pipe)->Name("pingpong/pipe")->Arg(64)->Arg(1024)->UseRealTime();
 BENCHMARK(pingpong_bridge)->Name("pingpong/bridge")->Arg(64)->Arg(1024)->UseRealTime();
+BENCHMARK(pingpong_bridge_spin)->Name("pingpong/bridge_spin")->Arg(64)->Arg(1024)->UseRealTime();
 BENCHMARK(fanout_1)->Name("fanout/baseline")->UseRealTime();
 BENCHMARK(fanout_2)->Name("fanout/subs2")->UseRealTime();
 BENCHMARK(fanout_4)->Name("fanout/subs4")->UseRealTime();
