@@ -30,26 +30,6 @@ std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const
   }
 }
 
-devices::frame_record to_frame_record(const transport::bridge::record& r) {
-  devices::frame_record out{r.dir,
-                            std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                std::chrono::nanoseconds(r.time_ns))),
-                            std::nullopt, r.bytes, r.error};
-  if (r.flags & transport::bridge::refused) {
-    if (!out.error) out.error = transport::frame_error::cobs;
-    return out;
-  }
-  transport::frame_error why{};
-  if (const auto f = transport::parse_frame(r.bytes, &why)) {
-    out.header = f->header;
-    out.payload = f->payload;
-    out.error.reset();
-  } else {
-    out.error = why;
-  }
-  return out;
-}
-
 std::optional<devices::profile> profile_on_bus(const transport::bridge::subscriber& s) {
   const auto v = s.latest(devices::profile_key);
   if (!v || v->schema_name != devices::profile_schema_name) return std::nullopt;
@@ -166,7 +146,8 @@ void run_tap(const tap_options& o) {
     }
     ++n.records;
     if (r.rec.flags & transport::bridge::refused) ++n.refused;
-    const auto record = to_frame_record(r.rec);
+    const bool refused = (r.rec.flags & transport::bridge::refused) != 0;
+    const auto record = stored_frame(r.rec.dir, r.rec.time_ns, r.rec.bytes, r.rec.error, refused);
     auto j = frame_json(profile ? *profile : no_profile, record);
     j["bus_seq"] = r.rec.sequence;
     if (r.rec.link_id) j["link"] = r.rec.link_id;

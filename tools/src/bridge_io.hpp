@@ -17,10 +17,6 @@ namespace comframe::tools {
 std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p = nullptr,
                                                   std::size_t ring_bytes = 0);
 
-/// A bus record as the frame_record the printers take. `payload` must outlive
-/// the result: it receives the frame's payload or the refused frame's bytes.
-devices::frame_record to_frame_record(const transport::bridge::record& r);
-
 /// The device profile a publisher keeps on its bus, if it has one that parses.
 std::optional<devices::profile> profile_on_bus(const transport::bridge::subscriber& s);
 

@@ -31,6 +31,27 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+devices::frame_record stored_frame(transport::direction dir, std::uint64_t time_ns,
+                                   std::span<const std::uint8_t> bytes, std::optional<transport::frame_error> error,
+                                   bool refused) {
+  const std::chrono::system_clock::time_point time(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(time_ns)));
+  devices::frame_record out{dir, time, std::nullopt, bytes, error};
+  if (refused) {
+    if (!out.error) out.error = transport::frame_error::cobs;
+    return out;
+  }
+  transport::frame_error why{};
+  if (const auto f = transport::parse_frame(bytes, &why)) {
+    out.header = f->header;
+    out.payload = f->payload;
+    out.error.reset();
+  } else {
+    out.error = why;
+  }
+  return out;
+}
+
 namespace {
 
 const core::schema error_schema = core::schema::of<devices::error_payload>();

@@ -38,29 +38,6 @@ using clock = std::chrono::steady_clock;
 std::uint64_t to_ns(std::chrono::system_clock::time_point t) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
 }
-std::chrono::system_clock::time_point from_ns(std::uint64_t ns) {
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(ns)));
-}
-
-// A captured frame as the printers (frame_json, frame_line) take it; the spans
-// point into `r`.
-devices::frame_record to_frame_record(const transport::capture_record& r) {
-  devices::frame_record out{r.dir, from_ns(r.time_ns), std::nullopt, r.bytes, r.error};
-  if (r.flags & transport::capture_refused) {
-    if (!out.error) out.error = transport::frame_error::cobs;
-    return out;
-  }
-  transport::frame_error why{};
-  if (const auto f = transport::parse_frame(r.bytes, &why)) {
-    out.header = f->header;
-    out.payload = f->payload;
-    out.error.reset();
-  } else {
-    out.error = why;
-  }
-  return out;
-}
 
 // ---- comframe log -------------------------------------------------------------
 
@@ -95,7 +72,8 @@ std::unique_ptr<transport::capture_writer> make_writer(const std::string& format
   // JSON lines: one object per frame, decoded by the profile when there is one.
   auto line = [profile](const transport::capture_record& r) {
     static const devices::profile no_profile;
-    auto j = frame_json(profile ? *profile : no_profile, to_frame_record(r));
+    const bool refused = (r.flags & transport::capture_refused) != 0;
+    auto j = frame_json(profile ? *profile : no_profile, stored_frame(r.dir, r.time_ns, r.bytes, r.error, refused));
     if (r.lost_before) j["lost_before"] = r.lost_before;
     if (r.link_id) j["link"] = r.link_id;
     if (r.flags & transport::capture_truncated) j["truncated"] = true;
