@@ -164,6 +164,22 @@ TEST_F(served_device, monitor_reports_a_broken_frame_with_its_error_and_raw_byte
   EXPECT_EQ(j["raw"], "05 11 22 33 44");
 }
 
+TEST_F(served_device, monitor_shows_a_broken_frame_as_one_readable_line_with_why_and_its_bytes) {
+  auto listening = first_request();
+  std::thread emitter([&] {
+    if (listening.wait_for(std::chrono::seconds(30)) != std::future_status::ready) return;
+    const std::uint8_t garbage[] = {0x05, 0x11, 0x22, 0x33, 0x44, 0x00};
+    (void)!write(pty.master, garbage, sizeof garbage);
+  });
+  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--count", "1"});
+  emitter.join();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_GT(r.out.size(), 27u) << r.out;
+  EXPECT_EQ(r.out[26], 'Z') << r.out;
+  EXPECT_EQ(r.out.substr(27), " < refused frame (too_short): 5 raw bytes 05 11 22 33 44\n");
+  EXPECT_NE(r.err.find("monitor: frames "), std::string::npos) << r.err;
+}
+
 TEST_F(served_device, monitor_prints_one_readable_line_per_frame_by_default) {
   auto listening = first_request();
   std::thread emitter([&] {
