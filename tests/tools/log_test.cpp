@@ -256,28 +256,41 @@ TEST(replay, a_capture_replayed_to_a_fresh_simulator_gets_the_same_replies) {
   auto again = run({cli, "replay", cap, second.pty, "--as-fast-as-possible"});
   EXPECT_EQ(again.exit_code, 1) << again.err;
   EXPECT_NE(again.out.find("differs: seq "), std::string::npos) << again.out;
-  EXPECT_NE(again.out.find(" read_sensors:\n  captured: "), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find(" read_sensors: payload.sequence 0 -> 1"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("\n  captured: "), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("\"sequence\":0"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("\"sequence\":1"), std::string::npos) << again.out;
   EXPECT_NE(again.err.find("comframe replay: 1 reply differs from the capture"), std::string::npos) << again.err;
 }
 
-TEST(replay, a_changed_configuration_shows_as_a_differing_reply) {
+TEST(replay, a_changed_configuration_shows_as_differing_replies_that_name_the_fields) {
   const std::string cap = temp("replay-config.pcapng");
   {
     sim_process first;
-    ASSERT_EQ(run({cli, "log", "--port", first.pty, "-o", cap, "--request", "get_config", "--count", "2"}).exit_code, 0);
+    ASSERT_EQ(run({cli, "log", "--port", first.pty, "-o", cap, "--request", "get_config", "--request",
+                   "read_sensors", "--count", "4"})
+                  .exit_code,
+              0);
   }
   sim_process second;
   ASSERT_EQ(run({cli, "call", second.pty, "set_config",
-                 R"({"channels":3,"sample_period_ms":100,"alarm_high_cdeg":8000,"alarm_enabled":false})"})
+                 R"({"channels":6,"sample_period_ms":100,"alarm_high_cdeg":8000,"alarm_enabled":false})"})
                 .exit_code,
             0);
   auto r = run({cli, "replay", cap, second.pty, "--profile", profile_file()});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("get_config:\n  captured: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("get_config: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("payload.channels 4 -> 6"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n  captured: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"channels\":4"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"channels\":3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"channels\":6"), std::string::npos) << r.out;
+  // Six channels read where the capture has four: the same first four, two more at the end.
+  const auto sensors = r.out.find("read_sensors: ");
+  ASSERT_NE(sensors, std::string::npos) << r.out;
+  const auto line = r.out.substr(sensors, r.out.find('\n', sensors) - sensors);
+  EXPECT_EQ(line.find("temps_cdeg[0]"), std::string::npos) << line;
+  EXPECT_NE(line.find("read_sensors: payload.temps_cdeg[4] (none) -> 2"), std::string::npos) << line;
+  EXPECT_NE(line.find("; payload.temps_cdeg[5] (none) -> 2"), std::string::npos) << line;
 }
 
 TEST(log, bad_arguments_and_broken_captures_are_one_line_errors) {

@@ -370,14 +370,64 @@ std::vector<replay_step> load_steps(const std::string& path, std::size_t& skippe
   return steps;
 }
 
-std::string describe_frame(const devices::profile& p, const transport::frame_header& h,
-                           std::span<const std::uint8_t> payload) {
+nlohmann::json frame_summary(const devices::profile& p, const transport::frame_header& h,
+                             std::span<const std::uint8_t> payload) {
   const devices::frame_record r{transport::direction::from_device, {}, h, payload, std::nullopt};
   auto j = frame_json(p, r);
   j.erase("time");
   j.erase("dir");
   j.erase("seq");
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j;
+}
+
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+std::string describe_frame(const devices::profile& p, const transport::frame_header& h,
+                           std::span<const std::uint8_t> payload) {
+  return dump(frame_summary(p, h, payload));
+}
+
+// "payload.temps_cdeg[0]" for the JSON pointer "/payload/temps_cdeg/0" into `doc`.
+std::string field_path(const nlohmann::json& doc, const nlohmann::json::json_pointer& pointer) {
+  std::vector<std::string> tokens;
+  for (auto p = pointer; !p.empty(); p.pop_back()) tokens.insert(tokens.begin(), p.back());
+  std::string out;
+  nlohmann::json::json_pointer parent;
+  for (const auto& token : tokens) {
+    if (doc.contains(parent) && doc.at(parent).is_array()) out += "[" + token + "]";
+    else out += (out.empty() ? "" : ".") + token;
+    parent.push_back(token);
+  }
+  return out.empty() ? "(the whole frame)" : out;
+}
+
+// The fields in which a replayed reply differs from the captured one:
+// "payload.sequence 0 -> 1; payload.supply_mv 3297 -> 3303". Paths of
+// "remove" and "replace" exist in `captured`; an "add" names a new key of an
+// object or "-", the end of an array (its parent exists in `captured`).
+std::string field_differences(const nlohmann::json& captured, const nlohmann::json& replayed) {
+  constexpr std::size_t most = 8;
+  const auto patch = nlohmann::json::diff(captured, replayed);
+  std::string out;
+  std::size_t n = 0;
+  std::map<std::string, std::size_t> appended;  // elements added to each array so far
+  for (const auto& op : patch) {
+    if (++n > most) continue;
+    const auto kind = op["op"].get<std::string>();
+    nlohmann::json::json_pointer ptr(op["path"].get<std::string>());
+    if (kind == "add" && !ptr.empty() && ptr.back() == "-") {  // appended: name its index
+      const auto parent = ptr.parent_pointer();
+      ptr = parent / (captured.at(parent).size() + appended[parent.to_string()]++);
+    }
+    // "add" may append to an array ("/-"): its value comes with the operation.
+    std::string item = field_path(captured, ptr) + " ";
+    item += kind == "add" ? "(none)" : dump(captured.at(ptr));
+    item += " -> ";
+    item += kind == "remove" ? "(none)" : dump(op["value"]);
+    out += (out.empty() ? "" : "; ") + item;
+  }
+  if (n > most) out += "; and " + std::to_string(n - most) + " more";
+  return out;
 }
 
 void run_replay(const replay_options& o) {
@@ -516,8 +566,10 @@ void run_replay(const replay_options& o) {
       return;
     }
     ++differ;
-    std::cout << "differs: " << what << ":\n  captured: " << describe_frame(prof, want.header, want_payload)
-              << "\n  replayed: " << describe_frame(prof, got->header, got->payload) << std::endl;
+    const auto captured = frame_summary(prof, want.header, want_payload);
+    const auto replayed = frame_summary(prof, got->header, got->payload);
+    std::cout << "differs: " << what << ": " << field_differences(captured, replayed) << "\n  captured: "
+              << dump(captured) << "\n  replayed: " << dump(replayed) << std::endl;
   };
 
   std::cerr << "replay: " << steps.size() << " requests from " << o.capture << " to " << o.port
