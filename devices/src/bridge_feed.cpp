@@ -5,6 +5,16 @@
 
 namespace comframe::devices {
 
+std::optional<profile> profile_on_bus(const transport::bridge::subscriber& bus) {
+  const auto v = bus.latest(profile_key);
+  if (!v || v->schema_name != profile_schema_name) return std::nullopt;
+  try {
+    return profile::parse(std::string(v->value.begin(), v->value.end()));
+  } catch (const comframe::error&) {
+    return std::nullopt;
+  }
+}
+
 bridge_feed::bridge_feed(std::shared_ptr<transport::bridge::publisher> bus, std::uint16_t link_id)
     : bus_(std::move(bus)), link_id_(link_id) {}
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "comframe/devices/bridge_feed.hpp"
+#include "comframe/devices/frame_view.hpp"
 #include "comframe/devices/session.hpp"
 #include "devices/scripted_peer.hpp"
 #include "support/pty.hpp"
@@ -388,6 +389,7 @@ TEST_F(loopback_fixture, a_session_with_a_bridge_publishes_every_frame_its_profi
   // The profile check's describe exchange comes first; then the echo, the event, the refused frame.
   std::vector<record> seen;
   std::vector<std::vector<std::uint8_t>> bytes;
+  std::vector<nlohmann::json> decoded;
   while (seen.empty() || !(seen.back().flags & refused)) {
     const auto r = tap.next(std::chrono::seconds(30));
     ASSERT_EQ(r.status, read_status::record);
@@ -395,6 +397,8 @@ TEST_F(loopback_fixture, a_session_with_a_bridge_publishes_every_frame_its_profi
     EXPECT_EQ(r.rec.link_id, 7);
     seen.push_back(r.rec);
     bytes.emplace_back(r.rec.bytes.begin(), r.rec.bytes.end());
+    // The decoded view, while the record's bytes are valid (until the next read).
+    decoded.push_back(devices::frame_json(*expected, devices::stored_frame(r.rec)));
   }
   auto find = [&](frame_kind kind, std::uint16_t command) -> std::optional<frame_view> {
     for (std::size_t i = 0; i < seen.size(); ++i) {
@@ -412,9 +416,23 @@ TEST_F(loopback_fixture, a_session_with_a_bridge_publishes_every_frame_its_profi
   EXPECT_EQ(bytes.back(), (std::vector<std::uint8_t>{0x05, 0x01, 0x02, 0x03, 0x04}));
   EXPECT_EQ(seen.back().dir, direction::from_device);
 
-  const auto p = tap.latest(devices::profile_key);
+  // The profile on the bus, and the frames decoded by name with it.
+  const auto p = devices::profile_on_bus(tap);
   ASSERT_TRUE(p.has_value());
-  EXPECT_EQ(devices::profile::parse(std::string(p->value.begin(), p->value.end())), *expected);
+  EXPECT_EQ(*p, *expected);
+  auto find_json = [&](const char* kind, const char* key, const char* name) {
+    for (const auto& j : decoded)
+      if (j.value("kind", "") == kind && j.value(key, "") == name) return j;
+    ADD_FAILURE() << "no " << kind << " " << name << " in " << nlohmann::json(decoded).dump();
+    return nlohmann::json::object();
+  };
+  const auto echo_reply = find_json("response", "command", "echo");
+  EXPECT_EQ(echo_reply["payload"], 42) << echo_reply;
+  EXPECT_EQ(echo_reply["dir"], "in");
+  EXPECT_EQ(find_json("request", "command", "echo")["dir"], "out");
+  EXPECT_EQ(find_json("event", "event", "telemetry")["payload"], (nlohmann::json{{"n", 5}, {"temps", {1, -2}}}));
+  EXPECT_EQ(decoded.back()["error"], "too_short");
+  EXPECT_EQ(decoded.back()["raw"], "05 01 02 03 04");
   const auto t = tap.latest("event.telemetry");
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->schema_name, "telemetry");

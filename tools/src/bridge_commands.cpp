@@ -30,16 +30,6 @@ std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const
   }
 }
 
-std::optional<devices::profile> profile_on_bus(const transport::bridge::subscriber& s) {
-  const auto v = s.latest(devices::profile_key);
-  if (!v || v->schema_name != devices::profile_schema_name) return std::nullopt;
-  try {
-    return devices::profile::parse(std::string(v->value.begin(), v->value.end()));
-  } catch (const comframe::error&) {
-    return std::nullopt;
-  }
-}
-
 namespace {
 
 struct tap_options {
@@ -146,8 +136,7 @@ void run_tap(const tap_options& o) {
     }
     ++n.records;
     if (r.rec.flags & transport::bridge::refused) ++n.refused;
-    const bool refused = (r.rec.flags & transport::bridge::refused) != 0;
-    const auto record = stored_frame(r.rec.dir, r.rec.time_ns, r.rec.bytes, r.rec.error, refused);
+    const auto record = stored_frame(r.rec);
     auto j = frame_json(profile ? *profile : no_profile, record);
     j["bus_seq"] = r.rec.sequence;
     if (r.rec.link_id) j["link"] = r.rec.link_id;

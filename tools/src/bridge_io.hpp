@@ -17,7 +17,6 @@ namespace comframe::tools {
 std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p = nullptr,
                                                   std::size_t ring_bytes = 0);
 
-/// The device profile a publisher keeps on its bus, if it has one that parses.
-std::optional<devices::profile> profile_on_bus(const transport::bridge::subscriber& s);
+using devices::profile_on_bus;
 
 }  // namespace comframe::tools

@@ -7,6 +7,8 @@
 #include <iostream>
 #include <iterator>
 
+#include "comframe/core/json_text.hpp"
+
 namespace comframe::tools {
 
 namespace {
@@ -75,16 +77,6 @@ std::vector<std::uint8_t> parse_hex(std::string_view text) {
   return out;
 }
 
-std::string to_hex(const std::uint8_t* data, std::size_t size) {
-  static const char digits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(size * 3);
-  for (std::size_t i = 0; i < size; ++i) {
-    if (i) s += ' ';
-    s += digits[data[i] >> 4];
-    s += digits[data[i] & 15];
-  }
-  return s;
-}
+std::string to_hex(const std::uint8_t* data, std::size_t size) { return core::hex_text({data, size}); }
 
 }  // namespace comframe::tools

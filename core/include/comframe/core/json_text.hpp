@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,5 +30,8 @@ nlohmann::json parse_json(std::string_view text, errc kind = errc::json_syntax);
 /// values of bounded depth.
 std::string dump_readable(const nlohmann::json& value, int indent = 2, std::size_t width = 100, int level = 0,
                           std::size_t column = 0);
+
+/// Bytes as people read them in logs: "0a 1b ff" (lowercase, one space between bytes).
+std::string hex_text(std::span<const std::uint8_t> bytes);
 
 }  // namespace comframe::core

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "comframe/devices/profile.hpp"
 #include "comframe/devices/session.hpp"
@@ -30,6 +31,10 @@ namespace comframe::devices {
 /// The latest-value key of the device's profile and the schema name it carries.
 inline constexpr std::string_view profile_key = "profile";
 inline constexpr std::string_view profile_schema_name = "comframe.profile";
+
+/// The device profile a publisher keeps on its bus (latest value `profile_key`),
+/// if it has one that parses; a subscriber decodes frames with it (frame_view.hpp).
+std::optional<profile> profile_on_bus(const transport::bridge::subscriber& bus);
 
 class bridge_feed {
  public:

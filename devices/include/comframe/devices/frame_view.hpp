@@ -1,0 +1,54 @@
+// comframe/devices/frame_view.hpp — a frame as people and programs read it:
+// what it is and its payload decoded by name with a device profile.
+//
+// What `comframe monitor`, `tap` and `log` print, for C++ programs that read a
+// bridge or a capture themselves:
+//
+//   transport::bridge::subscriber tap("lab");
+//   const auto profile = devices::profile_on_bus(tap);        // bridge_feed.hpp
+//   const auto r = tap.next(std::chrono::seconds(1));
+//   if (r.status == transport::bridge::read_status::record && profile)
+//     std::cout << devices::frame_json(*profile, devices::stored_frame(r.rec)) << '\n';
+//   // {"command":"get_info","command_id":1,"dir":"in","kind":"response",
+//   //  "payload":{"firmware":{"major":1,…},"serial_number":20240601,…},"seq":2,"time":"2026-…Z"}
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "comframe/devices/profile.hpp"
+#include "comframe/devices/session.hpp"
+#include "comframe/transport/bridge.hpp"
+
+namespace comframe::devices {
+
+/// "2026-11-22T05:00:32.123456Z" (UTC, microseconds).
+std::string iso_time(std::chrono::system_clock::time_point t);
+
+/// A stored frame — as a bus or a capture keeps it — as a frame_record: header
+/// and payload parsed from `bytes` (the spans point into it), or why it does
+/// not parse. A `refused` frame stays raw with its `error`.
+frame_record stored_frame(direction dir, std::uint64_t time_ns, std::span<const std::uint8_t> bytes,
+                          std::optional<transport::frame_error> error, bool refused);
+/// A bus record as a frame_record; the spans point into `r.bytes`, which the
+/// subscriber reuses at its next read.
+frame_record stored_frame(const transport::bridge::record& r);
+
+/// The schema of a frame's payload by the profile: the command's request or
+/// response, the event's payload, the error payload; nullptr when the profile
+/// does not have the command or event.
+const core::schema* payload_schema(const profile& p, const transport::frame_header& h);
+
+/// One frame as a JSON object: "time", "dir" ("out" to the device, "in" from
+/// it), "kind", "command_id", "seq", "command" or "event" (the name, when the
+/// profile has it) and "payload" decoded by the profile's schema and byte
+/// order. A payload the profile does not describe, or that does not decode,
+/// comes as "payload_hex" with "payload_error" saying why; a refused frame as
+/// "error" and its "raw" bytes. Never throws for what the frame holds.
+nlohmann::json frame_json(const profile& p, const frame_record& r);
+
+}  // namespace comframe::devices

@@ -1,0 +1,104 @@
+// A frame as people and programs read it: see frame_view.hpp.
+#include "comframe/devices/frame_view.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include "comframe/core/json_text.hpp"
+#include "comframe/core/schema.hpp"
+
+namespace comframe::devices {
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1000000));
+  return buf;
+}
+
+frame_record stored_frame(direction dir, std::uint64_t time_ns, std::span<const std::uint8_t> bytes,
+                          std::optional<transport::frame_error> error, bool refused) {
+  const std::chrono::system_clock::time_point time(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(time_ns)));
+  frame_record out{dir, time, std::nullopt, bytes, error};
+  if (refused) {
+    if (!out.error) out.error = transport::frame_error::cobs;
+    return out;
+  }
+  transport::frame_error why{};
+  if (const auto f = transport::parse_frame(bytes, &why)) {
+    out.header = f->header;
+    out.payload = f->payload;
+    out.error.reset();
+  } else {
+    out.error = why;
+  }
+  return out;
+}
+
+frame_record stored_frame(const transport::bridge::record& r) {
+  return stored_frame(r.dir, r.time_ns, r.bytes, r.error, (r.flags & transport::bridge::refused) != 0);
+}
+
+namespace {
+
+const core::schema& error_schema() {
+  static const core::schema s = core::schema::of<error_payload>();
+  return s;
+}
+
+}  // namespace
+
+const core::schema* payload_schema(const profile& p, const transport::frame_header& h) {
+  if (h.kind == transport::frame_kind::event) {
+    const auto* e = p.find_event(h.command);
+    return e ? &e->payload : nullptr;
+  }
+  if (h.kind == transport::frame_kind::error) return &error_schema();
+  const auto* c = p.find_command(h.command);
+  if (!c) return nullptr;
+  return h.kind == transport::frame_kind::request ? &c->request : &c->response;
+}
+
+nlohmann::json frame_json(const profile& p, const frame_record& r) {
+  nlohmann::json j = {{"time", iso_time(r.time)}, {"dir", r.dir == direction::to_device ? "out" : "in"}};
+  if (!r.header) {
+    j["error"] = r.error ? std::string(transport::to_string(*r.error)) : "unknown";
+    j["raw"] = core::hex_text(r.payload);
+    return j;
+  }
+  const auto& h = *r.header;
+  j["kind"] = std::string(transport::to_string(h.kind));
+  j["command_id"] = h.command;
+  j["seq"] = h.sequence;
+  if (h.kind == transport::frame_kind::event) {
+    if (const auto* e = p.find_event(h.command)) j["event"] = e->name;
+  } else if (const auto* c = p.find_command(h.command)) {
+    j["command"] = c->name;
+  }
+  const core::schema* schema = payload_schema(p, h);
+  if (!schema) {
+    j["payload_hex"] = core::hex_text(r.payload);
+    j["payload_error"] = "not in the profile";
+    return j;
+  }
+  try {
+    j["payload"] = core::decode(*schema, r.payload, p.payload_endian());
+    if (schema == &error_schema()) {  // the message as text, not an array of characters
+      const auto& m = j["payload"]["message"];
+      std::string text;
+      for (const auto& ch : m) text += ch.get<std::string>();
+      j["payload"]["message"] = text;
+    }
+  } catch (const core::codec_error& e) {
+    j["payload_hex"] = core::hex_text(r.payload);
+    j["payload_error"] = e.what();
+  }
+  return j;
+}
+
+}  // namespace comframe::devices
