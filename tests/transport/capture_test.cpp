@@ -3,6 +3,7 @@
 #include "comframe/transport/capture.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -17,7 +18,8 @@ using namespace comframe::transport;
 namespace fs = std::filesystem;
 
 std::string temp_path(const std::string& name) {
-  const auto dir = fs::path(testing::TempDir()) / "capture_test";
+  // One folder per process: CTest runs each test as a process of its own, in parallel.
+  const auto dir = fs::path(testing::TempDir()) / ("capture_test-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return (dir / name).string();
 }
@@ -387,6 +389,18 @@ TEST_F(broken_capture, files_that_are_not_pcapng_say_so) {
   good[8] = 0;  // byte-order magic
   EXPECT_EQ(read_error(good, &offset), "bad byte-order magic in the section header block");
   EXPECT_EQ(offset, 8u);
+}
+
+TEST(capture, a_directory_given_as_a_capture_is_a_read_error) {
+  const std::string dir = temp_path("a-directory");
+  std::filesystem::create_directories(dir);
+  try {
+    capture_reader r(dir);
+    FAIL() << "no error";
+  } catch (const capture_error& e) {
+    EXPECT_EQ(e.path(), dir);
+    EXPECT_EQ(e.detail(), "cannot read: Is a directory");
+  }
 }
 
 TEST_F(broken_capture, random_corruption_gives_errors_never_a_crash) {

@@ -359,6 +359,7 @@ std::uint64_t capture_reader::u64(std::size_t pos) const {
 bool capture_reader::read_block() {
   std::uint8_t head[8];
   const std::size_t got = std::fread(head, 1, sizeof head, file_);
+  if (std::ferror(file_)) fail(offset_, std::string("cannot read: ") + std::strerror(errno));
   if (got == 0 && std::feof(file_)) return false;
   block_offset_ = offset_;
   if (got < sizeof head)
@@ -391,6 +392,7 @@ bool capture_reader::read_block() {
   block_.resize(length);
   std::memcpy(block_.data(), head, 8);
   const std::size_t body = std::fread(block_.data() + 8, 1, length - 8, file_);
+  if (std::ferror(file_)) fail(offset_ + 8 + body, std::string("cannot read: ") + std::strerror(errno));
   if (body < length - 8)
     fail(offset_ + 8 + body, "the file ends inside a block of " + std::to_string(length) + " bytes (at block byte " +
                                  std::to_string(8 + body) + ")");
