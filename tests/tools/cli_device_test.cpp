@@ -46,7 +46,7 @@ struct served_device : ::testing::Test {
       return core::null{};
     });
     host = std::make_unique<firmware_sim::link_host>(t.io, std::make_unique<test::pty_link>(t.io, pty.master), dev);
-    profile_file = testing::TempDir() + "blinky.profile.json";
+    profile_file = testing::TempDir() + "blinky-" + std::to_string(::getpid()) + ".profile.json";
     std::ofstream(profile_file) << dev.profile().dump();
   }
   void TearDown() override { host.reset(); }
