@@ -7,10 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -28,22 +29,45 @@ struct row {
   std::string field;
 };
 
+// The cells of a Markdown table row, trimmed.
+std::vector<std::string> table_cells(const std::string& line) {
+  std::vector<std::string> cells;
+  std::istringstream in(line.substr(1));
+  std::string cell;
+  while (std::getline(in, cell, '|')) {
+    const auto first = cell.find_first_not_of(' ');
+    const auto last = cell.find_last_not_of(' ');
+    cells.push_back(first == std::string::npos ? "" : cell.substr(first, last - first + 1));
+  }
+  return cells;
+}
+bool is_number(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+bool is_word(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
 // The rows of the table that follows `heading` in docs/bridge.md.
 std::vector<row> table_after(const std::string& heading) {
   std::ifstream in(std::string(COMFRAME_SOURCE_DIR) + "/docs/bridge.md");
   std::string line;
   bool found = false;
   std::vector<row> rows;
-  const std::regex cells(R"(^\|\s*(\d+)\s*\|\s*([\w_]+)\s*\|\s*([\w_]+)\s*\|)");
   while (std::getline(in, line)) {
     if (line == heading) {
       found = true;
       continue;
     }
     if (!found) continue;
-    std::smatch m;
-    if (std::regex_search(line, m, cells)) rows.push_back({std::stoul(m[1]), m[2], m[3]});
-    else if (!rows.empty() && line.rfind("|", 0) != 0) break;  // the table ended
+    if (line.rfind("|", 0) != 0) {
+      if (!rows.empty()) break;  // the table ended
+      continue;
+    }
+    // "| 8 | 4 | layout_version | …": offset, size, field name
+    const auto cells = table_cells(line);
+    if (cells.size() >= 3 && is_number(cells[0]) && is_word(cells[1]) && is_word(cells[2]))
+      rows.push_back({std::stoul(cells[0]), cells[1], cells[2]});
   }
   return rows;
 }
