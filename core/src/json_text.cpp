@@ -1,5 +1,6 @@
 #include "comframe/core/json_text.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <vector>
@@ -160,6 +161,89 @@ std::string hex_text(std::span<const std::uint8_t> bytes) {
     s += digits[bytes[i] & 15];
   }
   return s;
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i] (2 to 4) and its code point, or 0
+// when the bytes there are not one (overlong forms and surrogates included).
+std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char lead = b(0);
+  std::size_t n = 0;
+  char32_t min = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) n = 2, cp = lead & 0x1F, min = 0x80;
+  else if (lead >= 0xE0 && lead <= 0xEF) n = 3, cp = lead & 0x0F, min = 0x800;
+  else if (lead >= 0xF0 && lead <= 0xF4) n = 4, cp = lead & 0x07, min = 0x10000;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// Code points a terminal acts on or that reorder what a reader sees.
+bool unsafe_code_point(char32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+         cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+void append_escaped(std::string& out, std::string_view text, std::size_t max_bytes, bool escape_quote) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::size_t i = 0;
+  while (i < text.size() && i < max_bytes) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      if (c == '\\' || (escape_quote && c == '"')) out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (c == '\n' || c == '\r' || c == '\t') {
+      out += '\\';
+      out += c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+      ++i;
+      continue;
+    }
+    char32_t cp = 0;
+    const std::size_t n = c >= 0x80 ? utf8_sequence(text, i, cp) : 0;
+    if (n == 0) {  // a control character or a byte that is not UTF-8
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 15];
+      ++i;
+    } else if (unsafe_code_point(cp)) {
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out += digits[(cp >> shift) & 15];
+      i += n;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  if (i < text.size())
+    out += "... (cut: " + std::to_string(i) + " of " + std::to_string(text.size()) + " bytes shown)";
+}
+
+}  // namespace
+
+std::string printable_text(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes) + 8);
+  append_escaped(out, text, max_bytes, false);
+  return out;
+}
+
+std::string quoted_text(std::string_view text, std::size_t max_bytes) {
+  std::string out = "\"";
+  append_escaped(out, text.substr(0, max_bytes), max_bytes, true);
+  out += '"';
+  if (text.size() > max_bytes)
+    out += " (cut: " + std::to_string(max_bytes) + " of " + std::to_string(text.size()) + " bytes shown)";
+  return out;
 }
 
 }  // namespace comframe::core

@@ -34,4 +34,17 @@ std::string dump_readable(const nlohmann::json& value, int indent = 2, std::size
 /// Bytes as people read them in logs: "0a 1b ff" (lowercase, one space between bytes).
 std::string hex_text(std::span<const std::uint8_t> bytes);
 
+/// Text from outside (a device, a file, a command line) made safe to print on
+/// one line of a terminal: valid UTF-8 stays as it is; backslash, control
+/// characters (C0, DEL, C1), the Unicode bidirectional overrides and every
+/// byte of invalid UTF-8 are escaped (`\\`, `\n`, `\r`, `\t`, `\x1b`,
+/// `\u0085`, `\u202e`); a NUL is `\x00`, never the end of the text. At most
+/// `max_bytes` bytes of `text` are shown; a longer text ends with
+/// "... (cut: 256 of 100000 bytes shown)", so a reader knows where and by how much.
+std::string printable_text(std::string_view text, std::size_t max_bytes = 256);
+
+/// printable_text() in double quotes, with `"` escaped too, for naming a value
+/// inside a message: `unknown bus "lab\x1b[2J"`. Cut after `max_bytes` bytes.
+std::string quoted_text(std::string_view text, std::size_t max_bytes = 64);
+
 }  // namespace comframe::core
