@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
 # Configures and builds comframe.
-#   scripts/build.sh              release-with-debug-info build in build/
-#   scripts/build.sh --sanitize   AddressSanitizer + UBSan build in build-asan/ (tests only)
+#   scripts/build.sh              everything (libraries, tools, examples, tests, benchmarks) in build/
+#   scripts/build.sh --demo       only what scripts/demo.sh runs (the comframe tool, the host example) in build/
+#   scripts/build.sh --sanitize   AddressSanitizer + UBSan build of the tests in build-asan/
+# Compiles through ccache when it is installed (scripts/setup.sh installs it); the
+# cache is keyed on paths relative to this folder, so every clone shares it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dir=build
-args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
-if [ "${1:-}" = "--sanitize" ]; then
-  dir=build-asan
-  args=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCOMFRAME_SANITIZE=ON -DCOMFRAME_BUILD_BENCH=OFF)
+targets=()
+args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMFRAME_BUILD_TESTS=ON -DCOMFRAME_BUILD_BENCH=ON)
+case "${1:-}" in
+  "") ;;
+  --demo)
+    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMFRAME_BUILD_TESTS=OFF -DCOMFRAME_BUILD_BENCH=OFF)
+    targets=(--target comframe thermo_host) ;;
+  --sanitize)
+    dir=build-asan
+    args=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCOMFRAME_SANITIZE=ON -DCOMFRAME_BUILD_TESTS=ON
+          -DCOMFRAME_BUILD_BENCH=OFF) ;;
+  *) echo "usage: scripts/build.sh [--demo | --sanitize]" >&2; exit 2 ;;
+esac
+if command -v ccache > /dev/null; then
+  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 fi
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B "$dir" "${args[@]}" > "$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
-cmake --build "$dir" -j "$jobs"
+cmake --build "$dir" -j "$jobs" "${targets[@]}"

@@ -5,8 +5,8 @@
 # it, and `comframe tap` printing the frames from the bridge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-bash scripts/build.sh
+bash scripts/setup.sh --demo
+bash scripts/build.sh --demo
 
 run_dir=$(mktemp -d)
 link="$run_dir/thermo"

@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Installs what comframe needs to build and test, from Debian's packages only.
+# Installs what comframe needs, from Debian's packages only.
+#   scripts/setup.sh          everything the build and every test need
+#   scripts/setup.sh --demo   only what the demo needs (the libraries and the command line)
 # Run as root (or with sudo). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(
+demo_packages=(
   build-essential cmake pkg-config
+  ccache                    # the build scripts compile through it when it is there
   libboost1.81-dev          # Asio, Describe, Mp11 (header-only parts)
   libserialport-dev         # port listing with USB metadata
   nlohmann-json3-dev
   libcli11-dev
+)
+test_packages=(
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev
   python3 python3-serial    # pyserial, the independent client in the simulator tests
   tshark                    # Wireshark's command line: opens comframe captures in the logging tests
 )
+
+packages=("${demo_packages[@]}")
+case "${1:-}" in
+  --demo) ;;
+  "") packages+=("${test_packages[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--demo]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

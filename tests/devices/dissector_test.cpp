@@ -16,6 +16,7 @@
 #include "comframe/core/schema.hpp"
 #include "comframe/transport/capture.hpp"
 #include "support/process.hpp"
+#include "support/require_tool.hpp"
 
 namespace {
 
@@ -142,7 +143,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 TEST(dissector, tshark_decodes_every_kind_as_the_core_codec_encoded_it) {
   const std::string tshark = "/usr/bin/tshark";
-  if (!fs::exists(tshark)) GTEST_SKIP() << "tshark is not installed (scripts/setup.sh installs it)";
+  if (!fs::exists(tshark)) COMFRAME_MISSING_TOOL("tshark is not installed (scripts/setup.sh installs it)");
   const auto p = devices::profile::parse(probe_profile);
   const auto dir = fs::path(testing::TempDir()) / ("dissector_test-" + std::to_string(getpid()));
   fs::create_directories(dir);

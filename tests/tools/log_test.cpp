@@ -13,6 +13,7 @@
 #include "comframe/firmware_sim/devices/simulated_thermo.hpp"
 #include "comframe/transport/capture.hpp"
 #include "support/process.hpp"
+#include "support/require_tool.hpp"
 
 namespace {
 
@@ -81,7 +82,7 @@ std::string profile_file() {
 }
 
 TEST(log, a_port_capture_opens_in_tshark_with_the_generated_dissector_and_every_field_decoded) {
-  if (!fs::exists(tshark)) GTEST_SKIP() << "tshark is not installed (scripts/setup.sh installs it)";
+  if (!fs::exists(tshark)) COMFRAME_MISSING_TOOL("tshark is not installed (scripts/setup.sh installs it)");
   sim_process sim;
   const std::string cap = temp("port.pcapng"), lua = temp("thermo.lua");
   auto d = run({cli, "dissector", "--port", sim.pty, "-o", lua});  // from the device's self-description
@@ -129,7 +130,7 @@ TEST(log, a_port_capture_opens_in_tshark_with_the_generated_dissector_and_every_
 }
 
 TEST(log, a_bridge_capture_records_another_programs_requests_and_tshark_reads_them) {
-  if (!fs::exists(tshark)) GTEST_SKIP() << "tshark is not installed (scripts/setup.sh installs it)";
+  if (!fs::exists(tshark)) COMFRAME_MISSING_TOOL("tshark is not installed (scripts/setup.sh installs it)");
   const std::string bus = "log-test-" + std::to_string(getpid());
   sim_process sim({"--bridge", bus});
   const std::string cap = temp("bus.pcapng"), lua = temp("thermo-file.lua"), profile = profile_file();
@@ -161,7 +162,7 @@ TEST(log, a_bridge_capture_records_another_programs_requests_and_tshark_reads_th
 }
 
 TEST(log, frames_the_receiver_refused_are_kept_raw_and_flagged_and_tshark_says_why) {
-  if (!fs::exists(tshark)) GTEST_SKIP() << "tshark is not installed (scripts/setup.sh installs it)";
+  if (!fs::exists(tshark)) COMFRAME_MISSING_TOOL("tshark is not installed (scripts/setup.sh installs it)");
   sim_process sim({"--faults", "garbage=1,seed=3"});  // garbage after every reply
   const std::string cap = temp("faults.pcapng"), lua = temp("faults.lua");
   ASSERT_EQ(run({cli, "dissector", "--profile", profile_file(), "-o", lua}).exit_code, 0);
