@@ -66,7 +66,7 @@ std::size_t check_size(std::size_t n, bool dynamic, std::size_t min_size, std::s
     if (n < min_size)
       throw codec_error(errc::size,
                         "the input ends, but the value takes exactly " + count_of(min_size, "byte") + " (" +
-                            count_of(n, "byte") + " given)",
+                            std::to_string(n) + " given)",
                         {}, n);
     if (n > min_size)
       throw codec_error(errc::size,
@@ -78,7 +78,7 @@ std::size_t check_size(std::size_t n, bool dynamic, std::size_t min_size, std::s
   if (n < min_size)
     throw codec_error(errc::size,
                       "the input ends, but the value takes at least " + count_of(min_size, "byte") + " (" +
-                          count_of(n, "byte") + " given)",
+                          std::to_string(n) + " given)",
                       {}, n);
   const std::size_t left = n - min_size;
   if (left % tail_element_size != 0)

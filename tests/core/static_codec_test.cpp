@@ -100,7 +100,7 @@ TEST(static_codec, decode_rejects_input_shorter_than_the_fixed_part) {
     (void)decode<Readings>(bytes(1));
     FAIL() << "no error";
   } catch (const codec_error& e) {
-    EXPECT_STREQ(e.what(), "[core.size] at byte 1: the input ends, but the value takes at least 2 bytes (1 byte given)");
+    EXPECT_STREQ(e.what(), "[core.size] at byte 1: the input ends, but the value takes at least 2 bytes (1 given)");
   }
 }
 

@@ -192,7 +192,7 @@ TEST_F(served, a_request_that_does_not_decode_gets_bad_request) {
     }
   });
   EXPECT_EQ(got.get_future().get(),
-            "command 0x0003: device error 2 (bad_request): [core.size] at byte 1: the input ends, but the value takes exactly 2 bytes (1 byte given)");
+            "command 0x0003: device error 2 (bad_request): [core.size] at byte 1: the input ends, but the value takes exactly 2 bytes (1 given)");
 }
 
 TEST_F(served, the_device_answers_describe_with_the_files_profile) {
