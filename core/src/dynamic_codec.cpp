@@ -47,6 +47,20 @@ const type_node& tail_element(const type_node& t) {
   return *n->element;
 }
 
+// Refuses a dynamic array of `count` elements that would take a value of `t`
+// past limits::max_elements, before anything is allocated for it.
+void check_elements(const type_node& t, std::size_t count) {
+  const std::size_t each = tail_element(t).elements + 1;
+  const std::size_t room = (limits::max_elements - t.elements) / each;
+  if (count > room)
+    throw codec_error(errc::limit,
+                      "the dynamic array has " + std::to_string(count) + " elements; a value may have at most " +
+                          std::to_string(limits::max_elements) +
+                          " elements (array elements and fields, at every depth), which leaves room for " +
+                          std::to_string(room) + " here",
+                      tail_path(t));
+}
+
 std::string enum_label(const type_node& t) { return t.name.empty() ? "the enum" : "enum " + t.name; }
 
 struct enum_table {
@@ -364,6 +378,7 @@ std::size_t schema::current_size(const nlohmann::json& value) const {
 void encode_append(const schema& s, const nlohmann::json& value, bytes& out, endian order, json_mode mode) {
   const type_node& t = s.root();
   const std::size_t start = out.size();
+  if (t.dynamic) check_elements(t, tail_count(t, value));
   const std::size_t n = s.current_size(value);
   out.resize(start + n);  // zero bytes: gaps and unused bits stay zero
   try {
@@ -389,6 +404,7 @@ nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian 
   } else {
     tail = detail::check_size(in.size(), true, t.min_size, t.tail_element_size, tail_path(t),
                               detail::describe(tail_element(t)));
+    check_elements(t, tail);
   }
   return reader(in.data(), tail, needs_swap(order)).value(t);
 }

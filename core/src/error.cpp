@@ -53,21 +53,37 @@ void codec_error::prepend_index(std::size_t index) {
 
 namespace detail {
 
+std::string count_of(std::size_t n, std::string_view unit) {
+  std::string out = std::to_string(n) + " " + std::string(unit);
+  if (n != 1) out += 's';
+  return out;
+}
+
 std::size_t check_size(std::size_t n, bool dynamic, std::size_t min_size, std::size_t tail_element_size,
                        std::string_view tail_path, std::string_view tail_element_type) {
+  // The offset is where the input ends (too short) or where the value ends (too long).
   if (!dynamic) {
-    if (n != min_size)
-      throw codec_error(errc::size, "expected exactly " + std::to_string(min_size) + " bytes, got " + std::to_string(n),
-                        {}, std::min(n, min_size));
+    if (n < min_size)
+      throw codec_error(errc::size,
+                        "the input ends, but the value takes exactly " + count_of(min_size, "byte") + " (" +
+                            std::to_string(n) + " given)",
+                        {}, n);
+    if (n > min_size)
+      throw codec_error(errc::size,
+                        "the value ends, but " + count_of(n, "byte") + " were given (it takes exactly " +
+                            count_of(min_size, "byte") + ")",
+                        {}, min_size);
     return 0;
   }
   if (n < min_size)
-    throw codec_error(errc::size, "expected at least " + std::to_string(min_size) + " bytes, got " + std::to_string(n),
+    throw codec_error(errc::size,
+                      "the input ends, but the value takes at least " + count_of(min_size, "byte") + " (" +
+                          std::to_string(n) + " given)",
                       {}, n);
   const std::size_t left = n - min_size;
   if (left % tail_element_size != 0)
     throw codec_error(errc::size,
-                      std::to_string(left) + " bytes left, but a dynamic tail of " + std::string(tail_element_type) +
+                      count_of(left, "byte") + " left, but a dynamic tail of " + std::string(tail_element_type) +
                           " needs a multiple of " + std::to_string(tail_element_size),
                       std::string(tail_path), min_size);
   return left / tail_element_size;
@@ -78,7 +94,7 @@ void throw_invalid_bool(std::size_t offset, unsigned value) {
 }
 
 void throw_buffer_too_small(std::size_t have, std::size_t need) {
-  throw codec_error(errc::buffer, "the output buffer holds " + std::to_string(have) + " bytes, but the value needs " +
+  throw codec_error(errc::buffer, "the output buffer holds " + count_of(have, "byte") + ", but the value needs " +
                                       std::to_string(need));
 }
 

@@ -30,7 +30,19 @@ void throw_json_range(const nlohmann::json& got, scalar s, std::string_view rang
                                           std::string(range) + ")");
 }
 
+void throw_not_an_integer(const nlohmann::json& j, std::string_view type, const std::string& range) {
+  // A whole number beyond 64 bits (18446744073709551616) reaches us as a double:
+  // it is out of range, not of the wrong kind.
+  if (j.is_number_float()) {
+    const double d = j.get<double>();
+    if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) >= 0x1p63)
+      throw codec_error(errc::json_range, j.dump() + " is out of range for " + std::string(type) + " (" + range + ")");
+  }
+  throw_json_type("an integer", j);
+}
+
 void throw_unknown_key(const std::string& key, const std::string& field_list) {
+  if (field_list.empty()) throw codec_error(errc::json_key, "unknown key \"" + key + "\" (the value has no fields)");
   throw codec_error(errc::json_key, "unknown key \"" + key + "\" (the fields are: " + field_list + ")");
 }
 
@@ -63,10 +75,20 @@ double float_from_json(const nlohmann::json& j, json_mode mode, bool is_f32) {
   } else {
     throw_json_type("a number", j);
   }
-  if (is_f32 && mode == json_mode::strict && std::isfinite(d) &&
-      std::fabs(d) > static_cast<double>(std::numeric_limits<float>::max()))
+  // In range when it rounds to a finite float: 3.4028235e38, the shortest
+  // decimal of FLT_MAX, is above FLT_MAX as a double and still in range.
+  if (is_f32 && mode == json_mode::strict && std::isfinite(d) && std::fabs(d) >= f32_overflow_threshold)
     throw_json_range(j, scalar::f32, "magnitude up to 3.4028235e38");
   return d;
+}
+
+float f32_from_double(double d) noexcept {
+  constexpr float max = std::numeric_limits<float>::max(), inf = std::numeric_limits<float>::infinity();
+  if (std::isfinite(d) && std::fabs(d) >= f32_overflow_threshold) return d > 0 ? inf : -inf;
+  // Above FLT_MAX but below the threshold rounds down to it; said here rather
+  // than left to the conversion of a value outside the float range.
+  if (std::isfinite(d) && std::fabs(d) > static_cast<double>(max)) return d > 0 ? max : -max;
+  return static_cast<float>(d);  // in range: the nearest float; NaN and infinities as they are
 }
 
 nlohmann::json char_to_json(std::uint8_t c) {

@@ -131,7 +131,7 @@ void write_readable(const json& j, int indent, std::size_t width, int level, std
 
 }  // namespace
 
-nlohmann::json parse_json(std::string_view text, errc kind) {
+nlohmann::json parse_json(std::string_view text, errc kind, json_mode mode) {
   duplicate_key_finder finder;
   json doc;
   try {
@@ -141,7 +141,7 @@ nlohmann::json parse_json(std::string_view text, errc kind) {
   } catch (const json::exception& e) {
     throw codec_error(kind, std::string("not valid JSON: ") + e.what());
   }
-  if (finder.found()) throw codec_error(kind, "duplicate key " + finder.found()->second, finder.found()->first);
+  if (finder.found() && mode == json_mode::strict) throw codec_error(kind, "duplicate key " + finder.found()->second, finder.found()->first);
   return doc;
 }
 

@@ -5,6 +5,7 @@
 #include "comframe/core/bits.hpp"
 #include "comframe/core/codec.hpp"
 #include "comframe/core/json_number.hpp"
+#include "comframe/core/json_text.hpp"
 
 namespace comframe::core::detail {
 
@@ -59,7 +60,7 @@ std::uint64_t int_from_json(const nlohmann::json& j, unsigned width, bool is_sig
     const bool in_range = v >= lo && (v < 0 || static_cast<std::uint64_t>(v) <= hi);
     if (in_range || mode == json_mode::lenient) return static_cast<std::uint64_t>(v) & mask;
   } else {
-    throw_json_type("an integer", j);
+    throw_not_an_integer(j, int_label(is_signed, width), std::to_string(lo) + " to " + std::to_string(hi));
   }
   throw codec_error(errc::json_range, j.dump() + " is out of range for " + int_label(is_signed, width) + " (" +
                                           std::to_string(lo) + " to " + std::to_string(hi) + ")");
@@ -110,7 +111,7 @@ void text_from_json(const nlohmann::json& j, char* out, std::size_t n) {
   const auto& s = j.get_ref<const std::string&>();
   if (s.size() > n)
     throw codec_error(errc::json_range,
-                      "a text of " + std::to_string(s.size()) + " bytes does not fit in " + std::to_string(n));
+                      "a text of " + count_of(s.size(), "byte") + " does not fit in " + std::to_string(n));
   if (s.find('\0') != std::string::npos)
     throw codec_error(errc::json_range, "a text may not hold a NUL character (NULs pad it)");
   if (!s.empty()) std::memcpy(out, s.data(), s.size());
@@ -145,15 +146,18 @@ nlohmann::json text_to_json(const char* p, std::size_t n, std::size_t offset) {
 }
 
 void hex_from_json(const nlohmann::json& j, std::uint8_t* out, std::size_t n) {
-  const std::string want = std::to_string(n * 2) + " hex digits (" + std::to_string(n) + " bytes)";
+  const std::string want = std::to_string(n * 2) + " hex digits (" + count_of(n, "byte") + ")";
   if (!j.is_string()) throw_json_type("a string of " + want, j);
   const auto& s = j.get_ref<const std::string&>();
   if (s.size() != n * 2)
     throw codec_error(errc::json_range, "expected " + want + ", got " + std::to_string(s.size()) + " characters");
   for (std::size_t i = 0; i < n; ++i) {
     const int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-    if (hi < 0 || lo < 0)
-      throw codec_error(errc::json_range, "bad hex at character " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
+    if (hi < 0 || lo < 0) {  // characters count from 1, as in every hex error
+      const std::size_t at = hi < 0 ? 2 * i : 2 * i + 1;
+      throw codec_error(errc::json_range, "bad hex at character " + std::to_string(at + 1) + ": " +
+                                              quoted_text(std::string_view(s).substr(at, 1)) + " is not a hex digit");
+    }
     out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
   }
 }

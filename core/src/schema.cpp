@@ -48,6 +48,13 @@ std::string join(std::string_view path, std::string_view part) {
   return std::string(path) + "." + std::string(part);
 }
 
+// The path of an array's element: "T[]" for a dynamic array, "T[0..3]" for a
+// fixed array of 4 (every element; "T[0]" when there is one).
+std::string element_path(const std::string& path, type_kind kind, std::size_t length) {
+  if (kind == type_kind::dynamic_array) return join(path, "[]");
+  return join(path, length == 1 ? "[0]" : "[0.." + std::to_string(length - 1) + "]");
+}
+
 // Where a type expression stands: in a struct (widths in bytes, bpack's "u3"
 // is three bytes) or as the type of a bit field (widths in bits).
 enum class context { bytes, bits };
@@ -151,10 +158,10 @@ class loader {
       if (len.get<std::uint64_t>() > limits::max_fixed_size)
         throw codec_error(errc::limit, "a fixed array longer than " + std::to_string(limits::max_fixed_size), path);
       n->length = len.get<std::size_t>();
-      n->element = parse_expr(j["array"], join(path, "[]"), depth + 1);
+      n->element = parse_expr(j["array"], element_path(path, n->kind, n->length), depth + 1);
     } else {
       n->kind = type_kind::dynamic_array;
-      n->element = parse_expr(j["dynamic_array"], join(path, "[]"), depth + 1);
+      n->element = parse_expr(j["dynamic_array"], element_path(path, n->kind, 0), depth + 1);
     }
     finish_array(*n, path);
     return n;
@@ -291,15 +298,20 @@ class loader {
         syntax("bad type \"" + s + "\": one [N] or [] per type string; nest arrays with {\"array\": …}", path);
       const bool blob = inner == "text" || inner == "bytes";
       if (ctx == context::bits) definition("a bit field is bool, an integer or an enum, not \"" + s + "\"", path);
+      if (inner.size() > 1 && std::string_view("<>|=").find(inner[0]) != std::string_view::npos &&
+          (inner.substr(1) == "text" || inner.substr(1) == "bytes"))
+        definition("\"" + s + "\": " + (inner.substr(1) == "text" ? "text has" : "bytes have") + " no byte order", path);
       std::size_t length = 0;
       if (count.empty()) {
         if (blob) definition("\"" + s + "\": " + inner + " needs a length in bytes, as in \"" + inner + "[8]\"", path);
       } else {
+        const std::string bad_length = "bad length in \"" + s + "\": the length of " +
+                                       (blob ? inner + " must be a positive integer (bytes)"
+                                             : std::string("a fixed array must be a positive integer"));
         if (count.size() > 9 || !std::all_of(count.begin(), count.end(), [](char c) { return c >= '0' && c <= '9'; }))
-          definition("bad length in \"" + s + "\": the length of a fixed array must be a positive integer", path);
+          definition(bad_length, path);
         length = std::stoul(count);
-        if (length == 0)
-          definition("bad length in \"" + s + "\": the length of a fixed array must be a positive integer", path);
+        if (length == 0) definition(bad_length, path);
         if (length > limits::max_fixed_size)
           throw codec_error(errc::limit, "longer than " + std::to_string(limits::max_fixed_size), path);
       }
@@ -307,7 +319,7 @@ class loader {
       auto n = doc_.make();
       n->kind = count.empty() ? type_kind::dynamic_array : type_kind::array;
       n->length = length;
-      n->element = parse_string(inner, join(path, "[]"), depth + 1, context::bytes);
+      n->element = parse_string(inner, element_path(path, n->kind, length), depth + 1, context::bytes);
       finish_array(*n, path);
       return n;
     }
@@ -319,13 +331,16 @@ class loader {
     }
     if (auto n = parse_scalar_string(s, path, ctx)) return n;
     if (defs_.count(s) || doc_.named.count(s)) return resolve(s, path, depth);
+    static constexpr std::string_view builtin =
+        "u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 bool char null, whole-byte integers such as u24 (u1 to u7 count "
+        "bytes), f4 f8, text[N] bytes[N] SN";
     std::string hint;
     if (!defs_.empty()) {
       hint = " (the types are:";
       for (const auto& [name, d] : defs_) hint += " " + name;
-      hint += "; the scalars: u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 bool char null)";
+      hint += "; the built-in types: " + std::string(builtin) + ")";
     } else {
-      hint = " (the scalars are u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 bool char null)";
+      hint = " (the built-in types are " + std::string(builtin) + ")";
     }
     throw codec_error(errc::unknown_type, "unknown type \"" + s + "\"" + hint, path);
   }
@@ -464,6 +479,7 @@ class loader {
       if (pos > limits::max_fixed_size)
         throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
       n->depth = std::max(n->depth, field.type->depth + 1);
+      n->elements = add_elements(n->elements, 1 + field.type->elements, path);
       if (field.type->dynamic) {
         n->dynamic = true;
         n->tail_element_size = field.type->tail_element_size;
@@ -473,7 +489,7 @@ class loader {
     if (size) {
       if (n->dynamic) definition("a struct that holds a dynamic array cannot state a \"size\"", path);
       if (*size < pos)
-        definition("states a size of " + std::to_string(*size) + " bytes, but its fields end at byte " +
+        definition("states a size of " + detail::count_of(*size, "byte") + ", but its fields end at byte " +
                        std::to_string(pos),
                    path);
       if (*size > limits::max_fixed_size)
@@ -520,13 +536,23 @@ class loader {
         if (!b.is_number_integer()) definition("\"bits\" must be an integer, got " + detail::describe_json(b), fpath);
         const auto w = b.get<std::int64_t>();
         if (w < 1 || w > 64) definition("a bit field is 1 to 64 bits wide, got " + std::to_string(w), fpath);
+        // As in bpack, an integer type names its width; a second, different
+        // one is a mistake ("i8" with "bits": 3), not a narrowing.
+        const bool sized = t.kind == type_kind::integer || (t.kind == type_kind::number && t.number != scalar::boolean);
+        if (sized && static_cast<unsigned>(w) != width)
+          definition("\"" + detail::describe(t) + "\" is " + std::to_string(width) + " bits wide, but \"bits\" says " +
+                         std::to_string(w) + "; give the width once, in the type (\"" +
+                         int_name(t.kind == type_kind::number ? is_signed_scalar(t.number) : t.is_signed,
+                                  static_cast<unsigned>(w)) +
+                         "\")",
+                     fpath);
         width = static_cast<unsigned>(w);
       }
       const bool is_signed = t.kind == type_kind::number ? is_signed_scalar(t.number) : t.is_signed;
       for (const auto& e : t.enumerators)
         if (!fits_bits(e.value, width, is_signed))
           definition("the enum value " + e.name + " = " + std::to_string(e.value) + " does not fit in " +
-                         std::to_string(width) + " bits",
+                         detail::count_of(width, "bit"),
                      fpath);
       if (auto off = field_offset(f, fpath, "bits")) {
         if (*off < pos)
@@ -546,17 +572,18 @@ class loader {
     }
     if (size) {
       if (*size < pos)
-        definition("states a size of " + std::to_string(*size) + " bits, but its fields end at bit " +
+        definition("states a size of " + detail::count_of(*size, "bit") + ", but its fields end at bit " +
                        std::to_string(pos),
                    path);
       pos = *size;
     }
     if (pos % 8 != 0)
-      definition("a bit record must be a whole number of bytes, but it is " + std::to_string(pos) +
-                     " bits; add a field or state a \"size\" in bits",
+      definition("a bit record must be a whole number of bytes, but it is " + detail::count_of(pos, "bit") +
+                 "; add a field or state a \"size\" in bits",
                  path);
     n->bit_size = pos;
     n->min_size = pos / 8;
+    n->elements = n->fields.size();
     n->depth = 2;
     return n;
   }
@@ -568,23 +595,45 @@ class loader {
       throw codec_error(errc::limit, "types nest deeper than " + std::to_string(limits::max_schema_depth), path);
   }
 
+  // `a` + `b` elements, refused past limits::max_elements (neither is above it).
+  static std::size_t add_elements(std::size_t a, std::size_t b, const std::string& path) {
+    if (b > limits::max_elements - a) throw_too_many_elements(path);
+    return a + b;
+  }
+  [[noreturn]] static void throw_too_many_elements(const std::string& path) {
+    throw codec_error(errc::limit,
+                      "a value would have more than " + std::to_string(limits::max_elements) +
+                          " elements (array elements and fields, at every depth)",
+                      path);
+  }
+
   void finish_array(type_node& n, const std::string& path) {
     const type_node& e = *n.element;
+    const std::string epath = element_path(path, n.kind, n.length);
     n.depth = e.depth + 1;
     check_depth(n, path);
     if (e.dynamic)
       definition(std::string("the element of a ") + (n.kind == type_kind::array ? "fixed" : "dynamic") +
                      " array may not contain a dynamic array: a dynamic array may only be the last leaf",
-                 join(path, "[]"));
+                 epath);
+    // An element of no bytes (null, a struct with none) would let a value hold
+    // any number of elements at no cost on the wire; UD003 refuses SerNULL elements too.
+    if (e.min_size == 0) {
+      if (n.kind == type_kind::array)
+        definition("the element of a fixed array must have a size above zero: " + detail::describe(e) +
+                       " has no bytes, so the array would hold elements that are not on the wire",
+                   epath);
+      definition("the element of a dynamic array must have a size above zero, or its length could not be told "
+                 "from the bytes",
+                 epath);
+    }
     if (n.kind == type_kind::array) {
-      if (e.min_size != 0 && n.length > limits::max_fixed_size / e.min_size)
+      if (n.length > limits::max_fixed_size / e.min_size)
         throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
       n.min_size = e.min_size * n.length;
+      if (e.elements + 1 > limits::max_elements / n.length) throw_too_many_elements(path);
+      n.elements = (e.elements + 1) * n.length;
     } else {
-      if (e.min_size == 0)
-        definition("the element of a dynamic array must have a size above zero, or its length could not be told "
-                   "from the bytes",
-                   join(path, "[]"));
       n.dynamic = true;
       n.min_size = 0;
       n.tail_element_size = e.min_size;
@@ -696,6 +745,7 @@ schema schema::from_json(const nlohmann::json& document) {
              !document.contains("text") && !document.contains("bytes")) {
     std::string keys;
     for (const auto& item : document.items()) keys += (keys.empty() ? "\"" : ", \"") + item.key() + "\"";
+    if (keys.empty()) keys = "an empty object";
     syntax("a schema document has the keys \"types\" and \"root\" (or is a type expression); found " + keys, "");
   } else {
     root = load.parse_expr(document, "root", 0);
@@ -722,6 +772,7 @@ std::vector<std::string> schema::type_names() const {
 
 const type_node& schema::root() const {
   if (!root_) {
+    if (doc_->named.empty()) throw codec_error(errc::unknown_type, "the schema has no types and no \"root\"");
     std::string list;
     for (const auto& [n, node] : doc_->named) list += (list.empty() ? "" : ", ") + n;
     throw codec_error(errc::unknown_type, "the schema has several types and no \"root\"; choose one of: " + list);

@@ -630,8 +630,12 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
         entry->response->value = std::move(*z);
       } else {
         entry->error_code = devices::error_code::internal;
-        entry->error_message = "the response of " + c.name + " takes at least " +
-                               std::to_string(c.response.min_size()) + " bytes, more than a frame carries";
+        entry->error_message =
+            c.response.min_size() > max_payload
+                ? "the response of " + c.name + " takes at least " + std::to_string(c.response.min_size()) +
+                      " bytes, more than a frame carries"
+                : "the response of " + c.name + " has more than " + std::to_string(zero_value_budget) +
+                      " values for a default reply; give its reply in the simulator file";
       }
     }
     d.replies.push_back(entry);
@@ -671,9 +675,12 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
       } else {
         std::size_t budget = zero_value_budget;
         auto z = zero_value(e->payload.root(), budget);
-        if (!z || e->payload.min_size() > max_payload)
+        if (e->payload.min_size() > max_payload)
           fail(path, "the payload of " + e->name + " takes at least " + std::to_string(e->payload.min_size()) +
                          " bytes, more than a frame carries (" + std::to_string(max_payload) + ")");
+        if (!z)
+          fail(path, "the payload of " + e->name + " has more than " + std::to_string(zero_value_budget) +
+                         " values for a default; give a \"payload\"");
         entry.value.value = std::move(*z);
       }
       d.st->events.push_back(std::move(entry));

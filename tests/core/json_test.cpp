@@ -38,6 +38,27 @@ TEST(static_json, writes_an_f32_with_the_fewest_digits_that_read_back_to_it) {
   EXPECT_EQ(to_json(0.1).dump(), "0.1");
 }
 
+TEST(static_json, every_f32_it_writes_reads_back_the_largest_included) {
+  const float max = std::numeric_limits<float>::max();
+  EXPECT_EQ(to_json(max).dump(), "3.4028235e+38");
+  EXPECT_EQ(from_json<float>(json::parse(to_json(max).dump())), max);
+  EXPECT_EQ(from_json<float>(json::parse(to_json(-max).dump())), -max);
+  EXPECT_EQ(from_json<float>(json::parse(to_json(std::numeric_limits<float>::denorm_min()).dump())),
+            std::numeric_limits<float>::denorm_min());
+  // Just below 2^128 - 2^103 rounds to FLT_MAX; from there on it would round to an infinity.
+  EXPECT_EQ(from_json<float>(json(0x1.fffffefffffffp+127)), max);
+  EXPECT_EQ(error_of<float>(json(0x1.ffffffp+127)),
+            "[core.json_range] 3.4028235677973366e+38 is out of range for f32 (magnitude up to 3.4028235e38)");
+}
+
+TEST(static_json, lenient_makes_an_f32_beyond_its_range_an_infinity_of_its_sign) {
+  EXPECT_EQ(from_json<float>(json(1e39), json_mode::lenient), std::numeric_limits<float>::infinity());
+  EXPECT_EQ(from_json<float>(json(-1e39), json_mode::lenient), -std::numeric_limits<float>::infinity());
+  EXPECT_EQ(from_json<float>(json(1e300), json_mode::lenient), std::numeric_limits<float>::infinity());
+  EXPECT_EQ(from_json<float>(json(3.4028235e38), json_mode::lenient), std::numeric_limits<float>::max());
+  EXPECT_EQ(error_of<float>(json(1e39)), "[core.json_range] 1e+39 is out of range for f32 (magnitude up to 3.4028235e38)");
+}
+
 TEST(static_json, writes_nan_and_infinities_as_strings_and_reads_them_back) {
   EXPECT_EQ(to_json(std::numeric_limits<double>::infinity()), json("inf"));
   EXPECT_EQ(to_json(-std::numeric_limits<float>::infinity()), json("-inf"));

@@ -38,3 +38,28 @@ TEST(quoted_text, quotes_escapes_the_quote_and_cuts_outside_the_quotes) {
   EXPECT_EQ(core::quoted_text("say \"hi\"\x1b"), R"("say \"hi\"\x1b")");
   EXPECT_EQ(core::quoted_text(std::string(100, 'n'), 3), R"("nnn" (cut: 3 of 100 bytes shown))");
 }
+
+TEST(parse_json, strict_refuses_a_key_written_twice_in_a_value_naming_it_and_lenient_keeps_the_last) {
+  using comframe::core::codec_error;
+  using comframe::core::errc;
+  using comframe::core::json_mode;
+  try {
+    (void)comframe::core::parse_json(R"({"index": 1, "rgb": [1, 2, 3], "index": 7})");
+    FAIL() << "no error";
+  } catch (const codec_error& e) {
+    EXPECT_EQ(e.kind(), errc::json_syntax);
+    EXPECT_STREQ(e.what(), "[core.json_syntax] duplicate key \"index\"");
+  }
+  const auto v = comframe::core::parse_json(R"({"a": 1, "a": 2})", errc::json_syntax, json_mode::lenient);
+  EXPECT_EQ(v.dump(), R"({"a":2})");
+}
+
+TEST(parse_json, a_number_beyond_a_double_is_a_codec_error_not_a_stray_exception) {
+  try {
+    (void)comframe::core::parse_json("1e400");
+    FAIL() << "no error";
+  } catch (const comframe::core::codec_error& e) {
+    EXPECT_STREQ(e.what(), "[core.json_syntax] not valid JSON: [json.exception.out_of_range.406] number overflow "
+                           "parsing '1e400'");
+  }
+}

@@ -43,7 +43,19 @@ TEST(schema_codec, decode_names_the_dynamic_tail_when_the_byte_count_is_off) {
     (void)decode(shape, bytes(27));
     FAIL();
   } catch (const codec_error& e) {
-    EXPECT_STREQ(e.what(), "[core.size] at byte 27: expected exactly 28 bytes, got 27");
+    EXPECT_STREQ(e.what(), "[core.size] at byte 27: the input ends, but the value takes exactly 28 bytes (27 given)");
+  }
+  try {
+    (void)decode(shape, bytes(29));
+    FAIL();
+  } catch (const codec_error& e) {
+    EXPECT_STREQ(e.what(), "[core.size] at byte 28: the value ends, but 29 bytes were given (it takes exactly 28 bytes)");
+  }
+  try {
+    (void)decode(readings, bytes(3));
+    FAIL();
+  } catch (const codec_error& e) {
+    EXPECT_STREQ(e.what(), "[core.size] temps at byte 2: 1 byte left, but a dynamic tail of i32 needs a multiple of 4");
   }
 }
 
@@ -140,6 +152,51 @@ TEST(schema_codec, decoding_a_huge_tail_claim_allocates_only_what_the_bytes_hold
   // can never describe more than 10 bytes' worth of elements.
   const json v = decode(schema::parse(R"("u8[]")"), bytes(10));
   EXPECT_EQ(v.size(), 10u);
+}
+
+TEST(schema_codec, the_largest_f32_decodes_to_a_number_that_encodes_back_to_its_bytes) {
+  const schema f32 = schema::parse(R"("f32")");
+  for (const bytes& b : {bytes{0xff, 0xff, 0x7f, 0x7f}, bytes{0xff, 0xff, 0x7f, 0xff}, bytes{0x01, 0, 0, 0}}) {
+    const json v = decode(f32, b, endian::little);
+    EXPECT_EQ(encode(f32, json::parse(v.dump()), endian::little), b) << v.dump();
+  }
+  EXPECT_EQ(encode(f32, json(1e39), endian::little, json_mode::lenient), (bytes{0, 0, 0x80, 0x7f}));
+  EXPECT_EQ(encode(f32, json(-1e39), endian::little, json_mode::lenient), (bytes{0, 0, 0x80, 0xff}));
+}
+
+TEST(schema_codec, an_integer_too_large_for_64_bits_is_out_of_range_not_of_the_wrong_type) {
+  const json two_to_64 = json::parse("18446744073709551616");
+  EXPECT_EQ(encode_error(schema::parse(R"("u64")"), two_to_64),
+            "[core.json_range] 1.8446744073709552e+19 is out of range for u64 (0 to 18446744073709551615)");
+  EXPECT_EQ(encode_error(schema::parse(R"("i64")"), json::parse("-1e19")),
+            "[core.json_range] -1e+19 is out of range for i64 (-9223372036854775808 to 9223372036854775807)");
+  EXPECT_EQ(encode_error(schema::parse(R"("u24")"), two_to_64),
+            "[core.json_range] 1.8446744073709552e+19 is out of range for u24 (0 to 16777215)");
+  EXPECT_EQ(encode_error(schema::parse(R"("u8")"), json(1.0)), "[core.json_type] expected an integer, got the number 1.0");
+  EXPECT_EQ(encode_error(schema::parse(R"("u8")"), json(1.0), json_mode::lenient),
+            "[core.json_type] expected an integer, got the number 1.0");
+}
+
+TEST(schema_codec, an_unknown_key_in_a_struct_without_fields_says_it_has_none) {
+  EXPECT_EQ(encode_error(schema::parse(R"({"struct": []})"), json{{"x", 1}}),
+            "[core.json_key] unknown key \"x\" (the value has no fields)");
+}
+
+TEST(schema_codec, a_dynamic_array_past_the_element_limit_is_refused_before_allocating) {
+  // Each element is a u8[4096], 4097 elements of the value; the field counts one: 4095 fit.
+  const schema s = schema::parse(R"({"struct": [{"name": "blocks", "type": {"dynamic_array": "u8[4096]"}}]})");
+  const std::string expected =
+      "[core.limit] blocks: the dynamic array has 4096 elements; a value may have at most 16777216 elements (array "
+      "elements and fields, at every depth), which leaves room for 4095 here";
+  try {
+    (void)decode(s, bytes(4096 * 4096));
+    FAIL() << "no error";
+  } catch (const codec_error& e) {
+    EXPECT_EQ(e.what(), expected);
+  }
+  // The encoder counts before it looks at an element or allocates its bytes.
+  EXPECT_EQ(encode_error(s, {{"blocks", json(std::vector<json>(4096, nullptr))}}), expected);
+  EXPECT_EQ(decode(s, bytes(4096 * 2))["blocks"].size(), 2u);
 }
 
 }  // namespace

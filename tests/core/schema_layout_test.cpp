@@ -234,7 +234,7 @@ TEST(schema_layout, text_is_utf8_padded_with_nuls_and_bytes_are_hex) {
   EXPECT_EQ(encode_error(s, json{{"name", "123456789"}, {"key", "00000000"}, {"id", "0000"}}),
             "[core.json_range] name: a text of 9 bytes does not fit in 8");
   EXPECT_EQ(encode_error(s, json{{"name", ""}, {"key", "0000000g"}, {"id", "0000"}}),
-            "[core.json_range] key: bad hex at character 7");
+            "[core.json_range] key: bad hex at character 8: \"g\" is not a hex digit");
   EXPECT_EQ(encode_error(s, json{{"name", ""}, {"key", "00"}, {"id", "0000"}}),
             "[core.json_range] key: expected 8 hex digits (4 bytes), got 2 characters");
   bytes bad = b;
@@ -308,6 +308,20 @@ TEST(schema_layout, bit_widths_of_0_and_65_are_refused_naming_the_field) {
             "[core.definition] root.wide: a bit field is 1 to 64 bits wide, got 65");
   EXPECT_EQ(load_error(R"({"bits": [{"name": "none", "type": "bool", "bits": 0}]})"),
             "[core.definition] root.none: a bit field is 1 to 64 bits wide, got 0");
+}
+
+TEST(schema_layout, a_bit_field_of_a_sized_integer_type_with_another_width_is_refused_naming_the_field) {
+  EXPECT_EQ(load_error(R"({"bits": [{"name": "a", "type": "i8", "bits": 3}], "size": 8})"),
+            "[core.definition] root.a: \"i8\" is 8 bits wide, but \"bits\" says 3; give the width once, in the type "
+            "(\"i3\")");
+  EXPECT_EQ(load_error(R"({"bits": [{"name": "b", "type": "u4", "bits": 12}], "size": 16})"),
+            "[core.definition] root.b: \"u4\" is 4 bits wide, but \"bits\" says 12; give the width once, in the type "
+            "(\"u12\")");
+  // The same width said twice, and bool or an enum narrowed, are fine.
+  EXPECT_EQ(schema::parse(R"({"bits": [{"name": "a", "type": "u4", "bits": 4}, {"name": "f", "type": "bool", "bits": 2},
+                                       {"name": "e", "type": {"enum": "u8", "values": {"x": 1}}, "bits": 2}]})")
+                .fixed_size(),
+            1u);
 }
 
 TEST(schema_layout, a_dynamic_array_that_is_not_last_is_refused_naming_it) {

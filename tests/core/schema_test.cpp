@@ -108,7 +108,7 @@ TEST(schema, refuses_a_dynamic_array_that_is_not_the_last_field) {
 
 TEST(schema, refuses_a_dynamic_array_inside_an_array) {
   EXPECT_EQ(load_error(R"({"types": {"In": {"struct": [{"name": "t", "type": "u8[]"}]}, "T": "In[2]"}})"),
-            "[core.definition] T[]: the element of a fixed array may not contain a dynamic array: a dynamic array "
+            "[core.definition] T[0..1]: the element of a fixed array may not contain a dynamic array: a dynamic array "
             "may only be the last leaf");
   EXPECT_EQ(load_error(R"({"dynamic_array": {"dynamic_array": "u8"}})"),
             "[core.definition] root[]: the element of a dynamic array may not contain a dynamic array: a dynamic "
@@ -121,6 +121,41 @@ TEST(schema, refuses_a_dynamic_array_of_zero_size_elements) {
             "could not be told from the bytes");
 }
 
+TEST(schema, refuses_a_fixed_array_of_zero_size_elements_at_any_depth_naming_the_path) {
+  EXPECT_EQ(load_error(R"({"array": "null[16777216]", "length": 16777216})"),
+            "[core.definition] root[0..16777215][0..16777215]: the element of a fixed array must have a size above "
+            "zero: null has no bytes, so the array would hold elements that are not on the wire");
+  EXPECT_EQ(load_error(R"({"types": {"Empty": {"struct": []}, "T": {"struct": [{"name": "e", "type": "Empty[3]"}]}},
+                          "root": "T"})"),
+            "[core.definition] T.e[0..2]: the element of a fixed array must have a size above zero: Empty has no bytes, "
+            "so the array would hold elements that are not on the wire");
+  EXPECT_EQ(load_error(R"({"types": {"T": {"struct": [{"name": "e", "type": {"array": {"struct": [{"name": "n", "type": "null"}]}, "length": 1}}]}}})"),
+            "[core.definition] T.e[0]: the element of a fixed array must have a size above zero: "
+            "{\"struct\":[{\"name\":\"n\",\"type\":\"null\"}]} has no bytes, so the array would hold elements "
+            "that are not on the wire");
+  EXPECT_EQ(load_error(R"({"dynamic_array": {"array": {"struct": []}, "length": 2}})"),
+            "[core.definition] root[][0..1]: the element of a fixed array must have a size above zero: "
+            "{\"struct\":[]} has no bytes, so the array would hold elements that are not on the wire");
+}
+
+TEST(schema, refuses_a_value_of_more_elements_than_the_limit_even_of_no_bytes) {
+  // Structs of null fields have no bytes, so no byte limit bounds how many
+  // values nesting them multiplies: 4096 x 4096 fields.
+  json fields = json::array(), outer = json::array();
+  for (int i = 0; i < 4096; ++i) fields.push_back({{"name", "f" + std::to_string(i)}, {"type", "null"}});
+  for (int i = 0; i < 4096; ++i) outer.push_back({{"name", "g" + std::to_string(i)}, {"type", "Inner"}});
+  try {
+    (void)schema::from_json({{"types", {{"Inner", {{"struct", fields}}}, {"Outer", {{"struct", outer}}}}}, {"root", "Outer"}});
+    FAIL() << "no error";
+  } catch (const codec_error& e) {
+    EXPECT_STREQ(e.what(), "[core.limit] Outer: a value would have more than 16777216 elements (array elements and "
+                           "fields, at every depth)");
+  }
+  EXPECT_EQ(load_error(R"({"array": "u8[4096]", "length": 4096})"), "[core.limit] root: a value would have more than "
+                                                                    "16777216 elements (array elements and fields, at every depth)");
+  EXPECT_EQ(schema::parse(R"("u8[16777216]")").fixed_size(), limits::max_elements);
+}
+
 TEST(schema, refuses_a_fixed_array_without_elements) {
   EXPECT_EQ(load_error(R"("u8[0]")"),
             "[core.definition] root: bad length in \"u8[0]\": the length of a fixed array must be a positive integer");
@@ -130,8 +165,15 @@ TEST(schema, refuses_a_fixed_array_without_elements) {
 
 TEST(schema, refuses_unknown_types_and_keys_and_bad_names) {
   EXPECT_EQ(load_error(R"({"types": {"T": {"struct": [{"name": "a", "type": "Pont"}]}, "Point": "u8"}})"),
-            "[core.unknown_type] T.a: unknown type \"Pont\" (the types are: Point T; the scalars: u8 u16 u32 u64 i8 "
-            "i16 i32 i64 f32 f64 bool char null)");
+            "[core.unknown_type] T.a: unknown type \"Pont\" (the types are: Point T; the built-in types: u8 u16 u32 u64 "
+            "i8 i16 i32 i64 f32 f64 bool char null, whole-byte integers such as u24 (u1 to u7 count bytes), f4 f8, "
+            "text[N] bytes[N] SN)");
+  EXPECT_EQ(load_error(R"("u12")"),
+            "[core.definition] root: \"u12\" is not a whole number of bytes; an integer of 12 bits belongs in a bit "
+            "record ({\"bits\": […]})");
+  EXPECT_EQ(load_error(R"("Pont")"),
+            "[core.unknown_type] root: unknown type \"Pont\" (the built-in types are u8 u16 u32 u64 i8 i16 i32 i64 f32 "
+            "f64 bool char null, whole-byte integers such as u24 (u1 to u7 count bytes), f4 f8, text[N] bytes[N] SN)");
   EXPECT_EQ(load_error(R"({"struct": [{"name": "a", "typ": "u8"}]})"),
             "[core.schema_syntax] root.struct[0]: unknown key \"typ\" in a field");
   EXPECT_EQ(load_error(R"({"struct": [{"name": "2a", "type": "u8"}]})"),
@@ -147,6 +189,41 @@ TEST(schema, refuses_unknown_types_and_keys_and_bad_names) {
             "found \"typs\"");
   EXPECT_EQ(load_error(R"({"struct": [], "length": 3})"), "[core.schema_syntax] root: unknown key \"length\" in a type object");
   EXPECT_EQ(load_error("42"), "[core.schema_syntax] root: a type must be a string or an object, got the number 42");
+}
+
+TEST(schema_messages, a_document_without_types_says_so) {
+  const schema s = schema::parse(R"({"types": {}})");
+  EXPECT_FALSE(s.has_root());
+  try {
+    (void)s.root();
+    FAIL() << "no error";
+  } catch (const codec_error& e) {
+    EXPECT_STREQ(e.what(), "[core.unknown_type] the schema has no types and no \"root\"");
+  }
+  EXPECT_EQ(load_error("{}"),
+            "[core.schema_syntax] a schema document has the keys \"types\" and \"root\" (or is a type expression); "
+            "found an empty object");
+}
+
+TEST(schema_messages, text_and_bytes_have_a_length_in_bytes_and_no_byte_order) {
+  EXPECT_EQ(load_error(R"("text[0]")"),
+            "[core.definition] root: bad length in \"text[0]\": the length of text must be a positive integer (bytes)");
+  EXPECT_EQ(load_error(R"("bytes[x]")"),
+            "[core.definition] root: bad length in \"bytes[x]\": the length of bytes must be a positive integer "
+            "(bytes)");
+  EXPECT_EQ(load_error(R"("<text[4]")"), "[core.definition] root: \"<text[4]\": text has no byte order");
+  EXPECT_EQ(load_error(R"(">bytes[2]")"), "[core.definition] root: \">bytes[2]\": bytes have no byte order");
+  EXPECT_EQ(load_error(R"(">S4")"), "[core.definition] root: \">S4\": bytes have no byte order");
+}
+
+TEST(schema_messages, counts_of_one_are_singular) {
+  EXPECT_EQ(load_error(R"({"bits": [{"name": "a", "type": "bool"}]})"),
+            "[core.definition] root: a bit record must be a whole number of bytes, but it is 1 bit; add a field or "
+            "state a \"size\" in bits");
+  EXPECT_EQ(load_error(R"({"struct": [{"name": "a", "type": "u16"}], "size": 1})"),
+            "[core.definition] root: states a size of 1 byte, but its fields end at byte 2");
+  EXPECT_EQ(load_error(R"({"bits": [{"name": "e", "type": {"enum": "u8", "values": {"a": 2}}, "bits": 1}], "size": 8})"),
+            "[core.definition] root.e: the enum value a = 2 does not fit in 1 bit");
 }
 
 TEST(schema, refuses_text_that_is_not_json_saying_where) {

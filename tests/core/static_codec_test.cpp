@@ -70,7 +70,7 @@ TEST(static_codec, decode_rejects_a_wrong_size_for_a_fixed_type) {
   } catch (const codec_error& e) {
     EXPECT_EQ(e.kind(), errc::size);
     EXPECT_EQ(e.id(), "core.size");
-    EXPECT_STREQ(e.what(), "[core.size] at byte 7: expected exactly 8 bytes, got 7");
+    EXPECT_STREQ(e.what(), "[core.size] at byte 7: the input ends, but the value takes exactly 8 bytes (7 given)");
   }
   EXPECT_THROW((void)decode<Point>(bytes(9)), codec_error);
 }
@@ -100,7 +100,7 @@ TEST(static_codec, decode_rejects_input_shorter_than_the_fixed_part) {
     (void)decode<Readings>(bytes(1));
     FAIL() << "no error";
   } catch (const codec_error& e) {
-    EXPECT_STREQ(e.what(), "[core.size] at byte 1: expected at least 2 bytes, got 1");
+    EXPECT_STREQ(e.what(), "[core.size] at byte 1: the input ends, but the value takes at least 2 bytes (1 given)");
   }
 }
 

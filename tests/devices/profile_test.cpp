@@ -546,7 +546,8 @@ TEST(profile_errors, schema_errors_are_wrapped_with_their_path) {
                                 {"id": 2, "name": "b", "request": "null", "response": "null"},
                                 {"id": 3, "name": "read", "request": "null", "response": "Reading"}])")),
             "[devices.profile] commands[2].response: [core.unknown_type] unknown type \"Reading\" (the types are: Led; "
-            "the scalars: u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 bool char null)");
+            "the built-in types: u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 bool char null, whole-byte integers such as u24 "
+            "(u1 to u7 count bytes), f4 f8, text[N] bytes[N] SN)");
   EXPECT_EQ(
       load_error(with(R"([{"id": 1, "name": "a", "request": {"struct": [{"name": "t", "type": "i16[]"},
                                                                              {"name": "n", "type": "u8"}]},
@@ -568,6 +569,18 @@ TEST(profile_errors, schema_errors_are_wrapped_with_their_path) {
 }
 
 // ---- Hostile input: bounded, never a crash -------------------------------------------
+
+TEST(profile_errors, a_type_whose_array_elements_have_no_bytes_is_refused_naming_its_path) {
+  EXPECT_EQ(load_error(with(R"([{"id": 1, "name": "bomb", "request": {"array": "null[16777216]", "length": 16777216},
+                                 "response": "null"}])")),
+            "[devices.profile] commands[0].request[0..16777215][0..16777215]: [core.definition] the element of a fixed "
+            "array must have a size above zero: null has no bytes, so the array would hold elements that are not on "
+            "the wire");
+  EXPECT_EQ(load_error(with(R"([{"id": 1, "name": "get", "request": "null", "response": "Nothing[1000]"}])", "[]",
+                            R"({"Nothing": {"struct": []}})")),
+            "[devices.profile] commands[0].response[0..999]: [core.definition] the element of a fixed array must have "
+            "a size above zero: Nothing has no bytes, so the array would hold elements that are not on the wire");
+}
 
 TEST(profile_errors, more_than_4096_commands_are_refused) {
   std::string commands = "[";

@@ -200,7 +200,7 @@ TEST_F(loopback_fixture, a_reply_that_does_not_decode_is_a_bad_reply) {
     FAIL();
   } catch (const devices::request_error& e) {
     EXPECT_EQ(e.kind(), request_errc::bad_reply);
-    EXPECT_STREQ(e.what(), "the reply to echo does not decode: [core.size] at byte 3: expected exactly 4 bytes, got 3");
+    EXPECT_STREQ(e.what(), "the reply to echo does not decode: [core.size] at byte 3: the input ends, but the value takes exactly 4 bytes (3 given)");
   }
 }
 

@@ -113,7 +113,7 @@ TEST_F(simulated, a_request_whose_payload_does_not_decode_gets_bad_request_namin
     }
   });
   EXPECT_EQ(got.get_future().get(),
-            "2 command 0x0002: device error 2 (bad_request): [core.size] at byte 2: expected exactly 4 bytes, got 2");
+            "2 command 0x0002: device error 2 (bad_request): [core.size] at byte 2: the input ends, but the value takes exactly 4 bytes (2 given)");
 }
 
 TEST_F(simulated, a_send_runs_the_handler_and_gets_no_reply) {

@@ -192,7 +192,7 @@ TEST_F(served, a_request_that_does_not_decode_gets_bad_request) {
     }
   });
   EXPECT_EQ(got.get_future().get(),
-            "command 0x0003: device error 2 (bad_request): [core.size] at byte 1: expected exactly 2 bytes, got 1");
+            "command 0x0003: device error 2 (bad_request): [core.size] at byte 1: the input ends, but the value takes exactly 2 bytes (1 given)");
 }
 
 TEST_F(served, the_device_answers_describe_with_the_files_profile) {
@@ -464,6 +464,24 @@ TEST(sim_file, an_event_entry_names_an_event_of_the_profile_and_its_period) {
             "request comes with it)");
   EXPECT_EQ(event_error(R"({"heartbeat": {"every_ms": 10, "payload": {"count": 1, "ok": "$count"}}})"),
             "[firmware_sim.sim_file] events.heartbeat.payload.ok: \"$count\" is an integer; a bool is needed here");
+}
+
+TEST(sim_file, an_event_with_too_many_values_for_a_default_says_so_and_not_that_it_is_too_large) {
+  // 300 x 300 null fields: no bytes at all, but more values than a default is built with.
+  json inner = json::array(), outer = json::array();
+  for (int i = 0; i < 300; ++i) {
+    inner.push_back({{"name", "n" + std::to_string(i)}, {"type", "null"}});
+    outer.push_back({{"name", "i" + std::to_string(i)}, {"type", "Inner"}});
+  }
+  const json profile = {{"comframe_profile", 1},
+                        {"device", "d"},
+                        {"types", {{"Inner", {{"struct", inner}}}, {"Outer", {{"struct", outer}}}}},
+                        {"commands", json::array()},
+                        {"events", {{{"id", 256}, {"name", "e"}, {"payload", "Outer"}}}}};
+  const json sim = {{"profile", profile}, {"events", {{"e", {{"every_ms", 10}}}}}};
+  EXPECT_EQ(load_error(sim.dump()),
+            "[firmware_sim.sim_file] events.e: the payload of e has more than 65536 values for a default; give a "
+            "\"payload\"");
 }
 
 }  // namespace

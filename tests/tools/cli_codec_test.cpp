@@ -56,20 +56,77 @@ TEST(cli_codec, a_malformed_hex_string_is_one_clear_line_and_exit_1) {
   auto r = run({cli, "decode", "-s", sensors, "-t", "Point", "3f c0 0g 00"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "comframe decode: bad hex at character 8: 'g' is not a hex digit\n");
+  EXPECT_EQ(r.err, "comframe decode: bad hex at character 8: \"g\" is not a hex digit\n");
   r = run({cli, "decode", "-s", sensors, "-t", "Point", "3f c 00"});
   EXPECT_EQ(r.err, "comframe decode: bad hex at character 5: a byte needs two hex digits\n");
   r = run({cli, "decode", "-s", sensors, "-t", "Point", "3fc"});
   EXPECT_EQ(r.err, "comframe decode: odd number of hex digits (3)\n");
 }
 
+TEST(cli_codec, hex_characters_count_from_one_and_0x_alone_is_not_an_empty_string) {
+  const auto null_schema = temp_file("null.json", R"("null")");
+  auto r = run({cli, "decode", "-s", null_schema, "0x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe decode: bad hex at character 1: \"0x\" needs hex digits after it\n");
+  r = run({cli, "decode", "-s", null_schema, "0a 0X"});
+  EXPECT_EQ(r.err, "comframe decode: bad hex at character 4: \"0X\" needs hex digits after it\n");
+  r = run({cli, "decode", "-s", null_schema, "g"});
+  EXPECT_EQ(r.err, "comframe decode: bad hex at character 1: \"g\" is not a hex digit\n");
+  r = run({cli, "decode", "-s", null_schema, ""});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "null\n");
+  // A hex string inside a JSON value counts the same way.
+  const auto key = temp_file("key.json", R"("bytes[2]")");
+  r = run({cli, "encode", "-s", key, R"("0z00")"});
+  EXPECT_EQ(r.err, "comframe encode: [core.json_range] bad hex at character 2: \"z\" is not a hex digit\n");
+}
+
+TEST(cli_codec, the_largest_f32_decodes_to_a_number_that_encodes_back) {
+  const auto f32 = temp_file("f32.json", R"("f32")");
+  auto r = run({cli, "decode", "-s", f32, "-e", "little", "ff ff 7f 7f"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "3.4028235e+38\n");
+  r = run({cli, "encode", "-s", f32, "-e", "little", "3.4028235e+38"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ff ff 7f 7f\n");
+  r = run({cli, "encode", "-s", f32, "-e", "little", "--lenient", "-1e39"});
+  EXPECT_EQ(r.out, "00 00 80 ff\n");
+  r = run({cli, "encode", "-s", f32, "-e", "little", "1e39"});
+  EXPECT_EQ(r.err, "comframe encode: [core.json_range] 1e+39 is out of range for f32 (magnitude up to 3.4028235e38)\n");
+}
+
+TEST(cli_codec, a_number_beyond_a_double_in_the_value_is_an_encode_error) {
+  const auto f64 = temp_file("f64.json", R"("f64")");
+  auto r = run({cli, "encode", "-s", f64, "1e400"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe encode: the value: [core.json_syntax] not valid JSON: [json.exception.out_of_range.406] "
+                   "number overflow parsing '1e400'\n");
+}
+
+TEST(cli_codec, a_directory_given_as_the_schema_says_so) {
+  auto r = run({cli, "decode", "-s", testing::TempDir(), "00"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe decode: cannot read schema file " + testing::TempDir() + ": it is a directory\n");
+}
+
+TEST(cli_codec, a_key_written_twice_in_the_value_is_refused_unless_lenient_where_the_last_wins) {
+  const auto s = temp_file("ab.json", R"({"struct": [{"name": "a", "type": "u8"}, {"name": "b", "type": "u8"}]})");
+  auto r = run({cli, "encode", "-s", s, R"({"a": 1, "b": 3, "a": 2})"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "comframe encode: the value: [core.json_syntax] duplicate key \"a\"\n");
+  r = run({cli, "encode", "-s", s, "--lenient", R"({"a": 1, "b": 3, "a": 2})"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "02 03\n");
+}
+
 TEST(cli_codec, a_wrong_size_input_names_the_expected_size) {
   auto r = run({cli, "decode", "-s", sensors, "-t", "Point", "00 00 00"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe decode: [core.size] at byte 3: expected exactly 8 bytes, got 3\n");
+  EXPECT_EQ(r.err, "comframe decode: [core.size] at byte 3: the input ends, but the value takes exactly 8 bytes (3 given)\n");
   r = run({cli, "decode", "-s", sensors, "-t", "Readings", "01 01 00"});
   EXPECT_EQ(r.err,
-            "comframe decode: [core.size] temps at byte 2: 1 bytes left, but a dynamic tail of i16 needs a multiple of 2\n");
+            "comframe decode: [core.size] temps at byte 2: 1 byte left, but a dynamic tail of i16 needs a multiple of 2\n");
 }
 
 TEST(cli_codec, a_bad_schema_is_reported_with_its_file_and_path) {
@@ -128,10 +185,33 @@ TEST(cli_codec, help_lists_the_commands_and_each_command_has_its_own) {
   EXPECT_NE(r.out.find("Example: comframe decode"), std::string::npos);
 }
 
+TEST(cli_codec, schema_takes_its_file_either_way_and_requires_neither_form_on_its_own) {
+  auto r = run({cli, "schema", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.find("REQUIRED"), std::string::npos) << r.out;
+  r = run({cli, "schema"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "comframe: a schema file (FILE or --schema) is required\nRun 'comframe --help' for usage.\n");
+  r = run({cli, "schema", "-s", sensors, "-t", "Point"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = run({cli, "schema", sensors, "-s", sensors});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(cli_codec, a_schema_without_types_says_so) {
+  const auto empty = temp_file("no_types.json", R"({"types": {}})");
+  auto r = run({cli, "schema", empty});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe schema: schema file " + empty + " has no types and no \"root\"\n");
+}
+
 TEST(cli_codec, schema_prints_the_canonical_form_and_sizes) {
   auto r = run({cli, "schema", sensors, "--type", "Readings"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("# Readings: dynamic, 2 bytes + 2 per element of the dynamic array"), std::string::npos) << r.out;
+  const auto one = temp_file("one.json", R"("u8")");
+  r = run({cli, "schema", one});
+  EXPECT_EQ(r.out, "\"u8\"\n# u8: 1 byte\n");
 }
 
 }  // namespace

@@ -97,6 +97,13 @@ TEST_F(served_device, call_names_bad_arguments_and_unknown_commands) {
   EXPECT_EQ(r.err, "comframe call: the arguments are not valid JSON (at byte 2)\n");
 }
 
+TEST_F(served_device, call_refuses_arguments_that_give_a_key_twice_and_sends_nothing) {
+  auto r = run({cli, "call", pty.slave_path, "set_led", R"({"index": 1, "rgb": [1, 2, 3], "index": 7})"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "comframe call: the arguments: [core.json_syntax] duplicate key \"index\"\n");
+}
+
 TEST_F(served_device, call_warns_when_the_profile_file_differs_from_the_devices) {
   using OtherLed = devices::command<2, std::array<std::uint8_t, 5>, core::null, "set_led">;
   std::ofstream(profile_file) << devices::profile::of<GetInfo, OtherLed, Tick>("blinky", "2.1").dump();

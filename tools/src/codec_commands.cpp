@@ -32,6 +32,7 @@ core::schema load_schema(const codec_options& o) {
     throw cli_error("schema file " + o.schema_file + ": " + e.what());
   }
   if (!s.has_root()) {
+    if (s.type_names().empty()) throw cli_error("schema file " + o.schema_file + " has no types and no \"root\"");
     std::string names;
     for (const auto& n : s.type_names()) names += (names.empty() ? "" : ", ") + n;
     throw cli_error("schema file " + o.schema_file + " has several types and no \"root\"; choose one with --type (" +
@@ -51,12 +52,7 @@ void add_schema_options(CLI::App& cmd, codec_options& o) {
 void run_encode(const codec_options& o) {
   const auto s = load_schema(o);
   const std::string text = argument_or_stdin(o.input, "JSON value");
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw cli_error("the value is not valid JSON (at byte " + std::to_string(e.byte) + ")");
-  }
+  const nlohmann::json value = parse_json_value(text, "the value", o.lenient);
   const auto mode = o.lenient ? core::json_mode::lenient : core::json_mode::strict;
   std::cout << to_hex(core::encode(s, value, *core::parse_endian(o.endian), mode)) << '\n';
 }
@@ -73,10 +69,10 @@ void run_schema(const codec_options& o) {
   std::cout << s.dump() << '\n';
   const auto& root = s.root();
   if (!root.dynamic) {
-    std::cout << "# " << s.describe() << ": " << root.min_size << " bytes\n";
+    std::cout << "# " << s.describe() << ": " << core::detail::count_of(root.min_size, "byte") << '\n';
   } else {
-    std::cout << "# " << s.describe() << ": dynamic, " << root.min_size << " bytes + " << root.tail_element_size
-              << " per element of the dynamic array\n";
+    std::cout << "# " << s.describe() << ": dynamic, " << core::detail::count_of(root.min_size, "byte") << " + "
+              << root.tail_element_size << " per element of the dynamic array\n";
   }
 }
 
@@ -111,9 +107,14 @@ void add_codec_commands(CLI::App& app) {
   dec->footer("Example: comframe decode --schema point.json --endian big '3f c0 00 00 c0 00 00 00'");
 
   auto* sch = app.add_subcommand("schema", "Check a schema file and print it in canonical form with its sizes");
-  sch->add_option("-s,--schema,file", o->schema_file, "Schema file")->required();
+  // One file, given either way; neither form is required on its own.
+  auto* file = sch->add_option("file", o->schema_file, "Schema file (or give it with --schema)");
+  sch->add_option("-s,--schema", o->schema_file, "Schema file")->excludes(file);
   sch->add_option("-t,--type", o->type, "Named type to show (default: the root)");
-  sch->callback([o] { guarded([&] { run_schema(*o); }); });
+  sch->callback([o] {
+    if (o->schema_file.empty()) throw CLI::RequiredError("a schema file (FILE or --schema)");
+    guarded([&] { run_schema(*o); });
+  });
 }
 
 }  // namespace comframe::tools

@@ -85,11 +85,7 @@ void run_call(const device_options& o) {
   nlohmann::json args;  // null: the right value for a command without arguments
   if (!o.args.empty()) {
     const std::string text = argument_or_stdin(o.args, "JSON arguments");
-    try {
-      args = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw cli_error("the arguments are not valid JSON (at byte " + std::to_string(e.byte) + ")");
-    }
+    args = parse_json_value(text, "the arguments", false);
   } else if (c->request.root().kind != core::type_kind::null) {
     throw cli_error(c->name + " takes arguments of type " + c->request.describe() + ": " +
                     c->request.to_json()["root"].dump() + "; see 'comframe schema'");

@@ -1,8 +1,10 @@
 #include "text_io.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -30,6 +32,9 @@ std::string read_limited(std::istream& in, std::string_view name, std::string_vi
 
 std::string read_input_file(const std::string& path, std::string_view what) {
   if (path == "-") return read_limited(std::cin, "(stdin)", what);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw cli_error("cannot read " + std::string(what) + " " + path + ": it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw cli_error("cannot read " + std::string(what) + " " + path + ": " + std::strerror(errno));
   return read_limited(in, path, what);
@@ -38,6 +43,15 @@ std::string read_input_file(const std::string& path, std::string_view what) {
 std::string argument_or_stdin(const std::string& arg, std::string_view what) {
   if (arg == "-") return read_limited(std::cin, "(stdin)", what);
   return arg;
+}
+
+nlohmann::json parse_json_value(const std::string& text, const std::string& what, bool lenient) {
+  try {
+    return core::parse_json(text, core::errc::json_syntax, lenient ? core::json_mode::lenient : core::json_mode::strict);
+  } catch (const core::codec_error& e) {
+    if (e.offset()) throw cli_error(what + " is not valid JSON (at byte " + std::to_string(*e.offset()) + ")");
+    throw cli_error(what + ": " + e.what());
+  }
 }
 
 std::vector<std::uint8_t> parse_hex(std::string_view text) {
@@ -52,6 +66,9 @@ std::vector<std::uint8_t> parse_hex(std::string_view text) {
       continue;
     }
     if (c == '0' && high < 0 && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
+      if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
+        throw cli_error("bad hex at character " + std::to_string(i + 1) + ": \"" + std::string(text.substr(i, 2)) +
+                        "\" needs hex digits after it");
       ++i;
       continue;
     }
@@ -59,12 +76,9 @@ std::vector<std::uint8_t> parse_hex(std::string_view text) {
     if (c >= '0' && c <= '9') v = c - '0';
     else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
     else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else {
-      std::string shown = (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f)
-                              ? std::string("'") + c + "'"
-                              : "byte " + std::to_string(static_cast<unsigned char>(c));
-      throw cli_error("bad hex at character " + std::to_string(i + 1) + ": " + shown + " is not a hex digit");
-    }
+    else
+      throw cli_error("bad hex at character " + std::to_string(i + 1) + ": " + core::quoted_text(text.substr(i, 1)) +
+                      " is not a hex digit");
     ++digits;
     if (high < 0) {
       high = v;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,8 +23,15 @@ std::string read_input_file(const std::string& path, std::string_view what);
 /// `arg` itself, or all of stdin when `arg` is "-".
 std::string argument_or_stdin(const std::string& arg, std::string_view what);
 
+/// A JSON value a user gave as text; `what` names it in errors ("the value").
+/// A key written twice in one object is refused unless `lenient` (then the last
+/// one wins). Throws cli_error: "the value is not valid JSON (at byte 2)",
+/// "the value: [core.json_syntax] a[0]: duplicate key \"b\"".
+nlohmann::json parse_json_value(const std::string& text, const std::string& what, bool lenient);
+
 /// Bytes from hex text: "0a1b", "0a 1b", "0a:1b", "0x0a 0x1b" and newlines are all accepted.
-/// Throws cli_error: "bad hex at character 5: 'g' is not a hex digit", "odd number of hex digits (7)".
+/// Characters count from 1. Throws cli_error: "bad hex at character 5: \"g\" is not a hex digit",
+/// "odd number of hex digits (7)", "bad hex at character 1: \"0x\" needs hex digits after it".
 std::vector<std::uint8_t> parse_hex(std::string_view text);
 /// "0a 1b ff": lowercase, one space between bytes.
 std::string to_hex(const std::uint8_t* data, std::size_t size);

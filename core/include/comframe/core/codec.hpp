@@ -228,6 +228,9 @@ consteval static_info info_of() {
     static_assert(!info_of<E>().dynamic,
                   "comframe: the element of a fixed array (std::array) may not contain a dynamic array "
                   "(std::vector): a dynamic array may only be the last leaf of a type");
+    static_assert(info_of<E>().dynamic || info_of<E>().min_size > 0,
+                  "comframe: the element of a fixed array (std::array) must have a size above zero: null or a "
+                  "struct with no bytes would put elements in the array that are not on the wire");
     return {false, info_of<E>().min_size * n, 0};
   } else if constexpr (k == type_kind::dynamic_array) {
     using E = typename vector_traits<T>::element;

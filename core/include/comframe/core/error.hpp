@@ -81,4 +81,9 @@ class codec_error : public comframe::error {
   std::string message_;
 };
 
+namespace detail {
+/// "1 byte", "3 bytes": a count and its unit (singular), for messages.
+std::string count_of(std::size_t n, std::string_view unit);
+}  // namespace detail
+
 }  // namespace comframe::core

@@ -9,7 +9,9 @@
 //   f32/f64   JSON numbers; NaN and infinities as the strings "nan", "inf",
 //             "-inf". An f32 is written with the fewest digits that read back
 //             to the same float (0.1f → 0.1). Strict mode refuses a finite value
-//             beyond the f32 range.
+//             that does not round to a finite f32 (3.4028235e38 is FLT_MAX and
+//             in range; 3.5e38 is not); lenient mode makes it an infinity of
+//             its sign, as IEEE 754 rounding does.
 //   bool      true / false (lenient: also integers, non-zero is true).
 //   char      a one-character string; bytes 0x80–0xFF are the characters
 //             U+0080–U+00FF (Latin-1), so every byte round-trips through UTF-8
@@ -41,9 +43,19 @@ namespace detail {
 std::string describe_json(const nlohmann::json& j);
 [[noreturn]] void throw_json_type(std::string_view expected, const nlohmann::json& got);
 [[noreturn]] void throw_json_range(const nlohmann::json& got, scalar s, std::string_view range);
+/// `j` is no integer: json_range when it is a whole number too large for any
+/// (1e19 for a u64), else json_type.
+[[noreturn]] void throw_not_an_integer(const nlohmann::json& j, std::string_view type, const std::string& range);
 
 nlohmann::json float_to_json(double value, bool is_f32);
 double float_from_json(const nlohmann::json& j, json_mode mode, bool is_f32);
+/// The smallest magnitude that no longer rounds to a finite float: FLT_MAX plus
+/// half its last place (2^128 - 2^103). Below it a double rounds to a float.
+inline constexpr double f32_overflow_threshold = 0x1.ffffffp+127;
+/// A double as the nearest float; a magnitude that overflows the f32 range
+/// becomes an infinity of its sign, as IEEE 754 rounding does (a plain
+/// static_cast would be undefined behaviour in C++).
+float f32_from_double(double d) noexcept;
 nlohmann::json char_to_json(std::uint8_t c);
 std::uint8_t char_from_json(const nlohmann::json& j, json_mode mode);
 bool bool_from_json(const nlohmann::json& j, json_mode mode);
@@ -83,7 +95,9 @@ R integer_from_json(const nlohmann::json& j, json_mode mode) {
     }
     if (mode == json_mode::lenient) return c_cast<R>(v);
   } else {
-    throw_json_type("an integer", j);
+    throw_not_an_integer(j, to_string(s),
+                         std::to_string(std::numeric_limits<R>::min()) + " to " +
+                             std::to_string(std::numeric_limits<R>::max()));
   }
   throw_json_range(j, s,
                    std::to_string(std::numeric_limits<R>::min()) + " to " + std::to_string(std::numeric_limits<R>::max()));
@@ -105,6 +119,7 @@ T number_from_json(const nlohmann::json& j, json_mode mode) {
   using R = number_repr_t<T>;
   if constexpr (std::is_same_v<R, bool>) return static_cast<T>(bool_from_json(j, mode));
   else if constexpr (std::is_same_v<R, char>) return static_cast<T>(static_cast<char>(char_from_json(j, mode)));
+  else if constexpr (std::is_same_v<R, float>) return static_cast<T>(f32_from_double(float_from_json(j, mode, true)));
   else if constexpr (std::is_floating_point_v<R>) return static_cast<T>(static_cast<R>(float_from_json(j, mode, sizeof(R) == 4)));
   else return static_cast<T>(integer_from_json<R>(j, mode));
 }

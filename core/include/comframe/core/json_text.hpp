@@ -15,13 +15,17 @@
 #include <string_view>
 
 #include "comframe/core/error.hpp"
+#include "comframe/core/json_number.hpp"
 
 namespace comframe::core {
 
 /// Parses JSON text. Throws codec_error of kind `kind` (errc::json_syntax unless
-/// given): "not valid JSON: …" with the byte offset, or "duplicate key \"x\""
-/// with the path of the object that repeats it ("types.Point").
-nlohmann::json parse_json(std::string_view text, errc kind = errc::json_syntax);
+/// given): "not valid JSON: …" with the byte offset (or, for a number beyond a
+/// double such as 1e400, without one), or "duplicate key \"x\"" with the path
+/// of the object that repeats it ("types.Point"). Values are read from text the
+/// same way: in json_mode::strict a key written twice is refused; in
+/// json_mode::lenient the last of them wins, the others are dropped.
+nlohmann::json parse_json(std::string_view text, errc kind = errc::json_syntax, json_mode mode = json_mode::strict);
 
 /// Pretty JSON with `indent` spaces per level, in which any object or array
 /// that fits within `width` columns stays on one line ("{"a": 1, "b": [1, 2]}").

@@ -18,5 +18,12 @@ inline constexpr std::size_t max_types = 4096;
 inline constexpr std::size_t max_fields = 4096;
 /// Longest type or field name.
 inline constexpr std::size_t max_name_length = 128;
+/// Most elements in one value: every array element and every struct or bit
+/// record field, at any depth, counts one (a u8[1000] counts 1000, a struct of
+/// two u8[10] counts 22). A schema whose fixed part has more is refused at
+/// load; a dynamic array that would take a value past it is refused by the
+/// decoder and the encoder before they allocate. No byte limit implies this
+/// one: a struct of null fields has no bytes at all.
+inline constexpr std::size_t max_elements = std::size_t{16} << 20;
 
 }  // namespace comframe::core::limits

@@ -22,8 +22,9 @@
 //   auto t = comframe::core::schema::of<Shape>();               // the schema of a static type
 //
 // The same rules as the static face hold, checked at load time: a dynamic
-// array only as the last leaf, fixed arrays of at least one element, dynamic
-// array elements of non-zero size. Both faces give identical bytes and JSON.
+// array only as the last leaf, fixed arrays of at least one element, array
+// elements (fixed or dynamic) of non-zero size, at most limits::max_elements
+// elements in a value. Both faces give identical bytes and JSON.
 //
 // Thread safety: a schema is immutable; copies share their nodes and may be
 // used from any number of threads at once.
@@ -100,6 +101,7 @@ struct type_node {
   bool dynamic = false;                ///< holds the dynamic array (as its last leaf)
   std::size_t min_size = 0;            ///< bytes of everything but the dynamic array's elements
   std::size_t tail_element_size = 0;   ///< bytes per element of that dynamic array
+  std::size_t elements = 0;            ///< array elements and fields, at every depth, of everything but the dynamic array
   std::size_t depth = 1;               ///< nesting levels, 1 for a number or null
   unsigned bits = 0;                   ///< integer, enumeration: width in bits (1 to 64)
   bool is_signed = false;              ///< integer, enumeration
