@@ -90,6 +90,21 @@ json enum_to_json(const type_node& t, std::int64_t v, std::size_t offset) {
 using detail::int_from_json;
 using detail::int_to_json;
 
+// ---- flag sets ----------------------------------------------------------------
+
+std::string flags_label(const type_node& t) { return t.name.empty() ? "the flags" : "flags " + t.name; }
+
+std::uint64_t flags_from_json(const type_node& t, unsigned width, const json& j, json_mode mode) {
+  const enum_table e(t);
+  return detail::flags_from_json(j, mode, width, flags_label(t), e.names.data(), e.values.data(), e.names.size());
+}
+
+json flags_to_json(const type_node& t, unsigned width, std::uint64_t v, json_mode mode, std::size_t offset) {
+  const enum_table e(t);
+  return detail::flags_to_json(v, width, mode, flags_label(t), e.names.data(), e.values.data(), e.names.size(),
+                               offset);
+}
+
 class writer {
  public:
   writer(std::uint8_t* p, std::uint8_t* end, json_mode mode, bool swap) : p_(p), end_(end), mode_(mode), swap_(swap) {}
@@ -110,6 +125,14 @@ class writer {
         return;
       case type_kind::enumeration:
         detail::store_uint(p_, t.min_size, static_cast<std::uint64_t>(enum_from_json(t, j, mode_)), big(t.order));
+        p_ += t.min_size;
+        return;
+      case type_kind::float16:
+        detail::store_uint(p_, 2, detail::float16_from_json(j, mode_), big(t.order));
+        p_ += 2;
+        return;
+      case type_kind::flags:
+        detail::store_uint(p_, t.min_size, flags_from_json(t, t.bits, j, mode_), big(t.order));
         p_ += t.min_size;
         return;
       case type_kind::text:
@@ -216,24 +239,43 @@ class writer {
         continue;  // lenient: zero bits
       }
       try {
-        const type_node& ft = *f.type;
-        std::uint64_t v;
-        if (ft.kind == type_kind::number && ft.number == scalar::boolean)
-          v = detail::bool_from_json(*it, mode_) ? 1 : 0;
-        else if (ft.kind == type_kind::enumeration)
-          v = static_cast<std::uint64_t>(enum_from_json(ft, *it, mode_));
-        else
-          v = int_from_json(*it, f.bit_width,
-                            ft.kind == type_kind::number ? (ft.number >= scalar::i8 && ft.number <= scalar::i64)
-                                                         : ft.is_signed,
-                            mode_);
-        detail::write_bits(p_, f.bit_offset, f.bit_width, v, t.bit_order);
+        if (f.count) packed_bits(t, f, *it);
+        else detail::write_bits(p_, f.bit_offset, f.bit_width, bit_value(*f.type, f.bit_width, *it), t.bit_order);
       } catch (codec_error& err) {
         err.prepend_field(f.name);
         throw;
       }
     }
     p_ += t.min_size;
+  }
+
+  // One bit field's value (or one element of a packed array) as its bits.
+  std::uint64_t bit_value(const type_node& ft, unsigned width, const json& j) {
+    if (ft.kind == type_kind::number && ft.number == scalar::boolean) return detail::bool_from_json(j, mode_) ? 1 : 0;
+    if (ft.kind == type_kind::enumeration) return static_cast<std::uint64_t>(enum_from_json(ft, j, mode_));
+    if (ft.kind == type_kind::flags) return flags_from_json(ft, width, j, mode_);
+    return int_from_json(j, width,
+                         ft.kind == type_kind::number ? (ft.number >= scalar::i8 && ft.number <= scalar::i64)
+                                                      : ft.is_signed,
+                         mode_);
+  }
+
+  // A packed array in a bit record: `count` elements of `bit_width` bits, one after the other.
+  void packed_bits(const type_node& t, const type_node::field& f, const json& j) {
+    if (!j.is_array()) detail::throw_json_type("an array of " + std::to_string(f.count), j);
+    if (j.size() != f.count && mode_ == json_mode::strict)
+      throw codec_error(errc::json_length,
+                        "expected " + std::to_string(f.count) + " elements, got " + std::to_string(j.size()));
+    const std::size_t m = std::min(f.count, j.size());  // lenient: the rest stay zero
+    for (std::size_t i = 0; i < m; ++i) {
+      try {
+        detail::write_bits(p_, f.bit_offset + i * f.bit_width, f.bit_width, bit_value(*f.type, f.bit_width, j[i]),
+                           t.bit_order);
+      } catch (codec_error& err) {
+        err.prepend_index(i);
+        throw;
+      }
+    }
   }
 
   void zeros(std::size_t n) {
@@ -249,7 +291,8 @@ class writer {
 
 class reader {
  public:
-  reader(const std::uint8_t* base, std::size_t tail, bool swap) : base_(base), p_(base), tail_(tail), swap_(swap) {}
+  reader(const std::uint8_t* base, std::size_t tail, bool swap, json_mode mode)
+      : base_(base), p_(base), tail_(tail), swap_(swap), mode_(mode) {}
 
   json value(const type_node& t) {
     switch (t.kind) {
@@ -267,6 +310,17 @@ class reader {
         const std::size_t at = offset();
         p_ += t.min_size;
         return enum_to_json(t, t.is_signed ? detail::sign_extend(v, t.bits) : static_cast<std::int64_t>(v), at);
+      }
+      case type_kind::float16: {
+        const auto v = static_cast<std::uint16_t>(detail::load_uint(p_, 2, big(t.order)));
+        p_ += 2;
+        return detail::float16_to_json(v);
+      }
+      case type_kind::flags: {
+        const std::uint64_t v = detail::load_uint(p_, t.min_size, big(t.order));
+        const std::size_t at = offset();
+        p_ += t.min_size;
+        return flags_to_json(t, t.bits, v, mode_, at);
       }
       case type_kind::text: {
         json out = detail::text_to_json(reinterpret_cast<const char*>(p_), t.length, offset());
@@ -316,21 +370,7 @@ class reader {
         json out = json::object();
         for (const auto& f : t.fields) {
           try {
-            const type_node& ft = *f.type;
-            const std::uint64_t v = detail::read_bits(p_, f.bit_offset, f.bit_width, t.bit_order);
-            const std::size_t at = offset() + f.bit_offset / 8;
-            if (ft.kind == type_kind::number && ft.number == scalar::boolean) {
-              out[f.name] = v != 0;
-            } else {
-              const bool is_signed = ft.kind == type_kind::number
-                                         ? (ft.number >= scalar::i8 && ft.number <= scalar::i64)
-                                         : ft.is_signed;
-              if (ft.kind == type_kind::enumeration)
-                out[f.name] = enum_to_json(
-                    ft, is_signed ? detail::sign_extend(v, f.bit_width) : static_cast<std::int64_t>(v), at);
-              else
-                out[f.name] = int_to_json(v, f.bit_width, is_signed);
-            }
+            out[f.name] = f.count ? packed_bits(t, f) : bit_value(t, f, f.bit_offset);
           } catch (codec_error& err) {
             err.prepend_field(f.name);
             throw;
@@ -345,6 +385,33 @@ class reader {
 
  private:
   std::size_t offset() const { return static_cast<std::size_t>(p_ - base_); }
+
+  // The bit field `f` (or one element of it, a packed array) at bit `bit_offset` of the record at p_.
+  json bit_value(const type_node& t, const type_node::field& f, std::size_t bit_offset) {
+    const type_node& ft = *f.type;
+    const std::uint64_t v = detail::read_bits(p_, bit_offset, f.bit_width, t.bit_order);
+    const std::size_t at = offset() + bit_offset / 8;
+    if (ft.kind == type_kind::number && ft.number == scalar::boolean) return v != 0;
+    if (ft.kind == type_kind::flags) return flags_to_json(ft, f.bit_width, v, mode_, at);
+    const bool is_signed =
+        ft.kind == type_kind::number ? (ft.number >= scalar::i8 && ft.number <= scalar::i64) : ft.is_signed;
+    if (ft.kind == type_kind::enumeration)
+      return enum_to_json(ft, is_signed ? detail::sign_extend(v, f.bit_width) : static_cast<std::int64_t>(v), at);
+    return int_to_json(v, f.bit_width, is_signed);
+  }
+
+  json packed_bits(const type_node& t, const type_node::field& f) {
+    json out = json::array();
+    for (std::size_t i = 0; i < f.count; ++i) {
+      try {
+        out.push_back(bit_value(t, f, f.bit_offset + i * f.bit_width));
+      } catch (codec_error& err) {
+        err.prepend_index(i);
+        throw;
+      }
+    }
+    return out;
+  }
 
   bool big(const std::optional<endian>& o) const {
     const bool swap = o ? needs_swap(*o) : swap_;
@@ -366,6 +433,7 @@ class reader {
   const std::uint8_t* p_;
   std::size_t tail_;
   bool swap_;
+  json_mode mode_;
 };
 
 }  // namespace
@@ -396,7 +464,7 @@ bytes encode(const schema& s, const nlohmann::json& value, endian order, json_mo
   return out;
 }
 
-nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian order) {
+nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian order, json_mode mode) {
   const type_node& t = s.root();
   std::size_t tail = 0;
   if (!t.dynamic) {
@@ -406,7 +474,7 @@ nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian 
                               detail::describe(tail_element(t)));
     check_elements(t, tail);
   }
-  return reader(in.data(), tail, needs_swap(order)).value(t);
+  return reader(in.data(), tail, needs_swap(order), mode).value(t);
 }
 
 namespace {

@@ -76,10 +76,13 @@ bool is_signed_scalar(scalar s) { return s >= scalar::i8 && s <= scalar::i64; }
 
 // The width in bits a bit field of this type has unless the field says "bits".
 unsigned natural_bits(const type_node& t) {
-  if (t.kind == type_kind::integer || t.kind == type_kind::enumeration) return t.bits;
+  if (t.kind == type_kind::integer || t.kind == type_kind::enumeration || t.kind == type_kind::flags) return t.bits;
   if (t.kind == type_kind::number) return t.number == scalar::boolean ? 1u : static_cast<unsigned>(size_of(t.number) * 8);
   return 0;
 }
+
+// Bits a bit-record field covers: a packed array's elements, one after the other.
+std::size_t field_bits(const type_node::field& f) { return std::size_t{f.bit_width} * std::max<std::size_t>(f.count, 1); }
 
 bool fits_bits(std::int64_t v, unsigned width, bool is_signed) {
   if (width >= 64) return is_signed || v >= 0;
@@ -116,26 +119,28 @@ class loader {
     if (j.is_string()) return parse_string(j.get_ref<const std::string&>(), path, depth, ctx);
     if (!j.is_object()) syntax("a type must be a string or an object, got " + detail::describe_json(j), path);
 
-    static constexpr std::string_view forms[] = {"struct", "array", "dynamic_array", "enum", "text", "bytes", "bits"};
+    static constexpr std::string_view forms[] = {"struct", "array", "dynamic_array", "enum", "text", "bytes", "bits",
+                                                 "flags"};
     std::string_view form;
     int count = 0;
     for (auto f : forms)
       if (j.contains(std::string(f))) form = f, ++count;
     if (count != 1)
       syntax("a type object needs exactly one of \"struct\", \"array\", \"dynamic_array\", \"enum\", \"text\", "
-             "\"bytes\", \"bits\"",
+             "\"bytes\", \"bits\", \"flags\"",
              path);
     for (const auto& item : j.items()) {
       const auto& k = item.key();
-      const bool ok = k == form || (form == "array" && k == "length") || (form == "enum" && k == "values") ||
+      const bool ok = k == form || (form == "array" && k == "length") || ((form == "enum" || form == "flags") && k == "values") ||
                       ((form == "struct" || form == "bits") && k == "size") || (form == "bits" && k == "order");
       if (!ok) syntax("unknown key \"" + k + "\" in a type object", path);
     }
-    if (ctx == context::bits && form != "enum")
+    if (ctx == context::bits && form != "enum" && form != "flags")
       definition("a bit field is bool, an integer or an enum, not a \"" + std::string(form) + "\"", path);
     if (form == "struct") return parse_struct(j, path, depth);
     if (form == "bits") return parse_bits(j, path, depth);
     if (form == "enum") return parse_enum(j, path, depth, ctx);
+    if (form == "flags") return parse_flags(j, path, depth, ctx);
     if (form == "text" || form == "bytes") {
       const auto& len = j[std::string(form)];
       if (!len.is_number_unsigned() || len.get<std::uint64_t>() == 0)
@@ -256,10 +261,16 @@ class loader {
       if (digits == 0) definition("\"" + s + "\": bytes need a length of at least 1", path);
       return make_blob(type_kind::raw_bytes, digits);
     }
+    if (t[0] == 'f' && (digits == 2 || digits == 16)) {
+      n->kind = type_kind::float16;
+      n->min_size = 2;
+      return n;
+    }
     if (t[0] == 'f') {
       const unsigned bits = digits == 4 || digits == 32 ? 32 : digits == 8 || digits == 64 ? 64 : 0;
       if (bits == 0)
-        definition("\"" + s + "\": floating point is f4 or f32 (4 bytes), f8 or f64 (8 bytes)", path);
+        definition("\"" + s + "\": floating point is f2 or f16 (2 bytes), f4 or f32 (4 bytes), f8 or f64 (8 bytes)",
+                   path);
       n->kind = type_kind::number;
       n->number = bits == 32 ? scalar::f32 : scalar::f64;
       n->min_size = bits / 8;
@@ -343,6 +354,47 @@ class loader {
       hint = " (the built-in types are " + std::string(builtin) + ")";
     }
     throw codec_error(errc::unknown_type, "unknown type \"" + s + "\"" + hint, path);
+  }
+
+  // {"flags": "u8", "values": {"ready": 0, "error": 3}}: named bit positions of an unsigned integer.
+  const type_node* parse_flags(const nlohmann::json& j, const std::string& path, std::size_t depth, context ctx) {
+    const type_node* base = parse_expr(j["flags"], join(path, "flags"), depth + 1, ctx);
+    const bool is_unsigned = (base->kind == type_kind::integer && !base->is_signed) ||
+                             (base->kind == type_kind::number && is_integer_scalar(base->number) &&
+                              !is_signed_scalar(base->number));
+    if (!is_unsigned) definition("the base of a flag set must be an unsigned integer type, such as u8 or u16", path);
+    auto n = doc_.make();
+    n->kind = type_kind::flags;
+    n->bits = natural_bits(*base);
+    n->order = base->order;
+    n->min_size = base->min_size;
+    if (!j.contains("values") || !j["values"].is_object())
+      syntax("a \"flags\" needs \"values\": an object of name: bit position", path);
+    const auto& values = j["values"];
+    if (values.empty()) definition("a flag set needs at least one named bit", path);
+    if (values.size() > n->bits)
+      definition("a flag set of " + std::to_string(n->bits) + " bits cannot name " + std::to_string(values.size()), path);
+    for (const auto& item : values.items()) {
+      const std::string at = join(path, item.key());
+      if (!is_field_name(item.key()))
+        syntax("\"" + item.key() + "\" is not a valid flag name (a letter or _, then letters, digits or _)", path);
+      const auto& v = item.value();
+      const bool in_range = v.is_number_unsigned()  ? v.get<std::uint64_t>() < n->bits
+                            : v.is_number_integer() ? v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() < n->bits
+                                                    : false;
+      if (!in_range)
+        definition("a flag's value is its bit position, 0 to " + std::to_string(n->bits - 1) + " in " +
+                       int_name(false, n->bits) + ", got " + detail::describe_json(v),
+                   at);
+      const auto bit = v.get<std::int64_t>();
+      for (const auto& e : n->enumerators)
+        if (e.value == bit)
+          definition("\"" + e.name + "\" and \"" + item.key() + "\" name the same bit " + std::to_string(bit), at);
+      n->enumerators.push_back({item.key(), bit});
+    }
+    std::sort(n->enumerators.begin(), n->enumerators.end(),
+              [](const auto& a, const auto& b) { return a.value < b.value; });
+    return n;
   }
 
   const type_node* parse_enum(const nlohmann::json& j, const std::string& path, std::size_t depth, context ctx) {
@@ -521,13 +573,13 @@ class loader {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const std::string at = path + ".bits[" + std::to_string(i) + "]";
-      const auto& name = field_head(f, at, {"name", "type", "offset", "bits"}, seen, path);
+      const auto& name = field_head(f, at, {"name", "type", "offset", "bits", "count"}, seen, path);
       const std::string fpath = join(path, name);
       type_node::field field;
       field.name = name;
       field.type = parse_expr(f["type"], fpath, depth + 1, context::bits);
       const type_node& t = *field.type;
-      const bool ok = t.kind == type_kind::integer || t.kind == type_kind::enumeration ||
+      const bool ok = t.kind == type_kind::integer || t.kind == type_kind::enumeration || t.kind == type_kind::flags ||
                       (t.kind == type_kind::number && (t.number == scalar::boolean || is_integer_scalar(t.number)));
       if (!ok) definition("a bit field is bool, an integer or an enum, not " + detail::describe(t), fpath);
       unsigned width = natural_bits(t);
@@ -549,6 +601,7 @@ class loader {
         width = static_cast<unsigned>(w);
       }
       const bool is_signed = t.kind == type_kind::number ? is_signed_scalar(t.number) : t.is_signed;
+      check_flags_width(t, width, fpath);
       for (const auto& e : t.enumerators)
         if (!fits_bits(e.value, width, is_signed))
           definition("the enum value " + e.name + " = " + std::to_string(e.value) + " does not fit in " +
@@ -558,14 +611,15 @@ class loader {
         if (*off < pos)
           definition("starts at bit " + std::to_string(*off) + ", inside " +
                          covering(*n, *off, "bits", [](const auto& g) { return g.bit_offset; },
-                                  [](const auto& g) { return std::size_t{g.bit_width}; }) +
+                                  [](const auto& g) { return field_bits(g); }) +
                          ": fields may not overlap, and are listed in the order of their offsets",
                      fpath);
         pos = *off;
       }
       field.bit_offset = pos;
       field.bit_width = width;
-      pos += width;
+      field.count = packed_count(f, fpath);
+      pos += field_bits(field);
       if (pos > limits::max_fixed_size * 8)
         throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
       n->fields.push_back(std::move(field));
@@ -586,6 +640,27 @@ class loader {
     n->elements = n->fields.size();
     n->depth = 2;
     return n;
+  }
+
+  // The "count" of a packed array in a bit record; 0 when the field is not one.
+  static std::size_t packed_count(const nlohmann::json& f, const std::string& fpath) {
+    if (!f.contains("count")) return 0;
+    const auto& c = f["count"];
+    if (!c.is_number_unsigned() || c.get<std::uint64_t>() == 0)
+      definition("the \"count\" of a packed array must be a positive integer, got " + detail::describe_json(c), fpath);
+    if (c.get<std::uint64_t>() > limits::max_fixed_size * 8)
+      throw codec_error(errc::limit, "a packed array longer than " + std::to_string(limits::max_fixed_size * 8), fpath);
+    return c.get<std::size_t>();
+  }
+
+  // A flag set as a bit field narrower than its base must still hold every named bit.
+  static void check_flags_width(const type_node& t, unsigned width, const std::string& fpath) {
+    if (t.kind != type_kind::flags) return;
+    for (const auto& e : t.enumerators)
+      if (e.value >= static_cast<std::int64_t>(width))
+        definition("the flag " + e.name + " is bit " + std::to_string(e.value) + ", outside a field of " +
+                       std::to_string(width) + " bits",
+                   fpath);
   }
 
   // Named types are parsed once and shared, so the parser's own recursion does
@@ -658,6 +733,12 @@ nlohmann::json expression(const type_node& n, bool reference_named) {
     case type_kind::integer: return order_prefix(n.order) + int_name(n.is_signed, n.bits);
     case type_kind::text: return "text[" + std::to_string(n.length) + "]";
     case type_kind::raw_bytes: return "bytes[" + std::to_string(n.length) + "]";
+    case type_kind::float16: return order_prefix(n.order) + "f2";
+    case type_kind::flags: {
+      nlohmann::json values = nlohmann::json::object();
+      for (const auto& e : n.enumerators) values[e.name] = e.value;
+      return {{"flags", order_prefix(n.order) + int_name(false, n.bits)}, {"values", std::move(values)}};
+    }
     case type_kind::enumeration: {
       nlohmann::json values = nlohmann::json::object();
       for (const auto& e : n.enumerators) values[e.name] = e.value;
@@ -693,7 +774,8 @@ nlohmann::json expression(const type_node& n, bool reference_named) {
         nlohmann::json field = {{"name", f.name}, {"type", expression(*f.type, true)}};
         if (f.bit_offset != pos) field["offset"] = f.bit_offset;
         if (f.bit_width != natural_bits(*f.type)) field["bits"] = f.bit_width;
-        pos = f.bit_offset + f.bit_width;
+        if (f.count) field["count"] = f.count;
+        pos = f.bit_offset + field_bits(f);
         fields.push_back(std::move(field));
       }
       nlohmann::json out = {{"bits", std::move(fields)}, {"order", std::string(to_string(n.bit_order))}};

@@ -1,4 +1,4 @@
-// Property test: for forty types and random values, in all three byte
+// Property test: for fifty types and random values, in all three byte
 // orders, the static and the dynamic face give identical bytes and JSON, and
 // both decode what they encoded back to the same value. The types include the
 // device-format kinds: odd-width integers, bit records in both bit orders,
@@ -9,6 +9,7 @@
 
 #include "comframe/core/json.hpp"
 #include "comframe/core/schema.hpp"
+#include "core/formats_types.hpp"
 #include "core/test_types.hpp"
 
 namespace {
@@ -43,6 +44,11 @@ void randomize_bits(bit_field<T, W>& f, std::mt19937_64& rng) {
 template <unsigned W>
 void randomize_bits(reserved_bits<W>&, std::mt19937_64&) {}
 
+template <class T, unsigned W, std::size_t N>
+void randomize_bits(std::array<bit_field<T, W>, N>& a, std::mt19937_64& rng) {
+  for (auto& f : a) randomize_bits(f, rng);
+}
+
 template <class T>
 void randomize(T& v, std::mt19937_64& rng) {
   constexpr type_kind k = kind_v<T>;
@@ -52,6 +58,12 @@ void randomize(T& v, std::mt19937_64& rng) {
     v = random_enumerator<T>(rng);
   } else if constexpr (k == type_kind::integer) {
     v.value = static_cast<typename T::value_type>(random_bits(rng, T::bits, T::is_signed));
+  } else if constexpr (k == type_kind::float16) {
+    // Any bit pattern: subnormals, infinities and -0 included; NaN as the one NaN JSON keeps ("nan").
+    v = float16::from_bits(static_cast<std::uint16_t>(rng()));
+    if (std::isnan(static_cast<float>(v))) v = float16::from_bits(0x7e00);
+  } else if constexpr (k == type_kind::flags) {
+    v.bits = static_cast<typename T::base_type>(rng() & detail::flags_table<T>::known);
   } else if constexpr (k == type_kind::text) {
     // ASCII and two-byte UTF-8 characters, NUL-padded: what a device would send.
     v = T{};
@@ -102,7 +114,10 @@ using types = ::testing::Types<Point, Shape, AllScalars, Telemetry, TelemetryWit
                                // the device-format kinds of comframe/core/layout.hpp
                                Colours, StatusBits, LsbBits, WideBits, OddInts, Instrument, MixedOrder, GapAndTail,
                                Names, colour, level, u24, i40, fixed_string<5>, fixed_bytes<4>,
-                               std::array<big<std::uint32_t>, 3>, little<i24>, std::vector<StatusBits>>;
+                               std::array<big<std::uint32_t>, 3>, little<i24>, std::vector<StatusBits>,
+                               // float16, flag sets, packed arrays in bit records (comframe/core/float16.hpp, flags.hpp)
+                               float16, Halves, FlagRecord, flags<wide_bit>, Samples, LsbSamples, ColourPair,
+                               WidePacked, Sensor, std::vector<big<float16>>>;
 TYPED_TEST_SUITE(faces_agree, types);
 
 TYPED_TEST(faces_agree, on_bytes_json_and_sizes_in_every_byte_order) {

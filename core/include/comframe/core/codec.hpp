@@ -44,6 +44,8 @@
 
 #include "comframe/core/endian.hpp"
 #include "comframe/core/error.hpp"
+#include "comframe/core/flags.hpp"
+#include "comframe/core/float16.hpp"
 #include "comframe/core/layout.hpp"
 #include "comframe/core/scalar.hpp"
 #include "comframe/core/type_name.hpp"
@@ -65,6 +67,8 @@ enum class type_kind : std::uint8_t {
   text,         ///< fixed-size UTF-8 text padded with NULs; JSON string
   raw_bytes,    ///< fixed-size raw bytes; JSON hex string
   bit_record,   ///< a struct whose fields are measured in bits; a whole number of bytes
+  float16,      ///< IEEE 754 binary16 ("f2"): 2 bytes, JSON number
+  flags,        ///< a bit mask over an unsigned integer with named bits; JSON lists the names of the set bits
 };
 
 /// Encoded bytes.
@@ -98,13 +102,59 @@ using member_type_t = std::remove_cvref_t<decltype(std::declval<T&>().*D::pointe
 template <class T>
 concept described_enum = std::is_enum_v<T> && boost::describe::has_describe_enumerators<T>::value;
 
+// ---- flag sets: the names and bit positions of flags<E, Base> ------------------
+
+template <class T>
+struct flags_table {
+  using E = typename T::enum_type;
+  using list = boost::describe::describe_enumerators<E>;
+  static constexpr std::size_t size = boost::mp11::mp_size<list>::value;
+  static constexpr std::size_t width = sizeof(typename T::base_type) * 8;
+  static constexpr auto names = [] {
+    std::array<std::string_view, size> out{};
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<list>([&](auto d) { out[i++] = d.name; });
+    return out;
+  }();
+  static constexpr auto positions = [] {
+    std::array<std::int64_t, size> out{};
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<list>(
+        [&](auto d) { out[i++] = static_cast<std::int64_t>(static_cast<std::underlying_type_t<E>>(d.value)); });
+    return out;
+  }();
+  /// The bits that have a name.
+  static constexpr std::uint64_t known = [] {
+    std::uint64_t m = 0;
+    for (auto p : positions)
+      if (p >= 0 && static_cast<std::size_t>(p) < width) m |= std::uint64_t{1} << p;
+    return m;
+  }();
+};
+
+template <class T>
+consteval bool flags_positions_fit() {
+  static_assert(boost::describe::has_describe_enumerators<typename T::enum_type>::value,
+                "comframe: the enum of flags<E, Base> must be described with BOOST_DESCRIBE_ENUM");
+  using tab = flags_table<T>;
+  for (std::size_t i = 0; i < tab::size; ++i) {
+    if (tab::positions[i] < 0 || static_cast<std::size_t>(tab::positions[i]) >= tab::width) return false;
+    for (std::size_t k = 0; k < i; ++k)
+      if (tab::positions[k] == tab::positions[i]) return false;
+  }
+  return tab::size > 0;
+}
+
+/// Throws codec_error(invalid_bytes) at `offset`: bit `bit` is set but has no name in `label`.
+[[noreturn]] void throw_unnamed_flag(unsigned bit, std::string_view label, const std::string& list, std::size_t offset);
+
 template <class T, template <class...> class L, class... D>
 consteval bool all_bit_fields(L<D...>) {
-  return sizeof...(D) > 0 && ((is_bit_field_v<member_type_t<T, D>> || is_reserved_bits_v<member_type_t<T, D>>) && ...);
+  return sizeof...(D) > 0 && (is_bit_member_v<member_type_t<T, D>> && ...);
 }
 template <class T, template <class...> class L, class... D>
 consteval bool any_bit_field(L<D...>) {
-  return ((is_bit_field_v<member_type_t<T, D>> || is_reserved_bits_v<member_type_t<T, D>>) || ...);
+  return (is_bit_member_v<member_type_t<T, D>> || ...);
 }
 
 template <class T>
@@ -114,6 +164,8 @@ consteval type_kind kind_of() {
   else if constexpr (integer_n_traits<T>::value) return type_kind::integer;
   else if constexpr (fixed_string_traits<T>::value) return type_kind::text;
   else if constexpr (fixed_bytes_traits<T>::value) return type_kind::raw_bytes;  // fixed_bytes and reserved
+  else if constexpr (std::is_same_v<T, float16>) return type_kind::float16;
+  else if constexpr (flags_traits<T>::value) return type_kind::flags;
   else if constexpr (described_enum<T>) return type_kind::enumeration;
   else if constexpr (number_type<T>) return type_kind::number;
   else if constexpr (std_array_traits<T>::value) return type_kind::array;
@@ -148,7 +200,7 @@ struct bit_layout {
 template <class T, template <class...> class L, class... D>
 consteval auto bit_layout_of(L<D...>) {
   bit_layout<sizeof...(D)> r;
-  const unsigned w[] = {member_type_t<T, D>::width...};
+  const unsigned w[] = {bit_width_of<member_type_t<T, D>>()...};
   for (std::size_t i = 0; i < sizeof...(D); ++i) {
     r.width[i] = w[i];
     r.offset[i] = r.total;
@@ -208,6 +260,11 @@ consteval static_info info_of() {
     return info_of<typename T::value_type>();
   } else if constexpr (k == type_kind::number || k == type_kind::enumeration) {
     return {false, sizeof(T), 0};
+  } else if constexpr (k == type_kind::float16) {
+    return {false, 2, 0};
+  } else if constexpr (k == type_kind::flags) {
+    static_assert(flags_positions_fit<T>(), "comframe: a flag's bit position must be below the width of its base type");
+    return {false, sizeof(typename T::base_type), 0};
   } else if constexpr (k == type_kind::integer) {
     static_assert(T::bits % 8 == 0,
                   "comframe: an integer_n in a struct takes whole bytes (uint_n<24>); put narrower ones in a bit "
@@ -336,6 +393,8 @@ std::string describe_type() {
   else if constexpr (k == type_kind::null) return "null";
   else if constexpr (k == type_kind::number) return std::string(to_string(scalar_of<T>()));
   else if constexpr (k == type_kind::integer) return std::string(1, T::is_signed ? 'i' : 'u') += std::to_string(T::bits);
+  else if constexpr (k == type_kind::float16) return "f2";
+  else if constexpr (k == type_kind::flags) return "flags of " + std::string(type_name_v<typename T::enum_type>);
   else if constexpr (k == type_kind::text) return "text[" + std::to_string(fixed_string_traits<T>::length) + "]";
   else if constexpr (k == type_kind::raw_bytes) return "bytes[" + std::to_string(fixed_bytes_traits<T>::length) + "]";
   else if constexpr (k == type_kind::array)
@@ -419,11 +478,40 @@ constexpr void set_bits(bit_field<T, W>& f, std::uint64_t raw, bool& ok) noexcep
   }
 }
 
+// Packed arrays (std::array of bit fields) are written element by element.
+template <class M>
+inline void write_member(std::uint8_t* p, std::size_t offset, const M& m, bit_order o) noexcept {
+  if constexpr (is_packed_bits_v<M>) {
+    constexpr unsigned w = packed_bits_traits<M>::element_width;
+    for (std::size_t i = 0; i < m.size(); ++i) write_bits(p, offset + i * w, w, raw_bits(m[i]), o);
+  } else {
+    write_bits(p, offset, M::width, raw_bits(m), o);
+  }
+}
+
+template <class M>
+inline void read_member(const std::uint8_t* p, std::size_t offset, M& m, bit_order o, bool& ok) noexcept {
+  if constexpr (is_packed_bits_v<M>) {
+    constexpr unsigned w = packed_bits_traits<M>::element_width;
+    for (std::size_t i = 0; i < m.size(); ++i) set_bits(m[i], read_bits(p, offset + i * w, w, o), ok);
+  } else {
+    set_bits(m, read_bits(p, offset, M::width, o), ok);
+  }
+}
+
+template <class T, template <class...> class L, class... D>
+consteval bool has_packed_bits(L<D...>) {
+  return (is_packed_bits_v<member_type_t<T, D>> || ...);
+}
+
 template <class T, class... D, std::size_t... I>
 inline void put_bit_record(std::uint8_t* p, const T& v, boost::mp11::mp_list<D...>, std::index_sequence<I...>) noexcept {
   constexpr auto L = bit_layout_v<T>;
   constexpr bool msb = bit_order_of<T> == bit_order::msb;
-  if constexpr (L.total <= 64) {
+  if constexpr (has_packed_bits<T>(members_t<T>{})) {
+    std::memset(p, 0, L.total / 8);
+    (write_member(p, L.offset[I], v.*D::pointer, bit_order_of<T>), ...);
+  } else if constexpr (L.total <= 64) {
     // One accumulator and one store: the fields are shifts and masks of constants.
     const std::uint64_t acc =
         (std::uint64_t{0} | ... |
@@ -440,7 +528,9 @@ inline void get_bit_record(const std::uint8_t* p, T& v, bool& ok, boost::mp11::m
                            std::index_sequence<I...>) noexcept {
   constexpr auto L = bit_layout_v<T>;
   constexpr bool msb = bit_order_of<T> == bit_order::msb;
-  if constexpr (L.total <= 64) {
+  if constexpr (has_packed_bits<T>(members_t<T>{})) {
+    (read_member(p, L.offset[I], v.*D::pointer, bit_order_of<T>, ok), ...);
+  } else if constexpr (L.total <= 64) {
     const std::uint64_t acc = load_uint(p, L.total / 8, msb);
     (set_bits(v.*D::pointer,
               (acc >> (msb ? L.total - L.offset[I] - L.width[I] : L.offset[I])) & low_mask(L.width[I]), ok),
@@ -486,6 +576,12 @@ inline std::uint8_t* put(std::uint8_t* p, const T& v) noexcept {
   } else if constexpr (k == type_kind::integer) {
     store_uint(p, T::bits / 8, static_cast<std::uint64_t>(v.value), Swap != (std::endian::native == std::endian::big));
     return p + T::bits / 8;
+  } else if constexpr (k == type_kind::float16) {
+    store<Swap>(p, v.bits);
+    return p + 2;
+  } else if constexpr (k == type_kind::flags) {
+    store<Swap>(p, v.bits);
+    return p + sizeof(v.bits);
   } else if constexpr (k == type_kind::text || (k == type_kind::raw_bytes && !is_reserved_v<T>)) {
     std::memcpy(p, v.data.data(), v.data.size());
     return p + v.data.size();
@@ -545,6 +641,13 @@ inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bo
     if constexpr (T::is_signed) v.value = sign_extend(raw, T::bits);
     else v.value = raw;
     return p + T::bits / 8;
+  } else if constexpr (k == type_kind::float16) {
+    v.bits = load<Swap, std::uint16_t>(p, ok);
+    return p + 2;
+  } else if constexpr (k == type_kind::flags) {
+    v.bits = load<Swap, typename T::base_type>(p, ok);
+    ok &= (v.bits & ~flags_table<T>::known) == 0;
+    return p + sizeof(v.bits);
   } else if constexpr (k == type_kind::text) {
     std::memcpy(v.data.data(), p, v.data.size());
     ok &= text_valid(v.data.data(), v.data.size());
@@ -602,13 +705,45 @@ void find_invalid(const std::uint8_t* base, const std::uint8_t*& p, std::size_t 
   } else if constexpr (k == type_kind::text) {
     check_text(reinterpret_cast<const char*>(p), fixed_string_traits<T>::length, static_cast<std::size_t>(p - base));
     p += fixed_string_traits<T>::length;
+  } else if constexpr (k == type_kind::flags) {
+    bool ok = true;
+    const auto bits = static_cast<std::uint64_t>(load<Swap, typename T::base_type>(p, ok));
+    const std::uint64_t unknown = bits & ~flags_table<T>::known;
+    if (unknown) {
+      using tab = flags_table<T>;
+      throw_unnamed_flag(static_cast<unsigned>(std::countr_zero(unknown)),
+                         "flags " + std::string(type_name_v<typename T::enum_type>),
+                         enum_value_list(tab::names.data(), tab::positions.data(), tab::size),
+                         static_cast<std::size_t>(p - base));
+    }
+    p += sizeof(typename T::base_type);
   } else if constexpr (k == type_kind::bit_record) {
     constexpr auto L = bit_layout_v<T>;
     std::size_t i = 0;
     boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
       using F = member_type_t<T, decltype(d)>;
       using V = typename F::value_type;
-      if constexpr (described_enum<V>) {
+      if constexpr (is_packed_bits_v<F>) {
+        using B = typename packed_bits_traits<F>::element;
+        constexpr unsigned w = packed_bits_traits<F>::element_width;
+        if constexpr (described_enum<typename B::value_type>) {
+          for (std::size_t k = 0; k < packed_bits_traits<F>::count; ++k) {
+            B f;
+            bool ok = true;
+            set_bits(f, read_bits(p, L.offset[i] + k * w, w, bit_order_of<T>), ok);
+            if (!ok) {
+              try {
+                throw_unnamed<typename B::value_type>(enum_value(f.value),
+                                                      static_cast<std::size_t>(p - base) + (L.offset[i] + k * w) / 8);
+              } catch (codec_error& e) {
+                e.prepend_index(k);
+                e.prepend_field(decltype(d)::name);
+                throw;
+              }
+            }
+          }
+        }
+      } else if constexpr (described_enum<V>) {
         F f;
         bool ok = true;
         set_bits(f, read_bits(p, L.offset[i], L.width[i], bit_order_of<T>), ok);

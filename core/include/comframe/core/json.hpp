@@ -54,6 +54,26 @@ E enum_from_json_as(const nlohmann::json& j, json_mode mode) {
       enum_from_json(j, mode, enum_label<E>(), tab::names.data(), tab::values.data(), tab::size)));
 }
 
+template <class T>
+std::string flags_label() {
+  return "flags " + std::string(type_name_v<typename T::enum_type>);
+}
+
+// A program's own flag set: a bit without a name is listed as its number.
+template <class T>
+nlohmann::json flags_value_to_json(const T& f) {
+  using tab = flags_table<T>;
+  return flags_to_json(static_cast<std::uint64_t>(f.bits), tab::width, json_mode::lenient, flags_label<T>(),
+                       tab::names.data(), tab::positions.data(), tab::size, 0);
+}
+
+template <class T>
+void flags_value_from_json(const nlohmann::json& j, T& f, json_mode mode) {
+  using tab = flags_table<T>;
+  f.bits = static_cast<typename T::base_type>(
+      flags_from_json(j, mode, tab::width, flags_label<T>(), tab::names.data(), tab::positions.data(), tab::size));
+}
+
 template <class T, unsigned W>
 nlohmann::json bit_field_to_json(const bit_field<T, W>& f) {
   if constexpr (std::is_same_v<T, bool>) return f.value;
@@ -77,6 +97,38 @@ void bit_field_from_json(const nlohmann::json& j, bit_field<T, W>& f, json_mode 
   }
 }
 
+// A packed array in a bit record: a JSON array of its elements.
+template <class T, unsigned W, std::size_t N>
+nlohmann::json bit_field_to_json(const std::array<bit_field<T, W>, N>& a) {
+  nlohmann::json j = nlohmann::json::array();
+  for (std::size_t i = 0; i < N; ++i) {
+    try {
+      j.push_back(bit_field_to_json(a[i]));
+    } catch (codec_error& e) {
+      e.prepend_index(i);
+      throw;
+    }
+  }
+  return j;
+}
+
+template <class T, unsigned W, std::size_t N>
+void bit_field_from_json(const nlohmann::json& j, std::array<bit_field<T, W>, N>& a, json_mode mode) {
+  if (!j.is_array()) throw_json_type("an array of " + std::to_string(N), j);
+  if (j.size() != N && mode == json_mode::strict)
+    throw codec_error(errc::json_length, "expected " + std::to_string(N) + " elements, got " + std::to_string(j.size()));
+  const std::size_t m = std::min(N, j.size());
+  for (std::size_t i = 0; i < m; ++i) {
+    try {
+      bit_field_from_json(j[i], a[i], mode);
+    } catch (codec_error& e) {
+      e.prepend_index(i);
+      throw;
+    }
+  }
+  for (std::size_t i = m; i < N; ++i) a[i] = bit_field<T, W>{};
+}
+
 template <class T>
 void to_json_into(const T& v, nlohmann::json& j) {
   constexpr type_kind k = kind_v<T>;
@@ -90,6 +142,10 @@ void to_json_into(const T& v, nlohmann::json& j) {
     j = enum_to_json(v);
   } else if constexpr (k == type_kind::integer) {
     j = int_to_json(static_cast<std::uint64_t>(v.value), T::bits, T::is_signed);
+  } else if constexpr (k == type_kind::float16) {
+    j = float16_to_json(v.bits);
+  } else if constexpr (k == type_kind::flags) {
+    j = flags_value_to_json(v);
   } else if constexpr (k == type_kind::text) {
     j = text_to_json(v.data.data(), v.data.size(), 0);
   } else if constexpr (k == type_kind::raw_bytes) {
@@ -159,6 +215,10 @@ void from_json_impl(const nlohmann::json& j, T& out, json_mode mode) {
     const std::uint64_t raw = int_from_json(j, T::bits, T::is_signed, mode);
     if constexpr (T::is_signed) out.value = sign_extend(raw, T::bits);
     else out.value = raw;
+  } else if constexpr (k == type_kind::float16) {
+    out.bits = float16_from_json(j, mode);
+  } else if constexpr (k == type_kind::flags) {
+    flags_value_from_json(j, out, mode);
   } else if constexpr (k == type_kind::text) {
     text_from_json(j, out.data.data(), out.data.size());
   } else if constexpr (k == type_kind::raw_bytes) {

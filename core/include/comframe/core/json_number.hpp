@@ -79,6 +79,25 @@ nlohmann::json text_to_json(const char* p, std::size_t n, std::size_t offset);
 void hex_from_json(const nlohmann::json& j, std::uint8_t* out, std::size_t n);
 nlohmann::json hex_to_json(const std::uint8_t* p, std::size_t n);
 
+// float16 and flag sets (comframe/core/float16.hpp, comframe/core/flags.hpp),
+// shared by both faces.
+
+/// A binary16 bit pattern from a JSON number (or "nan", "inf", "-inf"), rounded
+/// to the nearest half, ties to even. Strict mode refuses a finite value that
+/// rounds beyond the largest half (65504); lenient mode makes it an infinity.
+std::uint16_t float16_from_json(const nlohmann::json& j, json_mode mode);
+/// The half's value with the fewest digits that read back to the same bits.
+nlohmann::json float16_to_json(std::uint16_t bits);
+/// A flag set from a JSON array of flag names (lenient: also bit positions),
+/// as the mask of `width` bits. `label` is "flags Status" or "the flags".
+std::uint64_t flags_from_json(const nlohmann::json& j, json_mode mode, unsigned width, std::string_view label,
+                              const std::string_view* names, const std::int64_t* positions, std::size_t n);
+/// The names of the set bits in bit order. A set bit without a name throws
+/// invalid_bytes at `offset` (strict) or is listed as its number (lenient).
+nlohmann::json flags_to_json(std::uint64_t bits, unsigned width, json_mode mode, std::string_view label,
+                             const std::string_view* names, const std::int64_t* positions, std::size_t n,
+                             std::size_t offset);
+
 template <class R>
 R integer_from_json(const nlohmann::json& j, json_mode mode) {
   constexpr scalar s = scalar_of<R>();

@@ -170,4 +170,29 @@ template <class T> inline constexpr bool is_ordered_v = ordered_traits<T>::value
 template <class T> inline constexpr bool is_bit_field_v = bit_field_traits<T>::value;
 }  // namespace detail
 
+// ---- packed arrays in bit records ----------------------------------------------
+// A bit record member std::array<core::bit_field<T, W>, N> is a packed array:
+// N elements of W bits, one after the other, each in the record's bit order
+// (schema {"name": …, "type": "u4", "count": N}); JSON array.
+
+namespace detail {
+template <class T> struct packed_bits_traits : std::false_type {};
+template <class T, unsigned W, std::size_t N>
+struct packed_bits_traits<std::array<bit_field<T, W>, N>> : std::true_type {
+  static_assert(N > 0, "comframe: a packed array in a bit record has at least one element");
+  using element = bit_field<T, W>;
+  static constexpr unsigned element_width = W;
+  static constexpr std::size_t count = N;
+};
+template <class T> inline constexpr bool is_packed_bits_v = packed_bits_traits<T>::value;
+/// Members a bit record may have: bit fields, reserved bits and packed arrays of bit fields.
+template <class T> inline constexpr bool is_bit_member_v = is_bit_field_v<T> || is_reserved_bits_v<T> || is_packed_bits_v<T>;
+/// Bits a bit record member covers.
+template <class M>
+constexpr unsigned bit_width_of() noexcept {
+  if constexpr (is_packed_bits_v<M>) return static_cast<unsigned>(packed_bits_traits<M>::element_width * packed_bits_traits<M>::count);
+  else return M::width;
+}
+}  // namespace detail
+
 }  // namespace comframe::core

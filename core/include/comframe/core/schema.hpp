@@ -59,6 +59,12 @@ namespace comframe::core {
 ///   enumeration    as integer (`bits`, `is_signed`, `order`), plus `enumerators`
 ///                  (name, value). JSON shows the name; a value without a name is
 ///                  a decode error.
+///   float16        IEEE 754 binary16 ("f2"), 2 bytes, and `order`; JSON number.
+///   flags          an unsigned integer of `bits` bits (`min_size` bytes, `order`)
+///                  whose bits are named: `enumerators` (name, bit position, 0 =
+///                  least significant), sorted by position. JSON is the list of
+///                  the set bits' names in bit order; a set bit without a name is
+///                  a decode error in strict mode and its number in lenient mode.
 ///   text           `length` bytes of UTF-8 padded with NULs; JSON string.
 ///   raw_bytes      `length` bytes; JSON lowercase hex string.
 ///   array          `element` × `length`.
@@ -72,8 +78,12 @@ namespace comframe::core {
 ///   bit_record     `fields`, `bit_order` and `min_size` bytes (= `bit_size` / 8).
 ///                  Each field is `field::bit_width` bits at bit `field::bit_offset`
 ///                  (see comframe/core/bits.hpp for how bits are numbered); its
-///                  type is number (bool or an integer scalar), integer or
-///                  enumeration, giving signedness and names. Bit offsets only
+///                  type is number (bool or an integer scalar), integer,
+///                  enumeration or flags, giving signedness and names. A field
+///                  with `count` > 0 is a packed array: `count` elements of
+///                  `bit_width` bits from `bit_offset` on, element i at
+///                  `bit_offset + i * bit_width`, each in the record's bit order
+///                  (bits(f) = bit_width * max(count, 1)). Bit offsets only
 ///                  grow; bits no field covers are zero on encode and skipped on
 ///                  decode. The call's byte order does not apply inside a bit record.
 /// Byte order of a number, integer or enumeration leaf: its own `order` if set,
@@ -86,7 +96,9 @@ struct type_node {
     std::size_t offset = 0;             ///< structure: byte offset from the struct's start
     std::optional<endian> order;        ///< structure: a byte order for everything in the field ("endian")
     std::size_t bit_offset = 0;         ///< bit_record: bit offset from the record's start
-    unsigned bit_width = 0;             ///< bit_record: width in bits, 1 to 64
+    unsigned bit_width = 0;             ///< bit_record: width in bits, 1 to 64 (of each element when `count`)
+    std::size_t count = 0;              ///< bit_record: > 0 for a packed array of `count` elements of `bit_width`
+                                        ///< bits each, one after the other; JSON array
   };
   struct enumerator {
     std::string name;
@@ -169,8 +181,11 @@ bytes encode(const schema& s, const nlohmann::json& value, endian order = endian
 /// Appends the encoding to `out` (its existing bytes are kept).
 void encode_append(const schema& s, const nlohmann::json& value, bytes& out, endian order = endian::native,
                    json_mode mode = json_mode::strict);
-/// Decodes exactly these bytes as a value of `s`'s root type.
-nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian order = endian::native);
+/// Decodes exactly these bytes as a value of `s`'s root type. `mode` matters
+/// only for flag sets: strict refuses a set bit without a name (invalid_bytes),
+/// lenient lists it as its bit position.
+nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian order = endian::native,
+                      json_mode mode = json_mode::strict);
 
 /// JSON text of a value of `s`'s root type with object keys in field order
 /// (nlohmann::json itself keeps keys sorted). indent < 0: one line.
@@ -201,6 +216,15 @@ std::string export_enum(nlohmann::json& types) {
   return name;
 }
 
+// A flag set, inline: {"flags": "u8", "values": {name: bit position}}.
+template <class T>
+nlohmann::json export_flags(unsigned width = sizeof(typename T::base_type) * 8) {
+  nlohmann::json values = nlohmann::json::object();
+  using tab = flags_table<T>;
+  for (std::size_t i = 0; i < tab::size; ++i) values[std::string(tab::names[i])] = tab::positions[i];
+  return {{"flags", "u" + std::to_string(width)}, {"values", std::move(values)}};
+}
+
 // A bit field's type and, when it differs from the type's own width, its "bits".
 template <class T, unsigned W>
 nlohmann::json export_bit_field(nlohmann::json& types, std::string_view name, const bit_field<T, W>*) {
@@ -218,12 +242,21 @@ nlohmann::json export_bit_field(nlohmann::json& types, std::string_view name, co
   return f;
 }
 
+// A packed array: the element's field with a "count".
+template <class T, unsigned W, std::size_t N>
+nlohmann::json export_bit_field(nlohmann::json& types, std::string_view name, const std::array<bit_field<T, W>, N>*) {
+  nlohmann::json f = export_bit_field(types, name, static_cast<const bit_field<T, W>*>(nullptr));
+  f["count"] = N;
+  return f;
+}
+
 template <class T>
 nlohmann::json export_type(nlohmann::json& types) {
   constexpr type_kind k = kind_v<T>;
   if constexpr (is_ordered_v<T>) {
     static_assert(kind_v<typename T::value_type> == type_kind::number ||
-                      kind_v<typename T::value_type> == type_kind::integer,
+                      kind_v<typename T::value_type> == type_kind::integer ||
+                      kind_v<typename T::value_type> == type_kind::float16,
                   "comframe: big<T>/little<T> of a struct, array or enum must be a struct member");
     nlohmann::json e = export_type<typename T::value_type>(types);
     return (T::order == endian::little ? "<" : T::order == endian::big ? ">" : "=") + e.get<std::string>();
@@ -238,6 +271,10 @@ nlohmann::json export_type(nlohmann::json& types) {
     return describe_type<T>();
   } else if constexpr (k == type_kind::enumeration) {
     return export_enum<T>(types);
+  } else if constexpr (k == type_kind::float16) {
+    return "f2";
+  } else if constexpr (k == type_kind::flags) {
+    return export_flags<T>();
   } else if constexpr (k == type_kind::array) {
     nlohmann::json e = export_type<typename std_array_traits<T>::element>(types);
     constexpr std::size_t n = std_array_traits<T>::length;
@@ -265,7 +302,7 @@ nlohmann::json export_type(nlohmann::json& types) {
           gap = false;
           fields.push_back(std::move(f));
         }
-        pos += M::width;
+        pos += bit_width_of<M>();
       });
       nlohmann::json def = {{"bits", fields}, {"order", std::string(to_string(bit_order_of<T>))}};
       if (gap) def["size"] = pos;
