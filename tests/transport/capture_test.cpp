@@ -332,6 +332,24 @@ TEST_F(broken_capture, a_huge_block_length_is_refused_before_reading_it) {
   EXPECT_EQ(offset, at[2] + 4);
 }
 
+// A block that claims 16 MiB, the most a reader accepts, in a file far
+// shorter: refused by the file's size before any buffer is sized for it (the
+// old reader allocated the 16 MiB, then found the file's end).
+TEST_F(broken_capture, a_block_claiming_more_than_the_file_holds_is_refused_before_it_is_allocated) {
+  good.resize(at[2] + 40);
+  const std::uint32_t claim = std::uint32_t{16} << 20;
+  set32(good, at[2] + 4, claim);
+  EXPECT_EQ(read_error(good, &offset), "an enhanced packet block (type 6) claims 16777216 bytes, but the file has only " +
+                                           std::to_string(good.size() - at[2]) + " bytes from its start");
+  EXPECT_EQ(offset, at[2] + 4);
+  // The same claim on the first block, the section header, in a 32-byte file.
+  std::vector<std::uint8_t> tiny(good.begin(), good.begin() + 32);
+  set32(tiny, 4, claim);
+  EXPECT_EQ(read_error(tiny, &offset),
+            "a section header block (type 0x0a0d0d0a) claims 16777216 bytes, but the file has only 32 bytes from its start");
+  EXPECT_EQ(offset, 4u);
+}
+
 TEST_F(broken_capture, a_trailing_length_that_differs_is_an_error) {
   const std::size_t end = at[2] + get32(good, at[2] + 4);
   set32(good, end - 4, 12);

@@ -13,9 +13,11 @@
 namespace comframe::tools {
 
 /// Creates the bus NAME and a feed onto it, with `p` (if given) in its
-/// latest-value store; cli_error when the name is bad or in use.
+/// profile region, sized for `p` (without `p`, for the largest profile);
+/// ring_bytes and max_record_bytes 0 mean the defaults. cli_error when the
+/// name is bad or in use, or the sizes are not allowed.
 std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p = nullptr,
-                                                  std::size_t ring_bytes = 0);
+                                                  std::size_t ring_bytes = 0, std::size_t max_record_bytes = 0);
 
 using devices::profile_on_bus;
 
