@@ -72,7 +72,7 @@ std::string sample_capture(const std::string& name) {
   w->write({1'795'000'000'123'456'789, direction::to_device, 0, 0, std::nullopt, 0, request});
   w->write({1'795'000'000'123'556'789, direction::from_device, 0, 0, std::nullopt, 0, reply});
   w->write({1'795'000'000'200'000'000, direction::from_device, 0, capture_refused, frame_error::too_short, 0, garbage});
-  w->write({1'795'000'001'000'000'001, direction::from_device, 3, capture_truncated, std::nullopt, 3, reply});
+  w->write({1'795'000'001'000'000'001, direction::from_device, 3, capture_truncated, std::nullopt, 3, reply, "", 100});
   w->close();
   return path;
 }
@@ -94,6 +94,16 @@ TEST(capture, a_pcapng_capture_reads_back_with_every_field) {
   EXPECT_EQ(got[3].rec.lost_before, 3u);
   EXPECT_EQ(got[3].rec.flags, capture_truncated);
   EXPECT_EQ(got[3].rec.time_ns, 1'795'000'001'000'000'001u);
+  // A cut frame keeps the length it had: the EPB's original packet length.
+  EXPECT_EQ(got[3].rec.original_length, 100u);
+  EXPECT_EQ(got[3].bytes.size(), 14u);
+  EXPECT_EQ(got[0].rec.original_length, 10u);
+}
+
+TEST(capture, the_hexdump_says_how_much_of_a_truncated_frame_was_kept) {
+  const std::vector<std::uint8_t> kept(14, 0x11);
+  const auto text = hexdump_record({0, direction::from_device, 0, capture_truncated, std::nullopt, 0, kept, "", 100});
+  EXPECT_NE(text.find(" < 14 bytes truncated (14 of 100 bytes kept)\n"), std::string::npos) << text;
 }
 
 TEST(capture, the_file_is_pcapng_with_user0_nanosecond_interfaces_and_direction_flags) {

@@ -34,6 +34,30 @@ std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const
   }
 }
 
+nlohmann::json truncated_frame_json(transport::direction dir, std::uint64_t time_ns,
+                                    std::span<const std::uint8_t> bytes, std::uint32_t original_length, bool refused,
+                                    std::optional<transport::frame_error> error) {
+  nlohmann::json j = {
+      {"time", iso_time(std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                   std::chrono::nanoseconds(time_ns))))},
+      {"dir", dir == transport::direction::to_device ? "out" : "in"},
+      {"truncated", {{"kept", bytes.size()}, {"of", std::max<std::size_t>(original_length, bytes.size())}}}};
+  if (refused) {
+    j["error"] = error ? std::string(transport::to_string(*error)) : "unknown";
+    j["raw"] = core::hex_text(bytes);
+    return j;
+  }
+  if (bytes.size() >= transport::header_size_bytes) {
+    const auto h =
+        core::decode<transport::frame_header>(bytes.first(transport::header_size_bytes), transport::header_endian);
+    j["kind"] = std::string(transport::to_string(h.kind));
+    j["command_id"] = h.command;
+    j["seq"] = h.sequence;
+  }
+  j["frame_hex"] = core::hex_text(bytes);
+  return j;
+}
+
 cli_error bus_error(const transport::bridge::bridge_error& e) {
   return cli_error("[" + e.id() + "] " + e.what());
 }
@@ -56,23 +80,9 @@ struct tap_options {
 // first 6 bytes) still says what it was; a refused one (0x03) keeps its raw
 // bytes as received and why it was refused.
 nlohmann::json truncated_json(const transport::bridge::record& r) {
-  nlohmann::json j = {{"time", iso_time(stored_frame(r).time)},
-                      {"dir", r.dir == transport::direction::to_device ? "out" : "in"},
-                      {"truncated", {{"kept", r.bytes.size()}, {"of", r.original_length}}},
-                      {"bus_seq", r.sequence}};
-  if (r.flags & transport::bridge::refused) {
-    j["error"] = r.error ? std::string(transport::to_string(*r.error)) : "unknown";
-    j["raw"] = core::hex_text(r.bytes);
-  } else {
-    if (r.bytes.size() >= transport::header_size_bytes) {
-      const auto h = core::decode<transport::frame_header>(r.bytes.first(transport::header_size_bytes),
-                                                           transport::header_endian);
-      j["kind"] = std::string(transport::to_string(h.kind));
-      j["command_id"] = h.command;
-      j["seq"] = h.sequence;
-    }
-    j["frame_hex"] = core::hex_text(r.bytes);
-  }
+  auto j = truncated_frame_json(r.dir, r.time_ns, r.bytes, r.original_length,
+                                (r.flags & transport::bridge::refused) != 0, r.error);
+  j["bus_seq"] = r.sequence;
   if (r.link_id) j["link"] = r.link_id;
   return j;
 }

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -164,7 +165,7 @@ class pcapng_writer final : public capture_writer {
     put32(body, static_cast<std::uint32_t>(r.time_ns >> 32));
     put32(body, static_cast<std::uint32_t>(r.time_ns & 0xffffffffu));
     put32(body, static_cast<std::uint32_t>(r.bytes.size()));
-    put32(body, static_cast<std::uint32_t>(r.bytes.size()));
+    put32(body, std::max(r.original_length, static_cast<std::uint32_t>(r.bytes.size())));
     body.append(reinterpret_cast<const char*>(r.bytes.data()), r.bytes.size());
     pad4(body, r.bytes.size());
     put_option(body, epb_flags, le32(r.dir == direction::from_device ? flag_inbound : flag_outbound));
@@ -295,7 +296,9 @@ std::string hexdump_record(const capture_record& r) {
   if (r.link_id) out += " link " + std::to_string(r.link_id);
   if (r.flags & capture_refused)
     out += " refused (" + std::string(r.error ? to_string(*r.error) : "unknown") + "), raw COBS bytes";
-  if (r.flags & capture_truncated) out += " truncated";
+  if (r.flags & capture_truncated)
+    out += " truncated (" + std::to_string(r.bytes.size()) + " of " +
+           std::to_string(std::max<std::size_t>(r.original_length, r.bytes.size())) + " bytes kept)";
   out += '\n';
   static const char hex[] = "0123456789abcdef";
   for (std::size_t line = 0; line < r.bytes.size(); line += 16) {
@@ -515,6 +518,7 @@ std::optional<capture_record> capture_reader::parse_packet(std::uint64_t at) {
   }
   r.link_id = info.link_id;
   r.bytes = std::span<const std::uint8_t>(block_.data() + 28, captured);
+  r.original_length = std::max(u32(24), captured);
   r.dir = direction::to_device;
   comments_.clear();
   bool have_direction = false;
