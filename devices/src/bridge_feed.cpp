@@ -5,11 +5,14 @@
 
 namespace comframe::devices {
 
+static_assert(profile_limits::max_canonical_bytes <= transport::bridge::publisher_options{}.profile_bytes,
+              "a bus made with the default options holds every profile");
+
 std::optional<profile> profile_on_bus(const transport::bridge::subscriber& bus) {
-  const auto v = bus.latest(profile_key);
-  if (!v || v->schema_name != profile_schema_name) return std::nullopt;
+  const auto text = bus.profile();
+  if (!text) return std::nullopt;
   try {
-    return profile::parse(std::string(v->value.begin(), v->value.end()));
+    return profile::parse(*text);
   } catch (const comframe::error&) {
     return std::nullopt;
   }
@@ -25,7 +28,7 @@ void bridge_feed::set_profile(const profile& p) {
     profile_ = shared;
   }
   try {
-    bus_->set_latest(profile_key, profile_schema_name, shared->to_json().dump());
+    bus_->set_profile(shared->to_json().dump());
   } catch (const transport::bridge::bridge_error&) {
     ++latest_errors_;
   }
@@ -55,7 +58,9 @@ void bridge_feed::publish(const frame_record& r) {
     key = std::string("event.") + id;
   }
   try {
-    bus_->set_latest(key.substr(0, 47), schema_name.substr(0, 47), r.payload);
+    // A key or name over 47 bytes is refused and counted, not cut: two cut
+    // names could share a slot.
+    bus_->set_latest(key, schema_name, r.payload);
   } catch (const transport::bridge::bridge_error&) {
     ++latest_errors_;
   }

@@ -459,6 +459,9 @@ profile profile::from_json(const json& doc) {
   }
   for (const auto& e : p.events_) types.add(e.payload, event_user(e.name));
   p.types_ = std::move(types.types());
+  if (const auto size = p.to_json().dump().size(); size > profile_limits::max_canonical_bytes)
+    throw profile_error("", "the canonical form is " + std::to_string(size) + " bytes, over the limit of " +
+                                std::to_string(profile_limits::max_canonical_bytes) + " (1 MiB)");
   return p;
 }
 

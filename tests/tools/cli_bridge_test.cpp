@@ -5,11 +5,18 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "comframe/core/json_text.hpp"
+#include "comframe/devices/profile.hpp"
+#include "comframe/transport/bridge.hpp"
 #include "support/process.hpp"
 
 namespace {
@@ -184,6 +191,180 @@ TEST(cli_bridge, tap_of_a_missing_bus_or_a_bad_name_says_so) {
   r = run({cli, "tap", "a/b"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("bridge name \"a/b\" is not allowed"), std::string::npos) << r.err;
+}
+
+
+// ---- the profile on the bus ---------------------------------------------------------
+
+// A profile of `commands` commands (and `events` events) with names of `name_length` characters.
+std::string big_profile(const std::string& device, int commands, int events, std::size_t name_length) {
+  auto name = [&](const char* what, int i) {
+    std::string n = std::string(what) + "_" + std::to_string(i) + "_";
+    n.resize(name_length, 'x');
+    return n;
+  };
+  nlohmann::json doc = {{"comframe_profile", 1}, {"device", device}, {"commands", nlohmann::json::array()}};
+  for (int i = 0; i < commands; ++i)
+    doc["commands"].push_back({{"id", i + 1}, {"name", name("command", i)}, {"request", "null"}, {"response", "u32"}});
+  if (events) doc["events"] = nlohmann::json::array();
+  for (int i = 0; i < events; ++i)
+    doc["events"].push_back({{"id", 0x8000 + i}, {"name", name("event", i)}, {"payload", "u8"}});
+  return doc.dump();
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = temp_link(name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// A 250-command profile (24 KB canonical, over a 16 KiB latest-value slot)
+// used to vanish from the bus: taps printed "not in the profile" per frame.
+TEST(cli_bridge, a_250_command_profile_is_on_the_bus_and_taps_decode_with_it) {
+  const std::string text = big_profile("big", 250, 0, 40);
+  ASSERT_GT(comframe::devices::profile::parse(text).to_json().dump().size(), std::size_t{16} << 10);
+  const std::string file = write_temp("big.json", text);
+  const std::string bus = unique("cli-big-profile");
+  const std::string link = temp_link("bridge-big");
+  child_process sim({cli, "sim", "--profile", file, "--link", link, "--bridge", bus});
+  ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
+  const std::string command = "command_249_" + std::string(40 - 12, 'x');
+  const auto call = run({cli, "call", link, command, "--profile", file});
+  ASSERT_EQ(call.exit_code, 0) << call.err;
+  const auto tap = run({cli, "tap", bus, "--json", "--from-oldest", "--duration", "1"});
+  ASSERT_EQ(tap.exit_code, 0) << tap.err;
+  EXPECT_NE(tap.err.find("tap: decoding with the profile on the bus: big 1"), std::string::npos) << tap.err;
+  EXPECT_EQ(tap.err.find("no profile"), std::string::npos) << tap.err;
+  EXPECT_EQ(tap.out.find("not in the profile"), std::string::npos) << tap.out;
+  std::size_t decoded = 0;
+  std::istringstream lines(tap.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.value("command", "") == command) {
+      ++decoded;
+      EXPECT_TRUE(j.contains("payload")) << line;
+    }
+  }
+  EXPECT_EQ(decoded, 2u) << tap.out;  // the request and its response
+}
+
+TEST(cli_bridge, a_profile_over_the_documented_size_limit_is_refused_at_load) {
+  const std::string file = write_temp("huge.json", big_profile("huge", 4096, 4096, 128));
+  const auto r = run({cli, "sim", "--profile", file, "--bridge", unique("cli-huge")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(": the canonical form is "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" bytes, over the limit of 1048576 (1 MiB)"), std::string::npos) << r.err;
+}
+
+// ---- truncated records and a bus without a profile ------------------------------------
+
+namespace bridge = comframe::transport::bridge;
+using comframe::transport::direction;
+
+// A bus published from this process: no profile, records up to 64 bytes.
+struct test_bus {
+  std::string name;
+  bridge::publisher bus;
+  explicit test_bus(const std::string& what)
+      : name(unique(what)), bus(name, bridge::publisher_options{.max_record_bytes = 64}) {}
+};
+
+std::vector<std::uint8_t> filled(std::size_t n, std::uint8_t v) { return std::vector<std::uint8_t>(n, v); }
+
+// A good event frame of 80 bytes cut to 64 (flags 0x02); a refused frame of
+// 100 raw bytes cut to 64 (0x03); a whole event frame of 12 bytes.
+void publish_cut_frames(bridge::publisher& bus) {
+  const comframe::transport::frame_header h{.kind = comframe::transport::frame_kind::event, .command = 0x8001,
+                                            .sequence = 0};
+  bus.publish_frame(direction::from_device, h, filled(70, 0xaa), 0, 1000000000);
+  bus.publish(direction::from_device, filled(100, 0x55), 0, bridge::refused,
+              comframe::transport::frame_error::oversize, 1000000000);
+  bus.publish_frame(direction::from_device, h, filled(2, 0xbb), 0, 1000000000);
+}
+
+TEST(cli_bridge, tap_shows_a_truncated_record_as_truncated_with_the_bytes_kept_of_how_many) {
+  test_bus b("cli-truncated");
+  publish_cut_frames(b.bus);
+  const auto frame = comframe::transport::frame_bytes(
+      {.kind = comframe::transport::frame_kind::event, .command = 0x8001, .sequence = 0}, filled(70, 0xaa));
+  const std::string kept_hex = comframe::core::hex_text(std::span(frame).first(64));
+
+  const auto json = run({cli, "tap", b.name, "--json", "--from-oldest", "--count", "3"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(json.out);
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 3u) << json.out;
+  EXPECT_EQ(lines[0], (nlohmann::json{{"time", "1970-01-01T00:00:01.000000Z"},
+                                      {"dir", "in"},
+                                      {"truncated", {{"kept", 64}, {"of", 80}}},
+                                      {"bus_seq", 0},
+                                      {"kind", "event"},
+                                      {"command_id", 0x8001},
+                                      {"seq", 0},
+                                      {"frame_hex", kept_hex}}));
+  EXPECT_EQ(lines[1], (nlohmann::json{{"time", "1970-01-01T00:00:01.000000Z"},
+                                      {"dir", "in"},
+                                      {"truncated", {{"kept", 64}, {"of", 100}}},
+                                      {"bus_seq", 1},
+                                      {"error", "oversize"},
+                                      {"raw", comframe::core::hex_text(filled(64, 0x55))}}));
+  EXPECT_FALSE(lines[2].contains("truncated"));
+  EXPECT_EQ(lines[2]["payload_hex"], "bb bb");
+  EXPECT_FALSE(lines[2].contains("payload_error"));  // no profile: said once on stderr, not per frame
+  EXPECT_NE(json.err.find("refused frames 1, truncated 2,"), std::string::npos) << json.err;
+
+  const auto text = run({cli, "tap", b.name, "--from-oldest", "--count", "3"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  std::istringstream tl(text.out);
+  std::string first, second, third;
+  std::getline(tl, first);
+  std::getline(tl, second);
+  std::getline(tl, third);
+  EXPECT_EQ(first, "1970-01-01T00:00:01.000000Z < truncated event id 32769 seq=0: 64 of 80 bytes kept: " +
+                       kept_hex.substr(0, 32 * 3 - 1) + " …");
+  EXPECT_EQ(second, "1970-01-01T00:00:01.000000Z < refused frame (oversize), truncated: 64 of 100 bytes kept of the "
+                    "raw bytes: " + comframe::core::hex_text(filled(32, 0x55)) + " …");
+  EXPECT_EQ(third, "1970-01-01T00:00:01.000000Z < event id 0x8001 seq=0 (2 bytes)");
+  EXPECT_NE(text.err.find("refused frames 1, truncated 2,"), std::string::npos) << text.err;
+}
+
+TEST(cli_bridge, tap_says_once_that_a_bus_carries_no_profile) {
+  test_bus b("cli-no-profile");
+  publish_cut_frames(b.bus);
+  publish_cut_frames(b.bus);
+  const auto r = run({cli, "tap", b.name, "--from-oldest", "--count", "6"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string said =
+      "tap: the bus carries no profile: payloads are shown as hex, not decoded (give --profile FILE)\n";
+  const auto at = r.err.find(said);
+  EXPECT_NE(at, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(said, at + 1), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("not in the profile"), std::string::npos) << r.out;
+}
+
+// ---- errors ------------------------------------------------------------------------------
+
+TEST(cli_bridge, tap_of_a_corrupt_segment_names_the_id_and_the_fields_own_offset) {
+  test_bus b("cli-corrupt");
+  b.bus.publish(direction::to_device, filled(5, 1));  // head 48
+  const int fd = ::open(bridge::segment_path(b.name).c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  const std::uint64_t head = 48 + (std::uint64_t{4} << 20) + 8;
+  ASSERT_EQ(::pwrite(fd, &head, 8, 128), 8);
+  ::close(fd);
+  const auto r = run({cli, "tap", b.name});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe tap: [transport.bridge.corrupt] bridge segment " + bridge::segment_path(b.name) +
+                       " at byte 128 (head): head " + std::to_string(head) + " is more than the ring ahead of tail 0\n");
+}
+
+TEST(cli_bridge, tap_echoes_a_long_bad_name_cut) {
+  const auto r = run({cli, "tap", std::string(100000, 'a') + "/"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe tap: [transport.bridge.name] bridge name \"" + std::string(64, 'a') +
+                       "\" (cut: 64 of 100001 bytes shown) is not allowed: use 1 to 64 letters, digits, '.', '-' or "
+                       "'_', not starting with '.'\n");
 }
 
 }  // namespace

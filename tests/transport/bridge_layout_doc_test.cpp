@@ -92,19 +92,24 @@ struct mapped_segment {
 
 TEST(bridge_layout, every_header_field_of_the_document_holds_what_it_says) {
   const std::string name = "test-layout-" + std::to_string(::getpid());
-  publisher bus(name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 3, .latest_value_bytes = 60});
+  publisher bus(name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 3, .latest_value_bytes = 60,
+                       .profile_bytes = 100});
   bus.publish(direction::from_device, std::vector<std::uint8_t>(10, 0xab));
   bus.publish(direction::to_device, std::vector<std::uint8_t>(3, 0xcd));
+  EXPECT_THROW(bus.set_latest("k", "", std::vector<std::uint8_t>(65)), bridge_error);  // counted in "refused"
   const mapped_segment seg(name);
+  const std::uint64_t profile_bytes = 16 + 104;  // 100 rounded up to a multiple of 8
   const std::map<std::string, std::uint64_t> expected{
-      {"layout_version", 1},  {"header_bytes", 256},          {"segment_bytes", seg.bytes.size()},
-      {"ring_offset", 256},   {"ring_bytes", 8192},           {"latest_offset", 256 + 8192},
+      {"layout_version", 2},  {"header_bytes", 256},          {"segment_bytes", seg.bytes.size()},
+      {"ring_offset", 256},   {"ring_bytes", 8192},           {"latest_offset", 256 + 8192 + profile_bytes},
       {"latest_slots", 3},    {"slot_bytes", 128 + 64},       {"max_record_bytes", 1000},
       {"pid", static_cast<std::uint64_t>(::getpid())},        {"epoch", bus.epoch()},
-      {"closed", 0},          {"notify", 2},                  {"head", 48 + 40},
-      {"tail", 0}};
+      {"closed", 0},          {"notify", 2},                  {"head", 56 + 48},
+      {"tail", 0},            {"profile_offset", 256 + 8192}, {"profile_bytes", profile_bytes},
+      {"refused", 1}};
+  EXPECT_EQ(seg.bytes.size(), 256 + 8192 + profile_bytes + 3 * (128 + 64));  // the slots end the segment
   const auto rows = table_after("### Header");
-  ASSERT_EQ(rows.size(), 18u);
+  ASSERT_EQ(rows.size(), 21u);
   std::size_t checked = 0;
   for (const auto& r : rows) {
     const std::size_t size = std::stoul(r.size);
@@ -124,16 +129,23 @@ TEST(bridge_layout, every_header_field_of_the_document_holds_what_it_says) {
 
 TEST(bridge_layout, every_record_and_slot_field_of_the_document_holds_what_it_says) {
   const std::string name = "test-layout-rec-" + std::to_string(::getpid());
-  publisher bus(name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 2, .latest_value_bytes = 16});
+  publisher bus(name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 2, .latest_value_bytes = 16,
+                       .profile_bytes = 8});
   bus.publish(direction::from_device, std::vector<std::uint8_t>{1, 2, 3, 4, 5}, 9, refused, frame_error::crc, 123456);
+  bus.publish(direction::to_device, std::vector<std::uint8_t>(1200, 7));  // cut at 1000
   bus.set_latest("profile", "comframe.profile", std::string_view("{}"));
+  bus.set_profile("{\"a\":1}");
   const mapped_segment seg(name);
   const std::size_t ring = 256;
   const std::map<std::string, std::uint64_t> record_fields{
-      {"size", 40}, {"length", 5}, {"sequence", 0}, {"time_ns", 123456}, {"link_id", 9},
-      {"direction", 1}, {"flags", 1}, {"error", 4}, {"reserved", 0}};
+      {"size", 48}, {"length", 5}, {"sequence", 0}, {"time_ns", 123456}, {"link_id", 9},
+      {"direction", 1}, {"flags", 1}, {"error", 4}, {"reserved", 0}, {"original_length", 5}};
+  const std::size_t cut = ring + 48;  // the second record
+  const std::map<std::string, std::uint64_t> cut_fields{
+      {"size", 1040}, {"length", 1000}, {"sequence", 1}, {"link_id", 0}, {"direction", 0},
+      {"flags", 2},   {"error", 0},     {"reserved", 0}, {"original_length", 1200}};
   const auto rows = table_after("### Records");
-  ASSERT_EQ(rows.size(), 10u);
+  ASSERT_EQ(rows.size(), 12u);
   for (const auto& r : rows) {
     if (r.field == "data") {
       EXPECT_EQ(std::vector<std::uint8_t>(seg.bytes.begin() + ring + r.offset, seg.bytes.begin() + ring + r.offset + 5),
@@ -142,8 +154,20 @@ TEST(bridge_layout, every_record_and_slot_field_of_the_document_holds_what_it_sa
     }
     ASSERT_TRUE(record_fields.count(r.field)) << r.field;
     EXPECT_EQ(seg.number(ring + r.offset, std::stoul(r.size)), record_fields.at(r.field)) << r.field;
+    if (cut_fields.count(r.field)) {
+      EXPECT_EQ(seg.number(cut + r.offset, std::stoul(r.size)), cut_fields.at(r.field)) << r.field;
+    }
   }
-  const std::size_t slot = 256 + 8192;
+  const std::size_t profile = 256 + 8192;
+  const auto profile_rows = table_after("### The profile region");
+  ASSERT_EQ(profile_rows.size(), 3u);
+  for (const auto& r : profile_rows) {
+    if (r.field == "version") EXPECT_EQ(seg.number(profile + r.offset, 8), 2u);
+    else if (r.field == "length") EXPECT_EQ(seg.number(profile + r.offset, 8), 7u);
+    else if (r.field == "text") EXPECT_EQ(std::string(reinterpret_cast<const char*>(seg.bytes.data() + profile + r.offset), 7), "{\"a\":1}");
+    else ADD_FAILURE() << r.field;
+  }
+  const std::size_t slot = 256 + 8192 + 16 + 8;
   const std::map<std::string, std::uint64_t> slot_fields{
       {"version", 2}, {"key_length", 7}, {"schema_length", 16}, {"value_length", 2}, {"reserved", 0}};
   const auto slot_rows = table_after("### Latest values");

@@ -3,9 +3,12 @@
 // multi-process cases.
 #include "comframe/transport/bridge.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <chrono>
 #include <cstdint>
@@ -119,14 +122,14 @@ TEST(bridge, lapped_subscriber_is_told_exactly_how_many_records_it_lost) {
   EXPECT_EQ(tap.stats().gaps, 1u);
 }
 
-// 30 records of 136 bytes fill a 4 KiB ring but for 16 bytes at its end, too
+// 30 records of 136 bytes (96 of data) fill a 4 KiB ring but for 16 bytes at its end, too
 // few for a header. Lapped twice, the subscriber finds the oldest record left
 // right after those 16 bytes; it once skipped them, forgot that it had been
 // lapped and reported "corrupt" (sequence 30, expected 0).
 TEST(bridge, lapped_subscriber_counts_its_loss_when_the_oldest_record_follows_the_rings_unused_end) {
   publisher bus(unique_name("padlap"), {.ring_bytes = 4096, .max_record_bytes = 1024});
   subscriber tap(bus.name());
-  for (int i = 0; i < 60; ++i) bus.publish(direction::to_device, std::vector<std::uint8_t>(100, 7));
+  for (int i = 0; i < 60; ++i) bus.publish(direction::to_device, std::vector<std::uint8_t>(96, 7));
   auto r = tap.next(1s);
   ASSERT_EQ(r.status, read_status::record);
   EXPECT_EQ(r.lost, 30u);
@@ -147,7 +150,75 @@ TEST(bridge, record_over_the_maximum_is_cut_and_flagged) {
   const auto r = tap.next(1s);
   ASSERT_EQ(r.status, read_status::record);
   EXPECT_EQ(r.rec.bytes.size(), 100u);
+  EXPECT_EQ(r.rec.original_length, 300u);
   EXPECT_EQ(r.rec.flags, truncated);
+  EXPECT_EQ(bytes(r.rec.bytes.begin(), r.rec.bytes.end()), numbered(0, 100));
+  // A refused frame over the maximum is cut too, and stays refused with its reason.
+  bus.publish(direction::from_device, numbered(1, 150), 0, refused, frame_error::oversize);
+  const auto cut = tap.next(1s);
+  ASSERT_EQ(cut.status, read_status::record);
+  EXPECT_EQ(cut.rec.flags, refused | truncated);
+  EXPECT_EQ(cut.rec.original_length, 150u);
+  EXPECT_EQ(cut.rec.error, frame_error::oversize);
+  // Only the publisher cuts: a caller's truncated bit is not taken.
+  bus.publish(direction::from_device, numbered(2, 10), 0, truncated);
+  const auto whole = tap.next(1s);
+  EXPECT_EQ(whole.rec.flags, 0);
+  EXPECT_EQ(whole.rec.original_length, 10u);
+}
+
+// A profile of 24,421 bytes (a 250-command device) did not fit a 16 KiB slot
+// and was dropped without a word.
+TEST(bridge, profile_larger_than_any_slot_is_kept_in_its_own_region) {
+  publisher bus(unique_name("profile"), {.latest_slots = 2, .latest_value_bytes = 64, .profile_bytes = 30000});
+  subscriber tap(bus.name());
+  EXPECT_FALSE(tap.profile().has_value());
+  std::string text(24421, 'p');
+  text.front() = '{';
+  text.back() = '}';
+  bus.set_profile(text);
+  EXPECT_EQ(tap.profile(), text);
+  bus.set_profile("{}");
+  EXPECT_EQ(tap.profile(), "{}");
+  EXPECT_EQ(tap.refused(), 0u);
+}
+
+TEST(bridge, values_the_publisher_cannot_store_are_refused_and_counted_in_the_segment) {
+  publisher bus(unique_name("refusals"), {.latest_slots = 1, .latest_value_bytes = 8, .profile_bytes = 16});
+  subscriber tap(bus.name());
+  EXPECT_EQ(error_id([&] { bus.set_profile(std::string(17, 'x')); }),
+            "transport.bridge.usage: the profile's 17 bytes are over the bus's profile region of 16 "
+            "(publisher_options::profile_bytes)");
+  EXPECT_EQ(error_id([&] { bus.set_latest("k", "", bytes(9)); }),
+            "transport.bridge.usage: latest value \"k\" has 9 bytes, over the bus's 8");
+  EXPECT_EQ(error_id([&] { bus.set_latest(std::string(48, 'k'), "", bytes(1)); }),
+            "transport.bridge.usage: latest-value key \"" + std::string(48, 'k') +
+                "\" is not 1 to 47 bytes (it has 48)");
+  bus.set_latest("a", "", bytes(1));
+  EXPECT_EQ(error_id([&] { bus.set_latest("b", "", bytes(1)); }),
+            "transport.bridge.usage: no latest-value slot left for \"b\": all 1 hold other keys");
+  EXPECT_EQ(bus.refused(), 4u);
+  EXPECT_EQ(tap.refused(), 4u);
+  EXPECT_FALSE(tap.profile().has_value());
+}
+
+TEST(bridge, a_47_byte_key_reads_back_whole_and_is_followed_by_a_nul) {
+  publisher bus(unique_name("key47"), {.latest_slots = 1, .latest_value_bytes = 8, .profile_bytes = 0});
+  subscriber tap(bus.name());
+  const std::string key(47, 'k');
+  bus.set_latest(key, std::string(47, 's'), bytes{1});
+  const auto v = tap.latest(key);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->schema_name, std::string(47, 's'));
+  EXPECT_EQ(tap.latest_keys(), std::vector<std::string>{key});
+}
+
+TEST(bridge, latest_slots_may_be_zero) {
+  publisher bus(unique_name("noslots"), {.latest_slots = 0});
+  subscriber tap(bus.name());
+  EXPECT_EQ(error_id([&] { bus.set_latest("a", "", bytes(1)); }),
+            "transport.bridge.usage: no latest-value slot left for \"a\": all 0 hold other keys");
+  EXPECT_TRUE(tap.latest_keys().empty());
 }
 
 TEST(bridge, latest_values_are_kept_by_key_with_their_schema_name) {
@@ -175,6 +246,15 @@ TEST(bridge, names_outside_the_allowed_characters_are_refused) {
     EXPECT_EQ(error_id([&] { publisher p(bad); }).substr(0, 22), "transport.bridge.name:") << bad;
   EXPECT_EQ(error_id([] { publisher p(std::string(65, 'a')); }).substr(0, 22), "transport.bridge.name:");
   EXPECT_EQ(error_id([] { check_name("lab-1_A.b"); }), "no error");
+}
+
+// A 1 MB name was echoed whole; control characters raw.
+TEST(bridge, a_refused_name_is_echoed_cut_and_escaped) {
+  EXPECT_EQ(error_id([] { check_name(std::string(1000000, 'a')); }),
+            "transport.bridge.name: bridge name \"" + std::string(64, 'a') +
+                "\" (cut: 64 of 1000000 bytes shown) is not allowed: use 1 to 64 letters, digits, '.', '-' or '_', "
+                "not starting with '.'");
+  EXPECT_EQ(error_id([] { check_name("a\x1b[2Jb"); }).substr(0, 46), "transport.bridge.name: bridge name \"a\\x1b[2Jb\"");
 }
 
 TEST(bridge, segment_is_created_0600_unless_configured) {
@@ -224,6 +304,104 @@ TEST(bridge, subscriber_is_told_when_the_publisher_closes_and_when_a_new_one_sta
   EXPECT_EQ(r.rec.sequence, 0u);
   EXPECT_EQ(bytes(r.rec.bytes.begin(), r.rec.bytes.end()), numbered(9, 4));
   EXPECT_EQ(tap.stats().publishers, 2u);
+}
+
+// After a restart the new publisher is read from its oldest record; what it
+// overwrote before the subscriber reached it is lost, and said so.
+TEST(bridge, records_a_new_publisher_overwrote_before_a_subscriber_reached_it_are_counted_as_lost) {
+  const std::string name = unique_name("restart-lost");
+  auto bus = std::make_unique<publisher>(name, publisher_options{.ring_bytes = 4096, .max_record_bytes = 1024});
+  subscriber tap(name);
+  bus.reset();
+  ASSERT_EQ(tap.next(5s).status, read_status::publisher_gone);
+  publisher again(name, {.ring_bytes = 4096, .max_record_bytes = 1024});
+  for (std::uint64_t i = 0; i < 200; ++i) again.publish(direction::from_device, numbered(i, 40));  // 80 bytes each
+  ASSERT_EQ(tap.next(5s).status, read_status::publisher_restarted);
+  const auto r = tap.next(1s);
+  ASSERT_EQ(r.status, read_status::record);
+  EXPECT_GT(r.rec.sequence, 0u);
+  EXPECT_EQ(r.lost, r.rec.sequence);
+  EXPECT_EQ(bytes(r.rec.bytes.begin(), r.rec.bytes.end()), numbered(r.rec.sequence, 40));
+  EXPECT_EQ(tap.stats().lost, r.rec.sequence);
+  std::uint64_t last = r.rec.sequence;
+  for (auto n = tap.next(1ms); n.status == read_status::record; n = tap.next(1ms)) {
+    EXPECT_EQ(n.lost, 0u);
+    last = n.rec.sequence;
+  }
+  EXPECT_EQ(last, 199u);
+}
+
+// ---- corrupt segments: each error names the field's own byte offset ---------------
+
+// Writes `value` over the segment of `name` at `offset`, as any process of the
+// same user could.
+template <class T>
+void poke(const std::string& name, std::size_t offset, T value) {
+  const int fd = ::open(segment_path(name).c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::pwrite(fd, &value, sizeof value, static_cast<off_t>(offset)), static_cast<ssize_t>(sizeof value));
+  ::close(fd);
+}
+
+// ring 8192 from byte 256; a 16-byte profile region at 8448; one 136-byte slot at 8464.
+struct corrupt_segment : ::testing::Test {
+  std::string name = unique_name(("corrupt-" + std::to_string(counter++)).c_str());
+  publisher bus{name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 1, .latest_value_bytes = 8,
+                       .profile_bytes = 0}};
+  std::string at(std::size_t offset, const std::string& field) {
+    return "transport.bridge.corrupt: bridge segment " + segment_path(name) + " at byte " + std::to_string(offset) +
+           " (" + field + "): ";
+  }
+  static inline int counter = 0;
+};
+
+TEST_F(corrupt_segment, a_head_too_far_ahead_is_named_at_the_head_field) {
+  bus.publish(direction::to_device, numbered(0, 5));  // one record: head 48
+  poke<std::uint64_t>(name, 128, 48 + 8192 + 8);
+  EXPECT_EQ(error_id([&] { subscriber s(name); }),
+            at(128, "head") + "head 8248 is more than the ring ahead of tail 0");
+}
+
+TEST_F(corrupt_segment, a_tail_past_head_is_named_at_the_tail_field) {
+  bus.publish(direction::to_device, numbered(0, 5));
+  poke<std::uint64_t>(name, 192, 100);
+  EXPECT_EQ(error_id([&] { subscriber s(name); }), at(192, "tail") + "tail 100 is past head 48");
+}
+
+TEST_F(corrupt_segment, a_record_length_is_named_at_its_own_offset) {
+  bus.publish(direction::to_device, numbered(0, 5));  // at ring byte 0: segment byte 256, length at 260
+  poke<std::uint32_t>(name, 260, 5000);
+  EXPECT_EQ(error_id([&] { subscriber s(name, {.from_oldest = true}); }),
+            at(260, "record length") + "length 5000 is over the bus's maximum 1000");
+}
+
+TEST_F(corrupt_segment, a_record_sequence_is_named_at_its_own_offset) {
+  bus.publish(direction::to_device, numbered(0, 5));
+  bus.publish(direction::to_device, numbered(1, 5));  // at ring byte 48: segment byte 304, sequence at 312
+  poke<std::uint64_t>(name, 312, 7);
+  subscriber tap(name, {.from_oldest = true});
+  ASSERT_EQ(tap.next(1s).status, read_status::record);
+  EXPECT_EQ(error_id([&] { tap.next(1s); }), at(312, "record sequence") + "sequence 7, expected 1");
+}
+
+TEST_F(corrupt_segment, slot_lengths_are_named_at_their_own_offsets) {
+  bus.set_latest("k", "s", bytes{1});
+  subscriber tap(name);
+  poke<std::uint32_t>(name, 8464 + 8, 48);
+  EXPECT_EQ(error_id([&] { tap.latest("k"); }), at(8472, "slot key_length") + "key length 48 is not from 1 to 47");
+  poke<std::uint32_t>(name, 8464 + 8, 1);
+  poke<std::uint32_t>(name, 8464 + 12, 48);
+  EXPECT_EQ(error_id([&] { tap.latest("k"); }), at(8476, "slot schema_length") + "schema length 48 is over 47");
+  poke<std::uint32_t>(name, 8464 + 12, 1);
+  poke<std::uint32_t>(name, 8464 + 16, 9);
+  EXPECT_EQ(error_id([&] { tap.latest("k"); }), at(8480, "slot value_length") + "value length 9 is over the slot's 8");
+}
+
+TEST_F(corrupt_segment, a_profile_length_over_its_region_is_named_at_its_own_offset) {
+  bus.set_profile("");
+  poke<std::uint64_t>(name, 8448 + 8, 1);
+  subscriber tap(name);
+  EXPECT_EQ(error_id([&] { tap.profile(); }), at(8456, "profile length") + "length 1 is over the region's 0");
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ std::string sample_capture(const std::string& name) {
   w->write({1'795'000'000'123'456'789, direction::to_device, 0, 0, std::nullopt, 0, request});
   w->write({1'795'000'000'123'556'789, direction::from_device, 0, 0, std::nullopt, 0, reply});
   w->write({1'795'000'000'200'000'000, direction::from_device, 0, capture_refused, frame_error::too_short, 0, garbage});
-  w->write({1'795'000'001'000'000'001, direction::from_device, 3, capture_truncated, std::nullopt, 3, reply});
+  w->write({1'795'000'001'000'000'001, direction::from_device, 3, capture_truncated, std::nullopt, 3, reply, "", 100});
   w->close();
   return path;
 }
@@ -94,6 +94,16 @@ TEST(capture, a_pcapng_capture_reads_back_with_every_field) {
   EXPECT_EQ(got[3].rec.lost_before, 3u);
   EXPECT_EQ(got[3].rec.flags, capture_truncated);
   EXPECT_EQ(got[3].rec.time_ns, 1'795'000'001'000'000'001u);
+  // A cut frame keeps the length it had: the EPB's original packet length.
+  EXPECT_EQ(got[3].rec.original_length, 100u);
+  EXPECT_EQ(got[3].bytes.size(), 14u);
+  EXPECT_EQ(got[0].rec.original_length, 10u);
+}
+
+TEST(capture, the_hexdump_says_how_much_of_a_truncated_frame_was_kept) {
+  const std::vector<std::uint8_t> kept(14, 0x11);
+  const auto text = hexdump_record({0, direction::from_device, 0, capture_truncated, std::nullopt, 0, kept, "", 100});
+  EXPECT_NE(text.find(" < 14 bytes truncated (14 of 100 bytes kept)\n"), std::string::npos) << text;
 }
 
 TEST(capture, the_file_is_pcapng_with_user0_nanosecond_interfaces_and_direction_flags) {
@@ -330,6 +340,24 @@ TEST_F(broken_capture, a_huge_block_length_is_refused_before_reading_it) {
   set32(good, at[2] + 4, 0xFFFFFFF0u);
   EXPECT_NE(read_error(good, &offset).find("is over the limit"), std::string::npos);
   EXPECT_EQ(offset, at[2] + 4);
+}
+
+// A block that claims 16 MiB, the most a reader accepts, in a file far
+// shorter: refused by the file's size before any buffer is sized for it (the
+// old reader allocated the 16 MiB, then found the file's end).
+TEST_F(broken_capture, a_block_claiming_more_than_the_file_holds_is_refused_before_it_is_allocated) {
+  good.resize(at[2] + 40);
+  const std::uint32_t claim = std::uint32_t{16} << 20;
+  set32(good, at[2] + 4, claim);
+  EXPECT_EQ(read_error(good, &offset), "an enhanced packet block (type 6) claims 16777216 bytes, but the file has only " +
+                                           std::to_string(good.size() - at[2]) + " bytes from its start");
+  EXPECT_EQ(offset, at[2] + 4);
+  // The same claim on the first block, the section header, in a 32-byte file.
+  std::vector<std::uint8_t> tiny(good.begin(), good.begin() + 32);
+  set32(tiny, 4, claim);
+  EXPECT_EQ(read_error(tiny, &offset),
+            "a section header block (type 0x0a0d0d0a) claims 16777216 bytes, but the file has only 32 bytes from its start");
+  EXPECT_EQ(offset, 4u);
 }
 
 TEST_F(broken_capture, a_trailing_length_that_differs_is_an_error) {

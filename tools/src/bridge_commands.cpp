@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "bridge_io.hpp"
+#include "comframe/core/codec.hpp"
+#include "comframe/core/json_text.hpp"
 #include "commands.hpp"
 #include "frame_text.hpp"
 #include "stop_signals.hpp"
@@ -15,19 +17,49 @@
 namespace comframe::tools {
 
 std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p,
-                                                  std::size_t ring_bytes) {
+                                                  std::size_t ring_bytes, std::size_t max_record_bytes) {
   try {
     transport::bridge::publisher_options po;
     if (ring_bytes) {
       po.ring_bytes = ring_bytes;
       po.max_record_bytes = std::min(po.max_record_bytes, ring_bytes / 4);
     }
+    if (max_record_bytes) po.max_record_bytes = max_record_bytes;
+    if (p) po.profile_bytes = p->to_json().dump().size();
     auto feed = std::make_shared<devices::bridge_feed>(std::make_shared<transport::bridge::publisher>(name, po));
     if (p) feed->set_profile(*p);
     return feed;
   } catch (const transport::bridge::bridge_error& e) {
     throw cli_error(std::string("--bridge: ") + e.what());
   }
+}
+
+nlohmann::json truncated_frame_json(transport::direction dir, std::uint64_t time_ns,
+                                    std::span<const std::uint8_t> bytes, std::uint32_t original_length, bool refused,
+                                    std::optional<transport::frame_error> error) {
+  nlohmann::json j = {
+      {"time", iso_time(std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                   std::chrono::nanoseconds(time_ns))))},
+      {"dir", dir == transport::direction::to_device ? "out" : "in"},
+      {"truncated", {{"kept", bytes.size()}, {"of", std::max<std::size_t>(original_length, bytes.size())}}}};
+  if (refused) {
+    j["error"] = error ? std::string(transport::to_string(*error)) : "unknown";
+    j["raw"] = core::hex_text(bytes);
+    return j;
+  }
+  if (bytes.size() >= transport::header_size_bytes) {
+    const auto h =
+        core::decode<transport::frame_header>(bytes.first(transport::header_size_bytes), transport::header_endian);
+    j["kind"] = std::string(transport::to_string(h.kind));
+    j["command_id"] = h.command;
+    j["seq"] = h.sequence;
+  }
+  j["frame_hex"] = core::hex_text(bytes);
+  return j;
+}
+
+cli_error bus_error(const transport::bridge::bridge_error& e) {
+  return cli_error("[" + e.id() + "] " + e.what());
 }
 
 namespace {
@@ -43,11 +75,39 @@ struct tap_options {
   unsigned spin_us = 0;
 };
 
+// A record the publisher cut (flags 0x02): what is left of it, and how much
+// that is. A good frame's bytes are the frame before COBS, so its header (the
+// first 6 bytes) still says what it was; a refused one (0x03) keeps its raw
+// bytes as received and why it was refused.
+nlohmann::json truncated_json(const transport::bridge::record& r) {
+  auto j = truncated_frame_json(r.dir, r.time_ns, r.bytes, r.original_length,
+                                (r.flags & transport::bridge::refused) != 0, r.error);
+  j["bus_seq"] = r.sequence;
+  if (r.link_id) j["link"] = r.link_id;
+  return j;
+}
+
+std::string truncated_line(const transport::bridge::record& r) {
+  const auto j = truncated_json(r);
+  std::string line = j["time"].get<std::string>() + (r.dir == transport::direction::to_device ? " > " : " < ");
+  const std::string kept = std::to_string(r.bytes.size()) + " of " + std::to_string(r.original_length) + " bytes kept";
+  if (r.flags & transport::bridge::refused)
+    line += "refused frame (" + j["error"].get<std::string>() + "), truncated: " + kept + " of the raw bytes";
+  else if (j.contains("kind"))
+    line += "truncated " + j["kind"].get<std::string>() + " id " + std::to_string(j["command_id"].get<int>()) +
+            " seq=" + std::to_string(j["seq"].get<int>()) + ": " + kept;
+  else
+    line += "truncated frame: " + kept;
+  const auto shown = r.bytes.first(std::min<std::size_t>(r.bytes.size(), 32));
+  return line + ": " + core::hex_text(shown) + (r.bytes.size() > shown.size() ? " …" : "");
+}
+
 struct tap_counters {
   std::uint64_t records = 0;
   std::uint64_t lost = 0;
   std::uint64_t gaps = 0;
   std::uint64_t refused = 0;
+  std::uint64_t truncated = 0;
   std::uint64_t publishers_gone = 0;
   std::uint64_t restarts = 0;
 };
@@ -72,7 +132,7 @@ void run_tap(const tap_options& o) {
       }
     }
   } catch (const transport::bridge::bridge_error& e) {
-    throw cli_error(e.what());
+    throw bus_error(e);
   }
 
   std::optional<devices::profile> profile;
@@ -93,6 +153,7 @@ void run_tap(const tap_options& o) {
 
   const devices::profile no_profile;
   tap_counters n;
+  bool said_no_profile = false;
   auto say = [&](const nlohmann::json& event, const std::string& text) {
     if (o.json) std::cout << event.dump() << std::endl;
     else std::cout << text << std::endl;
@@ -104,7 +165,7 @@ void run_tap(const tap_options& o) {
     try {
       r = bus->next(std::chrono::milliseconds(100));
     } catch (const transport::bridge::bridge_error& e) {
-      throw cli_error(e.what());
+      throw bus_error(e);
     }
     switch (r.status) {
       case transport::bridge::read_status::timeout:
@@ -118,6 +179,7 @@ void run_tap(const tap_options& o) {
         say({{"bus", "publisher_restarted"}, {"detail", r.detail}}, "-- publisher restarted: " + r.detail);
         if (!profile_from_file) profile.reset();
         look_for_profile();
+        said_no_profile = false;
         continue;
       case transport::bridge::read_status::record:
         break;
@@ -134,20 +196,35 @@ void run_tap(const tap_options& o) {
       last_profile_look = clock::now();
       look_for_profile();
     }
+    if (!profile && !said_no_profile) {
+      said_no_profile = true;
+      const auto refused_values = bus->refused();
+      std::cerr << "tap: the bus carries no profile: payloads are shown as hex, not decoded (give --profile FILE)"
+                << (refused_values ? "; the publisher could not store " + std::to_string(refused_values) +
+                                         " value" + (refused_values == 1 ? "" : "s") + " on the bus"
+                                   : std::string())
+                << std::endl;
+    }
     ++n.records;
     if (r.rec.flags & transport::bridge::refused) ++n.refused;
+    if (r.rec.flags & transport::bridge::truncated) {
+      ++n.truncated;
+      say(truncated_json(r.rec), truncated_line(r.rec));
+      continue;
+    }
     const auto record = stored_frame(r.rec);
     auto j = frame_json(profile ? *profile : no_profile, record);
+    if (!profile) j.erase("payload_error");  // said once above, not per frame
     j["bus_seq"] = r.rec.sequence;
     if (r.rec.link_id) j["link"] = r.rec.link_id;
     if (o.json) std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
-    else std::cout << frame_line(profile ? *profile : no_profile, record) << std::endl;
+    else std::cout << frame_line(profile ? *profile : no_profile, record, profile.has_value()) << std::endl;
   }
   const auto st = bus->stats();
   std::cerr << "tap: records " << n.records << ", lost " << n.lost << " in " << n.gaps << " gap"
-            << (n.gaps == 1 ? "" : "s") << ", refused frames " << n.refused << ", publisher gone " << n.publishers_gone
-            << ", restarts " << n.restarts << " (bus: records " << st.records << ", lost " << st.lost << ")"
-            << std::endl;
+            << (n.gaps == 1 ? "" : "s") << ", refused frames " << n.refused << ", truncated " << n.truncated << ", publisher gone " << n.publishers_gone
+            << ", restarts " << n.restarts << " (bus: records " << st.records << ", lost " << st.lost
+            << ", values the publisher could not store " << bus->refused() << ")" << std::endl;
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 // that own a link, and `comframe tap NAME` to read a bus.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "comframe/devices/bridge_feed.hpp"
@@ -13,10 +16,21 @@
 namespace comframe::tools {
 
 /// Creates the bus NAME and a feed onto it, with `p` (if given) in its
-/// latest-value store; cli_error when the name is bad or in use.
+/// profile region, sized for `p` (without `p`, for the largest profile);
+/// ring_bytes and max_record_bytes 0 mean the defaults. cli_error when the
+/// name is bad or in use, or the sizes are not allowed.
 std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p = nullptr,
-                                                  std::size_t ring_bytes = 0);
+                                                  std::size_t ring_bytes = 0, std::size_t max_record_bytes = 0);
 
 using devices::profile_on_bus;
+
+/// A record its source cut (flags 0x02), as `comframe tap --json` and
+/// `comframe log`'s JSON lines show it: "time", "dir", "truncated": {"kept",
+/// "of"}; for a refused frame (0x03) "error" and "raw"; else "kind",
+/// "command_id", "seq" from its header (when kept) and "frame_hex". Never
+/// checked as a frame: its CRC is gone.
+nlohmann::json truncated_frame_json(transport::direction dir, std::uint64_t time_ns,
+                                    std::span<const std::uint8_t> bytes, std::uint32_t original_length, bool refused,
+                                    std::optional<transport::frame_error> error);
 
 }  // namespace comframe::tools

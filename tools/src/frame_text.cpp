@@ -63,7 +63,7 @@ std::string short_value(const nlohmann::json& v, int depth = 0) {
 }  // namespace
 
 // "2026-11-22T05:00:32.123456Z < response get_info seq=2 firmware={major=1 minor=4 patch=2} serial_number=20240601 name=\"thermo\""
-std::string frame_line(const devices::profile& p, const devices::frame_record& r) {
+std::string frame_line(const devices::profile& p, const devices::frame_record& r, bool have_profile) {
   constexpr std::size_t max_line = 240;
   std::string line = iso_time(r.time) + (r.dir == devices::direction::to_device ? " > " : " < ");
   if (!r.header) {
@@ -93,7 +93,8 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
       line += " " + short_value(v);
     }
   } else if (j.contains("payload_hex")) {
-    line += " (" + std::to_string(r.payload.size()) + " bytes: " + j["payload_error"].get<std::string>() + ")";
+    line += " (" + std::to_string(r.payload.size()) + " bytes" +
+            (have_profile ? ": " + j["payload_error"].get<std::string>() : "") + ")";
   }
   if (line.size() > max_line) {
     line.resize(max_line);

@@ -17,7 +17,9 @@ using devices::iso_time;
 using devices::payload_schema;
 using devices::stored_frame;
 
-/// One frame as a readable line for people at a terminal.
-std::string frame_line(const devices::profile& p, const devices::frame_record& r);
+/// One frame as a readable line for people at a terminal. Without
+/// `have_profile` a payload is shown as its size only, with no per-frame
+/// "not in the profile" (the caller says once that there is no profile).
+std::string frame_line(const devices::profile& p, const devices::frame_record& r, bool have_profile = true);
 
 }  // namespace comframe::tools

@@ -73,10 +73,12 @@ std::unique_ptr<transport::capture_writer> make_writer(const std::string& format
   auto line = [profile](const transport::capture_record& r) {
     static const devices::profile no_profile;
     const bool refused = (r.flags & transport::capture_refused) != 0;
-    auto j = frame_json(profile ? *profile : no_profile, stored_frame(r.dir, r.time_ns, r.bytes, r.error, refused));
+    // A cut frame has lost its CRC: shown as what is left of it, never checked as a frame.
+    auto j = (r.flags & transport::capture_truncated)
+                 ? truncated_frame_json(r.dir, r.time_ns, r.bytes, r.original_length, refused, r.error)
+                 : frame_json(profile ? *profile : no_profile, stored_frame(r.dir, r.time_ns, r.bytes, r.error, refused));
     if (r.lost_before) j["lost_before"] = r.lost_before;
     if (r.link_id) j["link"] = r.link_id;
-    if (r.flags & transport::capture_truncated) j["truncated"] = true;
     if (!r.note.empty()) j["note"] = std::string(r.note);
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   };
@@ -87,7 +89,7 @@ std::unique_ptr<transport::capture_writer> make_writer(const std::string& format
 struct recorder {
   std::mutex m;
   std::unique_ptr<transport::capture_writer> writer;
-  std::uint64_t frames = 0, refused = 0, lost = 0, gaps = 0;
+  std::uint64_t frames = 0, refused = 0, truncated = 0, lost = 0, gaps = 0;
   std::exception_ptr failure;  // a write that failed: the main thread reports it
   std::vector<std::uint8_t> scratch;
 
@@ -98,6 +100,7 @@ struct recorder {
       writer->write(r);
       ++frames;
       if (r.flags & transport::capture_refused) ++refused;
+      if (r.flags & transport::capture_truncated) ++truncated;
       if (r.lost_before) ++gaps, lost += r.lost_before;
     } catch (...) {
       failure = std::current_exception();
@@ -167,7 +170,7 @@ void run_log(const log_options& o) {
     std::string files;
     for (const auto& f : rec.writer->files()) files += (files.empty() ? "" : ", ") + f;
     std::cerr << "log: frames " << rec.frames << ", refused " << rec.refused << ", lost " << rec.lost << " in "
-              << rec.gaps << " gap" << (rec.gaps == 1 ? "" : "s") << ", bytes " << rec.writer->bytes() << ", files "
+              << rec.gaps << " gap" << (rec.gaps == 1 ? "" : "s") << ", truncated " << rec.truncated << ", bytes " << rec.writer->bytes() << ", files "
               << files << extra << std::endl;
   };
 
@@ -245,7 +248,7 @@ void run_log(const log_options& o) {
     }
     if (r.status != transport::bridge::read_status::record) continue;
     rec.write(transport::capture_record{r.rec.time_ns, r.rec.dir, r.rec.link_id, r.rec.flags, r.rec.error, r.lost,
-                                        r.rec.bytes, note});
+                                        r.rec.bytes, note, r.rec.original_length});
     note.clear();
     rec.check();
   }

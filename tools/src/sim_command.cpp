@@ -42,6 +42,7 @@ struct sim_options {
   bool quiet = false;
   std::string bridge;
   std::size_t bridge_ring = 0;
+  std::size_t bridge_record = 0;
 };
 
 // The simulated device, whichever kind: what to serve and how to start its timers.
@@ -145,7 +146,7 @@ void run_sim(const sim_options& o) {
 
   // Every frame in and out, published to local processes when asked.
   std::shared_ptr<devices::bridge_feed> feed;
-  if (!o.bridge.empty()) feed = open_bridge(o.bridge, &profile, o.bridge_ring);
+  if (!o.bridge.empty()) feed = open_bridge(o.bridge, &profile, o.bridge_ring, o.bridge_record);
 
   // The device on a line: emulated baud rate, then faults, then the host.
   std::unique_ptr<firmware_sim::link_host> host;
@@ -293,6 +294,10 @@ void add_sim_command(CLI::App& app) {
                   "Publish every frame and the device's profile to the shared-memory bridge NAME (see comframe tap)");
   cmd->add_option("--bridge-ring", o->bridge_ring, "Bytes of the bridge's ring: a power of two from 4096 (default 4 MiB)")
       ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
+  cmd->add_option("--bridge-record", o->bridge_record,
+                  "Most bytes of one frame the bridge keeps; longer frames are cut and flagged truncated "
+                  "(from 1 to a quarter of the ring; default 64 KiB, or a quarter of a smaller ring)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 28));
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the port line");
   cmd->callback([o] { run_sim(*o); });
   cmd->footer(

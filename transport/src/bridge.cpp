@@ -28,6 +28,7 @@
 #include <sstream>
 #include <thread>
 
+#include "comframe/core/json_text.hpp"
 #include "comframe/transport/crc32c.hpp"
 
 namespace comframe::transport::bridge {
@@ -38,7 +39,8 @@ namespace {
 
 constexpr char magic[8] = {'C', 'F', 'B', 'R', 'I', 'D', 'G', 'E'};
 constexpr std::size_t header_bytes = 256;
-constexpr std::size_t record_header_bytes = 32;
+constexpr std::size_t record_header_bytes = 40;
+constexpr std::size_t profile_header_bytes = 16;
 constexpr std::size_t slot_header_bytes = 128;
 constexpr std::size_t max_key_bytes = 47;
 
@@ -59,6 +61,9 @@ constexpr std::size_t off_epoch = 72;
 constexpr std::size_t off_created = 80;
 constexpr std::size_t off_closed = 88;
 constexpr std::size_t off_notify = 92;
+constexpr std::size_t off_profile_offset = 96;
+constexpr std::size_t off_profile_bytes = 104;
+constexpr std::size_t off_refused = 112;
 constexpr std::size_t off_head = 128;
 constexpr std::size_t off_tail = 192;
 
@@ -71,6 +76,7 @@ constexpr std::size_t rec_link = 24;
 constexpr std::size_t rec_dir = 26;
 constexpr std::size_t rec_flags = 27;
 constexpr std::size_t rec_error = 28;
+constexpr std::size_t rec_original = 32;
 constexpr std::uint8_t flag_padding = 0x80;  // fills the ring's end; no sequence number
 
 // Slot header field offsets (within a slot).
@@ -80,6 +86,10 @@ constexpr std::size_t slot_schema_length = 12;
 constexpr std::size_t slot_value_length = 16;
 constexpr std::size_t slot_key = 24;
 constexpr std::size_t slot_schema = 72;
+
+// Profile region field offsets (within the region).
+constexpr std::size_t prof_version = 0;
+constexpr std::size_t prof_length = 8;
 
 constexpr std::size_t align8(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
 
@@ -210,6 +220,8 @@ struct geometry {
   std::uint64_t segment_bytes = 0;
   std::uint64_t ring_offset = 0;
   std::uint64_t ring_bytes = 0;
+  std::uint64_t profile_offset = 0;
+  std::uint64_t profile_bytes = 0;
   std::uint64_t latest_offset = 0;
   std::uint32_t latest_slots = 0;
   std::uint32_t slot_bytes = 0;
@@ -243,6 +255,8 @@ geometry read_geometry(const std::uint8_t* base, std::size_t mapped, const std::
   g.segment_bytes = load<std::uint64_t>(base, off_segment_bytes);
   g.ring_offset = load<std::uint64_t>(base, off_ring_offset);
   g.ring_bytes = load<std::uint64_t>(base, off_ring_bytes);
+  g.profile_offset = load<std::uint64_t>(base, off_profile_offset);
+  g.profile_bytes = load<std::uint64_t>(base, off_profile_bytes);
   g.latest_offset = load<std::uint64_t>(base, off_latest_offset);
   g.latest_slots = load<std::uint32_t>(base, off_latest_slots);
   g.slot_bytes = load<std::uint32_t>(base, off_slot_bytes);
@@ -259,14 +273,26 @@ geometry read_geometry(const std::uint8_t* base, std::size_t mapped, const std::
   if (g.ring_bytes < 4096 || (g.ring_bytes & (g.ring_bytes - 1)) != 0 || g.ring_bytes > mapped - header_bytes)
     corrupt(off_ring_bytes, "ring_bytes",
             std::to_string(g.ring_bytes) + " is not a power of two from 4096 that fits the segment");
-  if (g.latest_offset != g.ring_offset + g.ring_bytes)
+  if (g.profile_offset != g.ring_offset + g.ring_bytes)
+    corrupt(off_profile_offset, "profile_offset", "is " + std::to_string(g.profile_offset) + ", expected " +
+                                                      std::to_string(g.ring_offset + g.ring_bytes));
+  if (g.profile_bytes < profile_header_bytes || g.profile_bytes % 8 != 0 ||
+      g.profile_bytes > mapped - g.profile_offset)
+    corrupt(off_profile_bytes, "profile_bytes",
+            std::to_string(g.profile_bytes) + " is not a multiple of 8 from 16 that fits the segment");
+  if (g.latest_offset != g.profile_offset + g.profile_bytes)
     corrupt(off_latest_offset, "latest_offset", "is " + std::to_string(g.latest_offset) + ", expected " +
-                                                    std::to_string(g.ring_offset + g.ring_bytes));
-  if (g.slot_bytes < slot_header_bytes || g.slot_bytes % 8 != 0 || g.latest_slots > 4096 ||
-      std::uint64_t{g.latest_slots} * g.slot_bytes != mapped - g.latest_offset)
+                                                    std::to_string(g.profile_offset + g.profile_bytes));
+  if (g.latest_slots > 4096)
+    corrupt(off_latest_slots, "latest_slots", std::to_string(g.latest_slots) + " slots, more than 4096");
+  if (g.slot_bytes < slot_header_bytes || g.slot_bytes % 8 != 0 ||
+      g.slot_bytes > slot_header_bytes + (std::uint64_t{16} << 20))
+    corrupt(off_slot_bytes, "slot_bytes",
+            std::to_string(g.slot_bytes) + " is not a multiple of 8 from 128 to 128 + 16 MiB");
+  if (std::uint64_t{g.latest_slots} * g.slot_bytes != mapped - g.latest_offset)
     corrupt(off_latest_slots, "latest_slots",
             std::to_string(g.latest_slots) + " slots of " + std::to_string(g.slot_bytes) +
-                " bytes do not fill the rest of the segment");
+                " bytes do not end the segment at its " + std::to_string(mapped) + " bytes");
   if (g.max_record < 1 || g.max_record > g.ring_bytes / 4)
     corrupt(off_max_record, "max_record_bytes",
             std::to_string(g.max_record) + " is not from 1 to a quarter of the ring");
@@ -281,8 +307,8 @@ void check_name(std::string_view name) {
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                 c == '-' || c == '_');
   if (!ok)
-    fail("transport.bridge.name", "bridge name \"" + std::string(name) +
-                                      "\" is not allowed: use 1 to 64 letters, digits, '.', '-' or '_', not "
+    fail("transport.bridge.name", "bridge name " + core::quoted_text(name) +
+                                      " is not allowed: use 1 to 64 letters, digits, '.', '-' or '_', not "
                                       "starting with '.'");
 }
 
@@ -320,6 +346,9 @@ struct publisher::impl {
   std::uint64_t epoch = 0;
   std::uint32_t latest_slots = 0;
   std::uint32_t slot_bytes = 0;
+  std::uint64_t latest_offset = 0;
+  std::uint8_t* profile = nullptr;  // the profile region
+  std::uint64_t profile_capacity = 0;
   std::vector<std::string> slot_keys;  // which key each slot holds ("" for free)
   std::mutex mutex;
 
@@ -375,8 +404,8 @@ struct publisher::impl {
   }
 
   void write_record_header(std::uint8_t* rec, std::uint64_t record_bytes, std::size_t length, direction dir,
-                           std::uint16_t link_id, std::uint8_t flags, std::optional<frame_error> error,
-                           std::uint64_t time_ns) {
+                           std::size_t original_length, std::uint16_t link_id, std::uint8_t flags,
+                           std::optional<frame_error> error, std::uint64_t time_ns) {
     store<std::uint32_t>(rec, rec_size, static_cast<std::uint32_t>(record_bytes));
     store<std::uint32_t>(rec, rec_length, static_cast<std::uint32_t>(length));
     store<std::uint64_t>(rec, rec_sequence, next_sequence++);
@@ -386,6 +415,16 @@ struct publisher::impl {
     store<std::uint8_t>(rec, rec_flags, flags);
     store<std::uint8_t>(rec, rec_error, error ? static_cast<std::uint8_t>(static_cast<std::uint8_t>(*error) + 1) : 0);
     std::memset(rec + rec_error + 1, 0, 3);
+    store<std::uint32_t>(rec, rec_original,
+                         static_cast<std::uint32_t>(std::min<std::size_t>(original_length, UINT32_MAX)));
+    std::memset(rec + rec_original + 4, 0, 4);
+  }
+
+  // Counts a value the publisher could not store, in the segment for every
+  // reader to see, then refuses it.
+  [[noreturn]] void refuse(const std::string& message) {
+    atomic_at<std::uint64_t>(base, off_refused).fetch_add(1, std::memory_order_release);
+    fail("transport.bridge.usage", message);
   }
 };
 
@@ -399,6 +438,8 @@ publisher::publisher(std::string_view name, const publisher_options& o) : impl_(
                                        " is not from 1 to a quarter of ring_bytes");
   if (o.latest_slots > 4096 || o.latest_value_bytes > (std::size_t{16} << 20))
     fail("transport.bridge.usage", "at most 4096 latest-value slots of at most 16 MiB each");
+  if (o.profile_bytes > (std::size_t{16} << 20))
+    fail("transport.bridge.usage", "profile_bytes " + std::to_string(o.profile_bytes) + " is over 16 MiB");
   if (o.mode > 0777) fail("transport.bridge.usage", "mode " + std::to_string(o.mode) + " is not permission bits");
   auto& m = *impl_;
   m.name = std::string(name);
@@ -409,7 +450,10 @@ publisher::publisher(std::string_view name, const publisher_options& o) : impl_(
   m.slot_bytes = static_cast<std::uint32_t>(slot_header_bytes + align8(o.latest_value_bytes));
   m.slot_keys.assign(o.latest_slots, std::string());
   m.epoch = random_epoch();
-  const std::uint64_t size = header_bytes + o.ring_bytes + std::uint64_t{m.latest_slots} * m.slot_bytes;
+  m.profile_capacity = align8(o.profile_bytes);
+  const std::uint64_t profile_offset = header_bytes + o.ring_bytes;
+  m.latest_offset = profile_offset + profile_header_bytes + m.profile_capacity;
+  const std::uint64_t size = m.latest_offset + std::uint64_t{m.latest_slots} * m.slot_bytes;
 
   // Made whole under a temporary name, then linked to its name in one step, so
   // no subscriber ever sees a half-made segment.
@@ -432,13 +476,16 @@ publisher::publisher(std::string_view name, const publisher_options& o) : impl_(
   m.map = mapping(a, size);
   m.base = m.map.data();
   m.ring = m.base + header_bytes;
+  m.profile = m.base + profile_offset;
   std::memcpy(m.base + off_magic, magic, sizeof magic);
   store<std::uint32_t>(m.base, off_version, layout_version);
   store<std::uint32_t>(m.base, off_header_bytes, header_bytes);
   store<std::uint64_t>(m.base, off_segment_bytes, size);
   store<std::uint64_t>(m.base, off_ring_offset, header_bytes);
   store<std::uint64_t>(m.base, off_ring_bytes, o.ring_bytes);
-  store<std::uint64_t>(m.base, off_latest_offset, header_bytes + o.ring_bytes);
+  store<std::uint64_t>(m.base, off_profile_offset, profile_offset);
+  store<std::uint64_t>(m.base, off_profile_bytes, profile_header_bytes + m.profile_capacity);
+  store<std::uint64_t>(m.base, off_latest_offset, m.latest_offset);
   store<std::uint32_t>(m.base, off_latest_slots, m.latest_slots);
   store<std::uint32_t>(m.base, off_slot_bytes, m.slot_bytes);
   store<std::uint32_t>(m.base, off_max_record, static_cast<std::uint32_t>(o.max_record_bytes));
@@ -504,16 +551,16 @@ std::uint64_t publisher::publish(direction dir, std::span<const std::uint8_t> by
                                  std::uint8_t flags, std::optional<frame_error> error, std::uint64_t time_ns) {
   auto& m = *impl_;
   std::size_t length = bytes.size();
+  flags &= static_cast<std::uint8_t>(~(flag_padding | truncated));  // only the publisher cuts
   if (length > m.max_record) {
     length = m.max_record;
     flags |= truncated;
   }
-  flags &= static_cast<std::uint8_t>(~flag_padding);
   const std::uint64_t record_bytes = align8(record_header_bytes + length);
   std::lock_guard lock(m.mutex);
   std::uint8_t* rec = m.reserve(record_bytes);
   const std::uint64_t sequence = m.next_sequence;
-  m.write_record_header(rec, record_bytes, length, dir, link_id, flags, error, time_ns);
+  m.write_record_header(rec, record_bytes, length, dir, bytes.size(), link_id, flags, error, time_ns);
   if (length) std::memcpy(rec + record_header_bytes, bytes.data(), length);
   m.commit(rec, record_bytes);
   return sequence;
@@ -529,7 +576,7 @@ std::uint64_t publisher::publish_frame(direction dir, const frame_header& header
   std::lock_guard lock(m.mutex);
   std::uint8_t* rec = m.reserve(record_bytes);
   const std::uint64_t sequence = m.next_sequence;
-  m.write_record_header(rec, record_bytes, length, dir, link_id, 0, std::nullopt, time_ns);
+  m.write_record_header(rec, record_bytes, length, dir, length, link_id, 0, std::nullopt, time_ns);
   write_frame_bytes(header, payload, {rec + record_header_bytes, length});
   m.commit(rec, record_bytes);
   return sequence;
@@ -538,13 +585,14 @@ std::uint64_t publisher::publish_frame(direction dir, const frame_header& header
 void publisher::set_latest(std::string_view key, std::string_view schema_name, std::span<const std::uint8_t> value) {
   auto& m = *impl_;
   if (key.empty() || key.size() > max_key_bytes)
-    fail("transport.bridge.usage", "latest-value key \"" + std::string(key) + "\" is not 1 to 47 bytes");
+    m.refuse("latest-value key " + core::quoted_text(key) + " is not 1 to 47 bytes (it has " +
+             std::to_string(key.size()) + ")");
   if (schema_name.size() > max_key_bytes)
-    fail("transport.bridge.usage", "schema name \"" + std::string(schema_name) + "\" of latest value \"" +
-                                       std::string(key) + "\" is over 47 bytes");
+    m.refuse("schema name " + core::quoted_text(schema_name) + " of latest value " + core::quoted_text(key) +
+             " is over 47 bytes");
   if (value.size() > m.slot_bytes - slot_header_bytes)
-    fail("transport.bridge.usage", "latest value \"" + std::string(key) + "\" has " + std::to_string(value.size()) +
-                                       " bytes, over the bus's " + std::to_string(m.slot_bytes - slot_header_bytes));
+    m.refuse("latest value " + core::quoted_text(key) + " has " + std::to_string(value.size()) +
+             " bytes, over the bus's " + std::to_string(m.slot_bytes - slot_header_bytes));
   std::lock_guard lock(m.mutex);
   std::size_t index = m.slot_keys.size();
   for (std::size_t i = 0; i < m.slot_keys.size() && index == m.slot_keys.size(); ++i)
@@ -552,10 +600,10 @@ void publisher::set_latest(std::string_view key, std::string_view schema_name, s
   for (std::size_t i = 0; i < m.slot_keys.size() && index == m.slot_keys.size(); ++i)
     if (m.slot_keys[i].empty()) index = i;
   if (index == m.slot_keys.size())
-    fail("transport.bridge.usage", "no latest-value slot left for \"" + std::string(key) + "\": all " +
-                                       std::to_string(m.latest_slots) + " hold other keys");
+    m.refuse("no latest-value slot left for " + core::quoted_text(key) + ": all " + std::to_string(m.latest_slots) +
+             " hold other keys");
   m.slot_keys[index] = std::string(key);
-  std::uint8_t* slot = m.base + header_bytes + m.ring_bytes + index * m.slot_bytes;
+  std::uint8_t* slot = m.base + m.latest_offset + index * m.slot_bytes;
   auto version = atomic_at<std::uint64_t>(slot, slot_version);
   const std::uint64_t v = version.load(std::memory_order_relaxed);
   version.store(v + 1, std::memory_order_relaxed);  // odd: being written
@@ -563,6 +611,8 @@ void publisher::set_latest(std::string_view key, std::string_view schema_name, s
   store<std::uint32_t>(slot, slot_key_length, static_cast<std::uint32_t>(key.size()));
   store<std::uint32_t>(slot, slot_schema_length, static_cast<std::uint32_t>(schema_name.size()));
   store<std::uint32_t>(slot, slot_value_length, static_cast<std::uint32_t>(value.size()));
+  // Whole fields, zero after the text: a 47-byte key or schema name is still followed by a NUL.
+  std::memset(slot + slot_key, 0, slot_header_bytes - slot_key);
   std::memcpy(slot + slot_key, key.data(), key.size());
   std::memcpy(slot + slot_schema, schema_name.data(), schema_name.size());
   if (!value.empty()) std::memcpy(slot + slot_header_bytes, value.data(), value.size());
@@ -572,6 +622,25 @@ void publisher::set_latest(std::string_view key, std::string_view schema_name, s
 void publisher::set_latest(std::string_view key, std::string_view schema_name, std::string_view text) {
   set_latest(key, schema_name,
              std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+void publisher::set_profile(std::string_view text) {
+  auto& m = *impl_;
+  if (text.size() > m.profile_capacity)
+    m.refuse("the profile's " + std::to_string(text.size()) + " bytes are over the bus's profile region of " +
+             std::to_string(m.profile_capacity) + " (publisher_options::profile_bytes)");
+  std::lock_guard lock(m.mutex);
+  auto version = atomic_at<std::uint64_t>(m.profile, prof_version);
+  const std::uint64_t v = version.load(std::memory_order_relaxed);
+  version.store(v + 1, std::memory_order_relaxed);  // odd: being written
+  std::atomic_thread_fence(std::memory_order_release);
+  store<std::uint64_t>(m.profile, prof_length, text.size());
+  if (!text.empty()) std::memcpy(m.profile + profile_header_bytes, text.data(), text.size());
+  version.store(v + 2, std::memory_order_release);  // even: whole
+}
+
+std::uint64_t publisher::refused() const noexcept {
+  return atomic_at<std::uint64_t>(impl_->base, off_refused).load(std::memory_order_acquire);
 }
 
 const std::string& publisher::name() const noexcept { return impl_->name; }
@@ -598,11 +667,19 @@ struct subscriber::impl {
   std::vector<std::uint8_t> buffer;
   subscriber_stats stats;
   bool gone = false;  // publisher_gone reported; looking for a new publisher
+  // After a restart: the first record read counts as lost every record of the
+  // new publisher before it (its sequence numbers start at 0).
+  bool count_from_zero = false;
   std::chrono::steady_clock::time_point last_check{};
 
-  [[noreturn]] void corrupt(std::uint64_t ring_pos, const char* field, const std::string& what) const {
-    const std::uint64_t off = geo.ring_offset + (ring_pos & (geo.ring_bytes - 1));
-    fail("transport.bridge.corrupt", "bridge segment " + where(path, off, field) + ": " + what);
+  // A bad field of the segment, named by its own byte offset in the segment.
+  [[noreturn]] void corrupt_at(std::uint64_t offset, const char* field, const std::string& what) const {
+    fail("transport.bridge.corrupt", "bridge segment " + where(path, offset, field) + ": " + what);
+  }
+  // A bad field of a record: the field at `field_offset` of the record at ring position `pos`.
+  [[noreturn]] void corrupt(std::uint64_t pos, std::size_t field_offset, const char* field,
+                            const std::string& what) const {
+    corrupt_at(geo.ring_offset + (pos & (geo.ring_bytes - 1)) + field_offset, field, what);
   }
 
   std::uint64_t head() const { return atomic_at<std::uint64_t>(base, off_head).load(std::memory_order_acquire); }
@@ -656,9 +733,9 @@ struct subscriber::impl {
 
   // Checks head and tail against each other and against `pos`.
   void check_positions(std::uint64_t h, std::uint64_t t) const {
-    if (t > h) corrupt(h, "tail", "tail " + std::to_string(t) + " is past head " + std::to_string(h));
+    if (t > h) corrupt_at(off_tail, "tail", "tail " + std::to_string(t) + " is past head " + std::to_string(h));
     if (h - t > geo.ring_bytes)
-      corrupt(h, "head", "head " + std::to_string(h) + " is more than the ring ahead of tail " + std::to_string(t));
+      corrupt_at(off_head, "head", "head " + std::to_string(h) + " is more than the ring ahead of tail " + std::to_string(t));
   }
 
   // Reads the record at `at` into `buffer`. Returns false when the publisher
@@ -680,26 +757,31 @@ struct subscriber::impl {
     const std::uint8_t flags = load<std::uint8_t>(head_bytes, rec_flags);
     if (flags & flag_padding) {
       if (size != geo.ring_bytes - off)
-        corrupt(at, "record size", "padding record of " + std::to_string(size) + " bytes does not end the ring (" +
+        corrupt(at, rec_size, "record size", "padding record of " + std::to_string(size) + " bytes does not end the ring (" +
                                        std::to_string(geo.ring_bytes - off) + " bytes left)");
       padding = true;
       return true;
     }
     const std::uint32_t length = load<std::uint32_t>(head_bytes, rec_length);
     if (length > geo.max_record)
-      corrupt(at, "record length", "length " + std::to_string(length) + " is over the bus's maximum " +
+      corrupt(at, rec_length, "record length", "length " + std::to_string(length) + " is over the bus's maximum " +
                                        std::to_string(geo.max_record));
     if (size != align8(record_header_bytes + length))
-      corrupt(at, "record size", "size " + std::to_string(size) + " does not fit a length of " +
+      corrupt(at, rec_size, "record size", "size " + std::to_string(size) + " does not fit a length of " +
                                      std::to_string(length));
     if (size > geo.ring_bytes - off)
-      corrupt(at, "record size", "a " + std::to_string(size) + "-byte record runs past the ring's end");
-    if (at + size > h) corrupt(at, "record size", "the record runs past head " + std::to_string(h));
+      corrupt(at, rec_size, "record size", "a " + std::to_string(size) + "-byte record runs past the ring's end");
+    if (at + size > h) corrupt(at, rec_size, "record size", "the record runs past head " + std::to_string(h));
     const std::uint8_t dir = load<std::uint8_t>(head_bytes, rec_dir);
     const std::uint8_t error = load<std::uint8_t>(head_bytes, rec_error);
-    if (dir > 1) corrupt(at + rec_dir, "record direction", "direction " + std::to_string(dir) + " is not 0 or 1");
+    if (dir > 1) corrupt(at, rec_dir, "record direction", "direction " + std::to_string(dir) + " is not 0 or 1");
     if (error > static_cast<std::uint8_t>(frame_error::bad_kind) + 1)
-      corrupt(at + rec_error, "record error", "frame error " + std::to_string(error) + " is unknown");
+      corrupt(at, rec_error, "record error", "frame error " + std::to_string(error) + " is unknown");
+    const std::uint32_t original = load<std::uint32_t>(head_bytes, rec_original);
+    if ((flags & truncated) ? original <= length : original != length)
+      corrupt(at, rec_original, "record original_length",
+              "original length " + std::to_string(original) + " does not fit a " +
+                  ((flags & truncated) ? "truncated" : "whole") + " record of length " + std::to_string(length));
     buffer.resize(length);
     if (length) std::memcpy(buffer.data(), ring + off + record_header_bytes, length);
     std::atomic_thread_fence(std::memory_order_acquire);
@@ -709,6 +791,7 @@ struct subscriber::impl {
     out.link_id = load<std::uint16_t>(head_bytes, rec_link);
     out.dir = static_cast<direction>(dir);
     out.flags = flags;
+    out.original_length = original;
     out.error = error ? std::optional<frame_error>(static_cast<frame_error>(error - 1)) : std::nullopt;
     out.bytes = buffer;
     return true;
@@ -721,6 +804,7 @@ struct subscriber::impl {
       if (at == h && !to_head) {
         pos = at;
         next_sequence = 0;  // nothing published yet, or the ring is empty
+        return;
       }
       bool known = false;
       bool lapped = false;
@@ -740,7 +824,7 @@ struct subscriber::impl {
             return;
           }
           if (known && r.sequence != last + 1)
-            corrupt(at, "record sequence", "sequence " + std::to_string(r.sequence) + " follows " +
+            corrupt(at, rec_sequence, "record sequence", "sequence " + std::to_string(r.sequence) + " follows " +
                                                std::to_string(last));
           last = r.sequence;
           known = true;
@@ -752,7 +836,7 @@ struct subscriber::impl {
       next_sequence = known ? last + 1 : 0;
       if (!known && h != 0) {
         // Only padding between tail and head cannot be: a record always follows it.
-        corrupt(h, "head", "no record between tail and head " + std::to_string(h));
+        corrupt_at(off_head, "head", "no record between tail and head " + std::to_string(h));
       }
       return;
     }
@@ -773,10 +857,10 @@ struct subscriber::impl {
   bool try_read(read_result& out) {
     // Set once lapped, and kept when the record at the new tail is the padding
     // at the ring's end: the record after it is the one that counts the loss.
-    bool resync = false;
+    bool resync = count_from_zero;
     for (int attempt = 0; attempt < 10000; ++attempt) {
       const auto [h, t] = positions();
-      if (pos > h) corrupt(h, "head", "head " + std::to_string(h) + " went back below " + std::to_string(pos));
+      if (pos > h) corrupt_at(off_head, "head", "head " + std::to_string(h) + " went back below " + std::to_string(pos));
       if (pos == h) return false;
       std::uint64_t at = pos;
       if (at < t) {
@@ -794,12 +878,12 @@ struct subscriber::impl {
       }
       if (resync) {
         if (r.sequence < next_sequence)
-          corrupt(at, "record sequence", "sequence " + std::to_string(r.sequence) + " after a lap is below the " +
+          corrupt(at, rec_sequence, "record sequence", "sequence " + std::to_string(r.sequence) + " after a lap is below the " +
                                              std::to_string(next_sequence) + " expected");
         out.lost = r.sequence - next_sequence;
       } else {
         if (r.sequence != next_sequence)
-          corrupt(at, "record sequence",
+          corrupt(at, rec_sequence, "record sequence",
                   "sequence " + std::to_string(r.sequence) + ", expected " + std::to_string(next_sequence));
         out.lost = 0;
       }
@@ -808,6 +892,7 @@ struct subscriber::impl {
         ++stats.gaps;
       }
       ++stats.records;
+      count_from_zero = false;
       pos = at + size;
       next_sequence = r.sequence + 1;
       out.status = read_status::record;
@@ -855,6 +940,8 @@ read_result subscriber::next(std::chrono::nanoseconds timeout) {
           m.device = fresh.device;
           m.gone = false;
           m.seek(false);  // from its oldest record: nothing it published is skipped
+          m.next_sequence = 0;  // and what it overwrote before we came is counted as lost
+          m.count_from_zero = true;
           ++m.stats.publishers;
           out.status = read_status::publisher_restarted;
           out.detail = "publisher pid " + std::to_string(m.geo.pid) + " took over from pid " + std::to_string(old_pid);
@@ -920,9 +1007,12 @@ std::optional<latest_value> subscriber::latest(std::string_view key) const {
       const auto schema_length = load<std::uint32_t>(slot, slot_schema_length);
       const auto value_length = load<std::uint32_t>(slot, slot_value_length);
       latest_value out;
-      bool fits = key_length >= 1 && key_length <= max_key_bytes && schema_length <= max_key_bytes &&
-                  value_length <= m.geo.slot_bytes - slot_header_bytes;
-      if (fits) {
+      // The first length that does not fit, by its own offset; 0 when all fit.
+      std::size_t bad = 0;
+      if (key_length < 1 || key_length > max_key_bytes) bad = slot_key_length;
+      else if (schema_length > max_key_bytes) bad = slot_schema_length;
+      else if (value_length > m.geo.slot_bytes - slot_header_bytes) bad = slot_value_length;
+      if (!bad) {
         out.key.assign(reinterpret_cast<const char*>(slot + slot_key), key_length);
         if (out.key == key) {
           out.schema_name.assign(reinterpret_cast<const char*>(slot + slot_schema), schema_length);
@@ -931,15 +1021,51 @@ std::optional<latest_value> subscriber::latest(std::string_view key) const {
       }
       std::atomic_thread_fence(std::memory_order_acquire);
       if (version.load(std::memory_order_relaxed) != v1) continue;  // written meanwhile: again
-      if (!fits)
-        fail("transport.bridge.corrupt", "bridge segment " + where(m.path, slot_offset, "slot lengths") +
-                                             ": key, schema or value length does not fit the slot");
+      if (bad == slot_key_length)
+        m.corrupt_at(slot_offset + bad, "slot key_length",
+                     "key length " + std::to_string(key_length) + " is not from 1 to 47");
+      if (bad == slot_schema_length)
+        m.corrupt_at(slot_offset + bad, "slot schema_length",
+                     "schema length " + std::to_string(schema_length) + " is over 47");
+      if (bad == slot_value_length)
+        m.corrupt_at(slot_offset + bad, "slot value_length",
+                     "value length " + std::to_string(value_length) + " is over the slot's " +
+                         std::to_string(m.geo.slot_bytes - slot_header_bytes));
       if (out.key != key) break;
       out.version = v1 / 2;
       return out;
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::string> subscriber::profile() const {
+  const auto& m = *impl_;
+  const std::uint8_t* region = m.base + m.geo.profile_offset;
+  const std::uint64_t capacity = m.geo.profile_bytes - profile_header_bytes;
+  auto version = atomic_at<std::uint64_t>(region, prof_version);
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    const std::uint64_t v1 = version.load(std::memory_order_acquire);
+    if (v1 == 0) return std::nullopt;  // never set
+    if (v1 & 1) {
+      std::this_thread::yield();
+      continue;
+    }
+    const auto length = load<std::uint64_t>(region, prof_length);
+    std::string text;
+    if (length <= capacity) text.assign(reinterpret_cast<const char*>(region + profile_header_bytes), length);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (version.load(std::memory_order_relaxed) != v1) continue;  // written meanwhile: again
+    if (length > capacity)
+      m.corrupt_at(m.geo.profile_offset + prof_length, "profile length",
+                   "length " + std::to_string(length) + " is over the region's " + std::to_string(capacity));
+    return text;
+  }
+  m.corrupt_at(m.geo.profile_offset + prof_version, "profile version", "the profile never settles");
+}
+
+std::uint64_t subscriber::refused() const noexcept {
+  return atomic_at<std::uint64_t>(impl_->base, off_refused).load(std::memory_order_acquire);
 }
 
 std::vector<std::string> subscriber::latest_keys() const {

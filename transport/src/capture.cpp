@@ -1,6 +1,9 @@
 // Captures: pcapng, hexdump and line writers, and the pcapng reader. See capture.hpp.
 #include "comframe/transport/capture.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -23,6 +26,19 @@ constexpr std::uint32_t spb_type = 0x00000003;
 constexpr std::uint32_t pb_type = 0x00000002;
 constexpr std::uint32_t epb_type = 0x00000006;
 constexpr std::uint32_t byte_order_magic = 0x1A2B3C4D;
+
+// A block's name for errors: "an enhanced packet block (type 6)".
+std::string block_name(std::uint32_t type) {
+  const char* name = type == shb_type   ? "a section header block"
+                     : type == idb_type ? "an interface description block"
+                     : type == epb_type ? "an enhanced packet block"
+                     : type == spb_type ? "a simple packet block"
+                     : type == pb_type  ? "an obsolete packet block"
+                                        : "a block";
+  char id[24];
+  std::snprintf(id, sizeof id, type == shb_type ? "0x%08x" : "%u", type);
+  return std::string(name) + " (type " + id + ")";
+}
 constexpr std::uint16_t opt_endofopt = 0;
 constexpr std::uint16_t opt_comment = 1;
 constexpr std::uint16_t shb_userappl = 4;
@@ -149,7 +165,7 @@ class pcapng_writer final : public capture_writer {
     put32(body, static_cast<std::uint32_t>(r.time_ns >> 32));
     put32(body, static_cast<std::uint32_t>(r.time_ns & 0xffffffffu));
     put32(body, static_cast<std::uint32_t>(r.bytes.size()));
-    put32(body, static_cast<std::uint32_t>(r.bytes.size()));
+    put32(body, std::max(r.original_length, static_cast<std::uint32_t>(r.bytes.size())));
     body.append(reinterpret_cast<const char*>(r.bytes.data()), r.bytes.size());
     pad4(body, r.bytes.size());
     put_option(body, epb_flags, le32(r.dir == direction::from_device ? flag_inbound : flag_outbound));
@@ -280,7 +296,9 @@ std::string hexdump_record(const capture_record& r) {
   if (r.link_id) out += " link " + std::to_string(r.link_id);
   if (r.flags & capture_refused)
     out += " refused (" + std::string(r.error ? to_string(*r.error) : "unknown") + "), raw COBS bytes";
-  if (r.flags & capture_truncated) out += " truncated";
+  if (r.flags & capture_truncated)
+    out += " truncated (" + std::to_string(r.bytes.size()) + " of " +
+           std::to_string(std::max<std::size_t>(r.original_length, r.bytes.size())) + " bytes kept)";
   out += '\n';
   static const char hex[] = "0123456789abcdef";
   for (std::size_t line = 0; line < r.bytes.size(); line += 16) {
@@ -389,6 +407,16 @@ bool capture_reader::read_block() {
   if (length > capture_limits::max_block_bytes)
     fail(offset_ + 4, "block total length " + std::to_string(length) + " is over the limit of " +
                           std::to_string(capture_limits::max_block_bytes) + " bytes");
+  // Checked against what the file holds before anything is allocated: a
+  // hostile length costs nothing. (A pipe has no size; the read below finds its end.)
+  struct stat st{};
+  if (::fstat(::fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) {
+    const auto file_bytes = static_cast<std::uint64_t>(st.st_size);
+    const std::uint64_t left = file_bytes > offset_ ? file_bytes - offset_ : 0;
+    if (length > left)
+      fail(offset_ + 4, block_name(type) + " claims " + std::to_string(length) + " bytes, but the file has only " +
+                            std::to_string(left) + " bytes from its start");
+  }
   block_.resize(length);
   std::memcpy(block_.data(), head, 8);
   const std::size_t body = std::fread(block_.data() + 8, 1, length - 8, file_);
@@ -490,6 +518,7 @@ std::optional<capture_record> capture_reader::parse_packet(std::uint64_t at) {
   }
   r.link_id = info.link_id;
   r.bytes = std::span<const std::uint8_t>(block_.data() + 28, captured);
+  r.original_length = std::max(u32(24), captured);
   r.dir = direction::to_device;
   comments_.clear();
   bool have_direction = false;

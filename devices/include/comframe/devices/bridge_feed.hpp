@@ -4,14 +4,17 @@
 //
 //   auto bus = std::make_shared<transport::bridge::publisher>("lab");
 //   devices::bridge_feed feed(bus);
-//   feed.set_profile(p);          // latest value "profile": the profile's JSON text
+//   feed.set_profile(p);          // the profile's canonical JSON text, in the bus's profile region
 //   feed.publish(record);         // for each frame_record, e.g. from observe_frames
 //
-// Latest values it keeps: "profile" (schema name "comframe.profile", JSON text)
-// and, for each event, "event.<name>" (schema name: the event's name; value:
-// its payload bytes, in the profile's byte order). Without a profile an event
-// is keyed "event.0x<id>". A value that does not fit the bus is counted in
-// latest_errors(), never thrown: publishing must not stop a session.
+// Latest values it keeps: for each event, "event.<name>" (schema name: the
+// event's name, not its payload type; value: its payload bytes, in the
+// profile's byte order). Without a profile, or for an event the profile does
+// not name, an event is keyed "event.0x<id>" (4 lowercase hex digits) with an
+// empty schema name. A value that does not fit the bus (a key over 47 bytes,
+// a payload over the slot, no slot left, a profile over the region) is
+// counted in latest_errors() and in the segment (publisher::refused()), never
+// thrown: publishing must not stop a session.
 //
 // Thread safety: every member may be called from any thread.
 #pragma once
@@ -28,12 +31,8 @@
 
 namespace comframe::devices {
 
-/// The latest-value key of the device's profile and the schema name it carries.
-inline constexpr std::string_view profile_key = "profile";
-inline constexpr std::string_view profile_schema_name = "comframe.profile";
-
-/// The device profile a publisher keeps on its bus (latest value `profile_key`),
-/// if it has one that parses; a subscriber decodes frames with it (frame_view.hpp).
+/// The device profile a publisher keeps on its bus (its profile region), if it
+/// has one that parses; a subscriber decodes frames with it (frame_view.hpp).
 std::optional<profile> profile_on_bus(const transport::bridge::subscriber& bus);
 
 class bridge_feed {

@@ -61,6 +61,9 @@ inline constexpr std::size_t max_schema_nodes = std::size_t{1} << 18;
 inline constexpr std::size_t max_text_length = 128;
 /// Deepest JSON nesting of "types" and of any type expression (well above what a valid schema needs).
 inline constexpr std::size_t max_json_depth = 128;
+/// Largest canonical form (to_json().dump()) in bytes: what describe sends and
+/// a bridge keeps (transport::bridge::publisher_options::profile_bytes).
+inline constexpr std::size_t max_canonical_bytes = std::size_t{1} << 20;
 }  // namespace profile_limits
 
 /// The one format version this comframe reads and writes ("comframe_profile": 1).

@@ -5,7 +5,8 @@
 // Publishing (never waits for subscribers):
 //   transport::bridge::publisher bus("lab");        // creates /dev/shm/comframe.lab, mode 0600
 //   bus.publish_frame(direction::from_device, header, payload);
-//   bus.set_latest("profile", "comframe.profile", profile_text);
+//   bus.set_profile(profile_text);                    // the device's profile, in a region of its own
+//   bus.set_latest("event.telemetry", "telemetry", payload);
 //
 // Subscribing, in another process:
 //   transport::bridge::subscriber tap("lab");
@@ -42,7 +43,7 @@
 namespace comframe::transport::bridge {
 
 /// The version of the segment layout this code writes and reads (docs/bridge.md).
-inline constexpr std::uint32_t layout_version = 1;
+inline constexpr std::uint32_t layout_version = 2;
 
 /// Errors of the bridge. id() says what: "transport.bridge.name" (a name that is
 /// not allowed), "transport.bridge.in_use" (a live publisher has the name),
@@ -64,7 +65,7 @@ std::string segment_path(std::string_view name);
 /// Bits of record::flags.
 enum record_flag : std::uint8_t {
   refused = 0x01,    ///< a received frame the decoder refused: its raw bytes, COBS-encoded
-  truncated = 0x02,  ///< longer than the bus's max_record_bytes: cut there
+  truncated = 0x02,  ///< longer than the bus's max_record_bytes: cut there (set by the publisher only)
 };
 
 /// One published frame. `bytes` is the frame before COBS (header, payload, CRC;
@@ -75,6 +76,9 @@ struct record {
   std::uint16_t link_id = 0;
   direction dir = direction::to_device;
   std::uint8_t flags = 0;                 ///< record_flag bits
+  /// The frame's length before the publisher cut it: bytes.size() unless
+  /// flags has `truncated`, then more.
+  std::uint32_t original_length = 0;
   std::optional<frame_error> error;       ///< why a refused frame was refused
   std::span<const std::uint8_t> bytes;    ///< valid until the subscriber's next read
 
@@ -85,9 +89,13 @@ struct record {
 
 struct publisher_options {
   std::size_t ring_bytes = std::size_t{4} << 20;         ///< a power of two, 4 KiB to 1 GiB
-  std::size_t max_record_bytes = std::size_t{64} << 10;  ///< at most ring_bytes / 4
-  std::uint32_t latest_slots = 32;                        ///< at most 4096
+  std::size_t max_record_bytes = std::size_t{64} << 10;  ///< from 1 to ring_bytes / 4
+  std::uint32_t latest_slots = 32;                        ///< 0 to 4096
   std::size_t latest_value_bytes = std::size_t{16} << 10;  ///< per slot, at most 16 MiB
+  /// Room for the profile's text (set_profile), at most 16 MiB. The default
+  /// holds every profile within devices::profile_limits::max_canonical_bytes;
+  /// pages of /dev/shm the profile does not use cost no memory.
+  std::size_t profile_bytes = std::size_t{1} << 20;
   unsigned mode = 0600;                                    ///< permission bits of the segment
 };
 
@@ -102,8 +110,9 @@ class publisher {
   publisher& operator=(const publisher&) = delete;
 
   /// Publishes one record without waiting; returns its sequence number. Bytes
-  /// over max_record_bytes are cut and the record flagged truncated. A time_ns
-  /// of 0 means now.
+  /// over max_record_bytes are cut and the record flagged truncated (the
+  /// record keeps the original length). `flags` may hold `refused`; other bits
+  /// are the publisher's. A time_ns of 0 means now.
   std::uint64_t publish(direction dir, std::span<const std::uint8_t> bytes, std::uint16_t link_id = 0,
                         std::uint8_t flags = 0, std::optional<frame_error> error = std::nullopt,
                         std::uint64_t time_ns = 0);
@@ -111,12 +120,23 @@ class publisher {
   std::uint64_t publish_frame(direction dir, const frame_header& header, std::span<const std::uint8_t> payload,
                               std::uint16_t link_id = 0, std::uint64_t time_ns = 0);
 
-  /// Sets the latest value of `key` (at most 47 bytes), with the name of its
+  /// Sets the latest value of `key` (1 to 47 bytes), with the name of its
   /// schema (at most 47 bytes). Readers never see a torn value. Throws
-  /// bridge_error ("transport.bridge.usage") when the value is over
-  /// latest_value_bytes or all slots hold other keys.
+  /// bridge_error ("transport.bridge.usage") when the key or schema name is
+  /// too long, the value is over latest_value_bytes or all slots hold other
+  /// keys; each refusal is also counted in the segment (refused()), so
+  /// readers see that a value is missing.
   void set_latest(std::string_view key, std::string_view schema_name, std::span<const std::uint8_t> value);
   void set_latest(std::string_view key, std::string_view schema_name, std::string_view text);
+
+  /// Puts the device's profile (JSON text) in the segment's profile region.
+  /// Throws bridge_error ("transport.bridge.usage"), counted in refused(),
+  /// when it is over publisher_options::profile_bytes.
+  void set_profile(std::string_view text);
+
+  /// Values set_latest and set_profile refused so far (the segment's
+  /// `refused` counter).
+  std::uint64_t refused() const noexcept;
 
   const std::string& name() const noexcept;
   std::uint64_t published() const noexcept;  ///< records published so far
@@ -140,7 +160,8 @@ std::string_view to_string(read_status status) noexcept;
 struct read_result {
   read_status status = read_status::timeout;
   /// Records the publisher overwrote before this subscriber read them, lost
-  /// just before `rec`. Exact.
+  /// just before `rec`. Exact. After publisher_restarted, the first record
+  /// counts the new publisher's records overwritten before it was reached.
   std::uint64_t lost = 0;
   record rec;
   /// For publisher_gone and publisher_restarted: what happened, for people.
@@ -187,6 +208,10 @@ class subscriber {
   std::optional<latest_value> latest(std::string_view key) const;
   /// Every key with a value.
   std::vector<std::string> latest_keys() const;
+  /// The profile text the publisher put on the bus (set_profile), if any.
+  std::optional<std::string> profile() const;
+  /// Values the publisher could not store (publisher::refused()).
+  std::uint64_t refused() const noexcept;
 
   subscriber_stats stats() const noexcept;
   const std::string& name() const noexcept;

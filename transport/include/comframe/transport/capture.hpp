@@ -21,7 +21,8 @@
 //   SHB   shb_userappl "comframe …", a comment naming the source
 //   IDB   one per link id, LINKTYPE_USER0 (147), snaplen 0, if_tsresol 9
 //         (nanoseconds), if_name the source, if_description "comframe link <id>"
-//   EPB   one per frame: timestamp, the bytes, and options
+//   EPB   one per frame: timestamp, the bytes (original packet length: the
+//         frame's length before a source cut it), and options
 //           epb_flags     bits 0-1: 01 inbound = from_device, 10 outbound = to_device
 //           epb_dropcount frames lost just before this one (a bus that overran the logger)
 //           opt_comment   "<N> frames lost before this one", "refused by the receiver (<why>) …",
@@ -83,6 +84,9 @@ struct capture_record {
   /// ("the publisher restarted: frames may be missing"); written as a comment
   /// (a reader gives it back in capture_reader::comments(), not here).
   std::string_view note = {};
+  /// The frame's length before the source cut it (capture_truncated); 0 means
+  /// bytes.size(). pcapng keeps it as the EPB's original packet length.
+  std::uint32_t original_length = 0;
 };
 
 /// A capture file that cannot be written or read. id() is "transport.capture";
