@@ -145,16 +145,23 @@ TEST(sim, bad_arguments_are_clear_errors) {
 }
 
 // Every request ends in its correct reply or a reported timeout or link error,
-// never a wrong reply; the session goes on once the faults are off.
-void exercise(devices::session& board, int rounds, int& ok, int& failed) {
+// never a wrong reply; the session goes on once the faults are off. While
+// faults are on, a short timeout keeps the rounds quick (a timeout is one of
+// the outcomes allowed); without faults every request must succeed, so the
+// timeout is generous: a test never bounds time from above.
+constexpr auto faulty_timeout = 300ms;
+constexpr auto healthy_timeout = std::chrono::milliseconds(30'000);
+
+void exercise(devices::session& board, int rounds, int& ok, int& failed,
+              std::chrono::milliseconds timeout = healthy_timeout) {
   for (int i = 0; i < rounds; ++i) {
     const thermo::led_setting led{static_cast<std::uint8_t>(i % 8), {static_cast<std::uint8_t>(i), 1, 2}};
     try {
-      board.request<thermo::set_led>(led, 300ms);
-      auto cfg = board.request<thermo::get_config>({}, 300ms);
+      board.request<thermo::set_led>(led, timeout);
+      auto cfg = board.request<thermo::get_config>({}, timeout);
       EXPECT_GE(cfg.channels, 1);
       EXPECT_LE(cfg.channels, 8);
-      const auto r = board.request<thermo::read_sensors>({}, 300ms);
+      const auto r = board.request<thermo::read_sensors>({}, timeout);
       EXPECT_EQ(r.temps_cdeg.size(), cfg.channels);
       for (auto t : r.temps_cdeg) {
         EXPECT_GT(t, 2000);  // the simulator's plausible range: never a value from another reply
@@ -189,7 +196,7 @@ TEST(sim_faults, every_request_ends_in_its_reply_or_a_reported_error_never_a_wro
     sim.proc.write_line(std::string("faults ") + spec);
     ASSERT_TRUE(sim.proc.wait_for_line("faults: ")) << sim.proc.output();
     int fault_ok = 0, fault_failed = 0;
-    exercise(board, 30, fault_ok, fault_failed);
+    exercise(board, 30, fault_ok, fault_failed, faulty_timeout);
     sim.proc.write_line("faults");  // off
     ASSERT_TRUE(sim.proc.wait_for_line("faults: none")) << sim.proc.output();
     int after_ok = 0, after_failed = 0;
