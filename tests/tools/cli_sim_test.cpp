@@ -9,6 +9,7 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "comframe/devices/session.hpp"
@@ -239,6 +240,40 @@ TEST(sim_faults, a_disconnect_is_reported_and_the_session_reconnects_to_the_new_
   EXPECT_EQ(board.request<thermo::get_info>({}).serial_number, 20240601u);
   EXPECT_EQ(std::filesystem::read_symlink(sim.link).string(), *back);
   EXPECT_EQ(sim.proc.stop(), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(sim_stats, stats_json_prints_one_json_line_and_stats_json_makes_the_exit_line_json) {
+  auto r = comframe::test::run({cli, "sim", "--device", "thermo", "-q", "--stats-json"}, "stats json\nstall abc\nquit\n");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<std::string> json_lines;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line[0] == '{') json_lines.push_back(line);
+  ASSERT_EQ(json_lines.size(), 2u) << r.out;
+  for (const auto& line : json_lines) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["requests"], 0);
+    EXPECT_EQ(j["wrong_kind"], 0);
+    EXPECT_EQ(j["replies_dropped"], 0);
+    EXPECT_EQ(j["frame_errors"]["bad_version"], 0);
+    EXPECT_EQ(j["frame_errors"]["bad_kind"], 0);
+    EXPECT_TRUE(j["faults"].is_object());
+  }
+  EXPECT_NE(r.out.find("error: stall \"abc\": expected stall MS, MS a whole number of milliseconds within 0..3600000\n"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(sim_stats, a_long_fault_string_is_not_echoed_whole) {
+  const std::string spec = "drop=" + std::string(100000, '9');
+  auto r = comframe::test::run({cli, "sim", "--device", "thermo", "--faults", spec});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_LT(r.err.size(), 400u) << "the error echoes the whole fault string";
+  EXPECT_NE(r.err.find("cut"), std::string::npos) << r.err;
 }
 
 }  // namespace
