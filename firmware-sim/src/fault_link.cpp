@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "comframe/core/error.hpp"
+#include "comframe/core/json_text.hpp"
 #include "comframe/firmware_sim/reply_faults.hpp"
 
 namespace comframe::firmware_sim {
@@ -116,7 +117,7 @@ std::optional<fault_config> try_parse_faults(std::string_view text, std::string*
   fault_config c;
   bool seen[std::size(keys)] = {};
   auto bad = [&](std::string_view item, const std::string& problem) -> std::optional<fault_config> {
-    if (error) *error = "bad fault \"" + std::string(item) + "\": " + problem;
+    if (error) *error = "bad fault " + core::quoted_text(item) + ": " + problem;  // cut: a fault string may be long
     return std::nullopt;
   };
   if (trim(text).empty()) return c;

@@ -1,6 +1,7 @@
 #include "comframe/firmware_sim/link_host.hpp"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <future>
 #include <mutex>
 
@@ -9,15 +10,29 @@ namespace comframe::firmware_sim {
 using transport::frame_kind;
 
 struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
-  impl(boost::asio::io_context& io_, std::unique_ptr<transport::link> l, const device& d)
-      : io(io_), link(std::move(l)), dev(d), buffer(64 * 1024) {}
+  impl(boost::asio::io_context& io_, std::unique_ptr<transport::link> l, const device& d, link_host_options o)
+      : io(io_),
+        link(std::move(l)),
+        dev(d),
+        event_limit(event_backlog_bytes(o.baud)),
+        reply_limit(o.max_reply_backlog_bytes),
+        buffer(64 * 1024) {}
 
   boost::asio::io_context& io;
   std::unique_ptr<transport::link> link;
   const device& dev;
+  const std::size_t event_limit;
+  const std::size_t reply_limit;
   transport::frame_decoder decoder;
   transport::frame_encoder encoder;
-  std::vector<std::uint8_t> buffer, out_pending, out_writing;
+  std::vector<std::uint8_t> buffer;
+  // Frames waiting for the line: replies go out before events. out_writing is
+  // the write in progress; its reply and event bytes still count against the
+  // bounds until it completes.
+  std::vector<std::uint8_t> replies_pending, events_pending, out_writing;
+  std::size_t writing_reply_bytes = 0, writing_event_bytes = 0;
+  // Reply frames in replies_pending (stats count a reply when it is handed to the link).
+  std::uint64_t pending_replies = 0, pending_errors = 0;
   bool writing = false;
   bool closed = false;
   std::function<void(const std::string&)> closed_handler;
@@ -52,9 +67,12 @@ struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
   void serve(const transport::frame_view& f) {
     if (observer)
       observer({devices::direction::to_device, std::chrono::system_clock::now(), f.header, f.payload, std::nullopt});
-    if (f.header.kind != frame_kind::request) return;
     {
       std::lock_guard lock(stats_mutex);
+      if (f.header.kind != frame_kind::request) {
+        ++stats.wrong_kind;  // a device takes only requests; anything else is ignored
+        return;
+      }
       ++stats.requests;
     }
     auto r = dev.handle(f.header, f.payload);
@@ -65,31 +83,64 @@ struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
   void write(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload) {
     if (closed) return;
     const transport::frame_header h{transport::protocol_version, kind, command, sequence};
-    if (kind == frame_kind::event && out_pending.size() >= max_queued_bytes) {
-      std::lock_guard lock(stats_mutex);
-      ++stats.events_dropped;
-      return;
-    }
+    const bool event = kind == frame_kind::event;
     const auto wire = encoder.encode(h, payload);
-    out_pending.insert(out_pending.end(), wire.begin(), wire.end());
     {
       std::lock_guard lock(stats_mutex);
-      if (kind == frame_kind::event) ++stats.events;
-      else ++stats.replies;
-      if (kind == frame_kind::error) ++stats.error_replies;
+      if (event) {
+        // An event that does not fit is dropped, but one always fits when none waits.
+        const std::size_t waiting = events_pending.size() + writing_event_bytes;
+        if (waiting != 0 && waiting + wire.size() > event_limit) {
+          ++stats.events_dropped;
+          return;
+        }
+        stats.event_backlog_peak_bytes = std::max<std::uint64_t>(stats.event_backlog_peak_bytes, waiting + wire.size());
+        ++stats.events;
+      } else {
+        // The newest reply is kept: the waiting ones (not the write in
+        // progress) make room, as they answer a host that stopped reading —
+        // so a host that comes next is answered, not refused.
+        if (replies_pending.size() + writing_reply_bytes + wire.size() > reply_limit) {
+          stats.replies_dropped += pending_replies;
+          replies_pending.clear();
+          pending_replies = pending_errors = 0;
+        }
+        const std::size_t waiting = replies_pending.size() + writing_reply_bytes;
+        if (waiting + wire.size() > reply_limit) {
+          ++stats.replies_dropped;
+          return;
+        }
+        stats.reply_backlog_peak_bytes = std::max<std::uint64_t>(stats.reply_backlog_peak_bytes, waiting + wire.size());
+        ++pending_replies;
+        if (kind == frame_kind::error) ++pending_errors;
+      }
     }
+    (event ? events_pending : replies_pending).insert((event ? events_pending : replies_pending).end(), wire.begin(),
+                                                      wire.end());
     if (observer)
       observer({devices::direction::from_device, std::chrono::system_clock::now(), h, payload, std::nullopt});
     if (!writing) flush();
   }
 
   void flush() {
-    if (out_pending.empty() || closed) return;
-    std::swap(out_pending, out_writing);
-    out_pending.clear();
+    if ((replies_pending.empty() && events_pending.empty()) || closed) return;
+    {
+      std::lock_guard lock(stats_mutex);
+      stats.replies += pending_replies;
+      stats.error_replies += pending_errors;
+      pending_replies = pending_errors = 0;
+    }
+    out_writing.clear();
+    std::swap(out_writing, replies_pending);  // keeps both buffers' capacity: no allocation per frame
+    writing_reply_bytes = out_writing.size();
+    writing_event_bytes = events_pending.size();
+    out_writing.insert(out_writing.end(), events_pending.begin(), events_pending.end());
+    events_pending.clear();
     writing = true;
     link->async_write(out_writing, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
       self->writing = false;
+      self->writing_reply_bytes = 0;
+      self->writing_event_bytes = 0;
       if (self->closed) return;
       if (ec) return self->close(self->link->url() + ": " + ec.message());
       self->flush();
@@ -104,8 +155,10 @@ struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
   }
 };
 
-link_host::link_host(boost::asio::io_context& io, std::unique_ptr<transport::link> link, const device& dev)
-    : payload_endian_(dev.profile().payload_endian()), impl_(std::make_shared<impl>(io, std::move(link), dev)) {
+link_host::link_host(boost::asio::io_context& io, std::unique_ptr<transport::link> link, const device& dev,
+                     link_host_options options)
+    : payload_endian_(dev.profile().payload_endian()),
+      impl_(std::make_shared<impl>(io, std::move(link), dev, options)) {
   boost::asio::post(io, [i = impl_] { i->read(); });
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "comframe/devices/session.hpp"
@@ -145,16 +146,23 @@ TEST(sim, bad_arguments_are_clear_errors) {
 }
 
 // Every request ends in its correct reply or a reported timeout or link error,
-// never a wrong reply; the session goes on once the faults are off.
-void exercise(devices::session& board, int rounds, int& ok, int& failed) {
+// never a wrong reply; the session goes on once the faults are off. While
+// faults are on, a short timeout keeps the rounds quick (a timeout is one of
+// the outcomes allowed); without faults every request must succeed, so the
+// timeout is generous: a test never bounds time from above.
+constexpr auto faulty_timeout = 300ms;
+constexpr auto healthy_timeout = std::chrono::milliseconds(30'000);
+
+void exercise(devices::session& board, int rounds, int& ok, int& failed,
+              std::chrono::milliseconds timeout = healthy_timeout) {
   for (int i = 0; i < rounds; ++i) {
     const thermo::led_setting led{static_cast<std::uint8_t>(i % 8), {static_cast<std::uint8_t>(i), 1, 2}};
     try {
-      board.request<thermo::set_led>(led, 300ms);
-      auto cfg = board.request<thermo::get_config>({}, 300ms);
+      board.request<thermo::set_led>(led, timeout);
+      auto cfg = board.request<thermo::get_config>({}, timeout);
       EXPECT_GE(cfg.channels, 1);
       EXPECT_LE(cfg.channels, 8);
-      const auto r = board.request<thermo::read_sensors>({}, 300ms);
+      const auto r = board.request<thermo::read_sensors>({}, timeout);
       EXPECT_EQ(r.temps_cdeg.size(), cfg.channels);
       for (auto t : r.temps_cdeg) {
         EXPECT_GT(t, 2000);  // the simulator's plausible range: never a value from another reply
@@ -189,7 +197,7 @@ TEST(sim_faults, every_request_ends_in_its_reply_or_a_reported_error_never_a_wro
     sim.proc.write_line(std::string("faults ") + spec);
     ASSERT_TRUE(sim.proc.wait_for_line("faults: ")) << sim.proc.output();
     int fault_ok = 0, fault_failed = 0;
-    exercise(board, 30, fault_ok, fault_failed);
+    exercise(board, 30, fault_ok, fault_failed, faulty_timeout);
     sim.proc.write_line("faults");  // off
     ASSERT_TRUE(sim.proc.wait_for_line("faults: none")) << sim.proc.output();
     int after_ok = 0, after_failed = 0;
@@ -232,6 +240,40 @@ TEST(sim_faults, a_disconnect_is_reported_and_the_session_reconnects_to_the_new_
   EXPECT_EQ(board.request<thermo::get_info>({}).serial_number, 20240601u);
   EXPECT_EQ(std::filesystem::read_symlink(sim.link).string(), *back);
   EXPECT_EQ(sim.proc.stop(), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(sim_stats, stats_json_prints_one_json_line_and_stats_json_makes_the_exit_line_json) {
+  auto r = comframe::test::run({cli, "sim", "--device", "thermo", "-q", "--stats-json"}, "stats json\nstall abc\nquit\n");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<std::string> json_lines;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line[0] == '{') json_lines.push_back(line);
+  ASSERT_EQ(json_lines.size(), 2u) << r.out;
+  for (const auto& line : json_lines) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["requests"], 0);
+    EXPECT_EQ(j["wrong_kind"], 0);
+    EXPECT_EQ(j["replies_dropped"], 0);
+    EXPECT_EQ(j["frame_errors"]["bad_version"], 0);
+    EXPECT_EQ(j["frame_errors"]["bad_kind"], 0);
+    EXPECT_TRUE(j["faults"].is_object());
+  }
+  EXPECT_NE(r.out.find("error: stall \"abc\": expected stall MS, MS a whole number of milliseconds within 0..3600000\n"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(sim_stats, a_long_fault_string_is_not_echoed_whole) {
+  const std::string spec = "drop=" + std::string(100000, '9');
+  auto r = comframe::test::run({cli, "sim", "--device", "thermo", "--faults", spec});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_LT(r.err.size(), 400u) << "the error echoes the whole fault string";
+  EXPECT_NE(r.err.find("cut"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -25,6 +25,10 @@
 #include "bridge_io.hpp"
 #include "frame_text.hpp"
 #include "text_io.hpp"
+#include "comframe/core/json_text.hpp"
+#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <charconv>
 
 namespace comframe::tools {
 
@@ -43,7 +47,80 @@ struct sim_options {
   std::string bridge;
   std::size_t bridge_ring = 0;
   std::size_t bridge_record = 0;
+  bool stats_json = false;
 };
+
+// Adds a finished connection's counters to those of the ones before.
+void accumulate(firmware_sim::host_stats& into, const firmware_sim::host_stats& s) {
+  into.requests += s.requests;
+  into.replies += s.replies;
+  into.error_replies += s.error_replies;
+  into.replies_dropped += s.replies_dropped;
+  into.events += s.events;
+  into.events_dropped += s.events_dropped;
+  into.wrong_kind += s.wrong_kind;
+  into.reply_backlog_peak_bytes = std::max(into.reply_backlog_peak_bytes, s.reply_backlog_peak_bytes);
+  into.event_backlog_peak_bytes = std::max(into.event_backlog_peak_bytes, s.event_backlog_peak_bytes);
+  auto& d = into.decoder;
+  d.frames += s.decoder.frames;
+  d.bytes += s.decoder.bytes;
+  d.empty_frames += s.decoder.empty_frames;
+  d.cobs_errors += s.decoder.cobs_errors;
+  d.too_short += s.decoder.too_short;
+  d.oversize += s.decoder.oversize;
+  d.crc_errors += s.decoder.crc_errors;
+  d.bad_version += s.decoder.bad_version;
+  d.bad_kind += s.decoder.bad_kind;
+  d.truncated += s.decoder.truncated;
+}
+
+// "cobs 1, crc 0, too_short 0, oversize 0, bad_version 0, bad_kind 0, truncated 0, wrong_kind 2"
+std::string frame_error_counts(const firmware_sim::host_stats& s) {
+  const auto& d = s.decoder;
+  return "cobs " + std::to_string(d.cobs_errors) + ", crc " + std::to_string(d.crc_errors) + ", too_short " +
+         std::to_string(d.too_short) + ", oversize " + std::to_string(d.oversize) + ", bad_version " +
+         std::to_string(d.bad_version) + ", bad_kind " + std::to_string(d.bad_kind) + ", truncated " +
+         std::to_string(d.truncated) + ", wrong_kind " + std::to_string(s.wrong_kind);
+}
+
+// The statistics as one JSON object (docs/simulator.md lists the fields).
+nlohmann::json stats_json(const firmware_sim::host_stats& s, const firmware_sim::fault_stats& f) {
+  const auto& d = s.decoder;
+  return {{"requests", s.requests},
+          {"replies", s.replies},
+          {"error_replies", s.error_replies},
+          {"replies_dropped", s.replies_dropped},
+          {"events", s.events},
+          {"events_dropped", s.events_dropped},
+          {"reply_backlog_peak_bytes", s.reply_backlog_peak_bytes},
+          {"event_backlog_peak_bytes", s.event_backlog_peak_bytes},
+          {"frame_errors",
+           {{"total", d.errors()},
+            {"cobs", d.cobs_errors},
+            {"crc", d.crc_errors},
+            {"too_short", d.too_short},
+            {"oversize", d.oversize},
+            {"bad_version", d.bad_version},
+            {"bad_kind", d.bad_kind},
+            {"truncated", d.truncated}}},
+          {"wrong_kind", s.wrong_kind},
+          {"bytes_received", d.bytes},
+          {"faults",
+           {{"bytes_written", f.bytes_written},
+            {"bytes_dropped", f.bytes_dropped},
+            {"bytes_flipped", f.bytes_flipped},
+            {"garbage_bursts", f.garbage_bursts},
+            {"garbage_bytes", f.garbage_bytes},
+            {"stalls", f.stalls},
+            {"disconnects", f.disconnects},
+            {"bytes_discarded", f.bytes_discarded},
+            {"replies", f.replies},
+            {"replies_late", f.replies_late},
+            {"replies_dropped", f.replies_dropped},
+            {"bytes_read", f.bytes_read},
+            {"rx_bytes_dropped", f.rx_bytes_dropped},
+            {"rx_bytes_flipped", f.rx_bytes_flipped}}}};
+}
 
 // The simulated device, whichever kind: what to serve and how to start its timers.
 struct simulation {
@@ -154,7 +231,8 @@ void run_sim(const sim_options& o) {
   auto serve = [&](std::unique_ptr<transport::link> line) {
     if (o.baud) line = firmware_sim::make_paced_link(std::move(line), o.baud);
     line = injector->wrap(std::move(line));
-    host = std::make_unique<firmware_sim::link_host>(io, std::move(line), sim.device());
+    host = std::make_unique<firmware_sim::link_host>(io, std::move(line), sim.device(),
+                                                     firmware_sim::link_host_options{.baud = o.baud});
     sim.attach(io, *host);
     if (o.verbosity > 0 || feed)
       host->observe_frames([&](const devices::frame_record& r) {
@@ -170,11 +248,7 @@ void run_sim(const sim_options& o) {
         boost::asio::post(io, [&, why] {
           if (!o.quiet) say("disconnected: " + why);
           sim.detach();
-          const auto st = host->stats();
-          earlier.requests += st.requests;
-          earlier.replies += st.replies;
-          earlier.error_replies += st.error_replies;
-          earlier.events += st.events;
+          accumulate(earlier, host->stats());
           host.reset();
           accept_next();
         });
@@ -201,18 +275,22 @@ void run_sim(const sim_options& o) {
     const std::string faults_shown = firmware_sim::to_string(shown);
     say("device: " + profile.device() + " " + profile.version() + (o.baud ? ", " + std::to_string(o.baud) + " baud" : "") +
         (faults_shown.empty() ? "" : ", faults " + faults_shown) + ", seed " + std::to_string(injector->seed()));
-    say("commands on stdin: faults SPEC | stall MS | disconnect MS | stats | quit");
+    say("commands on stdin: faults SPEC | stall MS | disconnect MS | stats [json] | quit");
   }
 
-  auto report = [&] {
-    auto hs = host ? host->stats() : firmware_sim::host_stats{};
-    hs.requests += earlier.requests;
-    hs.replies += earlier.replies;
-    hs.error_replies += earlier.error_replies;
-    hs.events += earlier.events;
+  auto totals = [&] {
+    firmware_sim::host_stats hs = earlier;
+    if (host) accumulate(hs, host->stats());
+    return hs;
+  };
+  auto report = [&](bool json) {
+    const auto hs = totals();
+    if (json) return say(stats_json(hs, injector->stats()).dump());
     std::string s = "stats: requests " + std::to_string(hs.requests) + ", replies " + std::to_string(hs.replies) +
                     ", error replies " + std::to_string(hs.error_replies) + ", events " + std::to_string(hs.events) +
-                    ", frame errors " + std::to_string(hs.decoder.errors());
+                    ", frame errors " + std::to_string(hs.decoder.errors()) + ", wrong kind " +
+                    std::to_string(hs.wrong_kind);
+    if (hs.replies_dropped) s += ", replies dropped (host not reading) " + std::to_string(hs.replies_dropped);
     if (hs.events_dropped) s += ", events dropped (line too slow) " + std::to_string(hs.events_dropped);
     const std::string f = firmware_sim::to_string(injector->stats());
     if (!f.empty()) s += "; faults: " + f;
@@ -226,12 +304,11 @@ void run_sim(const sim_options& o) {
     watch.expires_after(std::chrono::milliseconds(500));
     watch.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
-      const auto d = host ? host->stats().decoder : transport::decoder_stats{};
-      if (d.errors() > errors_seen && !o.quiet)
-        say("frame errors: " + std::to_string(d.errors()) + " (cobs " + std::to_string(d.cobs_errors) + ", crc " +
-            std::to_string(d.crc_errors) + ", too_short " + std::to_string(d.too_short) + ", oversize " +
-            std::to_string(d.oversize) + ")");
-      errors_seen = d.errors();
+      const auto hs = totals();
+      const std::uint64_t seen = hs.decoder.errors() + hs.wrong_kind;
+      if (seen > errors_seen && !o.quiet)
+        say("frame errors: " + std::to_string(hs.decoder.errors()) + " (" + frame_error_counts(hs) + ")");
+      errors_seen = seen;
       watch_errors();
     });
   };
@@ -247,18 +324,31 @@ void run_sim(const sim_options& o) {
         words >> verb >> arg;
         try {
           if (verb == "faults") {
-            injector->set_config(firmware_sim::parse_faults(arg));
+            injector->set_config(firmware_sim::parse_faults(arg));  // its errors cut the echoed text
             say("faults: " + (arg.empty() ? std::string("none") : firmware_sim::to_string(injector->config())));
           } else if (verb == "stall" || verb == "disconnect") {
-            const auto ms = std::chrono::milliseconds(std::stoul(arg));
+            std::uint64_t n = 0;
+            const auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
+            if (arg.empty() || ec != std::errc{} || end != arg.data() + arg.size() ||
+                n > static_cast<std::uint64_t>(firmware_sim::max_fault_duration_ms.count())) {
+              say("error: " + verb + " " + (arg.empty() ? std::string("needs a duration") : core::quoted_text(arg) + ":") +
+                  " expected " + verb + " MS, MS a whole number of milliseconds within 0.." +
+                  std::to_string(firmware_sim::max_fault_duration_ms.count()));
+              return;
+            }
+            const auto ms = std::chrono::milliseconds(n);
             if (verb == "stall") injector->stall(ms);
             else injector->disconnect(ms);
           } else if (verb == "stats") {
-            report();
+            if (!arg.empty() && arg != "json") {
+              say("error: stats takes nothing or \"json\", not " + core::quoted_text(arg, 64));
+            } else {
+              report(arg == "json");
+            }
           } else if (verb == "quit") {
             io.stop();
           } else if (!verb.empty()) {
-            say("error: unknown command \"" + verb + "\" (faults SPEC | stall MS | disconnect MS | stats | quit)");
+            say("error: unknown command " + core::quoted_text(verb) + " (faults SPEC | stall MS | disconnect MS | stats [json] | quit)");
           }
         } catch (const std::exception& e) {
           say(std::string("error: ") + e.what());
@@ -270,7 +360,7 @@ void run_sim(const sim_options& o) {
 
   io.run();
   sim.detach();
-  report();
+  report(o.stats_json);
   if (port) port->close();  // removes the symlink
 }
 
@@ -299,6 +389,7 @@ void add_sim_command(CLI::App& app) {
                   "(from 1 to a quarter of the ring; default 64 KiB, or a quarter of a smaller ring)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 28));
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the port line");
+  cmd->add_flag("--stats-json", o->stats_json, "Print the statistics at exit as one JSON line (docs/simulator.md)");
   cmd->callback([o] { run_sim(*o); });
   cmd->footer(
       "Prints 'port: /dev/pts/N' first. Stops on Ctrl-C or SIGTERM, removing its symlink.\n"

@@ -7,15 +7,34 @@
 //   io.run();
 //
 // Bytes that are not good frames are counted (stats().decoder) and skipped, as
-// firmware resynchronising at the next 0x00 would. Decorate the link (pacing,
-// fault injection) to change what the host sees.
+// firmware resynchronising at the next 0x00 would; good frames of a kind a
+// device does not take (response, event, error) are ignored and counted
+// (stats().wrong_kind). Decorate the link (pacing, fault injection) to change
+// what the host sees.
 //
-// Thread safety: emit(), observe_frames(), on_closed() and stats() may be
-// called from any thread; the rest runs on the io_context, which must run on
-// one thread. Destroy the host while its io_context runs or after it stopped.
+// What waits for the line, and what is dropped
+// --------------------------------------------
+// Frames wait in two queues. Replies (responses and error replies) always go
+// out before queued events; events go out in the order emitted. Each queue is
+// bounded, counting the frames waiting and those of the write in progress
+// (handed to the link, not yet completed):
+//   - events: at most event_backlog_bytes(options.baud) — 20 ms of line time
+//     when the baud is known, but always room for one frame when no event
+//     waits; 4 KiB when it is not known (baud 0). An event that does not fit
+//     is dropped and counted (stats().events_dropped), as firmware with a full
+//     transmit ring drops samples. So between a request's arrival and its
+//     reply the device sends at most that many event bytes.
+//   - replies: at most options.max_reply_backlog_bytes. When a new reply does
+//     not fit (a host writing requests and reading nothing), the replies
+//     waiting (not the write in progress) are dropped to make room for it and
+//     counted (stats().replies_dropped): the newest request is answered, so a
+//     host that comes after one that left is answered behind at most that many
+//     stale bytes, and the device never wedges.
+//
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,22 +46,43 @@
 namespace comframe::firmware_sim {
 
 struct host_stats {
-  std::uint64_t requests = 0;     ///< request frames received (sends included)
-  std::uint64_t replies = 0;      ///< response frames written
-  std::uint64_t error_replies = 0;
-  std::uint64_t events = 0;       ///< event frames written
-  std::uint64_t events_dropped = 0;  ///< events refused because the line was max_queued_bytes behind
+  std::uint64_t requests = 0;        ///< request frames received (sends included)
+  std::uint64_t replies = 0;         ///< response and error frames handed to the link
+  std::uint64_t error_replies = 0;   ///< of which error replies
+  std::uint64_t replies_dropped = 0; ///< replies dropped because max_reply_backlog_bytes were waiting
+  std::uint64_t events = 0;          ///< event frames queued for the line
+  std::uint64_t events_dropped = 0;  ///< events refused because the event backlog was full
+  std::uint64_t wrong_kind = 0;      ///< good frames that are not requests (response, event, error): ignored
+  std::uint64_t reply_backlog_peak_bytes = 0;  ///< the most reply bytes ever waiting (write in progress included)
+  std::uint64_t event_backlog_peak_bytes = 0;  ///< the most event bytes ever waiting (write in progress included)
   transport::decoder_stats decoder;
 };
 
-/// Bytes a link_host queues for a line that cannot keep up. Beyond it new
-/// events are dropped (and counted), as firmware with a full transmit buffer
-/// would; replies are always queued (they are bounded by the requests).
-inline constexpr std::size_t max_queued_bytes = 64 * 1024;
+/// The event backlog when the line's baud is not known.
+inline constexpr std::size_t default_event_backlog_bytes = 4096;
+/// The event line time a link_host queues at most when the baud is known.
+inline constexpr std::chrono::milliseconds event_backlog_line_time{20};
+
+/// Event bytes a link_host queues at most on a line of `baud` (0: unknown):
+/// 20 ms of line time (baud / 10 bytes per second), or 4096 bytes for 0. One
+/// event frame is always accepted when none waits, whatever its size.
+constexpr std::size_t event_backlog_bytes(std::uint32_t baud) noexcept {
+  return baud == 0 ? default_event_backlog_bytes
+                   : static_cast<std::size_t>(std::uint64_t{baud} * event_backlog_line_time.count() / 10'000);
+}
+
+struct link_host_options {
+  /// The line's baud, if known (e.g. the emulated one of a paced_link): sets
+  /// the event backlog (event_backlog_bytes). 0: not known.
+  std::uint32_t baud = 0;
+  /// Reply bytes that may wait for the line; beyond them replies are dropped.
+  std::size_t max_reply_backlog_bytes = 64 * 1024;
+};
 
 class link_host {
  public:
-  link_host(boost::asio::io_context& io, std::unique_ptr<transport::link> link, const device& dev);
+  link_host(boost::asio::io_context& io, std::unique_ptr<transport::link> link, const device& dev,
+            link_host_options options = {});
   ~link_host();
   link_host(const link_host&) = delete;
   link_host& operator=(const link_host&) = delete;
