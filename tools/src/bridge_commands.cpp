@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "bridge_io.hpp"
+#include "comframe/core/json_text.hpp"
 #include "commands.hpp"
 #include "frame_text.hpp"
 #include "stop_signals.hpp"
@@ -84,8 +85,8 @@ void run_tap(const tap_options& o) {
       const bool changed = !profile || p->hash() != profile->hash();
       profile = std::move(p);
       if (changed)
-        std::cerr << "tap: decoding with the profile on the bus: " << profile->device() << " " << profile->version()
-                  << std::endl;
+        std::cerr << "tap: decoding with the profile on the bus: " << core::printable_text(profile->device()) << " "
+                  << core::printable_text(profile->version()) << std::endl;
     }
   };
   look_for_profile();
@@ -140,7 +141,7 @@ void run_tap(const tap_options& o) {
     auto j = frame_json(profile ? *profile : no_profile, record);
     j["bus_seq"] = r.rec.sequence;
     if (r.rec.link_id) j["link"] = r.rec.link_id;
-    if (o.json) std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    if (o.json) std::cout << json_line(j) << std::endl;
     else std::cout << frame_line(profile ? *profile : no_profile, record) << std::endl;
   }
   const auto st = bus->stats();
