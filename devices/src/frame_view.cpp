@@ -91,7 +91,12 @@ nlohmann::json frame_json(const profile& p, const frame_record& r) {
     if (schema == &error_schema()) {  // the message as text, not an array of characters
       const auto& m = j["payload"]["message"];
       std::string text;
-      for (const auto& ch : m) text += ch.get<std::string>();
+      // Each char decodes as the code point of its byte (0xe2 as "\u00e2"): take the bytes back,
+      // so that the device's UTF-8 (and anything else it sent) is the message's bytes.
+      for (const auto& ch : m) {
+        const auto& c = ch.get_ref<const std::string&>();
+        text += c.size() == 2 ? static_cast<char>(((c[0] & 0x1F) << 6) | (c[1] & 0x3F)) : c.empty() ? '\0' : c[0];
+      }
       j["payload"]["message"] = text;
     }
   } catch (const core::codec_error& e) {

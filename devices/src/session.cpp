@@ -7,6 +7,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "comframe/core/json_text.hpp"
 #include "comframe/devices/bridge_feed.hpp"
 #include "comframe/transport/link.hpp"
 
@@ -217,8 +218,10 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     try {
       const auto e = core::decode<error_payload>(f.payload, opt.payload_endian);
       code = e.code;
+      // The device's text is escaped: it reaches terminals, and a NUL would end what() early.
       message = command_label(req.command, req.name) + ": device error " + std::to_string(code) + " (" +
-                error_code_name(code) + "): " + std::string(e.message.begin(), e.message.end());
+                error_code_name(code) + "): " +
+                core::printable_text(std::string_view(e.message.data(), e.message.size()));
     } catch (const core::codec_error& err) {
       message = command_label(req.command, req.name) + ": device error with an unreadable payload (" + err.what() + ")";
     }
@@ -562,7 +565,7 @@ nlohmann::json session::request_json(const profile& p, std::string_view command,
   if (!c) {
     std::string names;
     for (const auto& x : p.commands()) names += (names.empty() ? "" : ", ") + x.name;
-    throw comframe::error("devices.unknown_command", "the profile of " + (p.device().empty() ? std::string("the device") : p.device()) +
+    throw comframe::error("devices.unknown_command", "the profile of " + (p.device().empty() ? std::string("the device") : core::printable_text(p.device())) +
                                                          " has no command \"" + std::string(command) + "\" (it has: " + names + ")");
   }
   auto payload = core::encode(c->request, args, p.payload_endian());

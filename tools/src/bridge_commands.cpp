@@ -144,8 +144,8 @@ void run_tap(const tap_options& o) {
       const bool changed = !profile || p->hash() != profile->hash();
       profile = std::move(p);
       if (changed)
-        std::cerr << "tap: decoding with the profile on the bus: " << profile->device() << " " << profile->version()
-                  << std::endl;
+        std::cerr << "tap: decoding with the profile on the bus: " << core::printable_text(profile->device()) << " "
+                  << core::printable_text(profile->version()) << std::endl;
     }
   };
   look_for_profile();
@@ -217,7 +217,7 @@ void run_tap(const tap_options& o) {
     if (!profile) j.erase("payload_error");  // said once above, not per frame
     j["bus_seq"] = r.rec.sequence;
     if (r.rec.link_id) j["link"] = r.rec.link_id;
-    if (o.json) std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    if (o.json) std::cout << json_line(j) << std::endl;
     else std::cout << frame_line(profile ? *profile : no_profile, record, profile.has_value()) << std::endl;
   }
   const auto st = bus->stats();

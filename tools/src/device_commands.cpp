@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "comframe/core/json_text.hpp"
 #include "comframe/core/schema.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/transport/link_error.hpp"
@@ -53,7 +54,8 @@ devices::profile profile_for(devices::session& s, const device_options& o) {
     try {
       return s.fetch_profile();
     } catch (const comframe::error& e) {
-      throw cli_error(std::string("cannot fetch the device's profile (give one with --profile FILE): ") + e.what());
+      throw cli_error(std::string("cannot fetch the device's profile (give one with --profile FILE): ") +
+                      terminal_text(e.what()));
     }
   }
   auto p = load_profile_file(o.profile_file);
@@ -80,7 +82,8 @@ void run_call(const device_options& o) {
   if (!c) {
     std::string names;
     for (const auto& x : p.commands()) names += (names.empty() ? "" : ", ") + x.name;
-    throw cli_error("no command \"" + o.command + "\" in the profile of " + p.device() + " (it has: " + names + ")");
+    throw cli_error("no command \"" + o.command + "\" in the profile of " + core::printable_text(p.device()) +
+                    " (it has: " + names + ")");
   }
   nlohmann::json args;  // null: the right value for a command without arguments
   if (!o.args.empty()) {
@@ -96,7 +99,7 @@ void run_call(const device_options& o) {
   } catch (const core::codec_error& e) {
     throw cli_error("the arguments do not fit " + c->name + "'s request: " + e.what());
   } catch (const comframe::error& e) {
-    throw cli_error(e.what());
+    throw cli_error(terminal_text(e.what()));
   }
   std::cout << core::format_json(c->response, reply, o.compact ? -1 : 2) << '\n';
 }
@@ -116,7 +119,7 @@ void run_monitor(const device_options& o) {
   std::uint64_t printed = 0;
   auto print = [&](const devices::frame_record& r) {
     if (o.count && printed >= o.count) return;
-    if (o.json) std::cout << frame_json(*profile, r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    if (o.json) std::cout << json_line(frame_json(*profile, r)) << std::endl;
     else std::cout << frame_line(*profile, r) << std::endl;
     ++printed;
   };
@@ -135,7 +138,7 @@ void run_monitor(const device_options& o) {
   });
   s->on_link_state([&](devices::link_state st, const std::string& detail) {
     std::lock_guard lock(out);
-    std::cerr << "monitor: " << to_string(st) << ": " << detail << std::endl;
+    std::cerr << "monitor: " << to_string(st) << ": " << terminal_text(detail) << std::endl;
   });
   auto p = profile_for(*s, o);
   {
@@ -146,8 +149,9 @@ void run_monitor(const device_options& o) {
       print(h.record);
     }
     held.clear();
-    std::cerr << "monitor: " << o.port << " (" << (profile->device().empty() ? "device" : profile->device()) << " "
-              << profile->version() << "), Ctrl-C to stop" << std::endl;
+    std::cerr << "monitor: " << o.port << " ("
+              << (profile->device().empty() ? "device" : core::printable_text(profile->device())) << " "
+              << core::printable_text(profile->version()) << "), Ctrl-C to stop" << std::endl;
   }
   const auto start = std::chrono::steady_clock::now();
   for (;;) {

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <optional>
 
+#include "comframe/core/json_text.hpp"
 #include "comframe/core/schema.hpp"
 #include "text_io.hpp"
 
@@ -22,24 +23,26 @@ devices::profile load_profile_file(const std::string& path) {
 
 namespace {
 
-// Characters (arrays of one-character strings) as text, up to the first NUL.
+// Characters (arrays of one-character strings) as text without the NULs that
+// pad it; a NUL with more text after it stays, so nothing the device sent is hidden.
 std::optional<std::string> as_text(const nlohmann::json& v) {
   if (!v.is_array() || v.empty()) return std::nullopt;
   std::string text;
-  bool ended = false;
   for (const auto& c : v) {
     if (!c.is_string() || c.get_ref<const std::string&>().size() > 4) return std::nullopt;
-    const auto& ch = c.get_ref<const std::string&>();
-    if (ch == std::string(1, '\0')) ended = true;
-    else if (!ended) text += ch;
+    text += c.get_ref<const std::string&>();
   }
+  while (!text.empty() && text.back() == '\0') text.pop_back();
   return text;
 }
+
+constexpr std::size_t max_shown_text = 120;  // bytes of one string in a readable line
 
 // A decoded value in a few characters: scalars as JSON, text quoted, arrays of
 // more than eight elements abbreviated with their length, nested objects in braces.
 std::string short_value(const nlohmann::json& v, int depth = 0) {
-  if (auto t = as_text(v)) return nlohmann::json(*t).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (auto t = as_text(v)) return core::quoted_text(*t, max_shown_text);
+  if (v.is_string()) return core::quoted_text(v.get_ref<const std::string&>(), max_shown_text);
   if (v.is_array()) {
     std::string out = "[";
     const std::size_t shown = std::min<std::size_t>(v.size(), 8);
@@ -94,7 +97,7 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
     }
   } else if (j.contains("payload_hex")) {
     line += " (" + std::to_string(r.payload.size()) + " bytes" +
-            (have_profile ? ": " + j["payload_error"].get<std::string>() : "") + ")";
+            (have_profile ? ": " + terminal_text(j["payload_error"].get_ref<const std::string&>()) : "") + ")";
   }
   if (line.size() > max_line) {
     line.resize(max_line);
@@ -103,6 +106,23 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
     line += "…";
   }
   return line;
+}
+
+std::string json_line(const nlohmann::json& j) {
+  return j.dump(-1, ' ', /*ensure_ascii=*/true, nlohmann::json::error_handler_t::replace);
+}
+
+std::string terminal_text(std::string_view message) {
+  constexpr std::size_t max_bytes = 4096;
+  std::string shown = core::printable_text(message, max_bytes);
+  // printable_text doubles every backslash: a message with nothing else to escape is already safe.
+  std::string doubled;
+  doubled.reserve(message.size() + 8);
+  for (const char c : message) {
+    doubled += c;
+    if (c == '\\') doubled += c;
+  }
+  return shown == doubled ? std::string(message) : shown;
 }
 
 }  // namespace comframe::tools

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "comframe/devices/frame_view.hpp"
 #include "comframe/devices/profile.hpp"
@@ -17,9 +18,23 @@ using devices::iso_time;
 using devices::payload_schema;
 using devices::stored_frame;
 
-/// One frame as a readable line for people at a terminal. Without
-/// `have_profile` a payload is shown as its size only, with no per-frame
-/// "not in the profile" (the caller says once that there is no profile).
+/// One frame as a readable line for people at a terminal. Text from the
+/// device (strings, characters, an error's message) is shown as
+/// core::quoted_text shows it: control characters escaped, a NUL as \x00 with
+/// what follows it, a cut said. Trailing NULs of a character array (its
+/// padding) are left out. Without `have_profile` a payload is shown as its
+/// size only, with no per-frame "not in the profile" (the caller says once
+/// that there is no profile).
 std::string frame_line(const devices::profile& p, const devices::frame_record& r, bool have_profile = true);
+
+/// A JSON value on one line in ASCII only: every character outside printable
+/// ASCII is a \u escape, so a terminal shows the device's text and obeys none
+/// of it (DEL, C1 controls and bidirectional overrides included).
+std::string json_line(const nlohmann::json& j);
+
+/// A message that may quote text from outside (an error, a device's name),
+/// safe to print on a terminal: as it is when it holds nothing a terminal acts
+/// on, else as core::printable_text shows it (cut after 4096 bytes).
+std::string terminal_text(std::string_view message);
 
 }  // namespace comframe::tools

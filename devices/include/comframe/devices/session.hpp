@@ -11,7 +11,9 @@
 // Replies are matched to requests by sequence number, never by order: a late
 // reply (its request already timed out) or one nobody asked for is counted in
 // stats() and dropped, never handed to another caller. An error-kind reply
-// raises request_error with kind device_error and the device's code.
+// raises request_error with kind device_error and the device's code; its
+// message quotes the device's text as core::printable_text shows it (control
+// characters and a NUL escaped, cut after 256 bytes saying so).
 //
 // Link loss: when the port vanishes (USB unplug, simulator stopped) every
 // pending request fails with request_errc::link_lost, on_link_state reports
