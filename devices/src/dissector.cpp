@@ -74,6 +74,12 @@ class generator {
         return emit("{k=\"int\", s=" + std::to_string(bytes) + ", signed=" + (node.is_signed ? "true" : "false") +
                     ", f=" + f + order(node) + "}");
       }
+      case type_kind::flags: {  // the mask as an unsigned integer of its width
+        const std::string f = field(int_field(node.bits, false), abbrev, label, "");
+        return emit("{k=\"int\", s=" + std::to_string(node.bits / 8) + ", signed=false, f=" + f + order(node) + "}");
+      }
+      case type_kind::float16:  // Wireshark has no half-precision field: its two bytes
+        return emit("{k=\"bytes\", s=2, f=" + field("bytes", abbrev, label, "") + "}");
       case type_kind::text:
         return emit("{k=\"text\", s=" + std::to_string(node.length) + ", f=" + field("string", abbrev, label, "") + "}");
       case type_kind::raw_bytes:

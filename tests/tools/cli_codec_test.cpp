@@ -211,7 +211,7 @@ TEST(cli_codec, schema_prints_the_canonical_form_and_sizes) {
   EXPECT_NE(r.out.find("# Readings: dynamic, 2 bytes + 2 per element of the dynamic array"), std::string::npos) << r.out;
   const auto one = temp_file("one.json", R"("u8")");
   r = run({cli, "schema", one});
-  EXPECT_EQ(r.out, "\"u8\"\n# u8: 1 byte\n");
+  EXPECT_EQ(r.out, "{\"root\": \"u8\", \"types\": {}}\n# u8: 1 byte\n");
 }
 
 }  // namespace

@@ -49,7 +49,9 @@ nlohmann::json parse_json_value(const std::string& text, const std::string& what
   try {
     return core::parse_json(text, core::errc::json_syntax, lenient ? core::json_mode::lenient : core::json_mode::strict);
   } catch (const core::codec_error& e) {
-    if (e.offset()) throw cli_error(what + " is not valid JSON (at byte " + std::to_string(*e.offset()) + ")");
+    // "the value is", "the arguments are"
+    const std::string_view verb = what.ends_with('s') ? " are" : " is";
+    if (e.offset()) throw cli_error(what + std::string(verb) + " not valid JSON (at byte " + std::to_string(*e.offset()) + ")");
     throw cli_error(what + ": " + e.what());
   }
 }

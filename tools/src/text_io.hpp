@@ -25,7 +25,8 @@ std::string argument_or_stdin(const std::string& arg, std::string_view what);
 
 /// A JSON value a user gave as text; `what` names it in errors ("the value").
 /// A key written twice in one object is refused unless `lenient` (then the last
-/// one wins). Throws cli_error: "the value is not valid JSON (at byte 2)",
+/// one wins). Throws cli_error: "the value is not valid JSON (at byte 2)" ("the
+/// arguments are …" for a plural `what`),
 /// "the value: [core.json_syntax] a[0]: duplicate key \"b\"".
 nlohmann::json parse_json_value(const std::string& text, const std::string& what, bool lenient);
 
