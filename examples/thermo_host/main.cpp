@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    // What the event handler below touches is declared before the session, so
+    // it outlives the session's thread on every path out of this block.
+    std::mutex m;
+    std::condition_variable cv;
+    int samples = 0;
     comframe::devices::session board(argv[1]);
 
     const auto info = board.request<thermo::get_info>({});
@@ -53,9 +58,6 @@ int main(int argc, char** argv) {
     }
 
     // Telemetry: events on the session's thread, counted here.
-    std::mutex m;
-    std::condition_variable cv;
-    int samples = 0;
     board.on_event<thermo::telemetry>([&](const thermo::telemetry_sample& s) {
       std::lock_guard lock(m);
       if (samples >= 5) return;

@@ -110,12 +110,19 @@ struct held_frame {
   std::vector<std::uint8_t> payload;
 };
 
+// Frames that arrive before the profile wait for it; a device that chatters
+// while answering describe slowly cannot make the monitor hold without bound.
+constexpr std::size_t max_held_frames = 1000;
+
 void run_monitor(const device_options& o) {
   stop_signals signals;
-  auto s = open_session(o);
+  // Everything the session's handlers touch is declared before the session, so
+  // it outlives the session's I/O thread: when fetching the profile throws, the
+  // session is destroyed (and its thread stopped) first.
   std::mutex out;
   std::optional<devices::profile> profile;  // set once fetched; frames before it wait in `held`
-  std::vector<held_frame> held;
+  std::vector<held_frame> held;             // at most max_held_frames; the rest counted in `dropped`
+  std::uint64_t dropped = 0;
   std::uint64_t printed = 0;
   auto print = [&](const devices::frame_record& r) {
     if (o.count && printed >= o.count) return;
@@ -123,6 +130,7 @@ void run_monitor(const device_options& o) {
     else std::cout << frame_line(*profile, r) << std::endl;
     ++printed;
   };
+  auto s = open_session(o);
   // Observe from the start, so that nothing the device sends while the profile
   // is fetched goes unseen; the monitor's own describe exchange is left out.
   s->observe_frames([&](const devices::frame_record& r) {
@@ -131,7 +139,8 @@ void run_monitor(const device_options& o) {
       if (r.header && r.header->command == devices::builtin::describe::id &&
           r.header->kind != transport::frame_kind::event)
         return;
-      held.push_back({r, {r.payload.begin(), r.payload.end()}});
+      if (held.size() < max_held_frames) held.push_back({r, {r.payload.begin(), r.payload.end()}});
+      else ++dropped;
       return;
     }
     print(r);
@@ -149,6 +158,9 @@ void run_monitor(const device_options& o) {
       print(h.record);
     }
     held.clear();
+    if (dropped > 0)
+      std::cerr << "monitor: " << dropped << " frames dropped while the profile was fetched (only the first "
+                << max_held_frames << " are kept)" << std::endl;
     std::cerr << "monitor: " << o.port << " ("
               << (profile->device().empty() ? "device" : core::printable_text(profile->device())) << " "
               << core::printable_text(profile->version()) << "), Ctrl-C to stop" << std::endl;
