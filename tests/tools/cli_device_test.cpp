@@ -90,6 +90,10 @@ TEST_F(served_device, call_names_bad_arguments_and_unknown_commands) {
   r = run({cli, "call", pty.slave_path, "set_led"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("comframe call: set_led takes arguments of type"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("set_led takes arguments of type Led: {index: u8, rgb: u8[3]}\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("for example: comframe call " + pty.slave_path + R"( set_led '{"index":0,"rgb":[0,0,0]}')"),
+            std::string::npos)
+      << r.err;
   r = run({cli, "call", pty.slave_path, "reboot"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "comframe call: no command \"reboot\" in the profile of blinky (it has: get_info, set_led, describe)\n");

@@ -75,6 +75,36 @@ devices::profile profile_for(devices::session& s, const device_options& o) {
   return p;
 }
 
+// What a command's request looks like, for a call given no arguments: its
+// fields with their types (the named type the root stands for, resolved) and
+// a call with the zero value, when the request has one.
+std::string request_help(const devices::command_info& c, const std::string& port) {
+  const nlohmann::json doc = c.request.to_json();
+  nlohmann::json shape = doc["root"];
+  if (shape.is_string() && doc["types"].contains(shape.get<std::string>())) shape = doc["types"][shape.get<std::string>()];
+  std::string fields = shape.dump();
+  if (shape.is_object() && shape.contains("struct") && shape["struct"].is_array()) {  // {index: u8, rgb: u8[3]}
+    fields.clear();
+    for (const auto& f : shape["struct"]) {
+      const nlohmann::json t = f.value("type", nlohmann::json());
+      fields += (fields.empty() ? "{" : ", ") + f.value("name", std::string("?")) + ": " +
+                (t.is_string() ? t.get<std::string>() : t.dump());
+    }
+    fields += "}";
+  }
+  std::string help = c.name + " takes arguments of type " + c.request.describe() + ": " + fields;
+  if (const auto size = c.request.fixed_size()) {
+    try {
+      const std::vector<std::uint8_t> zeros(*size, 0);
+      help += "\nfor example: comframe call " + port + " " + c.name + " '" +
+              core::decode(c.request, zeros, core::endian::little).dump() + "'";
+    } catch (const core::codec_error&) {
+      // no zero value (an enum without a name for 0): the fields say enough
+    }
+  }
+  return help;
+}
+
 void run_call(const device_options& o) {
   auto s = open_session(o);
   const auto p = profile_for(*s, o);
@@ -90,8 +120,7 @@ void run_call(const device_options& o) {
     const std::string text = argument_or_stdin(o.args, "JSON arguments");
     args = parse_json_value(text, "the arguments", false);
   } else if (c->request.root().kind != core::type_kind::null) {
-    throw cli_error(c->name + " takes arguments of type " + c->request.describe() + ": " +
-                    c->request.to_json()["root"].dump() + "; see 'comframe schema'");
+    throw cli_error(request_help(*c, o.port));
   }
   nlohmann::json reply;
   try {
