@@ -191,3 +191,21 @@ TEST_F(simulated, request_json_calls_a_command_of_a_profile_with_json_values) {
 }
 
 }  // namespace
+
+// Sequence 0 is fire-and-forget: no reply of any kind, error replies included.
+TEST(fire_and_forget, a_request_with_sequence_0_gets_no_reply_even_when_it_fails) {
+  device dev{devices::profile::of<GetInfo, SetLed>("blinky", "1.0")};
+  const std::vector<std::uint8_t> garbage{1};  // set_led's request needs 4 bytes
+  transport::frame_header h{transport::protocol_version, transport::frame_kind::request, SetLed::id, 0};
+  EXPECT_FALSE(dev.handle(h, garbage).has_value());
+  h.command = 0x0077;  // no such command
+  EXPECT_FALSE(dev.handle(h, {}).has_value());
+  h.sequence = 5;  // the same requests with a sequence number are answered with errors
+  auto r = dev.handle(h, {});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->kind, transport::frame_kind::error);
+  h.command = SetLed::id;
+  r = dev.handle(h, garbage);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->kind, transport::frame_kind::error);
+}

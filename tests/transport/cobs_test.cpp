@@ -201,3 +201,11 @@ TEST(cobs, decode_rejects_an_output_buffer_too_small) {
 }
 
 }  // namespace
+
+// Some encoders end a frame whose last block is a full 254-byte block with an
+// extra empty block (`01`); it stands for nothing, and the decoder takes both forms.
+TEST(cobs, decode_accepts_the_trailing_01_form_after_a_full_block) {
+  const bytes data = iota_bytes(0x01, 0xFE);  // 254 non-zero bytes
+  EXPECT_EQ(decode(cat({{0xFF}, data})), data);
+  EXPECT_EQ(decode(cat({{0xFF}, data, {0x01}})), data);
+}
