@@ -32,7 +32,7 @@ std::string compose(const std::string& file, const std::string& path, const std:
                     std::optional<std::size_t> offset) {
   std::string m = "[firmware_sim.sim_file] ";
   if (!file.empty()) m += file + ": ";
-  m += path;
+  m += core::printable_text(path, 4096);  // keys come from the file: escaped, and cut far past any real depth
   if (offset) m += (path.empty() ? "at byte " : " at byte ") + std::to_string(*offset);
   if (!path.empty() || offset) m += ": ";
   return m + detail;
@@ -46,7 +46,9 @@ struct problem {
 
 [[noreturn]] void fail(std::string path, std::string detail) { throw problem{std::move(path), std::move(detail), {}}; }
 
-std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+// Names and text from the file in messages: escaped and cut, as every message
+// that echoes outside input is.
+std::string quote(std::string_view s) { return core::quoted_text(s); }
 std::string join(const std::string& path, std::string_view key) {
   if (key.empty()) return path;
   return path.empty() ? std::string(key) : path + "." + std::string(key);

@@ -485,3 +485,14 @@ TEST(sim_file, an_event_with_too_many_values_for_a_default_says_so_and_not_that_
 }
 
 }  // namespace
+
+// A name from the file is echoed escaped and cut, never raw: a sim file can
+// hold control characters and megabytes of text.
+TEST(sim_file_errors, a_hostile_command_name_is_echoed_escaped_and_cut) {
+  const std::string what = load_error(sim_text(R"({"a\u001b[2J)" + std::string(100, 'z') + R"(": {"response": 1}})"));
+  EXPECT_NE(what.find(R"(the profile has no command "a\x1b[2J)" + std::string(59, 'z') + R"(" (cut: 64 of 105 bytes shown))"),
+            std::string::npos)
+      << what;
+  EXPECT_NE(what.find(R"( replies.a\x1b[2Jzzz)"), std::string::npos) << what;  // the path too
+  EXPECT_EQ(what.find('\x1b'), std::string::npos) << what;
+}
