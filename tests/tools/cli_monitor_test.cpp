@@ -13,6 +13,7 @@
 
 #include "devices/scripted_peer.hpp"
 #include "support/process.hpp"
+#include "support/require_tool.hpp"
 #include "support/pty.hpp"
 
 namespace {
@@ -74,6 +75,45 @@ TEST_F(chattering_device, monitor_fails_cleanly_on_a_missing_or_invalid_profile_
     }
   }
   fs::remove_all(dir);
+}
+
+// A pyserial client that opens the port monitor is on (without reading) sets
+// VMIN = 0 on the tty; monitor must go on reading, not report a lost link and
+// reconnect. The simulator, monitor and pyserial are separate processes.
+TEST(monitor_beside_pyserial, a_pyserial_client_opening_the_port_is_not_a_lost_link) {
+  const std::string python = "/usr/bin/python3";
+  if (run({python, "-c", "import serial"}).exit_code != 0)
+    COMFRAME_MISSING_TOOL("pyserial is not installed (apt-get install python3-serial)");
+  const std::string link = (fs::path(testing::TempDir()) / ("monitor-pyserial-" + std::to_string(::getpid()))).string();
+  test::child_process sim({cli, "sim", "--device", "thermo", "--link", link});
+  ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
+  auto r = run({cli, "call", link, "start_telemetry", R"({"rate_hz": 200})"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  test::child_process monitor({cli, "monitor", link});
+  const auto next_sample = [&] {
+    for (auto line = monitor.wait_for_line(""); line; line = monitor.wait_for_line(""))
+      if (line->find("< event telemetry") != std::string::npos) return true;
+    return false;
+  };
+  ASSERT_TRUE(next_sample()) << monitor.output();
+  // pyserial opens the port and waits until the monitor has read on under its VMIN = 0.
+  r = run({python, "-c",
+           "import serial, sys, termios, time\n"
+           "s = serial.Serial(sys.argv[1])\n"
+           "deadline = time.monotonic() + 30\n"
+           "while termios.tcgetattr(s.fd)[6][termios.VMIN] == 0 and time.monotonic() < deadline:\n"
+           "    time.sleep(0.001)\n"
+           "print(termios.tcgetattr(s.fd)[6][termios.VMIN])\n",
+           link});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1\n");
+  ASSERT_TRUE(next_sample()) << monitor.output();
+  EXPECT_EQ(monitor.stop(SIGINT), 0) << monitor.output();
+  EXPECT_EQ(monitor.output().find("lost"), std::string::npos) << monitor.output();
+  EXPECT_EQ(monitor.output().find("reconnected"), std::string::npos) << monitor.output();
+  EXPECT_NE(monitor.output().find("link losses 0"), std::string::npos) << monitor.output();
+  EXPECT_EQ(sim.stop(), 0);
 }
 
 }  // namespace

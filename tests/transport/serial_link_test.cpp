@@ -29,6 +29,8 @@
 
 #include "comframe/transport/link.hpp"
 #include "comframe/transport/link_error.hpp"
+#include "support/process.hpp"
+#include "support/require_tool.hpp"
 #include "transport/link_outcome.hpp"
 
 namespace {
@@ -304,6 +306,93 @@ TEST(serial_link, a_pending_read_ends_with_link_lost_when_the_pty_master_closes)
   port->async_write(awkward_bytes, wrote.handler());
   run_until(io, wrote);
   EXPECT_TRUE(is_link_lost(*wrote.ec)) << wrote.ec->message();
+  EXPECT_TRUE(port->is_open());
+}
+
+// Termios belong to the tty, not to one open file. pyserial, opening the same
+// port, sets VMIN = 0 and VTIME = 0; a read with no byte waiting then returns 0
+// bytes, as a hung-up tty reads. The link keeps reading (and puts VMIN back).
+TEST(serial_link, another_program_opening_the_port_with_vmin_0_does_not_make_it_look_lost) {
+  const std::string python = "/usr/bin/python3";
+  if (comframe::test::run({python, "-c", "import serial"}).exit_code != 0)
+    COMFRAME_MISSING_TOOL("pyserial is not installed (apt-get install python3-serial)");
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path());
+  ASSERT_EQ(terminal.settings().c_cc[VMIN], 1);
+  const auto opened = comframe::test::run({python, "-c", "import serial, sys; serial.Serial(sys.argv[1])", terminal.slave_path()});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  ASSERT_EQ(terminal.settings().c_cc[VMIN], 0);  // what pyserial left on the port
+
+  // A read started with nothing waiting: the bytes written after it arrive, no error.
+  std::array<std::uint8_t, 64> buffer{};
+  outcome read;
+  port->async_read_some(buffer, read.handler());
+  outcome sent;
+  boost::asio::async_write(terminal.master(), boost::asio::buffer(awkward_bytes), sent.handler());
+  run_until(io, read);
+  ASSERT_FALSE(*read.ec) << read.ec->message();
+  EXPECT_GT(read.bytes, 0u);
+  EXPECT_EQ(std::vector<std::uint8_t>(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(read.bytes)),
+            std::vector<std::uint8_t>(awkward_bytes.begin(), awkward_bytes.begin() + static_cast<std::ptrdiff_t>(read.bytes)));
+  run_until(io, sent);
+  if (read.bytes < awkward_bytes.size()) {  // the rest, if the first read took only part
+    const auto rest = read_exactly(
+        io, [&](std::span<std::uint8_t> b, outcome& o) { port->async_read_some(b, o.handler()); },
+        awkward_bytes.size() - read.bytes);
+    EXPECT_EQ(rest.size(), awkward_bytes.size() - read.bytes);
+  }
+  EXPECT_EQ(terminal.settings().c_cc[VMIN], 1);
+  expect_bytes_flow_both_ways(io, terminal, *port);
+}
+
+TEST(serial_link, a_port_is_owned_by_the_link_that_opened_it_until_it_closes) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path() + "?baud=9600");
+  EXPECT_EQ(open_failure(io, terminal.slave_path()),
+            "cannot open " + terminal.slave_path() +
+                ": another program has it open and locked (another comframe process, or pyserial with exclusive=True); "
+                "to watch a port a comframe process owns, use its bridge (--bridge, comframe tap)");
+  EXPECT_EQ(terminal.settings().c_ospeed, 9600u);  // the refused open left the owner's line alone
+  expect_bytes_flow_both_ways(io, terminal, *port);
+  port->close();
+  auto next = open_link(io, terminal.slave_path());
+  expect_bytes_flow_both_ways(io, terminal, *next);
+}
+
+// The lock is the one pyserial's exclusive=True takes, so each refuses the other;
+// a program that takes no lock (pyserial's default) is not stopped by it.
+TEST(serial_link, comframe_and_pyserial_with_exclusive_true_refuse_each_other) {
+  const std::string python = "/usr/bin/python3";
+  if (comframe::test::run({python, "-c", "import serial"}).exit_code != 0)
+    COMFRAME_MISSING_TOOL("pyserial is not installed (apt-get install python3-serial)");
+  boost::asio::io_context io;
+  pty terminal(io);
+  {
+    auto port = open_link(io, terminal.slave_path());
+    auto r = comframe::test::run(
+        {python, "-c", "import serial, sys; serial.Serial(sys.argv[1], exclusive=True)", terminal.slave_path()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("serial.serialutil.SerialException: [Errno 11] Could not exclusively lock port " +
+                         terminal.slave_path()),
+              std::string::npos)
+        << r.err;
+    r = comframe::test::run({python, "-c", "import serial, sys; serial.Serial(sys.argv[1])", terminal.slave_path()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  // pyserial holds the port locked until it is told to go (a line on stdin).
+  comframe::test::child_process holder(
+      {python, "-c",
+       "import serial, sys; s = serial.Serial(sys.argv[1], exclusive=True); print('locked', flush=True); "
+       "sys.stdin.readline()",
+       terminal.slave_path()});
+  ASSERT_TRUE(holder.wait_for_line("locked")) << holder.output();
+  const std::string refused = open_failure(io, terminal.slave_path());
+  EXPECT_EQ(refused.rfind("cannot open " + terminal.slave_path() + ": another program has it open and locked", 0), 0u)
+      << refused;
+  holder.stop(SIGKILL);  // a killed owner leaves no lock behind
+  auto port = open_link(io, terminal.slave_path());
   EXPECT_TRUE(port->is_open());
 }
 

@@ -1,6 +1,8 @@
 // Serial ports and pseudo-terminals, through boost::asio::serial_port.
 #include <boost/asio/serial_port.hpp>
+#include <sys/file.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <string>
 
@@ -94,6 +96,18 @@ std::unique_ptr<link> open_serial_link(boost::asio::io_context& io, const serial
   boost::system::error_code ec;
   port.open(url.path, ec);
   if (ec) fail(url, ec.message());
+  // The process that opens a port owns it: a second reader would take bytes
+  // meant for the first. flock is the lock serial programs agree on (pyserial's
+  // exclusive=True takes it too); it goes with the descriptor, so a crashed
+  // owner leaves nothing behind. It binds only programs that ask for it, root
+  // included (TIOCEXCL binds every other opener but root, and outlives a killed
+  // owner: docs/ports.md). Taken before configure(), so a refused open leaves
+  // the owner's baud and framing alone (Asio's open() has only made the port
+  // raw, as a comframe owner has it anyway).
+  if (::flock(port.native_handle(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    fail(url, "another program has it open and locked (another comframe process, or pyserial with "
+              "exclusive=True); to watch a port a comframe process owns, use its bridge (--bridge, comframe tap)");
+  }
   configure(port, url);
   return std::make_unique<stream_link<boost::asio::serial_port>>(std::move(port), std::move(url_text));
 }

@@ -6,6 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/error_code.hpp>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -27,22 +30,48 @@ inline bool is_vanished(const boost::system::error_code& ec) noexcept {
          ec == errc::host_unreachable || ec == errc::network_down || ec == errc::network_unreachable;
 }
 
+/// A tty's termios belong to the device, not to one open file: any program that
+/// opens the same port can change them. pyserial sets VMIN = 0 and VTIME = 0,
+/// and a non-canonical read then returns 0 bytes whenever no byte is waiting,
+/// O_NONBLOCK or not (n_tty_read) — which Asio reports as EOF, the way a hung-up
+/// tty reads. True, after putting back the VMIN = 1, VTIME = 0 that opening the
+/// port set (Asio's open() calls cfmakeraw), if that was why `fd` read 0 bytes:
+/// the port is still there. False if the tty is hung up (poll says POLLHUP) or
+/// nothing was changed, so the 0 bytes mean what they always meant.
+inline bool restore_blocking_reads(int fd) noexcept {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) return false;
+  termios t{};
+  if (::tcgetattr(fd, &t) != 0 || (t.c_lflag & ICANON) != 0 || t.c_cc[VMIN] != 0) return false;
+  t.c_cc[VMIN] = 1;
+  t.c_cc[VTIME] = 0;
+  return ::tcsetattr(fd, TCSANOW, &t) == 0;
+}
+
 /// Implements link for an Asio stream that the caller has opened and configured.
 template <class Stream>
 class stream_link final : public link {
  public:
-  stream_link(Stream stream, std::string url) : stream_(std::move(stream)), url_(std::move(url)) {}
+  stream_link(Stream stream, std::string url)
+      : stream_(std::move(stream)), url_(std::move(url)), tty_(::isatty(stream_.native_handle()) == 1) {}
   ~stream_link() override { close(); }
 
   boost::asio::any_io_executor get_executor() override { return stream_.get_executor(); }
 
   void async_read_some(std::span<std::uint8_t> buffer, handler h) override {
     if (refuse(h)) return;
-    // The completion owns `lost_`, not `this`: a handler may run after the link is gone.
-    stream_.async_read_some(boost::asio::buffer(buffer.data(), buffer.size()),
-                            [h = std::move(h), lost = lost_](boost::system::error_code ec, std::size_t n) {
-                              finish(h, *lost, ec, n);
-                            });
+    // The completion owns `lost_` and `open_`, not `this`: a handler may run after
+    // the link is gone. While *open is true, `this` is alive (close() clears it,
+    // and it runs on the executor, as this completion does).
+    stream_.async_read_some(
+        boost::asio::buffer(buffer.data(), buffer.size()),
+        [this, buffer, h = std::move(h), lost = lost_, open = open_](boost::system::error_code ec, std::size_t n) mutable {
+          if (ec == boost::asio::error::eof && *open && tty_ && restore_blocking_reads(stream_.native_handle())) {
+            async_read_some(buffer, std::move(h));  // another program's termios, not a vanished port
+            return;
+          }
+          finish(h, *lost, ec, n);
+        });
   }
 
   void async_write(std::span<const std::uint8_t> data, handler h) override {
@@ -54,6 +83,7 @@ class stream_link final : public link {
   }
 
   void close() override {
+    *open_ = false;
     boost::system::error_code ignored;
     stream_.close(ignored);
   }
@@ -90,6 +120,8 @@ class stream_link final : public link {
   Stream stream_;
   std::string url_;
   std::shared_ptr<bool> lost_ = std::make_shared<bool>(false);
+  std::shared_ptr<bool> open_ = std::make_shared<bool>(true);
+  bool tty_;
 };
 
 }  // namespace comframe::transport::detail
