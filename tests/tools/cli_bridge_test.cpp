@@ -367,4 +367,73 @@ TEST(cli_bridge, tap_echoes_a_long_bad_name_cut) {
                        "'_', not starting with '.'\n");
 }
 
+
+// ---- comframe sim --bridge-record ----------------------------------------------------
+
+std::uint32_t max_record_bytes_of(const std::string& bus) {
+  std::ifstream f("/dev/shm/comframe." + bus, std::ios::binary);
+  std::uint32_t v = 0;
+  f.seekg(56);  // the header's max_record_bytes (docs/bridge.md, Header)
+  f.read(reinterpret_cast<char*>(&v), sizeof v);
+  return v;
+}
+
+TEST(cli_bridge, sim_bridge_record_cuts_every_frame_over_it_and_keeps_shorter_frames_whole) {
+  const std::string bus = unique("cli-bridge-record");
+  sim_process sim(bus, temp_link("bridge-record"), {"--bridge-record", "12"});
+  EXPECT_EQ(max_record_bytes_of(bus), 12u);
+  tap_process tap(bus);
+  const auto call = run({cli, "call", sim.link, "get_info", "-c"});
+  ASSERT_EQ(call.exit_code, 0) << call.err;
+  ASSERT_TRUE(tap.wait_for([](const auto& j) { return j.value("command_id", 0) == 1 && j.value("dir", "") == "in"; }))
+      << tap.proc.output();
+  // describe's requests (16 bytes) and replies, as many as the fetch took, then
+  // get_info's request (10 bytes) and reply (34 bytes): only the 10-byte frame is whole.
+  const std::size_t n = tap.lines.size();
+  ASSERT_GE(n, 4u) << tap.proc.output();
+  ASSERT_EQ(n % 2, 0u) << tap.proc.output();
+  for (std::size_t i = 0; i + 2 < n; ++i) {
+    const auto& line = tap.lines[i];
+    EXPECT_EQ(line["command_id"], 0xfff0) << line;
+    EXPECT_EQ(line["kind"], i % 2 == 0 ? "request" : "response") << line;
+    EXPECT_EQ(line["truncated"]["kept"], 12) << line;
+    if (i % 2 == 0) EXPECT_EQ(line["truncated"]["of"], 16) << line;
+    else EXPECT_GT(line["truncated"]["of"].get<int>(), 12) << line;
+  }
+  const auto& request = tap.lines[n - 2];
+  EXPECT_FALSE(request.contains("truncated")) << request;
+  EXPECT_EQ(request["command"], "get_info");
+  EXPECT_EQ(request["payload"], nullptr);
+  const auto& reply = tap.lines[n - 1];
+  const auto seq = request["seq"].get<std::uint16_t>();
+  const std::uint8_t header_and_firmware[] = {0x01, 0x01, 0x01, 0x00, std::uint8_t(seq), std::uint8_t(seq >> 8),
+                                              0x01, 0x04, 0x02, 0x00, 0xd9, 0xd8};  // 1.4.2, serial 20240601…
+  EXPECT_EQ(reply, (nlohmann::json{{"time", reply["time"]},
+                                   {"dir", "in"},
+                                   {"truncated", {{"kept", 12}, {"of", 34}}},
+                                   {"bus_seq", n - 1},
+                                   {"kind", "response"},
+                                   {"command_id", 1},
+                                   {"seq", seq},
+                                   {"frame_hex", comframe::core::hex_text(header_and_firmware)}}));
+  EXPECT_EQ(tap.proc.stop(SIGINT), 0);
+  EXPECT_NE(tap.proc.output().find("tap: records " + std::to_string(n) + ", lost 0 in 0 gaps, refused frames 0, truncated " +
+                                   std::to_string(n - 1) + ","),
+            std::string::npos)
+      << tap.proc.output();
+}
+
+TEST(cli_bridge, sim_bridge_record_is_refused_over_a_quarter_of_the_ring_and_without_a_bus) {
+  const std::string bus = unique("cli-bridge-record-bad");
+  auto r = run({cli, "sim", "--device", "thermo", "--bridge", bus, "--bridge-ring", "4096", "--bridge-record", "1025"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("comframe sim: --bridge: max_record_bytes 1025 is not from 1 to a quarter of ring_bytes"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists("/dev/shm/comframe." + bus));
+  r = run({cli, "sim", "--device", "thermo", "--bridge-record", "12"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--bridge-record requires --bridge"), std::string::npos) << r.err;
+}
+
 }  // namespace

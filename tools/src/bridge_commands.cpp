@@ -140,7 +140,13 @@ void run_tap(const tap_options& o) {
   if (profile_from_file) profile = load_profile_file(o.profile_file);
   auto look_for_profile = [&] {
     if (profile_from_file) return;
-    if (auto p = profile_on_bus(*bus)) {
+    std::optional<devices::profile> p;
+    try {
+      p = profile_on_bus(*bus);  // a corrupt profile region is the bus's error, reported as such
+    } catch (const transport::bridge::bridge_error& e) {
+      throw bus_error(e);
+    }
+    if (p) {
       const bool changed = !profile || p->hash() != profile->hash();
       profile = std::move(p);
       if (changed)

@@ -380,14 +380,18 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("-f,--faults", o->faults,
                   "Inject faults, e.g. drop=0.01,flip=0.001,delay=5,jitter=2,garbage=0.1,late=100,never=0.05,seed=42");
   cmd->add_flag("-v,--verbose", o->verbosity, "Print every frame in and out");
-  cmd->add_option("--bridge", o->bridge,
-                  "Publish every frame and the device's profile to the shared-memory bridge NAME (see comframe tap)");
+  auto* bridge = cmd->add_option(
+      "--bridge", o->bridge,
+      "Publish every frame and the device's profile to the shared-memory bridge NAME (see comframe tap)");
+  // Sizes of a bus that is not made would be ignored in silence: they need --bridge.
   cmd->add_option("--bridge-ring", o->bridge_ring, "Bytes of the bridge's ring: a power of two from 4096 (default 4 MiB)")
-      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30))
+      ->needs(bridge);
   cmd->add_option("--bridge-record", o->bridge_record,
                   "Most bytes of one frame the bridge keeps; longer frames are cut and flagged truncated "
                   "(from 1 to a quarter of the ring; default 64 KiB, or a quarter of a smaller ring)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 28));
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 28))
+      ->needs(bridge);
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the port line");
   cmd->add_flag("--stats-json", o->stats_json, "Print the statistics at exit as one JSON line (docs/simulator.md)");
   cmd->callback([o] { run_sim(*o); });
