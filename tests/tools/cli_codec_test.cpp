@@ -12,6 +12,9 @@ using comframe::test::run;
 const std::string cli = COMFRAME_CLI;
 const std::string sensors = std::string(COMFRAME_SOURCE_DIR) + "/tests/tools/data/sensors.json";
 
+// float16, flag sets and packed arrays in bit records (docs/schema.md).
+const std::string formats = std::string(COMFRAME_SOURCE_DIR) + "/tests/tools/data/formats.json";
+
 std::string temp_file(const std::string& name, const std::string& content) {
   const std::string path = testing::TempDir() + name;
   std::ofstream(path) << content;
@@ -212,6 +215,136 @@ TEST(cli_codec, schema_prints_the_canonical_form_and_sizes) {
   const auto one = temp_file("one.json", R"("u8")");
   r = run({cli, "schema", one});
   EXPECT_EQ(r.out, "{\"root\": \"u8\", \"types\": {}}\n# u8: 1 byte\n");
+}
+
+// ---- float16, flag sets, packed arrays in bit records ------------------------
+
+TEST(cli_codec, float16_encodes_and_decodes_in_both_byte_orders) {
+  auto r = run({cli, "encode", "-s", formats, "-t", "Half", "-e", "little", "1.5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "00 3e\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Half", "-e", "big", "1.5"});
+  EXPECT_EQ(r.out, "3e 00\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Half", "-e", "big", "-2"});
+  EXPECT_EQ(r.out, "c0 00\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Half", "-e", "little", "0.1"});  // the nearest half, 0x2e66
+  EXPECT_EQ(r.out, "66 2e\n");
+  // Decoding prints the fewest digits that read back to the same half.
+  r = run({cli, "decode", "-s", formats, "-t", "Half", "-e", "little", "66 2e"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "0.1\n");
+  r = run({cli, "decode", "-s", formats, "-t", "Half", "-e", "big", "7b ff"});
+  EXPECT_EQ(r.out, "65500.0\n");
+  r = run({cli, "decode", "-s", formats, "-t", "Half", "-e", "little", "01 00"});  // the smallest subnormal
+  EXPECT_EQ(r.out, "6e-08\n");
+  r = run({cli, "decode", "-s", formats, "-t", "Half", "-e", "big", "7c 00"});
+  EXPECT_EQ(r.out, "\"inf\"\n");
+  r = run({cli, "decode", "-s", formats, "-t", "Half", "-e", "little", "00 fe"});
+  EXPECT_EQ(r.out, "\"nan\"\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Half", "65520"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe encode: [core.json_range] 65520 is out of range for f2 (magnitude up to 65504)\n");
+}
+
+TEST(cli_codec, a_flag_set_is_the_list_of_its_set_flags_in_both_byte_orders) {
+  auto r = run({cli, "encode", "-s", formats, "-t", "Wide", "-e", "little", R"(["low", "high"])"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "01 80\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Wide", "-e", "big", R"(["low", "high"])"});
+  EXPECT_EQ(r.out, "80 01\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Wide", "-e", "big", R"(["mid"])"});
+  EXPECT_EQ(r.out, "00 80\n");
+  r = run({cli, "decode", "-s", formats, "-t", "Wide", "-e", "little", "-c", "80 00"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "[\"mid\"]\n");
+  r = run({cli, "decode", "-s", formats, "-t", "Wide", "-e", "big", "-c", "80 01"});
+  EXPECT_EQ(r.out, "[\"low\",\"high\"]\n");
+  r = run({cli, "decode", "-s", formats, "-t", "Wide", "-e", "big", "-c", "00 00"});
+  EXPECT_EQ(r.out, "[]\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Status", R"(["busy"])"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe encode: [core.json_range] [0]: \"busy\" is not a flag of flags Status (ready = 0, error = 3)\n");
+}
+
+TEST(cli_codec, an_unknown_flag_bit_is_refused_when_strict_and_kept_as_its_number_when_lenient) {
+  // 0x41: ready (bit 0) and bit 6, which no flag names.
+  auto r = run({cli, "decode", "-s", formats, "-t", "Status", "-c", "41"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "comframe decode: [core.invalid_bytes] at byte 0: bit 6 is set but is no flag of flags Status "
+                   "(ready = 0, error = 3)\n");
+  r = run({cli, "decode", "-s", formats, "-t", "Status", "-c", "--lenient", "41"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "[\"ready\",6]\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Status", R"(["ready", 6])"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe encode: [core.json_type] [1]: expected a flag name, got the number 6\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Status", "--lenient", R"(["ready", 6])"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "41\n");
+}
+
+TEST(cli_codec, a_packed_array_in_a_bit_record_is_a_json_array_whatever_the_byte_order) {
+  for (const char* order : {"little", "big"}) {
+    auto r = run({cli, "encode", "-s", formats, "-t", "Adc", "-e", order, R"({"samples": [1, 2, 3, 4, 5, 6, 7, 8]})"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "12 34 56 78\n") << order;
+    r = run({cli, "encode", "-s", formats, "-t", "AdcLsb", "-e", order, R"({"samples": [1, 2, 3, 4, 5, 6, 7, 8]})"});
+    EXPECT_EQ(r.out, "21 43 65 87\n") << order;
+    r = run({cli, "decode", "-s", formats, "-t", "Adc", "-e", order, "-c", "12 34 56 78"});
+    EXPECT_EQ(r.out, "{\"samples\":[1,2,3,4,5,6,7,8]}\n") << order;
+    r = run({cli, "decode", "-s", formats, "-t", "AdcLsb", "-e", order, "-c", "21 43 65 87"});
+    EXPECT_EQ(r.out, "{\"samples\":[1,2,3,4,5,6,7,8]}\n") << order;
+  }
+  auto r = run({cli, "encode", "-s", formats, "-t", "Adc", R"({"samples": [1, 2, 3]})"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe encode: [core.json_length] samples: expected 8 elements, got 3\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Adc", "--lenient", R"({"samples": [1, 2, 3]})"});
+  EXPECT_EQ(r.out, "12 30 00 00\n");
+}
+
+TEST(cli_codec, the_three_kinds_together_in_a_struct_in_both_byte_orders) {
+  const std::string value = R"({"temperature": 1.5, "status": ["low", "high"], "adc": {"samples": [1, 2, 3, 4, 5, 6, 7, 8]}})";
+  auto r = run({cli, "encode", "-s", formats, "-t", "Sensor", "-e", "little", value});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "00 3e 01 80 12 34 56 78\n");
+  r = run({cli, "encode", "-s", formats, "-t", "Sensor", "-e", "big", value});
+  EXPECT_EQ(r.out, "3e 00 80 01 12 34 56 78\n");
+  const std::string json =
+      "{\n  \"temperature\": 1.5,\n  \"status\": [\"low\", \"high\"],\n  \"adc\": {\n    \"samples\": [1, 2, 3, 4, 5, 6, 7, 8]\n  }\n}\n";
+  r = run({cli, "decode", "-s", formats, "-t", "Sensor", "-e", "little", "00 3e 01 80 12 34 56 78"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, json);
+  r = run({cli, "decode", "-s", formats, "-t", "Sensor", "-e", "big", "3e 00 80 01 12 34 56 78"});
+  EXPECT_EQ(r.out, json);
+}
+
+TEST(cli_codec, schema_shows_float16_flag_sets_and_packed_arrays_in_canonical_form_with_their_sizes) {
+  auto r = run({cli, "schema", formats, "--type", "Sensor"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, R"({
+  "root": "Sensor",
+  "types": {
+    "Adc": {"bits": [{"count": 8, "name": "samples", "type": "u4"}], "order": "msb"},
+    "AdcLsb": {"bits": [{"count": 8, "name": "samples", "type": "u4"}], "order": "lsb"},
+    "Half": "f2",
+    "Sensor": {
+      "struct": [
+        {"name": "temperature", "type": "f2"},
+        {"name": "status", "type": "Wide"},
+        {"name": "adc", "type": "Adc"}
+      ]
+    },
+    "Status": {"flags": "u8", "values": {"error": 3, "ready": 0}},
+    "Wide": {"flags": "u16", "values": {"high": 15, "low": 0, "mid": 7}}
+  }
+}
+# Sensor: 8 bytes
+)");
+  r = run({cli, "schema", formats, "--type", "Half"});
+  EXPECT_NE(r.out.find("\n# Half: 2 bytes\n"), std::string::npos) << r.out;
+  r = run({cli, "schema", formats, "--type", "Adc"});
+  EXPECT_NE(r.out.find("\n# Adc: 4 bytes\n"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -60,7 +60,8 @@ void run_encode(const codec_options& o) {
 void run_decode(const codec_options& o) {
   const auto s = load_schema(o);
   const auto bytes = parse_hex(argument_or_stdin(o.input, "hex input"));
-  const auto value = core::decode(s, bytes, *core::parse_endian(o.endian));
+  const auto mode = o.lenient ? core::json_mode::lenient : core::json_mode::strict;
+  const auto value = core::decode(s, bytes, *core::parse_endian(o.endian), mode);
   std::cout << core::format_json(s, value, o.compact ? -1 : 2) << '\n';
 }
 
@@ -102,6 +103,7 @@ void add_codec_commands(CLI::App& app) {
   auto* dec = app.add_subcommand("decode", "Decode hex bytes to JSON by a schema");
   add_schema_options(*dec, *o);
   dec->add_flag("-c,--compact", o->compact, "Print the JSON on one line");
+  dec->add_flag("--lenient", o->lenient, "Show a set bit that no flag of a flag set names as its bit number, not an error");
   dec->add_option("hex", o->input, "The bytes as hex (\"0a1b\", \"0a 1b\", \"0x0a,0x1b\"), or - for stdin")->required();
   dec->callback([o] { guarded([&] { run_decode(*o); }); });
   dec->footer("Example: comframe decode --schema point.json --endian big '3f c0 00 00 c0 00 00 00'");
