@@ -156,11 +156,11 @@ def main() -> None:
                     fail("device error %d: %s" % (code, payload[2:].decode("utf-8", "replace")))
                 if kind != KIND_RESPONSE:
                     fail("a frame of kind %d answered the request" % kind)
-                # device_info: firmware {major u8, minor u8, patch u16}, serial_number u32, name char[16]
+                # device_info: firmware {major u8, minor u8, patch u16}, serial_number u32, name text[16]
                 if len(payload) != 24:
                     fail("device_info is 24 bytes, the reply has %d" % len(payload))
                 major, minor, patch, serial_number = struct.unpack("<BBHI", payload[:8])
-                name = payload[8:24].split(b"\x00", 1)[0].decode("latin-1")
+                name = payload[8:24].split(b"\x00", 1)[0].decode("utf-8", "replace")
                 print("firmware: %d.%d.%d" % (major, minor, patch))
                 print("serial_number: %d" % serial_number)
                 print("name: %s" % name)

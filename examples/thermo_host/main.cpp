@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <string>
 
 namespace thermo = comframe::firmware_sim::thermo;
 using comframe::devices::request_error;
@@ -41,8 +42,8 @@ int main(int argc, char** argv) {
     comframe::devices::session board(argv[1]);
 
     const auto info = board.request<thermo::get_info>({});
-    std::printf("device:   %s, firmware %u.%u.%u, serial %u\n", info.name.data(), info.firmware.major,
-                info.firmware.minor, info.firmware.patch, info.serial_number);
+    std::printf("device:   %s, firmware %u.%u.%u, serial %u\n", std::string(info.name.view()).c_str(),
+                info.firmware.major, info.firmware.minor, info.firmware.patch, info.serial_number);
 
     for (int i = 0; i < 3; ++i) {
       const auto r = board.request<thermo::read_sensors>({});

@@ -117,7 +117,7 @@ simulated::simulated(std::uint32_t serial_number, std::uint32_t noise_seed)
     : state_(std::make_shared<state>(serial_number, noise_seed)), device_(thermo::profile()) {
   auto s = state_;  // the handlers share the state, never `this`
   device_.on<get_info>([s](const core::null&) {
-    device_info info{{1, 4, 2}, s->serial_number, {'t', 'h', 'e', 'r', 'm', 'o'}};
+    device_info info{{1, 4, 2}, s->serial_number, core::fixed_string<16>("thermo")};
     return info;
   });
   device_.on<read_sensors>([s](const core::null&) {

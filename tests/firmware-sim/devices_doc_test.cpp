@@ -1,10 +1,12 @@
 // docs/devices.md against the built-in devices: every command and event in the
 // page's tables is the device's (name and id, and none missing), and every value
-// range the page states is the one the device enforces.
+// range the page states is the one the device enforces, and every type's fields
+// are the profile's.
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -81,6 +83,25 @@ TEST(devices_doc, lists_exactly_echos_commands_with_their_ids) {
   const auto echo = doc.substr(doc.find("## echo"));
   EXPECT_EQ(ids_of(rows_under(echo, "### Commands")), ids_in_profile(p.commands()));
   EXPECT_TRUE(p.events().empty());
+}
+
+TEST(devices_doc, lists_each_of_thermos_types_with_its_fields_and_their_schema_types) {
+  // "`name` text[16] — ..." in a cell: each field's name in backquotes, then its type.
+  const std::regex field(R"(`(\w+)` ([\w\[\]]+))");
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> in_doc, in_profile;
+  for (const auto& r : rows_under(read_doc(), "### Types")) {
+    ASSERT_EQ(r.size(), 2u);
+    auto& fields = in_doc[unquote(r[0])];
+    for (std::sregex_iterator m(r[1].begin(), r[1].end(), field), end; m != end; ++m)
+      fields.emplace_back((*m)[1], (*m)[2]);
+  }
+  const nlohmann::json profile = firmware_sim::thermo::profile().to_json();
+  for (const auto& [name, type] : profile.at("types").items())
+    if (name.rfind("comframe::devices::builtin::", 0) != 0)  // describe's own types: protocol.md's
+      for (const auto& f : type.at("struct")) in_profile[name].emplace_back(f.at("name"), f.at("type"));
+  EXPECT_EQ(in_doc, in_profile);
+  // Text is text: the device's name is a text[16], which tools show as a string.
+  EXPECT_EQ(in_profile["device_info"].back(), (std::pair<std::string, std::string>{"name", "text[16]"}));
 }
 
 TEST(devices_doc, every_stated_range_is_the_one_thermo_enforces) {

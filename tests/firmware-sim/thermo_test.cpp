@@ -49,16 +49,14 @@ struct thermo_device : ::testing::Test {
   }
 };
 
-std::string text(const std::array<char, 16>& name) { return std::string(name.data()); }
-
 TEST_F(thermo_device, get_info_tells_firmware_serial_and_name) {
   const device_info info = host->request<get_info>({});
   EXPECT_EQ(info.firmware.major, 1);
   EXPECT_EQ(info.firmware.minor, 4);
   EXPECT_EQ(info.firmware.patch, 2);
   EXPECT_EQ(info.serial_number, 4242u);
-  EXPECT_EQ(text(info.name), "thermo");
-  EXPECT_EQ(info.name[15], '\0');
+  EXPECT_EQ(info.name.view(), "thermo");
+  EXPECT_EQ(info.name.data[15], '\0');
 }
 
 TEST_F(thermo_device, its_profile_is_every_thermo_command_and_the_telemetry_event) {

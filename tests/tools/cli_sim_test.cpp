@@ -66,7 +66,7 @@ TEST(sim, the_host_session_talks_to_it_as_a_separate_process) {
   {
     devices::session board(sim.link);
     const auto info = board.request<thermo::get_info>({});
-    EXPECT_EQ(std::string(info.name.data()), "thermo");
+    EXPECT_EQ(info.name.view(), "thermo");
     EXPECT_EQ(info.firmware.major, 1);
     const auto r = board.request<thermo::read_sensors>({});
     EXPECT_EQ(r.temps_cdeg.size(), 4u);  // four channels at power-up
@@ -87,6 +87,18 @@ TEST(sim, comframe_call_works_against_it_without_a_profile_file) {
   r = run({cli, "call", sim.link, "set_led", R"({"index": 9, "rgb": [0, 0, 0]})"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "comframe call: set_led: device error 3 (out_of_range): LED index 9 is outside 0..7\n");
+}
+
+TEST(sim, comframe_call_prints_thermos_name_as_a_json_string) {
+  sim_process sim("sim-text");
+  auto r = run({cli, "call", sim.pty, "get_info", "--compact"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, R"({"firmware":{"major":1,"minor":4,"patch":2},"serial_number":20240601,"name":"thermo"})"
+                   "\n");
+  r = run({cli, "call", sim.pty, "get_info"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\n  \"name\": \"thermo\"\n}"), std::string::npos) << r.out;
+  EXPECT_EQ(sim.proc.stop(), 0);
 }
 
 TEST(sim, pyserial_talks_to_it_using_only_the_byte_level_spec) {

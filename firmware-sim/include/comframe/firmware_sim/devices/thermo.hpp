@@ -34,7 +34,7 @@ BOOST_DESCRIBE_STRUCT(firmware_version, (), (major, minor, patch))
 struct device_info {
   firmware_version firmware;
   std::uint32_t serial_number;
-  std::array<char, 16> name;  ///< NUL-padded
+  core::fixed_string<16> name;  ///< "thermo": text, NUL-padded (schema text[16])
 };
 BOOST_DESCRIBE_STRUCT(device_info, (), (firmware, serial_number, name))
 
