@@ -74,12 +74,13 @@ class generator {
         return emit("{k=\"int\", s=" + std::to_string(bytes) + ", signed=" + (node.is_signed ? "true" : "false") +
                     ", f=" + f + order(node) + "}");
       }
-      case type_kind::flags: {  // the mask as an unsigned integer of its width
+      case type_kind::flags: {  // the mask as an unsigned integer of its width, and a boolean per flag
         const std::string f = field(int_field(node.bits, false), abbrev, label, "");
-        return emit("{k=\"int\", s=" + std::to_string(node.bits / 8) + ", signed=false, f=" + f + order(node) + "}");
+        return emit("{k=\"int\", s=" + std::to_string(node.bits / 8) + ", signed=false, f=" + f + order(node) +
+                    flag_list(node, abbrev) + "}");
       }
-      case type_kind::float16:  // Wireshark has no half-precision field: its two bytes
-        return emit("{k=\"bytes\", s=2, f=" + field("bytes", abbrev, label, "") + "}");
+      case type_kind::float16:  // Wireshark has no half-precision field: a float holds every half exactly
+        return emit("{k=\"f16\", s=2, f=" + field("float", abbrev, label, "") + order(node) + "}");
       case type_kind::text:
         return emit("{k=\"text\", s=" + std::to_string(node.length) + ", f=" + field("string", abbrev, label, "") + "}");
       case type_kind::raw_bytes:
@@ -114,9 +115,13 @@ class generator {
           if (t.kind == type_kind::enumeration && f.bit_width <= 32) names = value_names(t);
           const std::string type = is_bool ? "bool" : int_field(f.bit_width, is_signed);
           const std::string pf = field(type, join(abbrev, f.name), f.name, names);
+          // A packed array: `n` elements of `w` bits, each shown by the one field.
+          const std::string packed =
+              f.count > 0 ? ", n=" + std::to_string(f.count) + ", label=" + lua_string(f.name) : std::string();
           list += "{bo=" + std::to_string(f.bit_offset) + ", w=" + std::to_string(f.bit_width) +
                   ", signed=" + (is_signed ? "true" : "false") + ", bool=" + (is_bool ? "true" : "false") +
-                  ", f=" + pf + "}, ";
+                  ", f=" + pf + packed +
+                  (t.kind == type_kind::flags ? flag_list(t, join(abbrev, f.name)) : std::string()) + "}, ";
         }
         return emit("{k=\"bits\", s=" + std::to_string(node.min_size) + ", lsb=" +
                     (node.bit_order == core::bit_order::lsb ? "true" : "false") + ", label=" + lua_string(label) +
@@ -154,6 +159,14 @@ class generator {
   }
   static std::string int_field(unsigned bits, bool is_signed) {
     return std::string(is_signed ? "int" : "uint") + (bits > 32 ? "64" : "32");
+  }
+  // ", flags={{p=bit, f=boolean field}, …}": one boolean field per named flag.
+  std::string flag_list(const core::type_node& n, const std::string& abbrev) {
+    std::string s = ", flags={";
+    for (const auto& e : n.enumerators)
+      s += "{p=" + std::to_string(e.value) + ", name=" + lua_string(e.name) +
+           ", f=" + field("bool", join(abbrev, e.name), e.name, "") + "}, ";
+    return s + "}";
   }
   static std::string value_names(const core::type_node& n) {
     std::string s = "{";
@@ -290,6 +303,37 @@ local function read_bits(tvb, off, bo, w, lsb, signed)
   return v
 end
 
+-- IEEE 754 binary16 bits as a number.
+local function half(h)
+  local sign = 1
+  if h >= 0x8000 then sign = -1 end
+  local e = math.floor(h / 1024) % 32
+  local m = h % 1024
+  if e == 0 then return sign * m * 2 ^ -24 end
+  if e == 31 then if m == 0 then return sign * math.huge else return 0 / 0 end end
+  return sign * (1 + m / 1024) * 2 ^ (e - 15)
+end
+
+local function bit_set(v, p)
+  if type(v) == "number" then return math.floor(v / 2 ^ p) % 2 == 1 end
+  return v:rshift(p):band(UInt64(1)) == UInt64(1)
+end
+
+-- Under a flag set's mask item: a boolean per named flag, and the set flags
+-- (a set bit no flag names by its number) after the value.
+local function add_flags(item, r, v, flags, width)
+  local set = {}
+  local named = {}
+  for _, fl in ipairs(flags) do
+    named[fl.p] = fl.name
+    item:add(fl.f, r, bit_set(v, fl.p)):set_generated()
+  end
+  for p = 0, width - 1 do
+    if bit_set(v, p) then set[#set + 1] = named[p] or tostring(p) end
+  end
+  item:append_text(" [" .. table.concat(set, ", ") .. "]")
+end
+
 local function short(tree, off, stop, need, label)
   tree:add_proto_expert_info(ex_short, string.format("%s needs %d bytes at payload byte %d, %d left", label, need, off, math.max(stop - off, 0)))
   return stop
@@ -301,7 +345,7 @@ end
 local function dissect(node, tvb, off, stop, tree, le, base, prefix)
   local k = node.k
   if k == "null" then return off end
-  if k == "num" or k == "int" or k == "text" or k == "bytes" or k == "raw" then
+  if k == "num" or k == "int" or k == "f16" or k == "text" or k == "bytes" or k == "raw" then
     local size = node.s or (stop - off)
     if off + size > stop then return short(tree, off - base, stop, size, node.k) end
     local r = tvb(off, size)
@@ -309,7 +353,14 @@ local function dissect(node, tvb, off, stop, tree, le, base, prefix)
     if node.o then lle = (node.o == "le") end
     local item
     if k == "num" then item = tree:add(node.f, r, read_num(node.t, r, lle))
-    elseif k == "int" then item = tree:add(node.f, r, read_int(node, r, lle))
+    elseif k == "int" then
+      local v = read_int(node, r, lle)
+      item = tree:add(node.f, r, v)
+      if node.flags then add_flags(item, r, v, node.flags, node.s * 8) end
+    elseif k == "f16" then
+      local h
+      if lle then h = r:le_uint() else h = r:uint() end
+      item = tree:add(node.f, r, half(h))
     elseif k == "text" then
       local s = r:raw()
       local z = s:find("\0", 1, true)
@@ -350,11 +401,24 @@ local function dissect(node, tvb, off, stop, tree, le, base, prefix)
     if off + node.s > stop then return short(tree, off - base, stop, node.s, node.label) end
     local sub = tree:add(tvb(off, node.s), (prefix or "") .. node.label)
     for _, fld in ipairs(node.fields) do
-      local v = read_bits(tvb, off, fld.bo, fld.w, node.lsb, fld.signed)
-      local first = off + math.floor(fld.bo / 8)
-      local last = off + math.floor((fld.bo + fld.w - 1) / 8)
-      if fld.bool then v = (v ~= 0) end
-      sub:add(fld.f, tvb(first, last - first + 1), v)
+      local parent = sub
+      local n = fld.n or 1
+      if fld.n then
+        local first = off + math.floor(fld.bo / 8)
+        local last = off + math.floor((fld.bo + fld.n * fld.w - 1) / 8)
+        parent = sub:add(tvb(first, last - first + 1), string.format("%s [%d]", fld.label, fld.n))
+      end
+      for i = 0, n - 1 do
+        local bo = fld.bo + i * fld.w
+        local v = read_bits(tvb, off, bo, fld.w, node.lsb, fld.signed)
+        local first = off + math.floor(bo / 8)
+        local last = off + math.floor((bo + fld.w - 1) / 8)
+        local r = tvb(first, last - first + 1)
+        if fld.bool then v = (v ~= 0) end
+        local item = parent:add(fld.f, r, v)
+        if fld.n then item:prepend_text(string.format("[%d] ", i)) end
+        if fld.flags then add_flags(item, r, v, fld.flags, fld.w) end
+      end
     end
     return off + node.s
   end
@@ -403,17 +467,20 @@ function proto.dissector(tvb, pinfo, tree)
   local kinds = {[0] = "request", [1] = "response", [2] = "event", [3] = "error"}
   t:append_text(string.format(", %s %s, seq %d", kinds[kind], name, seq))
   pinfo.cols.info = string.format("%s %s %s seq=%d", arrow, kinds[kind], name, seq)
+  -- Error replies and built-in commands are little-endian whatever the profile says.
+  local le = PAYLOAD_LE
+  if kind == 3 or (kind ~= 2 and id >= 0xFF00) then le = true end
   local stop = len - 4
   if stop > 6 then
     local pitem = t:add(H.payload, tvb(6, stop - 6))
     if node then
-      local after = dissect(node, tvb, 6, stop, pitem, PAYLOAD_LE, 6, nil)
+      local after = dissect(node, tvb, 6, stop, pitem, le, 6, nil)
       if after < stop then
         pitem:add_proto_expert_info(ex_extra, string.format("%d bytes beyond the payload's type", stop - after))
       end
     end
   elseif node then
-    dissect(node, tvb, 6, stop, t, PAYLOAD_LE, 6, nil)
+    dissect(node, tvb, 6, stop, t, le, 6, nil)
   end
   t:add_le(H.crc, tvb(len - 4, 4))
   t:add(H.crc_good, true):set_generated()

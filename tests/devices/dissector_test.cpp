@@ -204,4 +204,74 @@ TEST(dissector, tshark_decodes_every_kind_as_the_core_codec_encoded_it) {
   EXPECT_EQ(bad[17], "the CRC-32C does not match");
 }
 
+// float16, flag sets (alone and as a bit field) and a packed array in a bit record.
+std::string formats_profile(const std::string& endian) {
+  return R"({"comframe_profile": 1, "device": "formats", "version": "1.0", "endian": ")" + endian + R"(",
+  "types": {
+    "Status": {"flags": "u8", "values": {"ready": 0, "error": 3}},
+    "Wide": {"flags": "u16", "values": {"low": 0, "high": 15}},
+    "Adc": {"bits": [
+      {"name": "samples", "type": "u4", "count": 8},
+      {"name": "state", "type": {"flags": "u4", "values": {"on": 0, "hot": 2}}},
+      {"name": "tail", "type": "u4"}
+    ], "order": "msb"},
+    "Reading": {"struct": [
+      {"name": "temperature", "type": "f2"},
+      {"name": "status", "type": "Status"},
+      {"name": "wide", "type": "Wide"},
+      {"name": "adc", "type": "Adc"}
+    ]}
+  },
+  "commands": [{"id": 1, "name": "read", "request": "null", "response": "Reading"}]})";
+}
+
+TEST(dissector, tshark_shows_float16_every_flag_and_every_element_of_a_packed_array_in_both_byte_orders) {
+  const std::string tshark = "/usr/bin/tshark";
+  if (!fs::exists(tshark)) COMFRAME_MISSING_TOOL("tshark is not installed (scripts/setup.sh installs it)");
+  for (const std::string endian : {"little", "big"}) {
+    SCOPED_TRACE(endian);
+    const auto p = devices::profile::parse(formats_profile(endian));
+    const auto dir = fs::path(testing::TempDir()) / ("dissector_formats-" + endian + "-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    const std::string lua = (dir / "formats.lua").string(), cap = (dir / "formats.pcapng").string();
+    std::ofstream(lua) << devices::lua_dissector(p);
+    const auto& type = p.find_command("read")->response;
+    const auto reading = [&](nlohmann::json status) {
+      const nlohmann::json v = {{"temperature", -2.5},
+                                {"status", std::move(status)},
+                                {"wide", {"low", "high"}},
+                                {"adc", {{"samples", {1, 2, 3, 4, 5, 6, 7, 8}}, {"state", {"hot"}}, {"tail", 15}}}};
+      return core::encode(type, v, p.payload_endian(), core::json_mode::lenient);
+    };
+    {
+      auto w = transport::open_pcapng_writer({cap, 0, "test"});
+      w->write({1'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, 0,
+                transport::frame_bytes({1, transport::frame_kind::response, 1, 1}, reading({"ready", "error"}))});
+      // Bit 6 is no flag: shown by its number beside the mask.
+      w->write({2'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, 0,
+                transport::frame_bytes({1, transport::frame_kind::response, 1, 2}, reading({"ready", 6}))});
+      w->close();
+    }
+    const std::string r_ = "comframe.read.response.";
+    const std::vector<std::string> fields = {r_ + "temperature", r_ + "status",       r_ + "status.ready",
+                                             r_ + "status.error", r_ + "wide",         r_ + "wide.low",
+                                             r_ + "wide.high",    r_ + "adc.samples",  r_ + "adc.state",
+                                             r_ + "adc.state.on", r_ + "adc.state.hot", r_ + "adc.tail"};
+    std::vector<std::string> args = {tshark, "-X", "lua_script:" + lua, "-r", cap, "-T", "fields"};
+    for (const auto& f : fields) args.insert(args.end(), {"-e", f});
+    auto r = test::run(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("Lua"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "-2.5\t9\t1\t1\t32769\t1\t1\t1,2,3,4,5,6,7,8\t4\t0\t1\t15\n"
+                     "-2.5\t65\t1\t0\t32769\t1\t1\t1,2,3,4,5,6,7,8\t4\t0\t1\t15\n");
+    // The tree: the set flags after each mask, each element of the packed array by its index.
+    r = test::run({tshark, "-X", "lua_script:" + lua, "-r", cap, "-V", "-O", "comframe"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* line : {"temperature: -2.5", "status: 9 [ready, error]", "status: 65 [ready, 6]",
+                             "wide: 32769 [low, high]", "samples [8]", "[0] samples: 1", "[7] samples: 8",
+                             "state: 4 [hot]", "tail: 15"})
+      EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  }
+}
+
 }  // namespace
