@@ -87,7 +87,9 @@ nlohmann::json frame_json(const profile& p, const frame_record& r) {
     return j;
   }
   try {
-    j["payload"] = core::decode(*schema, r.payload, p.payload_endian());
+    const bool builtin = h.kind == transport::frame_kind::error ||
+                         (h.kind != transport::frame_kind::event && h.command >= first_reserved_command);
+    j["payload"] = core::decode(*schema, r.payload, payload_order(builtin, p.payload_endian()));
     if (schema == &error_schema()) {  // the message as text, not an array of characters
       const auto& m = j["payload"]["message"];
       std::string text;

@@ -3,18 +3,27 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <unordered_map>
 
 #include "comframe/core/json_text.hpp"
 #include "comframe/devices/bridge_feed.hpp"
 #include "comframe/transport/link.hpp"
+#include "comframe/transport/url.hpp"
 
 namespace comframe::devices {
 
 namespace {
 using clock = std::chrono::steady_clock;
+// The largest profile text a host accepts from a device (or a cache).
+constexpr std::size_t max_profile_text_bytes = std::size_t{16} << 20;
 using transport::frame_kind;
 
 std::string command_label(std::uint16_t id, std::string_view name) {
@@ -79,6 +88,9 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     std::string name;
     reply_handler handler;
     clock::time_point deadline;
+    std::uint64_t frames_at = 0;  // decoder counters when it was sent, for the timeout's message
+    std::uint64_t errors_at = 0;
+    bool fail_on_broken = false;  // a broken frame while it waits fails it at once (it is likely the reply)
   };
 
   impl(boost::asio::io_context& io_, std::string url_, session_options opt_)
@@ -104,6 +116,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   std::vector<std::uint8_t> read_buffer;
   std::vector<std::uint8_t> out_pending, out_writing;
   bool writing = false;
+  bool lead_zero = false;  // the next frame written is the first since the link opened
 
   std::unordered_map<std::uint16_t, pending_request> pending;
   std::uint16_t next_sequence = 1;
@@ -144,15 +157,13 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       return;
     }
     const std::span<const std::uint8_t> chunk(read_buffer.data(), n);
-    if (observer || opt.bridge) {
-      decoder.feed(
-          chunk, [&](const transport::frame_view& f) { dispatch(f); },
-          [&](transport::frame_error e, std::span<const std::uint8_t> raw) {
+    decoder.feed(
+        chunk, [&](const transport::frame_view& f) { dispatch(f); },
+        [&](transport::frame_error e, std::span<const std::uint8_t> raw) {
+          if (observer || opt.bridge)
             notify(frame_record{direction::from_device, std::chrono::system_clock::now(), std::nullopt, raw, e});
-          });
-    } else {
-      decoder.feed(chunk, [&](const transport::frame_view& f) { dispatch(f); });
-    }
+          fail_waiting_for_broken(e);
+        });
     count([&](session_stats& s) { s.decoder = decoder.stats(); });
     if (gen == generation && connected) start_read();
   }
@@ -191,6 +202,26 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     }
   }
 
+  // A refused frame while a request that asked for it waits: most likely its reply, broken.
+  void fail_waiting_for_broken(transport::frame_error e) {
+    std::vector<pending_request> doomed;
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (it->second.fail_on_broken) {
+        doomed.push_back(std::move(it->second));
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!doomed.empty()) count([&](session_stats& s) { s.decoder = decoder.stats(); });  // the waiter reads them
+    for (auto& p : doomed) {
+      count([](session_stats& s) { ++s.broken_replies; });
+      fail(p.handler, request_errc::bad_reply, p.command,
+           command_label(p.command, p.name) + ": a broken frame (" + std::string(transport::to_string(e)) +
+               ") arrived instead of the reply");
+    }
+  }
+
   void complete(const transport::frame_view& f) {
     auto it = pending.find(f.header.sequence);
     if (it == pending.end()) {
@@ -216,7 +247,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     std::string message;
     std::uint16_t code = 0;
     try {
-      const auto e = core::decode<error_payload>(f.payload, opt.payload_endian);
+      const auto e = core::decode<error_payload>(f.payload, builtin_endian);
       code = e.code;
       // The device's text is escaped: it reaches terminals, and a NUL would end what() early.
       message = command_label(req.command, req.name) + ": device error " + std::to_string(code) + " (" +
@@ -233,6 +264,10 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void write_frame(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload) {
     const transport::frame_header h{transport::protocol_version, kind, command, sequence};
     const auto wire = encoder.encode(h, payload);
+    // A leading 0x00 ends whatever noise the line holds, so the device reads
+    // this first frame whole (docs/protocol.md).
+    if (lead_zero) out_pending.push_back(0x00);
+    lead_zero = false;
     out_pending.insert(out_pending.end(), wire.begin(), wire.end());
     if (observer || opt.bridge)
       notify(frame_record{direction::to_device, std::chrono::system_clock::now(), h, payload, std::nullopt});
@@ -263,7 +298,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   }
 
   void request(std::uint16_t command, std::vector<std::uint8_t> payload, reply_handler handler,
-               std::chrono::milliseconds timeout, std::string name) {
+               std::chrono::milliseconds timeout, std::string name, bool fail_on_broken = false) {
     const std::string label = command_label(command, name);
     if (closed) return fail(handler, request_errc::closed, command, label + ": the session is closed");
     if (!connected)
@@ -278,7 +313,9 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     while (next_sequence == 0 || pending.count(next_sequence)) ++next_sequence;
     const std::uint16_t seq = next_sequence++;
     const auto deadline = clock::now() + timeout;
-    pending.emplace(seq, pending_request{command, std::move(name), std::move(handler), deadline});
+    const auto ds = decoder.stats();
+    pending.emplace(seq, pending_request{command, std::move(name), std::move(handler), deadline, ds.frames, ds.errors(),
+                                         fail_on_broken});
     count([](session_stats& s) { ++s.requests; });
     write_frame(frame_kind::request, command, seq, payload);
     arm(deadline);
@@ -309,10 +346,23 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     auto next = clock::time_point::max();
     for (const auto& [seq, p] : pending) next = std::min(next, p.deadline);
     if (next != clock::time_point::max()) arm(next);
+    const auto ds = decoder.stats();
     for (auto& p : expired) {
       count([](session_stats& s) { ++s.timeouts; });
-      fail(p.handler, request_errc::timeout, p.command, command_label(p.command, p.name) + ": no reply within the timeout");
+      fail(p.handler, request_errc::timeout, p.command,
+           command_label(p.command, p.name) + ": no reply within the timeout (" +
+               what_arrived(ds.frames - p.frames_at, ds.errors() - p.errors_at) + ")");
     }
+  }
+
+  static std::string what_arrived(std::uint64_t frames, std::uint64_t broken) {
+    auto n = [](std::uint64_t k, const char* one, const char* many) {
+      return std::to_string(k) + " " + (k == 1 ? one : many);
+    };
+    if (broken) return n(broken, "frame", "frames") + " arrived broken" +
+                       (frames ? ", " + n(frames, "other", "others") + " whole" : std::string());
+    if (frames) return n(frames, "frame", "frames") + " arrived, none of them the reply";
+    return "nothing arrived";
   }
 
   void fail_all(request_errc kind, const std::string& why) {
@@ -360,6 +410,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       return;
     }
     connected = true;
+    lead_zero = true;
     count([](session_stats& s) { ++s.reconnects; });
     notify(link_state::reconnected, url + ": reconnected");
     start_read();
@@ -369,6 +420,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void start(std::unique_ptr<transport::link> l) {
     link = std::move(l);
     connected = true;
+    lead_zero = true;
     notify(link_state::connected, url + ": connected");
     start_read();
     check_expected_profile();
@@ -402,15 +454,15 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void fetch_profile_text(std::chrono::milliseconds timeout,
                           std::function<void(std::exception_ptr, std::string, std::uint64_t)> done,
                           std::shared_ptr<std::string> text = std::make_shared<std::string>()) {
-    const std::size_t room = opt.max_payload_size > 16 ? opt.max_payload_size - 16 : 1;
+    const std::size_t room = std::max<std::size_t>(builtin::max_describe_chunk(opt.max_payload_size), 1);
     const builtin::describe_request req{static_cast<std::uint32_t>(text->size()),
                                         static_cast<std::uint16_t>(std::min<std::size_t>(room, 0xFFFF))};
-    request(builtin::describe::id, core::encode(req, opt.payload_endian),
+    request(builtin::describe::id, core::encode(req, builtin_endian),
             [self = shared_from_this(), timeout, done, text](std::exception_ptr e, std::span<const std::uint8_t> p) {
               if (e) return done(e, {}, 0);
               builtin::describe_response r;
               try {
-                core::decode_into(p, r, self->opt.payload_endian);
+                core::decode_into(p, r, builtin_endian);
               } catch (const core::codec_error& err) {
                 return done(std::make_exception_ptr(request_error(request_errc::bad_reply, builtin::describe::id,
                                                                   std::string("describe: ") + err.what())),
@@ -433,12 +485,12 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     if (!opt.expected_profile) return;
     auto expected = opt.expected_profile;
     const builtin::describe_request req{0, 0};
-    request(builtin::describe::id, core::encode(req, opt.payload_endian),
+    request(builtin::describe::id, core::encode(req, builtin_endian),
             [self = shared_from_this(), expected](std::exception_ptr e, std::span<const std::uint8_t> p) {
               if (e) return;  // an old device without describe, or the link went again: nothing to compare
               builtin::describe_response r;
               try {
-                core::decode_into(p, r, self->opt.payload_endian);
+                core::decode_into(p, r, builtin_endian);
               } catch (const core::codec_error&) {
                 return;
               }
@@ -561,6 +613,13 @@ T wait_for(std::future<T>& f) {
 nlohmann::json session::request_json(const profile& p, std::string_view command, const nlohmann::json& args,
                                      std::optional<std::chrono::milliseconds> timeout) {
   check_not_io_thread_for_wait();
+  auto future = request_json_async(p, command, args, timeout);
+  return wait_for(future);
+}
+
+std::future<nlohmann::json> session::request_json_async(const profile& p, std::string_view command,
+                                                        const nlohmann::json& args,
+                                                        std::optional<std::chrono::milliseconds> timeout) {
   const command_info* c = p.find_command(command);
   if (!c) {
     std::string names;
@@ -568,11 +627,11 @@ nlohmann::json session::request_json(const profile& p, std::string_view command,
     throw comframe::error("devices.unknown_command", "the profile of " + (p.device().empty() ? std::string("the device") : core::printable_text(p.device())) +
                                                          " has no command \"" + std::string(command) + "\" (it has: " + names + ")");
   }
-  auto payload = core::encode(c->request, args, p.payload_endian());
+  const core::endian order = payload_order(c->id >= first_reserved_command, p.payload_endian());
+  auto payload = core::encode(c->request, args, order);
   auto promise = std::make_shared<std::promise<nlohmann::json>>();
   auto future = promise->get_future();
   const core::schema response = c->response;
-  const core::endian order = p.payload_endian();
   const std::uint16_t id = c->id;
   const std::string name = c->name;
   async_request_raw(
@@ -587,24 +646,198 @@ nlohmann::json session::request_json(const profile& p, std::string_view command,
         }
       },
       timeout, name);
-  return wait_for(future);
+  return future;
 }
 
+std::size_t session::max_describe_chunk() const noexcept {
+  return builtin::max_describe_chunk(options_.max_payload_size);
+}
+
+namespace {
+
+// The baud rate when the URL names it ("…?baud=9600"), else 0: a pty or a
+// socket has no line rate to go by.
+std::uint32_t named_baud(const std::string& url) {
+  if (url.find("baud=") == std::string::npos) return 0;
+  try {
+    const auto u = transport::parse_url(url);
+    if (const auto* s = std::get_if<transport::serial_url>(&u)) return s->settings.baud;
+  } catch (const comframe::error&) {
+  }
+  return 0;
+}
+
+std::string hash_hex(std::uint64_t hash) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash));
+  return buf;
+}
+
+// A cached profile, or nothing: the file is outside input, used only when it
+// loads and its hash is the device's.
+std::optional<profile> cached_profile(const std::string& dir, std::uint64_t hash) {
+  const auto path = std::filesystem::path(dir) / (hash_hex(hash) + ".json");
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > max_profile_text_bytes) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  std::string text(size, '\0');
+  if (!in.read(text.data(), static_cast<std::streamsize>(size))) return std::nullopt;
+  try {
+    auto p = profile::parse(text);
+    if (p.hash() == hash) return p;
+  } catch (const comframe::error&) {
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// Writes under a temporary name and renames, so a reader never sees half a file.
+void store_profile(const std::string& dir, std::uint64_t hash, const std::string& text) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const auto path = std::filesystem::path(dir) / (hash_hex(hash) + ".json");
+  const auto tmp = path.string() + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!(out << text) || !out.flush()) {
+      std::filesystem::remove(tmp, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) std::filesystem::remove(tmp, ec);
+}
+
+}  // namespace
+
 profile session::fetch_profile(std::optional<std::chrono::milliseconds> timeout) {
+  fetch_options o;
+  o.timeout = timeout;
+  return fetch_profile(o);
+}
+
+profile session::fetch_profile(const fetch_options& fo) {
   check_not_io_thread_for_wait();
-  auto promise = std::make_shared<std::promise<std::pair<std::string, std::uint64_t>>>();
-  auto future = promise->get_future();
-  boost::asio::post(impl_->io, [i = impl_, promise, t = timeout.value_or(options_.timeout)] {
-    i->fetch_profile_text(t, [promise](std::exception_ptr e, std::string text, std::uint64_t hash) {
-      if (e) promise->set_exception(e);
-      else promise->set_value({std::move(text), hash});
+  using std::chrono::milliseconds;
+  constexpr auto id = builtin::describe::id;
+  const auto deadline = clock::now() + fo.deadline;
+  const milliseconds base_timeout = fo.timeout.value_or(options_.timeout);
+  const std::size_t largest = std::clamp<std::size_t>(max_describe_chunk(), 1, 0xFFFF);
+  const std::uint32_t baud = named_baud(url_);
+  // Line time of a reply carrying `n` bytes of text (frame overhead and COBS included), when the rate is known.
+  auto line_time = [&](std::size_t n) {
+    return baud ? milliseconds((n + 40) * 10 * 1000 / baud + 1) : milliseconds(0);
+  };
+  auto attempt_timeout = [&](std::size_t n) { return std::max(base_timeout, 2 * line_time(n) + milliseconds(100)); };
+  // Start small where the rate is unknown (a slow line must not time out on the
+  // first chunk); sized to a quarter of the timeout's line time where it is known.
+  std::size_t chunk = baud ? std::clamp<std::size_t>(std::size_t{baud} / 10 * base_timeout.count() / 4000, 16, largest)
+                           : std::min<std::size_t>(256, largest);
+  std::string text;
+  std::uint32_t total = 0;
+  bool have_total = false;
+
+  auto deadline_error = [&] {
+    return request_error(request_errc::timeout, id,
+                         "describe: the profile was not complete within " + std::to_string(fo.deadline.count()) + " ms" +
+                             (have_total ? " (" + std::to_string(text.size()) + " of " + std::to_string(total) + " bytes)"
+                                         : std::string(" (not even its size)")));
+  };
+  // One describe exchange; waits in slices so that a stop request or the deadline ends it.
+  auto exchange = [&](std::uint32_t offset, std::uint16_t max_bytes, milliseconds t) {
+    auto promise = std::make_shared<std::promise<std::vector<std::uint8_t>>>();
+    auto future = promise->get_future();
+    const auto payload = core::encode(builtin::describe_request{offset, max_bytes}, builtin_endian);
+    boost::asio::post(impl_->io, [i = impl_, promise, payload, t] {
+      i->request(
+          id, payload,
+          [promise](std::exception_ptr e, std::span<const std::uint8_t> p) {
+            if (e) promise->set_exception(e);
+            else promise->set_value({p.begin(), p.end()});
+          },
+          t, std::string(builtin::describe::name), true);
     });
-  });
-  auto [text, hash] = wait_for(future);
+    while (future.wait_for(milliseconds(20)) != std::future_status::ready) {
+      if (fo.stop && fo.stop()) throw request_error(request_errc::closed, id, "describe: stopped");
+      if (clock::now() >= deadline) throw deadline_error();
+    }
+    builtin::describe_response r;
+    try {
+      core::decode_into(future.get(), r, builtin_endian);
+    } catch (const core::codec_error& err) {
+      throw request_error(request_errc::bad_reply, id, std::string("describe: ") + err.what());
+    }
+    return r;
+  };
+  // An exchange retried after a timeout or a broken reply, each time asking for
+  // half as much; a device that sends nothing at all gets one retry (the first
+  // request may have been lost in noise on the line), others `attempts`.
+  int quick = 0;
+  auto with_retries = [&](std::uint32_t offset, std::size_t& want) {
+    int silent = 0;
+    for (int attempt = 1;; ++attempt) {
+      const auto before = stats();
+      const auto started = clock::now();
+      try {
+        auto r = exchange(offset, static_cast<std::uint16_t>(want), attempt_timeout(want));
+        // Four quick replies in a row: ask for more next time.
+        quick = clock::now() - started < attempt_timeout(want) / 8 ? quick + 1 : 0;
+        if (want && want < largest && quick >= 4) {
+          want = std::min(want * 2, largest);
+          quick = 0;
+        }
+        return r;
+      } catch (const request_error& e) {
+        if (e.kind() != request_errc::timeout && e.kind() != request_errc::bad_reply) throw;
+        const auto after = stats();
+        const bool nothing = after.decoder.frames == before.decoder.frames &&
+                             after.decoder.errors() == before.decoder.errors();
+        silent = nothing ? silent + 1 : 0;
+        quick = 0;
+        if (attempt >= std::max(fo.attempts, 1) || silent >= 2)
+          throw request_error(e.kind(), id, std::string(e.what()) + ", after " + std::to_string(attempt) +
+                                                (attempt == 1 ? " attempt" : " attempts"));
+        if (want > 16) want /= 2;
+        // After a broken reply, let the rest of it (a flipped byte may have made
+        // 0x00 and split it in two) pass before asking again, so it does not
+        // fail the retry as well.
+        if (e.kind() == request_errc::bad_reply) std::this_thread::sleep_for(milliseconds(20) + line_time(want));
+      }
+    }
+  };
+
+  std::size_t none = 0;
+  quick = 0;
+  const auto head = with_retries(0, none);
+  total = head.total;
+  have_total = true;
+  if (total > max_profile_text_bytes)
+    throw request_error(request_errc::bad_reply, id,
+                        "describe: the device's profile of " + std::to_string(total) + " bytes exceeds the limit of " +
+                            std::to_string(max_profile_text_bytes));
+  if (!fo.cache_dir.empty()) {
+    if (auto p = cached_profile(fo.cache_dir, head.hash)) {
+      if (options_.bridge) options_.bridge->set_profile(*p);
+      return std::move(*p);
+    }
+  }
+  text.reserve(total);
+  while (text.size() < total) {
+    const auto r = with_retries(static_cast<std::uint32_t>(text.size()), chunk);
+    if (r.hash != head.hash || r.total != total)
+      throw request_error(request_errc::bad_reply, id, "describe: the device's profile changed while it was fetched");
+    if (r.chunk.empty() || r.chunk.size() > total - text.size())
+      throw request_error(request_errc::bad_reply, id,
+                          "describe: the device's chunks do not add up to its total of " + std::to_string(total) +
+                              " (a chunk of " + std::to_string(r.chunk.size()) + " bytes at offset " +
+                              std::to_string(text.size()) + ")");
+    text.append(r.chunk.begin(), r.chunk.end());
+  }
   profile p = profile::parse(text);
-  if (p.hash() != hash)
-    throw request_error(request_errc::bad_reply, builtin::describe::id,
-                        "describe: the device's profile text does not match the hash it reports");
+  if (p.hash() != head.hash)
+    throw request_error(request_errc::bad_reply, id, "describe: the device's profile text does not match the hash it reports");
+  if (!fo.cache_dir.empty()) store_profile(fo.cache_dir, head.hash, text);
   if (options_.bridge) options_.bridge->set_profile(p);
   return p;
 }

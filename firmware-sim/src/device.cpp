@@ -21,19 +21,23 @@ void device::on_json(std::string_view command, json_handler handler) {
 
 reply device::error_reply(std::uint16_t code, const std::string& message) const {
   return {transport::frame_kind::error,
-          core::encode(devices::error_payload{code, {message.begin(), message.end()}}, profile_.payload_endian())};
+          core::encode(devices::error_payload{code, {message.begin(), message.end()}}, devices::builtin_endian)};
 }
 
+// Little-endian whatever the profile says: a host reads it before it knows the
+// profile's byte order. max_bytes is clamped to what one reply can carry; an
+// offset at or past the end gets an empty chunk with the hash and the total.
 reply device::describe(std::span<const std::uint8_t> payload) const {
-  const auto req = core::decode<devices::builtin::describe_request>(payload, profile_.payload_endian());
+  const auto req = core::decode<devices::builtin::describe_request>(payload, devices::builtin_endian);
   devices::builtin::describe_response r;
   r.hash = profile_hash_;
   r.total = static_cast<std::uint32_t>(profile_text_.size());
   if (req.offset < profile_text_.size()) {
-    const std::size_t n = std::min<std::size_t>(req.max_bytes, profile_text_.size() - req.offset);
+    const std::size_t largest = devices::builtin::max_describe_chunk(transport::default_max_payload_size);
+    const std::size_t n = std::min({std::size_t{req.max_bytes}, largest, profile_text_.size() - req.offset});
     r.chunk.assign(profile_text_.begin() + req.offset, profile_text_.begin() + req.offset + n);
   }
-  return {transport::frame_kind::response, core::encode(r, profile_.payload_endian())};
+  return {transport::frame_kind::response, core::encode(r, devices::builtin_endian)};
 }
 
 std::optional<reply> device::handle(const transport::frame_header& header, std::span<const std::uint8_t> payload) const {

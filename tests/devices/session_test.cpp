@@ -137,7 +137,7 @@ TEST_F(loopback_fixture, a_timeout_leaves_the_session_usable) {
   } catch (const devices::request_error& e) {
     EXPECT_EQ(e.kind(), request_errc::timeout);
     EXPECT_EQ(e.id(), "devices.timeout");
-    EXPECT_STREQ(e.what(), "echo: no reply within the timeout");
+    EXPECT_STREQ(e.what(), "echo: no reply within the timeout (nothing arrived)");
   }
   answer = true;  // the peer reads `answer` on the io thread only after this request is written
   EXPECT_EQ(host->request<Echo>(2), 2u);

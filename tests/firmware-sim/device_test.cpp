@@ -209,3 +209,96 @@ TEST(fire_and_forget, a_request_with_sequence_0_gets_no_reply_even_when_it_fails
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, transport::frame_kind::error);
 }
+
+namespace {
+
+std::vector<std::uint8_t> describe_request(std::uint32_t offset, std::uint16_t max_bytes) {
+  return core::encode(devices::builtin::describe_request{offset, max_bytes}, core::endian::little);
+}
+
+devices::builtin::describe_response describe_reply(const device& dev, std::uint32_t offset, std::uint16_t max_bytes) {
+  const transport::frame_header h{transport::protocol_version, transport::frame_kind::request,
+                                  devices::builtin::describe::id, 1};
+  const auto r = dev.handle(h, describe_request(offset, max_bytes));
+  EXPECT_TRUE(r.has_value() && r->kind == transport::frame_kind::response);
+  return core::decode<devices::builtin::describe_response>(r.value().payload, core::endian::little);
+}
+
+}  // namespace
+
+// One describe reply carries at most 4084 bytes of text (the payload limit less
+// hash and total): a larger max_bytes is clamped, never refused.
+TEST(describe, clamps_max_bytes_to_one_reply_and_answers_an_offset_past_the_end_with_an_empty_chunk) {
+  nlohmann::json doc = {{"comframe_profile", 1}, {"device", "big"}, {"commands", nlohmann::json::array()}};
+  for (int i = 1; i <= 200; ++i)
+    doc["commands"].push_back({{"id", i},
+                               {"name", "a_command_with_a_rather_long_name_" + std::to_string(i)},
+                               {"request", "null"},
+                               {"response", "u32"}});
+  const device dev{devices::profile::from_json(doc)};
+  const std::string text = dev.profile().to_json().dump();
+  ASSERT_GT(text.size(), 8192u);
+
+  auto r = describe_reply(dev, 0, 65535);
+  EXPECT_EQ(r.hash, dev.profile().hash());
+  EXPECT_EQ(r.total, text.size());
+  EXPECT_EQ(r.chunk.size(), 4084u);
+  EXPECT_EQ(std::string(r.chunk.begin(), r.chunk.end()), text.substr(0, 4084));
+  EXPECT_EQ(devices::builtin::max_describe_chunk(transport::default_max_payload_size), 4084u);
+
+  r = describe_reply(dev, static_cast<std::uint32_t>(text.size() - 10), 65535);  // never past the end
+  EXPECT_EQ(std::string(r.chunk.begin(), r.chunk.end()), text.substr(text.size() - 10));
+
+  for (const std::uint32_t offset : {static_cast<std::uint32_t>(text.size()), 0xFFFFFFFFu}) {
+    r = describe_reply(dev, offset, 100);
+    EXPECT_EQ(r.hash, dev.profile().hash());
+    EXPECT_EQ(r.total, text.size());
+    EXPECT_TRUE(r.chunk.empty()) << offset;
+  }
+}
+
+// describe and error replies are little-endian whatever the profile's byte
+// order (a host reads them before it knows that order); the profile's own
+// payloads follow the profile.
+TEST(big_endian_device, answers_describe_and_errors_in_little_endian_and_its_own_payloads_in_big_endian) {
+  device dev{devices::profile::of<GetInfo, Add, Missing>("bigdev", "1.0", core::endian::big)};
+  dev.on_json("add", [](const nlohmann::json& args) { return args[0].get<int>() + args[1].get<int>(); });
+
+  const auto d = describe_reply(dev, 0, 0);
+  EXPECT_EQ(d.hash, dev.profile().hash());
+  EXPECT_EQ(d.total, dev.profile().to_json().dump().size());
+
+  transport::frame_header h{transport::protocol_version, transport::frame_kind::request, Missing::id, 5};
+  const auto e = dev.handle(h, {});
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->kind, transport::frame_kind::error);
+  ASSERT_GE(e->payload.size(), 2u);
+  EXPECT_EQ(e->payload[0], devices::error_code::unknown_command & 0xFF);  // code, little-endian
+  EXPECT_EQ(e->payload[1], devices::error_code::unknown_command >> 8);
+
+  h.command = Add::id;
+  const std::vector<std::uint8_t> forty_and_two{0, 0, 0, 40, 0, 0, 0, 2};
+  const auto a = dev.handle(h, forty_and_two);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->payload, (std::vector<std::uint8_t>{0, 0, 0, 42}));
+
+  // And a host that knows nothing of the device gets all of it right.
+  test::io_thread t;
+  const std::string url = "loop://big_endian_device";
+  auto host = std::make_unique<devices::session>(t.io, url);
+  auto sim = std::make_unique<firmware_sim::link_host>(t.io, transport::open_link(t.io, url), dev);
+  const auto p = host->fetch_profile();
+  EXPECT_EQ(p.payload_endian(), core::endian::big);
+  EXPECT_EQ(p.hash(), dev.profile().hash());
+  EXPECT_EQ(host->request_json(p, "add", nlohmann::json::parse("[40, 2]")), nlohmann::json(42));
+  try {
+    host->request_json(p, "missing", nullptr);
+    FAIL() << "no error reply";
+  } catch (const devices::request_error& err) {
+    EXPECT_EQ(err.kind(), request_errc::device_error);
+    EXPECT_EQ(err.device_code(), devices::error_code::unknown_command);
+    EXPECT_STREQ(err.what(), "missing: device error 1 (unknown_command): command missing has no handler in this device");
+  }
+  host.reset();
+  sim.reset();
+}

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <cstring>
 #include <stdexcept>
@@ -20,6 +22,21 @@
 extern char** environ;
 
 namespace comframe::test {
+
+/// Every test program gets its own, empty $XDG_CACHE_HOME (removed at exit),
+/// so the comframe processes it starts never read or write the user's profile
+/// cache, and tests running side by side never share one.
+inline const bool private_cache_home = [] {
+  char dir[] = "/tmp/comframe-test-cache-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) return false;
+  ::setenv("XDG_CACHE_HOME", dir, 1);
+  static const std::string path = dir;
+  std::atexit([] {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  });
+  return true;
+}();
 
 struct run_result {
   int exit_code = -1;  ///< the exit status, or 128 + signal number

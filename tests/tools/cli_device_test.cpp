@@ -1,8 +1,12 @@
 // `comframe call` and `comframe monitor` against a simulated device served on a
 // real pseudo-terminal by this test process; the CLI runs as a child process.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 
+#include <atomic>
 #include <fstream>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -16,6 +20,7 @@ namespace {
 
 using namespace comframe;
 using test::run;
+namespace fs = std::filesystem;
 const std::string cli = COMFRAME_CLI;
 
 struct Info {
@@ -111,7 +116,11 @@ TEST_F(served_device, call_refuses_arguments_that_give_a_key_twice_and_sends_not
 TEST_F(served_device, call_warns_when_the_profile_file_differs_from_the_devices) {
   using OtherLed = devices::command<2, std::array<std::uint8_t, 5>, core::null, "set_led">;
   std::ofstream(profile_file) << devices::profile::of<GetInfo, OtherLed, Tick>("blinky", "2.1").dump();
+  // Without --check a profile file is trusted and nothing but the request is sent.
   auto r = run({cli, "call", pty.slave_path, "get_info", "--profile", profile_file});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  r = run({cli, "call", pty.slave_path, "get_info", "--profile", profile_file, "--check"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "warning: the device's profile differs from " + profile_file + " in: set_led\n");
 }
@@ -124,9 +133,107 @@ TEST_F(served_device, call_on_a_port_that_does_not_exist_or_a_silent_one_fails_c
   r = run({cli, "call", silent.slave_path, "get_info", "--timeout", "100"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE): describe: no reply "
-                   "within the timeout\n");
+                   "within the timeout (nothing arrived), after 2 attempts\n");
   r = run({cli, "call", silent.slave_path, "get_info", "--timeout", "0"});
   EXPECT_EQ(r.exit_code, 2);
+}
+
+// The profile cache: a fetched profile is kept by its hash; the next call asks
+// the device for the hash alone (max_bytes 0). `comframe profile` writes the text.
+TEST_F(served_device, a_fetched_profile_is_cached_by_hash_and_the_next_call_asks_only_for_the_hash) {
+  std::mutex m;
+  std::vector<std::uint16_t> describe_max_bytes;  // of each describe request the device received
+  host->observe_frames([&](const devices::frame_record& r) {
+    if (r.dir != devices::direction::to_device || !r.header || r.header->command != devices::builtin::describe::id)
+      return;
+    const auto req = core::decode<devices::builtin::describe_request>(r.payload, core::endian::little);
+    std::lock_guard lock(m);
+    describe_max_bytes.push_back(req.max_bytes);
+  });
+  auto describes = [&] {
+    std::lock_guard lock(m);
+    return std::exchange(describe_max_bytes, {});
+  };
+  const fs::path cache = fs::path(std::getenv("XDG_CACHE_HOME")) / "comframe" / "profiles";
+  fs::remove_all(cache);
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llx.json", static_cast<unsigned long long>(dev.profile().hash()));
+
+  auto r = run({cli, "call", pty.slave_path, "get_info"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto asked = describes();
+  ASSERT_GE(asked.size(), 2u);  // the hash, then the text
+  EXPECT_EQ(asked[0], 0);
+  std::ifstream cached(cache / name);
+  ASSERT_TRUE(cached) << (cache / name);
+  EXPECT_EQ(devices::profile::parse(std::string(std::istreambuf_iterator<char>(cached), {})), dev.profile());
+
+  r = run({cli, "call", pty.slave_path, "get_info"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(describes(), (std::vector<std::uint16_t>{0}));
+
+  const std::string out = testing::TempDir() + "blinky-fetched-" + std::to_string(::getpid()) + ".json";
+  r = run({cli, "profile", pty.slave_path, "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(describes(), (std::vector<std::uint16_t>{0}));
+  std::ifstream written(out);
+  EXPECT_EQ(devices::profile::parse(std::string(std::istreambuf_iterator<char>(written), {})), dev.profile());
+
+  r = run({cli, "profile", pty.slave_path, "--no-cache"});  // to stdout, fetched again
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(devices::profile::parse(r.out), dev.profile());
+  EXPECT_GE(describes().size(), 2u);
+
+  // A cache file that does not hold the profile of its hash is not trusted.
+  std::ofstream(cache / name) << R"({"comframe_profile":1,"device":"impostor","commands":[]})";
+  r = run({cli, "call", pty.slave_path, "get_info"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(describes().size(), 2u);
+}
+
+// Bytes left on the line without a delimiter (noise, half a frame from an
+// earlier program) would merge with the first request: comframe sends a 0x00 first.
+TEST_F(served_device, noise_left_on_the_line_does_not_spoil_the_first_request) {
+  {
+    const int fd = ::open(pty.slave_path.c_str(), O_RDWR | O_NOCTTY);
+    ASSERT_GE(fd, 0);
+    const std::uint8_t noise[] = {0x11, 0x22, 0x33, 0x7F, 0x05};
+    ASSERT_EQ(::write(fd, noise, sizeof noise), static_cast<ssize_t>(sizeof noise));
+    ::close(fd);
+  }
+  auto r = run({cli, "call", pty.slave_path, "get_info", "--profile", profile_file, "--timeout", "5000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["serial"], 99);
+}
+
+// A device that answers every frame with a broken one: the timeout says so.
+TEST(broken_device, a_timeout_says_that_frames_arrived_broken) {
+  test::pty_device pty;
+  std::atomic<bool> done = false;
+  std::thread device([&] {
+    while (!done) {
+      pollfd p{pty.master, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      std::uint8_t buf[256];
+      const ssize_t n = ::read(pty.master, buf, sizeof buf);
+      for (ssize_t i = 0; i < n; ++i)
+        if (buf[i] == 0 && i > 0) {  // a frame ended: answer with a bad CRC
+          const std::uint8_t broken[] = {0x0D, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x00};
+          (void)!::write(pty.master, broken, sizeof broken);
+        }
+    }
+  });
+  const std::string profile = testing::TempDir() + "broken-" + std::to_string(::getpid()) + ".profile.json";
+  std::ofstream(profile) << devices::profile::of<GetInfo>("blinky", "2.1").dump();
+  auto r = run({cli, "call", pty.slave_path, "get_info", "--profile", profile, "--timeout", "300"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe call: get_info: no reply within the timeout (1 frame arrived broken)\n");
+  r = run({cli, "call", pty.slave_path, "get_info", "--timeout", "300"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE): describe: a "
+                   "broken frame (crc) arrived instead of the reply, after 12 attempts\n");
+  done = true;
+  device.join();
 }
 
 TEST_F(served_device, monitor_prints_every_frame_as_a_json_line_with_decoded_payloads) {
@@ -167,7 +274,7 @@ TEST_F(served_device, monitor_reports_a_broken_frame_with_its_error_and_raw_byte
     const std::uint8_t garbage[] = {0x05, 0x11, 0x22, 0x33, 0x44, 0x00};
     (void)!write(fd, garbage, sizeof garbage);
   });
-  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--json", "--count", "1"});
+  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--check", "--json", "--count", "1"});
   emitter.join();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -182,13 +289,27 @@ TEST_F(served_device, monitor_shows_a_broken_frame_as_one_readable_line_with_why
     const std::uint8_t garbage[] = {0x05, 0x11, 0x22, 0x33, 0x44, 0x00};
     (void)!write(pty.master, garbage, sizeof garbage);
   });
-  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--count", "1"});
+  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--check", "--count", "1"});
   emitter.join();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_GT(r.out.size(), 27u) << r.out;
   EXPECT_EQ(r.out[26], 'Z') << r.out;
   EXPECT_EQ(r.out.substr(27), " < refused frame (too_short): 5 raw bytes 05 11 22 33 44\n");
   EXPECT_NE(r.err.find("monitor: frames "), std::string::npos) << r.err;
+}
+
+TEST_F(served_device, monitor_with_a_profile_file_sends_nothing_to_the_device_unless_asked_to_check) {
+  std::atomic<int> to_device = 0;
+  host->observe_frames([&](const devices::frame_record& r) {
+    if (r.dir == devices::direction::to_device) ++to_device;
+  });
+  test::child_process mon({cli, "monitor", pty.slave_path, "--profile", profile_file, "--count", "1"});
+  ASSERT_TRUE(mon.wait_for_line("monitor: " + pty.slave_path + " (blinky 2.1)")) << mon.output();
+  host->emit<Tick>(7);
+  ASSERT_TRUE(mon.wait_for_line("monitor: frames 1")) << mon.output();
+  EXPECT_EQ(mon.stop(SIGTERM), 0) << mon.output();
+  EXPECT_NE(mon.output().find(" < event tick seq=0 7\n"), std::string::npos) << mon.output();
+  EXPECT_EQ(to_device, 0);
 }
 
 TEST_F(served_device, monitor_prints_one_readable_line_per_frame_by_default) {
@@ -198,7 +319,7 @@ TEST_F(served_device, monitor_prints_one_readable_line_per_frame_by_default) {
     host->emit<Tick>(41);
     host->emit(0x300, {1, 2});
   });
-  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--count", "2"});
+  auto r = run({cli, "monitor", pty.slave_path, "--profile", profile_file, "--check", "--count", "2"});
   emitter.join();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines;

@@ -137,10 +137,10 @@ TEST(log, a_bridge_capture_records_another_programs_requests_and_tshark_reads_th
   ASSERT_EQ(run({cli, "dissector", "--profile", profile, "-o", lua}).exit_code, 0);
   child_process log({cli, "log", "--bridge", bus, "-o", cap, "--count", "8"});
   ASSERT_TRUE(log.wait_for_line("log: recording bridge")) << log.output();
-  // Each call checks the profile's hash (describe) and then makes its request: 4 frames.
-  auto a = run({cli, "call", sim.pty, "get_info", "--profile", profile});
+  // Each call checks the profile's hash (describe, --check) and then makes its request: 4 frames.
+  auto a = run({cli, "call", sim.pty, "get_info", "--profile", profile, "--check"});
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  auto b = run({cli, "call", sim.pty, "read_sensors", "--profile", profile});
+  auto b = run({cli, "call", sim.pty, "read_sensors", "--profile", profile, "--check"});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   ASSERT_TRUE(log.wait_for_line("log: frames 8")) << log.output();
   EXPECT_EQ(log.stop(), 0);

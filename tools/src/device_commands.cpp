@@ -1,10 +1,13 @@
-// comframe call | monitor — talking to a device by its profile.
+// comframe call | monitor | profile — talking to a device by its profile.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -17,6 +20,7 @@
 #include "comframe/transport/link_error.hpp"
 #include "bridge_io.hpp"
 #include "frame_text.hpp"
+#include "profile_fetch.hpp"
 #include "stop_signals.hpp"
 #include "text_io.hpp"
 
@@ -35,7 +39,18 @@ struct device_options {
   std::uint64_t count = 0;
   double duration_s = 0;
   std::string bridge;
+  bool check = false;              ///< with --profile: compare it with the device's
+  fetch_settings fetch;             ///< --profile-deadline, --no-cache (timeout_ms is copied in)
+  std::string output;              ///< profile: the file to write
 };
+
+// Waits for `f`, giving up when SIGINT or SIGTERM arrives.
+template <class T>
+T wait_or_stop(std::future<T>& f, stop_signals& signals, const std::string& what) {
+  while (f.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
+    if (signals.wait(std::chrono::milliseconds(50))) throw cli_error("stopped by a signal while waiting for " + what);
+  return f.get();
+}
 
 std::unique_ptr<devices::session> open_session(const device_options& o) {
   devices::session_options so;
@@ -48,18 +63,19 @@ std::unique_ptr<devices::session> open_session(const device_options& o) {
   }
 }
 
-// The profile from --profile, checked against the device's; or the device's own.
-devices::profile profile_for(devices::session& s, const device_options& o) {
-  if (o.profile_file.empty()) {
-    try {
-      return s.fetch_profile();
-    } catch (const comframe::error& e) {
-      throw cli_error(std::string("cannot fetch the device's profile (give one with --profile FILE): ") +
-                      terminal_text(e.what()));
-    }
-  }
+devices::profile fetch_profile(devices::session& s, const device_options& o, stop_signals& signals) {
+  fetch_settings f = o.fetch;
+  f.timeout_ms = o.timeout_ms;
+  return fetch_device_profile(s, f, signals);
+}
+
+// The profile from --profile (compared with the device's with --check only:
+// otherwise nothing is asked); or the device's own.
+devices::profile profile_for(devices::session& s, const device_options& o, stop_signals& signals) {
+  if (o.profile_file.empty()) return fetch_profile(s, o, signals);
   auto p = load_profile_file(o.profile_file);
   if (s.options().bridge) s.options().bridge->set_profile(p);
+  if (!o.check) return p;
   try {
     const auto check = s.check_profile(p);
     if (!check.matches) {
@@ -106,8 +122,9 @@ std::string request_help(const devices::command_info& c, const std::string& port
 }
 
 void run_call(const device_options& o) {
+  stop_signals signals;  // before the session: its I/O thread inherits the blocked signals
   auto s = open_session(o);
-  const auto p = profile_for(*s, o);
+  const auto p = profile_for(*s, o, signals);
   const devices::command_info* c = p.find_command(o.command);
   if (!c) {
     std::string names;
@@ -124,13 +141,39 @@ void run_call(const device_options& o) {
   }
   nlohmann::json reply;
   try {
-    reply = s->request_json(p, c->name, args, std::chrono::milliseconds(o.timeout_ms));
+    auto f = s->request_json_async(p, c->name, args, std::chrono::milliseconds(o.timeout_ms));
+    reply = wait_or_stop(f, signals, c->name + "'s reply");
   } catch (const core::codec_error& e) {
     throw cli_error("the arguments do not fit " + c->name + "'s request: " + e.what());
+  } catch (const cli_error&) {
+    throw;
   } catch (const comframe::error& e) {
     throw cli_error(terminal_text(e.what()));
   }
+  if (c->id == devices::builtin::describe::id && reply.contains("chunk") && reply["chunk"].is_array()) {
+    // The profile's text, shown as text (escaped) rather than an array of characters.
+    std::string text;
+    for (const auto& ch : reply["chunk"]) text += ch.get<std::string>();
+    reply["chunk"] = core::printable_text(text, text.size());
+    std::cout << reply.dump(o.compact ? -1 : 2) << '\n';
+    return;
+  }
   std::cout << core::format_json(c->response, reply, o.compact ? -1 : 2) << '\n';
+}
+
+void run_profile(const device_options& o) {
+  stop_signals signals;
+  auto s = open_session(o);
+  const auto p = fetch_profile(*s, o, signals);
+  const std::string text = p.dump();
+  if (o.output.empty()) {
+    std::cout << text << '\n';
+    return;
+  }
+  std::ofstream out(o.output, std::ios::binary | std::ios::trunc);
+  if (!(out << text << '\n') || !out.flush()) throw cli_error("cannot write " + o.output);
+  std::cerr << "profile: " << (p.device().empty() ? "device" : core::printable_text(p.device())) << " "
+            << core::printable_text(p.version()) << " saved to " << o.output << '\n';
 }
 
 // A frame as the observer saw it, kept until the profile to decode it is known.
@@ -178,7 +221,7 @@ void run_monitor(const device_options& o) {
     std::lock_guard lock(out);
     std::cerr << "monitor: " << to_string(st) << ": " << terminal_text(detail) << std::endl;
   });
-  auto p = profile_for(*s, o);
+  auto p = profile_for(*s, o, signals);
   {
     std::lock_guard lock(out);
     profile = std::move(p);
@@ -226,6 +269,8 @@ void add_device_commands(CLI::App& app) {
   call->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for each reply")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
+  call->add_flag("--check", o->check, "With --profile: ask the device for its profile's hash and warn if it differs");
+  add_fetch_options(call, o->fetch);
   call->add_flag("-c,--compact", o->compact, "Print the reply on one line");
   call->add_option("--bridge", o->bridge, "Publish every frame to the shared-memory bridge NAME (see comframe tap)");
   call->callback([o] { run_call(*o); });
@@ -237,6 +282,8 @@ void add_device_commands(CLI::App& app) {
   mon->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for the device's profile")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
+  mon->add_flag("--check", o->check, "With --profile: ask the device for its profile's hash and warn if it differs");
+  add_fetch_options(mon, o->fetch);
   mon->add_option("--count", o->count, "Stop after this many frames");
   mon->add_option("--duration", o->duration_s, "Stop after this many seconds");
   mon->add_flag("--json", o->json, "One JSON object per frame instead of a readable line");
@@ -244,6 +291,16 @@ void add_device_commands(CLI::App& app) {
                   "Publish every frame and the device's profile to the shared-memory bridge NAME (see comframe tap)");
   mon->callback([o] { run_monitor(*o); });
   mon->footer("Stops on Ctrl-C (SIGINT) or SIGTERM and prints the counters on stderr.");
+
+  auto* prof = app.add_subcommand("profile", "Fetch a device's profile (through describe) and print or save it");
+  prof->add_option("port", o->port, "The port to open")->required();
+  prof->add_option("-o,--output", o->output, "Write the profile to this file instead of stdout");
+  prof->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for each describe reply")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  add_fetch_options(prof, o->fetch);
+  prof->callback([o] { run_profile(*o); });
+  prof->footer("Profiles fetched are cached by hash in $XDG_CACHE_HOME/comframe/profiles (see docs/profiles.md).");
 }
 
 }  // namespace comframe::tools

@@ -26,6 +26,7 @@
 #include "comframe/transport/cobs.hpp"
 #include "comframe/transport/link.hpp"
 #include "frame_text.hpp"
+#include "profile_fetch.hpp"
 #include "stop_signals.hpp"
 #include "text_io.hpp"
 
@@ -52,6 +53,7 @@ struct log_options {
   double duration_s = 0;
   int timeout_ms = 1000;
   std::vector<std::string> requests;
+  fetch_settings fetch;
 };
 
 std::string format_of(const log_options& o) {
@@ -187,11 +189,9 @@ void run_log(const log_options& o) {
     // The profile is needed to decode JSON lines and to make requests by name;
     // fetched before recording starts, so the capture holds only the traffic asked for.
     if (!profile && (format == "json" || !requests.empty())) {
-      try {
-        profile = std::make_shared<devices::profile>(s->fetch_profile());
-      } catch (const comframe::error& e) {
-        throw cli_error(std::string("cannot fetch the device's profile (give one with --profile FILE): ") + e.what());
-      }
+      fetch_settings f = o.fetch;
+      f.timeout_ms = o.timeout_ms;
+      profile = std::make_shared<devices::profile>(fetch_device_profile(*s, f, signals));
     }
     rec.writer = make_writer(format, wo, profile);
     rec.writer->open();
@@ -262,6 +262,7 @@ struct dissector_options {
   std::string port;
   std::string output;
   int timeout_ms = 1000;
+  fetch_settings fetch;
 };
 
 void run_dissector(const dissector_options& o) {
@@ -270,14 +271,18 @@ void run_dissector(const dissector_options& o) {
   if (!o.profile_file.empty()) {
     p = load_profile_file(o.profile_file);
   } else {
+    stop_signals signals;  // before the session's thread starts
+    devices::session_options so;
+    so.timeout = std::chrono::milliseconds(o.timeout_ms);
+    std::unique_ptr<devices::session> s;
     try {
-      devices::session_options so;
-      so.timeout = std::chrono::milliseconds(o.timeout_ms);
-      devices::session s(o.port, so);
-      p = s.fetch_profile();
+      s = std::make_unique<devices::session>(o.port, so);
     } catch (const comframe::error& e) {
-      throw cli_error(std::string("cannot fetch the device's profile: ") + e.what());
+      throw cli_error(e.what());
     }
+    fetch_settings f = o.fetch;
+    f.timeout_ms = o.timeout_ms;
+    p = fetch_device_profile(*s, f, signals, "cannot fetch the device's profile");
   }
   std::string lua;
   try {
@@ -303,6 +308,7 @@ struct replay_options {
   std::string profile_file;
   bool fast = false;
   int timeout_ms = 1000;
+  fetch_settings fetch;
 };
 
 /// Most frames and bytes a replay loads from a capture.
@@ -448,10 +454,15 @@ void run_replay(const replay_options& o) {
       so.timeout = std::chrono::milliseconds(o.timeout_ms);
       so.reconnect = false;
       devices::session s(o.port, so);
-      profile = s.fetch_profile();
+      fetch_settings f = o.fetch;
+      f.timeout_ms = o.timeout_ms;
+      profile = fetch_device_profile(s, f, signals, "the device's profile");
     } catch (const comframe::error& e) {
-      std::cerr << "replay: differences are shown without names (no --profile, and the device's profile: " << e.what()
-                << ")" << std::endl;
+      std::cerr << "replay: differences are shown without names (no --profile, and " << terminal_text(e.what()) << ")"
+                << std::endl;
+    } catch (const cli_error& e) {
+      if (std::string_view(e.what()).starts_with("stopped by a signal")) throw;
+      std::cerr << "replay: differences are shown without names (no --profile, and " << e.what() << ")" << std::endl;
     }
   }
   const devices::profile no_profile;
@@ -633,6 +644,7 @@ void add_log_commands(CLI::App& app) {
   log->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for each reply (profile, --request)")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
+  add_fetch_options(log, o->fetch);
   log->callback([o] { run_log(*o); });
   log->footer(
       "The capture opens in Wireshark with a dissector from 'comframe dissector' (docs/logging.md).\n"
@@ -646,6 +658,7 @@ void add_log_commands(CLI::App& app) {
   dis->add_option("--timeout", d->timeout_ms, "Milliseconds to wait for the device's profile")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
+  add_fetch_options(dis, d->fetch);
   dis->callback([d] { run_dissector(*d); });
   dis->footer("Example: comframe dissector --profile thermo.json > comframe.lua\n"
               "         wireshark -X lua_script:comframe.lua cap.pcapng");
@@ -660,6 +673,7 @@ void add_log_commands(CLI::App& app) {
       ->capture_default_str();
   rep->add_option("-p,--profile", r->profile_file,
                   "Decode the differences by this profile; without it the device is asked for its own first");
+  add_fetch_options(rep, r->fetch);
   rep->callback([r] { run_replay(*r); });
   rep->footer("Exit status 1 when a reply differs from the captured one or is missing.");
 }

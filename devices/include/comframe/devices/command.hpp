@@ -54,6 +54,18 @@ struct event {
   using payload = Payload;
 };
 
+/// Byte order of everything a generic host must read before it has a device's
+/// profile: the built-in commands' requests and replies and every error reply.
+/// Always little-endian, like the frame header, whatever the profile's "endian"
+/// says; the profile's order applies to the device's own commands and events.
+inline constexpr core::endian builtin_endian = core::endian::little;
+
+/// The byte order of a frame's payload: builtin_endian for error replies and
+/// built-in commands, else the profile's order.
+constexpr core::endian payload_order(bool is_error_or_builtin, core::endian profile_order) {
+  return is_error_or_builtin ? builtin_endian : profile_order;
+}
+
 /// The payload of every error-kind reply: a code and a human-readable message.
 struct error_payload {
   std::uint16_t code = 0;
@@ -90,6 +102,14 @@ struct describe_response {
 BOOST_DESCRIBE_STRUCT(describe_response, (), (hash, total, chunk))
 
 using describe = command<0xFFF0, describe_request, describe_response, "describe">;
+
+/// Bytes of a describe reply before its chunk: hash (8) and total (4).
+inline constexpr std::size_t describe_reply_fields_bytes = 12;
+/// The largest chunk one describe reply can carry within `max_payload_size`
+/// (4084 with the default 4096); a larger max_bytes is clamped to it.
+constexpr std::size_t max_describe_chunk(std::size_t max_payload_size) {
+  return max_payload_size > describe_reply_fields_bytes ? max_payload_size - describe_reply_fields_bytes : 0;
+}
 
 }  // namespace builtin
 

@@ -121,6 +121,7 @@ struct session_stats {
   std::uint64_t replies = 0;             ///< replies handed to their request
   std::uint64_t error_replies = 0;       ///< of those, error-kind replies
   std::uint64_t timeouts = 0;
+  std::uint64_t broken_replies = 0;      ///< requests abandoned early because a broken frame came instead
   std::uint64_t late_replies = 0;        ///< replies whose sequence number no pending request has: dropped
   std::uint64_t mismatched_replies = 0;  ///< right sequence number, other command: dropped
   std::uint64_t events = 0;              ///< events handed to a handler
@@ -176,7 +177,7 @@ class session {
   template <class Cmd, class Handler>
   void async_request(const typename Cmd::request& req, Handler handler,
                      std::optional<std::chrono::milliseconds> timeout = {}) {
-    const core::endian order = options_.payload_endian;
+    const core::endian order = payload_order(Cmd::id >= first_reserved_command, options_.payload_endian);
     async_request_raw(Cmd::id, core::encode(req, order),
                       [handler = std::move(handler), order](std::exception_ptr e, std::span<const std::uint8_t> p) mutable {
                         typename Cmd::response r{};
@@ -197,7 +198,7 @@ class session {
   /// Sends the command without waiting for (or accepting) a reply.
   template <class Cmd>
   void send(const typename Cmd::request& req) {
-    send_raw(Cmd::id, core::encode(req, options_.payload_endian));
+    send_raw(Cmd::id, core::encode(req, payload_order(Cmd::id >= first_reserved_command, options_.payload_endian)));
   }
 
   /// Calls `handler` for every event Ev from the device (replaces an earlier handler).
@@ -229,8 +230,35 @@ class session {
   /// Throws request_error, or core::codec_error for arguments that do not fit the request schema.
   nlohmann::json request_json(const profile& p, std::string_view command, const nlohmann::json& args,
                               std::optional<std::chrono::milliseconds> timeout = {});
+  /// As request_json, without waiting: the future holds the reply or the request_error.
+  /// Throws (at once) what request_json throws before sending.
+  std::future<nlohmann::json> request_json_async(const profile& p, std::string_view command, const nlohmann::json& args,
+                                                 std::optional<std::chrono::milliseconds> timeout = {});
 
-  /// Asks the device for its profile through the built-in describe command.
+  /// How fetch_profile() asks for a profile.
+  struct fetch_options {
+    /// Per describe exchange; default: the session's timeout, raised to twice a
+    /// chunk's line time when the URL names the baud rate.
+    std::optional<std::chrono::milliseconds> timeout;
+    /// Overall limit for the whole profile, however the device answers.
+    std::chrono::milliseconds deadline{30000};
+    /// Attempts per chunk (a timeout or a broken reply is retried with a smaller chunk).
+    int attempts = 12;
+    /// When not empty: profiles are kept there as <hash>.json (16 hex digits),
+    /// and a device whose hash is there is asked only for its hash. A cached file
+    /// is used only when it loads and its hash matches.
+    std::string cache_dir;
+    /// Polled while waiting; returning true abandons the fetch with request_errc::closed.
+    std::function<bool()> stop;
+  };
+  /// Asks the device for its profile through the built-in describe command
+  /// (always little-endian, whatever the profile's byte order; docs/protocol.md):
+  /// first its hash and size, then the text chunk by chunk. Chunks start small
+  /// (or sized to the line rate when the URL names it), grow while replies come
+  /// quickly and halve after a timeout or a broken reply; each is retried.
+  /// Throws request_error: timeout (the deadline passed, or a chunk's attempts
+  /// ran out), bad_reply, device_error, link_lost, closed.
+  profile fetch_profile(const fetch_options& options);
   profile fetch_profile(std::optional<std::chrono::milliseconds> timeout = {});
 
   struct profile_check {
@@ -241,6 +269,11 @@ class session {
   /// Compares the device's profile hash with `expected`'s; on a mismatch fetches the
   /// device's profile and names what differs.
   profile_check check_profile(const profile& expected);
+
+  /// The largest chunk of profile text one describe reply can carry with this
+  /// session's payload limit: max_payload_size minus the reply's 12 bytes of
+  /// hash and total.
+  std::size_t max_describe_chunk() const noexcept;
 
   // ---- state ----------------------------------------------------------------
 
