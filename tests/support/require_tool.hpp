@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "support/process.hpp"
+
 namespace comframe::test {
 
 inline bool in_ci() {
@@ -24,4 +26,12 @@ inline bool in_ci() {
   do {                                                                                     \
     if (::comframe::test::in_ci()) GTEST_FAIL() << (why) << " (CI=true: a missing tool fails)"; \
     else GTEST_SKIP() << (why);                                                             \
+  } while (0)
+
+/// Ends the current test as COMFRAME_MISSING_TOOL does when /usr/bin/python3
+/// cannot import pyserial.
+#define COMFRAME_REQUIRE_PYSERIAL()                                                          \
+  do {                                                                                       \
+    if (::comframe::test::run({"/usr/bin/python3", "-c", "import serial"}).exit_code != 0)  \
+      COMFRAME_MISSING_TOOL("pyserial is not installed (apt-get install python3-serial)");   \
   } while (0)

@@ -19,6 +19,7 @@
 #include "support/process.hpp"
 #include "support/pty.hpp"
 #include "support/require_tool.hpp"
+#include "support/sim_process.hpp"
 
 namespace {
 
@@ -36,17 +37,9 @@ std::string temp(const std::string& name) {
   return (dir / name).string();
 }
 
-struct sim_process {
-  child_process proc;
-  std::string pty;
-  explicit sim_process(std::vector<std::string> args) : proc([&] {
-    args.insert(args.begin(), {cli, "sim"});
-    return args;
-  }()) {
-    auto port = proc.wait_for_line("port: ");
-    if (!port) throw std::runtime_error("the simulator did not start: " + proc.output());
-    pty = *port;
-  }
+/// `comframe sim ARGS...`
+struct sim_process : test::sim_process {
+  explicit sim_process(const std::vector<std::string>& args) : test::sim_process(test::with({cli, "sim"}, args)) {}
 };
 
 std::vector<std::string> lines_of(const std::string& text) {

@@ -82,8 +82,7 @@ TEST_F(chattering_device, monitor_fails_cleanly_on_a_missing_or_invalid_profile_
 // reconnect. The simulator, monitor and pyserial are separate processes.
 TEST(monitor_beside_pyserial, a_pyserial_client_opening_the_port_is_not_a_lost_link) {
   const std::string python = "/usr/bin/python3";
-  if (run({python, "-c", "import serial"}).exit_code != 0)
-    COMFRAME_MISSING_TOOL("pyserial is not installed (apt-get install python3-serial)");
+  COMFRAME_REQUIRE_PYSERIAL();
   const std::string link = (fs::path(testing::TempDir()) / ("monitor-pyserial-" + std::to_string(::getpid()))).string();
   test::child_process sim({cli, "sim", "--device", "thermo", "--link", link});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();

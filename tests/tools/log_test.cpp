@@ -14,6 +14,7 @@
 #include "comframe/transport/capture.hpp"
 #include "support/process.hpp"
 #include "support/require_tool.hpp"
+#include "support/sim_process.hpp"
 
 namespace {
 
@@ -31,19 +32,10 @@ std::string temp(const std::string& name) {
   return (dir / name).string();
 }
 
-struct sim_process {
-  child_process proc;
-  std::string pty;
-  explicit sim_process(std::vector<std::string> extra = {})
-      : proc([&] {
-          std::vector<std::string> args{cli, "sim", "--device", "thermo"};
-          args.insert(args.end(), extra.begin(), extra.end());
-          return args;
-        }()) {
-    auto port = proc.wait_for_line("port: ");
-    if (!port) throw std::runtime_error("the simulator did not start: " + proc.output());
-    pty = *port;
-  }
+/// `comframe sim --device thermo EXTRA...`
+struct sim_process : test::sim_process {
+  explicit sim_process(const std::vector<std::string>& extra = {})
+      : test::sim_process(test::with({cli, "sim", "--device", "thermo"}, extra)) {}
 };
 
 std::vector<std::string> split(const std::string& text, char sep) {

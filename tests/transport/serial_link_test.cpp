@@ -314,8 +314,7 @@ TEST(serial_link, a_pending_read_ends_with_link_lost_when_the_pty_master_closes)
 // bytes, as a hung-up tty reads. The link keeps reading (and puts VMIN back).
 TEST(serial_link, another_program_opening_the_port_with_vmin_0_does_not_make_it_look_lost) {
   const std::string python = "/usr/bin/python3";
-  if (comframe::test::run({python, "-c", "import serial"}).exit_code != 0)
-    COMFRAME_MISSING_TOOL("pyserial is not installed (apt-get install python3-serial)");
+  COMFRAME_REQUIRE_PYSERIAL();
   boost::asio::io_context io;
   pty terminal(io);
   auto port = open_link(io, terminal.slave_path());
@@ -365,8 +364,7 @@ TEST(serial_link, a_port_is_owned_by_the_link_that_opened_it_until_it_closes) {
 // a program that takes no lock (pyserial's default) is not stopped by it.
 TEST(serial_link, comframe_and_pyserial_with_exclusive_true_refuse_each_other) {
   const std::string python = "/usr/bin/python3";
-  if (comframe::test::run({python, "-c", "import serial"}).exit_code != 0)
-    COMFRAME_MISSING_TOOL("pyserial is not installed (apt-get install python3-serial)");
+  COMFRAME_REQUIRE_PYSERIAL();
   boost::asio::io_context io;
   pty terminal(io);
   {
