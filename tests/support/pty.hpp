@@ -3,9 +3,11 @@
 // the code under test (or a child process) opens the slave path.
 #pragma once
 
-#include <pty.h>
+#include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <utility>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/write.hpp>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "comframe/transport/link.hpp"
+#include "support/pty_master.hpp"
 
 namespace comframe::test {
 
@@ -23,11 +26,17 @@ struct pty_device {
   int slave = -1;
   std::string slave_path;
   pty_device() {
-    char name[128];
+    auto m = open_pty_master();
+    master = m.fd;
+    slave_path = std::move(m.slave_path);
+    slave = ::open(slave_path.c_str(), O_RDWR | O_NOCTTY);
     termios raw{};
+    if (slave < 0 || ::tcgetattr(slave, &raw) != 0) {
+      ::close(master);
+      throw std::runtime_error("cannot open the pty's slave " + slave_path);
+    }
     cfmakeraw(&raw);
-    if (openpty(&master, &slave, name, &raw, nullptr) != 0) throw std::runtime_error("openpty failed");
-    slave_path = name;
+    ::tcsetattr(slave, TCSANOW, &raw);
   }
   ~pty_device() { close(slave); }
   pty_device(const pty_device&) = delete;

@@ -1,15 +1,16 @@
 // `comframe ports` as a user runs it.
 #include <gtest/gtest.h>
-#include <pty.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
+#include "support/pty.hpp"
 
 namespace {
 
 using comframe::test::run;
+namespace test = comframe::test;
 const std::string cli = COMFRAME_CLI;
 
 TEST(cli_ports, lists_ports_and_exits_0_even_when_there_are_none) {
@@ -27,16 +28,14 @@ TEST(cli_ports, lists_ports_and_exits_0_even_when_there_are_none) {
 }
 
 TEST(cli_ports, describes_a_pseudo_terminal_as_a_port_without_metadata_not_a_bad_port) {
-  int master = -1, slave = -1;
-  char name[128];
-  ASSERT_EQ(openpty(&master, &slave, name, nullptr, nullptr), 0);
+  const test::pty_device pty;
+  const std::string& name = pty.slave_path;
   auto r = run({cli, "ports", name});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, std::string(name) + "  (no metadata: a pseudo-terminal or a port libserialport does not know)\n");
   r = run({cli, "ports", "--json", name});
   EXPECT_EQ(nlohmann::json::parse(r.out), (nlohmann::json{{"path", name}, {"metadata", false}}));
-  close(slave);
-  close(master);
+  ::close(pty.master);  // no link took it over
 }
 
 TEST(cli_ports, a_match_that_finds_nothing_says_so) {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "comframe/transport/link_error.hpp"
+#include "support/pty_master.hpp"
 
 namespace {
 
@@ -24,24 +25,15 @@ using namespace comframe::transport;
 // A pseudo-terminal whose slave path the tests describe.
 class pty {
  public:
-  pty() {
-    master_ = ::posix_openpt(O_RDWR | O_NOCTTY);
-    if (master_ < 0) throw std::runtime_error(std::string("posix_openpt: ") + std::strerror(errno));
-    std::array<char, 128> name{};
-    if (::grantpt(master_) != 0 || ::unlockpt(master_) != 0 || ::ptsname_r(master_, name.data(), name.size()) != 0) {
-      throw std::runtime_error(std::string("pty setup: ") + std::strerror(errno));
-    }
-    slave_path_ = name.data();
-  }
-  ~pty() { ::close(master_); }
+  pty() : m_(comframe::test::open_pty_master()) {}
+  ~pty() { ::close(m_.fd); }
   pty(const pty&) = delete;
   pty& operator=(const pty&) = delete;
 
-  const std::string& slave_path() const { return slave_path_; }
+  const std::string& slave_path() const { return m_.slave_path; }
 
  private:
-  int master_ = -1;
-  std::string slave_path_;
+  comframe::test::pty_master m_;
 };
 
 // The kind and message of the link_error that describing `path` throws.

@@ -3,8 +3,7 @@
 //
 // This file reads the line settings with the TCGETS2 ioctl, whose header
 // <asm/termbits.h> cannot live with <termios.h> (and so not with <pty.h>'s
-// openpty). The pty is therefore made with posix_openpt/grantpt/unlockpt,
-// which is what openpty does inside.
+// openpty): the pty comes from support/pty_master.hpp, which includes neither.
 #include <asm/termbits.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include "comframe/transport/link.hpp"
 #include "comframe/transport/link_error.hpp"
 #include "support/process.hpp"
+#include "support/pty_master.hpp"
 #include "support/require_tool.hpp"
 #include "transport/link_outcome.hpp"
 
@@ -43,14 +43,9 @@ using test_support::run_until;
 class pty {
  public:
   explicit pty(boost::asio::io_context& io) : master_(io) {
-    const int fd = ::posix_openpt(O_RDWR | O_NOCTTY);
-    if (fd < 0) throw std::runtime_error(std::string("posix_openpt: ") + std::strerror(errno));
-    master_.assign(fd);
-    std::array<char, 128> name{};
-    if (::grantpt(fd) != 0 || ::unlockpt(fd) != 0 || ::ptsname_r(fd, name.data(), name.size()) != 0) {
-      throw std::runtime_error(std::string("pty setup: ") + std::strerror(errno));
-    }
-    slave_path_ = name.data();
+    auto m = comframe::test::open_pty_master();
+    master_.assign(m.fd);
+    slave_path_ = std::move(m.slave_path);
   }
 
   const std::string& slave_path() const { return slave_path_; }
