@@ -15,6 +15,7 @@
 
 #include "comframe/core/json_text.hpp"
 #include "comframe/devices/bridge_feed.hpp"
+#include "comframe/transport/cobs.hpp"
 #include "comframe/transport/link.hpp"
 #include "comframe/transport/url.hpp"
 
@@ -90,6 +91,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     clock::time_point deadline;
     std::uint64_t frames_at = 0;  // decoder counters when it was sent, for the timeout's message
     std::uint64_t errors_at = 0;
+    std::uint64_t bytes_at = 0;
     bool fail_on_broken = false;  // a broken frame while it waits fails it at once (it is likely the reply)
   };
 
@@ -114,6 +116,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   transport::frame_decoder decoder;
   transport::frame_encoder encoder;
   std::vector<std::uint8_t> read_buffer;
+  std::vector<std::uint8_t> broken_scratch;  // a refused frame's bytes, COBS-decoded to read its header
   std::vector<std::uint8_t> out_pending, out_writing;
   bool writing = false;
   bool lead_zero = false;  // the next frame written is the first since the link opened
@@ -162,7 +165,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
         [&](transport::frame_error e, std::span<const std::uint8_t> raw) {
           if (observer || opt.bridge)
             notify(frame_record{direction::from_device, std::chrono::system_clock::now(), std::nullopt, raw, e});
-          fail_waiting_for_broken(e);
+          fail_waiting_for_broken(e, raw);
         });
     count([&](session_stats& s) { s.decoder = decoder.stats(); });
     if (gen == generation && connected) start_read();
@@ -202,11 +205,22 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     }
   }
 
-  // A refused frame while a request that asked for it waits: most likely its reply, broken.
-  void fail_waiting_for_broken(transport::frame_error e) {
+  // A refused frame while a request that asked for it waits: perhaps its reply,
+  // broken. Where the damage spared the header, it tells: an event or a request
+  // (a device streaming events on a noisy line) fails nothing, a reply fails
+  // only the request of its sequence number. A header that cannot be read fails
+  // every request that asked.
+  void fail_waiting_for_broken(transport::frame_error e, std::span<const std::uint8_t> raw) {
+    std::optional<std::uint16_t> reply_to;
+    broken_scratch.resize(raw.size());
+    if (const auto n = transport::cobs_decode(raw, broken_scratch); n && *n >= transport::header_size_bytes) {
+      const auto kind = static_cast<frame_kind>(broken_scratch[1]);
+      if (kind != frame_kind::response && kind != frame_kind::error) return;
+      reply_to = static_cast<std::uint16_t>(broken_scratch[4] | broken_scratch[5] << 8);  // little-endian header
+    }
     std::vector<pending_request> doomed;
     for (auto it = pending.begin(); it != pending.end();) {
-      if (it->second.fail_on_broken) {
+      if (it->second.fail_on_broken && (!reply_to || it->first == *reply_to)) {
         doomed.push_back(std::move(it->second));
         it = pending.erase(it);
       } else {
@@ -314,7 +328,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     const std::uint16_t seq = next_sequence++;
     const auto deadline = clock::now() + timeout;
     const auto ds = decoder.stats();
-    pending.emplace(seq, pending_request{command, std::move(name), std::move(handler), deadline, ds.frames, ds.errors(),
+    pending.emplace(seq, pending_request{command, std::move(name), std::move(handler), deadline, ds.frames, ds.errors(), ds.bytes,
                                          fail_on_broken});
     count([](session_stats& s) { ++s.requests; });
     write_frame(frame_kind::request, command, seq, payload);
@@ -351,17 +365,18 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       count([](session_stats& s) { ++s.timeouts; });
       fail(p.handler, request_errc::timeout, p.command,
            command_label(p.command, p.name) + ": no reply within the timeout (" +
-               what_arrived(ds.frames - p.frames_at, ds.errors() - p.errors_at) + ")");
+               what_arrived(ds.frames - p.frames_at, ds.errors() - p.errors_at, ds.bytes - p.bytes_at) + ")");
     }
   }
 
-  static std::string what_arrived(std::uint64_t frames, std::uint64_t broken) {
+  static std::string what_arrived(std::uint64_t frames, std::uint64_t broken, std::uint64_t bytes) {
     auto n = [](std::uint64_t k, const char* one, const char* many) {
       return std::to_string(k) + " " + (k == 1 ? one : many);
     };
     if (broken) return n(broken, "frame", "frames") + " arrived broken" +
                        (frames ? ", " + n(frames, "other", "others") + " whole" : std::string());
     if (frames) return n(frames, "frame", "frames") + " arrived, none of them the reply";
+    if (bytes) return n(bytes, "byte", "bytes") + " arrived, no whole frame yet";
     return "nothing arrived";
   }
 
@@ -468,7 +483,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
                                                                   std::string("describe: ") + err.what())),
                             {}, 0);
               }
-              if (r.total > (std::size_t{16} << 20) || text->size() + r.chunk.size() > r.total ||
+              if (r.total > max_profile_text_bytes || text->size() + r.chunk.size() > r.total ||
                   (r.chunk.empty() && text->size() < r.total))
                 return done(std::make_exception_ptr(request_error(
                                 request_errc::bad_reply, builtin::describe::id,
@@ -725,9 +740,12 @@ profile session::fetch_profile(const fetch_options& fo) {
   const milliseconds base_timeout = fo.timeout.value_or(options_.timeout);
   const std::size_t largest = std::clamp<std::size_t>(max_describe_chunk(), 1, 0xFFFF);
   const std::uint32_t baud = named_baud(url_);
+  // The line's rate in bytes per second: from the URL's baud (8N1), or measured
+  // from a reply that was still arriving when its attempt timed out; 0 unknown.
+  std::uint64_t rate = baud / 10;
   // Line time of a reply carrying `n` bytes of text (frame overhead and COBS included), when the rate is known.
   auto line_time = [&](std::size_t n) {
-    return baud ? milliseconds((n + 40) * 10 * 1000 / baud + 1) : milliseconds(0);
+    return rate ? milliseconds((n + 40) * 1000 / rate + 1) : milliseconds(0);
   };
   auto attempt_timeout = [&](std::size_t n) { return std::max(base_timeout, 2 * line_time(n) + milliseconds(100)); };
   // Start small where the rate is unknown (a slow line must not time out on the
@@ -738,12 +756,30 @@ profile session::fetch_profile(const fetch_options& fo) {
   std::uint32_t total = 0;
   bool have_total = false;
 
+  // Past the deadline the fetch ends: the error is not one an attempt retries.
+  bool past_deadline = false;
   auto deadline_error = [&] {
+    past_deadline = true;
     return request_error(request_errc::timeout, id,
                          "describe: the profile was not complete within " + std::to_string(fo.deadline.count()) + " ms" +
                              (have_total ? " (" + std::to_string(text.size()) + " of " + std::to_string(total) + " bytes)"
                                          : std::string(" (not even its size)")));
   };
+  auto check_stop_and_deadline = [&] {
+    if (fo.stop && fo.stop()) throw request_error(request_errc::closed, id, "describe: stopped");
+    if (clock::now() >= deadline) throw deadline_error();
+  };
+  // Waits `d` in slices, so that a stop request or the deadline ends the wait.
+  auto pause = [&](milliseconds d) {
+    for (const auto until = clock::now() + d; clock::now() < until;) {
+      check_stop_and_deadline();
+      std::this_thread::sleep_for(std::min<clock::duration>(milliseconds(20), until - clock::now()));
+    }
+  };
+  // While an exchange waits: when the last byte came from the line (a reply
+  // still crossing a slow line keeps it recent until the timeout).
+  std::uint64_t bytes_seen = 0;
+  clock::time_point last_byte_at;
   // One describe exchange; waits in slices so that a stop request or the deadline ends it.
   auto exchange = [&](std::uint32_t offset, std::uint16_t max_bytes, milliseconds t) {
     auto promise = std::make_shared<std::promise<std::vector<std::uint8_t>>>();
@@ -759,8 +795,11 @@ profile session::fetch_profile(const fetch_options& fo) {
           t, std::string(builtin::describe::name), true);
     });
     while (future.wait_for(milliseconds(20)) != std::future_status::ready) {
-      if (fo.stop && fo.stop()) throw request_error(request_errc::closed, id, "describe: stopped");
-      if (clock::now() >= deadline) throw deadline_error();
+      check_stop_and_deadline();
+      if (const auto b = stats().decoder.bytes; b != bytes_seen) {
+        bytes_seen = b;
+        last_byte_at = clock::now();
+      }
     }
     builtin::describe_response r;
     try {
@@ -779,6 +818,8 @@ profile session::fetch_profile(const fetch_options& fo) {
     for (int attempt = 1;; ++attempt) {
       const auto before = stats();
       const auto started = clock::now();
+      bytes_seen = before.decoder.bytes;
+      last_byte_at = started;
       try {
         auto r = exchange(offset, static_cast<std::uint16_t>(want), attempt_timeout(want));
         // Four quick replies in a row: ask for more next time.
@@ -789,10 +830,26 @@ profile session::fetch_profile(const fetch_options& fo) {
         }
         return r;
       } catch (const request_error& e) {
-        if (e.kind() != request_errc::timeout && e.kind() != request_errc::bad_reply) throw;
-        const auto after = stats();
-        const bool nothing = after.decoder.frames == before.decoder.frames &&
-                             after.decoder.errors() == before.decoder.errors();
+        if (past_deadline || (e.kind() != request_errc::timeout && e.kind() != request_errc::bad_reply)) throw;
+        // Silence is no byte at all: a reply still on its way (a slow line whose
+        // rate the URL does not name) is not silence, and a smaller chunk may fit.
+        const auto after = stats().decoder;
+        const auto arrived = after.bytes - before.decoder.bytes;
+        const bool nothing = arrived == 0;
+        const bool no_whole_frame = after.frames == before.decoder.frames && after.errors() == before.decoder.errors();
+        const bool still_arriving = clock::now() - last_byte_at < milliseconds(100);
+        if (!baud && arrived > 0 && no_whole_frame && still_arriving && e.kind() == request_errc::timeout) {
+          // Bytes came until the timeout, but not one whole frame: a reply still
+          // crossing a slow line the URL does not name (a frame that lost its
+          // 0x00 to noise stops growing long before). Measure the line and ask
+          // for 3 s of it at a time (want is halved below), with timeouts that
+          // follow the line time.
+          const auto ms =
+              std::max<std::int64_t>(1, std::chrono::duration_cast<milliseconds>(last_byte_at - started).count());
+          const std::uint64_t measured = std::max<std::uint64_t>(1, arrived * 1000 / static_cast<std::uint64_t>(ms));
+          if (rate == 0 || measured < rate) rate = measured;
+          if (want) want = 2 * std::clamp<std::uint64_t>(rate * 3, 16, largest);
+        }
         silent = nothing ? silent + 1 : 0;
         quick = 0;
         if (attempt >= std::max(fo.attempts, 1) || silent >= 2)
@@ -802,7 +859,8 @@ profile session::fetch_profile(const fetch_options& fo) {
         // After a broken reply, let the rest of it (a flipped byte may have made
         // 0x00 and split it in two) pass before asking again, so it does not
         // fail the retry as well.
-        if (e.kind() == request_errc::bad_reply) std::this_thread::sleep_for(milliseconds(20) + line_time(want));
+        if (e.kind() == request_errc::bad_reply) pause(milliseconds(20) + line_time(want));
+        check_stop_and_deadline();
       }
     }
   };
@@ -816,6 +874,7 @@ profile session::fetch_profile(const fetch_options& fo) {
     throw request_error(request_errc::bad_reply, id,
                         "describe: the device's profile of " + std::to_string(total) + " bytes exceeds the limit of " +
                             std::to_string(max_profile_text_bytes));
+  if (fo.known && fo.known->hash() == head.hash) return *fo.known;
   if (!fo.cache_dir.empty()) {
     if (auto p = cached_profile(fo.cache_dir, head.hash)) {
       if (options_.bridge) options_.bridge->set_profile(*p);
@@ -842,12 +901,15 @@ profile session::fetch_profile(const fetch_options& fo) {
   return p;
 }
 
-session::profile_check session::check_profile(const profile& expected) {
-  const auto r = request<builtin::describe>({0, 0});
+session::profile_check session::check_profile(const profile& expected) { return check_profile(expected, {}); }
+
+session::profile_check session::check_profile(const profile& expected, fetch_options options) {
+  options.known = &expected;
+  const profile device = fetch_profile(options);
   profile_check check;
-  check.device_hash = r.hash;
-  check.matches = r.hash == expected.hash();
-  if (!check.matches) check.differences = expected.differences(fetch_profile());
+  check.device_hash = device.hash();
+  check.matches = check.device_hash == expected.hash();
+  if (!check.matches) check.differences = expected.differences(device);
   return check;
 }
 

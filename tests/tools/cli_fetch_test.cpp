@@ -144,6 +144,32 @@ TEST(profile_fetch, gets_the_whole_profile_through_a_line_that_flips_bits) {
   }
 }
 
+// At 1200 baud a 256-byte chunk takes longer than the default timeout, and the
+// URL does not say the line is slow: the fetch sees bytes arriving too slowly,
+// measures the line and sizes its chunks and timeouts to it.
+TEST(profile_fetch, measures_a_slow_line_that_the_url_does_not_name) {
+  sim_process sim({"--device", "thermo", "--baud", "1200"});
+  auto r = run({cli, "profile", sim.pty, "--no-cache", "--profile-deadline", "120000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(devices::profile::parse(r.out), firmware_sim::thermo::profile());
+}
+
+// A device streaming 1000 events a second through a line that flips bits: many
+// events arrive broken, and a broken event is not a broken reply, so describe
+// waits on for its own reply instead of failing.
+TEST(profile_fetch, broken_events_do_not_fail_the_describe_requests) {
+  sim_process sim({"--device", "thermo"});
+  auto r = run({cli, "call", sim.pty, "start_telemetry", R"({"rate_hz": 1000})", "--no-cache"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  sim.proc.write_line("faults flip=0.01,seed=3");
+  ASSERT_TRUE(sim.proc.wait_for_line("faults: ")) << sim.proc.output();
+  for (int i = 0; i < 2; ++i) {
+    r = run({cli, "profile", sim.pty, "--no-cache"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(devices::profile::parse(r.out), firmware_sim::thermo::profile());
+  }
+}
+
 TEST(profile_fetch, an_overall_deadline_ends_a_fetch_that_cannot_finish_with_what_it_got) {
   sim_process sim({"--device", "thermo", "--baud", "300"});
   auto r = run({cli, "call", sim.pty, "get_info", "--no-cache", "--profile-deadline", "1500"});
@@ -153,6 +179,7 @@ TEST(profile_fetch, an_overall_deadline_ends_a_fetch_that_cannot_finish_with_wha
                         0),
             0u)
       << r.err;
+  EXPECT_EQ(r.err.find("attempt"), std::string::npos) << "the deadline ends the fetch, no attempt retries it: " << r.err;
 }
 
 // Reads from the device side of a pty until `n` frames (0x00-terminated) arrived

@@ -346,13 +346,26 @@ TEST(serial_link, a_port_is_owned_by_the_link_that_opened_it_until_it_closes) {
   auto port = open_link(io, terminal.slave_path() + "?baud=9600");
   EXPECT_EQ(open_failure(io, terminal.slave_path()),
             "cannot open " + terminal.slave_path() +
-                ": another program has it open and locked (another comframe process, or pyserial with exclusive=True); "
+                ": another program or link has it open and locked (another comframe process, or pyserial with exclusive=True); "
                 "to watch a port a comframe process owns, use its bridge (--bridge, comframe tap)");
   EXPECT_EQ(terminal.settings().c_ospeed, 9600u);  // the refused open left the owner's line alone
   expect_bytes_flow_both_ways(io, terminal, *port);
   port->close();
   auto next = open_link(io, terminal.slave_path());
   expect_bytes_flow_both_ways(io, terminal, *next);
+}
+
+// A program started while the link is open does not inherit the port (and its
+// lock): once the link closes, the port can be opened again.
+TEST(serial_link, a_child_process_does_not_keep_the_port_locked_after_the_link_closes) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path());
+  comframe::test::child_process child({"/bin/sleep", "30"});
+  port->close();
+  auto next = open_link(io, terminal.slave_path());
+  expect_bytes_flow_both_ways(io, terminal, *next);
+  child.stop(SIGTERM);
 }
 
 // The lock is the one pyserial's exclusive=True takes, so each refuses the other;
@@ -382,7 +395,7 @@ TEST(serial_link, comframe_and_pyserial_with_exclusive_true_refuse_each_other) {
        terminal.slave_path()});
   ASSERT_TRUE(holder.wait_for_line("locked")) << holder.output();
   const std::string refused = open_failure(io, terminal.slave_path());
-  EXPECT_EQ(refused.rfind("cannot open " + terminal.slave_path() + ": another program has it open and locked", 0), 0u)
+  EXPECT_EQ(refused.rfind("cannot open " + terminal.slave_path() + ": another program or link has it open and locked", 0), 0u)
       << refused;
   holder.stop(SIGKILL);  // a killed owner leaves no lock behind
   auto port = open_link(io, terminal.slave_path());

@@ -63,10 +63,15 @@ std::unique_ptr<devices::session> open_session(const device_options& o) {
   }
 }
 
-devices::profile fetch_profile(devices::session& s, const device_options& o, stop_signals& signals) {
+// The fetch settings, with the command's --timeout for each describe exchange.
+fetch_settings fetch_settings_of(const device_options& o) {
   fetch_settings f = o.fetch;
   f.timeout_ms = o.timeout_ms;
-  return fetch_device_profile(s, f, signals);
+  return f;
+}
+
+devices::profile fetch_profile(devices::session& s, const device_options& o, stop_signals& signals) {
+  return fetch_device_profile(s, fetch_settings_of(o), signals);
 }
 
 // The profile from --profile (compared with the device's with --check only:
@@ -76,17 +81,12 @@ devices::profile profile_for(devices::session& s, const device_options& o, stop_
   auto p = load_profile_file(o.profile_file);
   if (s.options().bridge) s.options().bridge->set_profile(p);
   if (!o.check) return p;
-  try {
-    const auto check = s.check_profile(p);
-    if (!check.matches) {
-      std::string names;
-      for (const auto& d : check.differences) names += (names.empty() ? "" : ", ") + d;
-      std::cerr << "warning: the device's profile differs from " << o.profile_file
-                << (names.empty() ? std::string(" (device, version or byte order)") : " in: " + names) << '\n';
-    }
-  } catch (const devices::request_error& e) {
-    if (e.kind() != devices::request_errc::device_error && e.kind() != devices::request_errc::timeout) throw;
-    // A device without the built-in describe: nothing to compare against.
+  const auto check = check_device_profile(s, p, fetch_settings_of(o), signals);
+  if (check && !check->matches) {
+    std::string names;
+    for (const auto& d : check->differences) names += (names.empty() ? "" : ", ") + d;
+    std::cerr << "warning: the device's profile differs from " << o.profile_file
+              << (names.empty() ? std::string(" (device, version or byte order)") : " in: " + names) << '\n';
   }
   return p;
 }

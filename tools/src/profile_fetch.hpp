@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "comframe/devices/session.hpp"
@@ -30,5 +31,13 @@ void add_fetch_options(CLI::App* cmd, fetch_settings& f);
 devices::profile fetch_device_profile(devices::session& s, const fetch_settings& f, stop_signals& signals,
                                       const std::string& context =
                                           "cannot fetch the device's profile (give one with --profile FILE)");
+
+/// --check: the device's profile hash compared with `expected`'s, and on a
+/// mismatch the device's profile fetched as fetch_device_profile does (cache,
+/// deadline, stop) to name what differs. Empty when the device has no describe
+/// command: it answers with an error reply, or not at all (then a warning on
+/// stderr says so). Throws cli_error as fetch_device_profile does.
+std::optional<devices::session::profile_check> check_device_profile(devices::session& s, const devices::profile& expected,
+                                                                    const fetch_settings& f, stop_signals& signals);
 
 }  // namespace comframe::tools

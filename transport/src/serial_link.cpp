@@ -1,5 +1,6 @@
 // Serial ports and pseudo-terminals, through boost::asio::serial_port.
 #include <boost/asio/serial_port.hpp>
+#include <fcntl.h>
 #include <sys/file.h>
 
 #include <cerrno>
@@ -96,6 +97,9 @@ std::unique_ptr<link> open_serial_link(boost::asio::io_context& io, const serial
   boost::system::error_code ec;
   port.open(url.path, ec);
   if (ec) fail(url, ec.message());
+  // Asio opens without O_CLOEXEC: a child the program starts would keep the
+  // descriptor, and with it the lock below, after the link is closed.
+  ::fcntl(port.native_handle(), F_SETFD, FD_CLOEXEC);
   // The process that opens a port owns it: a second reader would take bytes
   // meant for the first. flock is the lock serial programs agree on (pyserial's
   // exclusive=True takes it too); it goes with the descriptor, so a crashed
@@ -105,7 +109,7 @@ std::unique_ptr<link> open_serial_link(boost::asio::io_context& io, const serial
   // the owner's baud and framing alone (Asio's open() has only made the port
   // raw, as a comframe owner has it anyway).
   if (::flock(port.native_handle(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-    fail(url, "another program has it open and locked (another comframe process, or pyserial with "
+    fail(url, "another program or link has it open and locked (another comframe process, or pyserial with "
               "exclusive=True); to watch a port a comframe process owns, use its bridge (--bridge, comframe tap)");
   }
   configure(port, url);

@@ -250,6 +250,9 @@ class session {
     std::string cache_dir;
     /// Polled while waiting; returning true abandons the fetch with request_errc::closed.
     std::function<bool()> stop;
+    /// A profile already at hand (a file the user named): when the device's hash
+    /// is its hash, it is returned and nothing more is asked.
+    const profile* known = nullptr;
   };
   /// Asks the device for its profile through the built-in describe command
   /// (always little-endian, whatever the profile's byte order; docs/protocol.md):
@@ -267,7 +270,9 @@ class session {
     std::vector<std::string> differences;  ///< commands and events whose definitions differ
   };
   /// Compares the device's profile hash with `expected`'s; on a mismatch fetches the
-  /// device's profile and names what differs.
+  /// device's profile (as fetch_profile(options) does, cache, deadline and stop
+  /// included) and names what differs.
+  profile_check check_profile(const profile& expected, fetch_options options);
   profile_check check_profile(const profile& expected);
 
   /// The largest chunk of profile text one describe reply can carry with this
