@@ -102,11 +102,14 @@ TEST(cli_bridge, two_taps_see_every_frame_of_the_simulator_decoded_by_the_profil
       << a.proc.output();
 }
 
-TEST(cli_bridge, stopped_tap_reports_exactly_the_records_it_lost_and_the_other_loses_none) {
+// Whether the steady tap keeps up is up to the scheduler (a 4 KiB ring is 0.3 s
+// of 200 Hz telemetry), so the test asserts what holds however the taps are
+// scheduled: each tap reads or counts every record, and the stopped one lost some.
+TEST(cli_bridge, stopped_tap_reports_exactly_the_records_it_lost_and_both_account_for_every_record) {
   const std::string bus = unique("cli-stopped-tap");
   sim_process sim(bus, temp_link("bridge-stopped"), {"--bridge-ring", "4096"});
   tap_process stopped(bus), steady(bus);
-  ASSERT_EQ(run({cli, "call", sim.link, "start_telemetry", R"({"rate_hz": 500})", "-c"}).exit_code, 0);
+  ASSERT_EQ(run({cli, "call", sim.link, "start_telemetry", R"({"rate_hz": 200})", "-c"}).exit_code, 0);
   ASSERT_TRUE(steady.wait_for([](const auto& j) { return j.value("event", "") == "telemetry"; }));
   ASSERT_EQ(kill(stopped.proc.pid(), SIGSTOP), 0);
   // A 4 KiB ring holds about 60 telemetry records: 300 more lap the stopped tap.
@@ -120,28 +123,35 @@ TEST(cli_bridge, stopped_tap_reports_exactly_the_records_it_lost_and_the_other_l
     ASSERT_TRUE(tap->wait_for([](const auto& j) { return j.value("bus", "") == "publisher_gone"; }))
         << tap->proc.output();
 
-  // Every record is either read or counted lost, in order: the stopped tap's
-  // records plus its losses are the steady tap's records.
-  std::uint64_t read = 0, lost = 0, next = stopped.lines.front()["bus_seq"].get<std::uint64_t>();
-  for (const auto& j : stopped.lines) {
-    if (j.value("bus", "") == "lost") {
-      lost += j["lost"].get<std::uint64_t>();
-      next += j["lost"].get<std::uint64_t>();
-      EXPECT_EQ(j["before_seq"].get<std::uint64_t>(), next);
-    } else if (j.contains("bus_seq")) {
-      EXPECT_EQ(j["bus_seq"].get<std::uint64_t>(), next);
-      ++next;
-      ++read;
+  // Every record is either read or counted lost, in order, by each tap: both
+  // account for the same records from the first.
+  struct tally {
+    std::uint64_t read = 0, lost = 0, gaps = 0;
+  };
+  auto account = [](const tap_process& tap) {
+    tally t;
+    std::uint64_t next = tap.lines.front()["bus_seq"].get<std::uint64_t>();
+    EXPECT_EQ(next, 0u);
+    for (const auto& j : tap.lines) {
+      if (j.value("bus", "") == "lost") {
+        t.lost += j["lost"].get<std::uint64_t>();
+        ++t.gaps;
+        next += j["lost"].get<std::uint64_t>();
+        EXPECT_EQ(j["before_seq"].get<std::uint64_t>(), next);
+      } else if (j.contains("bus_seq")) {
+        EXPECT_EQ(j["bus_seq"].get<std::uint64_t>(), next);
+        ++next;
+        ++t.read;
+      }
     }
-  }
-  std::uint64_t steady_read = 0;
-  for (const auto& j : steady.lines) steady_read += j.contains("bus_seq");
-  EXPECT_GT(lost, 0u);
-  EXPECT_EQ(steady.count("lost"), 0u);
-  EXPECT_EQ(read + lost, steady_read);
+    return t;
+  };
+  const tally s = account(stopped), k = account(steady);
+  EXPECT_GT(s.lost, 0u);
+  EXPECT_EQ(s.read + s.lost, k.read + k.lost);
   EXPECT_EQ(stopped.proc.stop(SIGINT), 0);
-  EXPECT_NE(stopped.proc.output().find("tap: records " + std::to_string(read) + ", lost " + std::to_string(lost) +
-                                       " in 1 gap,"),
+  EXPECT_NE(stopped.proc.output().find("tap: records " + std::to_string(s.read) + ", lost " + std::to_string(s.lost) +
+                                       " in " + std::to_string(s.gaps) + (s.gaps == 1 ? " gap," : " gaps,")),
             std::string::npos)
       << stopped.proc.output();
 }
