@@ -1,5 +1,6 @@
 #include "comframe/firmware_sim/sim_file.hpp"
 
+#include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
 
 #include <algorithm>
@@ -46,28 +47,22 @@ struct problem {
 
 [[noreturn]] void fail(std::string path, std::string detail) { throw problem{std::move(path), std::move(detail), {}}; }
 
-// Names and text from the file in messages: escaped and cut, as every message
-// that echoes outside input is.
-std::string quote(std::string_view s) { return core::quoted_text(s); }
+// Names and text from the file reach messages escaped and cut, as every message
+// that echoes outside input does (core/json_document.hpp).
+using core::describe_json;
+using core::quoted_text;
+
 std::string join(const std::string& path, std::string_view key) {
   if (key.empty()) return path;
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
-std::string describe(const json& j) { return core::detail::describe_json(j); }
 
 void check_keys(const json& object, const std::string& path, std::initializer_list<std::string_view> keys) {
-  for (const auto& item : object.items()) {
-    bool known = false;
-    for (auto k : keys) known = known || k == item.key();
-    if (known) continue;
-    std::string list;
-    for (auto k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
-    fail(path, "unknown key " + quote(item.key()) + " (the keys are: " + list + ")");
-  }
+  if (auto problem = core::unknown_key(object, keys)) fail(path, std::move(*problem));
 }
 
 const json& need_object(const json& j, const std::string& path, std::string_view what = "an object") {
-  if (!j.is_object()) fail(path, "expected " + std::string(what) + ", got " + describe(j));
+  if (!j.is_object()) fail(path, "expected " + std::string(what) + ", got " + describe_json(j));
   return j;
 }
 
@@ -83,7 +78,7 @@ std::int64_t need_integer(const json& j, const std::string& path, std::int64_t l
   }
   if (!in_range)
     fail(path, "expected an integer from " + std::to_string(low) + " to " + std::to_string(high) +
-                   (unit.empty() ? "" : " (" + std::string(unit) + ")") + ", got " + describe(j));
+                   (unit.empty() ? "" : " (" + std::string(unit) + ")") + ", got " + describe_json(j));
   return j.is_number_unsigned() ? static_cast<std::int64_t>(j.get<std::uint64_t>()) : j.get<std::int64_t>();
 }
 
@@ -219,7 +214,7 @@ std::vector<step> parse_reference(std::string_view text, std::string_view rest, 
   std::vector<step> steps;
   std::size_t i = 0;
   const auto bad = [&] {
-    fail(path, quote(text) + " is not a valid reference: after $request come .field and [index] steps, "
+    fail(path, quoted_text(text) + " is not a valid reference: after $request come .field and [index] steps, "
                              "as in $request.readings[2].value");
   };
   while (i < rest.size()) {
@@ -250,21 +245,21 @@ const type_node& resolve(const type_node& request, const std::vector<step>& step
   for (const step& s : steps) {
     if (!s.is_index) {
       if (n->kind != type_kind::structure)
-        fail(path, quote(text) + ": " + so_far + " is " + a_type(*n) + ", which has no fields");
+        fail(path, quoted_text(text) + ": " + so_far + " is " + a_type(*n) + ", which has no fields");
       const type_node* next = nullptr;
       std::string names;
       for (const auto& f : n->fields) {
         if (f.name == s.name) next = f.type;
         names += (names.empty() ? "" : ", ") + f.name;
       }
-      if (!next) fail(path, quote(text) + " names no field of " + so_far + " (fields: " + names + ")");
+      if (!next) fail(path, quoted_text(text) + " names no field of " + so_far + " (fields: " + names + ")");
       n = next;
       so_far += "." + s.name;
     } else {
       if (n->kind != type_kind::array && n->kind != type_kind::dynamic_array)
-        fail(path, quote(text) + ": " + so_far + " is " + a_type(*n) + ", not an array");
+        fail(path, quoted_text(text) + ": " + so_far + " is " + a_type(*n) + ", not an array");
       if (n->kind == type_kind::array && s.index >= n->length)
-        fail(path, quote(text) + " is past the end of " + so_far + " (" + a_type(*n) + ")");
+        fail(path, quoted_text(text) + " is past the end of " + so_far + " (" + a_type(*n) + ")");
       n = n->element;
       so_far += "[" + std::to_string(s.index) + "]";
     }
@@ -288,16 +283,16 @@ templ compile(const json& t, const type_node* type, const std::string& path, con
       }
       if (!s.starts_with("$request") ||
           (s.size() > 8 && s[8] != '.' && s[8] != '['))
-        fail(path, quote(s) + " is not a template reference (they are $request, $request.field[index]…, "
+        fail(path, quoted_text(s) + " is not a template reference (they are $request, $request.field[index]…, "
                               "$count; write $$ for a string that starts with $)");
-      if (!cx.request) fail(path, quote(s) + " has no meaning in an event's payload (no request comes with it)");
+      if (!cx.request) fail(path, quoted_text(s) + " has no meaning in an event's payload (no request comes with it)");
       out.k = templ::kind::request;
       out.steps = parse_reference(s, s.substr(8), path);
       out.text = std::string(s);
       out.where = path;
       const type_node& src = resolve(*cx.request, out.steps, s, cx, path);
       if (type && !fits(src, *type))
-        fail(path, quote(s) + " is " + a_type(src) + "; " + a_type(*type) + " is needed here");
+        fail(path, quoted_text(s) + " is " + a_type(src) + "; " + a_type(*type) + " is needed here");
       out.probe = type ? type : &src;
       return out;
     }
@@ -386,7 +381,7 @@ json fill(const templ& t, const json* request, std::uint64_t count) {
         } else {
           if (s.index >= v->size())
             throw device_error(devices::error_code::out_of_range,
-                               t.where + ": " + quote(t.text) + ": this request's " + so_far.substr(8) + " has " +
+                               t.where + ": " + quoted_text(t.text) + ": this request's " + so_far.substr(8) + " has " +
                                    std::to_string(v->size()) + (v->size() == 1 ? " element" : " elements"));
           v = &v->at(s.index);
           so_far += "[" + std::to_string(s.index) + "]";
@@ -560,16 +555,16 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
   } else {
     const json& name = doc["profile_file"];
     if (!name.is_string() || name.get_ref<const std::string&>().empty())
-      fail("profile_file", "expected the profile's file name, got " + describe(name));
+      fail("profile_file", "expected the profile's file name, got " + describe_json(name));
     const std::filesystem::path file = base_dir / name.get<std::string>();
     auto text = read_file(file);
-    if (text.index() == 1) fail("profile_file", "cannot read " + quote(file.string()) + ": " + std::get<1>(text));
+    if (text.index() == 1) fail("profile_file", "cannot read " + quoted_text(file.string()) + ": " + std::get<1>(text));
     try {
       d.profile = devices::profile::parse(std::get<0>(text));
     } catch (const devices::profile_error& e) {
       std::string where = e.path();
       if (e.offset()) where += (where.empty() ? "at byte " : " at byte ") + std::to_string(*e.offset());
-      fail("profile_file", quote(file.string()) + ": " + (where.empty() ? "" : where + ": ") + e.detail());
+      fail("profile_file", quoted_text(file.string()) + ": " + (where.empty() ? "" : where + ": ") + e.detail());
     }
   }
   const devices::profile& p = d.profile;
@@ -584,7 +579,7 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
       const std::string path = "replies." + item.key();
       const devices::command_info* c = p.find_command(item.key());
       if (!c)
-        fail(path, "the profile has no command " + quote(item.key()) + " (it has: " + command_names(p) + ")");
+        fail(path, "the profile has no command " + quoted_text(item.key()) + " (it has: " + command_names(p) + ")");
       if (c->id == devices::builtin::describe::id) fail(path, "describe is answered by comframe itself, from the profile");
       const json& r = need_object(item.value(), path, "an object with \"response\" or \"error\"");
       check_keys(r, path, {"response", "error"});
@@ -603,7 +598,7 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
         if (!e.contains("code")) fail(path + ".error", "missing \"code\" (an error code from 1 to 65535)");
         entry->error_code = static_cast<std::uint16_t>(need_integer(e["code"], path + ".error.code", 1, 65535));
         if (e.contains("message")) {
-          if (!e["message"].is_string()) fail(path + ".error.message", "expected a string, got " + describe(e["message"]));
+          if (!e["message"].is_string()) fail(path + ".error.message", "expected a string, got " + describe_json(e["message"]));
           entry->error_message = e["message"].get<std::string>();
           if (entry->error_message.size() > max_payload - 2)
             fail(path + ".error.message", "a message of " + std::to_string(entry->error_message.size()) +
@@ -662,7 +657,7 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
     for (const auto& item : doc["events"].items()) {
       const std::string path = "events." + item.key();
       const devices::event_info* e = p.find_event(item.key());
-      if (!e) fail(path, "the profile has no event " + quote(item.key()) + " (it has: " + event_names(p) + ")");
+      if (!e) fail(path, "the profile has no event " + quoted_text(item.key()) + " (it has: " + event_names(p) + ")");
       const json& x = need_object(item.value(), path, "an object {\"every_ms\": …, \"payload\": …}");
       check_keys(x, path, {"every_ms", "payload"});
       if (!x.contains("every_ms")) fail(path, "missing \"every_ms\" (the period in milliseconds)");
@@ -771,7 +766,7 @@ std::vector<std::uint8_t> sim_definition::event_payload(std::string_view name, s
   std::lock_guard lock(s.m);
   for (const auto& e : s.events)
     if (e.info.name == name) return s.payload(e, count);
-  throw comframe::error("firmware_sim.profile", "the sim file sends no event " + quote(name));
+  throw comframe::error("firmware_sim.profile", "the sim file sends no event " + quoted_text(name));
 }
 
 sim_definition parse_sim_file(std::string_view json_text, const std::filesystem::path& base_dir) {

@@ -8,6 +8,7 @@
 
 #include "bridge_io.hpp"
 #include "comframe/core/codec.hpp"
+#include "comframe/core/hex.hpp"
 #include "comframe/core/json_text.hpp"
 #include "commands.hpp"
 #include "frame_text.hpp"

@@ -9,6 +9,8 @@
 #include <ctime>
 #include <utility>
 
+#include "comframe/core/hex.hpp"
+
 namespace comframe::transport {
 
 namespace {
@@ -300,7 +302,6 @@ std::string hexdump_record(const capture_record& r) {
     out += " truncated (" + std::to_string(r.bytes.size()) + " of " +
            std::to_string(std::max<std::size_t>(r.original_length, r.bytes.size())) + " bytes kept)";
   out += '\n';
-  static const char hex[] = "0123456789abcdef";
   for (std::size_t line = 0; line < r.bytes.size(); line += 16) {
     char off[32];
     std::snprintf(off, sizeof off, "  %04zx  ", line);
@@ -310,8 +311,7 @@ std::string hexdump_record(const capture_record& r) {
       if (i == 8) out += ' ';
       if (line + i < r.bytes.size()) {
         const std::uint8_t b = r.bytes[line + i];
-        out += hex[b >> 4];
-        out += hex[b & 15];
+        core::append_hex(out, b);
         out += ' ';
         ascii += (b >= 0x20 && b < 0x7f) ? static_cast<char>(b) : '.';
       } else {
