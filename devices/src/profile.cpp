@@ -288,11 +288,15 @@ profile profile::parse(std::string_view json_text) {
   return from_json(doc);
 }
 
-profile profile::from_json(const json& doc) {
+namespace {
+
+// ---- The document's parts --------------------------------------------------------
+
+// The first keys of a profile: its format version (checked first, as another
+// version may have keys this one does not know), then which keys it has.
+void check_format(const json& doc) {
   if (!doc.is_object())
     throw profile_error("", "a profile is a JSON object {\"comframe_profile\": 1, ...}, got " + describe_json(doc));
-
-  // The format version first: another version may have keys this one does not know.
   const auto format = doc.find("comframe_profile");
   if (format == doc.end())
     throw profile_error("comframe_profile", "missing; a profile starts with \"comframe_profile\": 1");
@@ -303,100 +307,115 @@ profile profile::from_json(const json& doc) {
                         "format version " + std::to_string(*v) + " is not supported (this comframe reads version 1)");
   }
   check_keys(doc, "", {"comframe_profile", "device", "version", "endian", "types", "commands", "events"});
+}
 
+// "endian": the byte order of the payloads, in full ("little", "big", "native").
+std::optional<core::endian> read_endian(const json& doc) {
+  auto it = doc.find("endian");
+  if (it == doc.end()) return std::nullopt;
+  const auto e = it->is_string() ? core::parse_endian(it->get_ref<const std::string&>(), core::endian_names::full)
+                                 : std::nullopt;
+  if (!e) throw profile_error("endian", "expected \"little\", \"big\" or \"native\", got " + describe_json(*it));
+  return e;
+}
+
+void load_types(const json& doc, type_library& library) {
+  auto it = doc.find("types");
+  if (it == doc.end()) return;
+  if (!it->is_object())
+    throw profile_error("types", "expected an object of name: type expression, got " + describe_json(*it));
+  check_depth(*it, "types");
+  library.load(*it);
+}
+
+// The shape "commands" and "events" share: an array of at most `max_entries`
+// objects, each with exactly `keys` (all of them needed, "id" and "name" first),
+// no id or name twice. `complete(info, entry, at)` reads the rest of an entry.
+template <class Info, class Complete>
+std::vector<Info> read_entries(const json& list, const std::string& section, std::size_t max_entries,
+                               std::initializer_list<std::string_view> keys, Complete&& complete) {
+  if (!list.is_array()) throw profile_error(section, "expected an array, got " + describe_json(list));
+  if (list.size() > max_entries)
+    throw profile_error(section, "more than " + std::to_string(max_entries) + " " + section);
+  std::string shape;
+  for (const auto k : keys) shape += (shape.empty() ? "{\"" : ", \"") + std::string(k) + "\"";
+  shape += "}";
+  std::vector<Info> out;
+  std::map<std::uint16_t, std::size_t> ids;
+  std::map<std::string, std::size_t, std::less<>> names;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string at = index_path(section, i);
+    const json& entry = list[i];
+    if (!entry.is_object()) throw profile_error(at, "expected an object " + shape + ", got " + describe_json(entry));
+    check_keys(entry, at, keys);
+    Info info;
+    info.id = read_id(require(entry, "id", at), at + ".id");
+    info.name = read_name(require(entry, "name", at), at + ".name");
+    for (const auto k : keys) (void)require(entry, k, at);
+    if (auto [it, fresh] = ids.emplace(info.id, i); !fresh)
+      throw profile_error(at + ".id", std::to_string(info.id) + " is also the id of " + index_path(section, it->second) +
+                                          " " + quoted_text(out[it->second].name));
+    if (auto [it, fresh] = names.emplace(info.name, i); !fresh)
+      throw profile_error(at + ".name", quoted_text(info.name) + " is also the name of " + index_path(section, it->second));
+    complete(info, entry, at);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+// "commands": each with its request and response schemas. The builtin describe
+// may be listed, exactly as it is; it is added when it is not.
+std::vector<command_info> read_commands(const json& doc, type_library& library) {
+  const command_info& describe = builtin_describe();
+  auto commands = read_entries<command_info>(
+      require(doc, "commands", ""), "commands", profile_limits::max_commands, {"id", "name", "request", "response"},
+      [&](command_info& info, const json& c, const std::string& at) {
+        if (info.id >= first_reserved_command && info.id != describe.id)
+          throw profile_error(at + ".id", std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
+                                              ") is reserved for comframe's builtin commands (" + reserved_range() + ")");
+        if (info.id != describe.id && info.name == describe.name)
+          throw profile_error(at + ".name", quoted_text(info.name) + " is the name of the builtin command " +
+                                                transport::command_id_text(describe.id));
+        info.request = library.expression(c["request"], at + ".request");
+        info.response = library.expression(c["response"], at + ".response");
+        if (info.id == describe.id && !(info == describe))
+          throw profile_error(at, "id " + std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
+                                      ") is the builtin command \"describe\"; an entry with this id must be exactly it: "
+                                      "name \"describe\", request " +
+                                      describe.request.describe() + ", response " + describe.response.describe());
+      });
+  if (std::none_of(commands.begin(), commands.end(), [&](const command_info& c) { return c.id == describe.id; }))
+    commands.push_back(describe);
+  return commands;
+}
+
+// "events" (optional): each with its payload schema.
+std::vector<event_info> read_events(const json& doc, type_library& library) {
+  auto it = doc.find("events");
+  if (it == doc.end()) return {};
+  return read_entries<event_info>(
+      *it, "events", profile_limits::max_events, {"id", "name", "payload"},
+      [&](event_info& info, const json& e, const std::string& at) {
+        if (info.id >= first_reserved_command)
+          throw profile_error(at + ".id", std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
+                                              ") is reserved for comframe's builtin events (" + reserved_range() + ")");
+        info.payload = library.expression(e["payload"], at + ".payload");
+      });
+}
+
+}  // namespace
+
+profile profile::from_json(const json& doc) {
+  check_format(doc);
   profile p{blank{}};
   p.device_ = read_text(require(doc, "device", ""), "device");
   if (auto it = doc.find("version"); it != doc.end()) p.version_ = read_text(*it, "version");
-  if (auto it = doc.find("endian"); it != doc.end()) {
-    const auto e = it->is_string() ? core::parse_endian(it->get_ref<const std::string&>(), core::endian_names::full)
-                                   : std::nullopt;
-    if (!e)
-      throw profile_error("endian", "expected \"little\", \"big\" or \"native\", got " + describe_json(*it));
-    p.endian_ = *e;
-  }
+  if (const auto e = read_endian(doc)) p.endian_ = *e;
 
   type_library library;
-  if (auto it = doc.find("types"); it != doc.end()) {
-    if (!it->is_object())
-      throw profile_error("types", "expected an object of name: type expression, got " + describe_json(*it));
-    check_depth(*it, "types");
-    library.load(*it);
-  }
-
-  const json& commands = require(doc, "commands", "");
-  if (!commands.is_array()) throw profile_error("commands", "expected an array, got " + describe_json(commands));
-  if (commands.size() > profile_limits::max_commands)
-    throw profile_error("commands", "more than " + std::to_string(profile_limits::max_commands) + " commands");
-  std::map<std::uint16_t, std::size_t> command_ids;
-  std::map<std::string, std::size_t, std::less<>> command_names;
-  const command_info& describe = builtin_describe();
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    const std::string at = index_path("commands", i);
-    const json& c = commands[i];
-    if (!c.is_object())
-      throw profile_error(at,
-                          "expected an object {\"id\", \"name\", \"request\", \"response\"}, got " + describe_json(c));
-    check_keys(c, at, {"id", "name", "request", "response"});
-    command_info info;
-    info.id = read_id(require(c, "id", at), at + ".id");
-    info.name = read_name(require(c, "name", at), at + ".name");
-    const json& request = require(c, "request", at);
-    const json& response = require(c, "response", at);
-    if (auto [it, fresh] = command_ids.emplace(info.id, i); !fresh)
-      throw profile_error(at + ".id", std::to_string(info.id) + " is also the id of " +
-                                          index_path("commands", it->second) + " " +
-                                          quoted_text(p.commands_[it->second].name));
-    if (auto [it, fresh] = command_names.emplace(info.name, i); !fresh)
-      throw profile_error(at + ".name",
-                          quoted_text(info.name) + " is also the name of " + index_path("commands", it->second));
-    if (info.id >= first_reserved_command && info.id != describe.id)
-      throw profile_error(at + ".id", std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
-                                          ") is reserved for comframe's builtin commands (" + reserved_range() + ")");
-    if (info.id != describe.id && info.name == describe.name)
-      throw profile_error(at + ".name", quoted_text(info.name) + " is the name of the builtin command " + transport::command_id_text(describe.id));
-    info.request = library.expression(request, at + ".request");
-    info.response = library.expression(response, at + ".response");
-    if (info.id == describe.id && !(info == describe))
-      throw profile_error(at, "id " + std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
-                                  ") is the builtin command \"describe\"; an entry with this id must be exactly it: "
-                                  "name \"describe\", request " +
-                                  describe.request.describe() + ", response " + describe.response.describe());
-    p.commands_.push_back(std::move(info));
-  }
-  if (!command_ids.contains(describe.id)) p.commands_.push_back(describe);
-
-  if (auto it = doc.find("events"); it != doc.end()) {
-    const json& events = *it;
-    if (!events.is_array()) throw profile_error("events", "expected an array, got " + describe_json(events));
-    if (events.size() > profile_limits::max_events)
-      throw profile_error("events", "more than " + std::to_string(profile_limits::max_events) + " events");
-    std::map<std::uint16_t, std::size_t> event_ids;
-    std::map<std::string, std::size_t, std::less<>> event_names;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      const std::string at = index_path("events", i);
-      const json& e = events[i];
-      if (!e.is_object())
-        throw profile_error(at, "expected an object {\"id\", \"name\", \"payload\"}, got " + describe_json(e));
-      check_keys(e, at, {"id", "name", "payload"});
-      event_info info;
-      info.id = read_id(require(e, "id", at), at + ".id");
-      info.name = read_name(require(e, "name", at), at + ".name");
-      const json& payload = require(e, "payload", at);
-      if (auto [prev, fresh] = event_ids.emplace(info.id, i); !fresh)
-        throw profile_error(at + ".id", std::to_string(info.id) + " is also the id of " +
-                                            index_path("events", prev->second) + " " +
-                                            quoted_text(p.events_[prev->second].name));
-      if (auto [prev, fresh] = event_names.emplace(info.name, i); !fresh)
-        throw profile_error(at + ".name",
-                            quoted_text(info.name) + " is also the name of " + index_path("events", prev->second));
-      if (info.id >= first_reserved_command)
-        throw profile_error(at + ".id", std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
-                                            ") is reserved for comframe's builtin events (" + reserved_range() + ")");
-      info.payload = library.expression(payload, at + ".payload");
-      p.events_.push_back(std::move(info));
-    }
-  }
-
+  load_types(doc, library);
+  p.commands_ = read_commands(doc, library);
+  p.events_ = read_events(doc, library);
   auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
   std::sort(p.commands_.begin(), p.commands_.end(), by_id);
   std::sort(p.events_.begin(), p.events_.end(), by_id);
