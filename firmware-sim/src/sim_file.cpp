@@ -537,81 +537,105 @@ struct sim_definition::impl {
 
 namespace {
 
-void build(sim_definition::impl& d, const json& doc, const std::filesystem::path& base_dir) {
-  need_object(doc, "", "an object {\"profile\": …, \"replies\": …, \"events\": …}");
-  check_keys(doc, "", {"profile", "profile_file", "replies", "events"});
+// The profile: inline ("profile") or in a file next to the sim file ("profile_file").
+devices::profile load_profile(const json& doc, const std::filesystem::path& base_dir) {
   const bool inline_profile = doc.contains("profile"), file_profile = doc.contains("profile_file");
   if (inline_profile == file_profile)
     fail("", inline_profile ? "\"profile\" and \"profile_file\" exclude each other: give one"
                             : "missing the profile: give \"profile\" (a profile document) or \"profile_file\" (its file)");
-
-  // The profile.
   if (inline_profile) {
     try {
-      d.profile = devices::profile::from_json(doc["profile"]);
+      return devices::profile::from_json(doc["profile"]);
     } catch (const devices::profile_error& e) {
       fail(join("profile", e.path()), e.detail());
     }
-  } else {
-    const json& name = doc["profile_file"];
-    if (!name.is_string() || name.get_ref<const std::string&>().empty())
-      fail("profile_file", "expected the profile's file name, got " + describe_json(name));
-    const std::filesystem::path file = base_dir / name.get<std::string>();
-    auto text = read_file(file);
-    if (text.index() == 1) fail("profile_file", "cannot read " + quoted_text(file.string()) + ": " + std::get<1>(text));
-    try {
-      d.profile = devices::profile::parse(std::get<0>(text));
-    } catch (const devices::profile_error& e) {
-      std::string where = e.path();
-      if (e.offset()) where += (where.empty() ? "at byte " : " at byte ") + std::to_string(*e.offset());
-      fail("profile_file", quoted_text(file.string()) + ": " + (where.empty() ? "" : where + ": ") + e.detail());
-    }
   }
-  const devices::profile& p = d.profile;
-  const core::endian order = p.payload_endian();
-  d.dev = firmware_sim::device(p);
+  const json& name = doc["profile_file"];
+  if (!name.is_string() || name.get_ref<const std::string&>().empty())
+    fail("profile_file", "expected the profile's file name, got " + describe_json(name));
+  const std::filesystem::path file = base_dir / name.get<std::string>();
+  auto text = read_file(file);
+  if (text.index() == 1) fail("profile_file", "cannot read " + quoted_text(file.string()) + ": " + std::get<1>(text));
+  try {
+    return devices::profile::parse(std::get<0>(text));
+  } catch (const devices::profile_error& e) {
+    std::string where = e.path();
+    if (e.offset()) where += (where.empty() ? "at byte " : " at byte ") + std::to_string(*e.offset());
+    fail("profile_file", quoted_text(file.string()) + ": " + (where.empty() ? "" : where + ": ") + e.detail());
+  }
+}
 
-  // Replies.
+// One entry of "replies": a response template or an error reply.
+std::shared_ptr<reply_entry> read_reply(const devices::command_info& c, const json& value, const std::string& path,
+                                        core::endian order) {
+  const json& r = need_object(value, path, "an object with \"response\" or \"error\"");
+  check_keys(r, path, {"response", "error"});
+  if (r.contains("response") == r.contains("error"))
+    fail(path, r.empty() ? "expected \"response\" (the reply's value) or \"error\" (an error reply)"
+                         : "\"response\" and \"error\" exclude each other: give one");
+  auto entry = std::make_shared<reply_entry>();
+  entry->command = &c;
+  if (r.contains("response")) {
+    const compile_context cx{c.name + "'s request", &c.request.root()};
+    entry->response = compile(r["response"], &c.response.root(), path + ".response", cx, 1);
+    check_template(*entry->response, c.response, order, path + ".response", "response");
+    return entry;
+  }
+  const json& e = need_object(r["error"], path + ".error", "an object {\"code\": …, \"message\": …}");
+  check_keys(e, path + ".error", {"code", "message"});
+  if (!e.contains("code")) fail(path + ".error", "missing \"code\" (an error code from 1 to 65535)");
+  entry->error_code = static_cast<std::uint16_t>(need_integer(e["code"], path + ".error.code", 1, 65535));
+  if (e.contains("message")) {
+    if (!e["message"].is_string()) fail(path + ".error.message", "expected a string, got " + describe_json(e["message"]));
+    entry->error_message = e["message"].get<std::string>();
+    if (entry->error_message.size() > max_payload - 2)
+      fail(path + ".error.message", "a message of " + std::to_string(entry->error_message.size()) +
+                                        " bytes, more than an error reply carries (" + std::to_string(max_payload - 2) +
+                                        ")");
+  }
+  return entry;
+}
+
+// "replies": by command id.
+std::map<std::uint16_t, std::shared_ptr<reply_entry>> read_replies(const json& doc, const devices::profile& p,
+                                                                   core::endian order) {
   std::map<std::uint16_t, std::shared_ptr<reply_entry>> replies;
-  if (doc.contains("replies")) {
-    need_object(doc["replies"], "replies");
-    for (const auto& item : doc["replies"].items()) {
-      const std::string path = "replies." + item.key();
-      const devices::command_info* c = p.find_command(item.key());
-      if (!c)
-        fail(path, "the profile has no command " + quoted_text(item.key()) + " (it has: " + command_names(p) + ")");
-      if (c->id == devices::builtin::describe::id) fail(path, "describe is answered by comframe itself, from the profile");
-      const json& r = need_object(item.value(), path, "an object with \"response\" or \"error\"");
-      check_keys(r, path, {"response", "error"});
-      if (r.contains("response") == r.contains("error"))
-        fail(path, r.empty() ? "expected \"response\" (the reply's value) or \"error\" (an error reply)"
-                             : "\"response\" and \"error\" exclude each other: give one");
-      auto entry = std::make_shared<reply_entry>();
-      entry->command = c;
-      if (r.contains("response")) {
-        const compile_context cx{c->name + "'s request", &c->request.root()};
-        entry->response = compile(r["response"], &c->response.root(), path + ".response", cx, 1);
-        check_template(*entry->response, c->response, order, path + ".response", "response");
-      } else {
-        const json& e = need_object(r["error"], path + ".error", "an object {\"code\": …, \"message\": …}");
-        check_keys(e, path + ".error", {"code", "message"});
-        if (!e.contains("code")) fail(path + ".error", "missing \"code\" (an error code from 1 to 65535)");
-        entry->error_code = static_cast<std::uint16_t>(need_integer(e["code"], path + ".error.code", 1, 65535));
-        if (e.contains("message")) {
-          if (!e["message"].is_string()) fail(path + ".error.message", "expected a string, got " + describe_json(e["message"]));
-          entry->error_message = e["message"].get<std::string>();
-          if (entry->error_message.size() > max_payload - 2)
-            fail(path + ".error.message", "a message of " + std::to_string(entry->error_message.size()) +
-                                              " bytes, more than an error reply carries (" +
-                                              std::to_string(max_payload - 2) + ")");
-        }
-      }
-      replies[c->id] = std::move(entry);
-    }
+  if (!doc.contains("replies")) return replies;
+  need_object(doc["replies"], "replies");
+  for (const auto& item : doc["replies"].items()) {
+    const std::string path = "replies." + item.key();
+    const devices::command_info* c = p.find_command(item.key());
+    if (!c) fail(path, "the profile has no command " + quoted_text(item.key()) + " (it has: " + command_names(p) + ")");
+    if (c->id == devices::builtin::describe::id) fail(path, "describe is answered by comframe itself, from the profile");
+    replies[c->id] = read_reply(*c, item.value(), path, order);
   }
+  return replies;
+}
 
-  // Every command gets a handler: its entry, or the zero value.
-  for (const auto& c : p.commands()) {
+// The reply of a command without an entry in "replies": its response type's
+// zero value, or an internal error when that cannot be sent.
+std::shared_ptr<reply_entry> default_reply(const devices::command_info& c) {
+  auto entry = std::make_shared<reply_entry>();
+  entry->command = &c;
+  std::size_t budget = zero_value_budget;
+  if (auto z = zero_value(c.response.root(), budget); z && c.response.min_size() <= max_payload) {
+    entry->response.emplace();
+    entry->response->value = std::move(*z);
+    return entry;
+  }
+  entry->error_code = devices::error_code::internal;
+  entry->error_message = c.response.min_size() > max_payload
+                             ? "the response of " + c.name + " takes at least " +
+                                   std::to_string(c.response.min_size()) + " bytes, more than a frame carries"
+                             : "the response of " + c.name + " has more than " + std::to_string(zero_value_budget) +
+                                   " values for a default reply; give its reply in the simulator file";
+  return entry;
+}
+
+// Every command gets a handler: its entry, or the zero value.
+void install_handlers(sim_definition::impl& d, std::map<std::uint16_t, std::shared_ptr<reply_entry>> replies,
+                      core::endian order) {
+  for (const auto& c : d.profile.commands()) {
     if (c.id == devices::builtin::describe::id) continue;
     auto it = replies.find(c.id);
     std::shared_ptr<reply_entry> entry;
@@ -619,21 +643,7 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
       entry = it->second;
     } else {
       d.defaulted.push_back(c.name);
-      entry = std::make_shared<reply_entry>();
-      entry->command = &c;
-      std::size_t budget = zero_value_budget;
-      if (auto z = zero_value(c.response.root(), budget); z && c.response.min_size() <= max_payload) {
-        entry->response.emplace();
-        entry->response->value = std::move(*z);
-      } else {
-        entry->error_code = devices::error_code::internal;
-        entry->error_message =
-            c.response.min_size() > max_payload
-                ? "the response of " + c.name + " takes at least " + std::to_string(c.response.min_size()) +
-                      " bytes, more than a frame carries"
-                : "the response of " + c.name + " has more than " + std::to_string(zero_value_budget) +
-                      " values for a default reply; give its reply in the simulator file";
-      }
+      entry = default_reply(c);
     }
     d.replies.push_back(entry);
     // The handler holds the entry, not the definition: the definition may move.
@@ -650,42 +660,60 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
       }
     });
   }
+}
 
-  // Events.
+// One entry of "events": its period and payload template (or the zero value).
+event_entry read_event(const devices::event_info& e, const json& value, const std::string& path, core::endian order) {
+  const json& x = need_object(value, path, "an object {\"every_ms\": …, \"payload\": …}");
+  check_keys(x, path, {"every_ms", "payload"});
+  if (!x.contains("every_ms")) fail(path, "missing \"every_ms\" (the period in milliseconds)");
+  event_entry entry;
+  entry.info = {e.name, e.id,
+                std::chrono::milliseconds(need_integer(x["every_ms"], path + ".every_ms", sim_file_limits::min_every_ms,
+                                                       sim_file_limits::max_every_ms, "milliseconds"))};
+  entry.payload = e.payload;
+  if (x.contains("payload")) {
+    entry.value = compile(x["payload"], &e.payload.root(), path + ".payload", {}, 1);
+    check_template(entry.value, e.payload, order, path + ".payload", "payload");
+    return entry;
+  }
+  std::size_t budget = zero_value_budget;
+  auto z = zero_value(e.payload.root(), budget);
+  if (e.payload.min_size() > max_payload)
+    fail(path, "the payload of " + e.name + " takes at least " + std::to_string(e.payload.min_size()) +
+                   " bytes, more than a frame carries (" + std::to_string(max_payload) + ")");
+  if (!z)
+    fail(path, "the payload of " + e.name + " has more than " + std::to_string(zero_value_budget) +
+                   " values for a default; give a \"payload\"");
+  entry.value.value = std::move(*z);
+  return entry;
+}
+
+// "events": the schedule, sorted by event id.
+void read_events(sim_definition::impl& d, const json& doc, core::endian order) {
+  const devices::profile& p = d.profile;
   if (doc.contains("events")) {
     need_object(doc["events"], "events");
     for (const auto& item : doc["events"].items()) {
       const std::string path = "events." + item.key();
       const devices::event_info* e = p.find_event(item.key());
       if (!e) fail(path, "the profile has no event " + quoted_text(item.key()) + " (it has: " + event_names(p) + ")");
-      const json& x = need_object(item.value(), path, "an object {\"every_ms\": …, \"payload\": …}");
-      check_keys(x, path, {"every_ms", "payload"});
-      if (!x.contains("every_ms")) fail(path, "missing \"every_ms\" (the period in milliseconds)");
-      event_entry entry;
-      entry.info = {e->name, e->id,
-                    std::chrono::milliseconds(need_integer(x["every_ms"], path + ".every_ms", sim_file_limits::min_every_ms,
-                                                           sim_file_limits::max_every_ms, "milliseconds"))};
-      entry.payload = e->payload;
-      if (x.contains("payload")) {
-        entry.value = compile(x["payload"], &e->payload.root(), path + ".payload", {}, 1);
-        check_template(entry.value, e->payload, order, path + ".payload", "payload");
-      } else {
-        std::size_t budget = zero_value_budget;
-        auto z = zero_value(e->payload.root(), budget);
-        if (e->payload.min_size() > max_payload)
-          fail(path, "the payload of " + e->name + " takes at least " + std::to_string(e->payload.min_size()) +
-                         " bytes, more than a frame carries (" + std::to_string(max_payload) + ")");
-        if (!z)
-          fail(path, "the payload of " + e->name + " has more than " + std::to_string(zero_value_budget) +
-                         " values for a default; give a \"payload\"");
-        entry.value.value = std::move(*z);
-      }
-      d.st->events.push_back(std::move(entry));
+      d.st->events.push_back(read_event(*e, item.value(), path, order));
     }
   }
   std::sort(d.st->events.begin(), d.st->events.end(),
             [](const event_entry& a, const event_entry& b) { return a.info.id < b.info.id; });
   for (const auto& e : d.st->events) d.events.push_back(e.info);
+}
+
+void build(sim_definition::impl& d, const json& doc, const std::filesystem::path& base_dir) {
+  need_object(doc, "", "an object {\"profile\": …, \"replies\": …, \"events\": …}");
+  check_keys(doc, "", {"profile", "profile_file", "replies", "events"});
+  d.profile = load_profile(doc, base_dir);
+  const core::endian order = d.profile.payload_endian();
+  d.dev = firmware_sim::device(d.profile);
+  install_handlers(d, read_replies(doc, d.profile, order), order);
+  read_events(d, doc, order);
   d.st->order = order;
 }
 
