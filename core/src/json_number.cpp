@@ -1,25 +1,12 @@
 #include "comframe/core/json_number.hpp"
 
+#include "comframe/core/json_document.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 
 namespace comframe::core::detail {
-
-std::string describe_json(const nlohmann::json& j) {
-  // Never dump an array or object: it may nest deeper than the stack allows.
-  switch (j.type()) {
-    case nlohmann::json::value_t::null: return "null";
-    case nlohmann::json::value_t::object: return "an object";
-    case nlohmann::json::value_t::array: return "an array";
-    default: break;
-  }
-  std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  if (j.is_string()) return "a string " + text;
-  if (j.is_boolean()) return text;
-  return "the number " + text;
-}
 
 void throw_json_type(std::string_view expected, const nlohmann::json& got) {
   throw codec_error(errc::json_type, "expected " + std::string(expected) + ", got " + describe_json(got));

@@ -151,17 +151,6 @@ std::string dump_readable(const nlohmann::json& value, int indent, std::size_t w
   return out;
 }
 
-std::string hex_text(std::span<const std::uint8_t> bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(bytes.size() * 3);
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i) s += ' ';
-    s += digits[bytes[i] >> 4];
-    s += digits[bytes[i] & 15];
-  }
-  return s;
-}
 
 namespace {
 

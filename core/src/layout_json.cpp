@@ -1,10 +1,12 @@
 // JSON of the kinds beyond C scalars: odd-width integers, enums, text, bytes.
+#include <algorithm>
 #include <climits>
 #include <cstring>
 
 #include "comframe/core/bits.hpp"
 #include "comframe/core/codec.hpp"
 #include "comframe/core/json_number.hpp"
+#include "comframe/core/hex.hpp"
 #include "comframe/core/json_text.hpp"
 
 namespace comframe::core::detail {
@@ -33,13 +35,6 @@ std::size_t utf8_valid_prefix(const std::uint8_t* p, std::size_t n) noexcept {
     i += len;
   }
   return n;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -151,25 +146,10 @@ void hex_from_json(const nlohmann::json& j, std::uint8_t* out, std::size_t n) {
   const auto& s = j.get_ref<const std::string&>();
   if (s.size() != n * 2)
     throw codec_error(errc::json_range, "expected " + want + ", got " + std::to_string(s.size()) + " characters");
-  for (std::size_t i = 0; i < n; ++i) {
-    const int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) {  // characters count from 1, as in every hex error
-      const std::size_t at = hi < 0 ? 2 * i : 2 * i + 1;
-      throw codec_error(errc::json_range, "bad hex at character " + std::to_string(at + 1) + ": " +
-                                              quoted_text(std::string_view(s).substr(at, 1)) + " is not a hex digit");
-    }
-    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
+  const auto bytes = parse_hex(s, hex_layout::digits_only, errc::json_range);
+  std::copy(bytes.begin(), bytes.end(), out);
 }
 
-nlohmann::json hex_to_json(const std::uint8_t* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    s[2 * i] = digits[p[i] >> 4];
-    s[2 * i + 1] = digits[p[i] & 15];
-  }
-  return s;
-}
+nlohmann::json hex_to_json(const std::uint8_t* p, std::size_t n) { return hex_text({p, n}, ""); }
 
 }  // namespace comframe::core::detail

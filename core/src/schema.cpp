@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
 #include "schema_document.hpp"
 
@@ -117,7 +118,7 @@ class loader {
     if (depth > limits::max_schema_depth)
       throw codec_error(errc::limit, "types nest deeper than " + std::to_string(limits::max_schema_depth), path);
     if (j.is_string()) return parse_string(j.get_ref<const std::string&>(), path, depth, ctx);
-    if (!j.is_object()) syntax("a type must be a string or an object, got " + detail::describe_json(j), path);
+    if (!j.is_object()) syntax("a type must be a string or an object, got " + describe_json(j), path);
 
     static constexpr std::string_view forms[] = {"struct", "array", "dynamic_array", "enum", "text", "bytes", "bits",
                                                  "flags"};
@@ -145,7 +146,7 @@ class loader {
       const auto& len = j[std::string(form)];
       if (!len.is_number_unsigned() || len.get<std::uint64_t>() == 0)
         definition("the length of " + std::string(form) + " must be a positive integer (bytes), got " +
-                       detail::describe_json(len),
+                       describe_json(len),
                    path);
       if (len.get<std::uint64_t>() > limits::max_fixed_size)
         throw codec_error(errc::limit, std::string(form) + " longer than " + std::to_string(limits::max_fixed_size),
@@ -159,7 +160,7 @@ class loader {
       if (!j.contains("length")) syntax("an \"array\" needs a \"length\"", path);
       const auto& len = j["length"];
       if (!len.is_number_unsigned() || len.get<std::uint64_t>() == 0)
-        definition("the length of a fixed array must be a positive integer, got " + detail::describe_json(len), path);
+        definition("the length of a fixed array must be a positive integer, got " + describe_json(len), path);
       if (len.get<std::uint64_t>() > limits::max_fixed_size)
         throw codec_error(errc::limit, "a fixed array longer than " + std::to_string(limits::max_fixed_size), path);
       n->length = len.get<std::size_t>();
@@ -384,7 +385,7 @@ class loader {
                                                     : false;
       if (!in_range)
         definition("a flag's value is its bit position, 0 to " + std::to_string(n->bits - 1) + " in " +
-                       int_name(false, n->bits) + ", got " + detail::describe_json(v),
+                       int_name(false, n->bits) + ", got " + describe_json(v),
                    at);
       const auto bit = v.get<std::int64_t>();
       for (const auto& e : n->enumerators)
@@ -425,7 +426,7 @@ class loader {
       else if (v.is_number_integer() && !v.is_number_unsigned())
         value = v.get<std::int64_t>();
       else
-        definition("the value of an enum name must be an integer (at most 2^63 - 1), got " + detail::describe_json(v),
+        definition("the value of an enum name must be an integer (at most 2^63 - 1), got " + describe_json(v),
                    at);
       if (!fits_bits(value, n->bits, n->is_signed))
         definition(std::to_string(value) + " does not fit the enum's base " + int_name(n->is_signed, n->bits), at);
@@ -444,7 +445,7 @@ class loader {
     if (!j.contains("size")) return std::nullopt;
     const auto& v = j["size"];
     if (!v.is_number_unsigned())
-      definition(std::string("\"size\" must be a non-negative integer (") + unit + "), got " + detail::describe_json(v),
+      definition(std::string("\"size\" must be a non-negative integer (") + unit + "), got " + describe_json(v),
                  path);
     if (v.get<std::uint64_t>() > limits::max_fixed_size * 8)
       throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
@@ -456,7 +457,7 @@ class loader {
     const auto& v = f["offset"];
     if (!v.is_number_unsigned())
       definition(std::string("\"offset\" must be a non-negative integer (") + unit + "), got " +
-                     detail::describe_json(v),
+                     describe_json(v),
                  at);
     if (v.get<std::uint64_t>() > limits::max_fixed_size * 8)
       throw codec_error(errc::limit, "an offset beyond " + std::to_string(limits::max_fixed_size) + " bytes", at);
@@ -511,7 +512,7 @@ class loader {
       if (f.contains("endian")) {
         const auto& e = f["endian"];
         auto o = e.is_string() ? parse_endian(e.get_ref<const std::string&>()) : std::nullopt;
-        if (!o) syntax("\"endian\" must be \"little\", \"big\" or \"native\", got " + detail::describe_json(e), fpath);
+        if (!o) syntax("\"endian\" must be \"little\", \"big\" or \"native\", got " + describe_json(e), fpath);
         field.order = o;
       }
       if (i > 0 && n->fields.back().type->dynamic)
@@ -565,7 +566,7 @@ class loader {
     if (j.contains("order")) {
       const auto& o = j["order"];
       auto bo = o.is_string() ? parse_bit_order(o.get_ref<const std::string&>()) : std::nullopt;
-      if (!bo) syntax("\"order\" must be \"msb\" or \"lsb\", got " + detail::describe_json(o), path);
+      if (!bo) syntax("\"order\" must be \"msb\" or \"lsb\", got " + describe_json(o), path);
       n->bit_order = *bo;
     }
     std::set<std::string_view> seen;
@@ -585,7 +586,7 @@ class loader {
       unsigned width = natural_bits(t);
       if (f.contains("bits")) {
         const auto& b = f["bits"];
-        if (!b.is_number_integer()) definition("\"bits\" must be an integer, got " + detail::describe_json(b), fpath);
+        if (!b.is_number_integer()) definition("\"bits\" must be an integer, got " + describe_json(b), fpath);
         const auto w = b.get<std::int64_t>();
         if (w < 1 || w > 64) definition("a bit field is 1 to 64 bits wide, got " + std::to_string(w), fpath);
         // As in bpack, an integer type names its width; a second, different
@@ -647,7 +648,7 @@ class loader {
     if (!f.contains("count")) return 0;
     const auto& c = f["count"];
     if (!c.is_number_unsigned() || c.get<std::uint64_t>() == 0)
-      definition("the \"count\" of a packed array must be a positive integer, got " + detail::describe_json(c), fpath);
+      definition("the \"count\" of a packed array must be a positive integer, got " + describe_json(c), fpath);
     if (c.get<std::uint64_t>() > limits::max_fixed_size * 8)
       throw codec_error(errc::limit, "a packed array longer than " + std::to_string(limits::max_fixed_size * 8), fpath);
     return c.get<std::size_t>();

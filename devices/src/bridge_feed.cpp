@@ -53,9 +53,7 @@ void bridge_feed::publish(const frame_record& r) {
     key = "event." + e->name;
     schema_name = e->name;
   } else {
-    char id[16];
-    std::snprintf(id, sizeof id, "0x%04x", r.header->command);
-    key = std::string("event.") + id;
+    key = "event." + transport::command_id_text(r.header->command);
   }
   try {
     // A key or name over 47 bytes is refused and counted, not cut: two cut

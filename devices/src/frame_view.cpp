@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "comframe/core/json_text.hpp"
+#include "comframe/core/hex.hpp"
 #include "comframe/core/schema.hpp"
 
 namespace comframe::devices {

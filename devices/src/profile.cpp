@@ -1,10 +1,11 @@
 #include "comframe/devices/profile.hpp"
 
+#include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
+#include "comframe/transport/frame.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <initializer_list>
 #include <map>
 #include <set>
@@ -17,61 +18,23 @@ namespace {
 
 // ---- Messages ------------------------------------------------------------------
 
-// A string for a message: quoted, escaped to ASCII and cut short, so that
-// nothing a hostile document holds can make a message long or invalid UTF-8.
-std::string quote(std::string_view s) {
-  constexpr std::size_t max_chars = 48;
-  std::string text = json(std::string(s.substr(0, max_chars * 4)))
-                         .dump(-1, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace);
-  if (text.size() > max_chars + 2) text = text.substr(0, max_chars - 1) + "...\"";
-  return text;
-}
+// Text from the document reaches a message escaped and cut (core/json_document.hpp).
+using core::describe_json;
+using core::quoted_text;
 
-// "a string \"abc\"", "the number 1.5", "an object" — never dumps a structured
-// value, whose depth is not bounded yet.
-std::string describe_value(const json& j) {
-  switch (j.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::string:
-      return "a string " + quote(j.get_ref<const std::string&>());
-    case json::value_t::boolean:
-      return j.get<bool>() ? "true" : "false";
-    case json::value_t::discarded:
-      return "nothing";
-    case json::value_t::binary:
-      return "binary data";
-    default:
-      return "the number " + j.dump();
-  }
-}
-
-std::string hex4(std::uint16_t id) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "0x%04X", static_cast<unsigned>(id));
-  return buf;
+// "0xff00 to 0xffff": the ids comframe keeps for its builtin commands and events.
+std::string reserved_range() {
+  return transport::command_id_text(first_reserved_command) + " to " + transport::command_id_text(0xffff);
 }
 
 std::string index_path(std::string_view list, std::size_t i) {
   return std::string(list) + "[" + std::to_string(i) + "]";
 }
 
-std::string join_keys(std::initializer_list<std::string_view> keys) {
-  std::string out;
-  for (const auto k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
-  return out;
-}
-
 // ---- Checks on the document's shape -----------------------------------------------
 
-void check_keys(const json& object, std::initializer_list<std::string_view> keys, const std::string& path) {
-  for (const auto& item : object.items())
-    if (std::find(keys.begin(), keys.end(), item.key()) == keys.end())
-      throw profile_error(path, "unknown key " + quote(item.key()) + " (the keys are: " + join_keys(keys) + ")");
+void check_keys(const json& object, const std::string& path, std::initializer_list<std::string_view> keys) {
+  if (auto problem = core::unknown_key(object, keys)) throw profile_error(path, std::move(*problem));
 }
 
 const json& require(const json& object, std::string_view key, const std::string& path) {
@@ -80,18 +43,8 @@ const json& require(const json& object, std::string_view key, const std::string&
   return *it;
 }
 
-// True when `j` nests deeper than `levels` arrays or objects. Recursion stops
-// at the limit, so a document nested a million levels deep costs nothing here.
-bool deeper_than(const json& j, std::size_t levels) {
-  if (!j.is_structured()) return false;
-  if (levels == 0) return true;
-  for (const auto& v : j)
-    if (deeper_than(v, levels - 1)) return true;
-  return false;
-}
-
 void check_depth(const json& j, const std::string& path) {
-  if (deeper_than(j, profile_limits::max_json_depth))
+  if (core::deeper_than(j, profile_limits::max_json_depth))
     throw profile_error(path, "JSON nested deeper than " + std::to_string(profile_limits::max_json_depth) + " levels");
 }
 
@@ -105,7 +58,7 @@ bool valid_utf8(const std::string& s) {
 }
 
 std::string read_text(const json& j, const std::string& path) {
-  if (!j.is_string()) throw profile_error(path, "expected a string, got " + describe_value(j));
+  if (!j.is_string()) throw profile_error(path, "expected a string, got " + describe_json(j));
   const auto& s = j.get_ref<const std::string&>();
   if (s.size() > profile_limits::max_text_length)
     throw profile_error(path, "longer than " + std::to_string(profile_limits::max_text_length) + " bytes");
@@ -121,10 +74,10 @@ bool is_identifier(std::string_view s) {
 }
 
 std::string read_name(const json& j, const std::string& path) {
-  if (!j.is_string()) throw profile_error(path, "expected a name string, got " + describe_value(j));
+  if (!j.is_string()) throw profile_error(path, "expected a name string, got " + describe_json(j));
   const auto& s = j.get_ref<const std::string&>();
   if (!is_identifier(s))
-    throw profile_error(path, quote(s) + " is not a valid name (a letter or _, then letters, digits or _; at most " +
+    throw profile_error(path, quoted_text(s) + " is not a valid name (a letter or _, then letters, digits or _; at most " +
                                   std::to_string(core::limits::max_name_length) + " characters)");
   return s;
 }
@@ -142,7 +95,7 @@ std::optional<std::int64_t> integer_of(const json& j) {
 std::uint16_t read_id(const json& j, const std::string& path) {
   const auto v = integer_of(j);
   if (!v || *v < 0 || *v > 0xFFFF)
-    throw profile_error(path, "expected an integer from 0 to 65535, got " + describe_value(j));
+    throw profile_error(path, "expected an integer from 0 to 65535, got " + describe_json(j));
   return static_cast<std::uint16_t>(*v);
 }
 
@@ -264,7 +217,7 @@ class type_union {
         types_[name] = def;
         users_[name] = user;
       } else if (*it != def) {
-        throw profile_error("types", "type " + quote(name) + " has two definitions: one used by " + users_[name] +
+        throw profile_error("types", "type " + quoted_text(name) + " has two definitions: one used by " + users_[name] +
                                          ", another by " + user);
       }
     }
@@ -335,119 +288,134 @@ profile profile::parse(std::string_view json_text) {
   return from_json(doc);
 }
 
-profile profile::from_json(const json& doc) {
-  if (!doc.is_object())
-    throw profile_error("", "a profile is a JSON object {\"comframe_profile\": 1, ...}, got " + describe_value(doc));
+namespace {
 
-  // The format version first: another version may have keys this one does not know.
+// ---- The document's parts --------------------------------------------------------
+
+// The first keys of a profile: its format version (checked first, as another
+// version may have keys this one does not know), then which keys it has.
+void check_format(const json& doc) {
+  if (!doc.is_object())
+    throw profile_error("", "a profile is a JSON object {\"comframe_profile\": 1, ...}, got " + describe_json(doc));
   const auto format = doc.find("comframe_profile");
   if (format == doc.end())
     throw profile_error("comframe_profile", "missing; a profile starts with \"comframe_profile\": 1");
   if (const auto v = integer_of(*format); !v) {
-    throw profile_error("comframe_profile", "expected the integer 1, got " + describe_value(*format));
+    throw profile_error("comframe_profile", "expected the integer 1, got " + describe_json(*format));
   } else if (*v != profile_format_version) {
     throw profile_error("comframe_profile",
                         "format version " + std::to_string(*v) + " is not supported (this comframe reads version 1)");
   }
-  check_keys(doc, {"comframe_profile", "device", "version", "endian", "types", "commands", "events"}, "");
+  check_keys(doc, "", {"comframe_profile", "device", "version", "endian", "types", "commands", "events"});
+}
 
+// "endian": the byte order of the payloads, in full ("little", "big", "native").
+std::optional<core::endian> read_endian(const json& doc) {
+  auto it = doc.find("endian");
+  if (it == doc.end()) return std::nullopt;
+  const auto e = it->is_string() ? core::parse_endian(it->get_ref<const std::string&>(), core::endian_names::full)
+                                 : std::nullopt;
+  if (!e) throw profile_error("endian", "expected \"little\", \"big\" or \"native\", got " + describe_json(*it));
+  return e;
+}
+
+void load_types(const json& doc, type_library& library) {
+  auto it = doc.find("types");
+  if (it == doc.end()) return;
+  if (!it->is_object())
+    throw profile_error("types", "expected an object of name: type expression, got " + describe_json(*it));
+  check_depth(*it, "types");
+  library.load(*it);
+}
+
+// The shape "commands" and "events" share: an array of at most `max_entries`
+// objects, each with exactly `keys` (all of them needed, "id" and "name" first),
+// no id or name twice. `complete(info, entry, at)` reads the rest of an entry.
+template <class Info, class Complete>
+std::vector<Info> read_entries(const json& list, const std::string& section, std::size_t max_entries,
+                               std::initializer_list<std::string_view> keys, Complete&& complete) {
+  if (!list.is_array()) throw profile_error(section, "expected an array, got " + describe_json(list));
+  if (list.size() > max_entries)
+    throw profile_error(section, "more than " + std::to_string(max_entries) + " " + section);
+  std::string shape;
+  for (const auto k : keys) shape += (shape.empty() ? "{\"" : ", \"") + std::string(k) + "\"";
+  shape += "}";
+  std::vector<Info> out;
+  std::map<std::uint16_t, std::size_t> ids;
+  std::map<std::string, std::size_t, std::less<>> names;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string at = index_path(section, i);
+    const json& entry = list[i];
+    if (!entry.is_object()) throw profile_error(at, "expected an object " + shape + ", got " + describe_json(entry));
+    check_keys(entry, at, keys);
+    Info info;
+    info.id = read_id(require(entry, "id", at), at + ".id");
+    info.name = read_name(require(entry, "name", at), at + ".name");
+    for (const auto k : keys) (void)require(entry, k, at);
+    if (auto [it, fresh] = ids.emplace(info.id, i); !fresh)
+      throw profile_error(at + ".id", std::to_string(info.id) + " is also the id of " + index_path(section, it->second) +
+                                          " " + quoted_text(out[it->second].name));
+    if (auto [it, fresh] = names.emplace(info.name, i); !fresh)
+      throw profile_error(at + ".name", quoted_text(info.name) + " is also the name of " + index_path(section, it->second));
+    complete(info, entry, at);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+// "commands": each with its request and response schemas. The builtin describe
+// may be listed, exactly as it is; it is added when it is not.
+std::vector<command_info> read_commands(const json& doc, type_library& library) {
+  const command_info& describe = builtin_describe();
+  auto commands = read_entries<command_info>(
+      require(doc, "commands", ""), "commands", profile_limits::max_commands, {"id", "name", "request", "response"},
+      [&](command_info& info, const json& c, const std::string& at) {
+        if (info.id >= first_reserved_command && info.id != describe.id)
+          throw profile_error(at + ".id", std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
+                                              ") is reserved for comframe's builtin commands (" + reserved_range() + ")");
+        if (info.id != describe.id && info.name == describe.name)
+          throw profile_error(at + ".name", quoted_text(info.name) + " is the name of the builtin command " +
+                                                transport::command_id_text(describe.id));
+        info.request = library.expression(c["request"], at + ".request");
+        info.response = library.expression(c["response"], at + ".response");
+        if (info.id == describe.id && !(info == describe))
+          throw profile_error(at, "id " + std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
+                                      ") is the builtin command \"describe\"; an entry with this id must be exactly it: "
+                                      "name \"describe\", request " +
+                                      describe.request.describe() + ", response " + describe.response.describe());
+      });
+  if (std::none_of(commands.begin(), commands.end(), [&](const command_info& c) { return c.id == describe.id; }))
+    commands.push_back(describe);
+  return commands;
+}
+
+// "events" (optional): each with its payload schema.
+std::vector<event_info> read_events(const json& doc, type_library& library) {
+  auto it = doc.find("events");
+  if (it == doc.end()) return {};
+  return read_entries<event_info>(
+      *it, "events", profile_limits::max_events, {"id", "name", "payload"},
+      [&](event_info& info, const json& e, const std::string& at) {
+        if (info.id >= first_reserved_command)
+          throw profile_error(at + ".id", std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
+                                              ") is reserved for comframe's builtin events (" + reserved_range() + ")");
+        info.payload = library.expression(e["payload"], at + ".payload");
+      });
+}
+
+}  // namespace
+
+profile profile::from_json(const json& doc) {
+  check_format(doc);
   profile p{blank{}};
   p.device_ = read_text(require(doc, "device", ""), "device");
   if (auto it = doc.find("version"); it != doc.end()) p.version_ = read_text(*it, "version");
-  if (auto it = doc.find("endian"); it != doc.end()) {
-    const std::string e = it->is_string() ? it->get<std::string>() : std::string();
-    if (e == "little")
-      p.endian_ = core::endian::little;
-    else if (e == "big")
-      p.endian_ = core::endian::big;
-    else if (e == "native")
-      p.endian_ = core::endian::native;
-    else
-      throw profile_error("endian", "expected \"little\", \"big\" or \"native\", got " + describe_value(*it));
-  }
+  if (const auto e = read_endian(doc)) p.endian_ = *e;
 
   type_library library;
-  if (auto it = doc.find("types"); it != doc.end()) {
-    if (!it->is_object())
-      throw profile_error("types", "expected an object of name: type expression, got " + describe_value(*it));
-    check_depth(*it, "types");
-    library.load(*it);
-  }
-
-  const json& commands = require(doc, "commands", "");
-  if (!commands.is_array()) throw profile_error("commands", "expected an array, got " + describe_value(commands));
-  if (commands.size() > profile_limits::max_commands)
-    throw profile_error("commands", "more than " + std::to_string(profile_limits::max_commands) + " commands");
-  std::map<std::uint16_t, std::size_t> command_ids;
-  std::map<std::string, std::size_t, std::less<>> command_names;
-  const command_info& describe = builtin_describe();
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    const std::string at = index_path("commands", i);
-    const json& c = commands[i];
-    if (!c.is_object())
-      throw profile_error(at,
-                          "expected an object {\"id\", \"name\", \"request\", \"response\"}, got " + describe_value(c));
-    check_keys(c, {"id", "name", "request", "response"}, at);
-    command_info info;
-    info.id = read_id(require(c, "id", at), at + ".id");
-    info.name = read_name(require(c, "name", at), at + ".name");
-    const json& request = require(c, "request", at);
-    const json& response = require(c, "response", at);
-    if (auto [it, fresh] = command_ids.emplace(info.id, i); !fresh)
-      throw profile_error(at + ".id", std::to_string(info.id) + " is also the id of " +
-                                          index_path("commands", it->second) + " " +
-                                          quote(p.commands_[it->second].name));
-    if (auto [it, fresh] = command_names.emplace(info.name, i); !fresh)
-      throw profile_error(at + ".name",
-                          quote(info.name) + " is also the name of " + index_path("commands", it->second));
-    if (info.id >= first_reserved_command && info.id != describe.id)
-      throw profile_error(at + ".id", std::to_string(info.id) + " (" + hex4(info.id) +
-                                          ") is reserved for comframe's builtin commands (0xFF00 to 0xFFFF)");
-    if (info.id != describe.id && info.name == describe.name)
-      throw profile_error(at + ".name", quote(info.name) + " is the name of the builtin command " + hex4(describe.id));
-    info.request = library.expression(request, at + ".request");
-    info.response = library.expression(response, at + ".response");
-    if (info.id == describe.id && !(info == describe))
-      throw profile_error(at, "id " + std::to_string(info.id) + " (" + hex4(info.id) +
-                                  ") is the builtin command \"describe\"; an entry with this id must be exactly it: "
-                                  "name \"describe\", request " +
-                                  describe.request.describe() + ", response " + describe.response.describe());
-    p.commands_.push_back(std::move(info));
-  }
-  if (!command_ids.contains(describe.id)) p.commands_.push_back(describe);
-
-  if (auto it = doc.find("events"); it != doc.end()) {
-    const json& events = *it;
-    if (!events.is_array()) throw profile_error("events", "expected an array, got " + describe_value(events));
-    if (events.size() > profile_limits::max_events)
-      throw profile_error("events", "more than " + std::to_string(profile_limits::max_events) + " events");
-    std::map<std::uint16_t, std::size_t> event_ids;
-    std::map<std::string, std::size_t, std::less<>> event_names;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      const std::string at = index_path("events", i);
-      const json& e = events[i];
-      if (!e.is_object())
-        throw profile_error(at, "expected an object {\"id\", \"name\", \"payload\"}, got " + describe_value(e));
-      check_keys(e, {"id", "name", "payload"}, at);
-      event_info info;
-      info.id = read_id(require(e, "id", at), at + ".id");
-      info.name = read_name(require(e, "name", at), at + ".name");
-      const json& payload = require(e, "payload", at);
-      if (auto [prev, fresh] = event_ids.emplace(info.id, i); !fresh)
-        throw profile_error(at + ".id", std::to_string(info.id) + " is also the id of " +
-                                            index_path("events", prev->second) + " " +
-                                            quote(p.events_[prev->second].name));
-      if (auto [prev, fresh] = event_names.emplace(info.name, i); !fresh)
-        throw profile_error(at + ".name",
-                            quote(info.name) + " is also the name of " + index_path("events", prev->second));
-      if (info.id >= first_reserved_command)
-        throw profile_error(at + ".id", std::to_string(info.id) + " (" + hex4(info.id) +
-                                            ") is reserved for comframe's builtin events (0xFF00 to 0xFFFF)");
-      info.payload = library.expression(payload, at + ".payload");
-      p.events_.push_back(std::move(info));
-    }
-  }
-
+  load_types(doc, library);
+  p.commands_ = read_commands(doc, library);
+  p.events_ = read_events(doc, library);
   auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
   std::sort(p.commands_.begin(), p.commands_.end(), by_id);
   std::sort(p.events_.begin(), p.events_.end(), by_id);

@@ -3,6 +3,7 @@
 //
 //   typed_message            encode, decode, print both
 //   typed_message --schema   print the schema of Telemetry (as telemetry.schema.json holds it)
+#include <comframe/core/hex.hpp>
 #include <comframe/core/json.hpp>
 #include <comframe/core/schema.hpp>
 #include <iostream>
@@ -55,9 +56,8 @@ int main(int argc, char** argv) {
   std::cout << "sent:     " << core::format_json(schema, core::to_json(sent)) << '\n'
             << "bytes:    " << wire.size() << " (min " << core::min_size<demo::Telemetry>() << " + "
             << core::element_size<demo::Telemetry>() << " per temperature), big-endian\n"
-            << "hex:      ";
-  for (std::size_t i = 0; i < wire.size(); ++i) std::printf("%s%02x", i ? " " : "", wire[i]);
-  std::cout << "\nreceived: " << core::format_json(schema, core::to_json(received)) << '\n';
+            << "hex:      " << core::hex_text(wire) << '\n'
+            << "received: " << core::format_json(schema, core::to_json(received)) << '\n';
 
   const bool same = received.sequence == sent.sequence && received.timestamp_us == sent.timestamp_us &&
                     received.temperatures_cdeg == sent.temperatures_cdeg && received.charging == sent.charging;

@@ -1,5 +1,6 @@
 #include "comframe/firmware_sim/sim_file.hpp"
 
+#include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
 
 #include <algorithm>
@@ -46,28 +47,22 @@ struct problem {
 
 [[noreturn]] void fail(std::string path, std::string detail) { throw problem{std::move(path), std::move(detail), {}}; }
 
-// Names and text from the file in messages: escaped and cut, as every message
-// that echoes outside input is.
-std::string quote(std::string_view s) { return core::quoted_text(s); }
+// Names and text from the file reach messages escaped and cut, as every message
+// that echoes outside input does (core/json_document.hpp).
+using core::describe_json;
+using core::quoted_text;
+
 std::string join(const std::string& path, std::string_view key) {
   if (key.empty()) return path;
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
-std::string describe(const json& j) { return core::detail::describe_json(j); }
 
 void check_keys(const json& object, const std::string& path, std::initializer_list<std::string_view> keys) {
-  for (const auto& item : object.items()) {
-    bool known = false;
-    for (auto k : keys) known = known || k == item.key();
-    if (known) continue;
-    std::string list;
-    for (auto k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
-    fail(path, "unknown key " + quote(item.key()) + " (the keys are: " + list + ")");
-  }
+  if (auto problem = core::unknown_key(object, keys)) fail(path, std::move(*problem));
 }
 
 const json& need_object(const json& j, const std::string& path, std::string_view what = "an object") {
-  if (!j.is_object()) fail(path, "expected " + std::string(what) + ", got " + describe(j));
+  if (!j.is_object()) fail(path, "expected " + std::string(what) + ", got " + describe_json(j));
   return j;
 }
 
@@ -83,7 +78,7 @@ std::int64_t need_integer(const json& j, const std::string& path, std::int64_t l
   }
   if (!in_range)
     fail(path, "expected an integer from " + std::to_string(low) + " to " + std::to_string(high) +
-                   (unit.empty() ? "" : " (" + std::string(unit) + ")") + ", got " + describe(j));
+                   (unit.empty() ? "" : " (" + std::string(unit) + ")") + ", got " + describe_json(j));
   return j.is_number_unsigned() ? static_cast<std::int64_t>(j.get<std::uint64_t>()) : j.get<std::int64_t>();
 }
 
@@ -219,7 +214,7 @@ std::vector<step> parse_reference(std::string_view text, std::string_view rest, 
   std::vector<step> steps;
   std::size_t i = 0;
   const auto bad = [&] {
-    fail(path, quote(text) + " is not a valid reference: after $request come .field and [index] steps, "
+    fail(path, quoted_text(text) + " is not a valid reference: after $request come .field and [index] steps, "
                              "as in $request.readings[2].value");
   };
   while (i < rest.size()) {
@@ -250,21 +245,21 @@ const type_node& resolve(const type_node& request, const std::vector<step>& step
   for (const step& s : steps) {
     if (!s.is_index) {
       if (n->kind != type_kind::structure)
-        fail(path, quote(text) + ": " + so_far + " is " + a_type(*n) + ", which has no fields");
+        fail(path, quoted_text(text) + ": " + so_far + " is " + a_type(*n) + ", which has no fields");
       const type_node* next = nullptr;
       std::string names;
       for (const auto& f : n->fields) {
         if (f.name == s.name) next = f.type;
         names += (names.empty() ? "" : ", ") + f.name;
       }
-      if (!next) fail(path, quote(text) + " names no field of " + so_far + " (fields: " + names + ")");
+      if (!next) fail(path, quoted_text(text) + " names no field of " + so_far + " (fields: " + names + ")");
       n = next;
       so_far += "." + s.name;
     } else {
       if (n->kind != type_kind::array && n->kind != type_kind::dynamic_array)
-        fail(path, quote(text) + ": " + so_far + " is " + a_type(*n) + ", not an array");
+        fail(path, quoted_text(text) + ": " + so_far + " is " + a_type(*n) + ", not an array");
       if (n->kind == type_kind::array && s.index >= n->length)
-        fail(path, quote(text) + " is past the end of " + so_far + " (" + a_type(*n) + ")");
+        fail(path, quoted_text(text) + " is past the end of " + so_far + " (" + a_type(*n) + ")");
       n = n->element;
       so_far += "[" + std::to_string(s.index) + "]";
     }
@@ -288,16 +283,16 @@ templ compile(const json& t, const type_node* type, const std::string& path, con
       }
       if (!s.starts_with("$request") ||
           (s.size() > 8 && s[8] != '.' && s[8] != '['))
-        fail(path, quote(s) + " is not a template reference (they are $request, $request.field[index]…, "
+        fail(path, quoted_text(s) + " is not a template reference (they are $request, $request.field[index]…, "
                               "$count; write $$ for a string that starts with $)");
-      if (!cx.request) fail(path, quote(s) + " has no meaning in an event's payload (no request comes with it)");
+      if (!cx.request) fail(path, quoted_text(s) + " has no meaning in an event's payload (no request comes with it)");
       out.k = templ::kind::request;
       out.steps = parse_reference(s, s.substr(8), path);
       out.text = std::string(s);
       out.where = path;
       const type_node& src = resolve(*cx.request, out.steps, s, cx, path);
       if (type && !fits(src, *type))
-        fail(path, quote(s) + " is " + a_type(src) + "; " + a_type(*type) + " is needed here");
+        fail(path, quoted_text(s) + " is " + a_type(src) + "; " + a_type(*type) + " is needed here");
       out.probe = type ? type : &src;
       return out;
     }
@@ -386,7 +381,7 @@ json fill(const templ& t, const json* request, std::uint64_t count) {
         } else {
           if (s.index >= v->size())
             throw device_error(devices::error_code::out_of_range,
-                               t.where + ": " + quote(t.text) + ": this request's " + so_far.substr(8) + " has " +
+                               t.where + ": " + quoted_text(t.text) + ": this request's " + so_far.substr(8) + " has " +
                                    std::to_string(v->size()) + (v->size() == 1 ? " element" : " elements"));
           v = &v->at(s.index);
           so_far += "[" + std::to_string(s.index) + "]";
@@ -542,81 +537,105 @@ struct sim_definition::impl {
 
 namespace {
 
-void build(sim_definition::impl& d, const json& doc, const std::filesystem::path& base_dir) {
-  need_object(doc, "", "an object {\"profile\": …, \"replies\": …, \"events\": …}");
-  check_keys(doc, "", {"profile", "profile_file", "replies", "events"});
+// The profile: inline ("profile") or in a file next to the sim file ("profile_file").
+devices::profile load_profile(const json& doc, const std::filesystem::path& base_dir) {
   const bool inline_profile = doc.contains("profile"), file_profile = doc.contains("profile_file");
   if (inline_profile == file_profile)
     fail("", inline_profile ? "\"profile\" and \"profile_file\" exclude each other: give one"
                             : "missing the profile: give \"profile\" (a profile document) or \"profile_file\" (its file)");
-
-  // The profile.
   if (inline_profile) {
     try {
-      d.profile = devices::profile::from_json(doc["profile"]);
+      return devices::profile::from_json(doc["profile"]);
     } catch (const devices::profile_error& e) {
       fail(join("profile", e.path()), e.detail());
     }
-  } else {
-    const json& name = doc["profile_file"];
-    if (!name.is_string() || name.get_ref<const std::string&>().empty())
-      fail("profile_file", "expected the profile's file name, got " + describe(name));
-    const std::filesystem::path file = base_dir / name.get<std::string>();
-    auto text = read_file(file);
-    if (text.index() == 1) fail("profile_file", "cannot read " + quote(file.string()) + ": " + std::get<1>(text));
-    try {
-      d.profile = devices::profile::parse(std::get<0>(text));
-    } catch (const devices::profile_error& e) {
-      std::string where = e.path();
-      if (e.offset()) where += (where.empty() ? "at byte " : " at byte ") + std::to_string(*e.offset());
-      fail("profile_file", quote(file.string()) + ": " + (where.empty() ? "" : where + ": ") + e.detail());
-    }
   }
-  const devices::profile& p = d.profile;
-  const core::endian order = p.payload_endian();
-  d.dev = firmware_sim::device(p);
+  const json& name = doc["profile_file"];
+  if (!name.is_string() || name.get_ref<const std::string&>().empty())
+    fail("profile_file", "expected the profile's file name, got " + describe_json(name));
+  const std::filesystem::path file = base_dir / name.get<std::string>();
+  auto text = read_file(file);
+  if (text.index() == 1) fail("profile_file", "cannot read " + quoted_text(file.string()) + ": " + std::get<1>(text));
+  try {
+    return devices::profile::parse(std::get<0>(text));
+  } catch (const devices::profile_error& e) {
+    std::string where = e.path();
+    if (e.offset()) where += (where.empty() ? "at byte " : " at byte ") + std::to_string(*e.offset());
+    fail("profile_file", quoted_text(file.string()) + ": " + (where.empty() ? "" : where + ": ") + e.detail());
+  }
+}
 
-  // Replies.
+// One entry of "replies": a response template or an error reply.
+std::shared_ptr<reply_entry> read_reply(const devices::command_info& c, const json& value, const std::string& path,
+                                        core::endian order) {
+  const json& r = need_object(value, path, "an object with \"response\" or \"error\"");
+  check_keys(r, path, {"response", "error"});
+  if (r.contains("response") == r.contains("error"))
+    fail(path, r.empty() ? "expected \"response\" (the reply's value) or \"error\" (an error reply)"
+                         : "\"response\" and \"error\" exclude each other: give one");
+  auto entry = std::make_shared<reply_entry>();
+  entry->command = &c;
+  if (r.contains("response")) {
+    const compile_context cx{c.name + "'s request", &c.request.root()};
+    entry->response = compile(r["response"], &c.response.root(), path + ".response", cx, 1);
+    check_template(*entry->response, c.response, order, path + ".response", "response");
+    return entry;
+  }
+  const json& e = need_object(r["error"], path + ".error", "an object {\"code\": …, \"message\": …}");
+  check_keys(e, path + ".error", {"code", "message"});
+  if (!e.contains("code")) fail(path + ".error", "missing \"code\" (an error code from 1 to 65535)");
+  entry->error_code = static_cast<std::uint16_t>(need_integer(e["code"], path + ".error.code", 1, 65535));
+  if (e.contains("message")) {
+    if (!e["message"].is_string()) fail(path + ".error.message", "expected a string, got " + describe_json(e["message"]));
+    entry->error_message = e["message"].get<std::string>();
+    if (entry->error_message.size() > max_payload - 2)
+      fail(path + ".error.message", "a message of " + std::to_string(entry->error_message.size()) +
+                                        " bytes, more than an error reply carries (" + std::to_string(max_payload - 2) +
+                                        ")");
+  }
+  return entry;
+}
+
+// "replies": by command id.
+std::map<std::uint16_t, std::shared_ptr<reply_entry>> read_replies(const json& doc, const devices::profile& p,
+                                                                   core::endian order) {
   std::map<std::uint16_t, std::shared_ptr<reply_entry>> replies;
-  if (doc.contains("replies")) {
-    need_object(doc["replies"], "replies");
-    for (const auto& item : doc["replies"].items()) {
-      const std::string path = "replies." + item.key();
-      const devices::command_info* c = p.find_command(item.key());
-      if (!c)
-        fail(path, "the profile has no command " + quote(item.key()) + " (it has: " + command_names(p) + ")");
-      if (c->id == devices::builtin::describe::id) fail(path, "describe is answered by comframe itself, from the profile");
-      const json& r = need_object(item.value(), path, "an object with \"response\" or \"error\"");
-      check_keys(r, path, {"response", "error"});
-      if (r.contains("response") == r.contains("error"))
-        fail(path, r.empty() ? "expected \"response\" (the reply's value) or \"error\" (an error reply)"
-                             : "\"response\" and \"error\" exclude each other: give one");
-      auto entry = std::make_shared<reply_entry>();
-      entry->command = c;
-      if (r.contains("response")) {
-        const compile_context cx{c->name + "'s request", &c->request.root()};
-        entry->response = compile(r["response"], &c->response.root(), path + ".response", cx, 1);
-        check_template(*entry->response, c->response, order, path + ".response", "response");
-      } else {
-        const json& e = need_object(r["error"], path + ".error", "an object {\"code\": …, \"message\": …}");
-        check_keys(e, path + ".error", {"code", "message"});
-        if (!e.contains("code")) fail(path + ".error", "missing \"code\" (an error code from 1 to 65535)");
-        entry->error_code = static_cast<std::uint16_t>(need_integer(e["code"], path + ".error.code", 1, 65535));
-        if (e.contains("message")) {
-          if (!e["message"].is_string()) fail(path + ".error.message", "expected a string, got " + describe(e["message"]));
-          entry->error_message = e["message"].get<std::string>();
-          if (entry->error_message.size() > max_payload - 2)
-            fail(path + ".error.message", "a message of " + std::to_string(entry->error_message.size()) +
-                                              " bytes, more than an error reply carries (" +
-                                              std::to_string(max_payload - 2) + ")");
-        }
-      }
-      replies[c->id] = std::move(entry);
-    }
+  if (!doc.contains("replies")) return replies;
+  need_object(doc["replies"], "replies");
+  for (const auto& item : doc["replies"].items()) {
+    const std::string path = "replies." + item.key();
+    const devices::command_info* c = p.find_command(item.key());
+    if (!c) fail(path, "the profile has no command " + quoted_text(item.key()) + " (it has: " + command_names(p) + ")");
+    if (c->id == devices::builtin::describe::id) fail(path, "describe is answered by comframe itself, from the profile");
+    replies[c->id] = read_reply(*c, item.value(), path, order);
   }
+  return replies;
+}
 
-  // Every command gets a handler: its entry, or the zero value.
-  for (const auto& c : p.commands()) {
+// The reply of a command without an entry in "replies": its response type's
+// zero value, or an internal error when that cannot be sent.
+std::shared_ptr<reply_entry> default_reply(const devices::command_info& c) {
+  auto entry = std::make_shared<reply_entry>();
+  entry->command = &c;
+  std::size_t budget = zero_value_budget;
+  if (auto z = zero_value(c.response.root(), budget); z && c.response.min_size() <= max_payload) {
+    entry->response.emplace();
+    entry->response->value = std::move(*z);
+    return entry;
+  }
+  entry->error_code = devices::error_code::internal;
+  entry->error_message = c.response.min_size() > max_payload
+                             ? "the response of " + c.name + " takes at least " +
+                                   std::to_string(c.response.min_size()) + " bytes, more than a frame carries"
+                             : "the response of " + c.name + " has more than " + std::to_string(zero_value_budget) +
+                                   " values for a default reply; give its reply in the simulator file";
+  return entry;
+}
+
+// Every command gets a handler: its entry, or the zero value.
+void install_handlers(sim_definition::impl& d, std::map<std::uint16_t, std::shared_ptr<reply_entry>> replies,
+                      core::endian order) {
+  for (const auto& c : d.profile.commands()) {
     if (c.id == devices::builtin::describe::id) continue;
     auto it = replies.find(c.id);
     std::shared_ptr<reply_entry> entry;
@@ -624,21 +643,7 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
       entry = it->second;
     } else {
       d.defaulted.push_back(c.name);
-      entry = std::make_shared<reply_entry>();
-      entry->command = &c;
-      std::size_t budget = zero_value_budget;
-      if (auto z = zero_value(c.response.root(), budget); z && c.response.min_size() <= max_payload) {
-        entry->response.emplace();
-        entry->response->value = std::move(*z);
-      } else {
-        entry->error_code = devices::error_code::internal;
-        entry->error_message =
-            c.response.min_size() > max_payload
-                ? "the response of " + c.name + " takes at least " + std::to_string(c.response.min_size()) +
-                      " bytes, more than a frame carries"
-                : "the response of " + c.name + " has more than " + std::to_string(zero_value_budget) +
-                      " values for a default reply; give its reply in the simulator file";
-      }
+      entry = default_reply(c);
     }
     d.replies.push_back(entry);
     // The handler holds the entry, not the definition: the definition may move.
@@ -655,42 +660,60 @@ void build(sim_definition::impl& d, const json& doc, const std::filesystem::path
       }
     });
   }
+}
 
-  // Events.
+// One entry of "events": its period and payload template (or the zero value).
+event_entry read_event(const devices::event_info& e, const json& value, const std::string& path, core::endian order) {
+  const json& x = need_object(value, path, "an object {\"every_ms\": …, \"payload\": …}");
+  check_keys(x, path, {"every_ms", "payload"});
+  if (!x.contains("every_ms")) fail(path, "missing \"every_ms\" (the period in milliseconds)");
+  event_entry entry;
+  entry.info = {e.name, e.id,
+                std::chrono::milliseconds(need_integer(x["every_ms"], path + ".every_ms", sim_file_limits::min_every_ms,
+                                                       sim_file_limits::max_every_ms, "milliseconds"))};
+  entry.payload = e.payload;
+  if (x.contains("payload")) {
+    entry.value = compile(x["payload"], &e.payload.root(), path + ".payload", {}, 1);
+    check_template(entry.value, e.payload, order, path + ".payload", "payload");
+    return entry;
+  }
+  std::size_t budget = zero_value_budget;
+  auto z = zero_value(e.payload.root(), budget);
+  if (e.payload.min_size() > max_payload)
+    fail(path, "the payload of " + e.name + " takes at least " + std::to_string(e.payload.min_size()) +
+                   " bytes, more than a frame carries (" + std::to_string(max_payload) + ")");
+  if (!z)
+    fail(path, "the payload of " + e.name + " has more than " + std::to_string(zero_value_budget) +
+                   " values for a default; give a \"payload\"");
+  entry.value.value = std::move(*z);
+  return entry;
+}
+
+// "events": the schedule, sorted by event id.
+void read_events(sim_definition::impl& d, const json& doc, core::endian order) {
+  const devices::profile& p = d.profile;
   if (doc.contains("events")) {
     need_object(doc["events"], "events");
     for (const auto& item : doc["events"].items()) {
       const std::string path = "events." + item.key();
       const devices::event_info* e = p.find_event(item.key());
-      if (!e) fail(path, "the profile has no event " + quote(item.key()) + " (it has: " + event_names(p) + ")");
-      const json& x = need_object(item.value(), path, "an object {\"every_ms\": …, \"payload\": …}");
-      check_keys(x, path, {"every_ms", "payload"});
-      if (!x.contains("every_ms")) fail(path, "missing \"every_ms\" (the period in milliseconds)");
-      event_entry entry;
-      entry.info = {e->name, e->id,
-                    std::chrono::milliseconds(need_integer(x["every_ms"], path + ".every_ms", sim_file_limits::min_every_ms,
-                                                           sim_file_limits::max_every_ms, "milliseconds"))};
-      entry.payload = e->payload;
-      if (x.contains("payload")) {
-        entry.value = compile(x["payload"], &e->payload.root(), path + ".payload", {}, 1);
-        check_template(entry.value, e->payload, order, path + ".payload", "payload");
-      } else {
-        std::size_t budget = zero_value_budget;
-        auto z = zero_value(e->payload.root(), budget);
-        if (e->payload.min_size() > max_payload)
-          fail(path, "the payload of " + e->name + " takes at least " + std::to_string(e->payload.min_size()) +
-                         " bytes, more than a frame carries (" + std::to_string(max_payload) + ")");
-        if (!z)
-          fail(path, "the payload of " + e->name + " has more than " + std::to_string(zero_value_budget) +
-                         " values for a default; give a \"payload\"");
-        entry.value.value = std::move(*z);
-      }
-      d.st->events.push_back(std::move(entry));
+      if (!e) fail(path, "the profile has no event " + quoted_text(item.key()) + " (it has: " + event_names(p) + ")");
+      d.st->events.push_back(read_event(*e, item.value(), path, order));
     }
   }
   std::sort(d.st->events.begin(), d.st->events.end(),
             [](const event_entry& a, const event_entry& b) { return a.info.id < b.info.id; });
   for (const auto& e : d.st->events) d.events.push_back(e.info);
+}
+
+void build(sim_definition::impl& d, const json& doc, const std::filesystem::path& base_dir) {
+  need_object(doc, "", "an object {\"profile\": …, \"replies\": …, \"events\": …}");
+  check_keys(doc, "", {"profile", "profile_file", "replies", "events"});
+  d.profile = load_profile(doc, base_dir);
+  const core::endian order = d.profile.payload_endian();
+  d.dev = firmware_sim::device(d.profile);
+  install_handlers(d, read_replies(doc, d.profile, order), order);
+  read_events(d, doc, order);
   d.st->order = order;
 }
 
@@ -771,7 +794,7 @@ std::vector<std::uint8_t> sim_definition::event_payload(std::string_view name, s
   std::lock_guard lock(s.m);
   for (const auto& e : s.events)
     if (e.info.name == name) return s.payload(e, count);
-  throw comframe::error("firmware_sim.profile", "the sim file sends no event " + quote(name));
+  throw comframe::error("firmware_sim.profile", "the sim file sends no event " + quoted_text(name));
 }
 
 sim_definition parse_sim_file(std::string_view json_text, const std::filesystem::path& base_dir) {

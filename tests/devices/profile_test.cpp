@@ -513,18 +513,18 @@ TEST(profile_errors, names_that_are_not_identifiers_are_refused) {
 
 TEST(profile_errors, user_ids_in_the_reserved_range_are_refused) {
   EXPECT_EQ(load_error(with(R"([{"id": 65280, "name": "mine", "request": "null", "response": "null"}])")),
-            "[devices.profile] commands[0].id: 65280 (0xFF00) is reserved for comframe's builtin commands (0xFF00 to "
-            "0xFFFF)");
+            "[devices.profile] commands[0].id: 65280 (0xff00) is reserved for comframe's builtin commands (0xff00 to "
+            "0xffff)");
   EXPECT_EQ(
       load_error(with(R"([{"id": 65520, "name": "describe", "request": "null", "response": "null"}])")),
-      "[devices.profile] commands[0]: id 65520 (0xFFF0) is the builtin command \"describe\"; an entry with this id "
+      "[devices.profile] commands[0]: id 65520 (0xfff0) is the builtin command \"describe\"; an entry with this id "
       "must be exactly it: name \"describe\", request comframe::devices::builtin::describe_request, response "
       "comframe::devices::builtin::describe_response");
   EXPECT_EQ(load_error(with(R"([{"id": 4, "name": "describe", "request": "null", "response": "null"}])")),
-            "[devices.profile] commands[0].name: \"describe\" is the name of the builtin command 0xFFF0");
+            "[devices.profile] commands[0].name: \"describe\" is the name of the builtin command 0xfff0");
   EXPECT_EQ(
       load_error(with("[]", R"([{"id": 65535, "name": "e", "payload": "u8"}])")),
-      "[devices.profile] events[0].id: 65535 (0xFFFF) is reserved for comframe's builtin events (0xFF00 to 0xFFFF)");
+      "[devices.profile] events[0].id: 65535 (0xffff) is reserved for comframe's builtin events (0xff00 to 0xffff)");
 }
 
 TEST(profile, a_describe_entry_equal_to_the_builtin_is_accepted) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "comframe/core/hex.hpp"
 #include "comframe/core/json_text.hpp"
 #include "comframe/devices/profile.hpp"
 #include "comframe/transport/bridge.hpp"

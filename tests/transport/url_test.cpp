@@ -200,3 +200,38 @@ TEST(url, option_spellings_print_as_the_url_writes_them) {
 }
 
 }  // namespace
+
+namespace {
+// The message of the bad_url error that parse_listen_address throws for `text`.
+std::string bad_listen_message(std::string_view text) {
+  try {
+    parse_listen_address(text, "--tcp");
+  } catch (const link_error& e) {
+    EXPECT_EQ(e.kind(), link_errc::bad_url);
+    return e.what();
+  }
+  ADD_FAILURE() << "no error for " << text;
+  return {};
+}
+}  // namespace
+
+TEST(listen_address, a_port_alone_listens_on_the_default_host) {
+  EXPECT_EQ(parse_listen_address("4001", "--tcp"), (tcp_url{"127.0.0.1", 4001}));
+  EXPECT_EQ(parse_listen_address("0", "--tcp"), (tcp_url{"127.0.0.1", 0}));
+  EXPECT_EQ(parse_listen_address("80", "--tcp", "0.0.0.0"), (tcp_url{"0.0.0.0", 80}));
+}
+
+TEST(listen_address, a_host_comes_before_the_port_ipv6_in_brackets) {
+  EXPECT_EQ(parse_listen_address("localhost:0", "--tcp"), (tcp_url{"localhost", 0}));
+  EXPECT_EQ(parse_listen_address("[::1]:4001", "--tcp"), (tcp_url{"::1", 4001}));
+}
+
+TEST(listen_address, bad_addresses_are_refused_naming_the_option) {
+  EXPECT_EQ(bad_listen_message("99999"), R"(--tcp "99999": the port must be a number within 0..65535)");
+  EXPECT_EQ(bad_listen_message("host:"), R"(--tcp "host:": the port must be a number within 0..65535)");
+  EXPECT_EQ(bad_listen_message("host:http"), R"(--tcp "host:http": the port must be a number within 0..65535)");
+  EXPECT_EQ(bad_listen_message("[::1]"), R"(--tcp "[::1]": the port must be a number within 0..65535)");
+  EXPECT_EQ(bad_listen_message(":4001"), R"(--tcp ":4001": the host is empty (leave out "HOST:" for 127.0.0.1))");
+  EXPECT_EQ(bad_listen_message("::1:4001"), R"(--tcp "::1:4001": an IPv6 address must be in brackets, as in [::1]:4001)");
+  EXPECT_EQ(bad_listen_message("[::1:4001"), R"(--tcp "[::1:4001": missing ']' after the IPv6 address)");
+}

@@ -8,6 +8,7 @@
 
 #include "bridge_io.hpp"
 #include "comframe/core/codec.hpp"
+#include "comframe/core/hex.hpp"
 #include "comframe/core/json_text.hpp"
 #include "commands.hpp"
 #include "frame_text.hpp"
@@ -112,126 +113,158 @@ struct tap_counters {
   std::uint64_t restarts = 0;
 };
 
-void run_tap(const tap_options& o) {
-  stop_signals signals;
-  using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
-  auto out_of_time = [&] {
-    return o.duration_s > 0 && clock::now() - start >= std::chrono::duration<double>(o.duration_s);
-  };
-  const transport::bridge::subscriber_options so{o.from_oldest, std::chrono::microseconds(o.spin_us)};
-  std::unique_ptr<transport::bridge::subscriber> bus;
-  try {
-    transport::bridge::check_name(o.name);
-    while (!bus) {
+// One run of `comframe tap`: a subscriber on the bus, the profile it decodes
+// with (a file's, or the one on the bus, looked for again after a restart),
+// one line (or JSON object) per record and per bus event, counters at the end.
+class tap {
+ public:
+  explicit tap(const tap_options& o) : o_(o), profile_from_file_(!o.profile_file.empty()) {}
+
+  void run() {
+    if (!open_bus()) return;
+    if (profile_from_file_) profile_ = load_profile_file(o_.profile_file);
+    look_for_profile();
+    std::cerr << "tap: " << o_.name << " (publisher pid " << bus_->publisher_pid() << "), Ctrl-C to stop" << std::endl;
+    while (!(o_.count && n_.records >= o_.count) && !out_of_time()) {
+      if (signals_.wait(std::chrono::milliseconds(0))) break;
+      transport::bridge::read_result r;
       try {
-        bus = std::make_unique<transport::bridge::subscriber>(o.name, so);
+        r = bus_->next(std::chrono::milliseconds(100));
       } catch (const transport::bridge::bridge_error& e) {
-        if (!o.wait || e.id() != "transport.bridge.not_found") throw;
-        if (signals.wait(std::chrono::milliseconds(100)) || out_of_time()) return;
+        throw bus_error(e);
       }
+      if (r.status == transport::bridge::read_status::record) on_record(r);
+      else on_bus_event(r);
     }
-  } catch (const transport::bridge::bridge_error& e) {
-    throw bus_error(e);
+    print_counters();
   }
 
-  std::optional<devices::profile> profile;
-  bool profile_from_file = !o.profile_file.empty();
-  if (profile_from_file) profile = load_profile_file(o.profile_file);
-  auto look_for_profile = [&] {
-    if (profile_from_file) return;
+ private:
+  using clock = std::chrono::steady_clock;
+
+  bool out_of_time() const {
+    return o_.duration_s > 0 && clock::now() - start_ >= std::chrono::duration<double>(o_.duration_s);
+  }
+
+  // Subscribes; with --wait, until the bus appears. False when stopped (a
+  // signal, --duration) before it did.
+  bool open_bus() {
+    const transport::bridge::subscriber_options so{o_.from_oldest, std::chrono::microseconds(o_.spin_us)};
+    try {
+      transport::bridge::check_name(o_.name);
+      while (!bus_) {
+        try {
+          bus_ = std::make_unique<transport::bridge::subscriber>(o_.name, so);
+        } catch (const transport::bridge::bridge_error& e) {
+          if (!o_.wait || e.id() != "transport.bridge.not_found") throw;
+          if (signals_.wait(std::chrono::milliseconds(100)) || out_of_time()) return false;
+        }
+      }
+    } catch (const transport::bridge::bridge_error& e) {
+      throw bus_error(e);
+    }
+    return true;
+  }
+
+  // The profile the publisher keeps on the bus, unless --profile gave one.
+  void look_for_profile() {
+    if (profile_from_file_) return;
     std::optional<devices::profile> p;
     try {
-      p = profile_on_bus(*bus);  // a corrupt profile region is the bus's error, reported as such
+      p = profile_on_bus(*bus_);  // a corrupt profile region is the bus's error, reported as such
     } catch (const transport::bridge::bridge_error& e) {
       throw bus_error(e);
     }
-    if (p) {
-      const bool changed = !profile || p->hash() != profile->hash();
-      profile = std::move(p);
-      if (changed)
-        std::cerr << "tap: decoding with the profile on the bus: " << core::printable_text(profile->device()) << " "
-                  << core::printable_text(profile->version()) << std::endl;
-    }
-  };
-  look_for_profile();
-  std::cerr << "tap: " << o.name << " (publisher pid " << bus->publisher_pid() << "), Ctrl-C to stop" << std::endl;
+    if (!p) return;
+    const bool changed = !profile_ || p->hash() != profile_->hash();
+    profile_ = std::move(p);
+    if (changed)
+      std::cerr << "tap: decoding with the profile on the bus: " << core::printable_text(profile_->device()) << " "
+                << core::printable_text(profile_->version()) << std::endl;
+  }
 
-  const devices::profile no_profile;
-  tap_counters n;
-  bool said_no_profile = false;
-  auto say = [&](const nlohmann::json& event, const std::string& text) {
-    if (o.json) std::cout << event.dump() << std::endl;
+  void say(const nlohmann::json& event, const std::string& text) {
+    if (o_.json) std::cout << event.dump() << std::endl;
     else std::cout << text << std::endl;
-  };
-  auto last_profile_look = clock::now();
-  while (!(o.count && n.records >= o.count) && !out_of_time()) {
-    if (signals.wait(std::chrono::milliseconds(0))) break;
-    transport::bridge::read_result r;
-    try {
-      r = bus->next(std::chrono::milliseconds(100));
-    } catch (const transport::bridge::bridge_error& e) {
-      throw bus_error(e);
+  }
+
+  // A publisher that went or restarted (a timeout is nothing to say).
+  void on_bus_event(const transport::bridge::read_result& r) {
+    if (r.status == transport::bridge::read_status::publisher_gone) {
+      ++n_.publishers_gone;
+      say({{"bus", "publisher_gone"}, {"detail", r.detail}}, "-- publisher gone: " + r.detail);
+    } else if (r.status == transport::bridge::read_status::publisher_restarted) {
+      ++n_.restarts;
+      say({{"bus", "publisher_restarted"}, {"detail", r.detail}}, "-- publisher restarted: " + r.detail);
+      if (!profile_from_file_) profile_.reset();
+      look_for_profile();
+      said_no_profile_ = false;
     }
-    switch (r.status) {
-      case transport::bridge::read_status::timeout:
-        continue;
-      case transport::bridge::read_status::publisher_gone:
-        ++n.publishers_gone;
-        say({{"bus", "publisher_gone"}, {"detail", r.detail}}, "-- publisher gone: " + r.detail);
-        continue;
-      case transport::bridge::read_status::publisher_restarted:
-        ++n.restarts;
-        say({{"bus", "publisher_restarted"}, {"detail", r.detail}}, "-- publisher restarted: " + r.detail);
-        if (!profile_from_file) profile.reset();
-        look_for_profile();
-        said_no_profile = false;
-        continue;
-      case transport::bridge::read_status::record:
-        break;
-    }
+  }
+
+  void on_record(const transport::bridge::read_result& r) {
     if (r.lost) {
-      ++n.gaps;
-      n.lost += r.lost;
+      ++n_.gaps;
+      n_.lost += r.lost;
       say({{"bus", "lost"}, {"lost", r.lost}, {"before_seq", r.rec.sequence}},
           "-- lost " + std::to_string(r.lost) + " record" + (r.lost == 1 ? "" : "s") + " (bus sequence " +
               std::to_string(r.rec.sequence - r.lost) + " to " + std::to_string(r.rec.sequence - 1) +
               "): this tap fell behind");
     }
-    if (!profile && clock::now() - last_profile_look > std::chrono::milliseconds(200)) {
-      last_profile_look = clock::now();
+    if (!profile_ && clock::now() - last_profile_look_ > std::chrono::milliseconds(200)) {
+      last_profile_look_ = clock::now();
       look_for_profile();
     }
-    if (!profile && !said_no_profile) {
-      said_no_profile = true;
-      const auto refused_values = bus->refused();
-      std::cerr << "tap: the bus carries no profile: payloads are shown as hex, not decoded (give --profile FILE)"
-                << (refused_values ? "; the publisher could not store " + std::to_string(refused_values) +
-                                         " value" + (refused_values == 1 ? "" : "s") + " on the bus"
-                                   : std::string())
-                << std::endl;
-    }
-    ++n.records;
-    if (r.rec.flags & transport::bridge::refused) ++n.refused;
+    if (!profile_ && !said_no_profile_) say_no_profile();
+    ++n_.records;
+    if (r.rec.flags & transport::bridge::refused) ++n_.refused;
     if (r.rec.flags & transport::bridge::truncated) {
-      ++n.truncated;
+      ++n_.truncated;
       say(truncated_json(r.rec), truncated_line(r.rec));
-      continue;
+      return;
     }
     const auto record = stored_frame(r.rec);
-    auto j = frame_json(profile ? *profile : no_profile, record);
-    if (!profile) j.erase("payload_error");  // said once above, not per frame
+    const devices::profile& p = profile_ ? *profile_ : no_profile_;
+    auto j = frame_json(p, record);
+    if (!profile_) j.erase("payload_error");  // said once, not per frame
     j["bus_seq"] = r.rec.sequence;
     if (r.rec.link_id) j["link"] = r.rec.link_id;
-    if (o.json) std::cout << json_line(j) << std::endl;
-    else std::cout << frame_line(profile ? *profile : no_profile, record, profile.has_value()) << std::endl;
+    if (o_.json) std::cout << json_line(j) << std::endl;
+    else std::cout << frame_line(p, record, profile_.has_value()) << std::endl;
   }
-  const auto st = bus->stats();
-  std::cerr << "tap: records " << n.records << ", lost " << n.lost << " in " << n.gaps << " gap"
-            << (n.gaps == 1 ? "" : "s") << ", refused frames " << n.refused << ", truncated " << n.truncated << ", publisher gone " << n.publishers_gone
-            << ", restarts " << n.restarts << " (bus: records " << st.records << ", lost " << st.lost
-            << ", values the publisher could not store " << bus->refused() << ")" << std::endl;
-}
+
+  void say_no_profile() {
+    said_no_profile_ = true;
+    const auto refused_values = bus_->refused();
+    std::cerr << "tap: the bus carries no profile: payloads are shown as hex, not decoded (give --profile FILE)"
+              << (refused_values ? "; the publisher could not store " + std::to_string(refused_values) + " value" +
+                                       (refused_values == 1 ? "" : "s") + " on the bus"
+                                 : std::string())
+              << std::endl;
+  }
+
+  void print_counters() {
+    const auto st = bus_->stats();
+    std::cerr << "tap: records " << n_.records << ", lost " << n_.lost << " in " << n_.gaps << " gap"
+              << (n_.gaps == 1 ? "" : "s") << ", refused frames " << n_.refused << ", truncated " << n_.truncated
+              << ", publisher gone " << n_.publishers_gone << ", restarts " << n_.restarts << " (bus: records "
+              << st.records << ", lost " << st.lost << ", values the publisher could not store " << bus_->refused()
+              << ")" << std::endl;
+  }
+
+  const tap_options& o_;
+  stop_signals signals_;
+  const clock::time_point start_ = clock::now();
+  std::unique_ptr<transport::bridge::subscriber> bus_;
+  const bool profile_from_file_;
+  std::optional<devices::profile> profile_;
+  const devices::profile no_profile_;
+  bool said_no_profile_ = false;
+  clock::time_point last_profile_look_ = clock::now();
+  tap_counters n_;
+};
+
+void run_tap(const tap_options& o) { tap(o).run(); }
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "comframe/core/hex.hpp"
 #include "comframe/core/schema.hpp"
 #include "commands.hpp"
 #include "text_io.hpp"
@@ -54,12 +55,17 @@ void run_encode(const codec_options& o) {
   const std::string text = argument_or_stdin(o.input, "JSON value");
   const nlohmann::json value = parse_json_value(text, "the value", o.lenient);
   const auto mode = o.lenient ? core::json_mode::lenient : core::json_mode::strict;
-  std::cout << to_hex(core::encode(s, value, *core::parse_endian(o.endian), mode)) << '\n';
+  std::cout << core::hex_text(core::encode(s, value, *core::parse_endian(o.endian), mode)) << '\n';
 }
 
 void run_decode(const codec_options& o) {
   const auto s = load_schema(o);
-  const auto bytes = parse_hex(argument_or_stdin(o.input, "hex input"));
+  std::vector<std::uint8_t> bytes;
+  try {  // "0a1b", "0a 1b", "0a:1b", "0x0a 0x1b" and newlines are all accepted
+    bytes = core::parse_hex(argument_or_stdin(o.input, "hex input"), core::hex_layout::separated);
+  } catch (const core::codec_error& e) {
+    throw cli_error(e.detail());  // "bad hex at character 5: ...": a mistake in the input, not in a value
+  }
   const auto mode = o.lenient ? core::json_mode::lenient : core::json_mode::strict;
   const auto value = core::decode(s, bytes, *core::parse_endian(o.endian), mode);
   std::cout << core::format_json(s, value, o.compact ? -1 : 2) << '\n';

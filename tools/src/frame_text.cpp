@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "comframe/core/json_text.hpp"
+#include "comframe/core/hex.hpp"
 #include "comframe/core/schema.hpp"
 #include "text_io.hpp"
 
@@ -72,17 +73,14 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
   if (!r.header) {
     return line + "refused frame (" + std::string(r.error ? transport::to_string(*r.error) : "unknown") + "): " +
            std::to_string(r.payload.size()) + " raw bytes " +
-           to_hex(r.payload.data(), std::min<std::size_t>(r.payload.size(), 32)) + (r.payload.size() > 32 ? " …" : "");
+           core::hex_text(r.payload.first(std::min<std::size_t>(r.payload.size(), 32))) +
+           (r.payload.size() > 32 ? " …" : "");
   }
   const auto j = frame_json(p, r);
   const auto& h = *r.header;
   std::string name = j.contains("command") ? j["command"].get<std::string>()
                      : j.contains("event") ? j["event"].get<std::string>()
-                                           : "id 0x" + [&] {
-                                               char b[8];
-                                               std::snprintf(b, sizeof b, "%04x", h.command);
-                                               return std::string(b);
-                                             }();
+                                           : "id " + transport::command_id_text(h.command);
   line += std::string(transport::to_string(h.kind)) + " " + name + " seq=" + std::to_string(h.sequence);
   if (j.contains("payload")) {
     const auto& v = j["payload"];

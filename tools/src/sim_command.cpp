@@ -9,23 +9,24 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "commands.hpp"
-#include "comframe/firmware_sim/devices/echo.hpp"
-#include "comframe/firmware_sim/devices/simulated_thermo.hpp"
 #include "comframe/firmware_sim/fault_link.hpp"
 #include "comframe/devices/bridge_feed.hpp"
 #include "comframe/firmware_sim/link_host.hpp"
 #include "comframe/firmware_sim/paced_link.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
 #include "comframe/firmware_sim/sim_file.hpp"
+#include "comframe/firmware_sim/simulated_device.hpp"
 #include "comframe/firmware_sim/tcp_server.hpp"
 #include "bridge_io.hpp"
 #include "frame_text.hpp"
 #include "text_io.hpp"
 #include "comframe/core/json_text.hpp"
+#include "comframe/transport/url.hpp"
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <charconv>
@@ -122,48 +123,238 @@ nlohmann::json stats_json(const firmware_sim::host_stats& s, const firmware_sim:
             {"rx_bytes_flipped", f.rx_bytes_flipped}}}};
 }
 
-// The simulated device, whichever kind: what to serve and how to start its timers.
-struct simulation {
-  std::unique_ptr<firmware_sim::thermo::simulated> thermo;
-  std::unique_ptr<firmware_sim::device> echo;
-  std::unique_ptr<firmware_sim::sim_definition> file;
-
-  const firmware_sim::device& device() const {
-    if (thermo) return thermo->device();
-    if (echo) return *echo;
-    return file->device();
-  }
-  void attach(boost::asio::io_context& io, firmware_sim::link_host& host) {
-    if (thermo) thermo->attach(io, host);
-    if (file) file->attach(io, host);
-  }
-  void detach() {
-    if (thermo) thermo->detach();
-    if (file) file->detach();
-  }
-};
-
-simulation make_simulation(const sim_options& o) {
-  simulation sim;
+// The simulated device the options name: a sim file, a bare profile or a built-in device.
+std::unique_ptr<firmware_sim::simulated_device> make_simulation(const sim_options& o) {
   if (!o.sim_file.empty() || !o.profile_file.empty()) {
     try {
       // A bare profile is a sim file without replies: every command answers its response type's zero value.
-      sim.file = std::make_unique<firmware_sim::sim_definition>(
+      return std::make_unique<firmware_sim::sim_definition>(
           o.sim_file.empty()
               ? firmware_sim::parse_sim_file(nlohmann::json{{"profile_file", o.profile_file}}.dump())
               : firmware_sim::load_sim_file(o.sim_file));
     } catch (const comframe::error& e) {
       throw cli_error(e.what());
     }
-  } else if (o.device == "thermo") {
-    sim.thermo = std::make_unique<firmware_sim::thermo::simulated>();
-  } else if (o.device == "echo") {
-    sim.echo = std::make_unique<firmware_sim::device>(firmware_sim::make_echo());
-  } else {
-    throw cli_error("no built-in device \"" + o.device + "\" (the devices are: thermo, echo; or give --sim FILE)");
   }
-  return sim;
+  if (auto d = firmware_sim::make_builtin_device(o.device)) return d;
+  throw cli_error("no built-in device \"" + o.device + "\" (the devices are: " +
+                  std::string(firmware_sim::builtin_device_names) + "; or give --sim FILE)");
 }
+
+// "stats: requests 3, replies 3, …; faults: …", the line `stats` prints.
+std::string stats_line(const firmware_sim::host_stats& hs, const firmware_sim::fault_stats& fs) {
+  std::string s = "stats: requests " + std::to_string(hs.requests) + ", replies " + std::to_string(hs.replies) +
+                  ", error replies " + std::to_string(hs.error_replies) + ", events " + std::to_string(hs.events) +
+                  ", frame errors " + std::to_string(hs.decoder.errors()) + ", wrong kind " +
+                  std::to_string(hs.wrong_kind);
+  if (hs.replies_dropped) s += ", replies dropped (host not reading) " + std::to_string(hs.replies_dropped);
+  if (hs.events_dropped) s += ", events dropped (line too slow) " + std::to_string(hs.events_dropped);
+  const std::string f = firmware_sim::to_string(fs);
+  if (!f.empty()) s += "; faults: " + f;
+  return s;
+}
+
+// One run of `comframe sim`: where hosts connect, the device served on each
+// connection, what it prints, and the control lines it reads. Everything but
+// the stdin reader runs on the io_context's thread.
+class simulator {
+ public:
+  simulator(const sim_options& o, firmware_sim::fault_config faults)
+      : o_(o),
+        sim_(make_simulation(o)),
+        profile_(sim_->device().profile()),
+        injector_(std::make_shared<firmware_sim::fault_injector>(faults)),
+        watch_(io_),
+        signals_(io_, SIGINT, SIGTERM) {}
+
+  void run() {
+    open_endpoint();
+    // Every frame in and out, published to local processes when asked.
+    if (!o_.bridge.empty()) feed_ = open_bridge(o_.bridge, &profile_, o_.bridge_ring, o_.bridge_record);
+    if (port_) serve(port_->link());
+    else accept_next();
+    // Catch the stop signals before announcing the port: a program may send one
+    // as soon as it has read the port line.
+    signals_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) io_.stop();
+    });
+    announce();
+    watch_errors();
+    read_control_lines();
+    io_.run();
+    sim_->detach();
+    report(o_.stats_json);
+    if (port_) port_->close();  // removes the symlink
+  }
+
+ private:
+  void say(const std::string& line) {
+    std::lock_guard lock(out_);
+    std::cout << line << std::endl;
+  }
+
+  // Where hosts connect: a pty (the default) or a TCP port.
+  void open_endpoint() {
+    try {
+      if (o_.tcp.empty()) {
+        port_ = std::make_unique<firmware_sim::pty_port>(io_, firmware_sim::pty_options{o_.link_path});
+        announced_ = port_->path();
+      } else {
+        const transport::tcp_url where = transport::parse_listen_address(o_.tcp, "--tcp");
+        server_ = std::make_unique<firmware_sim::tcp_server>(io_, where.host, where.port);
+        announced_ = transport::to_string(transport::tcp_url{where.host, server_->port()});
+      }
+    } catch (const comframe::error& e) {
+      throw cli_error(e.what());
+    }
+    if (port_) {
+      injector_->on_disconnect([this](std::chrono::milliseconds gap) {
+        if (!o_.quiet) say("disconnect: " + std::to_string(gap.count()) + " ms");
+        port_->disconnect(gap, [this](const std::string& path) {
+          if (path.empty()) say("error: the pty could not be opened again");
+          else if (!o_.quiet) say("port: " + path);
+        });
+      });
+    }
+  }
+
+  // The device on a line: emulated baud rate, then faults, then the host.
+  void serve(std::unique_ptr<transport::link> line) {
+    if (o_.baud) line = firmware_sim::make_paced_link(std::move(line), o_.baud);
+    line = injector_->wrap(std::move(line));
+    host_ = std::make_unique<firmware_sim::link_host>(io_, std::move(line), sim_->device(),
+                                                      firmware_sim::link_host_options{.baud = o_.baud});
+    sim_->attach(io_, *host_);
+    if (o_.verbosity > 0 || feed_)
+      host_->observe_frames([this](const devices::frame_record& r) {
+        if (feed_) feed_->publish(r);
+        if (o_.verbosity > 0) say(frame_line(profile_, r));
+      });
+  }
+
+  // TCP: one host at a time; when it goes, its counters are kept and the next one is awaited.
+  void accept_next() {
+    server_->async_accept([this](std::unique_ptr<transport::link> line) {
+      if (!o_.quiet) say("connected: " + line->url());
+      serve(std::move(line));
+      host_->on_closed([this](const std::string& why) {
+        boost::asio::post(io_, [this, why] {
+          if (!o_.quiet) say("disconnected: " + why);
+          sim_->detach();
+          accumulate(earlier_, host_->stats());
+          host_.reset();
+          accept_next();
+        });
+      });
+    });
+  }
+
+  // The one line a program waits for, then what the simulator is.
+  void announce() {
+    say("port: " + announced_);
+    if (!o_.link_path.empty()) say("link: " + o_.link_path);
+    if (feed_ && !o_.quiet) say("bridge: " + o_.bridge);
+    if (o_.quiet) return;
+    auto shown = injector_->config();
+    shown.seed.reset();  // said once, below
+    const std::string faults_shown = firmware_sim::to_string(shown);
+    say("device: " + profile_.device() + " " + profile_.version() +
+        (o_.baud ? ", " + std::to_string(o_.baud) + " baud" : "") +
+        (faults_shown.empty() ? "" : ", faults " + faults_shown) + ", seed " + std::to_string(injector_->seed()));
+    say("commands on stdin: faults SPEC | stall MS | disconnect MS | stats [json] | quit");
+  }
+
+  firmware_sim::host_stats totals() const {
+    firmware_sim::host_stats hs = earlier_;
+    if (host_) accumulate(hs, host_->stats());
+    return hs;
+  }
+
+  void report(bool json) {
+    const auto hs = totals();
+    say(json ? stats_json(hs, injector_->stats()).dump() : stats_line(hs, injector_->stats()));
+  }
+
+  // Frame errors are worth a line as they happen, at the default verbosity.
+  void watch_errors() {
+    watch_.expires_after(std::chrono::milliseconds(500));
+    watch_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      const auto hs = totals();
+      const std::uint64_t seen = hs.decoder.errors() + hs.wrong_kind;
+      if (seen > errors_seen_ && !o_.quiet)
+        say("frame errors: " + std::to_string(hs.decoder.errors()) + " (" + frame_error_counts(hs) + ")");
+      errors_seen_ = seen;
+      watch_errors();
+    });
+  }
+
+  // Control lines on stdin: read on a thread of their own, carried out on the io_context.
+  void read_control_lines() {
+    std::thread control([this] {
+      std::string line;
+      while (std::getline(std::cin, line)) boost::asio::post(io_, [this, line] { on_control_line(line); });
+    });
+    control.detach();  // blocked in getline until stdin closes; ends with the process
+  }
+
+  void on_control_line(const std::string& line) {
+    std::istringstream words(line);
+    std::string verb, arg;
+    words >> verb >> arg;
+    try {
+      if (verb == "faults") {
+        injector_->set_config(firmware_sim::parse_faults(arg));  // its errors cut the echoed text
+        say("faults: " + (arg.empty() ? std::string("none") : firmware_sim::to_string(injector_->config())));
+      } else if (verb == "stall" || verb == "disconnect") {
+        const auto ms = fault_duration(verb, arg);
+        if (!ms) return;
+        if (verb == "stall") injector_->stall(*ms);
+        else injector_->disconnect(*ms);
+      } else if (verb == "stats") {
+        if (!arg.empty() && arg != "json") say("error: stats takes nothing or \"json\", not " + core::quoted_text(arg, 64));
+        else report(arg == "json");
+      } else if (verb == "quit") {
+        io_.stop();
+      } else if (!verb.empty()) {
+        say("error: unknown command " + core::quoted_text(verb) +
+            " (faults SPEC | stall MS | disconnect MS | stats [json] | quit)");
+      }
+    } catch (const std::exception& e) {
+      say(std::string("error: ") + e.what());
+    }
+  }
+
+  // The MS of "stall MS" or "disconnect MS"; says what is wrong and gives nothing for a bad one.
+  std::optional<std::chrono::milliseconds> fault_duration(const std::string& verb, const std::string& arg) {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
+    if (arg.empty() || ec != std::errc{} || end != arg.data() + arg.size() ||
+        n > static_cast<std::uint64_t>(firmware_sim::max_fault_duration_ms.count())) {
+      say("error: " + verb + " " + (arg.empty() ? std::string("needs a duration") : core::quoted_text(arg) + ":") +
+          " expected " + verb + " MS, MS a whole number of milliseconds within 0.." +
+          std::to_string(firmware_sim::max_fault_duration_ms.count()));
+      return std::nullopt;
+    }
+    return std::chrono::milliseconds(n);
+  }
+
+  const sim_options& o_;
+  std::unique_ptr<firmware_sim::simulated_device> sim_;  // outlives the io_context, as it outlives every host
+  const devices::profile& profile_;
+  boost::asio::io_context io_;
+  std::shared_ptr<firmware_sim::fault_injector> injector_;
+  std::mutex out_;
+  std::unique_ptr<firmware_sim::pty_port> port_;
+  std::unique_ptr<firmware_sim::tcp_server> server_;
+  std::string announced_;
+  std::shared_ptr<devices::bridge_feed> feed_;
+  std::unique_ptr<firmware_sim::link_host> host_;
+  firmware_sim::host_stats earlier_;  // of TCP connections that ended
+  boost::asio::steady_timer watch_;
+  std::uint64_t errors_seen_ = 0;
+  boost::asio::signal_set signals_;
+};
 
 void run_sim(const sim_options& o) {
   if ((!o.device.empty()) + (!o.sim_file.empty()) + (!o.profile_file.empty()) != 1)
@@ -174,194 +365,7 @@ void run_sim(const sim_options& o) {
   } catch (const comframe::error& e) {
     throw cli_error(e.what());
   }
-  simulation sim = make_simulation(o);
-  const auto& profile = sim.device().profile();
-
-  boost::asio::io_context io;
-  std::mutex out;
-  auto say = [&](const std::string& line) {
-    std::lock_guard lock(out);
-    std::cout << line << std::endl;
-  };
-  auto injector = std::make_shared<firmware_sim::fault_injector>(faults);
-
-  // Where hosts connect: a pty (the default) or a TCP port.
-  std::unique_ptr<firmware_sim::pty_port> port;
-  std::unique_ptr<firmware_sim::tcp_server> server;
-  std::string announced;
-  try {
-    if (o.tcp.empty()) {
-      port = std::make_unique<firmware_sim::pty_port>(io, firmware_sim::pty_options{o.link_path});
-      announced = port->path();
-    } else {
-      const auto colon = o.tcp.rfind(':');
-      const std::string host = colon == std::string::npos ? "127.0.0.1" : o.tcp.substr(0, colon);
-      const std::string number = colon == std::string::npos ? o.tcp : o.tcp.substr(colon + 1);
-      unsigned long tcp_port = 0;
-      try {
-        std::size_t used = 0;
-        tcp_port = std::stoul(number, &used);
-        if (used != number.size() || tcp_port > 65535) throw std::out_of_range("port");
-      } catch (const std::exception&) {
-        throw cli_error("--tcp \"" + o.tcp + "\": the port must be a number within 0..65535");
-      }
-      server = std::make_unique<firmware_sim::tcp_server>(io, host, static_cast<std::uint16_t>(tcp_port));
-      announced = "tcp://" + host + ":" + std::to_string(server->port());
-    }
-  } catch (const comframe::error& e) {
-    throw cli_error(e.what());
-  }
-  if (port) {
-    injector->on_disconnect([&](std::chrono::milliseconds gap) {
-      if (!o.quiet) say("disconnect: " + std::to_string(gap.count()) + " ms");
-      port->disconnect(gap, [&](const std::string& path) {
-        if (path.empty()) say("error: the pty could not be opened again");
-        else if (!o.quiet) say("port: " + path);
-      });
-    });
-  }
-
-  // Every frame in and out, published to local processes when asked.
-  std::shared_ptr<devices::bridge_feed> feed;
-  if (!o.bridge.empty()) feed = open_bridge(o.bridge, &profile, o.bridge_ring, o.bridge_record);
-
-  // The device on a line: emulated baud rate, then faults, then the host.
-  std::unique_ptr<firmware_sim::link_host> host;
-  firmware_sim::host_stats earlier;  // of TCP connections that ended
-  auto serve = [&](std::unique_ptr<transport::link> line) {
-    if (o.baud) line = firmware_sim::make_paced_link(std::move(line), o.baud);
-    line = injector->wrap(std::move(line));
-    host = std::make_unique<firmware_sim::link_host>(io, std::move(line), sim.device(),
-                                                     firmware_sim::link_host_options{.baud = o.baud});
-    sim.attach(io, *host);
-    if (o.verbosity > 0 || feed)
-      host->observe_frames([&](const devices::frame_record& r) {
-        if (feed) feed->publish(r);
-        if (o.verbosity > 0) say(frame_line(profile, r));
-      });
-  };
-  std::function<void()> accept_next = [&] {
-    server->async_accept([&](std::unique_ptr<transport::link> line) {
-      if (!o.quiet) say("connected: " + line->url());
-      serve(std::move(line));
-      host->on_closed([&](const std::string& why) {
-        boost::asio::post(io, [&, why] {
-          if (!o.quiet) say("disconnected: " + why);
-          sim.detach();
-          accumulate(earlier, host->stats());
-          host.reset();
-          accept_next();
-        });
-      });
-    });
-  };
-  if (port) serve(port->link());
-  else accept_next();
-
-  // Catch the stop signals before announcing the port: a program may send one
-  // as soon as it has read the port line.
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) io.stop();
-  });
-
-  // The one line a program waits for, then what the simulator is.
-  say("port: " + announced);
-  if (!o.link_path.empty()) say("link: " + o.link_path);
-  if (feed && !o.quiet) say("bridge: " + o.bridge);
-  if (!o.quiet) {
-    auto shown = injector->config();
-    shown.seed.reset();  // said once, below
-    const std::string faults_shown = firmware_sim::to_string(shown);
-    say("device: " + profile.device() + " " + profile.version() + (o.baud ? ", " + std::to_string(o.baud) + " baud" : "") +
-        (faults_shown.empty() ? "" : ", faults " + faults_shown) + ", seed " + std::to_string(injector->seed()));
-    say("commands on stdin: faults SPEC | stall MS | disconnect MS | stats [json] | quit");
-  }
-
-  auto totals = [&] {
-    firmware_sim::host_stats hs = earlier;
-    if (host) accumulate(hs, host->stats());
-    return hs;
-  };
-  auto report = [&](bool json) {
-    const auto hs = totals();
-    if (json) return say(stats_json(hs, injector->stats()).dump());
-    std::string s = "stats: requests " + std::to_string(hs.requests) + ", replies " + std::to_string(hs.replies) +
-                    ", error replies " + std::to_string(hs.error_replies) + ", events " + std::to_string(hs.events) +
-                    ", frame errors " + std::to_string(hs.decoder.errors()) + ", wrong kind " +
-                    std::to_string(hs.wrong_kind);
-    if (hs.replies_dropped) s += ", replies dropped (host not reading) " + std::to_string(hs.replies_dropped);
-    if (hs.events_dropped) s += ", events dropped (line too slow) " + std::to_string(hs.events_dropped);
-    const std::string f = firmware_sim::to_string(injector->stats());
-    if (!f.empty()) s += "; faults: " + f;
-    say(s);
-  };
-
-  // Frame errors are worth a line as they happen, at the default verbosity.
-  boost::asio::steady_timer watch(io);
-  std::uint64_t errors_seen = 0;
-  std::function<void()> watch_errors = [&] {
-    watch.expires_after(std::chrono::milliseconds(500));
-    watch.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      const auto hs = totals();
-      const std::uint64_t seen = hs.decoder.errors() + hs.wrong_kind;
-      if (seen > errors_seen && !o.quiet)
-        say("frame errors: " + std::to_string(hs.decoder.errors()) + " (" + frame_error_counts(hs) + ")");
-      errors_seen = seen;
-      watch_errors();
-    });
-  };
-  watch_errors();
-
-  // Control lines on stdin: read on a thread of their own, carried out on the io_context.
-  std::thread control([&] {
-    std::string cmd;
-    while (std::getline(std::cin, cmd)) {
-      boost::asio::post(io, [&, cmd] {
-        std::istringstream words(cmd);
-        std::string verb, arg;
-        words >> verb >> arg;
-        try {
-          if (verb == "faults") {
-            injector->set_config(firmware_sim::parse_faults(arg));  // its errors cut the echoed text
-            say("faults: " + (arg.empty() ? std::string("none") : firmware_sim::to_string(injector->config())));
-          } else if (verb == "stall" || verb == "disconnect") {
-            std::uint64_t n = 0;
-            const auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
-            if (arg.empty() || ec != std::errc{} || end != arg.data() + arg.size() ||
-                n > static_cast<std::uint64_t>(firmware_sim::max_fault_duration_ms.count())) {
-              say("error: " + verb + " " + (arg.empty() ? std::string("needs a duration") : core::quoted_text(arg) + ":") +
-                  " expected " + verb + " MS, MS a whole number of milliseconds within 0.." +
-                  std::to_string(firmware_sim::max_fault_duration_ms.count()));
-              return;
-            }
-            const auto ms = std::chrono::milliseconds(n);
-            if (verb == "stall") injector->stall(ms);
-            else injector->disconnect(ms);
-          } else if (verb == "stats") {
-            if (!arg.empty() && arg != "json") {
-              say("error: stats takes nothing or \"json\", not " + core::quoted_text(arg, 64));
-            } else {
-              report(arg == "json");
-            }
-          } else if (verb == "quit") {
-            io.stop();
-          } else if (!verb.empty()) {
-            say("error: unknown command " + core::quoted_text(verb) + " (faults SPEC | stall MS | disconnect MS | stats [json] | quit)");
-          }
-        } catch (const std::exception& e) {
-          say(std::string("error: ") + e.what());
-        }
-      });
-    }
-  });
-  control.detach();  // blocked in getline until stdin closes; ends with the process
-
-  io.run();
-  sim.detach();
-  report(o.stats_json);
-  if (port) port->close();  // removes the symlink
+  simulator(o, faults).run();
 }
 
 }  // namespace

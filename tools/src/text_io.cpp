@@ -56,43 +56,4 @@ nlohmann::json parse_json_value(const std::string& text, const std::string& what
   }
 }
 
-std::vector<std::uint8_t> parse_hex(std::string_view text) {
-  std::vector<std::uint8_t> out;
-  out.reserve(text.size() / 2);
-  int high = -1;
-  std::size_t digits = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':' || c == ',') {
-      if (high >= 0) throw cli_error("bad hex at character " + std::to_string(i + 1) + ": a byte needs two hex digits");
-      continue;
-    }
-    if (c == '0' && high < 0 && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
-      if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
-        throw cli_error("bad hex at character " + std::to_string(i + 1) + ": \"" + std::string(text.substr(i, 2)) +
-                        "\" needs hex digits after it");
-      ++i;
-      continue;
-    }
-    int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else
-      throw cli_error("bad hex at character " + std::to_string(i + 1) + ": " + core::quoted_text(text.substr(i, 1)) +
-                      " is not a hex digit");
-    ++digits;
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(high << 4 | v));
-      high = -1;
-    }
-  }
-  if (high >= 0) throw cli_error("odd number of hex digits (" + std::to_string(digits) + ")");
-  return out;
-}
-
-std::string to_hex(const std::uint8_t* data, std::size_t size) { return core::hex_text({data, size}); }
-
 }  // namespace comframe::tools

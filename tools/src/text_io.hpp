@@ -30,12 +30,4 @@ std::string argument_or_stdin(const std::string& arg, std::string_view what);
 /// "the value: [core.json_syntax] a[0]: duplicate key \"b\"".
 nlohmann::json parse_json_value(const std::string& text, const std::string& what, bool lenient);
 
-/// Bytes from hex text: "0a1b", "0a 1b", "0a:1b", "0x0a 0x1b" and newlines are all accepted.
-/// Characters count from 1. Throws cli_error: "bad hex at character 5: \"g\" is not a hex digit",
-/// "odd number of hex digits (7)", "bad hex at character 1: \"0x\" needs hex digits after it".
-std::vector<std::uint8_t> parse_hex(std::string_view text);
-/// "0a 1b ff": lowercase, one space between bytes.
-std::string to_hex(const std::uint8_t* data, std::size_t size);
-inline std::string to_hex(const std::vector<std::uint8_t>& b) { return to_hex(b.data(), b.size()); }
-
 }  // namespace comframe::tools

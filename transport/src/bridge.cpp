@@ -420,6 +420,12 @@ struct publisher::impl {
     std::memset(rec + rec_original + 4, 0, 4);
   }
 
+  // Making the segment (publisher::publisher): the new file at `tmp`, then
+  // sized and mapped, then its header.
+  void create(const std::string& tmp, unsigned mode);
+  void map_segment(const std::string& tmp, unsigned mode, std::uint64_t size);
+  void write_header(const publisher_options& o, std::uint64_t profile_offset, std::uint64_t size);
+
   // Counts a value the publisher could not store, in the segment for every
   // reader to see, then refuses it.
   [[noreturn]] void refuse(const std::string& message) {
@@ -428,7 +434,10 @@ struct publisher::impl {
   }
 };
 
-publisher::publisher(std::string_view name, const publisher_options& o) : impl_(std::make_unique<impl>()) {
+namespace {
+
+// Refuses options that could not make a sound segment, before anything is created.
+void check_options(std::string_view name, const publisher_options& o) {
   check_name(name);
   if (o.ring_bytes < 4096 || o.ring_bytes > (std::size_t{1} << 30) || (o.ring_bytes & (o.ring_bytes - 1)) != 0)
     fail("transport.bridge.usage", "ring_bytes " + std::to_string(o.ring_bytes) +
@@ -441,6 +450,110 @@ publisher::publisher(std::string_view name, const publisher_options& o) : impl_(
   if (o.profile_bytes > (std::size_t{16} << 20))
     fail("transport.bridge.usage", "profile_bytes " + std::to_string(o.profile_bytes) + " is over 16 MiB");
   if (o.mode > 0777) fail("transport.bridge.usage", "mode " + std::to_string(o.mode) + " is not permission bits");
+}
+
+// A name for the segment while it is being made: unique to this process and call.
+std::string temporary_path(std::uint64_t epoch) {
+  static std::atomic<unsigned> counter{0};
+  return "/dev/shm/.comframe-new." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1)) + "." +
+         std::to_string(epoch % 1000000);
+}
+
+// " by pid 1234" from the header of a segment another publisher holds, or "".
+std::string holder_of(int fd) {
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) < header_bytes) return "";
+  void* p = ::mmap(nullptr, header_bytes, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return "";
+  const std::string who = " by pid " + std::to_string(load<std::int32_t>(static_cast<const std::uint8_t*>(p), off_pid));
+  ::munmap(p, header_bytes);
+  return who;
+}
+
+// Reclaims the name `path` of bridge `name` from the segment that has it, for
+// our finished segment at `tmp`. A live publisher holds its segment's flock
+// until it dies, however it dies (the kernel drops the lock), so:
+//  - the lock is held: the bridge is in use — throws in_use, naming the pid;
+//  - the lock is free: its publisher is gone, and `tmp` is renamed over it
+//    while we hold the stale segment's lock, so that of two processes
+//    reclaiming it at once only one succeeds (the other then finds a live
+//    segment, or a new inode under the name, and tries again).
+// Returns true when `tmp` now has the name; false when the name changed under
+// us (removed or replaced meanwhile) and the caller should try again from link().
+// `attempt` bounds the retries at 100.
+bool reclaim_stale(const std::string& tmp, const std::string& path, const std::string& name, int attempt) {
+  file old(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (old.fd < 0) {
+    if (errno == ENOENT && attempt < 100) return false;  // removed meanwhile: try again
+    fail_errno("cannot open the existing bridge segment " + path);
+  }
+  if (::flock(old.fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) fail_errno("cannot lock the existing bridge segment " + path);
+    fail("transport.bridge.in_use", "bridge \"" + name + "\" is in use" + holder_of(old.fd) + " (" + path + ")");
+  }
+  struct stat held{}, now{};
+  if (::fstat(old.fd, &held) != 0) fail_errno("cannot stat " + path);
+  if (::stat(path.c_str(), &now) != 0 || now.st_ino != held.st_ino || now.st_dev != held.st_dev) {
+    if (attempt < 100) return false;
+    fail("transport.bridge.in_use", "bridge \"" + name + "\" keeps being replaced by another process");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail_errno("cannot replace the stale bridge segment " + path);
+  return true;
+}
+
+// Gives the finished segment at `tmp` its name in one step, so no subscriber
+// ever sees a half-made segment: link() when the name is free (then `tmp` goes),
+// else reclaim_stale(). On return `tmp` no longer exists.
+void claim_name(const std::string& tmp, const std::string& path, const std::string& name) {
+  for (int attempt = 0;; ++attempt) {
+    if (::link(tmp.c_str(), path.c_str()) == 0) {
+      ::unlink(tmp.c_str());
+      return;
+    }
+    if (errno != EEXIST) fail_errno("cannot create bridge segment " + path);
+    if (reclaim_stale(tmp, path, name, attempt)) return;
+  }
+}
+
+}  // namespace
+
+void publisher::impl::create(const std::string& tmp, unsigned mode) {
+  fd = file(::open(tmp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, mode));
+  if (fd.fd < 0) fail_errno("cannot create bridge segment " + tmp);
+}
+
+void publisher::impl::map_segment(const std::string& tmp, unsigned mode, std::uint64_t size) {
+  if (::fchmod(fd.fd, mode) != 0) fail_errno("cannot set the mode of " + tmp);
+  if (::ftruncate(fd.fd, static_cast<off_t>(size)) != 0) fail_errno("cannot size bridge segment " + tmp);
+  void* a = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd, 0);
+  if (a == MAP_FAILED) fail_errno("cannot map bridge segment " + tmp);
+  map = mapping(a, size);
+  base = map.data();
+  ring = base + header_bytes;
+}
+
+void publisher::impl::write_header(const publisher_options& o, std::uint64_t profile_offset, std::uint64_t size) {
+  profile = base + profile_offset;
+  std::memcpy(base + off_magic, magic, sizeof magic);
+  store<std::uint32_t>(base, off_version, layout_version);
+  store<std::uint32_t>(base, off_header_bytes, header_bytes);
+  store<std::uint64_t>(base, off_segment_bytes, size);
+  store<std::uint64_t>(base, off_ring_offset, header_bytes);
+  store<std::uint64_t>(base, off_ring_bytes, o.ring_bytes);
+  store<std::uint64_t>(base, off_profile_offset, profile_offset);
+  store<std::uint64_t>(base, off_profile_bytes, profile_header_bytes + profile_capacity);
+  store<std::uint64_t>(base, off_latest_offset, latest_offset);
+  store<std::uint32_t>(base, off_latest_slots, latest_slots);
+  store<std::uint32_t>(base, off_slot_bytes, slot_bytes);
+  store<std::uint32_t>(base, off_max_record, static_cast<std::uint32_t>(o.max_record_bytes));
+  store<std::int32_t>(base, off_pid, static_cast<std::int32_t>(::getpid()));
+  store<std::uint64_t>(base, off_start_time, process_start_time(::getpid()).value_or(0));
+  store<std::uint64_t>(base, off_epoch, epoch);
+  store<std::uint64_t>(base, off_created, now_ns());
+}
+
+publisher::publisher(std::string_view name, const publisher_options& o) : impl_(std::make_unique<impl>()) {
+  check_options(name, o);
   auto& m = *impl_;
   m.name = std::string(name);
   m.path = segment_path(name);
@@ -455,13 +568,9 @@ publisher::publisher(std::string_view name, const publisher_options& o) : impl_(
   m.latest_offset = profile_offset + profile_header_bytes + m.profile_capacity;
   const std::uint64_t size = m.latest_offset + std::uint64_t{m.latest_slots} * m.slot_bytes;
 
-  // Made whole under a temporary name, then linked to its name in one step, so
-  // no subscriber ever sees a half-made segment.
-  static std::atomic<unsigned> counter{0};
-  const std::string tmp = "/dev/shm/.comframe-new." + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1)) + "." + std::to_string(m.epoch % 1000000);
-  m.fd = file(::open(tmp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, o.mode));
-  if (m.fd.fd < 0) fail_errno("cannot create bridge segment " + tmp);
+  // Made whole under a temporary name, then given its name (claim_name).
+  const std::string tmp = temporary_path(m.epoch);
+  m.create(tmp, o.mode);
   struct tmp_guard {
     const std::string& path;
     bool armed = true;
@@ -469,68 +578,12 @@ publisher::publisher(std::string_view name, const publisher_options& o) : impl_(
       if (armed) ::unlink(path.c_str());
     }
   } guard{tmp};
-  if (::fchmod(m.fd.fd, o.mode) != 0) fail_errno("cannot set the mode of " + tmp);
-  if (::ftruncate(m.fd.fd, static_cast<off_t>(size)) != 0) fail_errno("cannot size bridge segment " + tmp);
-  void* a = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, m.fd.fd, 0);
-  if (a == MAP_FAILED) fail_errno("cannot map bridge segment " + tmp);
-  m.map = mapping(a, size);
-  m.base = m.map.data();
-  m.ring = m.base + header_bytes;
-  m.profile = m.base + profile_offset;
-  std::memcpy(m.base + off_magic, magic, sizeof magic);
-  store<std::uint32_t>(m.base, off_version, layout_version);
-  store<std::uint32_t>(m.base, off_header_bytes, header_bytes);
-  store<std::uint64_t>(m.base, off_segment_bytes, size);
-  store<std::uint64_t>(m.base, off_ring_offset, header_bytes);
-  store<std::uint64_t>(m.base, off_ring_bytes, o.ring_bytes);
-  store<std::uint64_t>(m.base, off_profile_offset, profile_offset);
-  store<std::uint64_t>(m.base, off_profile_bytes, profile_header_bytes + m.profile_capacity);
-  store<std::uint64_t>(m.base, off_latest_offset, m.latest_offset);
-  store<std::uint32_t>(m.base, off_latest_slots, m.latest_slots);
-  store<std::uint32_t>(m.base, off_slot_bytes, m.slot_bytes);
-  store<std::uint32_t>(m.base, off_max_record, static_cast<std::uint32_t>(o.max_record_bytes));
-  store<std::int32_t>(m.base, off_pid, static_cast<std::int32_t>(::getpid()));
-  store<std::uint64_t>(m.base, off_start_time, process_start_time(::getpid()).value_or(0));
-  store<std::uint64_t>(m.base, off_epoch, m.epoch);
-  store<std::uint64_t>(m.base, off_created, now_ns());
+  m.map_segment(tmp, o.mode, size);
+  m.write_header(o, profile_offset, size);
   // The lock says "a live publisher has this segment"; the kernel drops it when
   // the process dies, however it dies.
   if (::flock(m.fd.fd, LOCK_EX | LOCK_NB) != 0) fail_errno("cannot lock bridge segment " + tmp);
-
-  for (int attempt = 0;; ++attempt) {
-    if (::link(tmp.c_str(), m.path.c_str()) == 0) break;
-    if (errno != EEXIST) fail_errno("cannot create bridge segment " + m.path);
-    file old(::open(m.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (old.fd < 0) {
-      if (errno == ENOENT && attempt < 100) continue;  // removed meanwhile: try again
-      fail_errno("cannot open the existing bridge segment " + m.path);
-    }
-    if (::flock(old.fd, LOCK_EX | LOCK_NB) != 0) {
-      if (errno != EWOULDBLOCK) fail_errno("cannot lock the existing bridge segment " + m.path);
-      std::string who;
-      struct stat st{};
-      if (::fstat(old.fd, &st) == 0 && static_cast<std::size_t>(st.st_size) >= header_bytes) {
-        void* p = ::mmap(nullptr, header_bytes, PROT_READ, MAP_SHARED, old.fd, 0);
-        if (p != MAP_FAILED) {
-          who = " by pid " + std::to_string(load<std::int32_t>(static_cast<const std::uint8_t*>(p), off_pid));
-          ::munmap(p, header_bytes);
-        }
-      }
-      fail("transport.bridge.in_use", "bridge \"" + m.name + "\" is in use" + who + " (" + m.path + ")");
-    }
-    // Its publisher is gone. Replace it while holding its lock, so that of two
-    // processes reclaiming it at once only one succeeds.
-    struct stat held{}, now{};
-    if (::fstat(old.fd, &held) != 0) fail_errno("cannot stat " + m.path);
-    if (::stat(m.path.c_str(), &now) != 0 || now.st_ino != held.st_ino || now.st_dev != held.st_dev) {
-      if (attempt < 100) continue;
-      fail("transport.bridge.in_use", "bridge \"" + m.name + "\" keeps being replaced by another process");
-    }
-    if (::rename(tmp.c_str(), m.path.c_str()) != 0) fail_errno("cannot replace the stale bridge segment " + m.path);
-    guard.armed = false;
-    return;
-  }
-  ::unlink(tmp.c_str());
+  claim_name(tmp, m.path, m.name);
   guard.armed = false;
 }
 

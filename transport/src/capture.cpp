@@ -9,6 +9,8 @@
 #include <ctime>
 #include <utility>
 
+#include "comframe/core/hex.hpp"
+
 namespace comframe::transport {
 
 namespace {
@@ -39,6 +41,37 @@ std::string block_name(std::uint32_t type) {
   std::snprintf(id, sizeof id, type == shb_type ? "0x%08x" : "%u", type);
   return std::string(name) + " (type " + id + ")";
 }
+
+// Where the reader finds each field, in bytes from the start of its block
+// (draft-ietf-opsawg-pcapng §3.1, §4.1, §4.2, §4.3). Every block starts with
+// its type and total length and ends with the total length again; options
+// (code u16, length u16, value padded to 32 bits) fill what the fixed part leaves.
+//
+//   every block                      0 type · 4 total length · … · total-4 total length
+//   section header (SHB, >= 28)      8 byte-order magic · 12 major version · 14 minor ·
+//                                    16 section length (u64) · 24 options
+//   interface description (IDB, >= 20)  8 link type (u16) · 10 reserved · 12 snap length · 16 options
+//   enhanced packet (EPB, >= 32)     8 interface id · 12 timestamp, upper 32 bits ·
+//                                    16 timestamp, lower 32 bits · 20 captured length ·
+//                                    24 original length · 28 packet data, padded to 32 bits · then options
+constexpr std::size_t block_length_at = 4;
+constexpr std::size_t block_trailer_bytes = 4;  // the total length, repeated
+constexpr std::size_t shb_byte_order_at = 8;
+constexpr std::size_t shb_major_at = 12;
+constexpr std::size_t shb_min_bytes = 28;
+constexpr std::size_t idb_link_type_at = 8;
+constexpr std::size_t idb_options_at = 16;
+constexpr std::size_t idb_min_bytes = 20;
+constexpr std::size_t epb_interface_at = 8;
+constexpr std::size_t epb_time_high_at = 12;
+constexpr std::size_t epb_time_low_at = 16;
+constexpr std::size_t epb_captured_at = 20;
+constexpr std::size_t epb_original_at = 24;
+constexpr std::size_t epb_data_at = 28;
+constexpr std::size_t epb_min_bytes = 32;
+constexpr std::size_t option_length_at = 2;  // from the option's start; its value follows at 4
+constexpr std::size_t option_header_bytes = 4;
+
 constexpr std::uint16_t opt_endofopt = 0;
 constexpr std::uint16_t opt_comment = 1;
 constexpr std::uint16_t shb_userappl = 4;
@@ -300,7 +333,6 @@ std::string hexdump_record(const capture_record& r) {
     out += " truncated (" + std::to_string(r.bytes.size()) + " of " +
            std::to_string(std::max<std::size_t>(r.original_length, r.bytes.size())) + " bytes kept)";
   out += '\n';
-  static const char hex[] = "0123456789abcdef";
   for (std::size_t line = 0; line < r.bytes.size(); line += 16) {
     char off[32];
     std::snprintf(off, sizeof off, "  %04zx  ", line);
@@ -310,8 +342,7 @@ std::string hexdump_record(const capture_record& r) {
       if (i == 8) out += ' ';
       if (line + i < r.bytes.size()) {
         const std::uint8_t b = r.bytes[line + i];
-        out += hex[b >> 4];
-        out += hex[b & 15];
+        core::append_hex(out, b);
         out += ' ';
         ascii += (b >= 0x20 && b < 0x7f) ? static_cast<char>(b) : '.';
       } else {
@@ -393,19 +424,19 @@ bool capture_reader::read_block() {
   if (type == shb_type) {
     // The byte order of a new section comes from its magic, read before the length.
     std::uint8_t magic[4];
-    if (std::fread(magic, 1, 4, file_) != 4) fail(offset_ + 8, "the file ends inside a section header block");
+    if (std::fread(magic, 1, 4, file_) != 4) fail(offset_ + shb_byte_order_at, "the file ends inside a section header block");
     std::uint32_t m = 0;
     std::memcpy(&m, magic, 4);
     if (m == byte_order_magic) swapped_ = false;
     else if (m == __builtin_bswap32(byte_order_magic)) swapped_ = true;
-    else fail(offset_ + 8, "bad byte-order magic in the section header block");
-    if (std::fseek(file_, -4, SEEK_CUR) != 0) fail(offset_ + 8, "cannot seek back in the file");
+    else fail(offset_ + shb_byte_order_at, "bad byte-order magic in the section header block");
+    if (std::fseek(file_, -4, SEEK_CUR) != 0) fail(offset_ + shb_byte_order_at, "cannot seek back in the file");
   }
   const std::uint32_t length = swapped_ ? __builtin_bswap32(raw_length) : raw_length;
-  if (length < 12) fail(offset_ + 4, "block total length " + std::to_string(length) + " is less than 12");
-  if (length % 4) fail(offset_ + 4, "block total length " + std::to_string(length) + " is not a multiple of 4");
+  if (length < 12) fail(offset_ + block_length_at, "block total length " + std::to_string(length) + " is less than 12");
+  if (length % 4) fail(offset_ + block_length_at, "block total length " + std::to_string(length) + " is not a multiple of 4");
   if (length > capture_limits::max_block_bytes)
-    fail(offset_ + 4, "block total length " + std::to_string(length) + " is over the limit of " +
+    fail(offset_ + block_length_at, "block total length " + std::to_string(length) + " is over the limit of " +
                           std::to_string(capture_limits::max_block_bytes) + " bytes");
   // Checked against what the file holds before anything is allocated: a
   // hostile length costs nothing. (A pipe has no size; the read below finds its end.)
@@ -414,7 +445,7 @@ bool capture_reader::read_block() {
     const auto file_bytes = static_cast<std::uint64_t>(st.st_size);
     const std::uint64_t left = file_bytes > offset_ ? file_bytes - offset_ : 0;
     if (length > left)
-      fail(offset_ + 4, block_name(type) + " claims " + std::to_string(length) + " bytes, but the file has only " +
+      fail(offset_ + block_length_at, block_name(type) + " claims " + std::to_string(length) + " bytes, but the file has only " +
                             std::to_string(left) + " bytes from its start");
   }
   block_.resize(length);
@@ -424,8 +455,8 @@ bool capture_reader::read_block() {
   if (body < length - 8)
     fail(offset_ + 8 + body, "the file ends inside a block of " + std::to_string(length) + " bytes (at block byte " +
                                  std::to_string(8 + body) + ")");
-  if (u32(length - 4) != length)
-    fail(offset_ + length - 4, "the trailing block length " + std::to_string(u32(length - 4)) +
+  if (u32(length - block_trailer_bytes) != length)
+    fail(offset_ + length - block_trailer_bytes, "the trailing block length " + std::to_string(u32(length - block_trailer_bytes)) +
                                    " differs from the leading one, " + std::to_string(length));
   offset_ += length;
   if (type == shb_type) parse_section_header(block_offset_);
@@ -433,37 +464,38 @@ bool capture_reader::read_block() {
 }
 
 void capture_reader::parse_section_header(std::uint64_t at) {
-  if (block_.size() < 28) fail(at + 4, "a section header block needs at least 28 bytes, this one has " +
-                                           std::to_string(block_.size()));
-  const std::uint16_t major = u16(12);
-  if (major != 1) fail(at + 12, "pcapng major version " + std::to_string(major) + " is not supported (only 1)");
+  if (block_.size() < shb_min_bytes)
+    fail(at + block_length_at, "a section header block needs at least 28 bytes, this one has " +
+                                   std::to_string(block_.size()));
+  const std::uint16_t major = u16(shb_major_at);
+  if (major != 1) fail(at + shb_major_at, "pcapng major version " + std::to_string(major) + " is not supported (only 1)");
   have_section_ = true;
   interfaces_.clear();  // interface ids are per section
 }
 
 void capture_reader::parse_interface(std::uint64_t at) {
-  if (block_.size() < 20) fail(at + 4, "an interface description block needs at least 20 bytes");
+  if (block_.size() < idb_min_bytes) fail(at + block_length_at, "an interface description block needs at least 20 bytes");
   if (interfaces_.size() >= capture_limits::max_interfaces)
     fail(at, "more than " + std::to_string(capture_limits::max_interfaces) + " interfaces in one section");
   interface_info info;
-  info.link_type = u16(8);
+  info.link_type = u16(idb_link_type_at);
   info.link_id = static_cast<std::uint16_t>(interfaces_.size());
-  const std::size_t end = block_.size() - 4;
-  for (std::size_t pos = 16; pos + 4 <= end;) {
+  const std::size_t end = block_.size() - block_trailer_bytes;
+  for (std::size_t pos = idb_options_at; pos + option_header_bytes <= end;) {
     const std::uint16_t code = u16(pos);
-    const std::uint16_t len = u16(pos + 2);
+    const std::uint16_t len = u16(pos + option_length_at);
     if (code == opt_endofopt) break;
     const std::size_t padded = (std::size_t{len} + 3) & ~std::size_t{3};
-    if (pos + 4 + padded > end)
-      fail(at + pos + 2, "option " + std::to_string(code) + " of length " + std::to_string(len) +
-                             " runs past the end of its block");
-    const char* value = reinterpret_cast<const char*>(block_.data() + pos + 4);
+    if (pos + option_header_bytes + padded > end)
+      fail(at + pos + option_length_at, "option " + std::to_string(code) + " of length " + std::to_string(len) +
+                                            " runs past the end of its block");
+    const char* value = reinterpret_cast<const char*>(block_.data() + pos + option_header_bytes);
     if (code == if_tsresol) {
-      if (len != 1) fail(at + pos + 2, "if_tsresol must be 1 byte, not " + std::to_string(len));
+      if (len != 1) fail(at + pos + option_length_at, "if_tsresol must be 1 byte, not " + std::to_string(len));
       info.tsresol = static_cast<std::uint8_t>(value[0]);
       const unsigned exp = info.tsresol & 0x7f;
       if ((info.tsresol & 0x80) ? exp > 63 : exp > 19)
-        fail(at + pos + 4, "if_tsresol " + std::to_string(info.tsresol) + " is not a resolution comframe can read");
+        fail(at + pos + option_header_bytes, "if_tsresol " + std::to_string(info.tsresol) + " is not a resolution comframe can read");
     } else if (code == if_description) {
       const std::string_view d(value, len);
       if (d.substr(0, link_prefix.size()) == link_prefix) {
@@ -482,23 +514,24 @@ void capture_reader::parse_interface(std::uint64_t at) {
 }
 
 std::optional<capture_record> capture_reader::parse_packet(std::uint64_t at) {
-  if (block_.size() < 32) fail(at + 4, "an enhanced packet block needs at least 32 bytes, this one has " +
-                                           std::to_string(block_.size()));
-  const std::uint32_t interface = u32(8);
+  if (block_.size() < epb_min_bytes)
+    fail(at + block_length_at, "an enhanced packet block needs at least 32 bytes, this one has " +
+                                   std::to_string(block_.size()));
+  const std::uint32_t interface = u32(epb_interface_at);
   if (interface >= interfaces_.size())
-    fail(at + 8, "packet of interface " + std::to_string(interface) + ", but the section describes " +
-                     std::to_string(interfaces_.size()));
+    fail(at + epb_interface_at, "packet of interface " + std::to_string(interface) + ", but the section describes " +
+                                    std::to_string(interfaces_.size()));
   const interface_info& info = interfaces_[interface];
   if (info.link_type != capture_link_type)
-    fail(at + 8, "packet of interface " + std::to_string(interface) + " with link type " +
-                     std::to_string(info.link_type) + ", not LINKTYPE_USER0 (147) of comframe");
-  const std::uint64_t ts = (std::uint64_t{u32(12)} << 32) | u32(16);
-  const std::uint32_t captured = u32(20);
-  const std::size_t end = block_.size() - 4;
+    fail(at + epb_interface_at, "packet of interface " + std::to_string(interface) + " with link type " +
+                                    std::to_string(info.link_type) + ", not LINKTYPE_USER0 (147) of comframe");
+  const std::uint64_t ts = (std::uint64_t{u32(epb_time_high_at)} << 32) | u32(epb_time_low_at);
+  const std::uint32_t captured = u32(epb_captured_at);
+  const std::size_t end = block_.size() - block_trailer_bytes;
   const std::size_t padded = (std::size_t{captured} + 3) & ~std::size_t{3};
-  if (28 + padded > end)
-    fail(at + 20, "captured length " + std::to_string(captured) + " runs past the end of its block (" +
-                      std::to_string(end - 28) + " bytes of data)");
+  if (epb_data_at + padded > end)
+    fail(at + epb_captured_at, "captured length " + std::to_string(captured) + " runs past the end of its block (" +
+                                   std::to_string(end - epb_data_at) + " bytes of data)");
 
   capture_record r;
   // Timestamp units to nanoseconds.
@@ -509,7 +542,7 @@ std::optional<capture_record> capture_reader::parse_packet(std::uint64_t at) {
   } else if (exp <= 9) {
     std::uint64_t scale = 1;
     for (unsigned i = exp; i < 9; ++i) scale *= 10;
-    if (ts > ~std::uint64_t{0} / scale) fail(at + 12, "timestamp too large to express in nanoseconds");
+    if (ts > ~std::uint64_t{0} / scale) fail(at + epb_time_high_at, "timestamp too large to express in nanoseconds");
     r.time_ns = ts * scale;
   } else {
     std::uint64_t scale = 1;
@@ -517,27 +550,27 @@ std::optional<capture_record> capture_reader::parse_packet(std::uint64_t at) {
     r.time_ns = ts / scale;
   }
   r.link_id = info.link_id;
-  r.bytes = std::span<const std::uint8_t>(block_.data() + 28, captured);
-  r.original_length = std::max(u32(24), captured);
+  r.bytes = std::span<const std::uint8_t>(block_.data() + epb_data_at, captured);
+  r.original_length = std::max(u32(epb_original_at), captured);
   r.dir = direction::to_device;
   comments_.clear();
   bool have_direction = false;
-  for (std::size_t pos = 28 + padded; pos + 4 <= end;) {
+  for (std::size_t pos = epb_data_at + padded; pos + option_header_bytes <= end;) {
     const std::uint16_t code = u16(pos);
-    const std::uint16_t len = u16(pos + 2);
+    const std::uint16_t len = u16(pos + option_length_at);
     if (code == opt_endofopt) break;
     const std::size_t opt_padded = (std::size_t{len} + 3) & ~std::size_t{3};
-    if (pos + 4 + opt_padded > end)
-      fail(at + pos + 2, "option " + std::to_string(code) + " of length " + std::to_string(len) +
-                             " runs past the end of its block");
-    const std::size_t value = pos + 4;
+    if (pos + option_header_bytes + opt_padded > end)
+      fail(at + pos + option_length_at, "option " + std::to_string(code) + " of length " + std::to_string(len) +
+                                            " runs past the end of its block");
+    const std::size_t value = pos + option_header_bytes;
     if (code == epb_flags) {
-      if (len != 4) fail(at + pos + 2, "epb_flags must be 4 bytes, not " + std::to_string(len));
+      if (len != 4) fail(at + pos + option_length_at, "epb_flags must be 4 bytes, not " + std::to_string(len));
       const std::uint32_t f = u32(value) & 3;
       if (f == flag_inbound) r.dir = direction::from_device, have_direction = true;
       else if (f == flag_outbound) r.dir = direction::to_device, have_direction = true;
     } else if (code == epb_dropcount) {
-      if (len != 8) fail(at + pos + 2, "epb_dropcount must be 8 bytes, not " + std::to_string(len));
+      if (len != 8) fail(at + pos + option_length_at, "epb_dropcount must be 8 bytes, not " + std::to_string(len));
       r.lost_before = u64(value);
     } else if (code == opt_comment) {
       std::string c(reinterpret_cast<const char*>(block_.data() + value), len);
@@ -550,7 +583,7 @@ std::optional<capture_record> capture_reader::parse_packet(std::uint64_t at) {
       }
       comments_.push_back(std::move(c));
     }
-    pos += 4 + opt_padded;
+    pos += option_header_bytes + opt_padded;
   }
   if (!have_direction) fail(at, "packet without a direction (epb_flags inbound or outbound)");
   return r;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "comframe/core/hex.hpp"
 #include "comframe/transport/crc32c.hpp"
 
 namespace comframe::transport {
@@ -33,6 +34,13 @@ std::size_t checked_max_payload(std::size_t max_payload_size) {
 }
 
 }  // namespace
+
+std::string command_id_text(std::uint16_t id) {
+  std::string text = "0x";
+  core::append_hex(text, static_cast<std::uint8_t>(id >> 8));
+  core::append_hex(text, static_cast<std::uint8_t>(id & 0xff));
+  return text;
+}
 
 std::string_view to_string(frame_kind kind) noexcept {
   switch (kind) {

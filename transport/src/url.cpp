@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "comframe/core/json_text.hpp"
 #include "comframe/transport/link_error.hpp"
 
 namespace comframe::transport {
@@ -135,41 +136,49 @@ void refuse_options(std::string_view url, std::string_view query, std::string_vi
   }
 }
 
-tcp_url parse_tcp(std::string_view url, std::string_view authority) {
-  tcp_url result;
-  std::string_view host;
-  std::string_view port;
+// "host:port" or "[v6]:port" split apart; `fail(detail)` reports what is wrong
+// and does not return. `example` shows how an IPv6 address is written.
+struct host_port {
+  std::string_view host, port;
   bool has_port = false;
+};
+
+template <class Fail>
+host_port split_host_port(std::string_view authority, std::string_view example, Fail&& fail) {
+  host_port r;
   if (!authority.empty() && authority.front() == '[') {
     const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) fail(url, "missing ']' after the IPv6 address");
-    host = authority.substr(1, close - 1);
+    if (close == std::string_view::npos) fail("missing ']' after the IPv6 address");
+    r.host = authority.substr(1, close - 1);
     const std::string_view rest = authority.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':') fail(url, "expected ':PORT' after the IPv6 address");
-      port = rest.substr(1);
-      has_port = true;
+      if (rest.front() != ':') fail("expected ':PORT' after the IPv6 address");
+      r.port = rest.substr(1);
+      r.has_port = true;
     }
   } else {
     const std::size_t colon = authority.find(':');
     if (colon != std::string_view::npos) {
-      if (authority.find(':', colon + 1) != std::string_view::npos) {
-        fail(url, "an IPv6 address must be in brackets, as in tcp://[::1]:4001");
-      }
-      host = authority.substr(0, colon);
-      port = authority.substr(colon + 1);
-      has_port = true;
+      if (authority.find(':', colon + 1) != std::string_view::npos)
+        fail("an IPv6 address must be in brackets, as in " + std::string(example));
+      r.host = authority.substr(0, colon);
+      r.port = authority.substr(colon + 1);
+      r.has_port = true;
     } else {
-      host = authority;
+      r.host = authority;
     }
   }
-  if (host.empty()) fail(url, "tcp URL needs a host, as in tcp://localhost:4001");
-  if (!has_port) fail(url, "tcp URL needs a port, as in tcp://localhost:4001");
-  const auto number = parse_unsigned(port);
+  return r;
+}
+
+tcp_url parse_tcp(std::string_view url, std::string_view authority) {
+  const auto bad = [&](const std::string& detail) { fail(url, detail); };
+  const host_port hp = split_host_port(authority, "tcp://[::1]:4001", bad);
+  if (hp.host.empty()) fail(url, "tcp URL needs a host, as in tcp://localhost:4001");
+  if (!hp.has_port) fail(url, "tcp URL needs a port, as in tcp://localhost:4001");
+  const auto number = parse_unsigned(hp.port);
   if (!number || *number == 0 || *number > 65535) fail(url, "port must be an integer from 1 to 65535");
-  result.host = std::string(host);
-  result.port = static_cast<std::uint16_t>(*number);
-  return result;
+  return tcp_url{std::string(hp.host), static_cast<std::uint16_t>(*number)};
 }
 
 }  // namespace
@@ -208,6 +217,19 @@ link_url parse_url(std::string_view url) {
     return loop_url{std::string(body)};
   }
   fail(url, "unknown scheme \"" + std::string(scheme) + "\" (use a device path, serial://, tcp:// or loop://)");
+}
+
+tcp_url parse_listen_address(std::string_view text, std::string_view option, std::string_view default_host) {
+  const auto bad = [&](const std::string& detail) {
+    throw link_error(link_errc::bad_url, std::string(option) + " " + core::quoted_text(text) + ": " + detail);
+  };
+  // "4001" is a port alone; anything with a colon (or brackets) names the host too.
+  const bool port_only = text.find_first_of(":[") == std::string_view::npos;
+  const host_port hp = port_only ? host_port{default_host, text, true} : split_host_port(text, "[::1]:4001", bad);
+  if (hp.host.empty()) bad("the host is empty (leave out \"HOST:\" for " + std::string(default_host) + ")");
+  const auto number = hp.has_port ? parse_unsigned(hp.port) : std::nullopt;
+  if (!number || *number > 65535) bad("the port must be a number within 0..65535");
+  return tcp_url{std::string(hp.host), static_cast<std::uint16_t>(*number)};
 }
 
 std::string to_string(const link_url& url) {

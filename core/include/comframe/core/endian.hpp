@@ -27,11 +27,18 @@ constexpr std::string_view to_string(endian e) noexcept {
   }
 }
 
-/// Parses "native", "little", "big" (also "le", "be"); nullopt for anything else.
-constexpr std::optional<endian> parse_endian(std::string_view s) noexcept {
+/// The spellings parse_endian() accepts: schemas and command lines also take the
+/// short "le" and "be"; a profile's "endian" is written in full only.
+enum class endian_names : std::uint8_t { full_or_short, full };
+
+/// Parses "native", "little", "big" (and, unless `names` is endian_names::full,
+/// "le", "be"); nullopt for anything else.
+constexpr std::optional<endian> parse_endian(std::string_view s,
+                                             endian_names names = endian_names::full_or_short) noexcept {
+  const bool short_ok = names == endian_names::full_or_short;
   if (s == "native") return endian::native;
-  if (s == "little" || s == "le") return endian::little;
-  if (s == "big" || s == "be") return endian::big;
+  if (s == "little" || (short_ok && s == "le")) return endian::little;
+  if (s == "big" || (short_ok && s == "be")) return endian::big;
   return std::nullopt;
 }
 

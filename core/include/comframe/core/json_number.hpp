@@ -39,8 +39,6 @@ enum class json_mode : std::uint8_t { strict, lenient };
 
 namespace detail {
 
-/// "a string \"abc\"", "an array", … for messages.
-std::string describe_json(const nlohmann::json& j);
 [[noreturn]] void throw_json_type(std::string_view expected, const nlohmann::json& got);
 [[noreturn]] void throw_json_range(const nlohmann::json& got, scalar s, std::string_view range);
 /// `j` is no integer: json_range when it is a whole number too large for any

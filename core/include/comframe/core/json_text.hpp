@@ -35,9 +35,6 @@ nlohmann::json parse_json(std::string_view text, errc kind = errc::json_syntax, 
 std::string dump_readable(const nlohmann::json& value, int indent = 2, std::size_t width = 100, int level = 0,
                           std::size_t column = 0);
 
-/// Bytes as people read them in logs: "0a 1b ff" (lowercase, one space between bytes).
-std::string hex_text(std::span<const std::uint8_t> bytes);
-
 /// Text from outside (a device, a file, a command line) made safe to print on
 /// one line of a terminal: valid UTF-8 stays as it is; backslash, control
 /// characters (C0, DEL, C1), the Unicode bidirectional overrides and every

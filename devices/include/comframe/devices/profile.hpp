@@ -87,7 +87,7 @@ struct event_info {
 };
 
 /// A profile that breaks a rule. id() is "devices.profile"; what() reads
-///   "[devices.profile] commands[2].id: 65280 (0xFF00) is reserved for comframe's builtin commands (…)"
+///   "[devices.profile] commands[2].id: 65280 (0xff00) is reserved for comframe's builtin commands (…)"
 /// An error of the type system keeps its own id inside the detail:
 ///   "[devices.profile] commands[2].response: [core.unknown_type] unknown type \"Reading\" (…)"
 class profile_error : public comframe::error {

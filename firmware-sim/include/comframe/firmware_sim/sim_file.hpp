@@ -58,6 +58,7 @@
 #include "comframe/devices/profile.hpp"
 #include "comframe/firmware_sim/device.hpp"
 #include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/simulated_device.hpp"
 
 namespace comframe::firmware_sim {
 
@@ -101,14 +102,14 @@ struct periodic_event {
 
 /// A loaded sim file: the device, its profile and its event schedule.
 /// Movable (not while attached); device() keeps its address across moves.
-class sim_definition {
+class sim_definition final : public simulated_device {
  public:
   sim_definition(sim_definition&&) noexcept;
   sim_definition& operator=(sim_definition&&) noexcept;
   /// Detaches (see detach()).
-  ~sim_definition();
+  ~sim_definition() override;
 
-  const firmware_sim::device& device() const noexcept;
+  const firmware_sim::device& device() const noexcept override;
   const devices::profile& profile() const noexcept;
   /// The "events" entries, sorted by event id.
   const std::vector<periodic_event>& events() const noexcept;
@@ -119,9 +120,9 @@ class sim_definition {
   /// out through `host` at attach time + (n + 1) · every_ms, on a timer on `io`
   /// (the io_context the host runs on). Replaces an earlier attachment; counts
   /// start again from 0.
-  void attach(boost::asio::io_context& io, link_host& host);
+  void attach(boost::asio::io_context& io, link_host& host) override;
   /// Stops the events. After it returns none is emitted. Does not wait for the io_context.
-  void detach();
+  void detach() override;
 
   /// The payload bytes event `name` has on its emission with this count.
   /// Throws comframe::error "firmware_sim.profile" for an event not in "events".

@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -56,6 +57,10 @@ struct frame_header {
   friend bool operator==(const frame_header&, const frame_header&) = default;
 };
 BOOST_DESCRIBE_STRUCT(frame_header, (), (version, kind, command, sequence))
+
+/// A command or event id as every comframe message and record prints it:
+/// "0x00ff" — 0x, then four lowercase hex digits.
+std::string command_id_text(std::uint16_t id);
 
 /// The byte order of the header and the CRC on the wire.
 inline constexpr core::endian header_endian = core::endian::little;

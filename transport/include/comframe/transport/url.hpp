@@ -72,6 +72,14 @@ using link_url = std::variant<serial_url, tcp_url, loop_url>;
 ///   bad URL "/dev/x?baud=fast": baud must be a positive integer
 link_url parse_url(std::string_view url);
 
+/// A TCP address for a server to listen on, written as a command-line option
+/// takes it: "[HOST:]PORT" ("4001", "0.0.0.0:4001", "[::1]:0"). HOST (an IPv6
+/// address in brackets) is `default_host` when left out; PORT 0 asks the system
+/// for any free port. Throws link_error (kind bad_url) naming `option` and the text:
+///   --tcp "99999": the port must be a number within 0..65535
+tcp_url parse_listen_address(std::string_view text, std::string_view option,
+                             std::string_view default_host = "127.0.0.1");
+
 /// The URL in canonical form: serial paths without a scheme and with only the
 /// options that differ from the defaults ("/dev/ttyUSB0?baud=9600&parity=even"),
 /// "tcp://host:port" (IPv6 hosts in brackets), "loop://NAME".

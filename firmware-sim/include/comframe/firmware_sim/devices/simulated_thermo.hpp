@@ -53,6 +53,7 @@
 #include "comframe/firmware_sim/device.hpp"
 #include "comframe/firmware_sim/devices/thermo.hpp"
 #include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/simulated_device.hpp"
 
 namespace comframe::firmware_sim::thermo {
 
@@ -60,26 +61,26 @@ namespace comframe::firmware_sim::thermo {
 /// telemetry event, device "thermo", version "1.4.2", little-endian payloads.
 devices::profile profile();
 
-class simulated {
+class simulated final : public simulated_device {
  public:
   static constexpr std::uint32_t default_serial_number = 20240601;
 
   explicit simulated(std::uint32_t serial_number = default_serial_number, std::uint32_t noise_seed = 1);
   /// Detaches (see detach()).
-  ~simulated();
+  ~simulated() override;
   simulated(const simulated&) = delete;
   simulated& operator=(const simulated&) = delete;
 
   /// The device to serve: hand it to a link_host. Lives as long as this object.
-  const firmware_sim::device& device() const noexcept { return device_; }
+  const firmware_sim::device& device() const noexcept override { return device_; }
 
   /// Sends telemetry through `host`, with a timer on `io` (the io_context the
   /// host runs on). Replaces an earlier attachment. A stream started before
   /// attach() begins now.
-  void attach(boost::asio::io_context& io, link_host& host);
+  void attach(boost::asio::io_context& io, link_host& host) override;
   /// Stops sending events; the stream's state (running, rate) is kept. After
   /// it returns no event is emitted. Does not wait for the io_context.
-  void detach();
+  void detach() override;
 
   // Snapshots of the device's state, for tests and front ends.
   thermo_config config() const;

@@ -1,0 +1,67 @@
+#include "comframe/core/hex.hpp"
+
+#include "comframe/core/json_text.hpp"
+
+namespace comframe::core {
+
+namespace {
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_separator(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':' || c == ','; }
+
+// Characters count from 1, as in every hex error.
+[[noreturn]] void bad_hex(errc kind, std::size_t index, const std::string& why) {
+  throw codec_error(kind, "bad hex at character " + std::to_string(index + 1) + ": " + why);
+}
+
+}  // namespace
+
+std::string hex_text(std::span<const std::uint8_t> bytes, std::string_view separator) {
+  std::string s;
+  s.reserve(bytes.size() * (2 + separator.size()));
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i) s += separator;
+    append_hex(s, bytes[i]);
+  }
+  return s;
+}
+
+std::vector<std::uint8_t> parse_hex(std::string_view text, hex_layout layout, errc kind) {
+  const bool separated = layout == hex_layout::separated;
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size() / 2);
+  int high = -1;
+  std::size_t digits = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (separated && is_separator(c)) {
+      if (high >= 0) bad_hex(kind, i, "a byte needs two hex digits");
+      continue;
+    }
+    if (separated && c == '0' && high < 0 && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
+      if (i + 2 >= text.size() || hex_digit(text[i + 2]) < 0)
+        bad_hex(kind, i, "\"" + std::string(text.substr(i, 2)) + "\" needs hex digits after it");
+      ++i;
+      continue;
+    }
+    const int v = hex_digit(c);
+    if (v < 0) bad_hex(kind, i, quoted_text(text.substr(i, 1)) + " is not a hex digit");
+    ++digits;
+    if (high < 0) {
+      high = v;
+    } else {
+      out.push_back(static_cast<std::uint8_t>(high << 4 | v));
+      high = -1;
+    }
+  }
+  if (high >= 0) throw codec_error(kind, "odd number of hex digits (" + std::to_string(digits) + ")");
+  return out;
+}
+
+}  // namespace comframe::core
