@@ -1,5 +1,15 @@
-// Private: a link over any Asio stream (serial_port, tcp::socket), and the
-// rule that turns "the other end vanished" into link_errc::link_lost.
+// comframe/transport/stream_link.hpp — a link over any Asio stream
+// (serial_port, tcp::socket), and the one rule that turns "the other end
+// vanished" into link_errc::link_lost.
+//
+// open_link() builds its serial, pty and TCP links on it; code that gets a
+// stream some other way (a TCP server's accepted socket) wraps it the same way,
+// so every link maps a vanished peer alike:
+//
+//   boost::asio::ip::tcp::socket socket = co_await acceptor.async_accept(…);
+//   auto l = std::make_unique<stream_link<boost::asio::ip::tcp::socket>>(std::move(socket), "tcp client");
+//
+// Thread safety and completion: as every link (link.hpp).
 #pragma once
 
 #include <boost/asio/error.hpp>
@@ -16,7 +26,9 @@
 
 #include "comframe/transport/link.hpp"
 
-namespace comframe::transport::detail {
+namespace comframe::transport {
+
+namespace detail {
 
 /// True for the errors by which the OS says the other end is gone: EOF (a
 /// hung-up tty or pty slave reads 0 bytes; a TCP peer closed), EIO (a pty
@@ -48,7 +60,10 @@ inline bool restore_blocking_reads(int fd) noexcept {
   return ::tcsetattr(fd, TCSANOW, &t) == 0;
 }
 
+}  // namespace detail
+
 /// Implements link for an Asio stream that the caller has opened and configured.
+/// `url` is what url() returns, for messages.
 template <class Stream>
 class stream_link final : public link {
  public:
@@ -66,7 +81,7 @@ class stream_link final : public link {
     stream_.async_read_some(
         boost::asio::buffer(buffer.data(), buffer.size()),
         [this, buffer, h = std::move(h), lost = lost_, open = open_](boost::system::error_code ec, std::size_t n) mutable {
-          if (ec == boost::asio::error::eof && *open && tty_ && restore_blocking_reads(stream_.native_handle())) {
+          if (ec == boost::asio::error::eof && *open && tty_ && detail::restore_blocking_reads(stream_.native_handle())) {
             async_read_some(buffer, std::move(h));  // another program's termios, not a vanished port
             return;
           }
@@ -110,7 +125,7 @@ class stream_link final : public link {
   }
 
   static void finish(const handler& h, bool& lost, boost::system::error_code ec, std::size_t n) {
-    if (ec && is_vanished(ec)) {
+    if (ec && detail::is_vanished(ec)) {
       lost = true;
       ec = make_error_code(link_errc::link_lost);
     }
@@ -124,4 +139,4 @@ class stream_link final : public link {
   bool tty_;
 };
 
-}  // namespace comframe::transport::detail
+}  // namespace comframe::transport
