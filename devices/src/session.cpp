@@ -277,16 +277,17 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
 
   void request(std::uint16_t command, std::vector<std::uint8_t> payload, reply_handler handler,
                std::chrono::milliseconds timeout, std::string name, bool fail_on_broken = false) {
-    const std::string label = command_label(command, name);
-    if (closed) return fail(handler, request_errc::closed, command, label + ": the session is closed");
+    // Only the failures below need the label: built on their paths, not per request.
+    auto label = [&] { return command_label(command, name); };
+    if (closed) return fail(handler, request_errc::closed, command, label() + ": the session is closed");
     if (!connected)
-      return fail(handler, request_errc::not_connected, command, label + ": " + url + " is not connected (reconnecting)");
+      return fail(handler, request_errc::not_connected, command, label() + ": " + url + " is not connected (reconnecting)");
     if (payload.size() > opt.max_payload_size)
       return fail(handler, request_errc::too_large, command,
-                  label + ": a payload of " + std::to_string(payload.size()) + " bytes exceeds the maximum of " +
+                  label() + ": a payload of " + std::to_string(payload.size()) + " bytes exceeds the maximum of " +
                       std::to_string(opt.max_payload_size));
     if (pending.size() >= 0xFFFF)
-      return fail(handler, request_errc::too_large, command, label + ": 65535 requests are already pending");
+      return fail(handler, request_errc::too_large, command, label() + ": 65535 requests are already pending");
     // Sequence 0 marks a fire-and-forget send (no reply), so requests never use it.
     while (next_sequence == 0 || pending.count(next_sequence)) ++next_sequence;
     const std::uint16_t seq = next_sequence++;

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,8 @@ using bytes = std::vector<std::uint8_t>;
 // What the fake link did and what it waits for; shared, since the channel owns the link.
 struct fake_state {
   std::vector<bytes> writes;  // each async_write's bytes: one system call each on a stream link
+  std::vector<bytes> written_now;  // each write_now's bytes (a write without a completion)
+  std::size_t now_budget = 0;      // bytes write_now accepts; 0: like a link without it
   link::handler write_handler;
   std::size_t write_size = 0;
   std::span<std::uint8_t> read_buffer;
@@ -43,6 +46,13 @@ class counting_link final : public link {
     s_->writes.emplace_back(data.begin(), data.end());
     s_->write_size = data.size();
     s_->write_handler = std::move(h);
+  }
+  std::size_t write_now(std::span<const std::uint8_t> data) override {
+    const std::size_t n = std::min(data.size(), s_->now_budget);
+    if (n == 0) return 0;
+    s_->now_budget -= n;
+    s_->written_now.emplace_back(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+    return n;
   }
   void close() override {
     if (!s_->open) return;
@@ -237,6 +247,29 @@ TEST_F(frame_channel_test, a_new_link_keeps_the_counters_and_reset_framing_count
   deliver(f);
   EXPECT_EQ(channel->stats().truncated, 1u);
   EXPECT_EQ(channel->stats().frames, 1u);
+}
+
+TEST_F(frame_channel_test, a_write_the_link_takes_at_once_needs_no_completion_and_a_partial_one_ends_asynchronously) {
+  state->now_budget = 1000;
+  open();
+  channel->write(request(1), payload);
+  ASSERT_EQ(state->written_now.size(), 1u);
+  EXPECT_EQ(state->written_now[0], encode_frame(request(1), payload));
+  EXPECT_TRUE(state->writes.empty());
+  EXPECT_EQ(channel->writing_bytes(frame_channel::lane::normal), 0u);
+  // Three frames held together: the link takes 5 bytes at once, async_write the rest.
+  state->now_budget = 5;
+  channel->hold();
+  for (std::uint16_t seq = 2; seq <= 4; ++seq) channel->write(request(seq), payload);
+  channel->release();
+  const bytes all = concat({encode_frame(request(2), payload), encode_frame(request(3), payload),
+                            encode_frame(request(4), payload)});
+  ASSERT_EQ(state->written_now.size(), 2u);
+  ASSERT_EQ(state->writes.size(), 1u);
+  EXPECT_EQ(concat({state->written_now[1], state->writes[0]}), all);
+  EXPECT_EQ(state->written_now[1].size(), 5u);
+  complete_write();
+  EXPECT_EQ(state->writes.size(), 1u);
 }
 
 }  // namespace

@@ -156,9 +156,17 @@ void frame_channel::flush() {
     normal.clear();
   }
   first.clear();
+  // Most writes fit at once: no completion to wait for, no reactor turn to run it.
+  const std::size_t done = link_->write_now(out_);
+  if (done == out_.size()) {
+    writing_bytes_ = {};
+    return;
+  }
   writing_ = true;
-  link_->async_write(out_, [self = shared_from_this(), gen = generation_](const boost::system::error_code& ec,
-                                                                          std::size_t) { self->on_written(gen, ec); });
+  link_->async_write(std::span<const std::uint8_t>(out_).subspan(done),
+                     [self = shared_from_this(), gen = generation_](const boost::system::error_code& ec, std::size_t) {
+                       self->on_written(gen, ec);
+                     });
 }
 
 void frame_channel::on_written(std::uint64_t gen, const boost::system::error_code& ec) {

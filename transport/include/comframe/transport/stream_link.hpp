@@ -16,7 +16,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/error_code.hpp>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -68,7 +70,14 @@ template <class Stream>
 class stream_link final : public link {
  public:
   stream_link(Stream stream, std::string url)
-      : stream_(std::move(stream)), url_(std::move(url)), tty_(::isatty(stream_.native_handle()) == 1) {}
+      : stream_(std::move(stream)), url_(std::move(url)), tty_(::isatty(stream_.native_handle()) == 1) {
+    // write_now() must never block; Asio makes the descriptor non-blocking
+    // itself at its first operation, this only does it earlier.
+    if (tty_) {
+      const int flags = ::fcntl(stream_.native_handle(), F_GETFL);
+      if (flags >= 0) ::fcntl(stream_.native_handle(), F_SETFL, flags | O_NONBLOCK);
+    }
+  }
   ~stream_link() override { close(); }
 
   boost::asio::any_io_executor get_executor() override { return stream_.get_executor(); }
@@ -91,10 +100,23 @@ class stream_link final : public link {
 
   void async_write(std::span<const std::uint8_t> data, handler h) override {
     if (refuse(h)) return;
+    *writing_ = true;
     boost::asio::async_write(stream_, boost::asio::buffer(data.data(), data.size()),
-                             [h = std::move(h), lost = lost_](boost::system::error_code ec, std::size_t n) {
+                             [h = std::move(h), lost = lost_, writing = writing_](boost::system::error_code ec,
+                                                                                   std::size_t n) {
+                               *writing = false;
                                finish(h, *lost, ec, n);
                              });
+  }
+
+  // A tty is written with write(2); anything else is a socket, written with
+  // send(2) so that a closed peer gives EPIPE, not SIGPIPE.
+  std::size_t write_now(std::span<const std::uint8_t> data) override {
+    if (data.empty() || !stream_.is_open() || *lost_ || writing_) return 0;
+    const int fd = stream_.native_handle();
+    const ssize_t n = tty_ ? ::write(fd, data.data(), data.size())
+                           : ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
   }
 
   void close() override {
@@ -136,6 +158,7 @@ class stream_link final : public link {
   std::string url_;
   std::shared_ptr<bool> lost_ = std::make_shared<bool>(false);
   std::shared_ptr<bool> open_ = std::make_shared<bool>(true);
+  std::shared_ptr<bool> writing_ = std::make_shared<bool>(false);  // an async_write is in progress
   bool tty_;
 };
 
