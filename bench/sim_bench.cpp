@@ -369,6 +369,12 @@ void print_wire_once() {
   });
 }
 
+// Round trips this process has made in every run of the round-trip benchmarks
+// so far (Google Benchmark's probing runs included), printed as the counter
+// process_round_trips: with one benchmark selected, `strace -c -f` totals
+// divided by it are system calls per round trip.
+inline std::uint64_t process_round_trips = 0;
+
 template <wire_sizes (*Wire)()>
 void bm_raw_echo(benchmark::State& state) {
   print_wire_once();
@@ -379,6 +385,8 @@ void bm_raw_echo(benchmark::State& state) {
   while (state.KeepRunningBatch(batch))
     if (!host.run(batch)) return state.SkipWithError("raw pty round trip failed");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  process_round_trips += warm_up + state.iterations();
+  state.counters["process_round_trips"] = static_cast<double>(process_round_trips);
 }
 
 template <class Cmd>
@@ -399,6 +407,8 @@ void bm_session(benchmark::State& state) {
   const auto st = s.stats();
   if (st.decoder.errors() != 0 || st.timeouts != 0) return state.SkipWithError("the session refused or lost a reply");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  process_round_trips += warm_up + state.iterations();
+  state.counters["process_round_trips"] = static_cast<double>(process_round_trips);
 }
 
 template <class Cmd>

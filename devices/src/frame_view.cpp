@@ -65,6 +65,11 @@ const core::schema* payload_schema(const profile& p, const transport::frame_head
   return h.kind == transport::frame_kind::request ? &c->request : &c->response;
 }
 
+const core::schema* profile_schemas::find(transport::frame_kind kind, std::uint16_t command) const noexcept {
+  return profile_ ? payload_schema(*profile_, transport::frame_header{transport::protocol_version, kind, command, 0})
+                  : nullptr;
+}
+
 nlohmann::json frame_json(const profile& p, const frame_record& r) {
   nlohmann::json j = {{"time", iso_time(r.time)}, {"dir", r.dir == direction::to_device ? "out" : "in"}};
   if (!r.header) {

@@ -1,5 +1,6 @@
 #include "comframe/devices/session.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,7 +16,8 @@
 
 #include "comframe/core/json_text.hpp"
 #include "comframe/devices/bridge_feed.hpp"
-#include "comframe/transport/cobs.hpp"
+#include "comframe/devices/frame_view.hpp"
+#include "comframe/transport/frame_channel.hpp"
 #include "comframe/transport/link.hpp"
 #include "comframe/transport/url.hpp"
 
@@ -95,31 +97,39 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     bool fail_on_broken = false;  // a broken frame while it waits fails it at once (it is likely the reply)
   };
 
+  // A framing gets the expected profile's payload schemas unless others were given.
+  static session_options with_schemas(session_options o) {
+    if (!o.payload_schemas && o.expected_profile) o.payload_schemas = std::make_shared<profile_schemas>(o.expected_profile);
+    return o;
+  }
+
   impl(boost::asio::io_context& io_, std::string url_, session_options opt_)
       : io(io_),
         url(std::move(url_)),
-        opt(std::move(opt_)),
-        decoder(opt.max_payload_size),
-        encoder(opt.max_payload_size),
-        read_buffer(64 * 1024),
+        opt(with_schemas(std::move(opt_))),
+        channel(transport::frame_channel::make(
+            (opt.framing ? opt.framing : transport::framing_factory(transport::make_comframe_framing))(
+                {direction::from_device, opt.payload_schemas.get(), opt.max_payload_size}),
+            direction::from_device)),
         timeout_timer(io),
         reconnect_timer(io) {}
+
+  ~impl() {
+    // The channel may outlive us in its pending completions: it must not call back.
+    channel->set_handlers({});
+    channel->observe_frames(nullptr);
+    channel->close();
+  }
 
   boost::asio::io_context& io;
   std::string url;
   session_options opt;
-  std::unique_ptr<transport::link> link;
-  std::uint64_t generation = 0;  // which link a completion belongs to
   std::atomic<bool> connected{false};
   bool closed = false;
 
-  transport::frame_decoder decoder;
-  transport::frame_encoder encoder;
-  std::vector<std::uint8_t> read_buffer;
-  std::vector<std::uint8_t> broken_scratch;  // a refused frame's bytes, COBS-decoded to read its header
-  std::vector<std::uint8_t> out_pending, out_writing;
-  bool writing = false;
-  bool lead_zero = false;  // the next frame written is the first since the link opened
+  // The link, its framing and the write queue; a new link is opened on it at
+  // each reconnect, with a resync 0x00 before its first frame.
+  std::shared_ptr<transport::frame_channel> channel;
 
   std::unordered_map<std::uint16_t, pending_request> pending;
   std::uint16_t next_sequence = 1;
@@ -146,40 +156,32 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
 
   // ---- reading --------------------------------------------------------------
 
-  void start_read() {
-    link->async_read_some(read_buffer, [self = shared_from_this(), gen = generation](const boost::system::error_code& ec,
-                                                                                    std::size_t n) {
-      self->on_read(gen, ec, n);
+  // The channel calls these for what it reads; `this` outlives every call (~impl).
+  void attach_channel() {
+    channel->set_handlers({
+        .frame = [this](const transport::frame_view& f) { dispatch(f); },
+        .refused = [this](transport::frame_error e, std::span<const std::uint8_t> raw) { fail_waiting_for_broken(e, raw); },
+        .chunk_done = [this] { count([&](session_stats& s) { s.decoder = channel->stats(); }); },
+        .failed =
+            [this](transport::frame_channel::operation, const boost::system::error_code& ec) {
+              if (closed) return;
+              lose(url + ": " + (transport::is_link_lost(ec) ? std::string("link lost") : ec.message()));
+            },
+        .writing = {},
+    });
+    update_observer();
+  }
+
+  // Frames go to the observer and the bridge; the channel makes records only when one of them wants them.
+  void update_observer() {
+    if (!observer && !opt.bridge) return channel->observe_frames(nullptr);
+    channel->observe_frames([this](const frame_record& r) {
+      if (opt.bridge) opt.bridge->publish(r);
+      if (observer) observer(r);
     });
   }
 
-  void on_read(std::uint64_t gen, const boost::system::error_code& ec, std::size_t n) {
-    if (gen != generation || closed) return;
-    if (ec) {
-      lose(url + ": " + (transport::is_link_lost(ec) ? std::string("link lost") : ec.message()));
-      return;
-    }
-    const std::span<const std::uint8_t> chunk(read_buffer.data(), n);
-    decoder.feed(
-        chunk, [&](const transport::frame_view& f) { dispatch(f); },
-        [&](transport::frame_error e, std::span<const std::uint8_t> raw) {
-          if (observer || opt.bridge)
-            notify(frame_record{direction::from_device, std::chrono::system_clock::now(), std::nullopt, raw, e});
-          fail_waiting_for_broken(e, raw);
-        });
-    count([&](session_stats& s) { s.decoder = decoder.stats(); });
-    if (gen == generation && connected) start_read();
-  }
-
-  // Hands a frame to the observer and the bridge.
-  void notify(const frame_record& r) {
-    if (opt.bridge) opt.bridge->publish(r);
-    if (observer) observer(r);
-  }
-
   void dispatch(const transport::frame_view& f) {
-    if (observer || opt.bridge)
-      notify(frame_record{direction::from_device, std::chrono::system_clock::now(), f.header, f.payload, std::nullopt});
     switch (f.header.kind) {
       case frame_kind::response:
       case frame_kind::error:
@@ -212,11 +214,9 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   // every request that asked.
   void fail_waiting_for_broken(transport::frame_error e, std::span<const std::uint8_t> raw) {
     std::optional<std::uint16_t> reply_to;
-    broken_scratch.resize(raw.size());
-    if (const auto n = transport::cobs_decode(raw, broken_scratch); n && *n >= transport::header_size_bytes) {
-      const auto kind = static_cast<frame_kind>(broken_scratch[1]);
-      if (kind != frame_kind::response && kind != frame_kind::error) return;
-      reply_to = static_cast<std::uint16_t>(broken_scratch[4] | broken_scratch[5] << 8);  // little-endian header
+    if (const auto h = channel->get_framing().damaged_header(raw)) {
+      if (h->kind != frame_kind::response && h->kind != frame_kind::error) return;
+      reply_to = h->sequence;
     }
     std::vector<pending_request> doomed;
     for (auto it = pending.begin(); it != pending.end();) {
@@ -227,7 +227,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
         ++it;
       }
     }
-    if (!doomed.empty()) count([&](session_stats& s) { s.decoder = decoder.stats(); });  // the waiter reads them
+    if (!doomed.empty()) count([&](session_stats& s) { s.decoder = channel->stats(); });  // the waiter reads them
     for (auto& p : doomed) {
       count([](session_stats& s) { ++s.broken_replies; });
       fail(p.handler, request_errc::bad_reply, p.command,
@@ -276,33 +276,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   // ---- writing --------------------------------------------------------------
 
   void write_frame(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload) {
-    const transport::frame_header h{transport::protocol_version, kind, command, sequence};
-    const auto wire = encoder.encode(h, payload);
-    // A leading 0x00 ends whatever noise the line holds, so the device reads
-    // this first frame whole (docs/protocol.md).
-    if (lead_zero) out_pending.push_back(0x00);
-    lead_zero = false;
-    out_pending.insert(out_pending.end(), wire.begin(), wire.end());
-    if (observer || opt.bridge)
-      notify(frame_record{direction::to_device, std::chrono::system_clock::now(), h, payload, std::nullopt});
-    if (!writing) flush();
-  }
-
-  void flush() {
-    if (out_pending.empty() || !connected) return;
-    std::swap(out_pending, out_writing);
-    out_pending.clear();
-    writing = true;
-    link->async_write(out_writing, [self = shared_from_this(), gen = generation](const boost::system::error_code& ec,
-                                                                               std::size_t) {
-      if (gen != self->generation || self->closed) return;
-      self->writing = false;
-      if (ec) {
-        self->lose(self->url + ": " + (transport::is_link_lost(ec) ? std::string("link lost") : ec.message()));
-        return;
-      }
-      self->flush();
-    });
+    channel->write(transport::frame_header{transport::protocol_version, kind, command, sequence}, payload);
   }
 
   // ---- requests and timeouts -------------------------------------------------
@@ -313,21 +287,22 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
 
   void request(std::uint16_t command, std::vector<std::uint8_t> payload, reply_handler handler,
                std::chrono::milliseconds timeout, std::string name, bool fail_on_broken = false) {
-    const std::string label = command_label(command, name);
-    if (closed) return fail(handler, request_errc::closed, command, label + ": the session is closed");
+    // Only the failures below need the label: built on their paths, not per request.
+    auto label = [&] { return command_label(command, name); };
+    if (closed) return fail(handler, request_errc::closed, command, label() + ": the session is closed");
     if (!connected)
-      return fail(handler, request_errc::not_connected, command, label + ": " + url + " is not connected (reconnecting)");
+      return fail(handler, request_errc::not_connected, command, label() + ": " + url + " is not connected (reconnecting)");
     if (payload.size() > opt.max_payload_size)
       return fail(handler, request_errc::too_large, command,
-                  label + ": a payload of " + std::to_string(payload.size()) + " bytes exceeds the maximum of " +
+                  label() + ": a payload of " + std::to_string(payload.size()) + " bytes exceeds the maximum of " +
                       std::to_string(opt.max_payload_size));
     if (pending.size() >= 0xFFFF)
-      return fail(handler, request_errc::too_large, command, label + ": 65535 requests are already pending");
+      return fail(handler, request_errc::too_large, command, label() + ": 65535 requests are already pending");
     // Sequence 0 marks a fire-and-forget send (no reply), so requests never use it.
     while (next_sequence == 0 || pending.count(next_sequence)) ++next_sequence;
     const std::uint16_t seq = next_sequence++;
     const auto deadline = clock::now() + timeout;
-    const auto ds = decoder.stats();
+    const auto ds = channel->stats();
     pending.emplace(seq, pending_request{command, std::move(name), std::move(handler), deadline, ds.frames, ds.errors(), ds.bytes,
                                          fail_on_broken});
     count([](session_stats& s) { ++s.requests; });
@@ -360,7 +335,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     auto next = clock::time_point::max();
     for (const auto& [seq, p] : pending) next = std::min(next, p.deadline);
     if (next != clock::time_point::max()) arm(next);
-    const auto ds = decoder.stats();
+    const auto ds = channel->stats();
     for (auto& p : expired) {
       count([](session_stats& s) { ++s.timeouts; });
       fail(p.handler, request_errc::timeout, p.command,
@@ -391,22 +366,12 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void lose(const std::string& reason) {
     if (!connected) return;
     connected = false;
-    ++generation;
-    retire_link();
-    writing = false;
-    out_pending.clear();
-    decoder.reset();
+    channel->close();
+    channel->reset_framing();
     count([](session_stats& s) { ++s.link_losses; });
     fail_all(request_errc::link_lost, reason);
     notify(link_state::lost, reason);
     if (opt.reconnect && !closed) schedule_reconnect(opt.reconnect_initial);
-  }
-
-  // Closes the link and destroys it later: we may be inside one of its handlers.
-  void retire_link() {
-    if (!link) return;
-    link->close();
-    boost::asio::post(io, [old = std::shared_ptr<transport::link>(std::move(link))] {});
   }
 
   void schedule_reconnect(std::chrono::milliseconds delay) {
@@ -418,26 +383,27 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   }
 
   void try_reconnect(std::chrono::milliseconds delay) {
+    std::unique_ptr<transport::link> l;
     try {
-      link = transport::open_link(io, url);
+      l = transport::open_link(io, url);
     } catch (const comframe::error&) {
       schedule_reconnect(std::min(delay * 2, opt.reconnect_max));
       return;
     }
+    // A leading 0x00 ends whatever noise the line holds, so the device reads
+    // the first frame whole (docs/protocol.md).
+    channel->open(std::move(l), true);
     connected = true;
-    lead_zero = true;
     count([](session_stats& s) { ++s.reconnects; });
     notify(link_state::reconnected, url + ": reconnected");
-    start_read();
     check_expected_profile();
   }
 
   void start(std::unique_ptr<transport::link> l) {
-    link = std::move(l);
+    attach_channel();
+    channel->open(std::move(l), true);
     connected = true;
-    lead_zero = true;
     notify(link_state::connected, url + ": connected");
-    start_read();
     check_expected_profile();
   }
 
@@ -447,6 +413,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void close_silently() {
     state_handler = nullptr;
     observer = nullptr;
+    update_observer();
     event_handlers.clear();
     close();
   }
@@ -457,8 +424,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     timeout_timer.cancel();
     reconnect_timer.cancel();
     connected = false;
-    ++generation;
-    retire_link();
+    channel->close();
     fail_all(request_errc::closed, "the session is closed");
     notify(link_state::closed, url + ": closed");
   }
@@ -579,14 +545,15 @@ void session::check_not_io_thread_for_wait() const {
 
 void session::async_request_raw(std::uint16_t command, std::vector<std::uint8_t> payload, reply_handler handler,
                                 std::optional<std::chrono::milliseconds> timeout, std::string_view name) {
-  boost::asio::post(impl_->io, [i = impl_, command, payload = std::move(payload), handler = std::move(handler),
-                                t = timeout.value_or(options_.timeout), n = std::string(name)]() mutable {
+  // On the I/O thread (a handler chaining requests) this runs at once: no post, no reactor wake-up.
+  boost::asio::dispatch(impl_->io, [i = impl_, command, payload = std::move(payload), handler = std::move(handler),
+                                    t = timeout.value_or(options_.timeout), n = std::string(name)]() mutable {
     i->request(command, std::move(payload), std::move(handler), t, std::move(n));
   });
 }
 
 void session::send_raw(std::uint16_t command, std::vector<std::uint8_t> payload) {
-  boost::asio::post(impl_->io, [i = impl_, command, payload = std::move(payload)] {
+  boost::asio::dispatch(impl_->io, [i = impl_, command, payload = std::move(payload)] {
     if (!i->connected || payload.size() > i->opt.max_payload_size) {
       i->count([](session_stats& s) { ++s.dropped_sends; });
       return;
@@ -608,7 +575,10 @@ void session::on_link_state(std::function<void(link_state, const std::string&)> 
 }
 
 void session::observe_frames(std::function<void(const frame_record&)> observer) {
-  boost::asio::post(impl_->io, [i = impl_, observer = std::move(observer)]() mutable { i->observer = std::move(observer); });
+  boost::asio::post(impl_->io, [i = impl_, observer = std::move(observer)]() mutable {
+    i->observer = std::move(observer);
+    i->update_observer();
+  });
 }
 
 session_stats session::stats() const {

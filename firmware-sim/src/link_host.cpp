@@ -1,72 +1,81 @@
 #include "comframe/firmware_sim/link_host.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <algorithm>
 #include <future>
 #include <mutex>
+
+#include "comframe/transport/frame_channel.hpp"
 
 namespace comframe::firmware_sim {
 
 using transport::frame_kind;
 
 struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
-  impl(boost::asio::io_context& io_, std::unique_ptr<transport::link> l, const device& d, link_host_options o)
+  using lane = transport::frame_channel::lane;
+
+  impl(boost::asio::io_context& io_, const device& d, link_host_options o)
       : io(io_),
-        link(std::move(l)),
         dev(d),
         event_limit(event_backlog_bytes(o.baud)),
         reply_limit(o.max_reply_backlog_bytes),
-        buffer(64 * 1024) {}
+        channel(transport::frame_channel::make(
+            transport::make_comframe_framing({transport::direction::to_device, nullptr, transport::default_max_payload_size}),
+            transport::direction::to_device)) {}
+
+  ~impl() {
+    // The channel may outlive us in its pending completions: it must not call back.
+    channel->set_handlers({});
+    channel->observe_frames(nullptr);
+    channel->close();
+  }
 
   boost::asio::io_context& io;
-  std::unique_ptr<transport::link> link;
   const device& dev;
   const std::size_t event_limit;
   const std::size_t reply_limit;
-  transport::frame_decoder decoder;
-  transport::frame_encoder encoder;
-  std::vector<std::uint8_t> buffer;
-  // Frames waiting for the line: replies go out before events. out_writing is
-  // the write in progress; its reply and event bytes still count against the
-  // bounds until it completes.
-  std::vector<std::uint8_t> replies_pending, events_pending, out_writing;
-  std::size_t writing_reply_bytes = 0, writing_event_bytes = 0;
-  // Reply frames in replies_pending (stats count a reply when it is handed to the link).
+  // The link, its framing and the two write queues: replies (lane first) go out
+  // before events (lane normal). The write in progress counts against the
+  // bounds until it completes (channel->writing_bytes()).
+  std::shared_ptr<transport::frame_channel> channel;
+  std::string url;
+  // Reply frames waiting (stats count a reply when it is handed to the link).
   std::uint64_t pending_replies = 0, pending_errors = 0;
-  bool writing = false;
   bool closed = false;
   std::function<void(const std::string&)> closed_handler;
-  std::function<void(const devices::frame_record&)> observer;
   mutable std::mutex stats_mutex;
   host_stats stats;
 
-  void read() {
-    link->async_read_some(buffer, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-      if (self->closed) return;
-      if (ec) return self->close(self->link->url() + ": " +
-                                 (transport::is_link_lost(ec) ? std::string("link lost") : ec.message()));
-      const std::span<const std::uint8_t> chunk(self->buffer.data(), n);
-      if (self->observer) {
-        self->decoder.feed(
-            chunk, [&](const transport::frame_view& f) { self->serve(f); },
-            [&](transport::frame_error e, std::span<const std::uint8_t> raw) {
-              if (self->observer)
-                self->observer({devices::direction::to_device, std::chrono::system_clock::now(), std::nullopt, raw, e});
-            });
-      } else {
-        self->decoder.feed(chunk, [&](const transport::frame_view& f) { self->serve(f); });
-      }
-      {
-        std::lock_guard lock(self->stats_mutex);
-        self->stats.decoder = self->decoder.stats();
-      }
-      self->read();
+  void start(std::unique_ptr<transport::link> l) {
+    if (closed) return;
+    url = l->url();
+    channel->set_handlers({
+        .frame = [this](const transport::frame_view& f) { serve(f); },
+        .refused = {},
+        .chunk_done =
+            [this] {
+              std::lock_guard lock(stats_mutex);
+              stats.decoder = channel->stats();
+            },
+        .failed =
+            [this](transport::frame_channel::operation op, const boost::system::error_code& ec) {
+              close(url + ": " +
+                    (op == transport::frame_channel::operation::read && transport::is_link_lost(ec) ? std::string("link lost")
+                                                                                                   : ec.message()));
+            },
+        .writing =
+            [this] {
+              std::lock_guard lock(stats_mutex);
+              stats.replies += pending_replies;
+              stats.error_replies += pending_errors;
+              pending_replies = pending_errors = 0;
+            },
     });
+    channel->open(std::move(l));
   }
 
   void serve(const transport::frame_view& f) {
-    if (observer)
-      observer({devices::direction::to_device, std::chrono::system_clock::now(), f.header, f.payload, std::nullopt});
     {
       std::lock_guard lock(stats_mutex);
       if (f.header.kind != frame_kind::request) {
@@ -83,74 +92,51 @@ struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
   void write(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload) {
     if (closed) return;
     const transport::frame_header h{transport::protocol_version, kind, command, sequence};
-    const bool event = kind == frame_kind::event;
-    const auto wire = encoder.encode(h, payload);
-    {
-      std::lock_guard lock(stats_mutex);
-      if (event) {
-        // An event that does not fit is dropped, but one always fits when none waits.
-        const std::size_t waiting = events_pending.size() + writing_event_bytes;
-        if (waiting != 0 && waiting + wire.size() > event_limit) {
-          ++stats.events_dropped;
-          return;
-        }
-        stats.event_backlog_peak_bytes = std::max<std::uint64_t>(stats.event_backlog_peak_bytes, waiting + wire.size());
-        ++stats.events;
-      } else {
-        // The newest reply is kept: the waiting ones (not the write in
-        // progress) make room, as they answer a host that stopped reading —
-        // so a host that comes next is answered, not refused.
-        if (replies_pending.size() + writing_reply_bytes + wire.size() > reply_limit) {
-          stats.replies_dropped += pending_replies;
-          replies_pending.clear();
-          pending_replies = pending_errors = 0;
-        }
-        const std::size_t waiting = replies_pending.size() + writing_reply_bytes;
-        if (waiting + wire.size() > reply_limit) {
-          ++stats.replies_dropped;
-          return;
-        }
-        stats.reply_backlog_peak_bytes = std::max<std::uint64_t>(stats.reply_backlog_peak_bytes, waiting + wire.size());
-        ++pending_replies;
-        if (kind == frame_kind::error) ++pending_errors;
-      }
+    if (kind == frame_kind::event) {
+      channel->write(h, payload, lane::normal, [&](std::size_t wire) { return admit_event(wire); });
+    } else {
+      channel->write(h, payload, lane::first, [&](std::size_t wire) { return admit_reply(kind, wire); });
     }
-    (event ? events_pending : replies_pending).insert((event ? events_pending : replies_pending).end(), wire.begin(),
-                                                      wire.end());
-    if (observer)
-      observer({devices::direction::from_device, std::chrono::system_clock::now(), h, payload, std::nullopt});
-    if (!writing) flush();
   }
 
-  void flush() {
-    if ((replies_pending.empty() && events_pending.empty()) || closed) return;
-    {
-      std::lock_guard lock(stats_mutex);
-      stats.replies += pending_replies;
-      stats.error_replies += pending_errors;
+  // An event that does not fit is dropped, but one always fits when none waits.
+  bool admit_event(std::size_t wire) {
+    std::lock_guard lock(stats_mutex);
+    const std::size_t waiting = channel->queued_bytes(lane::normal) + channel->writing_bytes(lane::normal);
+    if (waiting != 0 && waiting + wire > event_limit) {
+      ++stats.events_dropped;
+      return false;
+    }
+    stats.event_backlog_peak_bytes = std::max<std::uint64_t>(stats.event_backlog_peak_bytes, waiting + wire);
+    ++stats.events;
+    return true;
+  }
+
+  // The newest reply is kept: the waiting ones (not the write in progress) make
+  // room, as they answer a host that stopped reading — so a host that comes
+  // next is answered, not refused.
+  bool admit_reply(frame_kind kind, std::size_t wire) {
+    std::lock_guard lock(stats_mutex);
+    if (channel->queued_bytes(lane::first) + channel->writing_bytes(lane::first) + wire > reply_limit) {
+      stats.replies_dropped += pending_replies;
+      channel->drop_queued(lane::first);
       pending_replies = pending_errors = 0;
     }
-    out_writing.clear();
-    std::swap(out_writing, replies_pending);  // keeps both buffers' capacity: no allocation per frame
-    writing_reply_bytes = out_writing.size();
-    writing_event_bytes = events_pending.size();
-    out_writing.insert(out_writing.end(), events_pending.begin(), events_pending.end());
-    events_pending.clear();
-    writing = true;
-    link->async_write(out_writing, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-      self->writing = false;
-      self->writing_reply_bytes = 0;
-      self->writing_event_bytes = 0;
-      if (self->closed) return;
-      if (ec) return self->close(self->link->url() + ": " + ec.message());
-      self->flush();
-    });
+    const std::size_t waiting = channel->queued_bytes(lane::first) + channel->writing_bytes(lane::first);
+    if (waiting + wire > reply_limit) {
+      ++stats.replies_dropped;
+      return false;
+    }
+    stats.reply_backlog_peak_bytes = std::max<std::uint64_t>(stats.reply_backlog_peak_bytes, waiting + wire);
+    ++pending_replies;
+    if (kind == frame_kind::error) ++pending_errors;
+    return true;
   }
 
   void close(const std::string& reason) {
     if (closed) return;
     closed = true;
-    link->close();
+    channel->close();
     if (closed_handler) closed_handler(reason);
   }
 };
@@ -158,8 +144,8 @@ struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
 link_host::link_host(boost::asio::io_context& io, std::unique_ptr<transport::link> link, const device& dev,
                      link_host_options options)
     : payload_endian_(dev.profile().payload_endian()),
-      impl_(std::make_shared<impl>(io, std::move(link), dev, options)) {
-  boost::asio::post(io, [i = impl_] { i->read(); });
+      impl_(std::make_shared<impl>(io, dev, options)) {
+  boost::asio::post(io, [i = impl_, l = std::move(link)]() mutable { i->start(std::move(l)); });
 }
 
 link_host::~link_host() {
@@ -167,7 +153,7 @@ link_host::~link_host() {
   auto& io = impl_->io;
   if (io.get_executor().running_in_this_thread() || io.stopped()) {
     impl_->closed_handler = nullptr;
-    impl_->observer = nullptr;
+    impl_->channel->observe_frames(nullptr);
     impl_->close("closed");
     return;
   }
@@ -175,7 +161,7 @@ link_host::~link_host() {
   auto finished = done->get_future();
   boost::asio::post(io, [i = impl_, done, &io] {
     i->closed_handler = nullptr;
-    i->observer = nullptr;
+    i->channel->observe_frames(nullptr);
     i->close("closed");
     boost::asio::post(io, [done] { done->set_value(); });
   });
@@ -183,7 +169,8 @@ link_host::~link_host() {
 }
 
 void link_host::emit(std::uint16_t event, std::vector<std::uint8_t> payload) {
-  boost::asio::post(impl_->io, [i = impl_, event, payload = std::move(payload)] {
+  // On the I/O thread (a device's own handler) the event is queued at once.
+  boost::asio::dispatch(impl_->io, [i = impl_, event, payload = std::move(payload)] {
     i->write(frame_kind::event, event, 0, payload);
   });
 }
@@ -193,7 +180,9 @@ void link_host::on_closed(std::function<void(const std::string&)> handler) {
 }
 
 void link_host::observe_frames(std::function<void(const devices::frame_record&)> observer) {
-  boost::asio::post(impl_->io, [i = impl_, observer = std::move(observer)]() mutable { i->observer = std::move(observer); });
+  boost::asio::post(impl_->io, [i = impl_, observer = std::move(observer)]() mutable {
+    i->channel->observe_frames(std::move(observer));
+  });
 }
 
 host_stats link_host::stats() const {

@@ -301,6 +301,15 @@ class pty_link final : public transport::link {
     s_->try_write();
   }
 
+  // Straight to the master when no write waits; anything else (would block,
+  // no host, an error) is left to async_write.
+  std::size_t write_now(std::span<const std::uint8_t> data) override {
+    std::lock_guard lock(s_->mutex);
+    if (data.empty() || !open_ || s_->closed || s_->write || !s_->master) return 0;
+    const ssize_t n = ::write(s_->master->native_handle(), data.data(), data.size());
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+
   void close() override {
     std::lock_guard lock(s_->mutex);
     if (!open_) return;

@@ -21,6 +21,7 @@
 #include "comframe/core/schema.hpp"
 #include "comframe/devices/dissector.hpp"
 #include "comframe/devices/session.hpp"
+#include "comframe/transport/frame_channel.hpp"
 #include "comframe/transport/bridge.hpp"
 #include "comframe/transport/capture.hpp"
 #include "comframe/transport/cobs.hpp"
@@ -485,51 +486,64 @@ void run_replay(const replay_options& o) {
   std::condition_variable cv;
   std::deque<arrived> replies;
   std::optional<std::string> link_failure;
-  transport::frame_decoder decoder;
-  std::vector<std::uint8_t> buffer(4096);
-  std::function<void()> read_more = [&] {
-    port->async_read_some(buffer, [&](const boost::system::error_code& ec, std::size_t n) {
-      if (ec) {
-        std::lock_guard lock(m);
-        link_failure = o.port + ": " + ec.message();
-        cv.notify_all();
-        return;
-      }
-      decoder.feed(std::span<const std::uint8_t>(buffer.data(), n), [&](const transport::frame_view& f) {
-        if (f.header.kind != transport::frame_kind::response && f.header.kind != transport::frame_kind::error) return;
-        std::lock_guard lock(m);
-        replies.push_back({f.header, {f.payload.begin(), f.payload.end()}});
-        cv.notify_all();
-      });
-      read_more();
-    });
-  };
-  read_more();
+  // The port as a frame channel: replies are collected as they arrive, on the I/O thread.
+  std::size_t largest_payload = transport::default_max_payload_size;
+  for (const auto& step : steps) largest_payload = std::max(largest_payload, step.request.payload().size());
+  auto channel = transport::frame_channel::make(
+      transport::make_comframe_framing({transport::direction::from_device, nullptr, largest_payload}),
+      transport::direction::from_device, 4096);
+  channel->set_handlers({
+      .frame =
+          [&](const transport::frame_view& f) {
+            if (f.header.kind != transport::frame_kind::response && f.header.kind != transport::frame_kind::error)
+              return;
+            std::lock_guard lock(m);
+            replies.push_back({f.header, {f.payload.begin(), f.payload.end()}});
+            cv.notify_all();
+          },
+      .refused = {},
+      .chunk_done = {},
+      .failed =
+          [&](transport::frame_channel::operation op, const boost::system::error_code& ec) {
+            std::lock_guard lock(m);
+            if (!link_failure)
+              link_failure = o.port + (op == transport::frame_channel::operation::write ? ": cannot write: " : ": ") +
+                             ec.message();
+            cv.notify_all();
+          },
+      .writing = {},
+  });
+  channel->open(std::move(port));
   std::thread io_thread([&] { io.run(); });
   struct stop_io {
     boost::asio::io_context& io;
     std::thread& t;
-    transport::link& port;
+    std::shared_ptr<transport::frame_channel>& channel;
     ~stop_io() {
-      boost::asio::post(io, [this] { port.close(); });
+      boost::asio::post(io, [c = channel] {
+        c->set_handlers({});
+        c->close();
+      });
       io.stop();
       t.join();
     }
-  } stopper{io, io_thread, *port};
+  } stopper{io, io_thread, channel};
 
   std::uint64_t sent = 0, matched = 0, differ = 0, missing = 0, unexpected = 0, no_capture = 0;
+  // Queues the captured request (its header and payload give the captured bytes again) and waits until it is queued.
   auto send = [&](const captured_frame& f) {
-    std::vector<std::uint8_t> wire(transport::cobs_max_encoded_size(f.bytes.size()) + 1);
-    const std::size_t n = transport::cobs_encode(f.bytes, wire);
-    wire[n] = 0;
-    wire.resize(n + 1);
-    auto done = std::make_shared<std::promise<boost::system::error_code>>();
-    auto result = done->get_future();
-    auto data = std::make_shared<std::vector<std::uint8_t>>(std::move(wire));
-    boost::asio::post(io, [&, data, done] {
-      port->async_write(*data, [data, done](const boost::system::error_code& ec, std::size_t) { done->set_value(ec); });
+    {
+      std::lock_guard lock(m);
+      if (link_failure) throw cli_error(*link_failure);
+    }
+    auto queued = std::make_shared<std::promise<void>>();
+    auto done = queued->get_future();
+    const auto payload = f.payload();
+    boost::asio::post(io, [&, queued] {
+      channel->write(f.header, payload);
+      queued->set_value();
     });
-    if (const auto ec = result.get()) throw cli_error(o.port + ": cannot write: " + ec.message());
+    done.get();
     ++sent;
   };
   // Waits for the reply to `step` (sent at `when`) and compares it with the captured one.

@@ -116,6 +116,17 @@ class loopback_link final : public link {
     pump(s, out);
   }
 
+  // Bytes the peer's buffer has room for go in at once; a pending read gets them as usual.
+  std::size_t write_now(std::span<const std::uint8_t> data) override {
+    loop_state& s = *state_;
+    direction& out = s.toward[peer()];
+    if (data.empty() || !s.open[side_] || !s.open[peer()] || out.writer) return 0;
+    const std::size_t count = std::min(loopback_capacity_bytes - out.bytes.size(), data.size());
+    out.bytes.insert(out.bytes.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(count));
+    pump(s, out);
+    return count;
+  }
+
   void close() override {
     loop_state& s = *state_;
     if (!s.open[side_]) return;

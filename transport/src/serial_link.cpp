@@ -9,7 +9,7 @@
 
 #include "openers.hpp"
 #include "pseudo_terminal.hpp"
-#include "stream_link.hpp"
+#include "comframe/transport/stream_link.hpp"
 #include "termios2.hpp"
 
 namespace comframe::transport::detail {

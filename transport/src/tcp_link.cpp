@@ -5,7 +5,7 @@
 #include <string>
 
 #include "openers.hpp"
-#include "stream_link.hpp"
+#include "comframe/transport/stream_link.hpp"
 
 namespace comframe::transport::detail {
 

@@ -26,7 +26,7 @@
 #include <optional>
 
 #include "comframe/devices/profile.hpp"
-#include "comframe/devices/session.hpp"
+#include "comframe/devices/frame_record.hpp"
 #include "comframe/transport/bridge.hpp"
 
 namespace comframe::devices {

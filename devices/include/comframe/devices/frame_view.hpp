@@ -15,14 +15,16 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "comframe/devices/profile.hpp"
-#include "comframe/devices/session.hpp"
+#include "comframe/devices/frame_record.hpp"
 #include "comframe/transport/bridge.hpp"
+#include "comframe/transport/framing.hpp"
 
 namespace comframe::devices {
 
@@ -42,6 +44,18 @@ frame_record stored_frame(const transport::bridge::record& r);
 /// response, the event's payload, the error payload; nullptr when the profile
 /// does not have the command or event.
 const core::schema* payload_schema(const profile& p, const transport::frame_header& h);
+
+/// A profile's payload schemas as a framing asks for them (transport/framing.hpp,
+/// session_options::payload_schemas): find() is payload_schema().
+///   so.payload_schemas = std::make_shared<devices::profile_schemas>(profile_ptr);
+class profile_schemas final : public transport::payload_schemas {
+ public:
+  explicit profile_schemas(std::shared_ptr<const profile> p) : profile_(std::move(p)) {}
+  const core::schema* find(transport::frame_kind kind, std::uint16_t command) const noexcept override;
+
+ private:
+  std::shared_ptr<const profile> profile_;
+};
 
 /// One frame as a JSON object: "time", "dir" ("out" to the device, "in" from
 /// it), "kind", "command_id", "seq", "command" or "event" (the name, when the

@@ -48,8 +48,10 @@
 #include "comframe/core/error.hpp"
 #include "comframe/core/json.hpp"
 #include "comframe/devices/command.hpp"
+#include "comframe/devices/frame_record.hpp"
 #include "comframe/devices/profile.hpp"
 #include "comframe/transport/frame.hpp"
+#include "comframe/transport/framing.hpp"
 
 namespace comframe::devices {
 
@@ -83,19 +85,7 @@ class request_error : public comframe::error {
 enum class link_state : std::uint8_t { connected, lost, reconnected, closed, profile_mismatch };
 std::string_view to_string(link_state state) noexcept;
 
-/// Which way a frame went, seen from the host (transport/frame.hpp).
-using transport::direction;
-
 class bridge_feed;  // devices/bridge_feed.hpp
-
-/// One frame the session sent or received, or a received frame it refused.
-struct frame_record {
-  direction dir;
-  std::chrono::system_clock::time_point time;
-  std::optional<transport::frame_header> header;  ///< empty for a refused frame
-  std::span<const std::uint8_t> payload;          ///< the payload, or a refused frame's raw bytes
-  std::optional<transport::frame_error> error;    ///< why a received frame was refused
-};
 
 struct session_options {
   std::chrono::milliseconds timeout{1000};            ///< default request timeout
@@ -112,6 +102,13 @@ struct session_options {
   /// shared-memory bridge (devices/bridge_feed.hpp), with the profile from
   /// expected_profile or fetch_profile() in its latest-value store.
   std::shared_ptr<bridge_feed> bridge;
+  /// How frames sit on the line (transport/framing.hpp); empty: comframe's own
+  /// (COBS, CRC-32C, its 6-byte header).
+  transport::framing_factory framing;
+  /// The device's payload schemas, for a framing that finds a frame's length
+  /// from them (devices::profile_schemas, frame_view.hpp); empty: those of
+  /// expected_profile, if set.
+  std::shared_ptr<const transport::payload_schemas> payload_schemas;
 };
 
 /// Counters since the session was made. A snapshot; cheap to take.

@@ -39,7 +39,7 @@
 #include <memory>
 #include <string>
 
-#include "comframe/devices/session.hpp"
+#include "comframe/devices/frame_record.hpp"
 #include "comframe/firmware_sim/device.hpp"
 #include "comframe/transport/link.hpp"
 

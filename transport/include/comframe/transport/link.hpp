@@ -81,6 +81,17 @@ class link {
   /// data must stay valid until the handler runs.
   virtual void async_write(std::span<const std::uint8_t> data, handler h) = 0;
 
+  /// Writes what it can of `data` at once, without waiting and without a
+  /// handler (one system call on a stream link), and returns the bytes
+  /// written: 0 when nothing could be written now, when a write is pending,
+  /// or when the link does not write this way (the default). Reports no
+  /// errors: the async_write of what is left reports them. Lets a caller with
+  /// a small frame skip a completion (and the reactor turn that runs it).
+  virtual std::size_t write_now(std::span<const std::uint8_t> data) {
+    (void)data;
+    return 0;
+  }
+
   /// Closes the link; pending operations complete with operation_aborted.
   /// Closing a closed link does nothing. The destructor closes too.
   virtual void close() = 0;

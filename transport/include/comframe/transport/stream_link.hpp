@@ -1,12 +1,24 @@
-// Private: a link over any Asio stream (serial_port, tcp::socket), and the
-// rule that turns "the other end vanished" into link_errc::link_lost.
+// comframe/transport/stream_link.hpp — a link over any Asio stream
+// (serial_port, tcp::socket), and the one rule that turns "the other end
+// vanished" into link_errc::link_lost.
+//
+// open_link() builds its serial, pty and TCP links on it; code that gets a
+// stream some other way (a TCP server's accepted socket) wraps it the same way,
+// so every link maps a vanished peer alike:
+//
+//   boost::asio::ip::tcp::socket socket = co_await acceptor.async_accept(…);
+//   auto l = std::make_unique<stream_link<boost::asio::ip::tcp::socket>>(std::move(socket), "tcp client");
+//
+// Thread safety and completion: as every link (link.hpp).
 #pragma once
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/error_code.hpp>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -16,7 +28,9 @@
 
 #include "comframe/transport/link.hpp"
 
-namespace comframe::transport::detail {
+namespace comframe::transport {
+
+namespace detail {
 
 /// True for the errors by which the OS says the other end is gone: EOF (a
 /// hung-up tty or pty slave reads 0 bytes; a TCP peer closed), EIO (a pty
@@ -48,12 +62,22 @@ inline bool restore_blocking_reads(int fd) noexcept {
   return ::tcsetattr(fd, TCSANOW, &t) == 0;
 }
 
+}  // namespace detail
+
 /// Implements link for an Asio stream that the caller has opened and configured.
+/// `url` is what url() returns, for messages.
 template <class Stream>
 class stream_link final : public link {
  public:
   stream_link(Stream stream, std::string url)
-      : stream_(std::move(stream)), url_(std::move(url)), tty_(::isatty(stream_.native_handle()) == 1) {}
+      : stream_(std::move(stream)), url_(std::move(url)), tty_(::isatty(stream_.native_handle()) == 1) {
+    // write_now() must never block; Asio makes the descriptor non-blocking
+    // itself at its first operation, this only does it earlier.
+    if (tty_) {
+      const int flags = ::fcntl(stream_.native_handle(), F_GETFL);
+      if (flags >= 0) ::fcntl(stream_.native_handle(), F_SETFL, flags | O_NONBLOCK);
+    }
+  }
   ~stream_link() override { close(); }
 
   boost::asio::any_io_executor get_executor() override { return stream_.get_executor(); }
@@ -66,7 +90,7 @@ class stream_link final : public link {
     stream_.async_read_some(
         boost::asio::buffer(buffer.data(), buffer.size()),
         [this, buffer, h = std::move(h), lost = lost_, open = open_](boost::system::error_code ec, std::size_t n) mutable {
-          if (ec == boost::asio::error::eof && *open && tty_ && restore_blocking_reads(stream_.native_handle())) {
+          if (ec == boost::asio::error::eof && *open && tty_ && detail::restore_blocking_reads(stream_.native_handle())) {
             async_read_some(buffer, std::move(h));  // another program's termios, not a vanished port
             return;
           }
@@ -76,10 +100,23 @@ class stream_link final : public link {
 
   void async_write(std::span<const std::uint8_t> data, handler h) override {
     if (refuse(h)) return;
+    *writing_ = true;
     boost::asio::async_write(stream_, boost::asio::buffer(data.data(), data.size()),
-                             [h = std::move(h), lost = lost_](boost::system::error_code ec, std::size_t n) {
+                             [h = std::move(h), lost = lost_, writing = writing_](boost::system::error_code ec,
+                                                                                   std::size_t n) {
+                               *writing = false;
                                finish(h, *lost, ec, n);
                              });
+  }
+
+  // A tty is written with write(2); anything else is a socket, written with
+  // send(2) so that a closed peer gives EPIPE, not SIGPIPE.
+  std::size_t write_now(std::span<const std::uint8_t> data) override {
+    if (data.empty() || !stream_.is_open() || *lost_ || writing_) return 0;
+    const int fd = stream_.native_handle();
+    const ssize_t n = tty_ ? ::write(fd, data.data(), data.size())
+                           : ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
   }
 
   void close() override {
@@ -110,7 +147,7 @@ class stream_link final : public link {
   }
 
   static void finish(const handler& h, bool& lost, boost::system::error_code ec, std::size_t n) {
-    if (ec && is_vanished(ec)) {
+    if (ec && detail::is_vanished(ec)) {
       lost = true;
       ec = make_error_code(link_errc::link_lost);
     }
@@ -121,7 +158,8 @@ class stream_link final : public link {
   std::string url_;
   std::shared_ptr<bool> lost_ = std::make_shared<bool>(false);
   std::shared_ptr<bool> open_ = std::make_shared<bool>(true);
+  std::shared_ptr<bool> writing_ = std::make_shared<bool>(false);  // an async_write is in progress
   bool tty_;
 };
 
-}  // namespace comframe::transport::detail
+}  // namespace comframe::transport
