@@ -101,6 +101,17 @@ TEST(sim, comframe_call_prints_thermos_name_as_a_json_string) {
   EXPECT_EQ(sim.proc.stop(), 0);
 }
 
+TEST(sim, comframe_call_describe_shows_the_chunk_as_text) {
+  sim_process sim("sim-describe");
+  auto r = run({cli, "call", sim.pty, "describe", R"({"offset": 0, "max_bytes": 20})", "--compact"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["chunk"], R"({"comframe_profile":)");
+  EXPECT_GT(j["total"].get<std::uint32_t>(), 20u);
+  EXPECT_TRUE(j["hash"].is_number_unsigned());
+  EXPECT_EQ(sim.proc.stop(), 0);
+}
+
 TEST(sim, pyserial_talks_to_it_using_only_the_byte_level_spec) {
   sim_process sim("sim-pyserial");
   const std::string script = std::string(COMFRAME_SOURCE_DIR) + "/examples/thermo_device/pyserial_get_info.py";
