@@ -143,13 +143,15 @@ struct pty_port::state : std::enable_shared_from_this<pty_port::state> {
     retry_armed = false;
     reading = false;
     waiting_write = false;
+    // The link goes first: once the pty is closed its number is free for the
+    // next pty anyone makes, and a host reopening the link must not find that one.
+    if (points_at(options.link_path, slave_path)) ::unlink(options.link_path.c_str());
     if (master) {
       master->close(ignored);
       master.reset();
     }
     if (slave_fd >= 0) ::close(slave_fd);
     slave_fd = -1;
-    if (points_at(options.link_path, slave_path)) ::unlink(options.link_path.c_str());
     slave_path.clear();
     if (write) {
       stats.bytes_discarded += write->data.size() - write->written;
