@@ -17,6 +17,7 @@
 
 #include "comframe/transport/cobs.hpp"
 #include "comframe/transport/crc32c.hpp"
+#include "comframe/transport/frame_header_codec.hpp"
 
 namespace {
 

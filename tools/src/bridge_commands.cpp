@@ -49,8 +49,7 @@ nlohmann::json truncated_frame_json(transport::direction dir, std::uint64_t time
     return j;
   }
   if (bytes.size() >= transport::header_size_bytes) {
-    const auto h =
-        core::decode<transport::frame_header>(bytes.first(transport::header_size_bytes), transport::header_endian);
+    const auto h = transport::decode_frame_header(bytes);
     j["kind"] = std::string(transport::to_string(h.kind));
     j["command_id"] = h.command;
     j["seq"] = h.sequence;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "comframe/core/hex.hpp"
+#include "comframe/transport/frame_header_codec.hpp"
 #include "comframe/transport/crc32c.hpp"
 
 namespace comframe::transport {
@@ -134,6 +135,13 @@ std::optional<frame_view> parse_frame(std::span<const std::uint8_t> bytes, frame
   view.payload = {frame + header_size_bytes, crc_offset - header_size_bytes};
   view.bytes = bytes;
   return view;
+}
+
+frame_header decode_frame_header(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() < header_size_bytes)
+    throw codec_usage_error("transport.frame", "a frame header needs " + std::to_string(header_size_bytes) +
+                                                   " bytes, got " + std::to_string(bytes.size()));
+  return core::decode<frame_header>(bytes.first(header_size_bytes), header_endian);
 }
 
 std::vector<std::uint8_t> encode_frame(const frame_header& header, std::span<const std::uint8_t> payload) {

@@ -23,7 +23,6 @@
 // frame_decoder object may be used by one thread at a time.
 #pragma once
 
-#include <boost/describe/class.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -36,7 +35,7 @@
 #include <utility>
 #include <vector>
 
-#include "comframe/core/codec.hpp"
+#include "comframe/core/endian.hpp"
 #include "comframe/transport/cobs.hpp"
 
 namespace comframe::transport {
@@ -47,7 +46,9 @@ enum class frame_kind : std::uint8_t { request = 0, response = 1, event = 2, err
 /// "request", "response", "event", "error"; "unknown" for other values.
 std::string_view to_string(frame_kind kind) noexcept;
 
-/// The first six bytes of every frame, a core Struct encoded with header_endian.
+/// The first six bytes of every frame: the four fields in this order, encoded
+/// with header_endian. comframe/transport/frame_header_codec.hpp describes it
+/// as a core Struct, for code that encodes it with the core codec.
 struct frame_header {
   std::uint8_t version = 1;
   frame_kind kind = frame_kind::request;
@@ -56,7 +57,6 @@ struct frame_header {
 
   friend bool operator==(const frame_header&, const frame_header&) = default;
 };
-BOOST_DESCRIBE_STRUCT(frame_header, (), (version, kind, command, sequence))
 
 /// A command or event id as every comframe message and record prints it:
 /// "0x00ff" — 0x, then four lowercase hex digits.
@@ -76,7 +76,10 @@ inline constexpr std::size_t default_max_payload_size = 4096;
 /// The largest max_payload_size an encoder or decoder accepts (16 MiB).
 inline constexpr std::size_t max_supported_payload_size = std::size_t{16} << 20;
 
-static_assert(core::is_fixed_size_v<frame_header> && core::min_size<frame_header>() == header_size_bytes);
+/// The header in the first header_size_bytes of `bytes` (a frame before COBS,
+/// or a truncated one), as it reads, without checking version or kind.
+/// `bytes` must hold header_size_bytes, else codec_usage_error ("transport.frame").
+frame_header decode_frame_header(std::span<const std::uint8_t> bytes);
 
 /// Most bytes a frame with `payload_size_bytes` of payload takes on the wire,
 /// COBS overhead and the 0x00 delimiter included.
