@@ -137,35 +137,49 @@ TEST(ports, transports_print_by_name) {
   EXPECT_EQ(to_string(port_transport::bluetooth), "bluetooth");
 }
 
+// What `comframe ports --match` passes: std::regex_search on each text.
+auto search(const char* pattern, std::regex::flag_type flags = std::regex::ECMAScript) {
+  return [re = std::regex(pattern, flags)](std::string_view text) { return std::regex_search(text.begin(), text.end(), re); };
+}
+
+TEST(ports, a_search_looks_at_path_description_vid_pid_serial_manufacturer_and_product_in_that_order) {
+  EXPECT_EQ(port_search_texts(ftdi_adapter()),
+            (std::vector<std::string>{"/dev/ttyUSB0", "FT232R USB UART - FT232R USB UART", "0403:6001", "A50285BI",
+                                      "FTDI", "FT232R USB UART"}));
+  port_info pty;
+  pty.path = "/dev/pts/7";
+  EXPECT_EQ(port_search_texts(pty), std::vector<std::string>{"/dev/pts/7"});
+}
+
 TEST(ports, a_pattern_matches_any_of_path_description_vid_pid_serial_manufacturer_and_product) {
   const port_info info = ftdi_adapter();
-  EXPECT_TRUE(port_matches(info, std::regex("ttyUSB")));
-  EXPECT_TRUE(port_matches(info, std::regex("UART - FT232R")));
-  EXPECT_TRUE(port_matches(info, std::regex("0403:6001")));
-  EXPECT_TRUE(port_matches(info, std::regex("^0403:")));
-  EXPECT_TRUE(port_matches(info, std::regex("A50285BI")));
-  EXPECT_TRUE(port_matches(info, std::regex("^FTDI$")));
-  EXPECT_TRUE(port_matches(info, std::regex("^FT232R USB UART$")));
+  EXPECT_TRUE(port_matches(info, search("ttyUSB")));
+  EXPECT_TRUE(port_matches(info, search("UART - FT232R")));
+  EXPECT_TRUE(port_matches(info, search("0403:6001")));
+  EXPECT_TRUE(port_matches(info, search("^0403:")));
+  EXPECT_TRUE(port_matches(info, search("A50285BI")));
+  EXPECT_TRUE(port_matches(info, search("^FTDI$")));
+  EXPECT_TRUE(port_matches(info, search("^FT232R USB UART$")));
 }
 
 TEST(ports, a_pattern_that_matches_no_field_does_not_match) {
   const port_info info = ftdi_adapter();
-  EXPECT_FALSE(port_matches(info, std::regex("ttyACM")));
-  EXPECT_FALSE(port_matches(info, std::regex("2e8a:")));
-  EXPECT_FALSE(port_matches(info, std::regex("6001:0403")));
+  EXPECT_FALSE(port_matches(info, search("ttyACM")));
+  EXPECT_FALSE(port_matches(info, search("2e8a:")));
+  EXPECT_FALSE(port_matches(info, search("6001:0403")));
 }
 
 TEST(ports, a_pattern_is_case_sensitive_unless_built_with_icase) {
   const port_info info = ftdi_adapter();
-  EXPECT_FALSE(port_matches(info, std::regex("ftdi")));
-  EXPECT_TRUE(port_matches(info, std::regex("ftdi", std::regex::icase)));
+  EXPECT_FALSE(port_matches(info, search("ftdi")));
+  EXPECT_TRUE(port_matches(info, search("ftdi", std::regex::icase)));
 }
 
 TEST(ports, a_port_without_metadata_matches_by_path_only) {
   port_info info;
   info.path = "/dev/pts/7";
-  EXPECT_TRUE(port_matches(info, std::regex("pts")));
-  EXPECT_FALSE(port_matches(info, std::regex(":")));
+  EXPECT_TRUE(port_matches(info, search("pts")));
+  EXPECT_FALSE(port_matches(info, search(":")));
 }
 
 }  // namespace

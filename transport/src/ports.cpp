@@ -122,10 +122,12 @@ port_info describe_port(std::string_view path) {
   return described;
 }
 
-bool port_matches(const port_info& info, const std::regex& pattern) {
-  const auto matches = [&](const std::string& text) { return !text.empty() && std::regex_search(text, pattern); };
-  return matches(info.path) || matches(info.description) || (info.usb && matches(to_string(*info.usb))) ||
-         matches(info.serial_number) || matches(info.manufacturer) || matches(info.product);
+std::vector<std::string> port_search_texts(const port_info& info) {
+  std::vector<std::string> texts;
+  for (std::string text : {info.path, info.description, info.usb ? to_string(*info.usb) : std::string(),
+                           info.serial_number, info.manufacturer, info.product})
+    if (!text.empty()) texts.push_back(std::move(text));
+  return texts;
 }
 
 }  // namespace comframe::transport

@@ -10,23 +10,12 @@
 // has_metadata() false, and list_ports() does not list ptys at all.
 //
 //   for (const auto& port : comframe::transport::list_ports())
-//     if (port_matches(port, std::regex("0403:6001", std::regex::icase)))
+//     if (port_matches(port, [](std::string_view text) { return text.find("0403:6001") != text.npos; }))
 //       std::cout << port.path << ' ' << port.description << '\n';
 #pragma once
 
 #include <cstdint>
 #include <optional>
-// GCC 12 to 14 warn falsely inside libstdc++'s <regex> when optimising with
-// -fsanitize=address (GCC bug 105616). The warning is located in the header,
-// so silencing it around the include covers every later instantiation.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <regex>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,10 +63,21 @@ std::vector<port_info> list_ports();
 /// `path` does not exist or is no character device.
 port_info describe_port(std::string_view path);
 
-/// True if `pattern` matches part of the port's path, description, VID:PID
-/// ("0403:6001"), serial number, manufacturer or product (std::regex_search on
-/// each). Case-sensitive unless the pattern is built with std::regex::icase
-/// (pyserial's grep is case-insensitive). Backs `comframe ports --match REGEX`.
-bool port_matches(const port_info& info, const std::regex& pattern);
+/// The texts a search of ports looks at, in this order: the path, the
+/// description, VID:PID ("0403:6001", USB ports only), the serial number, the
+/// manufacturer and the product; empty ones are left out.
+std::vector<std::string> port_search_texts(const port_info& info);
+
+/// True if `matches(text)` is true for one of port_search_texts(info).
+/// `comframe ports --match REGEX` passes a std::regex_search with
+/// std::regex::icase (pyserial's grep is case-insensitive too):
+///   std::regex re("ftdi", std::regex::icase);
+///   port_matches(info, [&](std::string_view t) { return std::regex_search(t.begin(), t.end(), re); });
+template <class Predicate>
+bool port_matches(const port_info& info, Predicate&& matches) {
+  for (const std::string& text : port_search_texts(info))
+    if (matches(std::string_view(text))) return true;
+  return false;
+}
 
 }  // namespace comframe::transport
