@@ -91,7 +91,6 @@
 #include "comframe/core/codec.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/firmware_sim/devices/simulated_thermo.hpp"
-#include "comframe/firmware_sim/devices/thermo.hpp"
 #include "comframe/firmware_sim/link_host.hpp"
 #include "comframe/firmware_sim/paced_link.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"

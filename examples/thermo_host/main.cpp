@@ -4,14 +4,14 @@
 //
 //   thermo_host PORT        e.g. thermo_host /tmp/thermo   or   /dev/ttyUSB0?baud=115200
 #include <comframe/devices/session.hpp>
-#include <comframe/firmware_sim/devices/thermo.hpp>
+#include <comframe/devices/builtin/thermo.hpp>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
 #include <string>
 
-namespace thermo = comframe::firmware_sim::thermo;
+namespace thermo = comframe::devices::builtin::thermo;
 using comframe::devices::request_error;
 
 namespace {

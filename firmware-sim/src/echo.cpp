@@ -2,8 +2,7 @@
 
 namespace comframe::firmware_sim {
 
-// Inside namespace echo, `echo` is the command.
-devices::profile echo::profile() { return devices::profile::of<echo, echo_text>("echo", "1.0"); }
+namespace echo = devices::builtin::echo;
 
 device make_echo() {
   device dev(echo::profile());

@@ -24,11 +24,6 @@ constexpr std::chrono::seconds max_lag{1};
 
 }  // namespace
 
-devices::profile profile() {
-  return devices::profile::of<get_info, read_sensors, set_led, get_config, set_config, start_telemetry,
-                              stop_telemetry, telemetry>("thermo", "1.4.2");
-}
-
 struct simulated::state : std::enable_shared_from_this<simulated::state> {
   state(std::uint32_t serial, std::uint32_t seed) : serial_number(serial), rng(seed) {}
 

@@ -70,7 +70,7 @@ std::map<std::string, std::uint16_t> ids_in_profile(const List& list) {
 
 TEST(devices_doc, lists_exactly_thermos_commands_and_events_with_their_ids) {
   const std::string doc = read_doc();
-  const auto p = firmware_sim::thermo::profile();
+  const auto p = devices::builtin::thermo::profile();
   const auto thermo = doc.substr(0, doc.find("## echo"));
   EXPECT_EQ(ids_of(rows_under(thermo, "### Commands")), ids_in_profile(p.commands()));
   EXPECT_EQ(ids_of(rows_under(thermo, "### Events")), ids_in_profile(p.events()));
@@ -79,7 +79,7 @@ TEST(devices_doc, lists_exactly_thermos_commands_and_events_with_their_ids) {
 
 TEST(devices_doc, lists_exactly_echos_commands_with_their_ids) {
   const std::string doc = read_doc();
-  const auto p = firmware_sim::echo::profile();
+  const auto p = devices::builtin::echo::profile();
   const auto echo = doc.substr(doc.find("## echo"));
   EXPECT_EQ(ids_of(rows_under(echo, "### Commands")), ids_in_profile(p.commands()));
   EXPECT_TRUE(p.events().empty());
@@ -95,7 +95,7 @@ TEST(devices_doc, lists_each_of_thermos_types_with_its_fields_and_their_schema_t
     for (std::sregex_iterator m(r[1].begin(), r[1].end(), field), end; m != end; ++m)
       fields.emplace_back((*m)[1], (*m)[2]);
   }
-  const nlohmann::json profile = firmware_sim::thermo::profile().to_json();
+  const nlohmann::json profile = devices::builtin::thermo::profile().to_json();
   for (const auto& [name, type] : profile.at("types").items())
     if (name.rfind("comframe::devices::builtin::", 0) != 0)  // describe's own types: protocol.md's
       for (const auto& f : type.at("struct")) in_profile[name].emplace_back(f.at("name"), f.at("type"));

@@ -9,7 +9,7 @@
 namespace {
 
 using namespace comframe;
-namespace echo = firmware_sim::echo;
+namespace echo = devices::builtin::echo;
 
 struct echo_device : ::testing::Test {
   test::io_thread t;

@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-#include "comframe/firmware_sim/devices/simulated_thermo.hpp"
+#include "comframe/devices/builtin/thermo.hpp"
 #include "support/process.hpp"
 #include "support/pty.hpp"
 #include "support/require_tool.hpp"
@@ -140,7 +140,7 @@ TEST(profile_fetch, gets_the_whole_profile_through_a_line_that_flips_bits) {
   for (int i = 0; i < 3; ++i) {
     auto r = run({cli, "profile", sim.pty, "--no-cache"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(devices::profile::parse(r.out), firmware_sim::thermo::profile());
+    EXPECT_EQ(devices::profile::parse(r.out), devices::builtin::thermo::profile());
   }
 }
 
@@ -151,7 +151,7 @@ TEST(profile_fetch, measures_a_slow_line_that_the_url_does_not_name) {
   sim_process sim({"--device", "thermo", "--baud", "1200"});
   auto r = run({cli, "profile", sim.pty, "--no-cache", "--profile-deadline", "120000"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(devices::profile::parse(r.out), firmware_sim::thermo::profile());
+  EXPECT_EQ(devices::profile::parse(r.out), devices::builtin::thermo::profile());
 }
 
 // A device streaming 1000 events a second through a line that flips bits: many
@@ -166,7 +166,7 @@ TEST(profile_fetch, broken_events_do_not_fail_the_describe_requests) {
   for (int i = 0; i < 2; ++i) {
     r = run({cli, "profile", sim.pty, "--no-cache"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(devices::profile::parse(r.out), firmware_sim::thermo::profile());
+    EXPECT_EQ(devices::profile::parse(r.out), devices::builtin::thermo::profile());
   }
 }
 

@@ -13,14 +13,14 @@
 #include <thread>
 
 #include "comframe/devices/session.hpp"
-#include "comframe/firmware_sim/devices/thermo.hpp"
+#include "comframe/devices/builtin/thermo.hpp"
 #include "support/process.hpp"
 
 namespace {
 
 using namespace comframe;
 using namespace std::chrono_literals;
-namespace thermo = firmware_sim::thermo;
+namespace thermo = devices::builtin::thermo;
 using test::child_process;
 using test::run;
 

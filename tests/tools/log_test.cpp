@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "comframe/firmware_sim/devices/simulated_thermo.hpp"
+#include "comframe/devices/builtin/thermo.hpp"
 #include "comframe/transport/capture.hpp"
 #include "support/process.hpp"
 #include "support/require_tool.hpp"
@@ -69,7 +69,7 @@ std::vector<std::vector<std::string>> tshark_fields(const std::string& lua, cons
 
 std::string profile_file() {
   const std::string path = temp("thermo.profile.json");
-  std::ofstream(path) << firmware_sim::thermo::profile().dump();
+  std::ofstream(path) << devices::builtin::thermo::profile().dump();
   return path;
 }
 

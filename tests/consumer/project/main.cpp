@@ -26,7 +26,7 @@ int main() {
   const auto parsed = transport::parse_frame(frame);
   const bool framed = parsed && parsed->header == header && parsed->payload.size() == bytes.size();
 
-  const auto profile = comframe::firmware_sim::echo::profile();
+  const auto profile = comframe::devices::builtin::echo::profile();
   const bool profiled = profile.device() == "echo";
 
   std::cout << bytes.size() << (same ? " same" : " different") << (framed ? " framed" : " unframed")

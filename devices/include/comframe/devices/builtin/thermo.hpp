@@ -1,7 +1,10 @@
-// comframe/firmware_sim/devices/thermo.hpp — the `thermo` example device: a
-// sensor board. These declarations are the device's whole interface; the
-// simulator (thermo::simulated) and host programs include the same header, so both
-// sides agree by construction. `comframe sim --device thermo` serves it.
+// comframe/devices/builtin/thermo.hpp — the contract of the `thermo` example
+// device, a sensor board: its commands, events and payload types. These
+// declarations are the device's whole interface; the simulator
+// (firmware_sim::thermo::simulated) and host programs include the same header,
+// so both sides agree by construction. A host links comframe::devices only.
+// `comframe sim --device thermo` serves it; devices/profiles/thermo.json is
+// its profile as JSON (profile().dump()), for tools and code generators.
 //
 //   command          id      request          response
 //   get_info         0x0001  null             device_info
@@ -21,8 +24,9 @@
 
 #include "comframe/core/codec.hpp"
 #include "comframe/devices/command.hpp"
+#include "comframe/devices/profile.hpp"
 
-namespace comframe::firmware_sim::thermo {
+namespace comframe::devices::builtin::thermo {
 
 struct firmware_version {
   std::uint8_t major;
@@ -80,12 +84,16 @@ using start_telemetry = devices::command<0x0006, telemetry_rate, core::null, "st
 using stop_telemetry = devices::command<0x0007, core::null, core::null, "stop_telemetry">;
 using telemetry = devices::event<0x0100, telemetry_sample, "telemetry">;
 
-}  // namespace comframe::firmware_sim::thermo
+/// The thermo profile: device "thermo", version "1.4.2", little-endian, the
+/// commands and the event above.
+devices::profile profile();
 
-// Schema names without the namespace: "device_info", not "comframe::firmware_sim::thermo::device_info".
+}  // namespace comframe::devices::builtin::thermo
+
+// Schema names without the namespace: "device_info", not "comframe::devices::builtin::thermo::device_info".
 #define COMFRAME_THERMO_NAME(T)                                   \
   template <>                                                     \
-  struct comframe::core::type_name<comframe::firmware_sim::thermo::T> { \
+  struct comframe::core::type_name<comframe::devices::builtin::thermo::T> { \
     static constexpr std::string_view value = #T;                 \
   };
 COMFRAME_THERMO_NAME(firmware_version)

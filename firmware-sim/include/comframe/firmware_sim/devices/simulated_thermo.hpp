@@ -1,5 +1,5 @@
 // comframe/firmware_sim/devices/simulated_thermo.hpp — the `thermo` example
-// device's firmware: the handlers of every command of devices/thermo.hpp, the
+// device's firmware: the handlers of every command of devices/builtin/thermo.hpp, the
 // device's state, and a timer that streams telemetry events.
 //
 //   boost::asio::io_context io;
@@ -49,17 +49,16 @@
 #include <cstdint>
 #include <memory>
 
-#include "comframe/devices/profile.hpp"
+#include "comframe/devices/builtin/thermo.hpp"
 #include "comframe/firmware_sim/device.hpp"
-#include "comframe/firmware_sim/devices/thermo.hpp"
 #include "comframe/firmware_sim/link_host.hpp"
 #include "comframe/firmware_sim/simulated_device.hpp"
 
 namespace comframe::firmware_sim::thermo {
 
-/// The profile of the thermo device: every command of thermo.hpp and the
-/// telemetry event, device "thermo", version "1.4.2", little-endian payloads.
-devices::profile profile();
+// The contract (commands, payload types, profile()) is named here too, so
+// firmware code finds thermo::get_info beside thermo::simulated.
+using namespace devices::builtin::thermo;
 
 class simulated final : public simulated_device {
  public:
