@@ -12,7 +12,9 @@ namespace {
 using namespace comframe::transport;
 using namespace std::chrono_literals;
 
-adaptive_spin_options fifty_us() { return {.max_spin = 50us, .min_spin = 1us, .first_probe_after = 4, .max_probe_after = 32}; }
+adaptive_spin_options fifty_us() {
+  return {.max_spin = 50us, .min_spin = 1us, .probe_spin = 8us, .first_probe_after = 4, .max_probe_after = 32};
+}
 
 // Spends `n` waits on which the policy says not to spin; fails if it spins.
 void expect_sleeps(adaptive_spin& p, std::uint32_t n) {
@@ -72,21 +74,21 @@ TEST(adaptive_spin, spins_that_pay_grow_the_budget_back_to_the_longest) {
   }
 }
 
-TEST(adaptive_spin, without_a_budget_it_probes_with_the_shortest_spin_after_a_few_waits) {
+TEST(adaptive_spin, without_a_budget_it_probes_after_a_few_waits) {
   adaptive_spin p(fifty_us());
   lose_the_core(p);
   expect_sleeps(p, 3);
-  EXPECT_EQ(p.next_budget(), 1us);  // the 4th wait probes
+  EXPECT_EQ(p.next_budget(), 8us);  // the 4th wait probes
 }
 
-TEST(adaptive_spin, a_probe_that_pays_starts_spinning_again_from_the_shortest_spin) {
+TEST(adaptive_spin, a_probe_that_pays_starts_spinning_again_from_the_probes_length) {
   adaptive_spin p(fifty_us());
   lose_the_core(p);
   expect_sleeps(p, 3);
-  ASSERT_EQ(p.next_budget(), 1us);
+  ASSERT_EQ(p.next_budget(), 8us);
   p.record(spin_outcome::found);
-  EXPECT_EQ(p.budget(), 1us);
-  const std::chrono::nanoseconds expected[] = {1us, 2us, 4us, 8us, 16us, 32us, 50us};
+  EXPECT_EQ(p.budget(), 8us);
+  const std::chrono::nanoseconds expected[] = {8us, 16us, 32us, 50us, 50us};
   for (auto e : expected) {
     ASSERT_EQ(p.next_budget(), e);
     p.record(spin_outcome::found);
@@ -99,7 +101,7 @@ TEST(adaptive_spin, probes_that_do_not_pay_come_half_as_often_up_to_the_limit) {
   for (std::uint32_t gap : {4u, 8u, 16u, 32u, 32u, 32u}) {
     ASSERT_EQ(p.probe_after(), gap);
     expect_sleeps(p, gap - 1);
-    ASSERT_EQ(p.next_budget(), 1us) << "probe after " << gap;
+    ASSERT_EQ(p.next_budget(), 8us) << "probe after " << gap;
     p.record(spin_outcome::exhausted);
     ASSERT_EQ(p.budget(), 0ns);
   }
@@ -109,7 +111,7 @@ TEST(adaptive_spin, a_probe_that_loses_the_core_also_backs_off) {
   adaptive_spin p(fifty_us());
   lose_the_core(p);
   expect_sleeps(p, 3);
-  ASSERT_EQ(p.next_budget(), 1us);
+  ASSERT_EQ(p.next_budget(), 8us);
   p.record(spin_outcome::descheduled);
   EXPECT_EQ(p.budget(), 0ns);
   EXPECT_EQ(p.probe_after(), 8u);
@@ -125,12 +127,12 @@ TEST(adaptive_spin, a_paying_probe_resets_how_often_it_probes) {
   }
   ASSERT_EQ(p.probe_after(), 16u);
   expect_sleeps(p, 15);
-  ASSERT_EQ(p.next_budget(), 1us);
+  ASSERT_EQ(p.next_budget(), 8us);
   p.record(spin_outcome::found);
   lose_the_core(p);
   EXPECT_EQ(p.probe_after(), 4u);
   expect_sleeps(p, 3);
-  EXPECT_EQ(p.next_budget(), 1us);
+  EXPECT_EQ(p.next_budget(), 8us);
 }
 
 TEST(adaptive_spin, a_reader_with_nothing_to_read_spends_most_waits_asleep) {
@@ -155,13 +157,20 @@ TEST(adaptive_spin, no_max_spin_never_spins) {
   }
 }
 
-TEST(adaptive_spin, a_max_spin_below_the_shortest_spin_is_the_shortest_spin) {
-  adaptive_spin p({.max_spin = 500ns, .min_spin = 1us, .first_probe_after = 2});
+TEST(adaptive_spin, a_max_spin_below_the_shortest_spin_is_also_the_probes_spin) {
+  adaptive_spin p({.max_spin = 500ns, .min_spin = 1us, .probe_spin = 16us, .first_probe_after = 2});
   ASSERT_EQ(p.next_budget(), 500ns);
   p.record(spin_outcome::exhausted);
   EXPECT_EQ(p.budget(), 0ns);
   expect_sleeps(p, 1);
   EXPECT_EQ(p.next_budget(), 500ns);
+}
+
+TEST(adaptive_spin, a_probe_is_never_shorter_than_the_shortest_spin) {
+  adaptive_spin p({.max_spin = 50us, .min_spin = 4us, .probe_spin = 1us, .first_probe_after = 1});
+  ASSERT_EQ(p.next_budget(), 50us);
+  p.record(spin_outcome::descheduled);
+  EXPECT_EQ(p.next_budget(), 4us);
 }
 
 TEST(adaptive_spin, outcomes_have_names) {

@@ -18,6 +18,8 @@ adaptive_spin::adaptive_spin(const adaptive_spin_options& options) noexcept
       probe_after_(std::max<std::uint32_t>(options.first_probe_after, 1)) {
   options_.max_spin = budget_;
   options_.min_spin = std::clamp<std::chrono::nanoseconds>(options_.min_spin, {}, options_.max_spin);
+  options_.probe_spin = std::clamp(options_.probe_spin, std::max(options_.min_spin, std::chrono::nanoseconds(1)),
+                                   std::max(options_.max_spin, std::chrono::nanoseconds(1)));
   options_.max_probe_after = std::max(options_.max_probe_after, probe_after_);
 }
 
@@ -27,7 +29,7 @@ std::chrono::nanoseconds adaptive_spin::next_budget() noexcept {
   if (++waits_without_spin_ < probe_after_) return {};
   waits_without_spin_ = 0;
   probing_ = true;
-  return std::max(options_.min_spin, std::chrono::nanoseconds(1));
+  return options_.probe_spin;
 }
 
 void adaptive_spin::record(spin_outcome outcome) noexcept {
@@ -35,9 +37,8 @@ void adaptive_spin::record(spin_outcome outcome) noexcept {
   const bool was_probe = probing_;
   probing_ = false;
   if (outcome == spin_outcome::found) {
-    // Paid: spin longer next time (a probe starts again from the shortest spin).
-    budget_ = was_probe ? std::max(options_.min_spin, std::chrono::nanoseconds(1))
-                        : std::min(options_.max_spin, std::max(budget_ * 2, options_.min_spin));
+    // Paid: spin longer next time (after a probe, from the probe's length).
+    budget_ = was_probe ? options_.probe_spin : std::min(options_.max_spin, std::max(budget_ * 2, options_.min_spin));
     probe_after_ = std::max<std::uint32_t>(options_.first_probe_after, 1);
     return;
   }

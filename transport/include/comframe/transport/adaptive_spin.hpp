@@ -17,11 +17,14 @@
 //     two checks) drops it to 0 at once: the core is shared.
 //
 // With a budget of 0 the reader sleeps at once, and probes now and then: after
-// `first_probe_after` waits without spinning it spins once for `min_spin`. A
-// probe that pays starts the budget again at `min_spin`; one that does not
-// doubles the waits before the next probe, up to `max_probe_after`. So a
-// reader never busy-polls for long when spinning does not pay, and finds out
-// when it does again.
+// `first_probe_after` waits without spinning it spins once for `probe_spin`. A
+// probe that pays starts the budget again there; one that does not doubles the
+// waits before the next probe, up to `max_probe_after`. So a reader never
+// busy-polls for long when spinning does not pay, and finds out when it does
+// again. A probe is longer than the shortest spin because the writer it waits
+// for may itself be asleep (both sides of a ping-pong back off together): the
+// probe must outlast the writer's wake-up, or neither side would ever spin
+// again.
 //
 // The spin loop itself (bridge.cpp) calls sched_yield() every `yield_every` of
 // spinning, so that a writer queued on the same core runs, and reports
@@ -56,10 +59,13 @@ std::string_view to_string(spin_outcome outcome) noexcept;
 struct adaptive_spin_options {
   /// The longest spin, and the budget at the start. 0: never spin.
   std::chrono::nanoseconds max_spin{0};
-  /// The shortest spin worth making, and a probe's length. A budget halved
-  /// below it becomes 0. (A ping-pong's answer comes within about 1 µs when
-  /// each side has a core.)
+  /// The shortest spin worth making: a budget halved below it becomes 0. (A
+  /// ping-pong's answer comes within about 1 µs when each side has a core.)
   std::chrono::nanoseconds min_spin{std::chrono::microseconds(2)};
+  /// A probe's spin, while the budget is 0 (within min_spin..max_spin): longer
+  /// than a sleeping writer's wake-up (about 6 µs on the VM of
+  /// docs/performance.md).
+  std::chrono::nanoseconds probe_spin{std::chrono::microseconds(16)};
   /// Waits without spinning before the first probe, after the budget fell to 0.
   std::uint32_t first_probe_after = 8;
   /// The most waits without spinning between two probes.
@@ -75,8 +81,7 @@ struct adaptive_spin_options {
 
 class adaptive_spin {
  public:
-  /// Throws nothing; a `max_spin` below `min_spin` spins up to `max_spin` and
-  /// probes with it.
+  /// Throws nothing; `min_spin` and `probe_spin` are cut to `max_spin`.
   explicit adaptive_spin(const adaptive_spin_options& options = {}) noexcept;
 
   /// The spin budget for the next wait: 0 means sleep at once. Counts the
