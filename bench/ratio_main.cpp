@@ -6,9 +6,14 @@
 // time(variant) / time(baseline), so 1.00 means "as fast as the baseline" and
 // larger means slower. Benchmarks with arguments keep them in the group:
 // "frame_encode/baseline/1024" and "frame_encode/comframe/1024" compare.
+// Where a variant and its baseline both have a "p50_ns" counter (latency
+// benchmarks), the ratio of the two is printed as well ("p50 ratio"). The load
+// average at the end of the run is printed last (Google Benchmark prints the
+// one at the start).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,6 +42,12 @@ bool split_name(const std::string& name, std::string& group, std::string& varian
   return true;
 }
 
+std::string fixed(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
 class ratio_reporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
@@ -57,21 +68,31 @@ class ratio_reporter : public benchmark::ConsoleReporter {
 
   void Finalize() override {
     ConsoleReporter::Finalize();
-    std::map<std::string, double> baseline;
+    std::map<std::string, const row*> baseline;
     for (const auto& r : rows_)
-      if (r.variant == "baseline") baseline[r.group] = r.ns;
-    std::printf("\n%-44s %-14s %12s %10s\n", "group", "variant", "time", "ratio");
+      if (r.variant == "baseline") baseline[r.group] = &r;
+    std::printf("\n%-44s %-14s %12s %10s %10s\n", "group", "variant", "time", "ratio", "p50 ratio");
     for (const auto& r : rows_) {
       auto it = baseline.find(r.group);
-      if (it == baseline.end() || r.variant == "baseline") {
-        std::printf("%-44s %-14s %12.1f %10s\n", r.group.c_str(), r.variant.c_str(), r.ns,
-                    r.variant == "baseline" ? "1.00" : "-");
-      } else {
-        std::printf("%-44s %-14s %12.1f %10.2f\n", r.group.c_str(), r.variant.c_str(), r.ns,
-                    r.ns / it->second);
+      std::string ratio = "-", p50_ratio;
+      if (r.variant == "baseline") {
+        ratio = "1.00";
+        if (r.counters.count("p50_ns")) p50_ratio = "1.00";
+      } else if (it != baseline.end()) {
+        ratio = fixed(r.ns / it->second->ns, 2);
+        const auto mine = r.counters.find("p50_ns"), theirs = it->second->counters.find("p50_ns");
+        if (mine != r.counters.end() && theirs != it->second->counters.end() && theirs->second > 0)
+          p50_ratio = fixed(mine->second / theirs->second, 3);
       }
+      std::printf("%-44s %-14s %12.1f %10s %10s\n", r.group.c_str(), r.variant.c_str(), r.ns, ratio.c_str(),
+                  p50_ratio.c_str());
     }
-    std::printf("(time in the benchmark's unit; ratio = time / baseline time, lower is faster)\n");
+    std::printf("(time in the benchmark's unit; ratio = time / baseline time, lower is faster; p50 ratio = "
+                "p50_ns / baseline p50_ns)\n");
+    std::ifstream load("/proc/loadavg");
+    std::string one, five, fifteen;
+    if (load >> one >> five >> fifteen)
+      std::printf("load average at the end: %s, %s, %s\n", one.c_str(), five.c_str(), fifteen.c_str());
   }
 
  private:

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -59,6 +60,45 @@ TEST(bridge, subscriber_reads_every_record_in_order_with_its_fields) {
   }
   EXPECT_EQ(tap.next(1ms).status, read_status::timeout);
   EXPECT_EQ(tap.stats().records, 100u);
+}
+
+TEST(bridge, a_spinning_subscriber_reads_every_record_another_thread_publishes) {
+  publisher bus(unique_name("spin-order"));
+  subscriber tap(bus.name(), {.spin = 50us});
+  std::thread writer([&] {
+    for (std::uint64_t i = 0; i < 2000; ++i) bus.publish(direction::from_device, numbered(i, 16));
+  });
+  for (std::uint64_t i = 0; i < 2000; ++i) {
+    const auto r = tap.next(10s);  // a watchdog, not a time limit
+    ASSERT_EQ(r.status, read_status::record) << i;
+    ASSERT_EQ(r.lost, 0u);
+    ASSERT_EQ(r.rec.sequence, i);
+    ASSERT_EQ(bytes(r.rec.bytes.begin(), r.rec.bytes.end()), numbered(i, 16));
+  }
+  writer.join();
+  EXPECT_LE(tap.stats().spins_found, tap.stats().spins);
+}
+
+TEST(bridge, a_spinning_subscriber_with_nothing_to_read_ends_its_wait_on_the_futex) {
+  publisher bus(unique_name("spin-idle"));
+  subscriber tap(bus.name(), {.spin = 50us});
+  // Each wait spins at most once, then sleeps; a wait may end in its spin only
+  // if the thread lost the core past the wait's deadline, so a few are allowed.
+  for (int i = 0; i < 20 && tap.stats().sleeps == 0; ++i) ASSERT_EQ(tap.next(50ms).status, read_status::timeout);
+  EXPECT_GE(tap.stats().sleeps, 1u);
+  EXPECT_EQ(tap.stats().spins_found, 0u);
+}
+
+TEST(bridge, a_subscriber_whose_spins_find_nothing_stops_spinning) {
+  publisher bus(unique_name("spin-backoff"));
+  subscriber tap(bus.name(), {.spin = 50us});
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(tap.next(1ms).status, read_status::timeout);
+  // Spins that run out halve the budget (50, 25, … 3.1 us, then none) and
+  // then only a probe after 8 waits spins (adaptive_spin_test.cpp): at most 6
+  // of these 20 waits spin, fewer when a spin loses the core.
+  EXPECT_GE(tap.stats().spins, 1u);
+  EXPECT_LE(tap.stats().spins, 6u);
+  EXPECT_EQ(tap.stats().spins_found, 0u);
 }
 
 TEST(bridge, published_frame_reads_back_as_its_header_and_payload) {

@@ -278,7 +278,9 @@ void add_bridge_commands(CLI::App& app) {
   tap->add_flag("--wait", o->wait, "Wait for the bus to appear instead of failing");
   tap->add_option("--count", o->count, "Stop after this many frames");
   tap->add_option("--duration", o->duration_s, "Stop after this many seconds");
-  tap->add_option("--spin-us", o->spin_us, "Busy-poll this many microseconds before sleeping, for lower latency")
+  tap->add_option("--spin-us", o->spin_us,
+                  "Check for a record for up to this many microseconds before sleeping, for lower latency "
+                  "(spins shorten while they do not pay)")
       ->check(CLI::Range(0u, 1000000u));
   tap->callback([o] { run_tap(*o); });
   tap->footer(

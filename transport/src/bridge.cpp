@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -29,6 +30,7 @@
 #include <thread>
 
 #include "comframe/core/json_text.hpp"
+#include "comframe/transport/adaptive_spin.hpp"
 #include "comframe/transport/crc32c.hpp"
 
 namespace comframe::transport::bridge {
@@ -724,6 +726,7 @@ struct subscriber::impl {
   // new publisher before it (its sequence numbers start at 0).
   bool count_from_zero = false;
   std::chrono::steady_clock::time_point last_check{};
+  adaptive_spin spin;  // how long to spin before the futex (options.spin at most)
 
   // A bad field of the segment, named by its own byte offset in the segment.
   [[noreturn]] void corrupt_at(std::uint64_t offset, const char* field, const std::string& what) const {
@@ -737,6 +740,35 @@ struct subscriber::impl {
 
   std::uint64_t head() const { return atomic_at<std::uint64_t>(base, off_head).load(std::memory_order_acquire); }
   std::uint64_t tail() const { return atomic_at<std::uint64_t>(base, off_tail).load(std::memory_order_acquire); }
+
+  // Checks the head for up to `budget`, yielding the core every yield_every,
+  // and says how the spin ended (adaptive_spin.hpp). A yield or a gap between
+  // two checks longer than descheduled_after means another task had the core.
+  spin_outcome spin_for_record(std::chrono::nanoseconds budget) const {
+    using clock = std::chrono::steady_clock;
+    const auto& o = spin.options();
+    const auto start = clock::now();
+    const auto end = start + budget;
+    auto last = start;
+    auto next_yield = start + o.yield_every;
+    for (;;) {
+      if (head() != pos) return spin_outcome::found;
+      auto now = clock::now();
+      if (now - last > o.descheduled_after) return spin_outcome::descheduled;
+      if (now >= end) return spin_outcome::exhausted;
+      if (now >= next_yield) {
+        ::sched_yield();
+        const auto after = clock::now();
+        if (after - now > o.descheduled_after) return spin_outcome::descheduled;
+        now = after;
+        next_yield = now + o.yield_every;
+      }
+      last = now;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
 
   // Opens and maps the segment; throws not_found, permission, corrupt.
   static void attach(impl& m) {
@@ -963,6 +995,7 @@ subscriber::subscriber(std::string_view name, const subscriber_options& options)
   m.name = std::string(name);
   m.path = segment_path(name);
   m.options = options;
+  m.spin = adaptive_spin({.max_spin = options.spin});
   impl::attach(m);
   m.seek(!options.from_oldest);
 }
@@ -975,6 +1008,7 @@ read_result subscriber::next(std::chrono::nanoseconds timeout) {
   const auto deadline = clock::now() + timeout;
   const auto check_every = std::chrono::milliseconds(100);
   read_result out;
+  bool spun = false;  // at most one spin per call: after it, the futex
   for (;;) {
     if (m.gone) {
       // Looking for the next publisher on the name.
@@ -1019,19 +1053,22 @@ read_result subscriber::next(std::chrono::nanoseconds timeout) {
         }
       }
       if (now >= deadline) return out;
-      if (m.options.spin.count() > 0) {
-        const auto spin_end = now + m.options.spin;
-        bool got = false;
-        while (clock::now() < spin_end) {
-          if (m.head() != m.pos) {
-            got = true;
-            break;
-          }
+      if (!spun) {
+        spun = true;
+        const auto budget = std::min<std::chrono::nanoseconds>(m.spin.next_budget(), deadline - now);
+        if (budget.count() > 0) {
+          const spin_outcome o = m.spin_for_record(budget);
+          m.spin.record(o);
+          ++m.stats.spins;
+          if (o == spin_outcome::found) ++m.stats.spins_found;
+          continue;  // read what came, or sleep
         }
-        if (got) continue;
       }
       const auto wait = std::min<std::chrono::nanoseconds>(deadline - clock::now(), check_every);
-      if (wait.count() > 0) futex_wait(m.base, seen, wait);
+      if (wait.count() > 0) {
+        ++m.stats.sleeps;
+        futex_wait(m.base, seen, wait);
+      }
       continue;
     }
     const auto now = clock::now();

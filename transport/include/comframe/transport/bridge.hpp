@@ -171,7 +171,13 @@ struct read_result {
 struct subscriber_options {
   /// Start with the oldest record still in the ring instead of the next new one.
   bool from_oldest = false;
-  /// Busy-poll this long before sleeping on the futex, for lower latency.
+  /// Check for a new record for up to this long before sleeping on the
+  /// futex, for lower latency (a record is then seen within a microsecond
+  /// instead of after a wake-up). The most it spins: the spin adapts
+  /// (adaptive_spin.hpp) — it shortens, down to sleeping at once, while spins
+  /// do not find a record or lose the core to another task, and grows back
+  /// when they pay. It yields the core every few microseconds of spinning.
+  /// 0: never spin. docs/bridge.md says when spinning helps.
   std::chrono::nanoseconds spin{0};
 };
 
@@ -180,6 +186,9 @@ struct subscriber_stats {
   std::uint64_t lost = 0;         ///< records lost to laps, over all publishers
   std::uint64_t gaps = 0;         ///< times records were lost
   std::uint64_t publishers = 1;   ///< publishers attached to (1 + restarts)
+  std::uint64_t spins = 0;        ///< spins made before sleeping (subscriber_options::spin)
+  std::uint64_t spins_found = 0;  ///< of which found a record without losing the core
+  std::uint64_t sleeps = 0;       ///< futex waits
 };
 
 /// A latest value as read: its key, schema name, bytes and how often it was set.
