@@ -201,7 +201,7 @@ TEST(tcp_link, a_refused_connection_is_an_open_error_naming_the_url_and_the_reas
   } catch (const link_error& e) {
     EXPECT_EQ(e.kind(), link_errc::open_failed);
     EXPECT_EQ(e.id(), "transport.open_failed");
-    EXPECT_EQ(std::string(e.what()), "cannot open " + url + ": Connection refused");
+    EXPECT_EQ(std::string(e.what()), "[transport.open_failed] cannot open " + url + ": Connection refused");
   }
 }
 
