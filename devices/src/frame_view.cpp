@@ -30,13 +30,12 @@ frame_record stored_frame(direction dir, std::uint64_t time_ns, std::span<const 
     if (!out.error) out.error = transport::frame_error::cobs;
     return out;
   }
-  transport::frame_error why{};
-  if (const auto f = transport::parse_frame(bytes, &why)) {
+  if (const auto f = transport::parse_frame(bytes)) {
     out.header = f->header;
     out.payload = f->payload;
     out.error.reset();
   } else {
-    out.error = why;
+    out.error = f.error();
   }
   return out;
 }

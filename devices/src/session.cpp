@@ -538,9 +538,8 @@ session::~session() {
 
 void session::check_not_io_thread_for_wait() const {
   if (impl_->io.get_executor().running_in_this_thread())
-    throw comframe::error("devices.usage",
-                          "a blocking session call was made on the session's I/O thread (from a handler); it would "
-                          "wait for itself: use async_request there");
+    throw comframe::usage_error("devices", "a blocking session call was made on the session's I/O thread (from a "
+                                           "handler); it would wait for itself: use async_request there");
 }
 
 void session::async_request_raw(std::uint16_t command, std::vector<std::uint8_t> payload, reply_handler handler,

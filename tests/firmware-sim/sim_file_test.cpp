@@ -192,7 +192,7 @@ TEST_F(served, a_request_that_does_not_decode_gets_bad_request) {
     }
   });
   EXPECT_EQ(got.get_future().get(),
-            "command 0x0003: device error 2 (bad_request): [core.size] at byte 1: the input ends, but the value takes exactly 2 bytes (1 given)");
+            "[devices.device_error] command 0x0003: device error 2 (bad_request): [core.size] at byte 1: the input ends, but the value takes exactly 2 bytes (1 given)");
 }
 
 TEST_F(served, the_device_answers_describe_with_the_files_profile) {
@@ -282,11 +282,11 @@ TEST(sim_file, a_profile_error_in_a_profile_file_names_the_file_and_the_path_in_
   d.write("profiles/broken.json", R"({"comframe_profile": )");
   const std::string dir = d.path.string();
   EXPECT_EQ(load_error(R"({"profile_file": ")" + dir + R"(/profiles/bad.json"})"),
-            "[firmware_sim.sim_file] profile_file: \"" + dir +
-                "/profiles/bad.json\": commands[0].id: expected an integer from 0 to 65535, got the number -1");
+            "[firmware_sim.sim_file] profile_file: [devices.profile] " + dir +
+                "/profiles/bad.json: commands[0].id: expected an integer from 0 to 65535, got the number -1");
   EXPECT_EQ(load_error(R"({"profile_file": ")" + dir + R"(/profiles/broken.json"})"),
-            "[firmware_sim.sim_file] profile_file: \"" + dir +
-                "/profiles/broken.json\": at byte 22: not valid JSON: [json.exception.parse_error.101] parse error at "
+            "[firmware_sim.sim_file] profile_file: [devices.profile] " + dir +
+                "/profiles/broken.json at byte 22: not valid JSON: [json.exception.parse_error.101] parse error at "
                 "line 1, column 22: syntax error while parsing value - unexpected end of input; expected '[', '{', or "
                 "a literal");
 }
