@@ -438,7 +438,7 @@ TEST(cli_bridge, sim_bridge_record_is_refused_over_a_quarter_of_the_ring_and_wit
   const std::string bus = unique("cli-bridge-record-bad");
   auto r = run({cli, "sim", "--device", "thermo", "--bridge", bus, "--bridge-ring", "4096", "--bridge-record", "1025"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("comframe sim: --bridge: max_record_bytes 1025 is not from 1 to a quarter of ring_bytes"),
+  EXPECT_NE(r.err.find("comframe sim: --bridge: [transport.bridge.usage] max_record_bytes 1025 is not from 1 to a quarter of ring_bytes"),
             std::string::npos)
       << r.err;
   EXPECT_FALSE(std::filesystem::exists("/dev/shm/comframe." + bus));

@@ -2,9 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "comframe/core/error.hpp"
 #include "commands.hpp"
-#include "text_io.hpp"
+#include "frame_text.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"comframe: typed frames over serial links: encode, decode, ports, call, monitor, sim, tap, log"};
@@ -34,15 +33,13 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);
     std::cerr << name << ": " << e.what() << "\nRun '" << name << " --help' for usage.\n";
     return 2;
-  } catch (const comframe::tools::cli_error& e) {
-    std::string cmd = app.get_subcommands().empty() ? "" : " " + app.get_subcommands().front()->get_name();
-    std::cerr << name << cmd << ": " << e.what() << '\n';
-    return 1;
-  } catch (const comframe::error& e) {
-    std::cerr << name << ": " << e.what() << '\n';
-    return 1;
   } catch (const std::exception& e) {
-    std::cerr << name << ": " << e.what() << '\n';
+    // The one place a command's failure is reported: a comframe::error as its
+    // what() ("[id] where: detail", docs/errors.md), the CLI's own cli_error as
+    // its message; one line, naming the command, safe for a terminal (text from
+    // a device or a file is escaped), exit status 1.
+    const std::string cmd = app.get_subcommands().empty() ? "" : " " + app.get_subcommands().front()->get_name();
+    std::cerr << name << cmd << ": " << comframe::tools::terminal_text(e.what()) << '\n';
     return 1;
   }
   return 0;
