@@ -1,5 +1,41 @@
 #include "comframe/core/codec.hpp"
 #include "comframe/core/error.hpp"
+#include "comframe/core/json_text.hpp"
+
+namespace comframe {
+
+// The one place a comframe error's message is composed: "[id] file: path at byte N: detail".
+std::string error::format(const std::string& id, const std::string& detail, const error_location& where) {
+  std::string m = "[" + id + "] ";
+  // File and path come from outside: shown on one line, escaped, cut far past any real length.
+  if (!where.file.empty()) m += core::printable_text(where.file, 4096);
+  if (!where.file.empty() && !where.path.empty()) m += ": ";
+  if (!where.path.empty()) m += core::printable_text(where.path, 4096);
+  const bool named = !where.file.empty() || !where.path.empty();
+  if (where.offset) m += (named ? " at byte " : "at byte ") + std::to_string(*where.offset);
+  if (named || where.offset) m += ": ";
+  return m + detail;
+}
+
+error::error() : std::runtime_error("") {}
+
+error::error(std::string id, std::string detail) : error(std::move(id), std::move(detail), error_location{}) {}
+
+error::error(std::string id, std::string detail, error_location where)
+    : std::runtime_error(format(id, detail, where)),
+      id_(std::move(id)),
+      detail_(std::move(detail)),
+      where_(std::move(where)) {}
+
+void error::set_path(std::string path) {
+  where_.path = std::move(path);
+  std::runtime_error::operator=(std::runtime_error(format(id_, detail_, where_)));
+}
+
+usage_error::usage_error(std::string_view scope, std::string detail)
+    : error(std::string(scope) + ".usage", std::move(detail)) {}
+
+}  // namespace comframe
 
 namespace comframe::core {
 
@@ -22,33 +58,20 @@ std::string_view to_string(errc kind) noexcept {
 }
 
 codec_error::codec_error(errc kind, std::string detail, std::string path, std::optional<std::size_t> offset)
-    : comframe::error("core." + std::string(to_string(kind)), detail),
-      kind_(kind),
-      detail_(std::move(detail)),
-      path_(std::move(path)),
-      offset_(offset) {
-  compose();
-}
-
-void codec_error::compose() {
-  message_ = "[" + id() + "] ";
-  if (!path_.empty()) message_ += path_;
-  if (offset_) message_ += (path_.empty() ? "at byte " : " at byte ") + std::to_string(*offset_);
-  if (!path_.empty() || offset_) message_ += ": ";
-  message_ += detail_;
-}
+    : comframe::error("core." + std::string(to_string(kind)), std::move(detail), {{}, std::move(path), offset}),
+      kind_(kind) {}
 
 void codec_error::prepend_field(std::string_view name) {
-  if (path_.empty() || path_.front() == '[') path_ = std::string(name) + path_;
-  else path_ = std::string(name) + "." + path_;
-  compose();
+  const std::string& p = path();
+  if (p.empty() || p.front() == '[') set_path(std::string(name) + p);
+  else set_path(std::string(name) + "." + p);
 }
 
 void codec_error::prepend_index(std::size_t index) {
+  const std::string& p = path();
   std::string idx = "[" + std::to_string(index) + "]";
-  if (path_.empty() || path_.front() == '[') path_ = idx + path_;
-  else path_ = idx + "." + path_;
-  compose();
+  if (p.empty() || p.front() == '[') set_path(idx + p);
+  else set_path(idx + "." + p);
 }
 
 namespace detail {

@@ -29,7 +29,7 @@ void bridge_feed::set_profile(const profile& p) {
   }
   try {
     bus_->set_profile(shared->to_json().dump());
-  } catch (const transport::bridge::bridge_error&) {
+  } catch (const comframe::usage_error&) {  // a value the bus has no room for (publisher::refused())
     ++latest_errors_;
   }
 }
@@ -59,7 +59,7 @@ void bridge_feed::publish(const frame_record& r) {
     // A key or name over 47 bytes is refused and counted, not cut: two cut
     // names could share a slot.
     bus_->set_latest(key, schema_name, r.payload);
-  } catch (const transport::bridge::bridge_error&) {
+  } catch (const comframe::usage_error&) {  // a value the bus has no room for (publisher::refused())
     ++latest_errors_;
   }
 }

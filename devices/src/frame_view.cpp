@@ -1,5 +1,6 @@
 // A frame as people and programs read it: see frame_view.hpp.
 #include "comframe/devices/frame_view.hpp"
+#include "comframe/transport/frame_parse.hpp"
 
 #include <cstdio>
 #include <ctime>
@@ -30,13 +31,12 @@ frame_record stored_frame(direction dir, std::uint64_t time_ns, std::span<const 
     if (!out.error) out.error = transport::frame_error::cobs;
     return out;
   }
-  transport::frame_error why{};
-  if (const auto f = transport::parse_frame(bytes, &why)) {
+  if (const auto f = transport::parse_frame(bytes)) {
     out.header = f->header;
     out.payload = f->payload;
     out.error.reset();
   } else {
-    out.error = why;
+    out.error = f.error();
   }
   return out;
 }

@@ -238,20 +238,8 @@ std::string event_user(std::string_view name) { return "event \"" + std::string(
 
 // ---- profile_error ------------------------------------------------------------------
 
-namespace {
-std::string compose(const std::string& path, const std::string& detail, std::optional<std::size_t> offset) {
-  std::string m = "[devices.profile] " + path;
-  if (offset) m += (path.empty() ? "at byte " : " at byte ") + std::to_string(*offset);
-  if (!path.empty() || offset) m += ": ";
-  return m + detail;
-}
-}  // namespace
-
 profile_error::profile_error(std::string path, std::string detail, std::optional<std::size_t> offset)
-    : comframe::error("devices.profile", compose(path, detail, offset)),
-      path_(std::move(path)),
-      detail_(std::move(detail)),
-      offset_(offset) {}
+    : comframe::error("devices.profile", std::move(detail), {{}, std::move(path), offset}) {}
 
 namespace detail {
 
@@ -263,9 +251,8 @@ void throw_schema_error(const core::codec_error& e, const std::string& path, boo
   } else if (!inner.empty() && inner != "types") {
     where += (inner.front() == '[' ? "" : ".") + inner;
   }
-  std::string detail = "[" + e.id() + "] ";
-  if (e.offset()) detail += "at byte " + std::to_string(*e.offset()) + ": ";
-  throw profile_error(std::move(where), detail + e.detail());
+  // The schema error's path joins the profile's; its id and offset stay in the detail.
+  throw profile_error(std::move(where), comframe::error::format(e.id(), e.detail(), {{}, {}, e.offset()}));
 }
 
 }  // namespace detail

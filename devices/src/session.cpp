@@ -538,9 +538,8 @@ session::~session() {
 
 void session::check_not_io_thread_for_wait() const {
   if (impl_->io.get_executor().running_in_this_thread())
-    throw comframe::error("devices.usage",
-                          "a blocking session call was made on the session's I/O thread (from a handler); it would "
-                          "wait for itself: use async_request there");
+    throw comframe::usage_error("devices", "a blocking session call was made on the session's I/O thread (from a "
+                                           "handler); it would wait for itself: use async_request there");
 }
 
 void session::async_request_raw(std::uint16_t command, std::vector<std::uint8_t> payload, reply_handler handler,
@@ -823,7 +822,7 @@ profile session::fetch_profile(const fetch_options& fo) {
         silent = nothing ? silent + 1 : 0;
         quick = 0;
         if (attempt >= std::max(fo.attempts, 1) || silent >= 2)
-          throw request_error(e.kind(), id, std::string(e.what()) + ", after " + std::to_string(attempt) +
+          throw request_error(e.kind(), id, e.detail() + ", after " + std::to_string(attempt) +
                                                 (attempt == 1 ? " attempt" : " attempts"));
         if (want > 16) want /= 2;
         // After a broken reply, let the rest of it (a flipped byte may have made

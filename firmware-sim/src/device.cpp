@@ -55,7 +55,7 @@ std::optional<reply> device::handle(const transport::frame_header& header, std::
                         : "no command with id " + std::to_string(header.command));
     }
   } catch (const device_error& e) {
-    r = error_reply(e.code(), e.what());
+    r = error_reply(e.code(), e.detail());  // the handler's message, as the device sends it
   } catch (const core::codec_error& e) {
     r = error_reply(devices::error_code::bad_request, e.what());
   } catch (const std::exception& e) {

@@ -22,7 +22,8 @@ using clock = std::chrono::steady_clock;
 using boost::system::error_code;
 using std::chrono::milliseconds;
 
-[[noreturn]] void fail(const std::string& message) { throw comframe::error("firmware_sim.fault", message); }
+// A caller's bad config or argument (text from outside is try_parse_faults()'s).
+[[noreturn]] void fail(const std::string& message) { throw usage_error("firmware_sim", message); }
 
 // ---- the compact string form ----
 
@@ -113,12 +114,12 @@ std::uint64_t draw_below(std::mt19937_64& rng, std::uint64_t n) { return rng() %
 
 }  // namespace
 
-std::optional<fault_config> try_parse_faults(std::string_view text, std::string* error) {
+comframe::result<fault_config, comframe::error> try_parse_faults(std::string_view text) {
   fault_config c;
   bool seen[std::size(keys)] = {};
-  auto bad = [&](std::string_view item, const std::string& problem) -> std::optional<fault_config> {
-    if (error) *error = "bad fault " + core::quoted_text(item) + ": " + problem;  // cut: a fault string may be long
-    return std::nullopt;
+  auto bad = [](std::string_view item, const std::string& problem) -> comframe::result<fault_config, comframe::error> {
+    // cut: a fault string may be long
+    return comframe::error("firmware_sim.fault", "bad fault " + core::quoted_text(item) + ": " + problem);
   };
   if (trim(text).empty()) return c;
   while (true) {
@@ -182,12 +183,7 @@ std::optional<fault_config> try_parse_faults(std::string_view text, std::string*
   }
 }
 
-fault_config parse_faults(std::string_view text) {
-  std::string error;
-  auto c = try_parse_faults(text, &error);
-  if (!c) fail(error);
-  return *c;
-}
+fault_config parse_faults(std::string_view text) { return try_parse_faults(text).value(); }
 
 std::string to_string(const fault_config& c) {
   const fault_config d;

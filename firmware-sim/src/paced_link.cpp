@@ -7,8 +7,9 @@
 #include <chrono>
 #include <deque>
 #include <optional>
-#include <stdexcept>
 #include <vector>
+
+#include "comframe/core/error.hpp"
 
 namespace comframe::firmware_sim {
 
@@ -282,9 +283,10 @@ class paced_link final : public transport::link {
 }  // namespace
 
 std::unique_ptr<transport::link> make_paced_link(std::unique_ptr<transport::link> inner, paced_link_options options) {
-  if (!inner) throw std::invalid_argument("make_paced_link: no inner link");
-  if (options.baud == 0) throw std::invalid_argument("make_paced_link: the baud must be positive");
-  if (options.read_buffer_bytes == 0) throw std::invalid_argument("make_paced_link: read_buffer_bytes must be positive");
+  if (!inner) throw usage_error("firmware_sim", "make_paced_link: no inner link");
+  if (options.baud == 0) throw usage_error("firmware_sim", "make_paced_link: the baud must be positive");
+  if (options.read_buffer_bytes == 0)
+    throw usage_error("firmware_sim", "make_paced_link: read_buffer_bytes must be positive");
   auto impl = std::make_shared<paced_impl>(std::move(inner), options);
   // Read ahead from the start, so that bytes sent before the first read are
   // timed from their arrival, as on a real line.

@@ -14,9 +14,9 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <variant>
 
 #include "comframe/core/json_number.hpp"
+#include "comframe/core/result.hpp"
 #include "comframe/core/schema.hpp"
 
 namespace comframe::firmware_sim {
@@ -28,16 +28,6 @@ using core::type_node;
 namespace {
 
 // ---- Errors ---------------------------------------------------------------------
-
-std::string compose(const std::string& file, const std::string& path, const std::string& detail,
-                    std::optional<std::size_t> offset) {
-  std::string m = "[firmware_sim.sim_file] ";
-  if (!file.empty()) m += file + ": ";
-  m += core::printable_text(path, 4096);  // keys come from the file: escaped, and cut far past any real depth
-  if (offset) m += (path.empty() ? "at byte " : " at byte ") + std::to_string(*offset);
-  if (!path.empty() || offset) m += ": ";
-  return m + detail;
-}
 
 // What loading found wrong; load_sim_file adds the file's name.
 struct problem {
@@ -423,10 +413,10 @@ std::string event_names(const devices::profile& p) {
 
 // ---- Files -----------------------------------------------------------------------------
 
-// The file's text, or the reason it cannot be read.
-std::variant<std::string, std::string> read_file(const std::filesystem::path& path) {
+// The file's text, or the reason it cannot be read (as error()).
+comframe::result<std::string, std::string> read_file(const std::filesystem::path& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return std::variant<std::string, std::string>(std::in_place_index<1>, std::strerror(errno));
+  if (!f) return {boost::system::in_place_error, std::strerror(errno)};
   std::string text;
   char buffer[64 * 1024];
   std::size_t n = 0;
@@ -434,15 +424,14 @@ std::variant<std::string, std::string> read_file(const std::filesystem::path& pa
     text.append(buffer, n);
     if (text.size() > sim_file_limits::max_file_bytes) {
       std::fclose(f);
-      return std::variant<std::string, std::string>(
-          std::in_place_index<1>, "larger than " + std::to_string(sim_file_limits::max_file_bytes >> 20) + " MiB");
+      return {boost::system::in_place_error, "larger than " + std::to_string(sim_file_limits::max_file_bytes >> 20) + " MiB"};
     }
   }
   const bool failed = std::ferror(f);
   const int err = errno;
   std::fclose(f);
-  if (failed) return std::variant<std::string, std::string>(std::in_place_index<1>, std::strerror(err));
-  return std::variant<std::string, std::string>(std::in_place_index<0>, std::move(text));
+  if (failed) return {boost::system::in_place_error, std::strerror(err)};
+  return {boost::system::in_place_value, std::move(text)};
 }
 
 json parse_json(std::string_view text, const std::string& path) {
@@ -457,11 +446,7 @@ json parse_json(std::string_view text, const std::string& path) {
 }  // namespace
 
 sim_file_error::sim_file_error(std::string file, std::string path, std::string detail, std::optional<std::size_t> offset)
-    : comframe::error("firmware_sim.sim_file", compose(file, path, detail, offset)),
-      file_(std::move(file)),
-      path_(std::move(path)),
-      detail_(std::move(detail)),
-      offset_(offset) {}
+    : comframe::error("firmware_sim.sim_file", std::move(detail), {std::move(file), std::move(path), offset}) {}
 
 // ---- The definition ----------------------------------------------------------------------
 
@@ -555,13 +540,11 @@ devices::profile load_profile(const json& doc, const std::filesystem::path& base
     fail("profile_file", "expected the profile's file name, got " + describe_json(name));
   const std::filesystem::path file = base_dir / name.get<std::string>();
   auto text = read_file(file);
-  if (text.index() == 1) fail("profile_file", "cannot read " + quoted_text(file.string()) + ": " + std::get<1>(text));
+  if (!text) fail("profile_file", "cannot read " + quoted_text(file.string()) + ": " + text.error());
   try {
-    return devices::profile::parse(std::get<0>(text));
+    return devices::profile::parse(*text);
   } catch (const devices::profile_error& e) {
-    std::string where = e.path();
-    if (e.offset()) where += (where.empty() ? "at byte " : " at byte ") + std::to_string(*e.offset());
-    fail("profile_file", quoted_text(file.string()) + ": " + (where.empty() ? "" : where + ": ") + e.detail());
+    fail("profile_file", comframe::error::format(e.id(), e.detail(), {file.string(), e.path(), e.offset()}));
   }
 }
 
@@ -803,9 +786,9 @@ sim_definition parse_sim_file(std::string_view json_text, const std::filesystem:
 
 sim_definition load_sim_file(const std::filesystem::path& path) {
   auto text = read_file(path);
-  if (text.index() == 1) throw sim_file_error(path.string(), "", "cannot read the file: " + std::get<1>(text));
+  if (!text) throw sim_file_error(path.string(), "", "cannot read the file: " + text.error());
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  return sim_definition(make(std::get<0>(text), dir, path.string()));
+  return sim_definition(make(*text, dir, path.string()));
 }
 
 }  // namespace comframe::firmware_sim

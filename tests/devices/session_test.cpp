@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "comframe/devices/bridge_feed.hpp"
+#include "comframe/transport/frame_parse.hpp"
 #include "comframe/devices/frame_view.hpp"
 #include "comframe/devices/session.hpp"
 #include "devices/scripted_peer.hpp"
@@ -137,7 +138,7 @@ TEST_F(loopback_fixture, a_timeout_leaves_the_session_usable) {
   } catch (const devices::request_error& e) {
     EXPECT_EQ(e.kind(), request_errc::timeout);
     EXPECT_EQ(e.id(), "devices.timeout");
-    EXPECT_STREQ(e.what(), "echo: no reply within the timeout (nothing arrived)");
+    EXPECT_STREQ(e.what(), "[devices.timeout] echo: no reply within the timeout (nothing arrived)");
   }
   answer = true;  // the peer reads `answer` on the io thread only after this request is written
   EXPECT_EQ(host->request<Echo>(2), 2u);
@@ -185,7 +186,7 @@ TEST_F(loopback_fixture, an_error_reply_raises_device_error_with_the_devices_cod
   } catch (const devices::request_error& e) {
     EXPECT_EQ(e.kind(), request_errc::device_error);
     EXPECT_EQ(e.device_code(), devices::error_code::out_of_range);
-    EXPECT_STREQ(e.what(), "set_led: device error 3 (out_of_range): LED index 9 is outside 0..7");
+    EXPECT_STREQ(e.what(), "[devices.device_error] set_led: device error 3 (out_of_range): LED index 9 is outside 0..7");
   }
   EXPECT_NO_THROW(host->request<SetLed>({2, {1, 2, 3}}));
   EXPECT_EQ(host->stats().error_replies, 1u);
@@ -200,7 +201,7 @@ TEST_F(loopback_fixture, a_reply_that_does_not_decode_is_a_bad_reply) {
     FAIL();
   } catch (const devices::request_error& e) {
     EXPECT_EQ(e.kind(), request_errc::bad_reply);
-    EXPECT_STREQ(e.what(), "the reply to echo does not decode: [core.size] at byte 3: the input ends, but the value takes exactly 4 bytes (3 given)");
+    EXPECT_STREQ(e.what(), "[devices.bad_reply] the reply to echo does not decode: [core.size] at byte 3: the input ends, but the value takes exactly 4 bytes (3 given)");
   }
 }
 
@@ -403,7 +404,7 @@ TEST_F(loopback_fixture, a_session_with_a_bridge_publishes_every_frame_its_profi
   auto find = [&](frame_kind kind, std::uint16_t command) -> std::optional<frame_view> {
     for (std::size_t i = 0; i < seen.size(); ++i) {
       auto f = parse_frame(bytes[i]);
-      if (f && f->header.kind == kind && f->header.command == command) return f;
+      if (f && f->header.kind == kind && f->header.command == command) return *f;
     }
     return std::nullopt;
   };

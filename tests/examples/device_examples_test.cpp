@@ -59,7 +59,7 @@ TEST(thermo_device_example, answers_the_readmes_calls_and_pyserial) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["temps_cdeg"].size(), 2u);
   r = run({cli, "call", link, "set_led", R"({"index": 9, "rgb": [255, 0, 0]})"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: set_led: device error 3 (out_of_range): LED index 9 is outside 0..7\n");
+  EXPECT_EQ(r.err, "comframe call: [devices.device_error] set_led: device error 3 (out_of_range): LED index 9 is outside 0..7\n");
   r = run({"/usr/bin/python3", std::string(COMFRAME_SOURCE_DIR) + "/examples/thermo_device/pyserial_get_info.py", link});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(sim.stop(), 0);

@@ -22,7 +22,7 @@ TEST(thermo_host_example, talks_to_the_simulated_board_and_prints_what_it_got) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("device:   thermo, firmware 1.4.2, serial 20240601"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("reading:  #2"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("led:      9 refused: set_led: device error 3 (out_of_range): LED index 9 is outside 0..7"),
+  EXPECT_NE(r.out.find("led:      9 refused: [devices.device_error] set_led: device error 3 (out_of_range): LED index 9 is outside 0..7"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("event:    telemetry #4"), std::string::npos) << r.out;
@@ -37,7 +37,7 @@ TEST(thermo_host_example, says_how_to_use_it_and_fails_clearly_on_a_missing_port
   EXPECT_EQ(r.err, "usage: thermo_host PORT\n");
   r = run({host, "/dev/comframe-no-board"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "thermo_host: cannot open /dev/comframe-no-board: No such file or directory\n");
+  EXPECT_EQ(r.err, "thermo_host: [transport.open_failed] cannot open /dev/comframe-no-board: No such file or directory\n");
 }
 
 }  // namespace

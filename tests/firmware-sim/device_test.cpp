@@ -78,7 +78,7 @@ TEST_F(simulated, a_handler_that_throws_device_error_answers_with_its_code_and_m
     FAIL();
   } catch (const devices::request_error& e) {
     EXPECT_EQ(e.device_code(), devices::error_code::out_of_range);
-    EXPECT_STREQ(e.what(), "set_led: device error 3 (out_of_range): LED index 8 is outside 0..7");
+    EXPECT_STREQ(e.what(), "[devices.device_error] set_led: device error 3 (out_of_range): LED index 8 is outside 0..7");
   }
 }
 
@@ -89,7 +89,7 @@ TEST_F(simulated, a_command_without_a_handler_and_an_unknown_id_get_unknown_comm
     FAIL();
   } catch (const devices::request_error& e) {
     EXPECT_EQ(e.device_code(), devices::error_code::unknown_command);
-    EXPECT_STREQ(e.what(), "missing: device error 1 (unknown_command): command missing has no handler in this device");
+    EXPECT_STREQ(e.what(), "[devices.device_error] missing: device error 1 (unknown_command): command missing has no handler in this device");
   }
   std::promise<std::string> got;
   host->async_request_raw(0x777, {}, [&](std::exception_ptr e, std::span<const std::uint8_t>) {
@@ -99,7 +99,7 @@ TEST_F(simulated, a_command_without_a_handler_and_an_unknown_id_get_unknown_comm
       got.set_value(x.what());
     }
   });
-  EXPECT_EQ(got.get_future().get(), "command 0x0777: device error 1 (unknown_command): no command with id 1911");
+  EXPECT_EQ(got.get_future().get(), "[devices.device_error] command 0x0777: device error 1 (unknown_command): no command with id 1911");
 }
 
 TEST_F(simulated, a_request_whose_payload_does_not_decode_gets_bad_request_naming_the_problem) {
@@ -113,7 +113,7 @@ TEST_F(simulated, a_request_whose_payload_does_not_decode_gets_bad_request_namin
     }
   });
   EXPECT_EQ(got.get_future().get(),
-            "2 command 0x0002: device error 2 (bad_request): [core.size] at byte 2: the input ends, but the value takes exactly 4 bytes (2 given)");
+            "2 [devices.device_error] command 0x0002: device error 2 (bad_request): [core.size] at byte 2: the input ends, but the value takes exactly 4 bytes (2 given)");
 }
 
 TEST_F(simulated, a_send_runs_the_handler_and_gets_no_reply) {
@@ -185,7 +185,7 @@ TEST_F(simulated, request_json_calls_a_command_of_a_profile_with_json_values) {
   } catch (const comframe::error& e) {
     EXPECT_EQ(e.id(), "devices.unknown_command");
     EXPECT_STREQ(e.what(),
-                 "the profile of thermo has no command \"ad\" (it has: get_info, set_led, add, missing, describe)");
+                 "[devices.unknown_command] the profile of thermo has no command \"ad\" (it has: get_info, set_led, add, missing, describe)");
   }
   EXPECT_THROW(host->request_json(p, "add", nlohmann::json::parse("[5]")), core::codec_error);
 }
@@ -297,7 +297,7 @@ TEST(big_endian_device, answers_describe_and_errors_in_little_endian_and_its_own
   } catch (const devices::request_error& err) {
     EXPECT_EQ(err.kind(), request_errc::device_error);
     EXPECT_EQ(err.device_code(), devices::error_code::unknown_command);
-    EXPECT_STREQ(err.what(), "missing: device error 1 (unknown_command): command missing has no handler in this device");
+    EXPECT_STREQ(err.what(), "[devices.device_error] missing: device error 1 (unknown_command): command missing has no handler in this device");
   }
   host.reset();
   sim.reset();

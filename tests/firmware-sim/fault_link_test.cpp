@@ -27,6 +27,7 @@ using clock_type = std::chrono::steady_clock;
 using firmware_sim::fault_config;
 using firmware_sim::fault_injector;
 using firmware_sim::parse_faults;
+using firmware_sim::try_parse_faults;
 using test::link_driver;
 using transport::frame_kind;
 
@@ -62,13 +63,19 @@ TEST(fault_config_string, round_trips_through_to_string_with_only_the_keys_that_
   EXPECT_EQ(parse_faults(""), fault_config{});
 }
 
+// The detail of the error parse_faults() throws for `text`; try_parse_faults() gives the same error.
 std::string parse_error(std::string_view text) {
+  const auto tried = try_parse_faults(text);
   try {
     parse_faults(text);
   } catch (const comframe::error& e) {
     EXPECT_EQ(e.id(), "firmware_sim.fault");
-    return e.what();
+    EXPECT_EQ(std::string(e.what()), "[firmware_sim.fault] " + e.detail());
+    EXPECT_FALSE(tried.has_value());
+    if (!tried) EXPECT_STREQ(tried.error().what(), e.what());
+    return e.detail();
   }
+  EXPECT_TRUE(tried.has_value());
   return "no error";
 }
 
@@ -108,13 +115,13 @@ TEST(fault_injector, refuses_an_invalid_config_naming_the_field) {
   try {
     fault_injector f(c);
     FAIL();
-  } catch (const comframe::error& e) {
-    EXPECT_STREQ(e.what(),
-                 "bad fault config: garbage_len: a length range must be MIN..MAX with 1 <= MIN <= MAX <= 4096");
+  } catch (const comframe::usage_error& e) {
+    EXPECT_STREQ(e.what(), "[firmware_sim.usage] bad fault config: garbage_len: a length range must be MIN..MAX "
+                           "with 1 <= MIN <= MAX <= 4096");
   }
   c = {};
   c.drop = 1.5;
-  EXPECT_THROW(fault_injector{c}, comframe::error);
+  EXPECT_THROW(fault_injector{c}, comframe::usage_error);
 }
 
 // ---- byte faults over a loopback pair -----------------------------------------

@@ -217,7 +217,7 @@ TEST_F(paced, close_aborts_a_pending_write_and_read) {
 TEST(paced_link, refuses_a_baud_of_zero) {
   boost::asio::io_context io;
   auto pair = transport::make_loopback_pair(io);
-  EXPECT_THROW(firmware_sim::make_paced_link(std::move(pair.a), 0u), std::invalid_argument);
+  EXPECT_THROW(firmware_sim::make_paced_link(std::move(pair.a), 0u), comframe::usage_error);
 }
 
 }  // namespace

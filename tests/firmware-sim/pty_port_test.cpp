@@ -82,7 +82,7 @@ TEST(pty_port, refuses_to_replace_a_path_that_is_not_a_symlink) {
     FAIL() << "expected an error";
   } catch (const comframe::error& e) {
     EXPECT_EQ(e.id(), "firmware_sim.pty");
-    EXPECT_EQ(std::string(e.what()), "cannot create the link " + path.string() + ": it exists and is not a symbolic link");
+    EXPECT_EQ(std::string(e.what()), "[firmware_sim.pty] cannot create the link " + path.string() + ": it exists and is not a symbolic link");
   }
   std::ifstream in(path);
   std::string content;
@@ -182,7 +182,7 @@ TEST(pty_port, only_one_link_may_be_open_at_a_time) {
     port.link();
     FAIL() << "expected an error";
   } catch (const comframe::error& e) {
-    EXPECT_EQ(std::string(e.what()), "the pty port " + port.path() + " already has an open link");
+    EXPECT_EQ(std::string(e.what()), "[firmware_sim.pty] the pty port " + port.path() + " already has an open link");
   }
   first.reset();  // closes it
   link_driver second(t.io, port.link());

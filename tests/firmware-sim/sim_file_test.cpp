@@ -138,7 +138,7 @@ TEST_F(served, an_index_into_a_dynamic_array_is_checked_per_request) {
   serve(sim_text(all_replies));
   EXPECT_EQ(call("pick", {{"count", 3}, {"temps", {10, -20, 30}}}), json(-20));
   EXPECT_EQ(call_error("pick", {{"count", 1}, {"temps", {10}}}),
-            "pick: device error 3 (out_of_range): replies.pick.response: \"$request.temps[1]\": "
+            "[devices.device_error] pick: device error 3 (out_of_range): replies.pick.response: \"$request.temps[1]\": "
             "this request's temps has 1 element");
 }
 
@@ -166,7 +166,7 @@ TEST_F(served, two_dollars_begin_a_literal_string_that_starts_with_one) {
 
 TEST_F(served, an_error_entry_answers_with_its_code_and_message) {
   serve(sim_text(all_replies));
-  EXPECT_EQ(call_error("fail"), "fail: device error 3 (out_of_range): always out of range");
+  EXPECT_EQ(call_error("fail"), "[devices.device_error] fail: device error 3 (out_of_range): always out of range");
 }
 
 TEST_F(served, a_command_without_an_entry_answers_the_zero_value_of_its_response) {
@@ -178,7 +178,7 @@ TEST_F(served, a_command_without_an_entry_answers_the_zero_value_of_its_response
 TEST_F(served, a_command_whose_response_cannot_fit_a_frame_answers_internal) {
   serve(sim_text(all_replies));
   EXPECT_EQ(call_error("huge"),
-            "huge: device error 5 (internal): the response of huge takes at least 5000 bytes, more than a frame carries");
+            "[devices.device_error] huge: device error 5 (internal): the response of huge takes at least 5000 bytes, more than a frame carries");
 }
 
 TEST_F(served, a_request_that_does_not_decode_gets_bad_request) {
@@ -192,7 +192,7 @@ TEST_F(served, a_request_that_does_not_decode_gets_bad_request) {
     }
   });
   EXPECT_EQ(got.get_future().get(),
-            "command 0x0003: device error 2 (bad_request): [core.size] at byte 1: the input ends, but the value takes exactly 2 bytes (1 given)");
+            "[devices.device_error] command 0x0003: device error 2 (bad_request): [core.size] at byte 1: the input ends, but the value takes exactly 2 bytes (1 given)");
 }
 
 TEST_F(served, the_device_answers_describe_with_the_files_profile) {
@@ -282,11 +282,11 @@ TEST(sim_file, a_profile_error_in_a_profile_file_names_the_file_and_the_path_in_
   d.write("profiles/broken.json", R"({"comframe_profile": )");
   const std::string dir = d.path.string();
   EXPECT_EQ(load_error(R"({"profile_file": ")" + dir + R"(/profiles/bad.json"})"),
-            "[firmware_sim.sim_file] profile_file: \"" + dir +
-                "/profiles/bad.json\": commands[0].id: expected an integer from 0 to 65535, got the number -1");
+            "[firmware_sim.sim_file] profile_file: [devices.profile] " + dir +
+                "/profiles/bad.json: commands[0].id: expected an integer from 0 to 65535, got the number -1");
   EXPECT_EQ(load_error(R"({"profile_file": ")" + dir + R"(/profiles/broken.json"})"),
-            "[firmware_sim.sim_file] profile_file: \"" + dir +
-                "/profiles/broken.json\": at byte 22: not valid JSON: [json.exception.parse_error.101] parse error at "
+            "[firmware_sim.sim_file] profile_file: [devices.profile] " + dir +
+                "/profiles/broken.json at byte 22: not valid JSON: [json.exception.parse_error.101] parse error at "
                 "line 1, column 22: syntax error while parsing value - unexpected end of input; expected '[', '{', or "
                 "a literal");
 }

@@ -43,7 +43,7 @@ struct thermo_device : ::testing::Test {
     try {
       host->request<Cmd>(req);
     } catch (const devices::request_error& e) {
-      return std::to_string(e.device_code()) + " " + e.what();
+      return std::to_string(e.device_code()) + " " + e.detail();
     }
     return "no error";
   }

@@ -190,7 +190,7 @@ TEST(cli_bridge, second_simulator_on_a_live_bus_name_is_refused_with_the_owner) 
   sim_process sim(bus, temp_link("bridge-in-use"));
   const auto second = run({cli, "sim", "--device", "echo", "--bridge", bus});
   EXPECT_EQ(second.exit_code, 1);
-  EXPECT_NE(second.err.find("--bridge: bridge \"" + bus + "\" is in use by pid " + std::to_string(sim.proc.pid())),
+  EXPECT_NE(second.err.find("--bridge: [transport.bridge.in_use] bridge \"" + bus + "\" is in use by pid " + std::to_string(sim.proc.pid())),
             std::string::npos)
       << second.err;
 }
@@ -438,7 +438,7 @@ TEST(cli_bridge, sim_bridge_record_is_refused_over_a_quarter_of_the_ring_and_wit
   const std::string bus = unique("cli-bridge-record-bad");
   auto r = run({cli, "sim", "--device", "thermo", "--bridge", bus, "--bridge-ring", "4096", "--bridge-record", "1025"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("comframe sim: --bridge: max_record_bytes 1025 is not from 1 to a quarter of ring_bytes"),
+  EXPECT_NE(r.err.find("comframe sim: --bridge: [transport.bridge.usage] max_record_bytes 1025 is not from 1 to a quarter of ring_bytes"),
             std::string::npos)
       << r.err;
   EXPECT_FALSE(std::filesystem::exists("/dev/shm/comframe." + bus));

@@ -84,7 +84,7 @@ TEST_F(served_device, call_with_a_profile_file_sends_json_arguments) {
 TEST_F(served_device, call_reports_a_device_error_with_its_code) {
   auto r = run({cli, "call", pty.slave_path, "set_led", R"({"index": 9, "rgb": [0, 0, 0]})"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: set_led: device error 3 (out_of_range): only LEDs 0..3\n");
+  EXPECT_EQ(r.err, "comframe call: [devices.device_error] set_led: device error 3 (out_of_range): only LEDs 0..3\n");
 }
 
 TEST_F(served_device, call_names_bad_arguments_and_unknown_commands) {
@@ -128,11 +128,11 @@ TEST_F(served_device, call_warns_when_the_profile_file_differs_from_the_devices)
 TEST_F(served_device, call_on_a_port_that_does_not_exist_or_a_silent_one_fails_clearly) {
   auto r = run({cli, "call", "/dev/comframe-nonexistent", "get_info"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: cannot open /dev/comframe-nonexistent: No such file or directory\n");
+  EXPECT_EQ(r.err, "comframe call: [transport.open_failed] cannot open /dev/comframe-nonexistent: No such file or directory\n");
   test::pty_device silent;  // nobody answers on this one
   r = run({cli, "call", silent.slave_path, "get_info", "--timeout", "100"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE): describe: no reply "
+  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE): [devices.timeout] describe: no reply "
                    "within the timeout (nothing arrived), after 2 attempts\n");
   r = run({cli, "call", silent.slave_path, "get_info", "--timeout", "0"});
   EXPECT_EQ(r.exit_code, 2);
@@ -230,10 +230,10 @@ TEST(broken_device, a_timeout_says_that_frames_arrived_broken) {
   std::ofstream(profile) << devices::profile::of<GetInfo>("blinky", "2.1").dump();
   auto r = run({cli, "call", pty.slave_path, "get_info", "--profile", profile, "--timeout", "300"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: get_info: no reply within the timeout (1 frame arrived broken)\n");
+  EXPECT_EQ(r.err, "comframe call: [devices.timeout] get_info: no reply within the timeout (1 frame arrived broken)\n");
   r = run({cli, "call", pty.slave_path, "get_info", "--timeout", "300"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE): describe: no "
+  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE): [devices.timeout] describe: no "
                    "reply within the timeout (1 frame arrived broken), after 12 attempts\n");
   done = true;
   device.join();

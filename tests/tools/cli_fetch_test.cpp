@@ -77,7 +77,7 @@ TEST(big_endian_device, call_fetches_its_profile_and_reads_its_replies_and_error
   EXPECT_EQ(r.out, "16909060\n");
   r = run({cli, "call", sim.pty, "fail"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: fail: device error 3 (out_of_range): nope\n");
+  EXPECT_EQ(r.err, "comframe call: [devices.device_error] fail: device error 3 (out_of_range): nope\n");
 }
 
 TEST(big_endian_device, monitor_and_tap_decode_its_events) {
@@ -174,7 +174,8 @@ TEST(profile_fetch, an_overall_deadline_ends_a_fetch_that_cannot_finish_with_wha
   sim_process sim({"--device", "thermo", "--baud", "300"});
   auto r = run({cli, "call", sim.pty, "get_info", "--no-cache", "--profile-deadline", "1500"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err.rfind("comframe call: cannot fetch the device's profile (give one with --profile FILE): describe: "
+  EXPECT_EQ(r.err.rfind("comframe call: cannot fetch the device's profile (give one with --profile FILE): "
+                        "[devices.timeout] describe: "
                         "the profile was not complete within 1500 ms",
                         0),
             0u)

@@ -51,7 +51,7 @@ TEST(cli_ports, a_bad_regular_expression_or_path_is_a_clear_error) {
   EXPECT_EQ(r.err.rfind("comframe ports: --match \"(\" is not a regular expression: ", 0), 0u) << r.err;
   r = run({cli, "ports", "/dev/comframe-nonexistent"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe ports: cannot describe /dev/comframe-nonexistent: No such file or directory\n");
+  EXPECT_EQ(r.err, "comframe ports: [transport.not_found] cannot describe /dev/comframe-nonexistent: No such file or directory\n");
 }
 
 }  // namespace

@@ -86,7 +86,7 @@ TEST(sim, comframe_call_works_against_it_without_a_profile_file) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["serial_number"], 20240601);
   r = run({cli, "call", sim.link, "set_led", R"({"index": 9, "rgb": [0, 0, 0]})"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: set_led: device error 3 (out_of_range): LED index 9 is outside 0..7\n");
+  EXPECT_EQ(r.err, "comframe call: [devices.device_error] set_led: device error 3 (out_of_range): LED index 9 is outside 0..7\n");
 }
 
 TEST(sim, comframe_call_prints_thermos_name_as_a_json_string) {
@@ -153,12 +153,12 @@ TEST(sim, bad_arguments_are_clear_errors) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "comframe sim: give one of --device NAME, --sim FILE or --profile FILE\n");
   r = run({cli, "sim", "--device", "thermo", "--tcp", "99999"});
-  EXPECT_EQ(r.err, "comframe sim: --tcp \"99999\": the port must be a number within 0..65535\n");
+  EXPECT_EQ(r.err, "comframe sim: [transport.bad_url] --tcp \"99999\": the port must be a number within 0..65535\n");
   r = run({cli, "sim", "--device", "toaster"});
   EXPECT_EQ(r.err, "comframe sim: no built-in device \"toaster\" (the devices are: thermo, echo; or give --sim FILE)\n");
   r = run({cli, "sim", "--device", "thermo", "--faults", "drop=2"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe sim: bad fault \"drop=2\": a probability must be within 0..1\n");
+  EXPECT_EQ(r.err, "comframe sim: [firmware_sim.fault] bad fault \"drop=2\": a probability must be within 0..1\n");
   r = run({cli, "sim", "--device", "thermo", "--baud", "0"});
   EXPECT_EQ(r.exit_code, 2);
   const std::string not_a_link = testing::TempDir() + "regular-file";

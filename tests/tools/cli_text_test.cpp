@@ -98,13 +98,13 @@ TEST_F(hostile_device, call_escapes_control_characters_in_a_device_error_and_sho
   auto r = run({cli, "call", pty.slave_path, "set_led", R"({"index": 1, "rgb": [1, 2, 3]})"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "comframe call: set_led: device error 3 (out_of_range): " + hostile_shown + "\n");
+  EXPECT_EQ(r.err, "comframe call: [devices.device_error] set_led: device error 3 (out_of_range): " + hostile_shown + "\n");
 }
 
 TEST_F(hostile_device, call_says_where_a_long_device_message_was_cut) {
   auto r = run({cli, "call", pty.slave_path, "get_info"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: get_info: device error 5 (internal): " + std::string(256, 'x') +
+  EXPECT_EQ(r.err, "comframe call: [devices.device_error] get_info: device error 5 (internal): " + std::string(256, 'x') +
                        "... (cut: 256 of 300 bytes shown)\n");
 }
 

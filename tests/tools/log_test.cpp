@@ -309,7 +309,7 @@ TEST(log, bad_arguments_and_broken_captures_are_one_line_errors) {
   std::ofstream(broken) << std::string("\x0a\x0d\x0d\x0a\x07\x00\x00\x00\x4d\x3c\x2b\x1a", 12);
   auto r = run({cli, "replay", broken, "/dev/null"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe replay: " + broken + ": byte 4: block total length 7 is less than 12\n");
+  EXPECT_EQ(r.err, "comframe replay: [transport.capture] " + broken + " at byte 4: block total length 7 is less than 12\n");
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ TEST(bridge_layout, every_header_field_of_the_document_holds_what_it_says) {
                        .profile_bytes = 100});
   bus.publish(direction::from_device, std::vector<std::uint8_t>(10, 0xab));
   bus.publish(direction::to_device, std::vector<std::uint8_t>(3, 0xcd));
-  EXPECT_THROW(bus.set_latest("k", "", std::vector<std::uint8_t>(65)), bridge_error);  // counted in "refused"
+  EXPECT_THROW(bus.set_latest("k", "", std::vector<std::uint8_t>(65)), comframe::usage_error);  // counted in "refused"
   const mapped_segment seg(name);
   const std::uint64_t profile_bytes = 16 + 104;  // 100 rounded up to a multiple of 8
   const std::map<std::string, std::uint64_t> expected{

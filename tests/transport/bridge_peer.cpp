@@ -254,8 +254,8 @@ int main(int argc, char** argv) {
       return scribble(name, std::stoull(args[2]), {args.begin() + 3, args.end()});
     return usage();
   } catch (const br::bridge_error& e) {
-    const bool corrupt = std::string(e.id()) == "transport.bridge.corrupt";
-    std::cout << (corrupt ? "corrupt: " : "error: ") << e.id() << ": " << e.what() << std::endl;
+    const bool corrupt = e.kind() == br::bridge_errc::corrupt;
+    std::cout << (corrupt ? "corrupt: " : "error: ") << e.id() << ": " << e.detail() << std::endl;
     return corrupt ? 3 : 2;
   }
 }

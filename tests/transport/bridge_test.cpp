@@ -32,11 +32,12 @@ bytes numbered(std::uint64_t n, std::size_t size) {
   return b;
 }
 
+// "id: detail" of the error `f` throws (a bridge_error, or a usage_error for bad arguments).
 std::string error_id(auto&& f) {
   try {
     f();
-  } catch (const bridge_error& e) {
-    return std::string(e.id()) + ": " + e.what();
+  } catch (const comframe::error& e) {
+    return e.id() + ": " + e.detail();
   }
   return "no error";
 }

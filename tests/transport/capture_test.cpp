@@ -304,7 +304,7 @@ TEST(capture, a_writer_reports_a_file_it_cannot_create) {
     FAIL() << "no error";
   } catch (const capture_error& e) {
     EXPECT_EQ(e.id(), "transport.capture");
-    EXPECT_EQ(e.path(), "/nonexistent-dir/cap.pcapng");
+    EXPECT_EQ(e.file(), "/nonexistent-dir/cap.pcapng");
     EXPECT_NE(e.detail().find("cannot create"), std::string::npos);
   }
 }
@@ -426,7 +426,7 @@ TEST(capture, a_directory_given_as_a_capture_is_a_read_error) {
     capture_reader r(dir);
     FAIL() << "no error";
   } catch (const capture_error& e) {
-    EXPECT_EQ(e.path(), dir);
+    EXPECT_EQ(e.file(), dir);
     EXPECT_EQ(e.detail(), "cannot read: Is a directory");
   }
 }

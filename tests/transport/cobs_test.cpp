@@ -172,8 +172,8 @@ TEST(cobs, encode_refuses_an_output_buffer_below_the_maximum_and_writes_nothing)
   try {
     cobs_encode(data, out);
     FAIL() << "no exception";
-  } catch (const comframe::transport::codec_usage_error& e) {
-    EXPECT_EQ(e.id(), "transport.cobs");
+  } catch (const comframe::usage_error& e) {
+    EXPECT_EQ(e.id(), "transport.usage");
     EXPECT_NE(std::string(e.what()).find("10 bytes"), std::string::npos) << e.what();
   }
   EXPECT_EQ(out, bytes(10, 0xEE));

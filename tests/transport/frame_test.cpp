@@ -1,5 +1,6 @@
 // Frame encoder and streaming decoder: layout, round trips, every error kind and resync.
 #include "comframe/transport/frame.hpp"
+#include "comframe/transport/frame_parse.hpp"
 
 #include <gtest/gtest.h>
 
@@ -213,8 +214,8 @@ TEST(frame, encode_into_a_buffer_refuses_one_below_the_maximum_and_writes_nothin
   try {
     encode_frame(header_a, payload_a, out);
     FAIL() << "no exception";
-  } catch (const codec_usage_error& e) {
-    EXPECT_EQ(e.id(), "transport.frame");
+  } catch (const comframe::usage_error& e) {
+    EXPECT_EQ(e.id(), "transport.usage");
   }
   EXPECT_TRUE(std::all_of(out.begin(), out.end(), [](auto b) { return b == 0xEE; }));
 }
@@ -235,15 +236,15 @@ TEST(frame, frame_encoder_reuses_its_buffer_and_refuses_payloads_over_its_maximu
   try {
     enc.encode(header_a, bytes(9, 0x01));
     FAIL() << "no exception";
-  } catch (const codec_usage_error& e) {
-    EXPECT_EQ(e.id(), "transport.frame");
+  } catch (const comframe::usage_error& e) {
+    EXPECT_EQ(e.id(), "transport.usage");
   }
 }
 
 TEST(frame, encoder_and_decoder_refuse_a_maximum_payload_over_the_supported_one) {
-  EXPECT_THROW(frame_encoder{max_supported_payload_size + 1}, codec_usage_error);
-  EXPECT_THROW(frame_decoder{max_supported_payload_size + 1}, codec_usage_error);
-  EXPECT_THROW(frame_decoder{static_cast<std::size_t>(-1)}, codec_usage_error);
+  EXPECT_THROW(frame_encoder{max_supported_payload_size + 1}, comframe::usage_error);
+  EXPECT_THROW(frame_decoder{max_supported_payload_size + 1}, comframe::usage_error);
+  EXPECT_THROW(frame_decoder{static_cast<std::size_t>(-1)}, comframe::usage_error);
   EXPECT_NO_THROW(frame_decoder{0});
 }
 
@@ -505,7 +506,7 @@ TEST(frame, frame_bytes_are_the_encoded_frame_before_cobs) {
 TEST(frame, write_frame_bytes_refuses_a_buffer_one_byte_short) {
   const bytes payload(5, 0xaa);
   bytes out(frame_size(payload.size()) - 1, 0x55);
-  EXPECT_THROW(write_frame_bytes({}, payload, out), codec_usage_error);
+  EXPECT_THROW(write_frame_bytes({}, payload, out), comframe::usage_error);
   EXPECT_EQ(std::count(out.begin(), out.end(), 0x55), static_cast<long>(out.size()));
 }
 
@@ -522,17 +523,17 @@ TEST(frame, parse_frame_gives_back_header_and_payload_of_frame_bytes) {
 
 TEST(frame, parse_frame_says_why_it_refuses_a_frame) {
   const bytes plain = frame_bytes({.kind = frame_kind::request, .command = 1, .sequence = 1}, bytes{9, 9});
-  frame_error why{};
-  EXPECT_FALSE(parse_frame(std::span(plain).first(min_frame_size_bytes - 1), &why));
-  EXPECT_EQ(why, frame_error::too_short);
+  auto why = [](std::span<const std::uint8_t> frame) -> std::optional<frame_error> {
+    const auto r = parse_frame(frame);
+    if (r) return std::nullopt;
+    return r.error();
+  };
+  EXPECT_EQ(why(std::span(plain).first(min_frame_size_bytes - 1)), frame_error::too_short);
   bytes flipped = plain;
   flipped[6] ^= 0x01;
-  EXPECT_FALSE(parse_frame(flipped, &why));
-  EXPECT_EQ(why, frame_error::crc);
-  EXPECT_FALSE(parse_frame(frame_bytes({.version = 2}, {}), &why));
-  EXPECT_EQ(why, frame_error::bad_version);
-  EXPECT_FALSE(parse_frame(frame_bytes({.kind = static_cast<frame_kind>(4)}, {}), &why));
-  EXPECT_EQ(why, frame_error::bad_kind);
+  EXPECT_EQ(why(flipped), frame_error::crc);
+  EXPECT_EQ(why(frame_bytes({.version = 2}, {})), frame_error::bad_version);
+  EXPECT_EQ(why(frame_bytes({.kind = static_cast<frame_kind>(4)}, {})), frame_error::bad_kind);
 }
 
 TEST(frame, directions_are_named_from_the_host) {

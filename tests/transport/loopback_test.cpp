@@ -288,7 +288,7 @@ TEST(loopback, side_b_must_use_the_io_context_of_side_a) {
   } catch (const link_error& e) {
     EXPECT_EQ(e.kind(), link_errc::open_failed);
     EXPECT_EQ(e.id(), "transport.open_failed");
-    EXPECT_STREQ(e.what(), "cannot open loop://split: side A of this pair runs on another io_context");
+    EXPECT_STREQ(e.what(), "[transport.open_failed] cannot open loop://split: side A of this pair runs on another io_context");
   }
 }
 

@@ -43,7 +43,8 @@ std::string describe_failure(const std::string& path) {
   } catch (const link_error& e) {
     EXPECT_EQ(e.kind(), link_errc::not_found);
     EXPECT_EQ(e.id(), "transport.not_found");
-    return e.what();
+    EXPECT_EQ(std::string(e.what()), "[" + e.id() + "] " + e.detail());
+    return e.detail();
   }
   ADD_FAILURE() << "no error describing " << path;
   return {};

@@ -117,7 +117,8 @@ std::string open_failure(boost::asio::io_context& io, const std::string& url) {
   } catch (const link_error& e) {
     EXPECT_EQ(e.kind(), link_errc::open_failed);
     EXPECT_EQ(e.id(), "transport.open_failed");
-    return e.what();
+    EXPECT_EQ(std::string(e.what()), "[" + e.id() + "] " + e.detail());
+    return e.detail();
   }
   ADD_FAILURE() << "no error opening " << url;
   return {};

@@ -201,7 +201,7 @@ TEST(tcp_link, a_refused_connection_is_an_open_error_naming_the_url_and_the_reas
   } catch (const link_error& e) {
     EXPECT_EQ(e.kind(), link_errc::open_failed);
     EXPECT_EQ(e.id(), "transport.open_failed");
-    EXPECT_EQ(std::string(e.what()), "cannot open " + url + ": Connection refused");
+    EXPECT_EQ(std::string(e.what()), "[transport.open_failed] cannot open " + url + ": Connection refused");
   }
 }
 
@@ -214,7 +214,7 @@ TEST(tcp_link, an_unknown_host_is_an_open_error_naming_the_host) {
   } catch (const link_error& e) {
     EXPECT_EQ(e.kind(), link_errc::open_failed);
     const std::string expected = "cannot open tcp://comframe-test.invalid:4001: cannot resolve comframe-test.invalid: ";
-    EXPECT_EQ(std::string(e.what()).substr(0, expected.size()), expected) << e.what();
+    EXPECT_EQ(e.detail().substr(0, expected.size()), expected) << e.what();
   }
 }
 

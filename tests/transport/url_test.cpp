@@ -26,7 +26,8 @@ std::string bad_url_message(std::string_view text) {
   } catch (const link_error& e) {
     EXPECT_EQ(e.kind(), link_errc::bad_url);
     EXPECT_EQ(e.id(), "transport.bad_url");
-    return e.what();
+    EXPECT_EQ(std::string(e.what()), "[" + e.id() + "] " + e.detail());
+    return e.detail();
   }
   ADD_FAILURE() << "no error for " << text;
   return {};
@@ -208,7 +209,8 @@ std::string bad_listen_message(std::string_view text) {
     parse_listen_address(text, "--tcp");
   } catch (const link_error& e) {
     EXPECT_EQ(e.kind(), link_errc::bad_url);
-    return e.what();
+    EXPECT_EQ(std::string(e.what()), "[" + e.id() + "] " + e.detail());
+    return e.detail();
   }
   ADD_FAILURE() << "no error for " << text;
   return {};

@@ -30,7 +30,7 @@ std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const
     auto feed = std::make_shared<devices::bridge_feed>(std::make_shared<transport::bridge::publisher>(name, po));
     if (p) feed->set_profile(*p);
     return feed;
-  } catch (const transport::bridge::bridge_error& e) {
+  } catch (const comframe::error& e) {  // a bridge_error, or a usage_error for the ring sizes
     throw cli_error(std::string("--bridge: ") + e.what());
   }
 }
@@ -56,10 +56,6 @@ nlohmann::json truncated_frame_json(transport::direction dir, std::uint64_t time
   }
   j["frame_hex"] = core::hex_text(bytes);
   return j;
-}
-
-cli_error bus_error(const transport::bridge::bridge_error& e) {
-  return cli_error("[" + e.id() + "] " + e.what());
 }
 
 namespace {
@@ -126,12 +122,7 @@ class tap {
     std::cerr << "tap: " << o_.name << " (publisher pid " << bus_->publisher_pid() << "), Ctrl-C to stop" << std::endl;
     while (!(o_.count && n_.records >= o_.count) && !out_of_time()) {
       if (signals_.wait(std::chrono::milliseconds(0))) break;
-      transport::bridge::read_result r;
-      try {
-        r = bus_->next(std::chrono::milliseconds(100));
-      } catch (const transport::bridge::bridge_error& e) {
-        throw bus_error(e);
-      }
+      const transport::bridge::read_result r = bus_->next(std::chrono::milliseconds(100));
       if (r.status == transport::bridge::read_status::record) on_record(r);
       else on_bus_event(r);
     }
@@ -149,18 +140,14 @@ class tap {
   // signal, --duration) before it did.
   bool open_bus() {
     const transport::bridge::subscriber_options so{o_.from_oldest, std::chrono::microseconds(o_.spin_us)};
-    try {
-      transport::bridge::check_name(o_.name);
-      while (!bus_) {
-        try {
-          bus_ = std::make_unique<transport::bridge::subscriber>(o_.name, so);
-        } catch (const transport::bridge::bridge_error& e) {
-          if (!o_.wait || e.id() != "transport.bridge.not_found") throw;
-          if (signals_.wait(std::chrono::milliseconds(100)) || out_of_time()) return false;
-        }
+    transport::bridge::check_name(o_.name);
+    while (!bus_) {
+      try {
+        bus_ = std::make_unique<transport::bridge::subscriber>(o_.name, so);
+      } catch (const transport::bridge::bridge_error& e) {
+        if (!o_.wait || e.kind() != transport::bridge::bridge_errc::not_found) throw;
+        if (signals_.wait(std::chrono::milliseconds(100)) || out_of_time()) return false;
       }
-    } catch (const transport::bridge::bridge_error& e) {
-      throw bus_error(e);
     }
     return true;
   }
@@ -168,12 +155,8 @@ class tap {
   // The profile the publisher keeps on the bus, unless --profile gave one.
   void look_for_profile() {
     if (profile_from_file_) return;
-    std::optional<devices::profile> p;
-    try {
-      p = profile_on_bus(*bus_);  // a corrupt profile region is the bus's error, reported as such
-    } catch (const transport::bridge::bridge_error& e) {
-      throw bus_error(e);
-    }
+    // A corrupt profile region is the bus's error, reported as such.
+    std::optional<devices::profile> p = profile_on_bus(*bus_);
     if (!p) return;
     const bool changed = !profile_ || p->hash() != profile_->hash();
     profile_ = std::move(p);

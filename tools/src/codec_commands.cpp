@@ -83,16 +83,6 @@ void run_schema(const codec_options& o) {
   }
 }
 
-// Runs `fn`, turning the errors of the layers below into cli_error.
-template <class F>
-void guarded(F fn) {
-  try {
-    fn();
-  } catch (const codec_error& e) {
-    throw cli_error(e.what());
-  }
-}
-
 }  // namespace
 
 void add_codec_commands(CLI::App& app) {
@@ -103,7 +93,7 @@ void add_codec_commands(CLI::App& app) {
   enc->add_flag("--lenient", o->lenient,
                 "Accept missing fields (defaults), unknown keys, short or long fixed arrays, wrapping integers");
   enc->add_option("value", o->input, "The JSON value, or - to read it from stdin")->required();
-  enc->callback([o] { guarded([&] { run_encode(*o); }); });
+  enc->callback([o] { run_encode(*o); });
   enc->footer("Example: comframe encode --schema point.json --endian big '{\"x\": 1.5, \"y\": -2}'");
 
   auto* dec = app.add_subcommand("decode", "Decode hex bytes to JSON by a schema");
@@ -111,7 +101,7 @@ void add_codec_commands(CLI::App& app) {
   dec->add_flag("-c,--compact", o->compact, "Print the JSON on one line");
   dec->add_flag("--lenient", o->lenient, "Show a set bit that no flag of a flag set names as its bit number, not an error");
   dec->add_option("hex", o->input, "The bytes as hex (\"0a1b\", \"0a 1b\", \"0x0a,0x1b\"), or - for stdin")->required();
-  dec->callback([o] { guarded([&] { run_decode(*o); }); });
+  dec->callback([o] { run_decode(*o); });
   dec->footer("Example: comframe decode --schema point.json --endian big '3f c0 00 00 c0 00 00 00'");
 
   auto* sch = app.add_subcommand("schema", "Check a schema file and print it in canonical form with its sizes");
@@ -121,7 +111,7 @@ void add_codec_commands(CLI::App& app) {
   sch->add_option("-t,--type", o->type, "Named type to show (default: the root)");
   sch->callback([o] {
     if (o->schema_file.empty()) throw CLI::RequiredError("a schema file (FILE or --schema)");
-    guarded([&] { run_schema(*o); });
+    run_schema(*o);
   });
 }
 

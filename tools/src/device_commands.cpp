@@ -56,11 +56,7 @@ std::unique_ptr<devices::session> open_session(const device_options& o) {
   devices::session_options so;
   so.timeout = std::chrono::milliseconds(o.timeout_ms);
   if (!o.bridge.empty()) so.bridge = open_bridge(o.bridge);
-  try {
-    return std::make_unique<devices::session>(o.port, so);
-  } catch (const comframe::error& e) {
-    throw cli_error(e.what());
-  }
+  return std::make_unique<devices::session>(o.port, so);
 }
 
 // The fetch settings, with the command's --timeout for each describe exchange.
@@ -145,10 +141,6 @@ void run_call(const device_options& o) {
     reply = wait_or_stop(f, signals, c->name + "'s reply");
   } catch (const core::codec_error& e) {
     throw cli_error("the arguments do not fit " + c->name + "'s request: " + e.what());
-  } catch (const cli_error&) {
-    throw;
-  } catch (const comframe::error& e) {
-    throw cli_error(terminal_text(e.what()));
   }
   if (c->id == devices::builtin::describe::id && reply.contains("chunk") && reply["chunk"].is_array()) {
     // The profile's text, shown as text (escaped) rather than an array of characters.

@@ -19,6 +19,7 @@
 #include "bridge_io.hpp"
 #include "commands.hpp"
 #include "comframe/core/schema.hpp"
+#include "comframe/transport/frame_parse.hpp"
 #include "comframe/devices/dissector.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/transport/frame_channel.hpp"
@@ -181,12 +182,7 @@ void run_log(const log_options& o) {
     // Source: a session on the port, recording every frame it sends, receives or refuses.
     devices::session_options so;
     so.timeout = std::chrono::milliseconds(o.timeout_ms);
-    std::unique_ptr<devices::session> s;
-    try {
-      s = std::make_unique<devices::session>(o.port, so);
-    } catch (const comframe::error& e) {
-      throw cli_error(e.what());
-    }
+    auto s = std::make_unique<devices::session>(o.port, so);
     // The profile is needed to decode JSON lines and to make requests by name;
     // fetched before recording starts, so the capture holds only the traffic asked for.
     if (!profile && (format == "json" || !requests.empty())) {
@@ -218,12 +214,7 @@ void run_log(const log_options& o) {
   }
 
   // Source: a shared-memory bridge; every frame its publisher saw, with its losses.
-  std::unique_ptr<transport::bridge::subscriber> bus;
-  try {
-    bus = std::make_unique<transport::bridge::subscriber>(o.bridge);
-  } catch (const transport::bridge::bridge_error& e) {
-    throw cli_error(e.what());
-  }
+  auto bus = std::make_unique<transport::bridge::subscriber>(o.bridge);
   if (!profile && format == "json") {
     if (auto p = profile_on_bus(*bus)) profile = std::make_shared<devices::profile>(std::move(*p));
   }
@@ -233,12 +224,7 @@ void run_log(const log_options& o) {
             << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
   std::string note;  // a publisher that went or restarted, for the next record
   while (!done() && !signals.wait(std::chrono::milliseconds(0))) {
-    transport::bridge::read_result r;
-    try {
-      r = bus->next(std::chrono::milliseconds(100));
-    } catch (const transport::bridge::bridge_error& e) {
-      throw cli_error(e.what());
-    }
+    const transport::bridge::read_result r = bus->next(std::chrono::milliseconds(100));
     if (r.status == transport::bridge::read_status::publisher_gone ||
         r.status == transport::bridge::read_status::publisher_restarted) {
       std::cerr << "log: " << to_string(r.status) << ": " << r.detail << std::endl;
@@ -275,22 +261,12 @@ void run_dissector(const dissector_options& o) {
     stop_signals signals;  // before the session's thread starts
     devices::session_options so;
     so.timeout = std::chrono::milliseconds(o.timeout_ms);
-    std::unique_ptr<devices::session> s;
-    try {
-      s = std::make_unique<devices::session>(o.port, so);
-    } catch (const comframe::error& e) {
-      throw cli_error(e.what());
-    }
+    auto s = std::make_unique<devices::session>(o.port, so);
     fetch_settings f = o.fetch;
     f.timeout_ms = o.timeout_ms;
     p = fetch_device_profile(*s, f, signals, "cannot fetch the device's profile");
   }
-  std::string lua;
-  try {
-    lua = devices::lua_dissector(p);
-  } catch (const comframe::error& e) {
-    throw cli_error(e.what());
-  }
+  const std::string lua = devices::lua_dissector(p);
   if (o.output.empty() || o.output == "-") {
     std::cout << lua;
     return;
@@ -335,26 +311,22 @@ struct replay_step {
 std::vector<replay_step> load_steps(const std::string& path, std::size_t& skipped) {
   std::vector<captured_frame> frames;
   std::size_t total = 0;
-  try {
-    transport::capture_reader reader(path);
-    while (auto r = reader.next()) {
-      if (r->flags & transport::capture_refused) {
-        ++skipped;
-        continue;
-      }
-      const auto f = transport::parse_frame(r->bytes);
-      if (!f) {
-        ++skipped;
-        continue;
-      }
-      total += r->bytes.size();
-      if (frames.size() >= max_replay_frames || total > max_replay_bytes)
-        throw cli_error(path + ": too large to replay (more than " + std::to_string(max_replay_frames) + " frames or " +
-                        std::to_string(max_replay_bytes >> 20) + " MiB)");
-      frames.push_back({r->time_ns, r->dir, f->header, {r->bytes.begin(), r->bytes.end()}});
+  transport::capture_reader reader(path);
+  while (auto r = reader.next()) {
+    if (r->flags & transport::capture_refused) {
+      ++skipped;
+      continue;
     }
-  } catch (const transport::capture_error& e) {
-    throw cli_error(e.what());
+    const auto f = transport::parse_frame(r->bytes);
+    if (!f) {
+      ++skipped;
+      continue;
+    }
+    total += r->bytes.size();
+    if (frames.size() >= max_replay_frames || total > max_replay_bytes)
+      throw cli_error(path + ": too large to replay (more than " + std::to_string(max_replay_frames) + " frames or " +
+                      std::to_string(max_replay_bytes >> 20) + " MiB)");
+    frames.push_back({r->time_ns, r->dir, f->header, {r->bytes.begin(), r->bytes.end()}});
   }
   // Each request's reply is the first later reply with its sequence number and command.
   std::vector<replay_step> steps;
@@ -470,12 +442,7 @@ void run_replay(const replay_options& o) {
   const devices::profile& prof = profile ? *profile : no_profile;
 
   boost::asio::io_context io;
-  std::unique_ptr<transport::link> port;
-  try {
-    port = transport::open_link(io, o.port);
-  } catch (const comframe::error& e) {
-    throw cli_error(e.what());
-  }
+  std::unique_ptr<transport::link> port = transport::open_link(io, o.port);
 
   // Replies as they arrive, by the I/O thread.
   struct arrived {

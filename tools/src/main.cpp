@@ -2,9 +2,16 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "comframe/core/error.hpp"
 #include "commands.hpp"
+#include "frame_text.hpp"
 #include "text_io.hpp"
+
+namespace {
+// " call", " sim", …: the subcommand that failed, "" before one was chosen.
+std::string command_name(const CLI::App& app) {
+  return app.get_subcommands().empty() ? "" : " " + app.get_subcommands().front()->get_name();
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"comframe: typed frames over serial links: encode, decode, ports, call, monitor, sim, tap, log"};
@@ -35,14 +42,16 @@ int main(int argc, char** argv) {
     std::cerr << name << ": " << e.what() << "\nRun '" << name << " --help' for usage.\n";
     return 2;
   } catch (const comframe::tools::cli_error& e) {
-    std::string cmd = app.get_subcommands().empty() ? "" : " " + app.get_subcommands().front()->get_name();
-    std::cerr << name << cmd << ": " << e.what() << '\n';
-    return 1;
-  } catch (const comframe::error& e) {
-    std::cerr << name << ": " << e.what() << '\n';
+    // The CLI's own message: its text from outside is escaped where it was
+    // assembled, and it may span lines on purpose (a usage hint).
+    std::cerr << name << command_name(app) << ": " << e.what() << '\n';
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << name << ": " << e.what() << '\n';
+    // The one place a library failure is reported: a comframe::error as its
+    // what() ("[id] where: detail", docs/errors.md); one line, naming the
+    // command, safe for a terminal (text from a device or a file is escaped),
+    // exit status 1.
+    std::cerr << name << command_name(app) << ": " << comframe::tools::terminal_text(e.what()) << '\n';
     return 1;
   }
   return 0;

@@ -66,14 +66,10 @@ void run_ports(const ports_options& o) {
     }
   }
   std::vector<transport::port_info> ports;
-  try {
-    if (o.paths.empty()) {
-      ports = transport::list_ports();
-    } else {
-      for (const auto& path : o.paths) ports.push_back(transport::describe_port(path));
-    }
-  } catch (const transport::link_error& e) {
-    throw cli_error(e.what());
+  if (o.paths.empty()) {
+    ports = transport::list_ports();
+  } else {
+    for (const auto& path : o.paths) ports.push_back(transport::describe_port(path));
   }
   std::size_t shown = 0;
   for (const auto& p : ports) {

@@ -126,15 +126,10 @@ nlohmann::json stats_json(const firmware_sim::host_stats& s, const firmware_sim:
 // The simulated device the options name: a sim file, a bare profile or a built-in device.
 std::unique_ptr<firmware_sim::simulated_device> make_simulation(const sim_options& o) {
   if (!o.sim_file.empty() || !o.profile_file.empty()) {
-    try {
-      // A bare profile is a sim file without replies: every command answers its response type's zero value.
-      return std::make_unique<firmware_sim::sim_definition>(
-          o.sim_file.empty()
-              ? firmware_sim::parse_sim_file(nlohmann::json{{"profile_file", o.profile_file}}.dump())
-              : firmware_sim::load_sim_file(o.sim_file));
-    } catch (const comframe::error& e) {
-      throw cli_error(e.what());
-    }
+    // A bare profile is a sim file without replies: every command answers its response type's zero value.
+    return std::make_unique<firmware_sim::sim_definition>(
+        o.sim_file.empty() ? firmware_sim::parse_sim_file(nlohmann::json{{"profile_file", o.profile_file}}.dump())
+                           : firmware_sim::load_sim_file(o.sim_file));
   }
   if (auto d = firmware_sim::make_builtin_device(o.device)) return d;
   throw cli_error("no built-in device \"" + o.device + "\" (the devices are: " +
@@ -195,17 +190,13 @@ class simulator {
 
   // Where hosts connect: a pty (the default) or a TCP port.
   void open_endpoint() {
-    try {
-      if (o_.tcp.empty()) {
-        port_ = std::make_unique<firmware_sim::pty_port>(io_, firmware_sim::pty_options{o_.link_path});
-        announced_ = port_->path();
-      } else {
-        const transport::tcp_url where = transport::parse_listen_address(o_.tcp, "--tcp");
-        server_ = std::make_unique<firmware_sim::tcp_server>(io_, where.host, where.port);
-        announced_ = transport::to_string(transport::tcp_url{where.host, server_->port()});
-      }
-    } catch (const comframe::error& e) {
-      throw cli_error(e.what());
+    if (o_.tcp.empty()) {
+      port_ = std::make_unique<firmware_sim::pty_port>(io_, firmware_sim::pty_options{o_.link_path});
+      announced_ = port_->path();
+    } else {
+      const transport::tcp_url where = transport::parse_listen_address(o_.tcp, "--tcp");
+      server_ = std::make_unique<firmware_sim::tcp_server>(io_, where.host, where.port);
+      announced_ = transport::to_string(transport::tcp_url{where.host, server_->port()});
     }
     if (port_) {
       injector_->on_disconnect([this](std::chrono::milliseconds gap) {
@@ -359,13 +350,7 @@ class simulator {
 void run_sim(const sim_options& o) {
   if ((!o.device.empty()) + (!o.sim_file.empty()) + (!o.profile_file.empty()) != 1)
     throw cli_error("give one of --device NAME, --sim FILE or --profile FILE");
-  firmware_sim::fault_config faults;
-  try {
-    faults = firmware_sim::parse_faults(o.faults);
-  } catch (const comframe::error& e) {
-    throw cli_error(e.what());
-  }
-  simulator(o, faults).run();
+  simulator(o, firmware_sim::parse_faults(o.faults)).run();
 }
 
 }  // namespace

@@ -10,7 +10,14 @@
 
 namespace comframe::tools {
 
-/// A failure the CLI reports as one line on stderr with exit status 1.
+/// A failure the CLI itself finds (arguments that do not go together, a file it
+/// cannot read, replies that differ from a capture), reported by main as one
+/// line on stderr, "comframe <command>: <message>", with exit status 1.
+/// Errors of the libraries are not wrapped in it: they reach main as
+/// comframe::error and are printed the same way, their what() starting with
+/// their id ("comframe call: [devices.timeout] get_info: no reply …"). A
+/// cli_error that adds context to a library error keeps that error's what()
+/// in its message ("--bridge: [transport.bridge.in_use] …").
 struct cli_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

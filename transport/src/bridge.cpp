@@ -7,6 +7,7 @@
 // out and then checks that tail has not passed it, so a record it keeps was
 // never overwritten while it read it (the seqlock pattern).
 #include "comframe/transport/bridge.hpp"
+#include "comframe/transport/frame_parse.hpp"
 
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -110,10 +111,9 @@ std::atomic_ref<T> atomic_at(const std::uint8_t* base, std::size_t offset) {
   return std::atomic_ref<T>(*reinterpret_cast<T*>(const_cast<std::uint8_t*>(base + offset)));
 }
 
-[[noreturn]] void fail(const char* id, const std::string& message) { throw bridge_error(id, message); }
-[[noreturn]] void fail_errno(const std::string& what) {
-  fail("transport.bridge.system", what + ": " + std::strerror(errno));
-}
+[[noreturn]] void fail(bridge_errc kind, const std::string& message) { throw bridge_error(kind, message); }
+[[noreturn]] void fail_usage(const std::string& message) { throw usage_error("transport.bridge", message); }
+[[noreturn]] void fail_errno(const std::string& what) { fail(bridge_errc::system, what + ": " + std::strerror(errno)); }
 
 std::uint64_t now_ns() {
   timespec ts{};
@@ -239,10 +239,10 @@ std::string where(const std::string& path, std::size_t offset, const char* field
 
 geometry read_geometry(const std::uint8_t* base, std::size_t mapped, const std::string& path) {
   auto corrupt = [&](std::size_t offset, const char* field, const std::string& what) -> void {
-    fail("transport.bridge.corrupt", "bridge segment " + where(path, offset, field) + ": " + what);
+    fail(bridge_errc::corrupt, "bridge segment " + where(path, offset, field) + ": " + what);
   };
   if (mapped < header_bytes)
-    fail("transport.bridge.corrupt", "bridge segment " + path + " holds " + std::to_string(mapped) +
+    fail(bridge_errc::corrupt, "bridge segment " + path + " holds " + std::to_string(mapped) +
                                          " bytes, less than its " + std::to_string(header_bytes) + "-byte header");
   if (std::memcmp(base + off_magic, magic, sizeof magic) != 0)
     corrupt(off_magic, "magic", "not \"CFBRIDGE\": not a comframe bridge segment");
@@ -303,22 +303,37 @@ geometry read_geometry(const std::uint8_t* base, std::size_t mapped, const std::
 
 }  // namespace
 
+std::string_view to_string(bridge_errc kind) noexcept {
+  switch (kind) {
+    case bridge_errc::name: return "name";
+    case bridge_errc::in_use: return "in_use";
+    case bridge_errc::not_found: return "not_found";
+    case bridge_errc::permission: return "permission";
+    case bridge_errc::corrupt: return "corrupt";
+    case bridge_errc::system: return "system";
+  }
+  return "unknown";
+}
+
+bridge_error::bridge_error(bridge_errc kind, std::string detail)
+    : comframe::error("transport.bridge." + std::string(to_string(kind)), std::move(detail)), kind_(kind) {}
+
 void check_name(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 64 && name.front() != '.';
   for (char c : name)
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                 c == '-' || c == '_');
   if (!ok)
-    fail("transport.bridge.name", "bridge name " + core::quoted_text(name) +
-                                      " is not allowed: use 1 to 64 letters, digits, '.', '-' or '_', not "
-                                      "starting with '.'");
+    fail(bridge_errc::name, "bridge name " + core::quoted_text(name) +
+                                " is not allowed: use 1 to 64 letters, digits, '.', '-' or '_', not starting with '.'");
 }
 
 std::string segment_path(std::string_view name) { return "/dev/shm/comframe." + std::string(name); }
 
 std::optional<frame_view> record::frame() const noexcept {
   if (flags & (refused | truncated)) return std::nullopt;
-  return parse_frame(bytes);
+  if (auto f = parse_frame(bytes)) return *f;
+  return std::nullopt;
 }
 
 std::string_view to_string(read_status status) noexcept {
@@ -432,7 +447,7 @@ struct publisher::impl {
   // reader to see, then refuses it.
   [[noreturn]] void refuse(const std::string& message) {
     atomic_at<std::uint64_t>(base, off_refused).fetch_add(1, std::memory_order_release);
-    fail("transport.bridge.usage", message);
+    fail_usage(message);
   }
 };
 
@@ -442,16 +457,16 @@ namespace {
 void check_options(std::string_view name, const publisher_options& o) {
   check_name(name);
   if (o.ring_bytes < 4096 || o.ring_bytes > (std::size_t{1} << 30) || (o.ring_bytes & (o.ring_bytes - 1)) != 0)
-    fail("transport.bridge.usage", "ring_bytes " + std::to_string(o.ring_bytes) +
+    fail_usage("ring_bytes " + std::to_string(o.ring_bytes) +
                                        " is not a power of two from 4096 to 1 GiB");
   if (o.max_record_bytes < 1 || o.max_record_bytes > o.ring_bytes / 4)
-    fail("transport.bridge.usage", "max_record_bytes " + std::to_string(o.max_record_bytes) +
+    fail_usage("max_record_bytes " + std::to_string(o.max_record_bytes) +
                                        " is not from 1 to a quarter of ring_bytes");
   if (o.latest_slots > 4096 || o.latest_value_bytes > (std::size_t{16} << 20))
-    fail("transport.bridge.usage", "at most 4096 latest-value slots of at most 16 MiB each");
+    fail_usage("at most 4096 latest-value slots of at most 16 MiB each");
   if (o.profile_bytes > (std::size_t{16} << 20))
-    fail("transport.bridge.usage", "profile_bytes " + std::to_string(o.profile_bytes) + " is over 16 MiB");
-  if (o.mode > 0777) fail("transport.bridge.usage", "mode " + std::to_string(o.mode) + " is not permission bits");
+    fail_usage("profile_bytes " + std::to_string(o.profile_bytes) + " is over 16 MiB");
+  if (o.mode > 0777) fail_usage("mode " + std::to_string(o.mode) + " is not permission bits");
 }
 
 // A name for the segment while it is being made: unique to this process and call.
@@ -491,13 +506,13 @@ bool reclaim_stale(const std::string& tmp, const std::string& path, const std::s
   }
   if (::flock(old.fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) fail_errno("cannot lock the existing bridge segment " + path);
-    fail("transport.bridge.in_use", "bridge \"" + name + "\" is in use" + holder_of(old.fd) + " (" + path + ")");
+    fail(bridge_errc::in_use, "bridge \"" + name + "\" is in use" + holder_of(old.fd) + " (" + path + ")");
   }
   struct stat held{}, now{};
   if (::fstat(old.fd, &held) != 0) fail_errno("cannot stat " + path);
   if (::stat(path.c_str(), &now) != 0 || now.st_ino != held.st_ino || now.st_dev != held.st_dev) {
     if (attempt < 100) return false;
-    fail("transport.bridge.in_use", "bridge \"" + name + "\" keeps being replaced by another process");
+    fail(bridge_errc::in_use, "bridge \"" + name + "\" keeps being replaced by another process");
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail_errno("cannot replace the stale bridge segment " + path);
   return true;
@@ -730,7 +745,7 @@ struct subscriber::impl {
 
   // A bad field of the segment, named by its own byte offset in the segment.
   [[noreturn]] void corrupt_at(std::uint64_t offset, const char* field, const std::string& what) const {
-    fail("transport.bridge.corrupt", "bridge segment " + where(path, offset, field) + ": " + what);
+    fail(bridge_errc::corrupt, "bridge segment " + where(path, offset, field) + ": " + what);
   }
   // A bad field of a record: the field at `field_offset` of the record at ring position `pos`.
   [[noreturn]] void corrupt(std::uint64_t pos, std::size_t field_offset, const char* field,
@@ -775,9 +790,9 @@ struct subscriber::impl {
     file fd(::open(m.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd.fd < 0) {
       if (errno == ENOENT)
-        fail("transport.bridge.not_found", "no bridge \"" + m.name + "\" (" + m.path + "): is its publisher running?");
+        fail(bridge_errc::not_found, "no bridge \"" + m.name + "\" (" + m.path + "): is its publisher running?");
       if (errno == EACCES || errno == EPERM)
-        fail("transport.bridge.permission", "cannot open bridge \"" + m.name + "\" (" + m.path +
+        fail(bridge_errc::permission, "cannot open bridge \"" + m.name + "\" (" + m.path +
                                                 "): permission denied; it belongs to another user");
       fail_errno("cannot open bridge segment " + m.path);
     }
@@ -785,7 +800,7 @@ struct subscriber::impl {
     if (::fstat(fd.fd, &st) != 0) fail_errno("cannot stat bridge segment " + m.path);
     const auto size = static_cast<std::size_t>(st.st_size);
     if (size < header_bytes)
-      fail("transport.bridge.corrupt", "bridge segment " + m.path + " holds " + std::to_string(size) +
+      fail(bridge_errc::corrupt, "bridge segment " + m.path + " holds " + std::to_string(size) +
                                            " bytes, less than its " + std::to_string(header_bytes) + "-byte header");
     void* a = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.fd, 0);
     if (a == MAP_FAILED) fail_errno("cannot map bridge segment " + m.path);
@@ -925,7 +940,7 @@ struct subscriber::impl {
       }
       return;
     }
-    fail("transport.bridge.corrupt", "bridge segment " + path + ": the publisher overwrites the ring faster "
+    fail(bridge_errc::corrupt, "bridge segment " + path + ": the publisher overwrites the ring faster "
                                      "than it can be read");
   }
 
@@ -984,7 +999,7 @@ struct subscriber::impl {
       out.rec = r;
       return true;
     }
-    fail("transport.bridge.corrupt", "bridge segment " + path + ": the publisher overwrites the ring faster "
+    fail(bridge_errc::corrupt, "bridge segment " + path + ": the publisher overwrites the ring faster "
                                      "than it can be read");
   }
 };
@@ -1035,7 +1050,7 @@ read_result subscriber::next(std::chrono::nanoseconds timeout) {
           return out;
         }
       } catch (const bridge_error& e) {
-        if (e.id() != "transport.bridge.not_found") throw;
+        if (e.kind() != bridge_errc::not_found) throw;
       }
     } else {
       const std::uint32_t seen = atomic_at<std::uint32_t>(m.base, off_notify).load(std::memory_order_acquire);
@@ -1084,7 +1099,7 @@ std::optional<latest_value> subscriber::latest(std::string_view key) const {
     const std::size_t slot_offset = m.geo.latest_offset + std::uint64_t{i} * m.geo.slot_bytes;
     for (int attempt = 0;; ++attempt) {
       if (attempt == 10000)
-        fail("transport.bridge.corrupt", "bridge segment " + where(m.path, slot_offset, "slot version") +
+        fail(bridge_errc::corrupt, "bridge segment " + where(m.path, slot_offset, "slot version") +
                                              ": the value never settles");
       auto version = atomic_at<std::uint64_t>(slot, slot_version);
       const std::uint64_t v1 = version.load(std::memory_order_acquire);

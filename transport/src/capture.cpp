@@ -15,12 +15,6 @@ namespace comframe::transport {
 
 namespace {
 
-std::string compose(const std::string& path, const std::string& detail, std::optional<std::uint64_t> offset) {
-  std::string m = path + ": ";
-  if (offset) m += "byte " + std::to_string(*offset) + ": ";
-  return m + detail;
-}
-
 // pcapng block types and option codes (draft-ietf-opsawg-pcapng).
 constexpr std::uint32_t shb_type = 0x0A0D0D0A;
 constexpr std::uint32_t idb_type = 0x00000001;
@@ -241,11 +235,8 @@ class lines_writer final : public capture_writer {
 
 }  // namespace
 
-capture_error::capture_error(std::string path, std::string detail, std::optional<std::uint64_t> offset)
-    : comframe::error("transport.capture", compose(path, detail, offset)),
-      path_(std::move(path)),
-      detail_(std::move(detail)),
-      offset_(offset) {}
+capture_error::capture_error(std::string file, std::string detail, std::optional<std::uint64_t> offset)
+    : comframe::error("transport.capture", std::move(detail), {std::move(file), {}, offset}) {}
 
 std::string rotated_path(const std::string& path, std::size_t index) {
   if (index == 0) return path;

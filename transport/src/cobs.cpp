@@ -24,7 +24,7 @@ namespace {
 constexpr std::size_t max_run_bytes = 254;
 
 [[noreturn]] void throw_small_output(std::size_t have, std::size_t need) {
-  throw codec_usage_error("transport.cobs", "COBS output buffer holds " + std::to_string(have) +
+  throw usage_error("transport", "COBS output buffer holds " + std::to_string(have) +
                                                 " bytes, but encoding needs up to " + std::to_string(need));
 }
 

@@ -1,5 +1,6 @@
 // Frame encoder and the streaming frame decoder.
 #include "comframe/transport/frame.hpp"
+#include "comframe/transport/frame_parse.hpp"
 
 #include <algorithm>
 #include <array>
@@ -28,7 +29,7 @@ std::uint32_t load_le32(const std::uint8_t* p) noexcept {
 // Checked before any buffer is sized from it.
 std::size_t checked_max_payload(std::size_t max_payload_size) {
   if (max_payload_size > max_supported_payload_size)
-    throw codec_usage_error("transport.frame", "max_payload_size " + std::to_string(max_payload_size) +
+    throw usage_error("transport", "max_payload_size " + std::to_string(max_payload_size) +
                                                    " is over the supported " +
                                                    std::to_string(max_supported_payload_size) + " bytes");
   return max_payload_size;
@@ -71,7 +72,7 @@ std::size_t encode_frame(const frame_header& header, std::span<const std::uint8_
                          std::span<std::uint8_t> out) {
   const std::size_t need = max_encoded_frame_size(payload.size());
   if (out.size() < need)
-    throw codec_usage_error("transport.frame", "frame output buffer holds " + std::to_string(out.size()) +
+    throw usage_error("transport", "frame output buffer holds " + std::to_string(out.size()) +
                                                    " bytes, but a frame with a " + std::to_string(payload.size()) +
                                                    "-byte payload needs up to " + std::to_string(need));
   std::array<std::uint8_t, header_size_bytes> head;
@@ -101,7 +102,7 @@ std::size_t write_frame_bytes(const frame_header& header, std::span<const std::u
                               std::span<std::uint8_t> out) {
   const std::size_t need = frame_size(payload.size());
   if (out.size() < need)
-    throw codec_usage_error("transport.frame", "frame output buffer holds " + std::to_string(out.size()) +
+    throw usage_error("transport", "frame output buffer holds " + std::to_string(out.size()) +
                                                    " bytes, but a frame with a " + std::to_string(payload.size()) +
                                                    "-byte payload needs " + std::to_string(need));
   core::encode(header, out.first(header_size_bytes), header_endian);
@@ -117,11 +118,8 @@ std::vector<std::uint8_t> frame_bytes(const frame_header& header, std::span<cons
   return out;
 }
 
-std::optional<frame_view> parse_frame(std::span<const std::uint8_t> bytes, frame_error* why) noexcept {
-  auto fail = [&](frame_error e) -> std::optional<frame_view> {
-    if (why != nullptr) *why = e;
-    return std::nullopt;
-  };
+comframe::result<frame_view, frame_error> parse_frame(std::span<const std::uint8_t> bytes) noexcept {
+  auto fail = [](frame_error e) -> comframe::result<frame_view, frame_error> { return e; };
   const std::size_t size = bytes.size();
   if (size < min_frame_size_bytes) return fail(frame_error::too_short);
   const std::uint8_t* const frame = bytes.data();
@@ -139,7 +137,7 @@ std::optional<frame_view> parse_frame(std::span<const std::uint8_t> bytes, frame
 
 frame_header decode_frame_header(std::span<const std::uint8_t> bytes) {
   if (bytes.size() < header_size_bytes)
-    throw codec_usage_error("transport.frame", "a frame header needs " + std::to_string(header_size_bytes) +
+    throw usage_error("transport", "a frame header needs " + std::to_string(header_size_bytes) +
                                                    " bytes, got " + std::to_string(bytes.size()));
   return core::decode<frame_header>(bytes.first(header_size_bytes), header_endian);
 }
@@ -156,7 +154,7 @@ frame_encoder::frame_encoder(std::size_t max_payload_size)
 std::span<const std::uint8_t> frame_encoder::encode(const frame_header& header,
                                                     std::span<const std::uint8_t> payload) {
   if (payload.size() > max_payload_size_)
-    throw codec_usage_error("transport.frame", "payload of " + std::to_string(payload.size()) +
+    throw usage_error("transport", "payload of " + std::to_string(payload.size()) +
                                                    " bytes is over the encoder's maximum of " +
                                                    std::to_string(max_payload_size_));
   return {buffer_.data(), encode_frame(header, payload, buffer_)};
@@ -264,10 +262,9 @@ void frame_decoder::finish_frame(std::span<const std::uint8_t> raw, bool oversiz
     refuse(frame_error::oversize, raw, on_error);
     return;
   }
-  frame_error why{};
-  const std::optional<frame_view> view = parse_frame({decoded_.data(), size}, &why);
+  const auto view = parse_frame({decoded_.data(), size});
   if (!view) {
-    refuse(why, raw, on_error);
+    refuse(view.error(), raw, on_error);
     return;
   }
   ++stats_.frames;

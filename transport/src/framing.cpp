@@ -23,7 +23,7 @@ class comframe_framing final : public framing {
                      std::vector<std::uint8_t>& out) override {
     const std::size_t at = out.size();
     if (payload.size() > max_payload_)
-      throw codec_usage_error("transport.frame", "payload of " + std::to_string(payload.size()) +
+      throw usage_error("transport", "payload of " + std::to_string(payload.size()) +
                                                      " bytes is over the encoder's maximum of " +
                                                      std::to_string(max_payload_));
     out.resize(at + max_encoded_frame_size(payload.size()));

@@ -2,6 +2,7 @@
 // (comframe::core), frames (comframe::transport), profiles (comframe::devices)
 // and a simulated device (comframe::firmware_sim).
 #include <comframe/core/json.hpp>
+#include <comframe/transport/frame_parse.hpp>
 #include <comframe/core/schema.hpp>
 #include <comframe/firmware_sim/devices/echo.hpp>
 #include <comframe/transport/frame.hpp>

@@ -86,25 +86,15 @@ struct event_info {
   friend bool operator==(const event_info&, const event_info&) = default;
 };
 
-/// A profile that breaks a rule. id() is "devices.profile"; what() reads
+/// A profile that breaks a rule. id() is "devices.profile"; path() is where in
+/// the document ("commands[2].response", "" for the whole document) and, for
+/// JSON syntax errors, offset() the byte offset in the text. what() reads
 ///   "[devices.profile] commands[2].id: 65280 (0xff00) is reserved for comframe's builtin commands (…)"
 /// An error of the type system keeps its own id inside the detail:
 ///   "[devices.profile] commands[2].response: [core.unknown_type] unknown type \"Reading\" (…)"
 class profile_error : public comframe::error {
  public:
-  /// `path` is where in the document ("commands[2].response", "" for the whole
-  /// document); `offset` the byte offset in the JSON text, for syntax errors.
   profile_error(std::string path, std::string detail, std::optional<std::size_t> offset = std::nullopt);
-
-  const std::string& path() const noexcept { return path_; }
-  /// The message without id, path and offset.
-  const std::string& detail() const noexcept { return detail_; }
-  std::optional<std::size_t> offset() const noexcept { return offset_; }
-
- private:
-  std::string path_;
-  std::string detail_;
-  std::optional<std::size_t> offset_;
 };
 
 /// A device's commands and events with their schemas. A value type: copy it,

@@ -27,7 +27,7 @@
 // Handlers (events, link state, frame observers, async completions) run on the
 // session's I/O thread, one at a time; a handler must not call a blocking
 // member (request<>(), fetch_profile(), check_profile(), stats() is fine) —
-// that would wait for itself, so it throws a comframe::error "devices.usage".
+// that would wait for itself, so it throws a comframe::usage_error "devices.usage".
 // A session built on the caller's io_context needs that io_context to run on
 // one thread; one built without one runs its own I/O thread.
 #pragma once
@@ -67,7 +67,8 @@ enum class request_errc : std::uint8_t {
 };
 std::string_view to_string(request_errc kind) noexcept;
 
-/// A failed request. id() is "devices.<kind>", e.g. "devices.timeout".
+/// A failed request. id() is "devices.<kind>", e.g. "devices.timeout"; what()
+/// names the command: "[devices.timeout] get_info: no reply within the timeout".
 class request_error : public comframe::error {
  public:
   request_error(request_errc kind, std::uint16_t command, const std::string& message, std::uint16_t device_code = 0);

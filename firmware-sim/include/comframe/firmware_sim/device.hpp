@@ -25,21 +25,24 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "comframe/core/codec.hpp"
+#include "comframe/core/error.hpp"
 #include "comframe/devices/command.hpp"
 #include "comframe/devices/profile.hpp"
 #include "comframe/transport/frame.hpp"
 
 namespace comframe::firmware_sim {
 
-/// Thrown by a handler to answer with an error-kind reply.
-class device_error : public std::runtime_error {
+/// Thrown by a handler to answer with an error-kind reply: code() is the
+/// reply's error code (devices::error_code), detail() its message, sent as it
+/// is. id() is "firmware_sim.device"; what() is "[firmware_sim.device] <message>".
+class device_error : public comframe::error {
  public:
-  device_error(std::uint16_t code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  device_error(std::uint16_t code, std::string message)
+      : comframe::error("firmware_sim.device", std::move(message)), code_(code) {}
   std::uint16_t code() const noexcept { return code_; }
 
  private:

@@ -52,7 +52,10 @@
 // slow line, as firmware does; bytes lost to faults count as written.
 //
 // Errors: parse_faults() throws comframe::error "firmware_sim.fault":
-//   bad fault "drop=2": a probability must be within 0..1
+//   [firmware_sim.fault] bad fault "drop=2": a probability must be within 0..1
+// A config or argument out of range given by code (fault_injector's
+// constructor, set_config, stall, disconnect, wrap(nullptr)) is a
+// comframe::usage_error "firmware_sim.usage".
 //
 // Thread safety: fault_injector's members may be called from any thread. A
 // link from wrap() follows the transport::link rules.
@@ -67,6 +70,7 @@
 #include <string>
 #include <string_view>
 
+#include "comframe/core/result.hpp"
 #include "comframe/transport/link.hpp"
 
 namespace comframe::firmware_sim {
@@ -103,9 +107,10 @@ struct fault_config {
 /// 0..3600000, the seed a whole number 0..2^64-1. Keys not given keep their
 /// defaults; "" is the default config. Throws comframe::error
 /// "firmware_sim.fault" naming the item and the problem:
-///   bad fault "drop=2": a probability must be within 0..1
-std::optional<fault_config> try_parse_faults(std::string_view text, std::string* error = nullptr);
+///   [firmware_sim.fault] bad fault "drop=2": a probability must be within 0..1
 fault_config parse_faults(std::string_view text);
+/// parse_faults() without throwing: the config, or the error it would throw.
+comframe::result<fault_config, comframe::error> try_parse_faults(std::string_view text);
 
 /// The compact form of `config`: only the keys that differ from the default,
 /// in the order above; parse_faults(to_string(c)) == c. "" for no faults.
@@ -140,8 +145,8 @@ std::string to_string(const fault_stats& stats);
 /// wrapped links exist (they share its state).
 class fault_injector {
  public:
-  /// Throws comframe::error "firmware_sim.fault" for an invalid config (a
-  /// probability outside 0..1, garbage_min_bytes > garbage_max_bytes, …).
+  /// Throws comframe::usage_error "firmware_sim.usage" for an invalid config
+  /// (a probability outside 0..1, garbage_min_bytes > garbage_max_bytes, …).
   explicit fault_injector(fault_config config = {});
   ~fault_injector();
   fault_injector(const fault_injector&) = delete;

@@ -47,8 +47,8 @@ struct paced_link_options {
 };
 
 /// Wraps `inner` (which must be open) so that bytes cross it at options.baud / 10
-/// bytes per second in each direction. Throws std::invalid_argument for a baud
-/// or buffer size of 0.
+/// bytes per second in each direction. Throws comframe::usage_error
+/// ("firmware_sim.usage") for no inner link, or a baud or buffer size of 0.
 std::unique_ptr<transport::link> make_paced_link(std::unique_ptr<transport::link> inner,
                                                  paced_link_options options);
 

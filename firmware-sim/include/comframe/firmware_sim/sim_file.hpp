@@ -72,25 +72,15 @@ inline constexpr std::uint32_t min_every_ms = 1;
 inline constexpr std::uint32_t max_every_ms = 3'600'000;
 }  // namespace sim_file_limits
 
-/// A sim file that cannot be loaded. id() is "firmware_sim.sim_file"; what() reads
+/// A sim file that cannot be loaded. id() is "firmware_sim.sim_file"; file() is
+/// the file's name as given to load_sim_file() ("" for parse_sim_file()),
+/// path() where in the document ("replies.scale.response.value", "" for the
+/// whole document) and offset() the byte offset for text that is not JSON.
+/// what() reads
 ///   [firmware_sim.sim_file] bench.sim.json: replies.scale.response.value: "$request.rwa" names no field of scale's request (fields: raw)
-/// — the file (when loaded from one), the path in the document, the detail.
 class sim_file_error : public comframe::error {
  public:
   sim_file_error(std::string file, std::string path, std::string detail, std::optional<std::size_t> offset = std::nullopt);
-
-  /// The file's name as given to load_sim_file(), "" for parse_sim_file().
-  const std::string& file() const noexcept { return file_; }
-  /// Where in the document: "replies.scale.response.value", "" for the whole document.
-  const std::string& path() const noexcept { return path_; }
-  /// The message without id, file and path.
-  const std::string& detail() const noexcept { return detail_; }
-  /// The byte offset in the file, for text that is not JSON.
-  std::optional<std::size_t> offset() const noexcept { return offset_; }
-
- private:
-  std::string file_, path_, detail_;
-  std::optional<std::size_t> offset_;
 };
 
 /// An event the definition sends on its own.

@@ -20,7 +20,7 @@
 // Guarantees: a subscriber reads records in order and never a torn one; when
 // the publisher laps it, the next record it reads says exactly how many it
 // lost. Everything read from a segment is checked against the mapping, so a
-// corrupted or hostile segment gives bridge_error ("transport.bridge.corrupt"),
+// corrupted or hostile segment gives bridge_error (bridge_errc::corrupt),
 // never a crash. A subscriber notices a publisher that exited or died, and
 // attaches to the next one on the same name.
 //
@@ -45,18 +45,35 @@ namespace comframe::transport::bridge {
 /// The version of the segment layout this code writes and reads (docs/bridge.md).
 inline constexpr std::uint32_t layout_version = 2;
 
-/// Errors of the bridge. id() says what: "transport.bridge.name" (a name that is
-/// not allowed), "transport.bridge.in_use" (a live publisher has the name),
-/// "transport.bridge.not_found", "transport.bridge.permission",
-/// "transport.bridge.corrupt" (a segment that breaks the layout; the message
-/// says which field at which byte), "transport.bridge.usage" (bad options or
-/// arguments), "transport.bridge.system" (a failed system call).
-class bridge_error : public comframe::error {
- public:
-  using comframe::error::error;
+/// What went wrong with a bridge. Each value has one meaning.
+enum class bridge_errc : std::uint8_t {
+  name,        ///< a bus name that is not allowed (see check_name)
+  in_use,      ///< a live publisher has the name
+  not_found,   ///< no segment of that name: is its publisher running?
+  permission,  ///< the segment exists but this process may not open it
+  corrupt,     ///< a segment that breaks the layout; the message says which field at which byte
+  system,      ///< a system call failed for another reason; the message has the OS error
 };
 
-/// Throws bridge_error ("transport.bridge.name") unless `name` is 1 to 64
+/// "name", "in_use", … — the last part of a bridge_error id.
+std::string_view to_string(bridge_errc kind) noexcept;
+
+/// An error of the bridge. id() is "transport.bridge." followed by
+/// to_string(kind()), e.g. "transport.bridge.not_found"; what() reads
+///   [transport.bridge.corrupt] bridge segment /dev/shm/comframe.lab at byte 192 (tail): tail 100 is past head 48
+/// A caller's bad options or arguments (a ring size that is no power of two, a
+/// latest value larger than its slot) are comframe::usage_error
+/// "transport.bridge.usage", like every misuse of a comframe API.
+class bridge_error : public comframe::error {
+ public:
+  bridge_error(bridge_errc kind, std::string detail);
+  bridge_errc kind() const noexcept { return kind_; }
+
+ private:
+  bridge_errc kind_;
+};
+
+/// Throws bridge_error (bridge_errc::name) unless `name` is 1 to 64
 /// letters, digits, '.', '-' or '_', not starting with '.'.
 void check_name(std::string_view name);
 /// Where the segment of `name` lives: "/dev/shm/comframe.<name>".
@@ -122,7 +139,7 @@ class publisher {
 
   /// Sets the latest value of `key` (1 to 47 bytes), with the name of its
   /// schema (at most 47 bytes). Readers never see a torn value. Throws
-  /// bridge_error ("transport.bridge.usage") when the key or schema name is
+  /// usage_error ("transport.bridge.usage") when the key or schema name is
   /// too long, the value is over latest_value_bytes or all slots hold other
   /// keys; each refusal is also counted in the segment (refused()), so
   /// readers see that a value is missing.
@@ -130,7 +147,7 @@ class publisher {
   void set_latest(std::string_view key, std::string_view schema_name, std::string_view text);
 
   /// Puts the device's profile (JSON text) in the segment's profile region.
-  /// Throws bridge_error ("transport.bridge.usage"), counted in refused(),
+  /// Throws usage_error ("transport.bridge.usage"), counted in refused(),
   /// when it is over publisher_options::profile_bytes.
   void set_profile(std::string_view text);
 
@@ -210,7 +227,7 @@ class subscriber {
 
   /// Waits up to `timeout` for the next record. After publisher_gone it keeps
   /// looking for a new publisher on the name on every call. Throws bridge_error
-  /// ("transport.bridge.corrupt") for a segment that breaks the layout.
+  /// (bridge_errc::corrupt) for a segment that breaks the layout.
   read_result next(std::chrono::nanoseconds timeout);
 
   /// The latest value of `key`, if the publisher set one.

@@ -90,19 +90,12 @@ struct capture_record {
 };
 
 /// A capture file that cannot be written or read. id() is "transport.capture";
-/// what() names the file and, for a bad file, the byte offset:
-///   "cap.pcapng: byte 28: block total length 7 is not a multiple of 4"
+/// file() is the capture file and, for a bad file, offset() the byte offset
+/// (comframe/core/error.hpp composes what()):
+///   "[transport.capture] cap.pcapng at byte 28: block total length 7 is not a multiple of 4"
 class capture_error : public comframe::error {
  public:
-  capture_error(std::string path, std::string detail, std::optional<std::uint64_t> offset = std::nullopt);
-  const std::string& path() const noexcept { return path_; }
-  const std::string& detail() const noexcept { return detail_; }
-  std::optional<std::uint64_t> offset() const noexcept { return offset_; }
-
- private:
-  std::string path_;
-  std::string detail_;
-  std::optional<std::uint64_t> offset_;
+  capture_error(std::string file, std::string detail, std::optional<std::uint64_t> offset = std::nullopt);
 };
 
 struct capture_writer_options {

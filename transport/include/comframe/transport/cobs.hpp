@@ -35,15 +35,6 @@
 
 namespace comframe::transport {
 
-/// A caller's bug in using the COBS or frame codec, e.g. an output buffer that
-/// is too small or a payload over the encoder's maximum. id() is
-/// "transport.cobs" for the COBS functions and "transport.frame" for frames.
-/// Bytes from a link never cause it: the decoders report those as counted errors.
-class codec_usage_error : public comframe::error {
- public:
-  using comframe::error::error;
-};
-
 /// Most bytes that cobs_encode() writes for `size_bytes` input bytes:
 /// size_bytes plus one byte per started 254 bytes, and at least 1.
 constexpr std::size_t cobs_max_encoded_size(std::size_t size_bytes) noexcept {
@@ -52,7 +43,7 @@ constexpr std::size_t cobs_max_encoded_size(std::size_t size_bytes) noexcept {
 
 /// COBS-encodes `data` into `out` (no trailing 0x00) and returns the number of
 /// bytes written. `out` must hold cobs_max_encoded_size(data.size()) bytes,
-/// else codec_usage_error ("transport.cobs") is thrown and nothing is written.
+/// else usage_error ("transport.usage") is thrown and nothing is written.
 /// `data` and `out` must not overlap.
 std::size_t cobs_encode(std::span<const std::uint8_t> data, std::span<std::uint8_t> out);
 
@@ -87,7 +78,7 @@ class cobs_encoder {
   /// Encodes into `out`; nothing is written before the first append() or finish().
   explicit cobs_encoder(std::span<std::uint8_t> out) noexcept : out_(out) {}
 
-  /// Encodes the next piece. Throws codec_usage_error ("transport.cobs"),
+  /// Encodes the next piece. Throws usage_error ("transport.usage"),
   /// leaving the encoder unchanged, when `out` cannot hold
   /// cobs_max_encoded_size() of all input so far.
   void append(std::span<const std::uint8_t> data);

@@ -19,6 +19,9 @@
 //   decoder.feed(chunk, [&](const frame_view& f) { handle(f.header, f.payload); });
 //   decoder.stats().crc_errors;                                 // what went wrong, counted
 //
+// Checking a frame read back whole (from a capture or the bridge):
+// parse_frame() in frame_parse.hpp.
+//
 // Thread safety: the free functions are reentrant. A frame_encoder or
 // frame_decoder object may be used by one thread at a time.
 #pragma once
@@ -78,7 +81,7 @@ inline constexpr std::size_t max_supported_payload_size = std::size_t{16} << 20;
 
 /// The header in the first header_size_bytes of `bytes` (a frame before COBS,
 /// or a truncated one), as it reads, without checking version or kind.
-/// `bytes` must hold header_size_bytes, else codec_usage_error ("transport.frame").
+/// `bytes` must hold header_size_bytes, else usage_error ("transport.usage").
 frame_header decode_frame_header(std::span<const std::uint8_t> bytes);
 
 /// Most bytes a frame with `payload_size_bytes` of payload takes on the wire,
@@ -98,8 +101,8 @@ constexpr std::size_t frame_size(std::size_t payload_size_bytes) noexcept {
   return min_frame_size_bytes + payload_size_bytes;
 }
 /// Writes a frame as it is before COBS (header, payload, CRC-32C) into `out`,
-/// which must hold frame_size(payload.size()) bytes, else codec_usage_error
-/// ("transport.frame"). Returns the bytes written. This is the form captures and
+/// which must hold frame_size(payload.size()) bytes, else usage_error
+/// ("transport.usage"). Returns the bytes written. This is the form captures and
 /// the shared-memory bridge keep. Does not allocate.
 std::size_t write_frame_bytes(const frame_header& header, std::span<const std::uint8_t> payload,
                               std::span<std::uint8_t> out);
@@ -108,7 +111,7 @@ std::vector<std::uint8_t> frame_bytes(const frame_header& header, std::span<cons
 
 /// Encodes one frame into `out` and returns the bytes written, the trailing 0x00
 /// included. `out` must hold max_encoded_frame_size(payload.size()) bytes, else
-/// codec_usage_error ("transport.frame") is thrown and nothing is written. The
+/// usage_error ("transport.usage") is thrown and nothing is written. The
 /// header is written as given, not checked, so tests can make bad frames too.
 /// Does not allocate.
 std::size_t encode_frame(const frame_header& header, std::span<const std::uint8_t> payload,
@@ -122,11 +125,11 @@ std::vector<std::uint8_t> encode_frame(const frame_header& header, std::span<con
 class frame_encoder {
  public:
   /// Payloads up to `max_payload_size` bytes can be encoded. Throws
-  /// codec_usage_error ("transport.frame") above max_supported_payload_size.
+  /// usage_error ("transport.usage") above max_supported_payload_size.
   explicit frame_encoder(std::size_t max_payload_size = default_max_payload_size);
 
   /// Encodes one frame and returns its wire bytes (the trailing 0x00 included),
-  /// valid until the next call. Throws codec_usage_error ("transport.frame")
+  /// valid until the next call. Throws usage_error ("transport.usage")
   /// when the payload is larger than max_payload_size().
   std::span<const std::uint8_t> encode(const frame_header& header, std::span<const std::uint8_t> payload);
 
@@ -158,12 +161,6 @@ enum class frame_error : std::uint8_t {
 
 /// "cobs", "too_short", "oversize", "crc", "bad_version", "bad_kind".
 std::string_view to_string(frame_error error) noexcept;
-
-/// Checks a frame as it is before COBS (header, payload, CRC): its size
-/// (too_short), CRC (crc), version (bad_version) and kind (bad_kind). On success
-/// the view points into `bytes`; on failure it is empty and `*why`, if given,
-/// says why. For frames read back from a capture or the bridge.
-std::optional<frame_view> parse_frame(std::span<const std::uint8_t> bytes, frame_error* why = nullptr) noexcept;
 
 /// What a frame_decoder has seen since it was made. Every refused frame is in
 /// exactly one error counter.
@@ -238,7 +235,7 @@ class frame_decoder {
  public:
   /// Accepts payloads up to `max_payload_size` bytes; larger frames are refused
   /// as frame_error::oversize. Allocates about 2 * max_encoded_frame_size(max_payload_size).
-  /// Throws codec_usage_error ("transport.frame") above max_supported_payload_size.
+  /// Throws usage_error ("transport.usage") above max_supported_payload_size.
   explicit frame_decoder(std::size_t max_payload_size = default_max_payload_size);
 
   /// Consumes `bytes`, calling `on_frame` for every good frame completed in them.

@@ -97,7 +97,7 @@ class frame_channel : public std::enable_shared_from_this<frame_channel> {
 
   /// Queues one frame and starts writing unless a write is in progress or
   /// writes are held. Returns false (and queues nothing) when no link is
-  /// attached. Throws codec_usage_error for a payload over the framing's maximum.
+  /// attached. Throws usage_error ("transport.usage") for a payload over the framing's maximum.
   bool write(const frame_header& header, std::span<const std::uint8_t> payload, lane l = lane::normal);
   /// Decides whether a frame of `wire_bytes` encoded bytes is queued. It is
   /// called before the frame joins its lane (queued_bytes() does not count it)

@@ -74,7 +74,7 @@ class framing {
   virtual const decoder_stats& stats() const noexcept = 0;
 
   /// Appends one frame's wire bytes to `out` and returns how many. Throws
-  /// codec_usage_error ("transport.frame") for a payload over
+  /// usage_error ("transport.usage") for a payload over
   /// max_payload_size(); `out` is then unchanged. Allocates only when `out`
   /// must grow.
   virtual std::size_t encode(const frame_header& header, std::span<const std::uint8_t> payload,

@@ -58,10 +58,10 @@ inline bool is_link_lost(const boost::system::error_code& ec) noexcept {
   return ec == make_error_code(link_errc::link_lost);
 }
 
-/// A link error thrown by synchronous calls. what() is the plain message, e.g.
-///   `cannot open /dev/ttyUSB9: No such file or directory`
-///   `bad URL "/dev/x?baud=fast": baud must be a positive integer`
-/// id() is "transport." followed by to_string(kind()).
+/// A link error thrown by synchronous calls. id() is "transport." followed by
+/// to_string(kind()); what() names the port and the OS error, e.g.
+///   `[transport.open_failed] cannot open /dev/ttyUSB9: No such file or directory`
+///   `[transport.bad_url] bad URL "/dev/x?baud=fast": baud must be a positive integer`
 class link_error : public comframe::error {
  public:
   link_error(link_errc kind, const std::string& message);
