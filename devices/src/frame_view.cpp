@@ -22,16 +22,15 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-frame_record stored_frame(direction dir, std::uint64_t time_ns, std::span<const std::uint8_t> bytes,
-                          std::optional<transport::frame_error> error, bool refused) {
+frame_record stored_frame(const transport::recorded_frame& r) {
   const std::chrono::system_clock::time_point time(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(time_ns)));
-  frame_record out{dir, time, std::nullopt, bytes, error};
-  if (refused) {
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(r.time_ns)));
+  frame_record out{r.dir, time, std::nullopt, r.bytes, r.error};
+  if (r.flags & transport::record_flag::refused) {
     if (!out.error) out.error = transport::frame_error::cobs;
     return out;
   }
-  if (const auto f = transport::parse_frame(bytes)) {
+  if (const auto f = transport::parse_frame(r.bytes)) {
     out.header = f->header;
     out.payload = f->payload;
     out.error.reset();
@@ -39,10 +38,6 @@ frame_record stored_frame(direction dir, std::uint64_t time_ns, std::span<const 
     out.error = f.error();
   }
   return out;
-}
-
-frame_record stored_frame(const transport::bridge::record& r) {
-  return stored_frame(r.dir, r.time_ns, r.bytes, r.error, (r.flags & transport::bridge::refused) != 0);
 }
 
 namespace {

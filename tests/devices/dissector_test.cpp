@@ -156,11 +156,10 @@ TEST(dissector, tshark_decodes_every_kind_as_the_core_codec_encoded_it) {
       p.find_event("tick")->payload, 70000, core::endian::big));
   {
     auto w = transport::open_pcapng_writer({cap, 0, "test"});
-    w->write({1'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, 0, frame});
-    w->write({2'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, 0, tick});
+    w->write({{1'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, frame}});
+    w->write({{2'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, tick}});
     const std::vector<std::uint8_t> garbage = {5, 1, 2, 3, 4, 9, 9, 9, 9, 9, 9};
-    w->write({3'000'000'000, transport::direction::from_device, 0, transport::capture_refused,
-              transport::frame_error::crc, 0, garbage});
+    w->write({{3'000'000'000, transport::direction::from_device, 0, transport::record_flag::refused, transport::frame_error::crc, garbage}});
     w->close();
   }
   const std::vector<std::string> fields = {
@@ -245,11 +244,9 @@ TEST(dissector, tshark_shows_float16_every_flag_and_every_element_of_a_packed_ar
     };
     {
       auto w = transport::open_pcapng_writer({cap, 0, "test"});
-      w->write({1'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, 0,
-                transport::frame_bytes({1, transport::frame_kind::response, 1, 1}, reading({"ready", "error"}))});
+      w->write({{1'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, transport::frame_bytes({1, transport::frame_kind::response, 1, 1}, reading({"ready", "error"}))}});
       // Bit 6 is no flag: shown by its number beside the mask.
-      w->write({2'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, 0,
-                transport::frame_bytes({1, transport::frame_kind::response, 1, 2}, reading({"ready", 6}))});
+      w->write({{2'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, transport::frame_bytes({1, transport::frame_kind::response, 1, 2}, reading({"ready", 6}))}});
       w->close();
     }
     const std::string r_ = "comframe.read.response.";

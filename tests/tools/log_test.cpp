@@ -164,7 +164,7 @@ TEST(log, frames_the_receiver_refused_are_kept_raw_and_flagged_and_tshark_says_w
   std::size_t refused = 0, good = 0;
   transport::capture_reader reader(cap);
   while (auto rec = reader.next()) {
-    if (rec->flags & transport::capture_refused) {
+    if (rec->flags & transport::record_flag::refused) {
       ++refused;
       EXPECT_TRUE(rec->error.has_value());
       EXPECT_EQ(rec->dir, transport::direction::from_device);

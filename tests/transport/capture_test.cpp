@@ -69,10 +69,10 @@ std::string sample_capture(const std::string& name) {
   const std::vector<std::uint8_t> reply_payload = {0xe8, 0x03, 0xf6, 0xff};
   const auto reply = frame_bytes({1, frame_kind::response, 2, 1}, reply_payload);
   const std::vector<std::uint8_t> garbage = {0x05, 0x11, 0x22, 0x33, 0x44};
-  w->write({1'795'000'000'123'456'789, direction::to_device, 0, 0, std::nullopt, 0, request});
-  w->write({1'795'000'000'123'556'789, direction::from_device, 0, 0, std::nullopt, 0, reply});
-  w->write({1'795'000'000'200'000'000, direction::from_device, 0, capture_refused, frame_error::too_short, 0, garbage});
-  w->write({1'795'000'001'000'000'001, direction::from_device, 3, capture_truncated, std::nullopt, 3, reply, "", 100});
+  w->write({{1'795'000'000'123'456'789, direction::to_device, 0, 0, std::nullopt, request}});
+  w->write({{1'795'000'000'123'556'789, direction::from_device, 0, 0, std::nullopt, reply}});
+  w->write({{1'795'000'000'200'000'000, direction::from_device, 0, record_flag::refused, frame_error::too_short, garbage}});
+  w->write({{1'795'000'001'000'000'001, direction::from_device, 3, record_flag::truncated, std::nullopt, reply, 100}, 3});
   w->close();
   return path;
 }
@@ -87,12 +87,12 @@ TEST(capture, a_pcapng_capture_reads_back_with_every_field) {
   EXPECT_EQ(got[0].rec.flags, 0);
   EXPECT_EQ(got[1].rec.dir, direction::from_device);
   EXPECT_EQ(got[1].bytes.size(), 14u);
-  EXPECT_EQ(got[2].rec.flags, capture_refused);
+  EXPECT_EQ(got[2].rec.flags, record_flag::refused);
   EXPECT_EQ(got[2].rec.error, frame_error::too_short);
   EXPECT_EQ(got[2].bytes, (std::vector<std::uint8_t>{0x05, 0x11, 0x22, 0x33, 0x44}));
   EXPECT_EQ(got[3].rec.link_id, 3);
   EXPECT_EQ(got[3].rec.lost_before, 3u);
-  EXPECT_EQ(got[3].rec.flags, capture_truncated);
+  EXPECT_EQ(got[3].rec.flags, record_flag::truncated);
   EXPECT_EQ(got[3].rec.time_ns, 1'795'000'001'000'000'001u);
   // A cut frame keeps the length it had: the EPB's original packet length.
   EXPECT_EQ(got[3].rec.original_length, 100u);
@@ -102,7 +102,7 @@ TEST(capture, a_pcapng_capture_reads_back_with_every_field) {
 
 TEST(capture, the_hexdump_says_how_much_of_a_truncated_frame_was_kept) {
   const std::vector<std::uint8_t> kept(14, 0x11);
-  const auto text = hexdump_record({0, direction::from_device, 0, capture_truncated, std::nullopt, 0, kept, "", 100});
+  const auto text = hexdump_record({{0, direction::from_device, 0, record_flag::truncated, std::nullopt, kept, 100}});
   EXPECT_NE(text.find(" < 14 bytes truncated (14 of 100 bytes kept)\n"), std::string::npos) << text;
 }
 
@@ -188,12 +188,12 @@ TEST(capture, a_note_on_a_record_is_a_comment_in_pcapng_and_a_line_in_the_hexdum
   const std::string path = temp_path("note.pcapng");
   auto w = open_pcapng_writer({path, 0, ""});
   const auto request = frame_bytes({1, frame_kind::request, 2, 1}, {});
-  w->write({5, direction::to_device, 0, 0, std::nullopt, 0, request, "publisher_restarted: pid 9"});
+  w->write({{5, direction::to_device, 0, 0, std::nullopt, request}, 0, "publisher_restarted: pid 9"});
   w->close();
   capture_reader r(path);
   ASSERT_TRUE(r.next());
   EXPECT_EQ(r.comments(), std::vector<std::string>{"publisher_restarted: pid 9"});
-  EXPECT_EQ(hexdump_record({5, direction::to_device, 0, 0, std::nullopt, 0, request, "gap"}).rfind("# gap\n", 0), 0u);
+  EXPECT_EQ(hexdump_record({{5, direction::to_device, 0, 0, std::nullopt, request}, 0, "gap"}).rfind("# gap\n", 0), 0u);
 }
 
 TEST(capture, a_big_endian_section_reads_the_same) {
@@ -221,7 +221,7 @@ TEST(capture, rotation_starts_new_complete_files_by_size) {
   std::vector<std::vector<std::uint8_t>> written;
   for (std::uint16_t i = 0; i < 12; ++i) {
     written.push_back(frame_bytes({1, frame_kind::request, 1, i}, payload));
-    w->write({1000u + i, direction::to_device, 0, 0, std::nullopt, 0, written.back()});
+    w->write({{1000u + i, direction::to_device, 0, 0, std::nullopt, written.back()}});
   }
   w->close();
   ASSERT_GT(w->files().size(), 2u);
@@ -240,8 +240,8 @@ TEST(capture, a_record_larger_than_the_rotation_size_still_gets_a_file) {
   auto w = open_pcapng_writer({path, 1024, ""});
   const std::vector<std::uint8_t> payload(3000, 1);
   const auto f = frame_bytes({1, frame_kind::event, 9, 0}, payload);
-  w->write({1, direction::from_device, 0, 0, std::nullopt, 0, f});
-  w->write({2, direction::from_device, 0, 0, std::nullopt, 0, f});
+  w->write({{1, direction::from_device, 0, 0, std::nullopt, f}});
+  w->write({{2, direction::from_device, 0, 0, std::nullopt, f}});
   w->close();
   ASSERT_EQ(w->files().size(), 2u);
   EXPECT_EQ(read_all(w->files()[1]).size(), 1u);
@@ -266,13 +266,13 @@ TEST(capture, rotated_names_put_the_index_before_the_extension) {
 TEST(capture, the_hexdump_has_direction_markers_microseconds_and_loss_lines) {
   const auto request = frame_bytes({1, frame_kind::request, 2, 1}, {});
   const std::string text =
-      hexdump_record({1'795'000'000'123'456'789, direction::to_device, 0, 0, std::nullopt, 2, request});
+      hexdump_record({{1'795'000'000'123'456'789, direction::to_device, 0, 0, std::nullopt, request}, 2});
   EXPECT_EQ(text,
             "# 2 frames lost here\n"
             "2026-11-18T11:06:40.123456Z > 10 bytes\n"
             "  0000  01 00 02 00 01 00 65 ac  df 14                    |......e...|\n");
   const std::vector<std::uint8_t> raw = {0x05, 0x11};
-  EXPECT_EQ(hexdump_record({0, direction::from_device, 0, capture_refused, frame_error::crc, 0, raw}),
+  EXPECT_EQ(hexdump_record({{0, direction::from_device, 0, record_flag::refused, frame_error::crc, raw}}),
             "1970-01-01T00:00:00.000000Z < 2 bytes refused (crc), raw COBS bytes\n"
             "  0000  05 11                                             |..|\n");
 }
@@ -281,7 +281,7 @@ TEST(capture, the_hexdump_and_line_writers_write_a_header_and_a_block_per_frame)
   const std::string path = temp_path("dump.hex");
   auto w = open_hexdump_writer({path, 0, "/dev/pts/9"});
   const auto request = frame_bytes({1, frame_kind::request, 2, 1}, {});
-  w->write({0, direction::to_device, 0, 0, std::nullopt, 0, request});
+  w->write({{0, direction::to_device, 0, 0, std::nullopt, request}});
   w->close();
   const auto b = read_file(path);
   const std::string text(b.begin(), b.end());
@@ -290,8 +290,8 @@ TEST(capture, the_hexdump_and_line_writers_write_a_header_and_a_block_per_frame)
 
   const std::string lines = temp_path("lines.jsonl");
   auto l = open_lines_writer({lines, 0, ""}, [](const capture_record& r) { return std::to_string(r.bytes.size()); });
-  l->write({0, direction::to_device, 0, 0, std::nullopt, 0, request});
-  l->write({0, direction::to_device, 0, 0, std::nullopt, 0, request});
+  l->write({{0, direction::to_device, 0, 0, std::nullopt, request}});
+  l->write({{0, direction::to_device, 0, 0, std::nullopt, request}});
   l->close();
   const auto lb = read_file(lines);
   EXPECT_EQ(std::string(lb.begin(), lb.end()), "10\n10\n");

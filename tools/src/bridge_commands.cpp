@@ -35,16 +35,15 @@ std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const
   }
 }
 
-nlohmann::json truncated_frame_json(transport::direction dir, std::uint64_t time_ns,
-                                    std::span<const std::uint8_t> bytes, std::uint32_t original_length, bool refused,
-                                    std::optional<transport::frame_error> error) {
+nlohmann::json truncated_frame_json(const transport::recorded_frame& r) {
+  const auto bytes = r.bytes;
   nlohmann::json j = {
       {"time", iso_time(std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                   std::chrono::nanoseconds(time_ns))))},
-      {"dir", dir == transport::direction::to_device ? "out" : "in"},
-      {"truncated", {{"kept", bytes.size()}, {"of", std::max<std::size_t>(original_length, bytes.size())}}}};
-  if (refused) {
-    j["error"] = error ? std::string(transport::to_string(*error)) : "unknown";
+                   std::chrono::nanoseconds(r.time_ns))))},
+      {"dir", r.dir == transport::direction::to_device ? "out" : "in"},
+      {"truncated", {{"kept", bytes.size()}, {"of", r.length()}}}};
+  if (r.flags & transport::record_flag::refused) {
+    j["error"] = r.error ? std::string(transport::to_string(*r.error)) : "unknown";
     j["raw"] = core::hex_text(bytes);
     return j;
   }
@@ -76,8 +75,7 @@ struct tap_options {
 // first 6 bytes) still says what it was; a refused one (0x03) keeps its raw
 // bytes as received and why it was refused.
 nlohmann::json truncated_json(const transport::bridge::record& r) {
-  auto j = truncated_frame_json(r.dir, r.time_ns, r.bytes, r.original_length,
-                                (r.flags & transport::bridge::refused) != 0, r.error);
+  auto j = truncated_frame_json(r);
   j["bus_seq"] = r.sequence;
   if (r.link_id) j["link"] = r.link_id;
   return j;
@@ -86,7 +84,7 @@ nlohmann::json truncated_json(const transport::bridge::record& r) {
 std::string truncated_line(const transport::bridge::record& r) {
   const auto j = truncated_json(r);
   std::string line = j["time"].get<std::string>() + (r.dir == transport::direction::to_device ? " > " : " < ");
-  const std::string kept = std::to_string(r.bytes.size()) + " of " + std::to_string(r.original_length) + " bytes kept";
+  const std::string kept = std::to_string(r.bytes.size()) + " of " + std::to_string(r.length()) + " bytes kept";
   if (r.flags & transport::bridge::refused)
     line += "refused frame (" + j["error"].get<std::string>() + "), truncated: " + kept + " of the raw bytes";
   else if (j.contains("kind"))

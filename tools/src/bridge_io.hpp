@@ -29,8 +29,6 @@ using devices::profile_on_bus;
 /// "of"}; for a refused frame (0x03) "error" and "raw"; else "kind",
 /// "command_id", "seq" from its header (when kept) and "frame_hex". Never
 /// checked as a frame: its CRC is gone.
-nlohmann::json truncated_frame_json(transport::direction dir, std::uint64_t time_ns,
-                                    std::span<const std::uint8_t> bytes, std::uint32_t original_length, bool refused,
-                                    std::optional<transport::frame_error> error);
+nlohmann::json truncated_frame_json(const transport::recorded_frame& r);
 
 }  // namespace comframe::tools

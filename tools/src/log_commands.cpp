@@ -76,11 +76,10 @@ std::unique_ptr<transport::capture_writer> make_writer(const std::string& format
   // JSON lines: one object per frame, decoded by the profile when there is one.
   auto line = [profile](const transport::capture_record& r) {
     static const devices::profile no_profile;
-    const bool refused = (r.flags & transport::capture_refused) != 0;
     // A cut frame has lost its CRC: shown as what is left of it, never checked as a frame.
-    auto j = (r.flags & transport::capture_truncated)
-                 ? truncated_frame_json(r.dir, r.time_ns, r.bytes, r.original_length, refused, r.error)
-                 : frame_json(profile ? *profile : no_profile, stored_frame(r.dir, r.time_ns, r.bytes, r.error, refused));
+    auto j = (r.flags & transport::record_flag::truncated)
+                 ? truncated_frame_json(r)
+                 : frame_json(profile ? *profile : no_profile, stored_frame(r));
     if (r.lost_before) j["lost_before"] = r.lost_before;
     if (r.link_id) j["link"] = r.link_id;
     if (!r.note.empty()) j["note"] = std::string(r.note);
@@ -103,22 +102,22 @@ struct recorder {
     try {
       writer->write(r);
       ++frames;
-      if (r.flags & transport::capture_refused) ++refused;
-      if (r.flags & transport::capture_truncated) ++truncated;
+      if (r.flags & transport::record_flag::refused) ++refused;
+      if (r.flags & transport::record_flag::truncated) ++truncated;
       if (r.lost_before) ++gaps, lost += r.lost_before;
     } catch (...) {
       failure = std::current_exception();
     }
   }
   void write(const devices::frame_record& f) {
-    transport::capture_record r{to_ns(f.time), f.dir, 0, 0, f.error, 0, f.payload};
+    transport::capture_record r{{to_ns(f.time), f.dir, 0, 0, f.error, f.payload}};
     std::lock_guard lock(m);
     if (f.header) {
       scratch.resize(transport::frame_size(f.payload.size()));
       transport::write_frame_bytes(*f.header, f.payload, scratch);
       r.bytes = scratch;
     } else {
-      r.flags = transport::capture_refused;
+      r.flags = transport::record_flag::refused;
     }
     if (failure) return;
     try {
@@ -234,8 +233,7 @@ void run_log(const log_options& o) {
       continue;
     }
     if (r.status != transport::bridge::read_status::record) continue;
-    rec.write(transport::capture_record{r.rec.time_ns, r.rec.dir, r.rec.link_id, r.rec.flags, r.rec.error, r.lost,
-                                        r.rec.bytes, note, r.rec.original_length});
+    rec.write(transport::capture_record{r.rec, r.lost, note});  // the bridge's record is a recorded_frame
     note.clear();
     rec.check();
   }
@@ -313,7 +311,7 @@ std::vector<replay_step> load_steps(const std::string& path, std::size_t& skippe
   std::size_t total = 0;
   transport::capture_reader reader(path);
   while (auto r = reader.next()) {
-    if (r->flags & transport::capture_refused) {
+    if (r->flags & transport::record_flag::refused) {
       ++skipped;
       continue;
     }

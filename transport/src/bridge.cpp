@@ -330,12 +330,6 @@ void check_name(std::string_view name) {
 
 std::string segment_path(std::string_view name) { return "/dev/shm/comframe." + std::string(name); }
 
-std::optional<frame_view> record::frame() const noexcept {
-  if (flags & (refused | truncated)) return std::nullopt;
-  if (auto f = parse_frame(bytes)) return *f;
-  return std::nullopt;
-}
-
 std::string_view to_string(read_status status) noexcept {
   switch (status) {
     case read_status::record: return "record";

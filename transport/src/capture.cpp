@@ -192,7 +192,7 @@ class pcapng_writer final : public capture_writer {
     put32(body, static_cast<std::uint32_t>(r.time_ns >> 32));
     put32(body, static_cast<std::uint32_t>(r.time_ns & 0xffffffffu));
     put32(body, static_cast<std::uint32_t>(r.bytes.size()));
-    put32(body, std::max(r.original_length, static_cast<std::uint32_t>(r.bytes.size())));
+    put32(body, static_cast<std::uint32_t>(r.length()));
     body.append(reinterpret_cast<const char*>(r.bytes.data()), r.bytes.size());
     pad4(body, r.bytes.size());
     put_option(body, epb_flags, le32(r.dir == direction::from_device ? flag_inbound : flag_outbound));
@@ -200,11 +200,11 @@ class pcapng_writer final : public capture_writer {
       put_option(body, epb_dropcount, le64(r.lost_before));
       put_option(body, opt_comment, lost_text(r.lost_before));
     }
-    if (r.flags & capture_refused)
+    if (r.flags & record_flag::refused)
       put_option(body, opt_comment,
                  refused_prefix + std::string(r.error ? to_string(*r.error) : "unknown") +
                      "): raw bytes as received, COBS-encoded, without the 0x00");
-    if (r.flags & capture_truncated) put_option(body, opt_comment, truncated_comment);
+    if (r.flags & record_flag::truncated) put_option(body, opt_comment, truncated_comment);
     if (!r.note.empty()) put_option(body, opt_comment, r.note.substr(0, 60000));
     put_option(body, opt_endofopt, "");
     put_block(out, epb_type, body);
@@ -318,11 +318,11 @@ std::string hexdump_record(const capture_record& r) {
   out += r.dir == direction::to_device ? " > " : " < ";
   out += std::to_string(r.bytes.size()) + " bytes";
   if (r.link_id) out += " link " + std::to_string(r.link_id);
-  if (r.flags & capture_refused)
+  if (r.flags & record_flag::refused)
     out += " refused (" + std::string(r.error ? to_string(*r.error) : "unknown") + "), raw COBS bytes";
-  if (r.flags & capture_truncated)
+  if (r.flags & record_flag::truncated)
     out += " truncated (" + std::to_string(r.bytes.size()) + " of " +
-           std::to_string(std::max<std::size_t>(r.original_length, r.bytes.size())) + " bytes kept)";
+           std::to_string(r.length()) + " bytes kept)";
   out += '\n';
   for (std::size_t line = 0; line < r.bytes.size(); line += 16) {
     char off[32];
@@ -566,11 +566,11 @@ std::optional<capture_record> capture_reader::parse_packet(std::uint64_t at) {
     } else if (code == opt_comment) {
       std::string c(reinterpret_cast<const char*>(block_.data() + value), len);
       if (c.rfind(refused_prefix, 0) == 0) {
-        r.flags |= capture_refused;
+        r.flags |= record_flag::refused;
         const auto close = c.find(')', refused_prefix.size());
         if (close != std::string::npos) r.error = parse_frame_error(c.substr(refused_prefix.size(), close - refused_prefix.size()));
       } else if (c == truncated_comment) {
-        r.flags |= capture_truncated;
+        r.flags |= record_flag::truncated;
       }
       comments_.push_back(std::move(c));
     }

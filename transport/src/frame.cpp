@@ -1,6 +1,7 @@
 // Frame encoder and the streaming frame decoder.
 #include "comframe/transport/frame.hpp"
 #include "comframe/transport/frame_parse.hpp"
+#include "comframe/transport/frame_record.hpp"
 
 #include <algorithm>
 #include <array>
@@ -133,6 +134,12 @@ comframe::result<frame_view, frame_error> parse_frame(std::span<const std::uint8
   view.payload = {frame + header_size_bytes, crc_offset - header_size_bytes};
   view.bytes = bytes;
   return view;
+}
+
+std::optional<frame_view> recorded_frame::frame() const noexcept {
+  if (flags & (record_flag::refused | record_flag::truncated)) return std::nullopt;
+  if (auto f = parse_frame(bytes)) return *f;
+  return std::nullopt;
 }
 
 frame_header decode_frame_header(std::span<const std::uint8_t> bytes) {

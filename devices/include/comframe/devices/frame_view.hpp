@@ -31,14 +31,11 @@ namespace comframe::devices {
 /// "2026-11-22T05:00:32.123456Z" (UTC, microseconds).
 std::string iso_time(std::chrono::system_clock::time_point t);
 
-/// A stored frame — as a bus or a capture keeps it — as a frame_record: header
-/// and payload parsed from `bytes` (the spans point into it), or why it does
-/// not parse. A `refused` frame stays raw with its `error`.
-frame_record stored_frame(direction dir, std::uint64_t time_ns, std::span<const std::uint8_t> bytes,
-                          std::optional<transport::frame_error> error, bool refused);
-/// A bus record as a frame_record; the spans point into `r.bytes`, which the
-/// subscriber reuses at its next read.
-frame_record stored_frame(const transport::bridge::record& r);
+/// A recorded frame — as the bridge or a capture keeps it — as a frame_record:
+/// header and payload parsed from `r.bytes` (the spans point into it, which a
+/// bridge subscriber or capture reader reuses at its next read), or why it does
+/// not parse. A refused frame (record_flag::refused) stays raw with its error.
+frame_record stored_frame(const transport::recorded_frame& r);
 
 /// The schema of a frame's payload by the profile: the command's request or
 /// response, the event's payload, the error payload; nullptr when the profile

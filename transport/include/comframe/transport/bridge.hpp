@@ -39,6 +39,7 @@
 
 #include "comframe/core/error.hpp"
 #include "comframe/transport/frame.hpp"
+#include "comframe/transport/frame_record.hpp"
 
 namespace comframe::transport::bridge {
 
@@ -79,29 +80,16 @@ void check_name(std::string_view name);
 /// Where the segment of `name` lives: "/dev/shm/comframe.<name>".
 std::string segment_path(std::string_view name);
 
-/// Bits of record::flags.
-enum record_flag : std::uint8_t {
-  refused = 0x01,    ///< a received frame the decoder refused: its raw bytes, COBS-encoded
-  truncated = 0x02,  ///< longer than the bus's max_record_bytes: cut there (set by the publisher only)
-};
+/// record::flags bits: transport::record_flag, also named bridge::refused and bridge::truncated.
+using transport::record_flag;
+using enum transport::record_flag;
 
-/// One published frame. `bytes` is the frame before COBS (header, payload, CRC;
-/// see write_frame_bytes) or, for a refused frame, its raw bytes as received.
-struct record {
+/// One published frame: a recorded_frame (frame_record.hpp) and its number.
+/// `bytes` is valid until the subscriber's next read; a frame longer than the
+/// bridge's max_record_bytes is cut there (flag truncated, set by the
+/// publisher only).
+struct record : recorded_frame {
   std::uint64_t sequence = 0;  ///< 0, 1, 2 … per publisher
-  std::uint64_t time_ns = 0;   ///< CLOCK_REALTIME, nanoseconds since the epoch
-  std::uint16_t link_id = 0;
-  direction dir = direction::to_device;
-  std::uint8_t flags = 0;                 ///< record_flag bits
-  /// The frame's length before the publisher cut it: bytes.size() unless
-  /// flags has `truncated`, then more.
-  std::uint32_t original_length = 0;
-  std::optional<frame_error> error;       ///< why a refused frame was refused
-  std::span<const std::uint8_t> bytes;    ///< valid until the subscriber's next read
-
-  /// The frame's header and payload, or empty for a refused, truncated or
-  /// otherwise bad frame. The view points into `bytes`.
-  std::optional<frame_view> frame() const noexcept;
 };
 
 struct publisher_options {

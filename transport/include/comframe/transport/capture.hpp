@@ -51,6 +51,7 @@
 
 #include "comframe/core/error.hpp"
 #include "comframe/transport/frame.hpp"
+#include "comframe/transport/frame_record.hpp"
 
 namespace comframe::transport {
 
@@ -65,28 +66,13 @@ inline constexpr std::uint32_t max_block_bytes = (std::uint32_t{16} << 20) + 409
 inline constexpr std::size_t max_interfaces = 65536;
 }  // namespace capture_limits
 
-/// Bits of capture_record::flags; the same values as the bridge's record flags.
-enum capture_flag : std::uint8_t {
-  capture_refused = 0x01,    ///< a received frame the decoder refused: its raw bytes, COBS-encoded
-  capture_truncated = 0x02,  ///< the bytes were cut by the source (a bus's record limit)
-};
-
-/// One captured frame.
-struct capture_record {
-  std::uint64_t time_ns = 0;              ///< nanoseconds since the Unix epoch (UTC)
-  direction dir = direction::to_device;   ///< seen from the host
-  std::uint16_t link_id = 0;              ///< which link, when a source has several
-  std::uint8_t flags = 0;                 ///< capture_flag bits
-  std::optional<frame_error> error;       ///< for a refused frame: why
+/// One captured frame: a recorded_frame (frame_record.hpp), and what a capture adds.
+struct capture_record : recorded_frame {
   std::uint64_t lost_before = 0;          ///< frames the source lost just before this one
-  std::span<const std::uint8_t> bytes;    ///< the frame before COBS, or a refused frame's raw bytes
   /// Something people should know about the stream just before this frame
   /// ("the publisher restarted: frames may be missing"); written as a comment
   /// (a reader gives it back in capture_reader::comments(), not here).
   std::string_view note = {};
-  /// The frame's length before the source cut it (capture_truncated); 0 means
-  /// bytes.size(). pcapng keeps it as the EPB's original packet length.
-  std::uint32_t original_length = 0;
 };
 
 /// A capture file that cannot be written or read. id() is "transport.capture";
