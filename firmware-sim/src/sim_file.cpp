@@ -486,7 +486,7 @@ struct sim_definition::impl {
     core::endian order = core::endian::little;
     std::vector<event_entry> events;
     boost::asio::io_context* io = nullptr;
-    link_host* host = nullptr;
+    device_host* host = nullptr;
     std::uint64_t generation = 0;
 
     std::vector<std::uint8_t> payload(const event_entry& e, std::uint64_t count) const {
@@ -731,7 +731,7 @@ const devices::profile& sim_definition::profile() const noexcept { return impl_-
 const std::vector<periodic_event>& sim_definition::events() const noexcept { return impl_->events; }
 const std::vector<std::string>& sim_definition::defaulted_commands() const noexcept { return impl_->defaulted; }
 
-void sim_definition::attach(boost::asio::io_context& io, link_host& host) {
+void sim_definition::attach(boost::asio::io_context& io, device_host& host) {
   detach();
   auto& s = *impl_->st;
   std::lock_guard lock(s.m);

@@ -12,7 +12,7 @@
 
 #include "comframe/core/error.hpp"
 #include "comframe/devices/session.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
 #include "comframe/firmware_sim/reply_faults.hpp"
 #include "comframe/transport/loopback.hpp"
@@ -435,7 +435,7 @@ TEST(fault_link, a_disconnect_through_a_pty_port_makes_the_host_session_reconnec
   firmware_sim::pty_port port(t.io, {.link_path = path.string()});
   auto faults = std::make_shared<fault_injector>();
   faults->on_disconnect([&](std::chrono::milliseconds gap) { port.disconnect(gap); });
-  auto sim = std::make_unique<firmware_sim::link_host>(t.io, faults->wrap(port.link()), dev);
+  auto sim = std::make_unique<firmware_sim::device_host>(t.io, faults->wrap(port.link()), dev);
 
   std::mutex m;
   std::condition_variable cv;

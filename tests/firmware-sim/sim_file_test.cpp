@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "comframe/devices/session.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/sim_file.hpp"
 #include "devices/scripted_peer.hpp"
 
@@ -82,13 +82,13 @@ struct served : ::testing::Test {
   test::io_thread t;
   std::string url = "loop://sim-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::optional<firmware_sim::sim_definition> sim;
-  std::unique_ptr<firmware_sim::link_host> link;
+  std::unique_ptr<firmware_sim::device_host> link;
   std::unique_ptr<devices::session> host;
 
   void serve(const std::string& text) {
     sim.emplace(firmware_sim::parse_sim_file(text));
     host = std::make_unique<devices::session>(t.io, url);
-    link = std::make_unique<firmware_sim::link_host>(t.io, transport::open_link(t.io, url), sim->device());
+    link = std::make_unique<firmware_sim::device_host>(t.io, transport::open_link(t.io, url), sim->device());
     sim->attach(t.io, *link);
   }
   json call(const std::string& command, const json& args = nullptr) {

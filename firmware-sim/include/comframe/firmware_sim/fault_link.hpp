@@ -5,7 +5,7 @@
 //   auto faults = std::make_shared<firmware_sim::fault_injector>(
 //       firmware_sim::parse_faults("drop=0.01,garbage=0.1,late=100,seed=42"));
 //   faults->on_disconnect([&](auto gap_ms) { port.disconnect(gap_ms); });  // a pty_port
-//   firmware_sim::link_host host(io, faults->wrap(port.link()), dev);
+//   firmware_sim::device_host host(io, faults->wrap(port.link()), dev);
 //   …
 //   faults->set_config(firmware_sim::parse_faults("flip=0.001"));  // from any thread
 //   faults->stall(std::chrono::milliseconds(200));

@@ -14,7 +14,7 @@
 //   }
 //
 //   auto sim = firmware_sim::load_sim_file("bench.sim.json");   // checks everything, or throws sim_file_error
-//   firmware_sim::link_host host(io, transport::open_link(io, url), sim.device());
+//   firmware_sim::device_host host(io, transport::open_link(io, url), sim.device());
 //   sim.attach(io, host);                                       // the periodic events start
 //   io.run();
 //
@@ -40,7 +40,7 @@
 //
 // Thread safety: a sim_definition may be used from any thread; its device's
 // handlers follow firmware_sim::device's rules. Lifetime as for
-// thermo::simulated: the link_host keeps a reference to device(), an attached
+// thermo::simulated: the device_host keeps a reference to device(), an attached
 // definition a pointer to the host; detach() (or destroy) it before the host.
 #pragma once
 
@@ -57,7 +57,7 @@
 #include "comframe/core/error.hpp"
 #include "comframe/devices/profile.hpp"
 #include "comframe/firmware_sim/device.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/simulated_device.hpp"
 
 namespace comframe::firmware_sim {
@@ -110,7 +110,7 @@ class sim_definition final : public simulated_device {
   /// out through `host` at attach time + (n + 1) · every_ms, on a timer on `io`
   /// (the io_context the host runs on). Replaces an earlier attachment; counts
   /// start again from 0.
-  void attach(boost::asio::io_context& io, link_host& host) override;
+  void attach(boost::asio::io_context& io, device_host& host) override;
   /// Stops the events. After it returns none is emitted. Does not wait for the io_context.
   void detach() override;
 
