@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "comframe/firmware_sim/fault_link.hpp"
+#include "comframe/firmware_sim/fault_injector.hpp"
 #include "comframe/devices/bridge_feed.hpp"
 #include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/paced_link.hpp"

@@ -7,7 +7,7 @@
 // that stream at each 0x00 and tells replies (response and error frames) from
 // events and anything else by their header, which costs no change to device or
 // device_host and works for any device behind a link. fault_injector
-// (fault_link.hpp) uses it for fault_config::late_ms and fault_config::never:
+// (fault_injector.hpp) uses it for fault_config::late_ms and fault_config::never:
 //   - late: each reply leaves late_ms after the device wrote it; events and
 //     other frames are not held back behind it (they may overtake it);
 //   - never: each reply is dropped whole with probability `never` — the host

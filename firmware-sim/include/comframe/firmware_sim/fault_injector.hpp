@@ -1,4 +1,4 @@
-// comframe/firmware_sim/fault_link.hpp — fault injection on a simulated
+// comframe/firmware_sim/fault_injector.hpp — fault injection on a simulated
 // device's link: lost, corrupted, delayed bytes, garbage between frames,
 // stalls, disconnects, late and missing replies. Reproducible by seed.
 //

@@ -1,4 +1,4 @@
-#include "comframe/firmware_sim/fault_link.hpp"
+#include "comframe/firmware_sim/fault_injector.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
