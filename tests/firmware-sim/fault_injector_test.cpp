@@ -14,10 +14,10 @@
 #include "comframe/devices/session.hpp"
 #include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
-#include "comframe/firmware_sim/reply_faults.hpp"
 #include "comframe/transport/loopback.hpp"
 #include "devices/scripted_peer.hpp"
 #include "firmware-sim/link_driver.hpp"
+#include "reply_faults.hpp"  // private to the library: firmware-sim/src
 
 namespace {
 

@@ -12,9 +12,9 @@
 //   std::cout << to_string(faults->stats()) << " (seed " << faults->seed() << ")\n";
 //
 // The faults, on the bytes the device writes (applied in this order):
-//   - late / never (reply_faults.hpp): a reply frame (response or error) is
-//     dropped whole with probability `never`, else held back late_ms while
-//     the device's other frames go on;
+//   - late / never (found by a private reply scanner, src/reply_faults.hpp):
+//     a reply frame (response or error) is dropped whole with probability
+//     `never`, else held back late_ms while the device's other frames go on;
 //   - drop: each byte is lost with probability `drop`;
 //   - flip: each byte that is kept has one random bit inverted with
 //     probability `flip`;

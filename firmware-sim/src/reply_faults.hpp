@@ -1,5 +1,7 @@
-// comframe/firmware_sim/reply_faults.hpp — finding the replies in the bytes a
+// firmware-sim/src/reply_faults.hpp — finding the replies in the bytes a
 // device writes, for the device-level faults "reply late" and "never reply".
+// Private to the firmware_sim library (not installed); its test reaches it
+// through tests/firmware-sim/CMakeLists.txt.
 //
 // Those faults belong where replies are made, but a device answers
 // synchronously (device::handle) and device_host writes every frame it makes. So
