@@ -19,7 +19,7 @@
 #include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/paced_link.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
-#include "comframe/firmware_sim/sim_file.hpp"
+#include "comframe/firmware_sim/sim_definition.hpp"
 #include "comframe/firmware_sim/simulated_device.hpp"
 #include "comframe/firmware_sim/tcp_server.hpp"
 #include "bridge_io.hpp"

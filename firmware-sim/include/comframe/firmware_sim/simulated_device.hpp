@@ -8,9 +8,9 @@
 //   io.run();
 //   dev->detach();             // before the host goes
 //
-// The kinds: thermo::simulated (simulated_thermo.hpp), sim_definition (a device
-// from a JSON file, sim_file.hpp) and answering_device (a device that only
-// answers, such as echo).
+// The kinds: thermo::simulated (simulated_thermo.hpp), sim_definition (a
+// device from a JSON file, sim_definition.hpp) and answering_device (a device
+// that only answers, such as echo).
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -1,6 +1,6 @@
-// comframe/firmware_sim/sim_file.hpp — a device defined without C++: a JSON
-// "sim file" names a profile, what each command replies and which events the
-// device sends on its own. `comframe sim --sim FILE` serves one.
+// comframe/firmware_sim/sim_definition.hpp — a device defined without C++: a
+// JSON "sim file" names a profile, what each command replies and which events
+// the device sends on its own. `comframe sim --sim FILE` serves one.
 //
 //   {
 //     "profile_file": "bench.profile.json",                    // or "profile": {…a profile document…}

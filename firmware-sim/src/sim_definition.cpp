@@ -1,4 +1,4 @@
-#include "comframe/firmware_sim/sim_file.hpp"
+#include "comframe/firmware_sim/sim_definition.hpp"
 
 #include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"

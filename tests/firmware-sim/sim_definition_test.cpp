@@ -10,7 +10,7 @@
 
 #include "comframe/devices/session.hpp"
 #include "comframe/firmware_sim/device_host.hpp"
-#include "comframe/firmware_sim/sim_file.hpp"
+#include "comframe/firmware_sim/sim_definition.hpp"
 #include "devices/scripted_peer.hpp"
 
 namespace {
