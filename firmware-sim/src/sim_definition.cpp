@@ -445,7 +445,8 @@ json parse_json(std::string_view text, const std::string& path) {
 
 }  // namespace
 
-sim_file_error::sim_file_error(std::string file, std::string path, std::string detail, std::optional<std::size_t> offset)
+sim_definition_error::sim_definition_error(std::string file, std::string path, std::string detail,
+                                           std::optional<std::size_t> offset)
     : comframe::error("firmware_sim.sim_file", std::move(detail), {std::move(file), std::move(path), offset}) {}
 
 // ---- The definition ----------------------------------------------------------------------
@@ -706,7 +707,7 @@ std::unique_ptr<sim_definition::impl> make(std::string_view text, const std::fil
   try {
     build(*d, parse_json(text, ""), base_dir);
   } catch (const problem& p) {
-    throw sim_file_error(file, p.path, p.detail, p.offset);
+    throw sim_definition_error(file, p.path, p.detail, p.offset);
   }
   return d;
 }
@@ -786,7 +787,7 @@ sim_definition parse_sim_file(std::string_view json_text, const std::filesystem:
 
 sim_definition load_sim_file(const std::filesystem::path& path) {
   auto text = read_file(path);
-  if (!text) throw sim_file_error(path.string(), "", "cannot read the file: " + text.error());
+  if (!text) throw sim_definition_error(path.string(), "", "cannot read the file: " + text.error());
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   return sim_definition(make(*text, dir, path.string()));
 }

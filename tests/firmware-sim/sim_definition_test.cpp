@@ -70,7 +70,7 @@ const std::string all_replies = R"({
 std::string load_error(const std::string& text) {
   try {
     firmware_sim::parse_sim_file(text);
-  } catch (const firmware_sim::sim_file_error& e) {
+  } catch (const firmware_sim::sim_definition_error& e) {
     return e.what();
   }
   return "loaded";
@@ -261,7 +261,7 @@ TEST(sim_file, a_file_error_names_the_file) {
   try {
     firmware_sim::load_sim_file(file);
     FAIL();
-  } catch (const firmware_sim::sim_file_error& e) {
+  } catch (const firmware_sim::sim_definition_error& e) {
     EXPECT_EQ(e.file(), file);
     EXPECT_EQ(e.path(), "profile_file");
     EXPECT_EQ(std::string(e.what()), "[firmware_sim.sim_file] " + file + ": profile_file: cannot read \"" +
@@ -270,7 +270,7 @@ TEST(sim_file, a_file_error_names_the_file) {
   try {
     firmware_sim::load_sim_file(d.path / "none.sim.json");
     FAIL();
-  } catch (const firmware_sim::sim_file_error& e) {
+  } catch (const firmware_sim::sim_definition_error& e) {
     EXPECT_EQ(std::string(e.what()), "[firmware_sim.sim_file] " + (d.path / "none.sim.json").string() +
                                          ": cannot read the file: No such file or directory");
   }
