@@ -8,7 +8,7 @@
 // One iteration is one round trip; "Time" is wall-clock ns per round trip.
 //   Simulator end: a firmware_sim::pty_port on its own io_context thread, no
 //   pacing, serving either
-//     - the thermo device (link_host + thermo::simulated) — the variants, or
+//     - the thermo device (device_host + thermo::simulated) — the variants, or
 //     - a raw echo on port.link(): what it reads from the master it writes back
 //       (for a command whose reply is longer than its request, it answers every
 //       request's worth of bytes with a reply's worth) — the baseline.
@@ -32,18 +32,18 @@
 //   the host's session counts good frames and bytes received.
 //     telemetry_921600/thermo_only  the 1000 Hz stream alone (43 % of the line)
 //     telemetry_921600/saturated    plus telemetry events emitted through
-//                                   link_host::emit, so that the events
+//                                   device_host::emit, so that the events
 //                                   queued (emitted, not dropped, not yet
 //                                   received) stay at the device's event
 //                                   backlog bound: the line always has bytes
 //                                   waiting and nothing needs dropping
 //     telemetry_921600/open_loop_2x events offered at twice the line rate for
-//                                   2 s, to show what link_host queues and
+//                                   2 s, to show what device_host queues and
 //                                   drops when its line cannot keep up
 //   Counters: delivered_Bps (good-frame bytes per second at the host),
-//   line_pct (delivered / 92160 * 100), dropped (events link_host dropped at
+//   line_pct (delivered / 92160 * 100), dropped (events device_host dropped at
 //   its event backlog bound, host_stats::events_dropped), backlog_*_bytes
-//   (queued: emitted, not dropped, not yet received — in link_host's queue or
+//   (queued: emitted, not dropped, not yet received — in device_host's queue or
 //   on the line) and dropped_*_bytes, after 1 and 2 s of the open loop.
 //   Target (from the issue): >= 97 % of the line rate.
 //
@@ -95,7 +95,7 @@
 #include "comframe/core/codec.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/firmware_sim/devices/simulated_thermo.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/paced_link.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
 #include "comframe/transport/frame.hpp"
@@ -186,7 +186,7 @@ struct thermo_sim {
   sim_thread t;  // first made, last gone
   sim::pty_port port;
   thermo::simulated device;
-  std::optional<sim::link_host> host;
+  std::optional<sim::device_host> host;
 };
 
 // The baseline's device: a raw echo on the pty master, no framing. Every

@@ -16,7 +16,7 @@
 
 #include "comframe/core/json_text.hpp"
 #include "comframe/devices/bridge_feed.hpp"
-#include "comframe/devices/frame_view.hpp"
+#include "comframe/devices/frame_json.hpp"
 #include "comframe/transport/frame_channel.hpp"
 #include "comframe/transport/link.hpp"
 #include "comframe/transport/url.hpp"

@@ -1,4 +1,4 @@
-#include "comframe/firmware_sim/reply_faults.hpp"
+#include "reply_faults.hpp"
 
 namespace comframe::firmware_sim {
 

@@ -44,7 +44,7 @@ struct simulated::state : std::enable_shared_from_this<simulated::state> {
   // retires the waits of an earlier schedule (a wait that already completed
   // cannot be cancelled).
   boost::asio::io_context* io = nullptr;
-  link_host* host = nullptr;
+  device_host* host = nullptr;
   std::unique_ptr<boost::asio::steady_timer> timer;
   std::uint64_t generation = 0;
   clock::time_point stream_start;
@@ -160,7 +160,7 @@ simulated::simulated(std::uint32_t serial_number, std::uint32_t noise_seed)
 
 simulated::~simulated() { detach(); }
 
-void simulated::attach(boost::asio::io_context& io, link_host& host) {
+void simulated::attach(boost::asio::io_context& io, device_host& host) {
   detach();
   std::lock_guard lock(state_->m);
   state_->io = &io;

@@ -9,7 +9,7 @@
 
 #include "comframe/devices/bridge_feed.hpp"
 #include "comframe/transport/frame_parse.hpp"
-#include "comframe/devices/frame_view.hpp"
+#include "comframe/devices/frame_json.hpp"
 #include "comframe/devices/session.hpp"
 #include "devices/scripted_peer.hpp"
 #include "support/pty.hpp"

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "comframe/devices/session.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "devices/scripted_peer.hpp"
 
 namespace {
@@ -39,7 +39,7 @@ struct simulated : ::testing::Test {
   device dev{thermo_profile()};
   std::array<std::array<std::uint8_t, 3>, 8> leds{};
   std::unique_ptr<devices::session> host;
-  std::unique_ptr<firmware_sim::link_host> sim;
+  std::unique_ptr<firmware_sim::device_host> sim;
 
   void SetUp() override {
     dev.on<GetInfo>([](const core::null&) { return Info{{'t', 'h', 'e', 'r', 'm', 'o'}, 4242}; });
@@ -54,7 +54,7 @@ struct simulated : ::testing::Test {
   }
   void start(devices::session_options o = {}) {
     host = std::make_unique<devices::session>(t.io, url, std::move(o));
-    sim = std::make_unique<firmware_sim::link_host>(t.io, transport::open_link(t.io, url), dev);
+    sim = std::make_unique<firmware_sim::device_host>(t.io, transport::open_link(t.io, url), dev);
   }
   void TearDown() override {
     host.reset();
@@ -286,7 +286,7 @@ TEST(big_endian_device, answers_describe_and_errors_in_little_endian_and_its_own
   test::io_thread t;
   const std::string url = "loop://big_endian_device";
   auto host = std::make_unique<devices::session>(t.io, url);
-  auto sim = std::make_unique<firmware_sim::link_host>(t.io, transport::open_link(t.io, url), dev);
+  auto sim = std::make_unique<firmware_sim::device_host>(t.io, transport::open_link(t.io, url), dev);
   const auto p = host->fetch_profile();
   EXPECT_EQ(p.payload_endian(), core::endian::big);
   EXPECT_EQ(p.hash(), dev.profile().hash());

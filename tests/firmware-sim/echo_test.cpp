@@ -3,7 +3,7 @@
 
 #include "comframe/devices/session.hpp"
 #include "comframe/firmware_sim/devices/echo.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "devices/scripted_peer.hpp"
 
 namespace {
@@ -15,12 +15,12 @@ struct echo_device : ::testing::Test {
   test::io_thread t;
   std::string url = "loop://echo-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
   firmware_sim::device dev = firmware_sim::make_echo();
-  std::unique_ptr<firmware_sim::link_host> sim;
+  std::unique_ptr<firmware_sim::device_host> sim;
   std::unique_ptr<devices::session> host;
 
   void SetUp() override {
     host = std::make_unique<devices::session>(t.io, url);
-    sim = std::make_unique<firmware_sim::link_host>(t.io, transport::open_link(t.io, url), dev);
+    sim = std::make_unique<firmware_sim::device_host>(t.io, transport::open_link(t.io, url), dev);
   }
   void TearDown() override {
     host.reset();

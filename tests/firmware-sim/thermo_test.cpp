@@ -8,7 +8,7 @@
 
 #include "comframe/devices/session.hpp"
 #include "comframe/firmware_sim/devices/simulated_thermo.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "devices/scripted_peer.hpp"
 
 namespace {
@@ -23,12 +23,12 @@ struct thermo_device : ::testing::Test {
   test::io_thread t;
   std::string url = "loop://thermo-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
   simulated thermo{4242, 7};
-  std::unique_ptr<firmware_sim::link_host> sim;
+  std::unique_ptr<firmware_sim::device_host> sim;
   std::unique_ptr<devices::session> host;
 
   void SetUp() override {
     host = std::make_unique<devices::session>(t.io, url);
-    sim = std::make_unique<firmware_sim::link_host>(t.io, transport::open_link(t.io, url), thermo.device());
+    sim = std::make_unique<firmware_sim::device_host>(t.io, transport::open_link(t.io, url), thermo.device());
     thermo.attach(t.io, *sim);
   }
   void TearDown() override {

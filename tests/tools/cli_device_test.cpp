@@ -11,7 +11,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "devices/scripted_peer.hpp"
 #include "support/process.hpp"
 #include "support/pty.hpp"
@@ -41,7 +41,7 @@ struct served_device : ::testing::Test {
   test::io_thread t;
   test::pty_device pty;
   firmware_sim::device dev{devices::profile::of<GetInfo, SetLed, Tick>("blinky", "2.1")};
-  std::unique_ptr<firmware_sim::link_host> host;
+  std::unique_ptr<firmware_sim::device_host> host;
   std::string profile_file;
 
   void SetUp() override {
@@ -50,7 +50,7 @@ struct served_device : ::testing::Test {
       if (led.index > 3) throw firmware_sim::device_error(devices::error_code::out_of_range, "only LEDs 0..3");
       return core::null{};
     });
-    host = std::make_unique<firmware_sim::link_host>(t.io, std::make_unique<test::pty_link>(t.io, pty.master), dev);
+    host = std::make_unique<firmware_sim::device_host>(t.io, std::make_unique<test::pty_link>(t.io, pty.master), dev);
     profile_file = testing::TempDir() + "blinky-" + std::to_string(::getpid()) + ".profile.json";
     std::ofstream(profile_file) << dev.profile().dump();
   }

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "comframe/devices/frame_view.hpp"
+#include "comframe/devices/frame_json.hpp"
 #include "comframe/devices/profile.hpp"
 
 namespace comframe::tools {
@@ -12,7 +12,7 @@ namespace comframe::tools {
 /// A profile from a JSON file; cli_error naming the file when it cannot be read or parsed.
 devices::profile load_profile_file(const std::string& path);
 
-// The decoded view lives in the devices library (frame_view.hpp).
+// The decoded view lives in the devices library (frame_json.hpp).
 using devices::frame_json;
 using devices::iso_time;
 using devices::payload_schema;

@@ -14,12 +14,12 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "comframe/firmware_sim/fault_link.hpp"
+#include "comframe/firmware_sim/fault_injector.hpp"
 #include "comframe/devices/bridge_feed.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/paced_link.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
-#include "comframe/firmware_sim/sim_file.hpp"
+#include "comframe/firmware_sim/sim_definition.hpp"
 #include "comframe/firmware_sim/simulated_device.hpp"
 #include "comframe/firmware_sim/tcp_server.hpp"
 #include "bridge_io.hpp"
@@ -213,8 +213,8 @@ class simulator {
   void serve(std::unique_ptr<transport::link> line) {
     if (o_.baud) line = firmware_sim::make_paced_link(std::move(line), o_.baud);
     line = injector_->wrap(std::move(line));
-    host_ = std::make_unique<firmware_sim::link_host>(io_, std::move(line), sim_->device(),
-                                                      firmware_sim::link_host_options{.baud = o_.baud});
+    host_ = std::make_unique<firmware_sim::device_host>(io_, std::move(line), sim_->device(),
+                                                      firmware_sim::device_host_options{.baud = o_.baud});
     sim_->attach(io_, *host_);
     if (o_.verbosity > 0 || feed_)
       host_->observe_frames([this](const devices::frame_record& r) {
@@ -340,7 +340,7 @@ class simulator {
   std::unique_ptr<firmware_sim::tcp_server> server_;
   std::string announced_;
   std::shared_ptr<devices::bridge_feed> feed_;
-  std::unique_ptr<firmware_sim::link_host> host_;
+  std::unique_ptr<firmware_sim::device_host> host_;
   firmware_sim::host_stats earlier_;  // of TCP connections that ended
   boost::asio::steady_timer watch_;
   std::uint64_t errors_seen_ = 0;

@@ -32,7 +32,7 @@
 namespace comframe::devices {
 
 /// The device profile a publisher keeps on its bus (its profile region), if it
-/// has one that parses; a subscriber decodes frames with it (frame_view.hpp).
+/// has one that parses; a subscriber decodes frames with it (frame_json.hpp).
 std::optional<profile> profile_on_bus(const transport::bridge::subscriber& bus);
 
 class bridge_feed {

@@ -26,11 +26,12 @@
 
 namespace comframe::devices {
 
-/// A string usable as a template argument: command<…, "get_info">.
+/// A string literal usable as a template argument, for names: command<…, "get_info">.
+/// (Not core::fixed_string<N>, the fixed-size text field of a wire layout.)
 template <std::size_t N>
-struct fixed_string {
+struct name_literal {
   char value[N]{};
-  constexpr fixed_string(const char (&s)[N]) { std::copy_n(s, N, value); }
+  constexpr name_literal(const char (&s)[N]) { std::copy_n(s, N, value); }
   constexpr std::string_view view() const { return {value, N - 1}; }
 };
 
@@ -38,7 +39,7 @@ struct fixed_string {
 inline constexpr std::uint16_t first_reserved_command = 0xFF00;
 
 /// A command: the host sends a Request, the device answers with a Response (or an error).
-template <std::uint16_t Id, class Request, class Response, fixed_string Name>
+template <std::uint16_t Id, class Request, class Response, name_literal Name>
 struct command {
   static constexpr std::uint16_t id = Id;
   static constexpr std::string_view name = Name.view();
@@ -47,7 +48,7 @@ struct command {
 };
 
 /// An event: the device sends a Payload on its own, identified by Id.
-template <std::uint16_t Id, class Payload, fixed_string Name>
+template <std::uint16_t Id, class Payload, name_literal Name>
 struct event {
   static constexpr std::uint16_t id = Id;
   static constexpr std::string_view name = Name.view();

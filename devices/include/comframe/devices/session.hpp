@@ -107,7 +107,7 @@ struct session_options {
   /// (COBS, CRC-32C, its 6-byte header).
   transport::framing_factory framing;
   /// The device's payload schemas, for a framing that finds a frame's length
-  /// from them (devices::profile_schemas, frame_view.hpp); empty: those of
+  /// from them (devices::profile_schemas, frame_json.hpp); empty: those of
   /// expected_profile, if set.
   std::shared_ptr<const transport::payload_schemas> payload_schemas;
 };

@@ -2,7 +2,7 @@
 // serial line's baud rate, so a simulated device is no faster than the real one.
 //
 //   auto line = firmware_sim::make_paced_link(port.link(), 921600);   // 92160 bytes/s each way
-//   firmware_sim::link_host host(io, std::move(line), dev);
+//   firmware_sim::device_host host(io, std::move(line), dev);
 //
 // A byte takes 10 bit times (8N1: start, 8 data, stop), so bytes move at
 // baud / 10 per second in each direction, independently:

@@ -5,7 +5,7 @@
 //   boost::asio::io_context io;
 //   firmware_sim::pty_port port(io, {.link_path = "/tmp/thermo"});
 //   std::cout << "serving on " << port.host_path() << "\n";   // /tmp/thermo -> /dev/pts/7
-//   firmware_sim::link_host host(io, port.link(), dev);
+//   firmware_sim::device_host host(io, port.link(), dev);
 //   io.run();
 //   // later, from any thread: unplug for 500 ms and come back on a new pty
 //   port.disconnect(std::chrono::milliseconds(500));
@@ -31,7 +31,7 @@
 // ----------------------------
 // link() gives the device a transport::link over the master. That link
 // follows the port across reopen() and disconnect(): the device keeps running
-// as firmware does when its USB cable is pulled, and the one link_host, with
+// as firmware does when its USB cable is pulled, and the one device_host, with
 // its decorators, keeps serving. Its semantics:
 //   - No host, or a host that closed its side: nothing arrives, and reads
 //     simply stay pending (EIO from the master, which the kept slave mostly

@@ -3,14 +3,14 @@
 // send events of the device's own accord.
 //
 //   std::unique_ptr<firmware_sim::simulated_device> dev = firmware_sim::make_builtin_device("thermo");
-//   firmware_sim::link_host host(io, std::move(line), dev->device());
+//   firmware_sim::device_host host(io, std::move(line), dev->device());
 //   dev->attach(io, host);     // events (thermo's telemetry) go out through host
 //   io.run();
 //   dev->detach();             // before the host goes
 //
-// The kinds: thermo::simulated (simulated_thermo.hpp), sim_definition (a device
-// from a JSON file, sim_file.hpp) and answering_device (a device that only
-// answers, such as echo).
+// The kinds: thermo::simulated (simulated_thermo.hpp), sim_definition (a
+// device from a JSON file, sim_definition.hpp) and answering_device (a device
+// that only answers, such as echo).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -18,22 +18,22 @@
 #include <string_view>
 
 #include "comframe/firmware_sim/device.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 
 namespace comframe::firmware_sim {
 
-/// A device for a simulator to serve. Lifetime: a link_host keeps a reference
+/// A device for a simulator to serve. Lifetime: a device_host keeps a reference
 /// to device(), and an attached device keeps a pointer to its host, so make the
 /// device first, then the host; detach() before the host is destroyed.
 class simulated_device {
  public:
   virtual ~simulated_device() = default;
 
-  /// The device to serve: hand it to a link_host. Lives as long as this object.
+  /// The device to serve: hand it to a device_host. Lives as long as this object.
   virtual const firmware_sim::device& device() const noexcept = 0;
   /// Starts what the device does unasked (periodic events) through `host`, on
   /// timers of `io` (the io_context the host runs on). Replaces an earlier attachment.
-  virtual void attach(boost::asio::io_context& io, link_host& host) = 0;
+  virtual void attach(boost::asio::io_context& io, device_host& host) = 0;
   /// Stops sending events; after it returns no event is emitted. Does not wait for the io_context.
   virtual void detach() = 0;
 };
@@ -43,7 +43,7 @@ class answering_device final : public simulated_device {
  public:
   explicit answering_device(firmware_sim::device d) : device_(std::move(d)) {}
   const firmware_sim::device& device() const noexcept override { return device_; }
-  void attach(boost::asio::io_context&, link_host&) override {}
+  void attach(boost::asio::io_context&, device_host&) override {}
   void detach() override {}
 
  private:

@@ -3,7 +3,7 @@
 // profile) is comframe/devices/builtin/echo.hpp.
 //
 //   auto dev = firmware_sim::make_echo();
-//   firmware_sim::link_host host(io, transport::open_link(io, url), dev);
+//   firmware_sim::device_host host(io, transport::open_link(io, url), dev);
 //   …
 //   std::vector<std::uint8_t> back = session.request<devices::builtin::echo::echo>({1, 2, 3});   // {1, 2, 3}
 #pragma once

@@ -4,7 +4,7 @@
 //
 //   boost::asio::io_context io;
 //   firmware_sim::thermo::simulated thermo;                          // serial 20240601, noise seed 1
-//   firmware_sim::link_host host(io, transport::open_link(io, url), thermo.device());
+//   firmware_sim::device_host host(io, transport::open_link(io, url), thermo.device());
 //   thermo.attach(io, host);                                         // telemetry goes out through host
 //   io.run();
 //   …
@@ -34,13 +34,13 @@
 // since this object was made. The noise comes from std::mt19937 seeded with
 // `noise_seed`, so one seed and one order of requests give the same values.
 //
-// Lifetime: the link_host keeps a reference to device(), and an attached
+// Lifetime: the device_host keeps a reference to device(), and an attached
 // device keeps a pointer to the host. So: make this first, then the host;
 // detach() (or destroy this) before the host is destroyed while the io_context
 // still runs. After detach() returns no event is emitted any more.
 //
 // Thread safety: every member function may be called from any thread. The
-// handlers run where link_host (or whoever calls device().handle()) runs them,
+// handlers run where device_host (or whoever calls device().handle()) runs them,
 // the telemetry timer on the io_context given to attach().
 #pragma once
 
@@ -51,7 +51,7 @@
 
 #include "comframe/devices/builtin/thermo.hpp"
 #include "comframe/firmware_sim/device.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/simulated_device.hpp"
 
 namespace comframe::firmware_sim::thermo {
@@ -70,13 +70,13 @@ class simulated final : public simulated_device {
   simulated(const simulated&) = delete;
   simulated& operator=(const simulated&) = delete;
 
-  /// The device to serve: hand it to a link_host. Lives as long as this object.
+  /// The device to serve: hand it to a device_host. Lives as long as this object.
   const firmware_sim::device& device() const noexcept override { return device_; }
 
   /// Sends telemetry through `host`, with a timer on `io` (the io_context the
   /// host runs on). Replaces an earlier attachment. A stream started before
   /// attach() begins now.
-  void attach(boost::asio::io_context& io, link_host& host) override;
+  void attach(boost::asio::io_context& io, device_host& host) override;
   /// Stops sending events; the stream's state (running, rate) is kept. After
   /// it returns no event is emitted. Does not wait for the io_context.
   void detach() override;

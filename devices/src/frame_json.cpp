@@ -1,5 +1,5 @@
-// A frame as people and programs read it: see frame_view.hpp.
-#include "comframe/devices/frame_view.hpp"
+// A frame as people and programs read it: see frame_json.hpp.
+#include "comframe/devices/frame_json.hpp"
 #include "comframe/transport/frame_parse.hpp"
 
 #include <cstdio>

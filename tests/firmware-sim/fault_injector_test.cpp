@@ -2,7 +2,7 @@
 // statistics of drop and flip, garbage the host's decoder resynchronises
 // from, delays, stalls, late and missing replies, disconnects (emulated and
 // through a real pty that a host session reconnects to).
-#include "comframe/firmware_sim/fault_link.hpp"
+#include "comframe/firmware_sim/fault_injector.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,12 +12,12 @@
 
 #include "comframe/core/error.hpp"
 #include "comframe/devices/session.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
-#include "comframe/firmware_sim/reply_faults.hpp"
 #include "comframe/transport/loopback.hpp"
 #include "devices/scripted_peer.hpp"
 #include "firmware-sim/link_driver.hpp"
+#include "reply_faults.hpp"  // private to the library: firmware-sim/src
 
 namespace {
 
@@ -188,7 +188,7 @@ struct faulty {
   }
 };
 
-TEST(fault_link, the_same_seed_corrupts_the_same_bytes_however_the_writes_are_chunked) {
+TEST(fault_injector, the_same_seed_corrupts_the_same_bytes_however_the_writes_are_chunked) {
   const auto data = noise(20000);
   const auto c = parse_faults("drop=0.01,flip=0.01,garbage=0.2,seed=42");
   faulty a(c), b(c), other(parse_faults("drop=0.01,flip=0.01,garbage=0.2,seed=43"));
@@ -201,7 +201,7 @@ TEST(fault_link, the_same_seed_corrupts_the_same_bytes_however_the_writes_are_ch
   EXPECT_NE(from_a, data);
 }
 
-TEST(fault_link, a_random_seed_is_chosen_and_reported_when_none_is_given) {
+TEST(fault_injector, a_random_seed_is_chosen_and_reported_when_none_is_given) {
   fault_injector f(parse_faults("drop=0.5"));
   fault_injector g(parse_faults("drop=0.5"));
   EXPECT_NE(f.seed(), g.seed());  // 2^-64 to fail
@@ -216,7 +216,7 @@ void expect_binomial(std::uint64_t count, std::uint64_t n, double p) {
   EXPECT_NEAR(static_cast<double>(count), mean, 5 * sd) << count << " of " << n << " at p = " << p;
 }
 
-TEST(fault_link, drops_bytes_with_the_configured_probability) {
+TEST(fault_injector, drops_bytes_with_the_configured_probability) {
   faulty f(parse_faults("drop=0.01,seed=1"));
   const auto data = noise(100000);
   const auto got = f.pass(data);
@@ -227,7 +227,7 @@ TEST(fault_link, drops_bytes_with_the_configured_probability) {
   EXPECT_EQ(s.bytes_flipped, 0u);
 }
 
-TEST(fault_link, flips_one_bit_of_bytes_with_the_configured_probability) {
+TEST(fault_injector, flips_one_bit_of_bytes_with_the_configured_probability) {
   faulty f(parse_faults("flip=0.01,seed=2"));
   const auto data = noise(100000);
   const auto got = f.pass(data);
@@ -252,7 +252,7 @@ std::vector<std::uint8_t> frames(std::size_t count, frame_kind kind = frame_kind
   return wire;
 }
 
-TEST(fault_link, garbage_between_frames_costs_no_frame_after_the_decoder_resynchronises) {
+TEST(fault_injector, garbage_between_frames_costs_no_frame_after_the_decoder_resynchronises) {
   faulty f(parse_faults("garbage=0.5,garbage_len=1..64,seed=3"));
   const auto got = f.pass(frames(400));
   transport::frame_decoder decoder;
@@ -266,7 +266,7 @@ TEST(fault_link, garbage_between_frames_costs_no_frame_after_the_decoder_resynch
   EXPECT_EQ(got.size(), frames(400).size() + s.garbage_bytes);
 }
 
-TEST(fault_link, the_decoder_resynchronises_after_dropped_and_flipped_bytes) {
+TEST(fault_injector, the_decoder_resynchronises_after_dropped_and_flipped_bytes) {
   faulty f(parse_faults("drop=0.002,flip=0.002,seed=4"));
   const auto got = f.pass(frames(400));
   transport::frame_decoder decoder;
@@ -280,7 +280,7 @@ TEST(fault_link, the_decoder_resynchronises_after_dropped_and_flipped_bytes) {
   EXPECT_GT(decoder.stats().errors(), 0u);
 }
 
-TEST(fault_link, delay_holds_every_write_at_least_that_long) {
+TEST(fault_injector, delay_holds_every_write_at_least_that_long) {
   faulty f(parse_faults("delay=150,jitter=20"));
   const auto start = clock_type::now();
   ASSERT_FALSE(f.device->write(frames(1)));
@@ -288,7 +288,7 @@ TEST(fault_link, delay_holds_every_write_at_least_that_long) {
   EXPECT_EQ(f.host->read(frames(1).size()).bytes, frames(1));
 }
 
-TEST(fault_link, a_stall_holds_all_output_from_the_moment_it_is_asked_for) {
+TEST(fault_injector, a_stall_holds_all_output_from_the_moment_it_is_asked_for) {
   faulty f(fault_config{});
   const auto start = clock_type::now();
   f.faults->stall(300ms);
@@ -301,7 +301,7 @@ TEST(fault_link, a_stall_holds_all_output_from_the_moment_it_is_asked_for) {
   EXPECT_EQ(f.host->read(frames(1).size()).bytes, frames(1));
 }
 
-TEST(fault_link, a_config_with_a_stall_stalls_once_when_applied) {
+TEST(fault_injector, a_config_with_a_stall_stalls_once_when_applied) {
   faulty f(fault_config{});
   const auto start = clock_type::now();
   f.faults->set_config(parse_faults("stall=200"));
@@ -346,7 +346,7 @@ std::vector<transport::frame_header> decode_all(const std::vector<std::uint8_t>&
   return out;
 }
 
-TEST(fault_link, a_late_reply_leaves_after_the_delay_while_events_overtake_it) {
+TEST(fault_injector, a_late_reply_leaves_after_the_delay_while_events_overtake_it) {
   faulty f(parse_faults("late=250"));
   auto wire = frame_of(frame_kind::response, 5);
   const auto event = frame_of(frame_kind::event, 0);
@@ -364,7 +364,7 @@ TEST(fault_link, a_late_reply_leaves_after_the_delay_while_events_overtake_it) {
   EXPECT_EQ(f.faults->stats().replies_late, 1u);
 }
 
-TEST(fault_link, never_drops_whole_replies_with_its_probability_and_keeps_events) {
+TEST(fault_injector, never_drops_whole_replies_with_its_probability_and_keeps_events) {
   faulty f(parse_faults("never=0.5,seed=9"));
   std::vector<std::uint8_t> wire;
   for (std::uint16_t i = 1; i <= 200; ++i) {
@@ -387,7 +387,7 @@ TEST(fault_link, never_drops_whole_replies_with_its_probability_and_keeps_events
 
 // ---- reads and disconnects ------------------------------------------------------------
 
-TEST(fault_link, drops_bytes_the_device_reads_with_rx_drop) {
+TEST(fault_injector, drops_bytes_the_device_reads_with_rx_drop) {
   faulty f(parse_faults("rx_drop=0.1,seed=5"));
   const auto data = noise(20000);
   std::thread writer([&] { EXPECT_FALSE(f.host->write(data)); });
@@ -404,7 +404,7 @@ TEST(fault_link, drops_bytes_the_device_reads_with_rx_drop) {
   expect_binomial(s.rx_bytes_dropped, data.size(), 0.1);
 }
 
-TEST(fault_link, an_emulated_disconnect_discards_bytes_both_ways_for_the_gap) {
+TEST(fault_injector, an_emulated_disconnect_discards_bytes_both_ways_for_the_gap) {
   faulty f(fault_config{});
   const auto start = clock_type::now();
   f.faults->disconnect(200ms);
@@ -426,7 +426,7 @@ TEST(fault_link, an_emulated_disconnect_discards_bytes_both_ways_for_the_gap) {
 
 using EchoCmd = devices::command<1, std::uint32_t, std::uint32_t, "echo">;
 
-TEST(fault_link, a_disconnect_through_a_pty_port_makes_the_host_session_reconnect) {
+TEST(fault_injector, a_disconnect_through_a_pty_port_makes_the_host_session_reconnect) {
   test::io_thread t;
   const auto path = std::filesystem::path(::testing::TempDir()) / ("comframe-fault-" + std::to_string(::getpid()));
   std::filesystem::remove(path);
@@ -435,7 +435,7 @@ TEST(fault_link, a_disconnect_through_a_pty_port_makes_the_host_session_reconnec
   firmware_sim::pty_port port(t.io, {.link_path = path.string()});
   auto faults = std::make_shared<fault_injector>();
   faults->on_disconnect([&](std::chrono::milliseconds gap) { port.disconnect(gap); });
-  auto sim = std::make_unique<firmware_sim::link_host>(t.io, faults->wrap(port.link()), dev);
+  auto sim = std::make_unique<firmware_sim::device_host>(t.io, faults->wrap(port.link()), dev);
 
   std::mutex m;
   std::condition_variable cv;

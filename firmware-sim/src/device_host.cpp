@@ -1,4 +1,4 @@
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -12,10 +12,10 @@ namespace comframe::firmware_sim {
 
 using transport::frame_kind;
 
-struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
+struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
   using lane = transport::frame_channel::lane;
 
-  impl(boost::asio::io_context& io_, const device& d, link_host_options o)
+  impl(boost::asio::io_context& io_, const device& d, device_host_options o)
       : io(io_),
         dev(d),
         event_limit(event_backlog_bytes(o.baud)),
@@ -141,14 +141,14 @@ struct link_host::impl : std::enable_shared_from_this<link_host::impl> {
   }
 };
 
-link_host::link_host(boost::asio::io_context& io, std::unique_ptr<transport::link> link, const device& dev,
-                     link_host_options options)
+device_host::device_host(boost::asio::io_context& io, std::unique_ptr<transport::link> link, const device& dev,
+                     device_host_options options)
     : payload_endian_(dev.profile().payload_endian()),
       impl_(std::make_shared<impl>(io, dev, options)) {
   boost::asio::post(io, [i = impl_, l = std::move(link)]() mutable { i->start(std::move(l)); });
 }
 
-link_host::~link_host() {
+device_host::~device_host() {
   // The owner's handlers may refer to objects already gone: they hear nothing more.
   auto& io = impl_->io;
   if (io.get_executor().running_in_this_thread() || io.stopped()) {
@@ -168,24 +168,24 @@ link_host::~link_host() {
   finished.wait();
 }
 
-void link_host::emit(std::uint16_t event, std::vector<std::uint8_t> payload) {
+void device_host::emit(std::uint16_t event, std::vector<std::uint8_t> payload) {
   // On the I/O thread (a device's own handler) the event is queued at once.
   boost::asio::dispatch(impl_->io, [i = impl_, event, payload = std::move(payload)] {
     i->write(frame_kind::event, event, 0, payload);
   });
 }
 
-void link_host::on_closed(std::function<void(const std::string&)> handler) {
+void device_host::on_closed(std::function<void(const std::string&)> handler) {
   boost::asio::post(impl_->io, [i = impl_, handler = std::move(handler)]() mutable { i->closed_handler = std::move(handler); });
 }
 
-void link_host::observe_frames(std::function<void(const devices::frame_record&)> observer) {
+void device_host::observe_frames(std::function<void(const devices::frame_record&)> observer) {
   boost::asio::post(impl_->io, [i = impl_, observer = std::move(observer)]() mutable {
     i->channel->observe_frames(std::move(observer));
   });
 }
 
-host_stats link_host::stats() const {
+host_stats device_host::stats() const {
   std::lock_guard lock(impl_->stats_mutex);
   return impl_->stats;
 }

@@ -1,6 +1,6 @@
-// comframe/firmware_sim/sim_file.hpp — a device defined without C++: a JSON
-// "sim file" names a profile, what each command replies and which events the
-// device sends on its own. `comframe sim --sim FILE` serves one.
+// comframe/firmware_sim/sim_definition.hpp — a device defined without C++: a
+// JSON "sim file" names a profile, what each command replies and which events
+// the device sends on its own. `comframe sim --sim FILE` serves one.
 //
 //   {
 //     "profile_file": "bench.profile.json",                    // or "profile": {…a profile document…}
@@ -13,8 +13,8 @@
 //     "events": {"heartbeat": {"every_ms": 1000, "payload": {"count": "$count"}}}
 //   }
 //
-//   auto sim = firmware_sim::load_sim_file("bench.sim.json");   // checks everything, or throws sim_file_error
-//   firmware_sim::link_host host(io, transport::open_link(io, url), sim.device());
+//   auto sim = firmware_sim::load_sim_file("bench.sim.json");   // checks everything, or throws sim_definition_error
+//   firmware_sim::device_host host(io, transport::open_link(io, url), sim.device());
 //   sim.attach(io, host);                                       // the periodic events start
 //   io.run();
 //
@@ -40,7 +40,7 @@
 //
 // Thread safety: a sim_definition may be used from any thread; its device's
 // handlers follow firmware_sim::device's rules. Lifetime as for
-// thermo::simulated: the link_host keeps a reference to device(), an attached
+// thermo::simulated: the device_host keeps a reference to device(), an attached
 // definition a pointer to the host; detach() (or destroy) it before the host.
 #pragma once
 
@@ -57,7 +57,7 @@
 #include "comframe/core/error.hpp"
 #include "comframe/devices/profile.hpp"
 #include "comframe/firmware_sim/device.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/simulated_device.hpp"
 
 namespace comframe::firmware_sim {
@@ -72,15 +72,17 @@ inline constexpr std::uint32_t min_every_ms = 1;
 inline constexpr std::uint32_t max_every_ms = 3'600'000;
 }  // namespace sim_file_limits
 
-/// A sim file that cannot be loaded. id() is "firmware_sim.sim_file"; file() is
+/// A sim file that cannot be loaded. id() is "firmware_sim.sim_file" (the id
+/// stays as it was when this class was sim_file_error: ids are a contract); file() is
 /// the file's name as given to load_sim_file() ("" for parse_sim_file()),
 /// path() where in the document ("replies.scale.response.value", "" for the
 /// whole document) and offset() the byte offset for text that is not JSON.
 /// what() reads
 ///   [firmware_sim.sim_file] bench.sim.json: replies.scale.response.value: "$request.rwa" names no field of scale's request (fields: raw)
-class sim_file_error : public comframe::error {
+class sim_definition_error : public comframe::error {
  public:
-  sim_file_error(std::string file, std::string path, std::string detail, std::optional<std::size_t> offset = std::nullopt);
+  sim_definition_error(std::string file, std::string path, std::string detail,
+                       std::optional<std::size_t> offset = std::nullopt);
 };
 
 /// An event the definition sends on its own.
@@ -110,7 +112,7 @@ class sim_definition final : public simulated_device {
   /// out through `host` at attach time + (n + 1) · every_ms, on a timer on `io`
   /// (the io_context the host runs on). Replaces an earlier attachment; counts
   /// start again from 0.
-  void attach(boost::asio::io_context& io, link_host& host) override;
+  void attach(boost::asio::io_context& io, device_host& host) override;
   /// Stops the events. After it returns none is emitted. Does not wait for the io_context.
   void detach() override;
 
@@ -128,11 +130,11 @@ class sim_definition final : public simulated_device {
 };
 
 /// Loads a sim file. A relative "profile_file" is relative to the sim file's
-/// folder. Throws sim_file_error (its file() is `path` as given).
+/// folder. Throws sim_definition_error (its file() is `path` as given).
 sim_definition load_sim_file(const std::filesystem::path& path);
 
 /// Loads a sim file from its text; a relative "profile_file" is relative to
-/// `base_dir`. Throws sim_file_error (with file() "").
+/// `base_dir`. Throws sim_definition_error (with file() "").
 sim_definition parse_sim_file(std::string_view json_text, const std::filesystem::path& base_dir = ".");
 
 }  // namespace comframe::firmware_sim

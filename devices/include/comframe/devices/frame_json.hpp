@@ -1,4 +1,4 @@
-// comframe/devices/frame_view.hpp — a frame as people and programs read it:
+// comframe/devices/frame_json.hpp — a frame as people and programs read it:
 // what it is and its payload decoded by name with a device profile.
 //
 // What `comframe monitor`, `tap` and `log` print, for C++ programs that read a

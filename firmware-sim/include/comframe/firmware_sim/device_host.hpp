@@ -1,8 +1,9 @@
-// comframe/firmware_sim/link_host.hpp — serves a device on a link: reads
-// request frames, answers them through the device's handlers, sends events.
+// comframe/firmware_sim/device_host.hpp — serves a device on a link (the
+// device side; the PC's side is devices::session): reads request frames,
+// answers them through the device's handlers, sends events.
 //
 //   boost::asio::io_context io;
-//   link_host host(io, transport::open_link(io, "loop://bench"), dev);
+//   device_host host(io, transport::open_link(io, "loop://bench"), dev);
 //   host.emit<Telemetry>(sample);      // from any thread
 //   io.run();
 //
@@ -60,10 +61,10 @@ struct host_stats {
 
 /// The event backlog when the line's baud is not known.
 inline constexpr std::size_t default_event_backlog_bytes = 4096;
-/// The event line time a link_host queues at most when the baud is known.
+/// The event line time a device_host queues at most when the baud is known.
 inline constexpr std::chrono::milliseconds event_backlog_line_time{20};
 
-/// Event bytes a link_host queues at most on a line of `baud` (0: unknown):
+/// Event bytes a device_host queues at most on a line of `baud` (0: unknown):
 /// 20 ms of line time (baud / 10 bytes per second), or 4096 bytes for 0. One
 /// event frame is always accepted when none waits, whatever its size.
 constexpr std::size_t event_backlog_bytes(std::uint32_t baud) noexcept {
@@ -71,7 +72,7 @@ constexpr std::size_t event_backlog_bytes(std::uint32_t baud) noexcept {
                    : static_cast<std::size_t>(std::uint64_t{baud} * event_backlog_line_time.count() / 10'000);
 }
 
-struct link_host_options {
+struct device_host_options {
   /// The line's baud, if known (e.g. the emulated one of a paced_link): sets
   /// the event backlog (event_backlog_bytes). 0: not known.
   std::uint32_t baud = 0;
@@ -79,13 +80,13 @@ struct link_host_options {
   std::size_t max_reply_backlog_bytes = 64 * 1024;
 };
 
-class link_host {
+class device_host {
  public:
-  link_host(boost::asio::io_context& io, std::unique_ptr<transport::link> link, const device& dev,
-            link_host_options options = {});
-  ~link_host();
-  link_host(const link_host&) = delete;
-  link_host& operator=(const link_host&) = delete;
+  device_host(boost::asio::io_context& io, std::unique_ptr<transport::link> link, const device& dev,
+            device_host_options options = {});
+  ~device_host();
+  device_host(const device_host&) = delete;
+  device_host& operator=(const device_host&) = delete;
 
   /// Sends an event frame with these payload bytes.
   void emit(std::uint16_t event, std::vector<std::uint8_t> payload);

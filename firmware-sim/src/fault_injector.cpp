@@ -1,4 +1,4 @@
-#include "comframe/firmware_sim/fault_link.hpp"
+#include "comframe/firmware_sim/fault_injector.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -12,7 +12,7 @@
 
 #include "comframe/core/error.hpp"
 #include "comframe/core/json_text.hpp"
-#include "comframe/firmware_sim/reply_faults.hpp"
+#include "reply_faults.hpp"
 
 namespace comframe::firmware_sim {
 

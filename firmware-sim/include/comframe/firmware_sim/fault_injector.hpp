@@ -1,20 +1,20 @@
-// comframe/firmware_sim/fault_link.hpp — fault injection on a simulated
+// comframe/firmware_sim/fault_injector.hpp — fault injection on a simulated
 // device's link: lost, corrupted, delayed bytes, garbage between frames,
 // stalls, disconnects, late and missing replies. Reproducible by seed.
 //
 //   auto faults = std::make_shared<firmware_sim::fault_injector>(
 //       firmware_sim::parse_faults("drop=0.01,garbage=0.1,late=100,seed=42"));
 //   faults->on_disconnect([&](auto gap_ms) { port.disconnect(gap_ms); });  // a pty_port
-//   firmware_sim::link_host host(io, faults->wrap(port.link()), dev);
+//   firmware_sim::device_host host(io, faults->wrap(port.link()), dev);
 //   …
 //   faults->set_config(firmware_sim::parse_faults("flip=0.001"));  // from any thread
 //   faults->stall(std::chrono::milliseconds(200));
 //   std::cout << to_string(faults->stats()) << " (seed " << faults->seed() << ")\n";
 //
 // The faults, on the bytes the device writes (applied in this order):
-//   - late / never (reply_faults.hpp): a reply frame (response or error) is
-//     dropped whole with probability `never`, else held back late_ms while
-//     the device's other frames go on;
+//   - late / never (found by a private reply scanner, src/reply_faults.hpp):
+//     a reply frame (response or error) is dropped whole with probability
+//     `never`, else held back late_ms while the device's other frames go on;
 //   - drop: each byte is lost with probability `drop`;
 //   - flip: each byte that is kept has one random bit inverted with
 //     probability `flip`;

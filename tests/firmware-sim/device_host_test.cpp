@@ -1,9 +1,9 @@
-// link_host's queues and counters: replies go out ahead of queued events, both
+// device_host's queues and counters: replies go out ahead of queued events, both
 // backlogs are bounded (what does not fit is dropped and counted), frames of
 // the wrong kind are counted. Asserted by bytes and counts, never by the clock:
 // a hand-driven link completes writes only when the test says, and a real pty
 // stands for a host that writes requests and reads nothing.
-#include "comframe/firmware_sim/link_host.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
 
 #include <gtest/gtest.h>
 
@@ -84,12 +84,12 @@ struct hand_driven : ::testing::Test {
   test::io_thread t;
   firmware_sim::device dev = make_device();
   hand_link* line = nullptr;
-  std::unique_ptr<firmware_sim::link_host> host;
+  std::unique_ptr<firmware_sim::device_host> host;
 
-  void start(firmware_sim::link_host_options o) {
+  void start(firmware_sim::device_host_options o) {
     auto l = std::make_unique<hand_link>(t.io);
     line = l.get();
-    host = std::make_unique<firmware_sim::link_host>(t.io, std::move(l), dev, o);
+    host = std::make_unique<firmware_sim::device_host>(t.io, std::move(l), dev, o);
     settle();
   }
   void TearDown() override { host.reset(); }
@@ -323,13 +323,13 @@ struct raw_host {
   }
 };
 
-TEST(link_host_on_a_pty, a_host_that_reads_nothing_meets_a_bounded_reply_backlog_and_the_next_host_is_answered) {
+TEST(device_host_on_a_pty, a_host_that_reads_nothing_meets_a_bounded_reply_backlog_and_the_next_host_is_answered) {
   test::io_thread t;
   firmware_sim::device dev = make_device();
   firmware_sim::pty_port port(t.io, {.link_path = {}, .unread_timeout_ms = 50ms});
-  firmware_sim::link_host_options o;
+  firmware_sim::device_host_options o;
   o.max_reply_backlog_bytes = 16 * 1024;
-  auto host = std::make_unique<firmware_sim::link_host>(t.io, port.link(), dev, o);
+  auto host = std::make_unique<firmware_sim::device_host>(t.io, port.link(), dev, o);
   const std::string path = port.path();
 
   // Describe requests for the whole profile: each reply is the profile's text.

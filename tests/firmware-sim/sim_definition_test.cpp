@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "comframe/devices/session.hpp"
-#include "comframe/firmware_sim/link_host.hpp"
-#include "comframe/firmware_sim/sim_file.hpp"
+#include "comframe/firmware_sim/device_host.hpp"
+#include "comframe/firmware_sim/sim_definition.hpp"
 #include "devices/scripted_peer.hpp"
 
 namespace {
@@ -70,7 +70,7 @@ const std::string all_replies = R"({
 std::string load_error(const std::string& text) {
   try {
     firmware_sim::parse_sim_file(text);
-  } catch (const firmware_sim::sim_file_error& e) {
+  } catch (const firmware_sim::sim_definition_error& e) {
     return e.what();
   }
   return "loaded";
@@ -82,13 +82,13 @@ struct served : ::testing::Test {
   test::io_thread t;
   std::string url = "loop://sim-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::optional<firmware_sim::sim_definition> sim;
-  std::unique_ptr<firmware_sim::link_host> link;
+  std::unique_ptr<firmware_sim::device_host> link;
   std::unique_ptr<devices::session> host;
 
   void serve(const std::string& text) {
     sim.emplace(firmware_sim::parse_sim_file(text));
     host = std::make_unique<devices::session>(t.io, url);
-    link = std::make_unique<firmware_sim::link_host>(t.io, transport::open_link(t.io, url), sim->device());
+    link = std::make_unique<firmware_sim::device_host>(t.io, transport::open_link(t.io, url), sim->device());
     sim->attach(t.io, *link);
   }
   json call(const std::string& command, const json& args = nullptr) {
@@ -261,7 +261,7 @@ TEST(sim_file, a_file_error_names_the_file) {
   try {
     firmware_sim::load_sim_file(file);
     FAIL();
-  } catch (const firmware_sim::sim_file_error& e) {
+  } catch (const firmware_sim::sim_definition_error& e) {
     EXPECT_EQ(e.file(), file);
     EXPECT_EQ(e.path(), "profile_file");
     EXPECT_EQ(std::string(e.what()), "[firmware_sim.sim_file] " + file + ": profile_file: cannot read \"" +
@@ -270,7 +270,7 @@ TEST(sim_file, a_file_error_names_the_file) {
   try {
     firmware_sim::load_sim_file(d.path / "none.sim.json");
     FAIL();
-  } catch (const firmware_sim::sim_file_error& e) {
+  } catch (const firmware_sim::sim_definition_error& e) {
     EXPECT_EQ(std::string(e.what()), "[firmware_sim.sim_file] " + (d.path / "none.sim.json").string() +
                                          ": cannot read the file: No such file or directory");
   }

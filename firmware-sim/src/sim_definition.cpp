@@ -1,4 +1,4 @@
-#include "comframe/firmware_sim/sim_file.hpp"
+#include "comframe/firmware_sim/sim_definition.hpp"
 
 #include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
@@ -445,7 +445,8 @@ json parse_json(std::string_view text, const std::string& path) {
 
 }  // namespace
 
-sim_file_error::sim_file_error(std::string file, std::string path, std::string detail, std::optional<std::size_t> offset)
+sim_definition_error::sim_definition_error(std::string file, std::string path, std::string detail,
+                                           std::optional<std::size_t> offset)
     : comframe::error("firmware_sim.sim_file", std::move(detail), {std::move(file), std::move(path), offset}) {}
 
 // ---- The definition ----------------------------------------------------------------------
@@ -486,7 +487,7 @@ struct sim_definition::impl {
     core::endian order = core::endian::little;
     std::vector<event_entry> events;
     boost::asio::io_context* io = nullptr;
-    link_host* host = nullptr;
+    device_host* host = nullptr;
     std::uint64_t generation = 0;
 
     std::vector<std::uint8_t> payload(const event_entry& e, std::uint64_t count) const {
@@ -706,7 +707,7 @@ std::unique_ptr<sim_definition::impl> make(std::string_view text, const std::fil
   try {
     build(*d, parse_json(text, ""), base_dir);
   } catch (const problem& p) {
-    throw sim_file_error(file, p.path, p.detail, p.offset);
+    throw sim_definition_error(file, p.path, p.detail, p.offset);
   }
   return d;
 }
@@ -731,7 +732,7 @@ const devices::profile& sim_definition::profile() const noexcept { return impl_-
 const std::vector<periodic_event>& sim_definition::events() const noexcept { return impl_->events; }
 const std::vector<std::string>& sim_definition::defaulted_commands() const noexcept { return impl_->defaulted; }
 
-void sim_definition::attach(boost::asio::io_context& io, link_host& host) {
+void sim_definition::attach(boost::asio::io_context& io, device_host& host) {
   detach();
   auto& s = *impl_->st;
   std::lock_guard lock(s.m);
@@ -786,7 +787,7 @@ sim_definition parse_sim_file(std::string_view json_text, const std::filesystem:
 
 sim_definition load_sim_file(const std::filesystem::path& path) {
   auto text = read_file(path);
-  if (!text) throw sim_file_error(path.string(), "", "cannot read the file: " + text.error());
+  if (!text) throw sim_definition_error(path.string(), "", "cannot read the file: " + text.error());
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   return sim_definition(make(*text, dir, path.string()));
 }

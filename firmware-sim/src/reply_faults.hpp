@@ -1,13 +1,15 @@
-// comframe/firmware_sim/reply_faults.hpp — finding the replies in the bytes a
+// firmware-sim/src/reply_faults.hpp — finding the replies in the bytes a
 // device writes, for the device-level faults "reply late" and "never reply".
+// Private to the firmware_sim library (not installed); its test reaches it
+// through tests/firmware-sim/CMakeLists.txt.
 //
 // Those faults belong where replies are made, but a device answers
-// synchronously (device::handle) and link_host writes every frame it makes. So
+// synchronously (device::handle) and device_host writes every frame it makes. So
 // they are applied on the device's output stream instead: reply_scanner cuts
 // that stream at each 0x00 and tells replies (response and error frames) from
 // events and anything else by their header, which costs no change to device or
-// link_host and works for any device behind a link. fault_injector
-// (fault_link.hpp) uses it for fault_config::late_ms and fault_config::never:
+// device_host and works for any device behind a link. fault_injector
+// (fault_injector.hpp) uses it for fault_config::late_ms and fault_config::never:
 //   - late: each reply leaves late_ms after the device wrote it; events and
 //     other frames are not held back behind it (they may overtake it);
 //   - never: each reply is dropped whole with probability `never` — the host
