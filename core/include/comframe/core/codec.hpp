@@ -48,6 +48,7 @@
 #include "comframe/core/float16.hpp"
 #include "comframe/core/layout.hpp"
 #include "comframe/core/scalar.hpp"
+#include "comframe/core/type_kind.hpp"
 #include "comframe/core/type_name.hpp"
 
 namespace comframe::core {
@@ -55,20 +56,6 @@ namespace comframe::core {
 /// The Null kind: no bytes, JSON null.
 struct null {
   friend constexpr bool operator==(null, null) noexcept { return true; }
-};
-
-/// The kinds of the type system: the five of UD003, then the kinds that
-/// describe device formats beyond C scalars (docs/schema.md, "Beyond whole
-/// C scalars"). New kinds are only ever appended.
-enum class type_kind : std::uint8_t {
-  null, number, array, dynamic_array, structure,
-  integer,      ///< an integer of any width: whole bytes in a struct, 1 to 64 bits in a bit record (u24, i40)
-  enumeration,  ///< an integer with named values; JSON uses the names
-  text,         ///< fixed-size UTF-8 text padded with NULs; JSON string
-  raw_bytes,    ///< fixed-size raw bytes; JSON hex string
-  bit_record,   ///< a struct whose fields are measured in bits; a whole number of bytes
-  float16,      ///< IEEE 754 binary16 ("f2"): 2 bytes, JSON number
-  flags,        ///< a bit mask over an unsigned integer with named bits; JSON lists the names of the set bits
 };
 
 /// Encoded bytes.
