@@ -42,7 +42,9 @@
 
 #include "comframe/core/codec.hpp"
 #include "comframe/core/json.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
+#include "comframe/core/schema_export.hpp"
 
 namespace bench {
 

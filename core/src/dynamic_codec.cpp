@@ -4,7 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "comframe/core/schema.hpp"
+#include "comframe/core/dynamic_codec.hpp"
+#include "comframe/core/limits.hpp"
 #include "schema_document.hpp"
 
 namespace comframe::core {

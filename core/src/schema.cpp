@@ -4,8 +4,10 @@
 #include <cctype>
 #include <set>
 
+#include "comframe/core/error.hpp"
 #include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
+#include "comframe/core/limits.hpp"
 #include "schema_document.hpp"
 
 namespace comframe::core {

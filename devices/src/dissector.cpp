@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "comframe/core/schema.hpp"
+#include "comframe/core/schema_export.hpp"
 #include "comframe/transport/frame.hpp"
 
 namespace comframe::devices {

@@ -7,7 +7,9 @@
 
 #include "comframe/core/json_text.hpp"
 #include "comframe/core/hex.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
+#include "comframe/core/schema_export.hpp"
 
 namespace comframe::devices {
 

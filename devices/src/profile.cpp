@@ -2,6 +2,7 @@
 
 #include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
+#include "comframe/core/limits.hpp"
 #include "comframe/transport/frame.hpp"
 
 #include <algorithm>

@@ -14,6 +14,7 @@
 #include <utility>
 #include <unordered_map>
 
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/json_text.hpp"
 #include "comframe/devices/bridge_feed.hpp"
 #include "comframe/devices/frame_json.hpp"

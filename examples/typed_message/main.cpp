@@ -5,7 +5,9 @@
 //   typed_message --schema   print the schema of Telemetry (as telemetry.schema.json holds it)
 #include <comframe/core/hex.hpp>
 #include <comframe/core/json.hpp>
+#include <comframe/core/dynamic_codec.hpp>
 #include <comframe/core/schema.hpp>
+#include <comframe/core/schema_export.hpp>
 #include <iostream>
 #include <string_view>
 

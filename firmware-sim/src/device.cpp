@@ -1,6 +1,6 @@
 #include "comframe/firmware_sim/device.hpp"
 
-#include "comframe/core/schema.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 
 namespace comframe::firmware_sim {
 

@@ -17,6 +17,7 @@
 
 #include "comframe/core/json_number.hpp"
 #include "comframe/core/result.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
 
 namespace comframe::firmware_sim {

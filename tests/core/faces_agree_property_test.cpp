@@ -8,7 +8,9 @@
 #include <random>
 
 #include "comframe/core/json.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
+#include "comframe/core/schema_export.hpp"
 #include "core/formats_types.hpp"
 #include "core/test_types.hpp"
 

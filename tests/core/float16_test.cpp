@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include "comframe/core/json.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
+#include "comframe/core/schema_export.hpp"
 #include "core/formats_types.hpp"
 
 namespace {

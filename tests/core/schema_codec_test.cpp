@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "comframe/core/json.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
+#include "comframe/core/schema_export.hpp"
 #include "core/test_types.hpp"
 
 namespace {

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
 
 namespace {

@@ -13,7 +13,7 @@
 #include <set>
 #include <sstream>
 
-#include "comframe/core/schema.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/transport/capture.hpp"
 #include "support/process.hpp"
 #include "support/require_tool.hpp"

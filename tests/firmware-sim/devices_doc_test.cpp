@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "comframe/core/schema.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/firmware_sim/devices/echo.hpp"
 #include "comframe/firmware_sim/devices/simulated_thermo.hpp"
 

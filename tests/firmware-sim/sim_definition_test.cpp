@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unistd.h>
 
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/sim_definition.hpp"

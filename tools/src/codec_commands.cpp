@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "comframe/core/hex.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
 #include "commands.hpp"
 #include "text_io.hpp"

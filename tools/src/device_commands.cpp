@@ -15,7 +15,7 @@
 
 #include "commands.hpp"
 #include "comframe/core/json_text.hpp"
-#include "comframe/core/schema.hpp"
+#include "comframe/core/dynamic_codec.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/transport/link_error.hpp"
 #include "bridge_io.hpp"

@@ -18,7 +18,6 @@
 
 #include "bridge_io.hpp"
 #include "commands.hpp"
-#include "comframe/core/schema.hpp"
 #include "comframe/transport/frame_parse.hpp"
 #include "comframe/devices/dissector.hpp"
 #include "comframe/devices/session.hpp"

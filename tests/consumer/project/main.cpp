@@ -3,7 +3,8 @@
 // and a simulated device (comframe::firmware_sim).
 #include <comframe/core/json.hpp>
 #include <comframe/transport/frame_parse.hpp>
-#include <comframe/core/schema.hpp>
+#include <comframe/core/dynamic_codec.hpp>
+#include <comframe/core/schema_export.hpp>
 #include <comframe/firmware_sim/devices/echo.hpp>
 #include <comframe/transport/frame.hpp>
 #include <iostream>

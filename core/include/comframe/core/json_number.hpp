@@ -1,7 +1,7 @@
 // comframe/core/json_number.hpp — how one Number becomes JSON and back.
 //
 // Shared by the static face (comframe/core/json.hpp) and the dynamic face
-// (comframe/core/schema.hpp) so the two can never disagree.
+// (comframe/core/dynamic_codec.hpp) so the two can never disagree.
 //
 //   integers  JSON integers; strict mode refuses a value out of range for the C
 //             type (json_range) or a non-integer (json_type); lenient mode wraps

@@ -43,6 +43,7 @@
 #include "comframe/core/endian.hpp"
 #include "comframe/core/error.hpp"
 #include "comframe/core/schema.hpp"
+#include "comframe/core/schema_export.hpp"
 #include "comframe/devices/command.hpp"
 
 namespace comframe::devices {
