@@ -37,9 +37,9 @@ class pty {
 };
 
 // The kind and message of the link_error that describing `path` throws.
-std::string describe_failure(const std::string& path) {
+std::string port_info_error(const std::string& path) {
   try {
-    describe_port(path);
+    port_info_of(path);
   } catch (const link_error& e) {
     EXPECT_EQ(e.kind(), link_errc::not_found);
     EXPECT_EQ(e.id(), "transport.not_found");
@@ -75,9 +75,9 @@ TEST(ports, list_ports_returns_without_error_and_every_port_has_a_path_and_metad
                              [](const port_info& a, const port_info& b) { return a.path < b.path; }));
 }
 
-TEST(ports, describe_port_on_a_pty_returns_the_path_without_metadata) {
+TEST(ports, port_info_of_a_pty_is_the_path_without_metadata) {
   pty terminal;
-  const port_info info = describe_port(terminal.slave_path());
+  const port_info info = port_info_of(terminal.slave_path());
   EXPECT_EQ(info.path, terminal.slave_path());
   EXPECT_FALSE(info.has_metadata());
   EXPECT_FALSE(info.transport);
@@ -88,37 +88,37 @@ TEST(ports, describe_port_on_a_pty_returns_the_path_without_metadata) {
   EXPECT_TRUE(info.product.empty());
 }
 
-TEST(ports, describe_port_on_a_symlink_to_a_pty_keeps_the_symlink_path_and_has_no_metadata) {
+TEST(ports, port_info_of_a_symlink_to_a_pty_keeps_the_symlink_path_and_has_no_metadata) {
   pty terminal;
   std::string dir_template = (std::filesystem::temp_directory_path() / "comframe-ports-XXXXXX").string();
   ASSERT_NE(::mkdtemp(dir_template.data()), nullptr) << std::strerror(errno);
   const std::filesystem::path dir = dir_template;
   const auto symlink = dir / "sim-port";
   std::filesystem::create_symlink(terminal.slave_path(), symlink);
-  const port_info info = describe_port(symlink.string());
+  const port_info info = port_info_of(symlink.string());
   EXPECT_EQ(info.path, symlink.string());
   EXPECT_FALSE(info.has_metadata());
   std::filesystem::remove_all(dir);
 }
 
-TEST(ports, describe_port_on_a_missing_path_says_the_path_and_the_os_reason) {
-  EXPECT_EQ(describe_failure("/dev/ttyUSB-comframe-missing"),
+TEST(ports, port_info_of_a_missing_path_says_the_path_and_the_os_reason) {
+  EXPECT_EQ(port_info_error("/dev/ttyUSB-comframe-missing"),
             "cannot describe /dev/ttyUSB-comframe-missing: No such file or directory");
 }
 
-TEST(ports, describe_port_on_something_that_is_no_device_says_so) {
-  EXPECT_EQ(describe_failure("/"), "cannot describe /: not a character device");
+TEST(ports, port_info_of_something_that_is_no_device_says_so) {
+  EXPECT_EQ(port_info_error("/"), "cannot describe /: not a character device");
 }
 
-TEST(ports, describe_port_on_a_character_device_libserialport_does_not_know_returns_just_the_path) {
-  const port_info info = describe_port("/dev/null");
+TEST(ports, port_info_of_a_character_device_libserialport_does_not_know_is_just_the_path) {
+  const port_info info = port_info_of("/dev/null");
   EXPECT_EQ(info.path, "/dev/null");
   EXPECT_FALSE(info.has_metadata());
 }
 
-TEST(ports, describe_port_agrees_with_list_ports_on_listed_ports) {
+TEST(ports, port_info_of_agrees_with_list_ports_on_listed_ports) {
   for (const port_info& listed : list_ports()) {
-    const port_info described = describe_port(listed.path);
+    const port_info described = port_info_of(listed.path);
     EXPECT_EQ(described.path, listed.path);
     EXPECT_EQ(described.transport, listed.transport) << listed.path;
     EXPECT_EQ(described.usb, listed.usb) << listed.path;

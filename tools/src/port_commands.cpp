@@ -69,7 +69,7 @@ void run_ports(const ports_options& o) {
   if (o.paths.empty()) {
     ports = transport::list_ports();
   } else {
-    for (const auto& path : o.paths) ports.push_back(transport::describe_port(path));
+    for (const auto& path : o.paths) ports.push_back(transport::port_info_of(path));
   }
   std::size_t shown = 0;
   for (const auto& p : ports) {

@@ -99,7 +99,7 @@ std::vector<port_info> list_ports() {
   return ports;
 }
 
-port_info describe_port(std::string_view path) {
+port_info port_info_of(std::string_view path) {
   port_info info;
   info.path = std::string(path);
   struct stat st {};

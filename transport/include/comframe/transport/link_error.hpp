@@ -40,7 +40,7 @@ enum class link_errc : int {
   link_lost,    ///< the other end vanished; the link will carry no more bytes
   io_error,     ///< the OS failed a request for another reason (listing ports)
   timeout,      ///< an operation did not complete within its time limit (used by later layers)
-  not_found,    ///< a port path that does not exist or is no character device (describe_port)
+  not_found,    ///< a port path that does not exist or is no character device (port_info_of)
 };
 
 /// "bad_url", "link_lost", … — the second part of a link_error id.

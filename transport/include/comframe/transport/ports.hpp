@@ -2,11 +2,11 @@
 //
 // list_ports() enumerates the serial ports the OS knows, with their USB
 // metadata when they are USB adapters (through libserialport, which this
-// header does not expose). describe_port() tells about one path.
+// header does not expose). port_info_of() tells about one path.
 //
 // Pseudo-terminals: the libserialport of Debian 12 (0.1.1) refuses ptys. A pty
 // (or a symlink to one, such as the port a firmware simulator announces) is a
-// perfectly good port: describe_port() returns it with just its path and
+// perfectly good port: port_info_of() returns it with just its path and
 // has_metadata() false, and list_ports() does not list ptys at all.
 //
 //   for (const auto& port : comframe::transport::list_ports())
@@ -61,7 +61,7 @@ std::vector<port_info> list_ports();
 /// character device libserialport knows nothing about, yields a port_info
 /// with just `path` (has_metadata() false). Throws link_error (not_found) if
 /// `path` does not exist or is no character device.
-port_info describe_port(std::string_view path);
+port_info port_info_of(std::string_view path);
 
 /// The texts a search of ports looks at, in this order: the path, the
 /// description, VID:PID ("0403:6001", USB ports only), the serial number, the
