@@ -361,8 +361,8 @@ nlohmann::json frame_summary(const devices::profile& p, const transport::frame_h
 
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
-std::string describe_frame(const devices::profile& p, const transport::frame_header& h,
-                           std::span<const std::uint8_t> payload) {
+std::string frame_summary_text(const devices::profile& p, const transport::frame_header& h,
+                               std::span<const std::uint8_t> payload) {
   return dump(frame_summary(p, h, payload));
 }
 
@@ -538,7 +538,7 @@ void run_replay(const replay_options& o) {
       if (got) {
         ++no_capture;
         std::cout << "differs: " << what << ": a reply the capture does not have: "
-                  << describe_frame(prof, got->header, got->payload) << std::endl;
+                  << frame_summary_text(prof, got->header, got->payload) << std::endl;
         ++differ;
       }
       return;
@@ -548,7 +548,7 @@ void run_replay(const replay_options& o) {
       ++missing;
       ++differ;
       std::cout << "differs: " << what << ": no reply within " << o.timeout_ms
-                << " ms; captured: " << describe_frame(prof, want.header, want.payload()) << std::endl;
+                << " ms; captured: " << frame_summary_text(prof, want.header, want.payload()) << std::endl;
       return;
     }
     const auto want_payload = want.payload();
