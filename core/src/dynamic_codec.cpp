@@ -472,7 +472,7 @@ nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian 
     if (in.size() != t.min_size) detail::check_size(in.size(), false, t.min_size, 0, {}, {});
   } else {
     tail = detail::check_size(in.size(), true, t.min_size, t.tail_element_size, tail_path(t),
-                              detail::describe(tail_element(t)));
+                              detail::type_expression(tail_element(t)));
     check_elements(t, tail);
   }
   return reader(in.data(), tail, needs_swap(order), mode).value(t);

@@ -6,7 +6,7 @@
 
 namespace comframe::core {
 
-std::string describe_json(const nlohmann::json& j) {
+std::string json_value_phrase(const nlohmann::json& j) {
   constexpr std::size_t max_shown_bytes = 36;
   switch (j.type()) {
     case nlohmann::json::value_t::null: return "null";

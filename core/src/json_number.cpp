@@ -9,7 +9,7 @@
 namespace comframe::core::detail {
 
 void throw_json_type(std::string_view expected, const nlohmann::json& got) {
-  throw codec_error(errc::json_type, "expected " + std::string(expected) + ", got " + describe_json(got));
+  throw codec_error(errc::json_type, "expected " + std::string(expected) + ", got " + json_value_phrase(got));
 }
 
 void throw_json_range(const nlohmann::json& got, scalar s, std::string_view range) {
@@ -96,7 +96,7 @@ std::uint8_t char_from_json(const nlohmann::json& j, json_mode mode) {
     if (s.size() == 1 && p[0] < 0x80) return p[0];
     if (s.size() == 2 && (p[0] == 0xC2 || p[0] == 0xC3) && (p[1] & 0xC0) == 0x80)
       return static_cast<std::uint8_t>(((p[0] & 0x1F) << 6) | (p[1] & 0x3F));
-    throw codec_error(errc::json_range, "expected one character from U+0000 to U+00FF, got " + describe_json(j));
+    throw codec_error(errc::json_range, "expected one character from U+0000 to U+00FF, got " + json_value_phrase(j));
   }
   if (mode == json_mode::lenient && j.is_number_integer()) return integer_from_json<std::uint8_t>(j, mode);
   throw_json_type("a one-character string", j);

@@ -120,7 +120,7 @@ class loader {
     if (depth > limits::max_schema_depth)
       throw codec_error(errc::limit, "types nest deeper than " + std::to_string(limits::max_schema_depth), path);
     if (j.is_string()) return parse_string(j.get_ref<const std::string&>(), path, depth, ctx);
-    if (!j.is_object()) syntax("a type must be a string or an object, got " + describe_json(j), path);
+    if (!j.is_object()) syntax("a type must be a string or an object, got " + json_value_phrase(j), path);
 
     static constexpr std::string_view forms[] = {"struct", "array", "dynamic_array", "enum", "text", "bytes", "bits",
                                                  "flags"};
@@ -148,7 +148,7 @@ class loader {
       const auto& len = j[std::string(form)];
       if (!len.is_number_unsigned() || len.get<std::uint64_t>() == 0)
         definition("the length of " + std::string(form) + " must be a positive integer (bytes), got " +
-                       describe_json(len),
+                       json_value_phrase(len),
                    path);
       if (len.get<std::uint64_t>() > limits::max_fixed_size)
         throw codec_error(errc::limit, std::string(form) + " longer than " + std::to_string(limits::max_fixed_size),
@@ -162,7 +162,7 @@ class loader {
       if (!j.contains("length")) syntax("an \"array\" needs a \"length\"", path);
       const auto& len = j["length"];
       if (!len.is_number_unsigned() || len.get<std::uint64_t>() == 0)
-        definition("the length of a fixed array must be a positive integer, got " + describe_json(len), path);
+        definition("the length of a fixed array must be a positive integer, got " + json_value_phrase(len), path);
       if (len.get<std::uint64_t>() > limits::max_fixed_size)
         throw codec_error(errc::limit, "a fixed array longer than " + std::to_string(limits::max_fixed_size), path);
       n->length = len.get<std::size_t>();
@@ -387,7 +387,7 @@ class loader {
                                                     : false;
       if (!in_range)
         definition("a flag's value is its bit position, 0 to " + std::to_string(n->bits - 1) + " in " +
-                       int_name(false, n->bits) + ", got " + describe_json(v),
+                       int_name(false, n->bits) + ", got " + json_value_phrase(v),
                    at);
       const auto bit = v.get<std::int64_t>();
       for (const auto& e : n->enumerators)
@@ -428,7 +428,7 @@ class loader {
       else if (v.is_number_integer() && !v.is_number_unsigned())
         value = v.get<std::int64_t>();
       else
-        definition("the value of an enum name must be an integer (at most 2^63 - 1), got " + describe_json(v),
+        definition("the value of an enum name must be an integer (at most 2^63 - 1), got " + json_value_phrase(v),
                    at);
       if (!fits_bits(value, n->bits, n->is_signed))
         definition(std::to_string(value) + " does not fit the enum's base " + int_name(n->is_signed, n->bits), at);
@@ -447,7 +447,7 @@ class loader {
     if (!j.contains("size")) return std::nullopt;
     const auto& v = j["size"];
     if (!v.is_number_unsigned())
-      definition(std::string("\"size\" must be a non-negative integer (") + unit + "), got " + describe_json(v),
+      definition(std::string("\"size\" must be a non-negative integer (") + unit + "), got " + json_value_phrase(v),
                  path);
     if (v.get<std::uint64_t>() > limits::max_fixed_size * 8)
       throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
@@ -459,7 +459,7 @@ class loader {
     const auto& v = f["offset"];
     if (!v.is_number_unsigned())
       definition(std::string("\"offset\" must be a non-negative integer (") + unit + "), got " +
-                     describe_json(v),
+                     json_value_phrase(v),
                  at);
     if (v.get<std::uint64_t>() > limits::max_fixed_size * 8)
       throw codec_error(errc::limit, "an offset beyond " + std::to_string(limits::max_fixed_size) + " bytes", at);
@@ -514,7 +514,7 @@ class loader {
       if (f.contains("endian")) {
         const auto& e = f["endian"];
         auto o = e.is_string() ? parse_endian(e.get_ref<const std::string&>()) : std::nullopt;
-        if (!o) syntax("\"endian\" must be \"little\", \"big\" or \"native\", got " + describe_json(e), fpath);
+        if (!o) syntax("\"endian\" must be \"little\", \"big\" or \"native\", got " + json_value_phrase(e), fpath);
         field.order = o;
       }
       if (i > 0 && n->fields.back().type->dynamic)
@@ -568,7 +568,7 @@ class loader {
     if (j.contains("order")) {
       const auto& o = j["order"];
       auto bo = o.is_string() ? parse_bit_order(o.get_ref<const std::string&>()) : std::nullopt;
-      if (!bo) syntax("\"order\" must be \"msb\" or \"lsb\", got " + describe_json(o), path);
+      if (!bo) syntax("\"order\" must be \"msb\" or \"lsb\", got " + json_value_phrase(o), path);
       n->bit_order = *bo;
     }
     std::set<std::string_view> seen;
@@ -584,19 +584,19 @@ class loader {
       const type_node& t = *field.type;
       const bool ok = t.kind == type_kind::integer || t.kind == type_kind::enumeration || t.kind == type_kind::flags ||
                       (t.kind == type_kind::number && (t.number == scalar::boolean || is_integer_scalar(t.number)));
-      if (!ok) definition("a bit field is bool, an integer or an enum, not " + detail::describe(t), fpath);
+      if (!ok) definition("a bit field is bool, an integer or an enum, not " + detail::type_expression(t), fpath);
       unsigned width = natural_bits(t);
       if (f.contains("bits")) {
         const auto& b = f["bits"];
-        if (!b.is_number_integer()) definition("\"bits\" must be an integer, got " + describe_json(b), fpath);
+        if (!b.is_number_integer()) definition("\"bits\" must be an integer, got " + json_value_phrase(b), fpath);
         const auto w = b.get<std::int64_t>();
         if (w < 1 || w > 64) definition("a bit field is 1 to 64 bits wide, got " + std::to_string(w), fpath);
         // As in bpack, an integer type names its width; a second, different
         // one is a mistake ("i8" with "bits": 3), not a narrowing.
         const bool sized = t.kind == type_kind::integer || (t.kind == type_kind::number && t.number != scalar::boolean);
         if (sized && static_cast<unsigned>(w) != width)
-          definition("\"" + detail::describe(t) + "\" is " + std::to_string(width) + " bits wide, but \"bits\" says " +
-                         std::to_string(w) + "; give the width once, in the type (\"" +
+          definition("\"" + detail::type_expression(t) + "\" is " + std::to_string(width) +
+                         " bits wide, but \"bits\" says " + std::to_string(w) + "; give the width once, in the type (\"" +
                          int_name(t.kind == type_kind::number ? is_signed_scalar(t.number) : t.is_signed,
                                   static_cast<unsigned>(w)) +
                          "\")",
@@ -650,7 +650,7 @@ class loader {
     if (!f.contains("count")) return 0;
     const auto& c = f["count"];
     if (!c.is_number_unsigned() || c.get<std::uint64_t>() == 0)
-      definition("the \"count\" of a packed array must be a positive integer, got " + describe_json(c), fpath);
+      definition("the \"count\" of a packed array must be a positive integer, got " + json_value_phrase(c), fpath);
     if (c.get<std::uint64_t>() > limits::max_fixed_size * 8)
       throw codec_error(errc::limit, "a packed array longer than " + std::to_string(limits::max_fixed_size * 8), fpath);
     return c.get<std::size_t>();
@@ -698,7 +698,7 @@ class loader {
     // any number of elements at no cost on the wire; UD003 refuses SerNULL elements too.
     if (e.min_size == 0) {
       if (n.kind == type_kind::array)
-        definition("the element of a fixed array must have a size above zero: " + detail::describe(e) +
+        definition("the element of a fixed array must have a size above zero: " + detail::type_expression(e) +
                        " has no bytes, so the array would hold elements that are not on the wire",
                    epath);
       definition("the element of a dynamic array must have a size above zero, or its length could not be told "
@@ -789,7 +789,7 @@ nlohmann::json expression(const type_node& n, bool reference_named) {
   return nullptr;
 }
 
-std::string describe(const type_node& n) {
+std::string type_expression(const type_node& n) {
   nlohmann::json e = expression(n, true);
   return e.is_string() ? e.get<std::string>() : e.dump();
 }
@@ -875,7 +875,7 @@ nlohmann::json schema::to_json() const {
 
 std::string schema::dump(int indent) const { return dump_readable(to_json(), indent); }
 
-std::string schema::describe() const { return detail::describe(root()); }
+std::string schema::type_expression() const { return detail::type_expression(root()); }
 
 std::optional<std::size_t> schema::fixed_size() const {
   if (root().dynamic) return std::nullopt;

@@ -20,7 +20,7 @@ struct schema::document {
 namespace detail {
 using schema_document = schema::document;
 nlohmann::json expression(const type_node& n, bool reference_named);
-std::string describe(const type_node& n);
+std::string type_expression(const type_node& n);
 }  // namespace detail
 
 }  // namespace comframe::core

@@ -20,7 +20,7 @@ namespace {
 // ---- Messages ------------------------------------------------------------------
 
 // Text from the document reaches a message escaped and cut (core/json_document.hpp).
-using core::describe_json;
+using core::json_value_phrase;
 using core::quoted_text;
 
 // "0xff00 to 0xffff": the ids comframe keeps for its builtin commands and events.
@@ -59,7 +59,7 @@ bool valid_utf8(const std::string& s) {
 }
 
 std::string read_text(const json& j, const std::string& path) {
-  if (!j.is_string()) throw profile_error(path, "expected a string, got " + describe_json(j));
+  if (!j.is_string()) throw profile_error(path, "expected a string, got " + json_value_phrase(j));
   const auto& s = j.get_ref<const std::string&>();
   if (s.size() > profile_limits::max_text_length)
     throw profile_error(path, "longer than " + std::to_string(profile_limits::max_text_length) + " bytes");
@@ -75,7 +75,7 @@ bool is_identifier(std::string_view s) {
 }
 
 std::string read_name(const json& j, const std::string& path) {
-  if (!j.is_string()) throw profile_error(path, "expected a name string, got " + describe_json(j));
+  if (!j.is_string()) throw profile_error(path, "expected a name string, got " + json_value_phrase(j));
   const auto& s = j.get_ref<const std::string&>();
   if (!is_identifier(s))
     throw profile_error(path, quoted_text(s) + " is not a valid name (a letter or _, then letters, digits or _; at most " +
@@ -96,7 +96,7 @@ std::optional<std::int64_t> integer_of(const json& j) {
 std::uint16_t read_id(const json& j, const std::string& path) {
   const auto v = integer_of(j);
   if (!v || *v < 0 || *v > 0xFFFF)
-    throw profile_error(path, "expected an integer from 0 to 65535, got " + describe_json(j));
+    throw profile_error(path, "expected an integer from 0 to 65535, got " + json_value_phrase(j));
   return static_cast<std::uint16_t>(*v);
 }
 
@@ -284,12 +284,13 @@ namespace {
 // version may have keys this one does not know), then which keys it has.
 void check_format(const json& doc) {
   if (!doc.is_object())
-    throw profile_error("", "a profile is a JSON object {\"comframe_profile\": 1, ...}, got " + describe_json(doc));
+    throw profile_error("", "a profile is a JSON object {\"comframe_profile\": 1, ...}, got " +
+                                json_value_phrase(doc));
   const auto format = doc.find("comframe_profile");
   if (format == doc.end())
     throw profile_error("comframe_profile", "missing; a profile starts with \"comframe_profile\": 1");
   if (const auto v = integer_of(*format); !v) {
-    throw profile_error("comframe_profile", "expected the integer 1, got " + describe_json(*format));
+    throw profile_error("comframe_profile", "expected the integer 1, got " + json_value_phrase(*format));
   } else if (*v != profile_format_version) {
     throw profile_error("comframe_profile",
                         "format version " + std::to_string(*v) + " is not supported (this comframe reads version 1)");
@@ -303,7 +304,7 @@ std::optional<core::endian> read_endian(const json& doc) {
   if (it == doc.end()) return std::nullopt;
   const auto e = it->is_string() ? core::parse_endian(it->get_ref<const std::string&>(), core::endian_names::full)
                                  : std::nullopt;
-  if (!e) throw profile_error("endian", "expected \"little\", \"big\" or \"native\", got " + describe_json(*it));
+  if (!e) throw profile_error("endian", "expected \"little\", \"big\" or \"native\", got " + json_value_phrase(*it));
   return e;
 }
 
@@ -311,7 +312,7 @@ void load_types(const json& doc, type_library& library) {
   auto it = doc.find("types");
   if (it == doc.end()) return;
   if (!it->is_object())
-    throw profile_error("types", "expected an object of name: type expression, got " + describe_json(*it));
+    throw profile_error("types", "expected an object of name: type expression, got " + json_value_phrase(*it));
   check_depth(*it, "types");
   library.load(*it);
 }
@@ -322,7 +323,7 @@ void load_types(const json& doc, type_library& library) {
 template <class Info, class Complete>
 std::vector<Info> read_entries(const json& list, const std::string& section, std::size_t max_entries,
                                std::initializer_list<std::string_view> keys, Complete&& complete) {
-  if (!list.is_array()) throw profile_error(section, "expected an array, got " + describe_json(list));
+  if (!list.is_array()) throw profile_error(section, "expected an array, got " + json_value_phrase(list));
   if (list.size() > max_entries)
     throw profile_error(section, "more than " + std::to_string(max_entries) + " " + section);
   std::string shape;
@@ -334,7 +335,8 @@ std::vector<Info> read_entries(const json& list, const std::string& section, std
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string at = index_path(section, i);
     const json& entry = list[i];
-    if (!entry.is_object()) throw profile_error(at, "expected an object " + shape + ", got " + describe_json(entry));
+    if (!entry.is_object())
+      throw profile_error(at, "expected an object " + shape + ", got " + json_value_phrase(entry));
     check_keys(entry, at, keys);
     Info info;
     info.id = read_id(require(entry, "id", at), at + ".id");
@@ -369,8 +371,8 @@ std::vector<command_info> read_commands(const json& doc, type_library& library) 
         if (info.id == describe.id && !(info == describe))
           throw profile_error(at, "id " + std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
                                       ") is the builtin command \"describe\"; an entry with this id must be exactly it: "
-                                      "name \"describe\", request " +
-                                      describe.request.describe() + ", response " + describe.response.describe());
+                                      "name \"describe\", request " + describe.request.type_expression() +
+                                      ", response " + describe.response.type_expression());
       });
   if (std::none_of(commands.begin(), commands.end(), [&](const command_info& c) { return c.id == describe.id; }))
     commands.push_back(describe);

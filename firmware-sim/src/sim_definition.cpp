@@ -40,7 +40,7 @@ struct problem {
 
 // Names and text from the file reach messages escaped and cut, as every message
 // that echoes outside input does (core/json_document.hpp).
-using core::describe_json;
+using core::json_value_phrase;
 using core::quoted_text;
 
 std::string join(const std::string& path, std::string_view key) {
@@ -53,7 +53,7 @@ void check_keys(const json& object, const std::string& path, std::initializer_li
 }
 
 const json& need_object(const json& j, const std::string& path, std::string_view what = "an object") {
-  if (!j.is_object()) fail(path, "expected " + std::string(what) + ", got " + describe_json(j));
+  if (!j.is_object()) fail(path, "expected " + std::string(what) + ", got " + json_value_phrase(j));
   return j;
 }
 
@@ -69,7 +69,7 @@ std::int64_t need_integer(const json& j, const std::string& path, std::int64_t l
   }
   if (!in_range)
     fail(path, "expected an integer from " + std::to_string(low) + " to " + std::to_string(high) +
-                   (unit.empty() ? "" : " (" + std::string(unit) + ")") + ", got " + describe_json(j));
+                   (unit.empty() ? "" : " (" + std::string(unit) + ")") + ", got " + json_value_phrase(j));
   return j.is_number_unsigned() ? static_cast<std::int64_t>(j.get<std::uint64_t>()) : j.get<std::int64_t>();
 }
 
@@ -539,7 +539,7 @@ devices::profile load_profile(const json& doc, const std::filesystem::path& base
   }
   const json& name = doc["profile_file"];
   if (!name.is_string() || name.get_ref<const std::string&>().empty())
-    fail("profile_file", "expected the profile's file name, got " + describe_json(name));
+    fail("profile_file", "expected the profile's file name, got " + json_value_phrase(name));
   const std::filesystem::path file = base_dir / name.get<std::string>();
   auto text = read_file(file);
   if (!text) fail("profile_file", "cannot read " + quoted_text(file.string()) + ": " + text.error());
@@ -571,7 +571,8 @@ std::shared_ptr<reply_entry> read_reply(const devices::command_info& c, const js
   if (!e.contains("code")) fail(path + ".error", "missing \"code\" (an error code from 1 to 65535)");
   entry->error_code = static_cast<std::uint16_t>(need_integer(e["code"], path + ".error.code", 1, 65535));
   if (e.contains("message")) {
-    if (!e["message"].is_string()) fail(path + ".error.message", "expected a string, got " + describe_json(e["message"]));
+    if (!e["message"].is_string())
+      fail(path + ".error.message", "expected a string, got " + json_value_phrase(e["message"]));
     entry->error_message = e["message"].get<std::string>();
     if (entry->error_message.size() > max_payload - 2)
       fail(path + ".error.message", "a message of " + std::to_string(entry->error_message.size()) +

@@ -1,4 +1,4 @@
-// The kit for checking hand-written JSON documents: describe_json, unknown_key, deeper_than.
+// The kit for checking hand-written JSON documents: json_value_phrase, unknown_key, deeper_than.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,19 +8,19 @@
 namespace core = comframe::core;
 using nlohmann::json;
 
-TEST(describe_json, names_the_kind_and_shows_scalars) {
-  EXPECT_EQ(core::describe_json(json(nullptr)), "null");
-  EXPECT_EQ(core::describe_json(json::object()), "an object");
-  EXPECT_EQ(core::describe_json(json::array({1, 2})), "an array");
-  EXPECT_EQ(core::describe_json(json(true)), "true");
-  EXPECT_EQ(core::describe_json(json(3.5)), "the number 3.5");
-  EXPECT_EQ(core::describe_json(json(-1)), "the number -1");
-  EXPECT_EQ(core::describe_json(json("7")), "a string \"7\"");
+TEST(json_value_phrase, names_the_kind_and_shows_scalars) {
+  EXPECT_EQ(core::json_value_phrase(json(nullptr)), "null");
+  EXPECT_EQ(core::json_value_phrase(json::object()), "an object");
+  EXPECT_EQ(core::json_value_phrase(json::array({1, 2})), "an array");
+  EXPECT_EQ(core::json_value_phrase(json(true)), "true");
+  EXPECT_EQ(core::json_value_phrase(json(3.5)), "the number 3.5");
+  EXPECT_EQ(core::json_value_phrase(json(-1)), "the number -1");
+  EXPECT_EQ(core::json_value_phrase(json("7")), "a string \"7\"");
 }
 
-TEST(describe_json, escapes_and_cuts_a_hostile_string) {
-  EXPECT_EQ(core::describe_json(json("a\x1b[2J\"")), R"(a string "a\x1b[2J\"")");
-  EXPECT_EQ(core::describe_json(json(std::string(100, 'z'))),
+TEST(json_value_phrase, escapes_and_cuts_a_hostile_string) {
+  EXPECT_EQ(core::json_value_phrase(json("a\x1b[2J\"")), R"(a string "a\x1b[2J\"")");
+  EXPECT_EQ(core::json_value_phrase(json(std::string(100, 'z'))),
             "a string \"" + std::string(36, 'z') + "\" (cut: 36 of 100 bytes shown)");
 }
 

@@ -257,7 +257,7 @@ TEST(schema_layout, bpack_type_strings_count_bytes_below_8_and_bits_from_8) {
                         expect{"|f64", 8, "f64"}, expect{"S8", 8, "bytes[8]"}, expect{"=u16", 2, "=u16"}}) {
     const auto s = schema::parse(std::string("\"") + e.type + "\"");
     EXPECT_EQ(s.fixed_size(), e.size) << e.type;
-    EXPECT_EQ(s.describe(), e.canonical) << e.type;
+    EXPECT_EQ(s.type_expression(), e.canonical) << e.type;
   }
 }
 

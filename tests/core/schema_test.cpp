@@ -41,7 +41,7 @@ TEST(schema, loads_every_kind_and_reports_its_sizes) {
   EXPECT_EQ(s.element_size(), 8u);
   EXPECT_EQ(s.type("Point").fixed_size(), 8u);
   EXPECT_EQ(s.type_names(), (std::vector<std::string>{"Point", "Shape"}));
-  EXPECT_EQ(s.describe(), "Shape");
+  EXPECT_EQ(s.type_expression(), "Shape");
   EXPECT_EQ(s.current_size(json::parse(R"({"tail":[{"x":1,"y":2},{"x":1,"y":2}]})")), 32u + 16u);
 }
 
@@ -277,7 +277,7 @@ BOOST_DESCRIBE_STRUCT(Hidden, (), (a))
 
 TEST(schema_names, a_type_in_an_anonymous_namespace_exports_without_the_anonymous_segment) {
   EXPECT_EQ(comframe::core::type_name_v<Hidden>, "Hidden");
-  EXPECT_EQ(comframe::core::schema::of<Hidden>().describe(), "Hidden");
+  EXPECT_EQ(comframe::core::schema::of<Hidden>().type_expression(), "Hidden");
 }
 
 TEST(schema_limits, a_deeply_nested_json_value_as_a_type_is_refused_without_exhausting_the_stack) {

@@ -77,9 +77,9 @@ void run_schema(const codec_options& o) {
   std::cout << s.dump() << '\n';
   const auto& root = s.root();
   if (!root.dynamic) {
-    std::cout << "# " << s.describe() << ": " << core::detail::count_of(root.min_size, "byte") << '\n';
+    std::cout << "# " << s.type_expression() << ": " << core::detail::count_of(root.min_size, "byte") << '\n';
   } else {
-    std::cout << "# " << s.describe() << ": dynamic, " << core::detail::count_of(root.min_size, "byte") << " + "
+    std::cout << "# " << s.type_expression() << ": dynamic, " << core::detail::count_of(root.min_size, "byte") << " + "
               << root.tail_element_size << " per element of the dynamic array\n";
   }
 }

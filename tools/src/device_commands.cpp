@@ -104,7 +104,7 @@ std::string request_help(const devices::command_info& c, const std::string& port
     }
     fields += "}";
   }
-  std::string help = c.name + " takes arguments of type " + c.request.describe() + ": " + fields;
+  std::string help = c.name + " takes arguments of type " + c.request.type_expression() + ": " + fields;
   if (const auto size = c.request.fixed_size()) {
     try {
       const std::vector<std::uint8_t> zeros(*size, 0);

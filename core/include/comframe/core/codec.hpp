@@ -356,12 +356,12 @@ std::string tail_path() {
 }
 
 template <class T>
-std::string describe_type();
+std::string type_expression();
 
 template <class T>
 std::string tail_element_type() {
   if constexpr (kind_v<T> == type_kind::dynamic_array) {
-    return describe_type<typename vector_traits<T>::element>();
+    return type_expression<typename vector_traits<T>::element>();
   } else if constexpr (kind_v<T> == type_kind::structure) {
     using D = boost::mp11::mp_back<members_t<T>>;
     return tail_element_type<member_type_t<T, D>>();
@@ -370,13 +370,15 @@ std::string tail_element_type() {
   }
 }
 
-// A short name for messages: "i32", "demo::Point", "u8[4]".
+// T as a schema type expression, for messages and the exporter: "i32",
+// "demo::Point", "u8[4]", ">u24". A flag set has no expression of its own (the
+// schema writes it inline): it is "flags of E", for messages only.
 template <class T>
-std::string describe_type() {
+std::string type_expression() {
   constexpr type_kind k = kind_v<T>;
   if constexpr (is_ordered_v<T>)
     return (T::order == endian::little ? "<" : T::order == endian::big ? ">" : "=") +
-           describe_type<typename T::value_type>();
+           type_expression<typename T::value_type>();
   else if constexpr (k == type_kind::null) return "null";
   else if constexpr (k == type_kind::number) return std::string(to_string(scalar_of<T>()));
   else if constexpr (k == type_kind::integer) return std::string(1, T::is_signed ? 'i' : 'u') += std::to_string(T::bits);
@@ -385,10 +387,10 @@ std::string describe_type() {
   else if constexpr (k == type_kind::text) return "text[" + std::to_string(fixed_string_traits<T>::length) + "]";
   else if constexpr (k == type_kind::raw_bytes) return "bytes[" + std::to_string(fixed_bytes_traits<T>::length) + "]";
   else if constexpr (k == type_kind::array)
-    return describe_type<typename std_array_traits<T>::element>() + "[" +
+    return type_expression<typename std_array_traits<T>::element>() + "[" +
            std::to_string(std_array_traits<T>::length) + "]";
   else if constexpr (k == type_kind::dynamic_array)
-    return describe_type<typename vector_traits<T>::element>() + "[]";
+    return type_expression<typename vector_traits<T>::element>() + "[]";
   else return std::string(type_name_v<T>);
 }
 

@@ -3,7 +3,7 @@
 // The pieces every loader of a hand-written document (a schema, a device
 // profile, a simulator file) needs to say what is wrong with it, so that their
 // messages read alike:
-//   describe_json(j)            "a string \"7\"", "the number 3.5", "an object"
+//   json_value_phrase(j)        "a string \"7\"", "the number 3.5", "an object"
 //   unknown_key(obj, {keys})    "unknown key \"colour\" (the keys are: id, name)"
 //   deeper_than(j, levels)      depth check that costs nothing on a deep document
 // Text from the document is shown through quoted_text() (comframe/core/json_text.hpp):
@@ -23,7 +23,7 @@ namespace comframe::core {
 /// A JSON value named for a message: "null", "an object", "an array", "true",
 /// "the number 1.5", "a string \"abc\"" (the string escaped and cut by
 /// quoted_text()). Never dumps an array or object, whose depth may be unbounded.
-std::string describe_json(const nlohmann::json& j);
+std::string json_value_phrase(const nlohmann::json& j);
 
 /// The keys for a message, in the order given: "id, name, payload".
 std::string key_list(std::initializer_list<std::string_view> keys);

@@ -158,7 +158,7 @@ class schema {
   /// to_json() as text for people: short objects such as a field stay on one line.
   std::string dump(int indent = 2) const;
   /// The root as a short type expression: "Shape", "i16[]", "u8[4]".
-  std::string describe() const;
+  std::string type_expression() const;
 
   /// Encoded size of every value, or nullopt for a dynamic root.
   std::optional<std::size_t> fixed_size() const;

@@ -102,10 +102,10 @@ nlohmann::json export_type(nlohmann::json& types) {
   } else if constexpr (k == type_kind::number) {
     return std::string(to_string(scalar_of<T>()));
   } else if constexpr (k == type_kind::integer || k == type_kind::text) {
-    return describe_type<T>();
+    return type_expression<T>();
   } else if constexpr (k == type_kind::raw_bytes) {
     static_assert(!is_reserved_v<T>, "comframe: reserved<N> may only be a struct member");
-    return describe_type<T>();
+    return type_expression<T>();
   } else if constexpr (k == type_kind::enumeration) {
     return export_enum<T>(types);
   } else if constexpr (k == type_kind::float16) {
