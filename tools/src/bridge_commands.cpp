@@ -1,4 +1,4 @@
-// comframe tap — read a shared-memory bridge; and the helpers behind --bridge.
+// comframe tap — read a shared-memory bridge.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -16,46 +16,6 @@
 #include "text_io.hpp"
 
 namespace comframe::tools {
-
-std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p,
-                                                  std::size_t ring_bytes, std::size_t max_record_bytes) {
-  try {
-    transport::bridge::publisher_options po;
-    if (ring_bytes) {
-      po.ring_bytes = ring_bytes;
-      po.max_record_bytes = std::min(po.max_record_bytes, ring_bytes / 4);
-    }
-    if (max_record_bytes) po.max_record_bytes = max_record_bytes;
-    if (p) po.profile_bytes = p->to_json().dump().size();
-    auto feed = std::make_shared<devices::bridge_feed>(std::make_shared<transport::bridge::publisher>(name, po));
-    if (p) feed->set_profile(*p);
-    return feed;
-  } catch (const comframe::error& e) {  // a bridge_error, or a usage_error for the ring sizes
-    throw cli_error(std::string("--bridge: ") + e.what());
-  }
-}
-
-nlohmann::json truncated_frame_json(const transport::recorded_frame& r) {
-  const auto bytes = r.bytes;
-  nlohmann::json j = {
-      {"time", iso_time(std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                   std::chrono::nanoseconds(r.time_ns))))},
-      {"dir", r.dir == transport::direction::to_device ? "out" : "in"},
-      {"truncated", {{"kept", bytes.size()}, {"of", r.length()}}}};
-  if (r.flags & transport::record_flag::refused) {
-    j["error"] = r.error ? std::string(transport::to_string(*r.error)) : "unknown";
-    j["raw"] = core::hex_text(bytes);
-    return j;
-  }
-  if (bytes.size() >= transport::header_size_bytes) {
-    const auto h = transport::decode_frame_header(bytes);
-    j["kind"] = std::string(transport::to_string(h.kind));
-    j["command_id"] = h.command;
-    j["seq"] = h.sequence;
-  }
-  j["frame_hex"] = core::hex_text(bytes);
-  return j;
-}
 
 namespace {
 
