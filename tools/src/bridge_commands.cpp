@@ -78,12 +78,9 @@ class tap {
     if (profile_from_file_) profile_ = load_profile_file(o_.profile_file);
     look_for_profile();
     std::cerr << "tap: " << o_.name << " (publisher pid " << bus_->publisher_pid() << "), Ctrl-C to stop" << std::endl;
-    while (!(o_.count && n_.records >= o_.count) && !out_of_time()) {
-      if (signals_.wait(std::chrono::milliseconds(0))) break;
-      const transport::bridge::read_result r = bus_->next(std::chrono::milliseconds(100));
-      if (r.status == transport::bridge::read_status::record) on_record(r);
-      else on_bus_event(r);
-    }
+    read_bridge(*bus_, signals_, [this] { return (o_.count && n_.records >= o_.count) || out_of_time(); },
+                {.record = [this](const auto& r) { on_record(r); },
+                 .publisher_change = [this](const auto& r) { on_publisher_change(r); }});
     print_counters();
   }
 
@@ -128,8 +125,8 @@ class tap {
     else std::cout << text << std::endl;
   }
 
-  // A publisher that went or restarted (a timeout is nothing to say).
-  void on_bus_event(const transport::bridge::read_result& r) {
+  // A publisher that went or restarted.
+  void on_publisher_change(const transport::bridge::read_result& r) {
     if (r.status == transport::bridge::read_status::publisher_gone) {
       ++n_.publishers_gone;
       say({{"bus", "publisher_gone"}, {"detail", r.detail}}, "-- publisher gone: " + r.detail);

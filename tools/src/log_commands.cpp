@@ -222,21 +222,20 @@ void run_log(const log_options& o) {
   std::cerr << "log: recording bridge " << o.bridge << " (publisher pid " << bus->publisher_pid() << ") to "
             << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
   std::string note;  // a publisher that went or restarted, for the next record
-  while (!done() && !signals.wait(std::chrono::milliseconds(0))) {
-    const transport::bridge::read_result r = bus->next(std::chrono::milliseconds(100));
-    if (r.status == transport::bridge::read_status::publisher_gone ||
-        r.status == transport::bridge::read_status::publisher_restarted) {
-      std::cerr << "log: " << to_string(r.status) << ": " << r.detail << std::endl;
-      // The next frame carries it, so the capture shows where the stream was broken.
-      note += (note.empty() ? "" : "; ") + std::string(to_string(r.status)) + ": " + r.detail +
-              " (frames between may be missing)";
-      continue;
-    }
-    if (r.status != transport::bridge::read_status::record) continue;
-    rec.write(transport::capture_record{r.rec, r.lost, note});  // the bridge's record is a recorded_frame
-    note.clear();
-    rec.check();
-  }
+  read_bridge(*bus, signals, done,
+              {.record =
+                   [&](const transport::bridge::read_result& r) {
+                     rec.write(transport::capture_record{r.rec, r.lost, note});  // the bridge's record is a recorded_frame
+                     note.clear();
+                     rec.check();
+                   },
+               .publisher_change =
+                   [&](const transport::bridge::read_result& r) {
+                     std::cerr << "log: " << to_string(r.status) << ": " << r.detail << std::endl;
+                     // The next frame carries it, so the capture shows where the stream was broken.
+                     note += (note.empty() ? "" : "; ") + std::string(to_string(r.status)) + ": " + r.detail +
+                             " (frames between may be missing)";
+                   }});
   summary("");
 }
 
