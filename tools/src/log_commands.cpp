@@ -138,8 +138,11 @@ struct recorder {
   }
 };
 
-// "name" or "name=JSON": a request that `log --port` makes itself.
-std::pair<std::string, nlohmann::json> parse_request(const std::string& spec) {
+// A request that `log --port` makes itself: a command's name and its arguments.
+using log_request = std::pair<std::string, nlohmann::json>;
+
+// "name" or "name=JSON", a --request.
+log_request parse_request(const std::string& spec) {
   const auto eq = spec.find('=');
   if (eq == std::string::npos) return {spec, nullptr};
   try {
@@ -149,25 +152,35 @@ std::pair<std::string, nlohmann::json> parse_request(const std::string& spec) {
   }
 }
 
-void run_log(const log_options& o) {
-  if (o.port.empty() == o.bridge.empty()) throw cli_error("give one source: --port PORT or --bridge NAME");
-  if (!o.bridge.empty() && !o.requests.empty()) throw cli_error("--request needs --port (a bridge is read-only)");
-  const std::string format = format_of(o);
-  std::vector<std::pair<std::string, nlohmann::json>> requests;
-  for (const auto& r : o.requests) requests.push_back(parse_request(r));
-  stop_signals signals;  // before any thread starts
+// What both sources of `comframe log` share: the capture being written, the
+// profile that decodes its JSON lines, when to stop, and the closing counters.
+struct log_capture {
+  log_capture(const log_options& options, std::shared_ptr<const devices::profile> p, stop_signals& s)
+      : o(options), format(format_of(options)), profile(std::move(p)), signals(s) {}
 
-  std::shared_ptr<const devices::profile> profile;
-  if (!o.profile_file.empty()) profile = std::make_shared<devices::profile>(load_profile_file(o.profile_file));
-
-  transport::capture_writer_options wo{o.output, o.rotate_size, o.port.empty() ? "bridge " + o.bridge : o.port};
+  const log_options& o;
+  const std::string format;
+  std::shared_ptr<const devices::profile> profile;  // --profile's; else the device's or the bus's, when needed
+  stop_signals& signals;
+  const transport::capture_writer_options writer_options{
+      o.output, o.rotate_size, o.port.empty() ? "bridge " + o.bridge : o.port};
   recorder rec;
-  const auto start = clock::now();
-  auto out_of_time = [&] {
+  const clock::time_point start = clock::now();
+
+  // Opens the capture, decoding JSON lines by `profile` as it is now.
+  void open() {
+    rec.writer = make_writer(format, writer_options, profile);
+    rec.writer->open();
+  }
+
+  bool out_of_time() const {
     return o.duration_s > 0 && clock::now() - start >= std::chrono::duration<double>(o.duration_s);
-  };
-  auto done = [&] { return (o.count && rec.count() >= o.count) || out_of_time(); };
-  auto summary = [&](const std::string& extra) {
+  }
+
+  bool done() { return (o.count && rec.count() >= o.count) || out_of_time(); }
+
+  // Closes the capture and prints the counters, `extra` last.
+  void summary(const std::string& extra) {
     rec.writer->close();
     std::lock_guard lock(rec.m);
     std::string files;
@@ -175,59 +188,61 @@ void run_log(const log_options& o) {
     std::cerr << "log: frames " << rec.frames << ", refused " << rec.refused << ", lost " << rec.lost << " in "
               << rec.gaps << " gap" << (rec.gaps == 1 ? "" : "s") << ", truncated " << rec.truncated << ", bytes " << rec.writer->bytes() << ", files "
               << files << extra << std::endl;
-  };
-
-  if (!o.port.empty()) {
-    // Source: a session on the port, recording every frame it sends, receives or refuses.
-    devices::session_options so;
-    so.timeout = std::chrono::milliseconds(o.timeout_ms);
-    auto s = std::make_unique<devices::session>(o.port, so);
-    // The profile is needed to decode JSON lines and to make requests by name;
-    // fetched before recording starts, so the capture holds only the traffic asked for.
-    if (!profile && (format == "json" || !requests.empty())) {
-      fetch_settings f = o.fetch;
-      f.timeout_ms = o.timeout_ms;
-      profile = std::make_shared<devices::profile>(fetch_device_profile(*s, f, signals));
-    }
-    rec.writer = make_writer(format, wo, profile);
-    rec.writer->open();
-    s->observe_frames([&](const devices::frame_record& f) { rec.write(f); });
-    s->on_link_state([](devices::link_state st, const std::string& detail) {
-      std::cerr << "log: " << to_string(st) << ": " << detail << std::endl;
-    });
-    std::cerr << "log: recording " << o.port << " to " << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
-    for (const auto& [name, args] : requests) {
-      if (done()) break;
-      try {
-        s->request_json(*profile, name, args, std::chrono::milliseconds(o.timeout_ms));
-      } catch (const comframe::error& e) {
-        std::cerr << "log: --request " << name << ": " << e.what() << std::endl;  // the capture has what happened
-      }
-    }
-    while (!done() && !signals.wait(std::chrono::milliseconds(50))) rec.check();
-    const auto st = s->stats();
-    s.reset();  // no frame arrives after this
-    rec.check();
-    summary(", decoder errors " + std::to_string(st.decoder.errors()));
-    return;
   }
+};
 
-  // Source: a shared-memory bridge; every frame its publisher saw, with its losses.
+// Source: a session on the port, recording every frame it sends, receives or
+// refuses, including those of the --request's it makes.
+void log_from_port(log_capture& c, const std::vector<log_request>& requests) {
+  const log_options& o = c.o;
+  devices::session_options so;
+  so.timeout = std::chrono::milliseconds(o.timeout_ms);
+  auto s = std::make_unique<devices::session>(o.port, so);
+  // The profile is needed to decode JSON lines and to make requests by name;
+  // fetched before recording starts, so the capture holds only the traffic asked for.
+  if (!c.profile && (c.format == "json" || !requests.empty())) {
+    fetch_settings f = o.fetch;
+    f.timeout_ms = o.timeout_ms;
+    c.profile = std::make_shared<devices::profile>(fetch_device_profile(*s, f, c.signals));
+  }
+  c.open();
+  s->observe_frames([&](const devices::frame_record& f) { c.rec.write(f); });
+  s->on_link_state([](devices::link_state st, const std::string& detail) {
+    std::cerr << "log: " << to_string(st) << ": " << detail << std::endl;
+  });
+  std::cerr << "log: recording " << o.port << " to " << o.output << " (" << c.format << "), Ctrl-C to stop" << std::endl;
+  for (const auto& [name, args] : requests) {
+    if (c.done()) break;
+    try {
+      s->request_json(*c.profile, name, args, std::chrono::milliseconds(o.timeout_ms));
+    } catch (const comframe::error& e) {
+      std::cerr << "log: --request " << name << ": " << e.what() << std::endl;  // the capture has what happened
+    }
+  }
+  while (!c.done() && !c.signals.wait(std::chrono::milliseconds(50))) c.rec.check();
+  const auto st = s->stats();
+  s.reset();  // no frame arrives after this
+  c.rec.check();
+  c.summary(", decoder errors " + std::to_string(st.decoder.errors()));
+}
+
+// Source: a shared-memory bridge; every frame its publisher saw, with its losses.
+void log_from_bridge(log_capture& c) {
+  const log_options& o = c.o;
   auto bus = std::make_unique<transport::bridge::subscriber>(o.bridge);
-  if (!profile && format == "json") {
-    if (auto p = profile_on_bus(*bus)) profile = std::make_shared<devices::profile>(std::move(*p));
+  if (!c.profile && c.format == "json") {
+    if (auto p = profile_on_bus(*bus)) c.profile = std::make_shared<devices::profile>(std::move(*p));
   }
-  rec.writer = make_writer(format, wo, profile);
-  rec.writer->open();
+  c.open();
   std::cerr << "log: recording bridge " << o.bridge << " (publisher pid " << bus->publisher_pid() << ") to "
-            << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
+            << o.output << " (" << c.format << "), Ctrl-C to stop" << std::endl;
   std::string note;  // a publisher that went or restarted, for the next record
-  read_bridge(*bus, signals, done,
+  read_bridge(*bus, c.signals, [&] { return c.done(); },
               {.record =
                    [&](const transport::bridge::read_result& r) {
-                     rec.write(transport::capture_record{r.rec, r.lost, note});  // the bridge's record is a recorded_frame
+                     c.rec.write(transport::capture_record{r.rec, r.lost, note});  // the bridge's record is a recorded_frame
                      note.clear();
-                     rec.check();
+                     c.rec.check();
                    },
                .publisher_change =
                    [&](const transport::bridge::read_result& r) {
@@ -236,7 +251,21 @@ void run_log(const log_options& o) {
                      note += (note.empty() ? "" : "; ") + std::string(to_string(r.status)) + ": " + r.detail +
                              " (frames between may be missing)";
                    }});
-  summary("");
+  c.summary("");
+}
+
+void run_log(const log_options& o) {
+  if (o.port.empty() == o.bridge.empty()) throw cli_error("give one source: --port PORT or --bridge NAME");
+  if (!o.bridge.empty() && !o.requests.empty()) throw cli_error("--request needs --port (a bridge is read-only)");
+  std::vector<log_request> requests;
+  for (const auto& r : o.requests) requests.push_back(parse_request(r));
+  stop_signals signals;  // before any thread starts
+
+  std::shared_ptr<const devices::profile> profile;
+  if (!o.profile_file.empty()) profile = std::make_shared<devices::profile>(load_profile_file(o.profile_file));
+  log_capture c(o, std::move(profile), signals);
+  if (!o.port.empty()) log_from_port(c, requests);
+  else log_from_bridge(c);
 }
 
 // ---- comframe dissector ---------------------------------------------------------
