@@ -26,7 +26,7 @@ trap cleanup EXIT
 
 echo
 echo "== the thermo simulator on a pseudo-terminal, publishing on the bridge \"$bus\" =="
-build/tools/comframe sim --device thermo --link "$link" --bridge "$bus" > "$run_dir/sim.log" 2>&1 < /dev/null &
+build/tools/comframe sim --device thermo --symlink "$link" --bridge "$bus" > "$run_dir/sim.log" 2>&1 < /dev/null &
 sim_pid=$!
 for _ in $(seq 1 100); do grep -q '^port: ' "$run_dir/sim.log" 2>/dev/null && break; sleep 0.1; done
 if ! grep -q '^port: ' "$run_dir/sim.log"; then

@@ -34,7 +34,7 @@ std::string readme_block(const std::string& file, const std::string& marker, con
 
 TEST(echo_device_example, reflects_bytes_and_text_as_the_readme_shows) {
   const std::string link = temp_link("echo-example");
-  child_process sim({cli, "sim", "--device", "echo", "--link", link, "-v"});
+  child_process sim({cli, "sim", "--device", "echo", "--symlink", link, "-v"});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
   auto r = run({cli, "call", link, "echo", "[1, 2, 3, 0, 255]", "--compact"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -47,7 +47,7 @@ TEST(echo_device_example, reflects_bytes_and_text_as_the_readme_shows) {
 
 TEST(thermo_device_example, answers_the_readmes_calls_and_pyserial) {
   const std::string link = temp_link("thermo-example");
-  child_process sim({cli, "sim", "--device", "thermo", "--link", link});
+  child_process sim({cli, "sim", "--device", "thermo", "--symlink", link});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
   auto r = run({cli, "call", link, "get_info"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -15,7 +15,7 @@ using comframe::test::run;
 TEST(thermo_host_example, talks_to_the_simulated_board_and_prints_what_it_got) {
   const std::string link =
       (std::filesystem::path(testing::TempDir()) / ("thermo-example-" + std::to_string(getpid()))).string();
-  child_process sim({COMFRAME_CLI, "sim", "--device", "thermo", "--link", link});
+  child_process sim({COMFRAME_CLI, "sim", "--device", "thermo", "--symlink", link});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
 
   const auto r = run({std::string(COMFRAME_BUILD_DIR) + "/examples/thermo_host/thermo_host", link});

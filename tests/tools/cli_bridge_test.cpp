@@ -39,7 +39,7 @@ struct sim_process {
   child_process proc;
   sim_process(const std::string& bus, const std::string& link_path, std::vector<std::string> extra = {})
       : link(link_path), proc([&] {
-          std::vector<std::string> args{cli, "sim", "--device", "thermo", "--link", link, "--bridge", bus};
+          std::vector<std::string> args{cli, "sim", "--device", "thermo", "--symlink", link, "--bridge", bus};
           args.insert(args.end(), extra.begin(), extra.end());
           return args;
         }()) {
@@ -237,7 +237,7 @@ TEST(cli_bridge, a_250_command_profile_is_on_the_bus_and_taps_decode_with_it) {
   const std::string file = write_temp("big.json", text);
   const std::string bus = unique("cli-big-profile");
   const std::string link = temp_link("bridge-big");
-  child_process sim({cli, "sim", "--profile", file, "--link", link, "--bridge", bus});
+  child_process sim({cli, "sim", "--profile", file, "--symlink", link, "--bridge", bus});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
   const std::string command = "command_249_" + std::string(40 - 12, 'x');
   const auto call = run({cli, "call", link, command, "--profile", file});

@@ -84,7 +84,7 @@ TEST(monitor_beside_pyserial, a_pyserial_client_opening_the_port_is_not_a_lost_l
   const std::string python = "/usr/bin/python3";
   COMFRAME_REQUIRE_PYSERIAL();
   const std::string link = (fs::path(testing::TempDir()) / ("monitor-pyserial-" + std::to_string(::getpid()))).string();
-  test::child_process sim({cli, "sim", "--device", "thermo", "--link", link});
+  test::child_process sim({cli, "sim", "--device", "thermo", "--symlink", link});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
   auto r = run({cli, "call", link, "start_telemetry", R"({"rate_hz": 200})"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

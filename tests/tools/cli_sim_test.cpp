@@ -36,7 +36,7 @@ struct sim_process {
   std::string pty;
   explicit sim_process(const std::string& name, std::vector<std::string> extra = {})
       : link(temp_link(name)), proc([&] {
-          std::vector<std::string> args{cli, "sim", "--device", "thermo", "--link", link};
+          std::vector<std::string> args{cli, "sim", "--device", "thermo", "--symlink", link};
           args.insert(args.end(), extra.begin(), extra.end());
           return args;
         }()) {
@@ -140,12 +140,31 @@ TEST(sim, a_bare_profile_file_is_a_device_answering_zero_values) {
   std::ofstream(profile_file) << R"({"comframe_profile": 1, "device": "blank", "commands": [
       {"id": 1, "name": "read", "request": "null", "response": {"struct": [{"name": "value", "type": "u16"}]}}]})";
   const std::string link = temp_link("sim-profile");
-  child_process sim({cli, "sim", "--profile", profile_file, "--link", link});
+  child_process sim({cli, "sim", "--profile", profile_file, "--symlink", link});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
   auto r = run({cli, "call", link, "read", "--compact"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"value\":0}\n");
   EXPECT_EQ(sim.stop(), 0);
+}
+
+// --link, the option's first name, is kept for the scripts that use it; --help names only --symlink.
+TEST(sim, the_old_option_name_link_still_keeps_the_symlink) {
+  const std::string link = temp_link("sim-old-name");
+  child_process sim({cli, "sim", "--device", "echo", "--link", link});
+  const auto pty = sim.wait_for_line("port: ");
+  ASSERT_TRUE(pty) << sim.output();
+  EXPECT_EQ(sim.wait_for_line("link: "), link) << sim.output();
+  EXPECT_EQ(std::filesystem::read_symlink(link).string(), *pty);
+  EXPECT_EQ(sim.stop(SIGINT), 0) << sim.output();
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(link)));
+
+  const auto help = run({cli, "sim", "--help"});
+  EXPECT_NE(help.out.find("-l,--symlink TEXT"), std::string::npos) << help.out;
+  EXPECT_EQ(help.out.find("--link"), std::string::npos) << help.out;
+  const auto both = run({cli, "sim", "--device", "echo", "--symlink", link, "--link", link});
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_EQ(both.err, "comframe sim: give --symlink PATH, not also --link (its old name)\n");
 }
 
 TEST(sim, bad_arguments_are_clear_errors) {
@@ -163,7 +182,7 @@ TEST(sim, bad_arguments_are_clear_errors) {
   EXPECT_EQ(r.exit_code, 2);
   const std::string not_a_link = testing::TempDir() + "regular-file";
   std::ofstream(not_a_link) << "x";
-  r = run({cli, "sim", "--device", "thermo", "--link", not_a_link});
+  r = run({cli, "sim", "--device", "thermo", "--symlink", not_a_link});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("is not a symbolic link"), std::string::npos) << r.err;
 }

@@ -1,4 +1,4 @@
-// comframe tap — read a shared-memory bridge; and the helpers behind --bridge.
+// comframe tap — read a shared-memory bridge.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -16,46 +16,6 @@
 #include "text_io.hpp"
 
 namespace comframe::tools {
-
-std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p,
-                                                  std::size_t ring_bytes, std::size_t max_record_bytes) {
-  try {
-    transport::bridge::publisher_options po;
-    if (ring_bytes) {
-      po.ring_bytes = ring_bytes;
-      po.max_record_bytes = std::min(po.max_record_bytes, ring_bytes / 4);
-    }
-    if (max_record_bytes) po.max_record_bytes = max_record_bytes;
-    if (p) po.profile_bytes = p->to_json().dump().size();
-    auto feed = std::make_shared<devices::bridge_feed>(std::make_shared<transport::bridge::publisher>(name, po));
-    if (p) feed->set_profile(*p);
-    return feed;
-  } catch (const comframe::error& e) {  // a bridge_error, or a usage_error for the ring sizes
-    throw cli_error(std::string("--bridge: ") + e.what());
-  }
-}
-
-nlohmann::json truncated_frame_json(const transport::recorded_frame& r) {
-  const auto bytes = r.bytes;
-  nlohmann::json j = {
-      {"time", iso_time(std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                   std::chrono::nanoseconds(r.time_ns))))},
-      {"dir", r.dir == transport::direction::to_device ? "out" : "in"},
-      {"truncated", {{"kept", bytes.size()}, {"of", r.length()}}}};
-  if (r.flags & transport::record_flag::refused) {
-    j["error"] = r.error ? std::string(transport::to_string(*r.error)) : "unknown";
-    j["raw"] = core::hex_text(bytes);
-    return j;
-  }
-  if (bytes.size() >= transport::header_size_bytes) {
-    const auto h = transport::decode_frame_header(bytes);
-    j["kind"] = std::string(transport::to_string(h.kind));
-    j["command_id"] = h.command;
-    j["seq"] = h.sequence;
-  }
-  j["frame_hex"] = core::hex_text(bytes);
-  return j;
-}
 
 namespace {
 
@@ -118,12 +78,9 @@ class tap {
     if (profile_from_file_) profile_ = load_profile_file(o_.profile_file);
     look_for_profile();
     std::cerr << "tap: " << o_.name << " (publisher pid " << bus_->publisher_pid() << "), Ctrl-C to stop" << std::endl;
-    while (!(o_.count && n_.records >= o_.count) && !out_of_time()) {
-      if (signals_.wait(std::chrono::milliseconds(0))) break;
-      const transport::bridge::read_result r = bus_->next(std::chrono::milliseconds(100));
-      if (r.status == transport::bridge::read_status::record) on_record(r);
-      else on_bus_event(r);
-    }
+    read_bridge(*bus_, signals_, [this] { return (o_.count && n_.records >= o_.count) || out_of_time(); },
+                {.record = [this](const auto& r) { on_record(r); },
+                 .publisher_change = [this](const auto& r) { on_publisher_change(r); }});
     print_counters();
   }
 
@@ -168,8 +125,8 @@ class tap {
     else std::cout << text << std::endl;
   }
 
-  // A publisher that went or restarted (a timeout is nothing to say).
-  void on_bus_event(const transport::bridge::read_result& r) {
+  // A publisher that went or restarted.
+  void on_publisher_change(const transport::bridge::read_result& r) {
     if (r.status == transport::bridge::read_status::publisher_gone) {
       ++n_.publishers_gone;
       say({{"bus", "publisher_gone"}, {"detail", r.detail}}, "-- publisher gone: " + r.detail);

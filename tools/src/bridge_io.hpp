@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "comframe/devices/bridge_feed.hpp"
 #include "comframe/devices/profile.hpp"
 #include "comframe/transport/bridge.hpp"
+#include "stop_signals.hpp"
 
 namespace comframe::tools {
 
@@ -30,5 +32,19 @@ using devices::profile_on_bus;
 /// "command_id", "seq" from its header (when kept) and "frame_hex". Never
 /// checked as a frame: its CRC is gone.
 nlohmann::json truncated_frame_json(const transport::recorded_frame& r);
+
+/// What read_bridge hands on, each on the calling thread: every record
+/// (read_status::record), and every change of publisher
+/// (read_status::publisher_gone or publisher_restarted, with its detail).
+struct bridge_handlers {
+  std::function<void(const transport::bridge::read_result&)> record;
+  std::function<void(const transport::bridge::read_result&)> publisher_change;
+};
+
+/// Reads `bus` until `done()` is true or SIGINT or SIGTERM arrives, both
+/// checked before each read; a read waits up to 100 ms for a record, and one
+/// that times out is passed over in silence.
+void read_bridge(transport::bridge::subscriber& bus, stop_signals& signals, const std::function<bool()>& done,
+                 const bridge_handlers& on);
 
 }  // namespace comframe::tools

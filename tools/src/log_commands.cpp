@@ -137,8 +137,11 @@ struct recorder {
   }
 };
 
-// "name" or "name=JSON": a request that `log --port` makes itself.
-std::pair<std::string, nlohmann::json> parse_request(const std::string& spec) {
+// A request that `log --port` makes itself: a command's name and its arguments.
+using log_request = std::pair<std::string, nlohmann::json>;
+
+// "name" or "name=JSON", a --request.
+log_request parse_request(const std::string& spec) {
   const auto eq = spec.find('=');
   if (eq == std::string::npos) return {spec, nullptr};
   try {
@@ -148,25 +151,35 @@ std::pair<std::string, nlohmann::json> parse_request(const std::string& spec) {
   }
 }
 
-void run_log(const log_options& o) {
-  if (o.port.empty() == o.bridge.empty()) throw cli_error("give one source: --port PORT or --bridge NAME");
-  if (!o.bridge.empty() && !o.requests.empty()) throw cli_error("--request needs --port (a bridge is read-only)");
-  const std::string format = format_of(o);
-  std::vector<std::pair<std::string, nlohmann::json>> requests;
-  for (const auto& r : o.requests) requests.push_back(parse_request(r));
-  stop_signals signals;  // before any thread starts
+// What both sources of `comframe log` share: the capture being written, the
+// profile that decodes its JSON lines, when to stop, and the closing counters.
+struct log_capture {
+  log_capture(const log_options& options, std::shared_ptr<const devices::profile> p, stop_signals& s)
+      : o(options), format(format_of(options)), profile(std::move(p)), signals(s) {}
 
-  std::shared_ptr<const devices::profile> profile;
-  if (!o.profile_file.empty()) profile = std::make_shared<devices::profile>(load_profile_file(o.profile_file));
-
-  transport::capture_writer_options wo{o.output, o.rotate_size, o.port.empty() ? "bridge " + o.bridge : o.port};
+  const log_options& o;
+  const std::string format;
+  std::shared_ptr<const devices::profile> profile;  // --profile's; else the device's or the bus's, when needed
+  stop_signals& signals;
+  const transport::capture_writer_options writer_options{
+      o.output, o.rotate_size, o.port.empty() ? "bridge " + o.bridge : o.port};
   recorder rec;
-  const auto start = clock::now();
-  auto out_of_time = [&] {
+  const clock::time_point start = clock::now();
+
+  // Opens the capture, decoding JSON lines by `profile` as it is now.
+  void open() {
+    rec.writer = make_writer(format, writer_options, profile);
+    rec.writer->open();
+  }
+
+  bool out_of_time() const {
     return o.duration_s > 0 && clock::now() - start >= std::chrono::duration<double>(o.duration_s);
-  };
-  auto done = [&] { return (o.count && rec.count() >= o.count) || out_of_time(); };
-  auto summary = [&](const std::string& extra) {
+  }
+
+  bool done() { return (o.count && rec.count() >= o.count) || out_of_time(); }
+
+  // Closes the capture and prints the counters, `extra` last.
+  void summary(const std::string& extra) {
     rec.writer->close();
     std::lock_guard lock(rec.m);
     std::string files;
@@ -174,69 +187,84 @@ void run_log(const log_options& o) {
     std::cerr << "log: frames " << rec.frames << ", refused " << rec.refused << ", lost " << rec.lost << " in "
               << rec.gaps << " gap" << (rec.gaps == 1 ? "" : "s") << ", truncated " << rec.truncated << ", bytes " << rec.writer->bytes() << ", files "
               << files << extra << std::endl;
-  };
-
-  if (!o.port.empty()) {
-    // Source: a session on the port, recording every frame it sends, receives or refuses.
-    devices::session_options so;
-    so.timeout = std::chrono::milliseconds(o.timeout_ms);
-    auto s = std::make_unique<devices::session>(o.port, so);
-    // The profile is needed to decode JSON lines and to make requests by name;
-    // fetched before recording starts, so the capture holds only the traffic asked for.
-    if (!profile && (format == "json" || !requests.empty())) {
-      fetch_settings f = o.fetch;
-      f.timeout_ms = o.timeout_ms;
-      profile = std::make_shared<devices::profile>(fetch_device_profile(*s, f, signals));
-    }
-    rec.writer = make_writer(format, wo, profile);
-    rec.writer->open();
-    s->observe_frames([&](const devices::frame_record& f) { rec.write(f); });
-    s->on_link_state([](devices::link_state st, const std::string& detail) {
-      std::cerr << "log: " << to_string(st) << ": " << detail << std::endl;
-    });
-    std::cerr << "log: recording " << o.port << " to " << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
-    for (const auto& [name, args] : requests) {
-      if (done()) break;
-      try {
-        s->request_json(*profile, name, args, std::chrono::milliseconds(o.timeout_ms));
-      } catch (const comframe::error& e) {
-        std::cerr << "log: --request " << name << ": " << e.what() << std::endl;  // the capture has what happened
-      }
-    }
-    while (!done() && !signals.wait(std::chrono::milliseconds(50))) rec.check();
-    const auto st = s->stats();
-    s.reset();  // no frame arrives after this
-    rec.check();
-    summary(", decoder errors " + std::to_string(st.decoder.errors()));
-    return;
   }
+};
 
-  // Source: a shared-memory bridge; every frame its publisher saw, with its losses.
+// Source: a session on the port, recording every frame it sends, receives or
+// refuses, including those of the --request's it makes.
+void log_from_port(log_capture& c, const std::vector<log_request>& requests) {
+  const log_options& o = c.o;
+  devices::session_options so;
+  so.timeout = std::chrono::milliseconds(o.timeout_ms);
+  auto s = std::make_unique<devices::session>(o.port, so);
+  // The profile is needed to decode JSON lines and to make requests by name;
+  // fetched before recording starts, so the capture holds only the traffic asked for.
+  if (!c.profile && (c.format == "json" || !requests.empty())) {
+    fetch_settings f = o.fetch;
+    f.timeout_ms = o.timeout_ms;
+    c.profile = std::make_shared<devices::profile>(fetch_device_profile(*s, f, c.signals));
+  }
+  c.open();
+  s->observe_frames([&](const devices::frame_record& f) { c.rec.write(f); });
+  s->on_link_state([](devices::link_state st, const std::string& detail) {
+    std::cerr << "log: " << to_string(st) << ": " << detail << std::endl;
+  });
+  std::cerr << "log: recording " << o.port << " to " << o.output << " (" << c.format << "), Ctrl-C to stop" << std::endl;
+  for (const auto& [name, args] : requests) {
+    if (c.done()) break;
+    try {
+      s->request_json(*c.profile, name, args, std::chrono::milliseconds(o.timeout_ms));
+    } catch (const comframe::error& e) {
+      std::cerr << "log: --request " << name << ": " << e.what() << std::endl;  // the capture has what happened
+    }
+  }
+  while (!c.done() && !c.signals.wait(std::chrono::milliseconds(50))) c.rec.check();
+  const auto st = s->stats();
+  s.reset();  // no frame arrives after this
+  c.rec.check();
+  c.summary(", decoder errors " + std::to_string(st.decoder.errors()));
+}
+
+// Source: a shared-memory bridge; every frame its publisher saw, with its losses.
+void log_from_bridge(log_capture& c) {
+  const log_options& o = c.o;
   auto bus = std::make_unique<transport::bridge::subscriber>(o.bridge);
-  if (!profile && format == "json") {
-    if (auto p = profile_on_bus(*bus)) profile = std::make_shared<devices::profile>(std::move(*p));
+  if (!c.profile && c.format == "json") {
+    if (auto p = profile_on_bus(*bus)) c.profile = std::make_shared<devices::profile>(std::move(*p));
   }
-  rec.writer = make_writer(format, wo, profile);
-  rec.writer->open();
+  c.open();
   std::cerr << "log: recording bridge " << o.bridge << " (publisher pid " << bus->publisher_pid() << ") to "
-            << o.output << " (" << format << "), Ctrl-C to stop" << std::endl;
+            << o.output << " (" << c.format << "), Ctrl-C to stop" << std::endl;
   std::string note;  // a publisher that went or restarted, for the next record
-  while (!done() && !signals.wait(std::chrono::milliseconds(0))) {
-    const transport::bridge::read_result r = bus->next(std::chrono::milliseconds(100));
-    if (r.status == transport::bridge::read_status::publisher_gone ||
-        r.status == transport::bridge::read_status::publisher_restarted) {
-      std::cerr << "log: " << to_string(r.status) << ": " << r.detail << std::endl;
-      // The next frame carries it, so the capture shows where the stream was broken.
-      note += (note.empty() ? "" : "; ") + std::string(to_string(r.status)) + ": " + r.detail +
-              " (frames between may be missing)";
-      continue;
-    }
-    if (r.status != transport::bridge::read_status::record) continue;
-    rec.write(transport::capture_record{r.rec, r.lost, note});  // the bridge's record is a recorded_frame
-    note.clear();
-    rec.check();
-  }
-  summary("");
+  read_bridge(*bus, c.signals, [&] { return c.done(); },
+              {.record =
+                   [&](const transport::bridge::read_result& r) {
+                     c.rec.write(transport::capture_record{r.rec, r.lost, note});  // the bridge's record is a recorded_frame
+                     note.clear();
+                     c.rec.check();
+                   },
+               .publisher_change =
+                   [&](const transport::bridge::read_result& r) {
+                     std::cerr << "log: " << to_string(r.status) << ": " << r.detail << std::endl;
+                     // The next frame carries it, so the capture shows where the stream was broken.
+                     note += (note.empty() ? "" : "; ") + std::string(to_string(r.status)) + ": " + r.detail +
+                             " (frames between may be missing)";
+                   }});
+  c.summary("");
+}
+
+void run_log(const log_options& o) {
+  if (o.port.empty() == o.bridge.empty()) throw cli_error("give one source: --port PORT or --bridge NAME");
+  if (!o.bridge.empty() && !o.requests.empty()) throw cli_error("--request needs --port (a bridge is read-only)");
+  std::vector<log_request> requests;
+  for (const auto& r : o.requests) requests.push_back(parse_request(r));
+  stop_signals signals;  // before any thread starts
+
+  std::shared_ptr<const devices::profile> profile;
+  if (!o.profile_file.empty()) profile = std::make_shared<devices::profile>(load_profile_file(o.profile_file));
+  log_capture c(o, std::move(profile), signals);
+  if (!o.port.empty()) log_from_port(c, requests);
+  else log_from_bridge(c);
 }
 
 // ---- comframe dissector ---------------------------------------------------------
@@ -409,6 +437,201 @@ std::string field_differences(const nlohmann::json& captured, const nlohmann::js
   return out;
 }
 
+// Names for the report: the device's own profile, asked for before the replay
+// (describe has no effect on a device's state). Without it, ids are shown.
+std::optional<devices::profile> profile_for_names(const replay_options& o, stop_signals& signals) {
+  try {
+    devices::session_options so;
+    so.timeout = std::chrono::milliseconds(o.timeout_ms);
+    so.reconnect = false;
+    devices::session s(o.port, so);
+    fetch_settings f = o.fetch;
+    f.timeout_ms = o.timeout_ms;
+    return fetch_device_profile(s, f, signals, "the device's profile");
+  } catch (const comframe::error& e) {
+    std::cerr << "replay: differences are shown without names (no --profile, and " << terminal_text(e.what()) << ")"
+              << std::endl;
+  } catch (const cli_error& e) {
+    if (std::string_view(e.what()).starts_with("stopped by a signal")) throw;
+    std::cerr << "replay: differences are shown without names (no --profile, and " << e.what() << ")" << std::endl;
+  }
+  return std::nullopt;
+}
+
+// A reply as it arrived.
+struct arrived_reply {
+  transport::frame_header header;
+  std::vector<std::uint8_t> payload;
+};
+
+// The port as a frame channel on an I/O thread of its own: sends requests, and
+// collects the replies (responses and errors) as they arrive, until taken.
+class reply_collector {
+ public:
+  // Opens `port`, for replies of up to `largest_payload` bytes.
+  reply_collector(const std::string& port, std::size_t largest_payload) : port_(port) {
+    std::unique_ptr<transport::link> link = transport::open_link(io_, port);
+    channel_ = transport::frame_channel::make(
+        transport::make_comframe_framing({transport::direction::from_device, nullptr, largest_payload}),
+        transport::direction::from_device, 4096);
+    channel_->set_handlers({
+        .frame = [this](const transport::frame_view& f) { on_frame(f); },
+        .refused = {},
+        .chunk_done = {},
+        .failed = [this](transport::frame_channel::operation op,
+                         const boost::system::error_code& ec) { on_failure(op, ec); },
+        .writing = {},
+    });
+    channel_->open(std::move(link));
+    io_thread_ = std::thread([this] { io_.run(); });
+  }
+
+  ~reply_collector() {
+    boost::asio::post(io_, [c = channel_] {
+      c->set_handlers({});
+      c->close();
+    });
+    io_.stop();
+    io_thread_.join();
+  }
+
+  reply_collector(const reply_collector&) = delete;
+  reply_collector& operator=(const reply_collector&) = delete;
+
+  // Queues the captured request (its header and payload give the captured
+  // bytes again) and waits until it is queued. cli_error once the link failed.
+  void send(const captured_frame& f) {
+    {
+      std::lock_guard lock(m_);
+      if (link_failure_) throw cli_error(*link_failure_);
+    }
+    auto queued = std::make_shared<std::promise<void>>();
+    auto done = queued->get_future();
+    const auto payload = f.payload();
+    boost::asio::post(io_, [&, queued] {
+      channel_->write(f.header, payload);
+      queued->set_value();
+    });
+    done.get();
+  }
+
+  // The reply with `sequence`, waited for until `deadline`; empty when none
+  // came by then. cli_error when the link failed before it came.
+  std::optional<arrived_reply> take(std::uint16_t sequence, clock::time_point deadline) {
+    std::unique_lock lock(m_);
+    std::optional<arrived_reply> got;
+    for (;;) {
+      for (auto it = replies_.begin(); it != replies_.end(); ++it)
+        if (it->header.sequence == sequence) {
+          got = std::move(*it);
+          replies_.erase(it);
+          break;
+        }
+      if (got || link_failure_ || !cv_.wait_until(lock, deadline, [&] {
+            for (const auto& r : replies_)
+              if (r.header.sequence == sequence) return true;
+            return link_failure_.has_value();
+          }))
+        break;
+    }
+    if (link_failure_ && !got) throw cli_error(*link_failure_);
+    return got;
+  }
+
+  // Replies that no request took.
+  std::size_t unclaimed() {
+    std::lock_guard lock(m_);
+    return replies_.size();
+  }
+
+ private:
+  // On the I/O thread.
+  void on_frame(const transport::frame_view& f) {
+    if (f.header.kind != transport::frame_kind::response && f.header.kind != transport::frame_kind::error) return;
+    std::lock_guard lock(m_);
+    replies_.push_back({f.header, {f.payload.begin(), f.payload.end()}});
+    cv_.notify_all();
+  }
+
+  // On the I/O thread.
+  void on_failure(transport::frame_channel::operation op, const boost::system::error_code& ec) {
+    std::lock_guard lock(m_);
+    if (!link_failure_)
+      link_failure_ =
+          port_ + (op == transport::frame_channel::operation::write ? ": cannot write: " : ": ") + ec.message();
+    cv_.notify_all();
+  }
+
+  const std::string port_;
+  boost::asio::io_context io_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<arrived_reply> replies_;
+  std::optional<std::string> link_failure_;
+  std::shared_ptr<transport::frame_channel> channel_;
+  std::thread io_thread_;
+};
+
+// True when a stop signal came before `at`; else waits until then.
+bool stopped_before(clock::time_point at, stop_signals& signals) {
+  while (clock::now() < at) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(at - clock::now());
+    if (signals.wait(std::min(left + std::chrono::milliseconds(1), std::chrono::milliseconds(100)))) return true;
+  }
+  return false;
+}
+
+struct replay_counts {
+  std::uint64_t sent = 0, matched = 0, differ = 0, missing = 0, no_capture = 0;
+};
+
+// Compares `got`, the reply to step.request (if any came), with the reply the
+// capture has, and prints how they differ on stdout.
+void compare_reply(const devices::profile& prof, int timeout_ms, const replay_step& step,
+                   const std::optional<arrived_reply>& got, replay_counts& n) {
+  const auto& rq = step.request.header;
+  const devices::command_info* c = prof.find_command(rq.command);
+  const std::string name = c ? c->name : "command " + std::to_string(rq.command);
+  const std::string what = "seq " + std::to_string(rq.sequence) + " " + name;
+  if (!step.reply) {
+    if (got) {
+      ++n.no_capture;
+      std::cout << "differs: " << what << ": a reply the capture does not have: "
+                << frame_summary_text(prof, got->header, got->payload) << std::endl;
+      ++n.differ;
+    }
+    return;
+  }
+  const auto& want = *step.reply;
+  if (!got) {
+    ++n.missing;
+    ++n.differ;
+    std::cout << "differs: " << what << ": no reply within " << timeout_ms
+              << " ms; captured: " << frame_summary_text(prof, want.header, want.payload()) << std::endl;
+    return;
+  }
+  const auto want_payload = want.payload();
+  if (got->header.kind == want.header.kind && got->header.command == want.header.command &&
+      got->payload == want_payload) {
+    ++n.matched;
+    return;
+  }
+  ++n.differ;
+  const auto captured = frame_summary(prof, want.header, want_payload);
+  const auto replayed = frame_summary(prof, got->header, got->payload);
+  std::cout << "differs: " << what << ": " << field_differences(captured, replayed) << "\n  captured: "
+            << dump(captured) << "\n  replayed: " << dump(replayed) << std::endl;
+}
+
+// The closing counters on stderr; cli_error (exit status 1) when a reply differed.
+void report_replay(const replay_counts& n, std::size_t unclaimed, std::size_t skipped, bool interrupted) {
+  std::cerr << "replay: sent " << n.sent << ", replies matching " << n.matched << ", differing " << n.differ
+            << " (missing " << n.missing << ", not in the capture " << n.no_capture << "), unclaimed replies "
+            << unclaimed << ", capture frames skipped " << skipped << (interrupted ? ", interrupted" : "") << std::endl;
+  if (n.differ) throw cli_error(std::to_string(n.differ) + " repl" + (n.differ == 1 ? "y differs" : "ies differ") +
+                                " from the capture");
+}
+
 void run_replay(const replay_options& o) {
   stop_signals signals;
   std::optional<devices::profile> profile;
@@ -416,188 +639,33 @@ void run_replay(const replay_options& o) {
   std::size_t skipped = 0;
   const auto steps = load_steps(o.capture, skipped);
   if (steps.empty()) throw cli_error(o.capture + ": no requests to the device in this capture");
-  if (!profile) {
-    // Names for the report: the device's own profile, asked for before the replay
-    // (describe has no effect on a device's state). Without it, ids are shown.
-    try {
-      devices::session_options so;
-      so.timeout = std::chrono::milliseconds(o.timeout_ms);
-      so.reconnect = false;
-      devices::session s(o.port, so);
-      fetch_settings f = o.fetch;
-      f.timeout_ms = o.timeout_ms;
-      profile = fetch_device_profile(s, f, signals, "the device's profile");
-    } catch (const comframe::error& e) {
-      std::cerr << "replay: differences are shown without names (no --profile, and " << terminal_text(e.what()) << ")"
-                << std::endl;
-    } catch (const cli_error& e) {
-      if (std::string_view(e.what()).starts_with("stopped by a signal")) throw;
-      std::cerr << "replay: differences are shown without names (no --profile, and " << e.what() << ")" << std::endl;
-    }
-  }
+  if (!profile) profile = profile_for_names(o, signals);
   const devices::profile no_profile;
   const devices::profile& prof = profile ? *profile : no_profile;
 
-  boost::asio::io_context io;
-  std::unique_ptr<transport::link> port = transport::open_link(io, o.port);
-
-  // Replies as they arrive, by the I/O thread.
-  struct arrived {
-    transport::frame_header header;
-    std::vector<std::uint8_t> payload;
-  };
-  std::mutex m;
-  std::condition_variable cv;
-  std::deque<arrived> replies;
-  std::optional<std::string> link_failure;
-  // The port as a frame channel: replies are collected as they arrive, on the I/O thread.
   std::size_t largest_payload = transport::default_max_payload_size;
   for (const auto& step : steps) largest_payload = std::max(largest_payload, step.request.payload().size());
-  auto channel = transport::frame_channel::make(
-      transport::make_comframe_framing({transport::direction::from_device, nullptr, largest_payload}),
-      transport::direction::from_device, 4096);
-  channel->set_handlers({
-      .frame =
-          [&](const transport::frame_view& f) {
-            if (f.header.kind != transport::frame_kind::response && f.header.kind != transport::frame_kind::error)
-              return;
-            std::lock_guard lock(m);
-            replies.push_back({f.header, {f.payload.begin(), f.payload.end()}});
-            cv.notify_all();
-          },
-      .refused = {},
-      .chunk_done = {},
-      .failed =
-          [&](transport::frame_channel::operation op, const boost::system::error_code& ec) {
-            std::lock_guard lock(m);
-            if (!link_failure)
-              link_failure = o.port + (op == transport::frame_channel::operation::write ? ": cannot write: " : ": ") +
-                             ec.message();
-            cv.notify_all();
-          },
-      .writing = {},
-  });
-  channel->open(std::move(port));
-  std::thread io_thread([&] { io.run(); });
-  struct stop_io {
-    boost::asio::io_context& io;
-    std::thread& t;
-    std::shared_ptr<transport::frame_channel>& channel;
-    ~stop_io() {
-      boost::asio::post(io, [c = channel] {
-        c->set_handlers({});
-        c->close();
-      });
-      io.stop();
-      t.join();
-    }
-  } stopper{io, io_thread, channel};
-
-  std::uint64_t sent = 0, matched = 0, differ = 0, missing = 0, unexpected = 0, no_capture = 0;
-  // Queues the captured request (its header and payload give the captured bytes again) and waits until it is queued.
-  auto send = [&](const captured_frame& f) {
-    {
-      std::lock_guard lock(m);
-      if (link_failure) throw cli_error(*link_failure);
-    }
-    auto queued = std::make_shared<std::promise<void>>();
-    auto done = queued->get_future();
-    const auto payload = f.payload();
-    boost::asio::post(io, [&, queued] {
-      channel->write(f.header, payload);
-      queued->set_value();
-    });
-    done.get();
-    ++sent;
-  };
-  // Waits for the reply to `step` (sent at `when`) and compares it with the captured one.
-  auto settle = [&](const replay_step& step, clock::time_point when) {
-    const auto& rq = step.request.header;
-    const devices::command_info* c = prof.find_command(rq.command);
-    const std::string name = c ? c->name : "command " + std::to_string(rq.command);
-    const std::string what = "seq " + std::to_string(rq.sequence) + " " + name;
-    std::unique_lock lock(m);
-    const auto deadline = when + std::chrono::milliseconds(o.timeout_ms);
-    std::optional<arrived> got;
-    for (;;) {
-      for (auto it = replies.begin(); it != replies.end(); ++it)
-        if (it->header.sequence == rq.sequence) {
-          got = std::move(*it);
-          replies.erase(it);
-          break;
-        }
-      if (got || link_failure || !cv.wait_until(lock, deadline, [&] {
-            for (const auto& r : replies)
-              if (r.header.sequence == rq.sequence) return true;
-            return link_failure.has_value();
-          }))
-        break;
-    }
-    if (link_failure && !got) throw cli_error(*link_failure);
-    if (!step.reply) {
-      if (got) {
-        ++no_capture;
-        std::cout << "differs: " << what << ": a reply the capture does not have: "
-                  << frame_summary_text(prof, got->header, got->payload) << std::endl;
-        ++differ;
-      }
-      return;
-    }
-    const auto& want = *step.reply;
-    if (!got) {
-      ++missing;
-      ++differ;
-      std::cout << "differs: " << what << ": no reply within " << o.timeout_ms
-                << " ms; captured: " << frame_summary_text(prof, want.header, want.payload()) << std::endl;
-      return;
-    }
-    const auto want_payload = want.payload();
-    if (got->header.kind == want.header.kind && got->header.command == want.header.command &&
-        got->payload == want_payload) {
-      ++matched;
-      return;
-    }
-    ++differ;
-    const auto captured = frame_summary(prof, want.header, want_payload);
-    const auto replayed = frame_summary(prof, got->header, got->payload);
-    std::cout << "differs: " << what << ": " << field_differences(captured, replayed) << "\n  captured: "
-              << dump(captured) << "\n  replayed: " << dump(replayed) << std::endl;
-  };
-
+  reply_collector port(o.port, largest_payload);
   std::cerr << "replay: " << steps.size() << " requests from " << o.capture << " to " << o.port
             << (o.fast ? ", as fast as possible" : ", with their original spacing") << std::endl;
+  replay_counts n;
   const auto start = clock::now();
   const std::uint64_t t0 = steps.front().request.time_ns;
   bool interrupted = false;
   for (const auto& step : steps) {
-    if (!o.fast) {
-      const std::uint64_t offset_ns = step.request.time_ns > t0 ? step.request.time_ns - t0 : 0;
-      const auto at = start + std::chrono::nanoseconds(offset_ns);
-      // Wait for the request's moment, still answering Ctrl-C.
-      while (clock::now() < at) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(at - clock::now());
-        if (signals.wait(std::min(left + std::chrono::milliseconds(1), std::chrono::milliseconds(100)))) {
-          interrupted = true;
-          break;
-        }
-      }
-    } else if (signals.wait(std::chrono::milliseconds(0))) {
-      interrupted = true;
-    }
+    const std::uint64_t offset_ns = step.request.time_ns > t0 ? step.request.time_ns - t0 : 0;
+    // Each request at its moment, still answering Ctrl-C.
+    interrupted = o.fast ? signals.wait(std::chrono::milliseconds(0))
+                         : stopped_before(start + std::chrono::nanoseconds(offset_ns), signals);
     if (interrupted) break;
     const auto when = clock::now();
-    send(step.request);
-    if (step.request.header.sequence != 0) settle(step, when);
+    port.send(step.request);
+    ++n.sent;
+    const auto& rq = step.request.header;
+    if (rq.sequence != 0)
+      compare_reply(prof, o.timeout_ms, step, port.take(rq.sequence, when + std::chrono::milliseconds(o.timeout_ms)), n);
   }
-  {
-    std::lock_guard lock(m);
-    unexpected = replies.size();
-  }
-  std::cerr << "replay: sent " << sent << ", replies matching " << matched << ", differing " << differ
-            << " (missing " << missing << ", not in the capture " << no_capture << "), unclaimed replies "
-            << unexpected << ", capture frames skipped " << skipped << (interrupted ? ", interrupted" : "") << std::endl;
-  if (differ) throw cli_error(std::to_string(differ) + " repl" + (differ == 1 ? "y differs" : "ies differ") +
-                              " from the capture");
+  report_replay(n, port.unclaimed(), skipped, interrupted);
 }
 
 }  // namespace

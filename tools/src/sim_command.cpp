@@ -40,7 +40,7 @@ struct sim_options {
   std::string sim_file;
   std::string profile_file;
   std::string tcp;
-  std::string link_path;
+  std::string symlink_path;
   std::uint32_t baud = 0;
   std::string faults;
   int verbosity = 0;
@@ -191,7 +191,7 @@ class simulator {
   // Where hosts connect: a pty (the default) or a TCP port.
   void open_endpoint() {
     if (o_.tcp.empty()) {
-      port_ = std::make_unique<firmware_sim::pty_port>(io_, firmware_sim::pty_options{o_.link_path});
+      port_ = std::make_unique<firmware_sim::pty_port>(io_, firmware_sim::pty_options{o_.symlink_path});
       announced_ = port_->path();
     } else {
       const transport::tcp_url where = transport::parse_listen_address(o_.tcp, "--tcp");
@@ -243,7 +243,7 @@ class simulator {
   // The one line a program waits for, then what the simulator is.
   void announce() {
     say("port: " + announced_);
-    if (!o_.link_path.empty()) say("link: " + o_.link_path);
+    if (!o_.symlink_path.empty()) say("link: " + o_.symlink_path);  // programs parse this line: it keeps its name
     if (feed_ && !o_.quiet) say("bridge: " + o_.bridge);
     if (o_.quiet) return;
     auto shown = injector_->config();
@@ -363,7 +363,12 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("-p,--profile", o->profile_file,
                   "A device from its profile alone: every command answers its response type's zero value");
   cmd->add_option("-t,--tcp", o->tcp, "Serve on this TCP port instead of a pty ([HOST:]PORT; HOST 127.0.0.1, PORT 0: any)");
-  cmd->add_option("-l,--link", o->link_path, "Keep a symlink at this path to the current pty (removed at exit)");
+  auto* symlink =
+      cmd->add_option("-l,--symlink", o->symlink_path, "Keep a symlink at this path to the current pty (removed at exit)");
+  // --link, the option's first name, still works for the scripts that use it. It sits in an
+  // unnamed option group, which --help leaves out (a hidden option of the command's own would
+  // add a blank line to its --help).
+  auto* link = cmd->add_option_group("")->add_option("--link", o->symlink_path, "The old name of --symlink");
   cmd->add_option("-b,--baud", o->baud, "Emulate this baud rate: bytes move at baud/10 per second each way (8N1)")
       ->check(CLI::Range(1u, 100000000u));
   cmd->add_option("-f,--faults", o->faults,
@@ -383,10 +388,13 @@ void add_sim_command(CLI::App& app) {
       ->needs(bridge);
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the port line");
   cmd->add_flag("--stats-json", o->stats_json, "Print the statistics at exit as one JSON line (docs/simulator.md)");
-  cmd->callback([o] { run_sim(*o); });
+  cmd->callback([o, symlink, link] {
+    if (symlink->count() && link->count()) throw cli_error("give --symlink PATH, not also --link (its old name)");
+    run_sim(*o);
+  });
   cmd->footer(
       "Prints 'port: /dev/pts/N' first. Stops on Ctrl-C or SIGTERM, removing its symlink.\n"
-      "Example: comframe sim --device thermo --link /tmp/thermo --baud 115200");
+      "Example: comframe sim --device thermo --symlink /tmp/thermo --baud 115200");
 }
 
 }  // namespace comframe::tools
