@@ -24,7 +24,6 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -128,9 +127,22 @@ struct proc_stat {
   char state = '?';
   std::uint64_t start_time = 0;
 };
+// Read with read(2), not a stream: when the process exits between open and
+// read, read fails with ESRCH, which libstdc++'s filebuf turns into an
+// exception. Here that is only "no answer", as for a process long gone.
 std::optional<proc_stat> read_proc_stat(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char chunk[512];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || text.size() > 4096) break;  // a stat line is a few hundred bytes
+    text.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
   const auto paren = text.rfind(')');  // the command name may hold spaces and parentheses
   if (paren == std::string::npos) return std::nullopt;
   std::istringstream rest(text.substr(paren + 2));
