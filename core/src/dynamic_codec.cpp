@@ -147,8 +147,7 @@ class writer {
       case type_kind::array: {
         if (!j.is_array()) detail::throw_json_type("an array of " + std::to_string(t.length), j);
         if (j.size() != t.length && mode_ == json_mode::strict)
-          throw codec_error(errc::json_length,
-                            "expected " + std::to_string(t.length) + " elements, got " + std::to_string(j.size()));
+          detail::throw_json_length(t.length, j.size());
         const std::size_t m = std::min(t.length, j.size());
         elements(*t.element, j, m);
         zeros((t.length - m) * t.element->min_size);
@@ -265,8 +264,7 @@ class writer {
   void packed_bits(const type_node& t, const type_node::field& f, const json& j) {
     if (!j.is_array()) detail::throw_json_type("an array of " + std::to_string(f.count), j);
     if (j.size() != f.count && mode_ == json_mode::strict)
-      throw codec_error(errc::json_length,
-                        "expected " + std::to_string(f.count) + " elements, got " + std::to_string(j.size()));
+      detail::throw_json_length(f.count, j.size());
     const std::size_t m = std::min(f.count, j.size());  // lenient: the rest stay zero
     for (std::size_t i = 0; i < m; ++i) {
       try {

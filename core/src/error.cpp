@@ -32,6 +32,11 @@ void error::set_path(std::string path) {
   std::runtime_error::operator=(std::runtime_error(format(id_, detail_, where_)));
 }
 
+void error::set_mismatch(std::string expected, std::string found) {
+  expected_ = std::move(expected);
+  found_ = std::move(found);
+}
+
 usage_error::usage_error(std::string_view scope, std::string detail)
     : error(std::string(scope) + ".usage", std::move(detail)) {}
 
@@ -60,6 +65,11 @@ std::string_view to_string(errc kind) noexcept {
 codec_error::codec_error(errc kind, std::string detail, std::string path, std::optional<std::size_t> offset)
     : comframe::error("core." + std::string(to_string(kind)), std::move(detail), {{}, std::move(path), offset}),
       kind_(kind) {}
+
+codec_error&& codec_error::mismatch(std::string expected, std::string found) && {
+  set_mismatch(std::move(expected), std::move(found));
+  return std::move(*this);
+}
 
 void codec_error::prepend_field(std::string_view name) {
   const std::string& p = path();
@@ -90,35 +100,46 @@ std::size_t check_size(std::size_t n, bool dynamic, std::size_t min_size, std::s
       throw codec_error(errc::size,
                         "the input ends, but the value takes exactly " + count_of(min_size, "byte") + " (" +
                             std::to_string(n) + " given)",
-                        {}, n);
+                        {}, n)
+          .mismatch("exactly " + count_of(min_size, "byte"), count_of(n, "byte"));
     if (n > min_size)
       throw codec_error(errc::size,
                         "the value ends, but " + count_of(n, "byte") + " were given (it takes exactly " +
                             count_of(min_size, "byte") + ")",
-                        {}, min_size);
+                        {}, min_size)
+          .mismatch("exactly " + count_of(min_size, "byte"), count_of(n, "byte"));
     return 0;
   }
   if (n < min_size)
     throw codec_error(errc::size,
                       "the input ends, but the value takes at least " + count_of(min_size, "byte") + " (" +
                           std::to_string(n) + " given)",
-                      {}, n);
+                      {}, n)
+        .mismatch("at least " + count_of(min_size, "byte"), count_of(n, "byte"));
   const std::size_t left = n - min_size;
   if (left % tail_element_size != 0)
     throw codec_error(errc::size,
                       count_of(left, "byte") + " left, but a dynamic tail of " + std::string(tail_element_type) +
                           " needs a multiple of " + std::to_string(tail_element_size),
-                      std::string(tail_path), min_size);
+                      std::string(tail_path), min_size)
+        .mismatch("a multiple of " + count_of(tail_element_size, "byte"), count_of(left, "byte"));
   return left / tail_element_size;
 }
 
 void throw_invalid_bool(std::size_t offset, unsigned value) {
-  throw codec_error(errc::invalid_bytes, "a bool must be 0 or 1, found " + std::to_string(value), {}, offset);
+  throw codec_error(errc::invalid_bytes, "a bool must be 0 or 1, found " + std::to_string(value), {}, offset)
+      .mismatch("0 or 1", std::to_string(value));
 }
 
 void throw_buffer_too_small(std::size_t have, std::size_t need) {
   throw codec_error(errc::buffer, "the output buffer holds " + count_of(have, "byte") + ", but the value needs " +
-                                      std::to_string(need));
+                                      std::to_string(need))
+      .mismatch("at least " + count_of(need, "byte"), count_of(have, "byte"));
+}
+
+void throw_json_length(std::size_t want, std::size_t got) {
+  throw codec_error(errc::json_length, "expected " + std::to_string(want) + " elements, got " + std::to_string(got))
+      .mismatch(count_of(want, "element"), count_of(got, "element"));
 }
 
 }  // namespace detail

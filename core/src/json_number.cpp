@@ -1,6 +1,7 @@
 #include "comframe/core/json_number.hpp"
 
 #include "comframe/core/json_document.hpp"
+#include "comframe/core/json_text.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -9,12 +10,15 @@
 namespace comframe::core::detail {
 
 void throw_json_type(std::string_view expected, const nlohmann::json& got) {
-  throw codec_error(errc::json_type, "expected " + std::string(expected) + ", got " + json_value_phrase(got));
+  std::string found = json_value_phrase(got);
+  throw codec_error(errc::json_type, "expected " + std::string(expected) + ", got " + found)
+      .mismatch(std::string(expected), std::move(found));
 }
 
 void throw_json_range(const nlohmann::json& got, scalar s, std::string_view range) {
   throw codec_error(errc::json_range, got.dump() + " is out of range for " + std::string(to_string(s)) + " (" +
-                                          std::string(range) + ")");
+                                          std::string(range) + ")")
+      .mismatch(std::string(range), got.dump());
 }
 
 void throw_not_an_integer(const nlohmann::json& j, std::string_view type, const std::string& range) {
@@ -23,14 +27,18 @@ void throw_not_an_integer(const nlohmann::json& j, std::string_view type, const 
   if (j.is_number_float()) {
     const double d = j.get<double>();
     if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) >= 0x1p63)
-      throw codec_error(errc::json_range, j.dump() + " is out of range for " + std::string(type) + " (" + range + ")");
+      throw codec_error(errc::json_range, j.dump() + " is out of range for " + std::string(type) + " (" + range + ")")
+          .mismatch(range, j.dump());
   }
   throw_json_type("an integer", j);
 }
 
 void throw_unknown_key(const std::string& key, const std::string& field_list) {
-  if (field_list.empty()) throw codec_error(errc::json_key, "unknown key \"" + key + "\" (the value has no fields)");
-  throw codec_error(errc::json_key, "unknown key \"" + key + "\" (the fields are: " + field_list + ")");
+  const std::string found = quoted_text(key);
+  if (field_list.empty())
+    throw codec_error(errc::json_key, "unknown key " + found + " (the value has no fields)").mismatch("no keys", found);
+  throw codec_error(errc::json_key, "unknown key " + found + " (the fields are: " + field_list + ")")
+      .mismatch("one of " + field_list, found);
 }
 
 void throw_missing_key(std::string_view field) {
@@ -96,7 +104,9 @@ std::uint8_t char_from_json(const nlohmann::json& j, json_mode mode) {
     if (s.size() == 1 && p[0] < 0x80) return p[0];
     if (s.size() == 2 && (p[0] == 0xC2 || p[0] == 0xC3) && (p[1] & 0xC0) == 0x80)
       return static_cast<std::uint8_t>(((p[0] & 0x1F) << 6) | (p[1] & 0x3F));
-    throw codec_error(errc::json_range, "expected one character from U+0000 to U+00FF, got " + json_value_phrase(j));
+    std::string found = json_value_phrase(j);
+    throw codec_error(errc::json_range, "expected one character from U+0000 to U+00FF, got " + found)
+        .mismatch("one character from U+0000 to U+00FF", std::move(found));
   }
   if (mode == json_mode::lenient && j.is_number_integer()) return integer_from_json<std::uint8_t>(j, mode);
   throw_json_type("a one-character string", j);

@@ -57,8 +57,10 @@ std::uint64_t int_from_json(const nlohmann::json& j, unsigned width, bool is_sig
   } else {
     throw_not_an_integer(j, int_label(is_signed, width), std::to_string(lo) + " to " + std::to_string(hi));
   }
+  const std::string range = std::to_string(lo) + " to " + std::to_string(hi);
   throw codec_error(errc::json_range, j.dump() + " is out of range for " + int_label(is_signed, width) + " (" +
-                                          std::to_string(lo) + " to " + std::to_string(hi) + ")");
+                                          range + ")")
+      .mismatch(range, j.dump());
 }
 
 nlohmann::json int_to_json(std::uint64_t v, unsigned width, bool is_signed) {
@@ -81,16 +83,19 @@ std::int64_t enum_from_json(const nlohmann::json& j, json_mode mode, std::string
     const auto& name = j.get_ref<const std::string&>();
     for (std::size_t i = 0; i < n; ++i)
       if (names[i] == name) return values[i];
-    throw codec_error(errc::json_range, "\"" + name + "\" is not a name of " + std::string(label) + " (" +
-                                            enum_value_list(names, values, n) + ")");
+    const std::string list = enum_value_list(names, values, n);
+    std::string found = quoted_text(name);
+    throw codec_error(errc::json_range, found + " is not a name of " + std::string(label) + " (" + list + ")")
+        .mismatch(list, std::move(found));
   }
   if (mode == json_mode::lenient && j.is_number_integer()) {
     const bool huge = j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX);
     const std::int64_t v = j.get<std::int64_t>();
     for (std::size_t i = 0; i < n && !huge; ++i)
       if (values[i] == v) return v;
-    throw codec_error(errc::json_range, j.dump() + " is no value of " + std::string(label) + " (" +
-                                            enum_value_list(names, values, n) + ")");
+    const std::string list = enum_value_list(names, values, n);
+    throw codec_error(errc::json_range, j.dump() + " is no value of " + std::string(label) + " (" + list + ")")
+        .mismatch(list, j.dump());
   }
   throw_json_type("a name of " + std::string(label), j);
 }
@@ -98,7 +103,8 @@ std::int64_t enum_from_json(const nlohmann::json& j, json_mode mode, std::string
 void throw_unnamed_enum(std::int64_t value, std::string_view label, const std::string& list, std::size_t offset) {
   throw codec_error(errc::invalid_bytes, std::to_string(value) + " is no value of " + std::string(label) + " (" + list +
                                              ")",
-                    {}, offset);
+                    {}, offset)
+      .mismatch(list, std::to_string(value));
 }
 
 void text_from_json(const nlohmann::json& j, char* out, std::size_t n) {
@@ -106,7 +112,8 @@ void text_from_json(const nlohmann::json& j, char* out, std::size_t n) {
   const auto& s = j.get_ref<const std::string&>();
   if (s.size() > n)
     throw codec_error(errc::json_range,
-                      "a text of " + count_of(s.size(), "byte") + " does not fit in " + std::to_string(n));
+                      "a text of " + count_of(s.size(), "byte") + " does not fit in " + std::to_string(n))
+        .mismatch("at most " + count_of(n, "byte"), count_of(s.size(), "byte"));
   if (s.find('\0') != std::string::npos)
     throw codec_error(errc::json_range, "a text may not hold a NUL character (NULs pad it)");
   if (!s.empty()) std::memcpy(out, s.data(), s.size());
@@ -145,7 +152,8 @@ void hex_from_json(const nlohmann::json& j, std::uint8_t* out, std::size_t n) {
   if (!j.is_string()) throw_json_type("a string of " + want, j);
   const auto& s = j.get_ref<const std::string&>();
   if (s.size() != n * 2)
-    throw codec_error(errc::json_range, "expected " + want + ", got " + std::to_string(s.size()) + " characters");
+    throw codec_error(errc::json_range, "expected " + want + ", got " + count_of(s.size(), "character"))
+        .mismatch(want, count_of(s.size(), "character"));
   const auto bytes = parse_hex(s, hex_layout::digits_only, errc::json_range);
   std::copy(bytes.begin(), bytes.end(), out);
 }

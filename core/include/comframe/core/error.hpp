@@ -12,6 +12,9 @@
 //  - where, when the error is in some input (error_location): the file, the
 //    path within the value or document (`readings.temps[3]`, `commands[2].id`)
 //    and the byte offset, each only when known.
+//  - for a mismatch, what the input should have held and what it held
+//    (expected() "an integer", found() "a string \"7\""), when known; the
+//    detail says the same in words.
 //
 // what() composes these in one way for every error:
 //
@@ -76,6 +79,12 @@ class error : public std::runtime_error {
   const std::string& path() const noexcept { return where_.path; }
   /// where().offset: the byte offset, for errors in bytes or text.
   std::optional<std::uint64_t> offset() const noexcept { return where_.offset; }
+  /// For a mismatch, what the input should have held: "an integer", "exactly 8 bytes",
+  /// "0 to 255", "4 elements". "" when the error is no mismatch or it is not known.
+  const std::string& expected() const noexcept { return expected_; }
+  /// For a mismatch, what the input held: "a string \"7\"", "3 bytes", "300", "5 elements".
+  /// Text from outside is escaped and cut as in the detail. "" with expected().
+  const std::string& found() const noexcept { return found_; }
 
   /// The what() of an error with these parts. For an error that names another
   /// one in its detail at another location (a profile error in a file that a
@@ -85,11 +94,15 @@ class error : public std::runtime_error {
  protected:
   /// For errors that learn their path as they travel outwards (codec_error).
   void set_path(std::string path);
+  /// For errors that know what was expected and found; what() is unchanged.
+  void set_mismatch(std::string expected, std::string found);
 
  private:
   std::string id_;
   std::string detail_;
   error_location where_;
+  std::string expected_;
+  std::string found_;
 };
 
 /// A caller's bug in using a comframe API: an argument or option out of its
@@ -135,6 +148,10 @@ class codec_error : public comframe::error {
 
   errc kind() const noexcept { return kind_; }
 
+  /// The same error with expected() and found() set, to throw:
+  ///   throw codec_error(errc::size, "…").mismatch("exactly 8 bytes", "3 bytes");
+  codec_error&& mismatch(std::string expected, std::string found) &&;
+
   /// Used while an error travels outwards through nested values.
   void prepend_field(std::string_view name);
   void prepend_index(std::size_t index);
@@ -146,6 +163,8 @@ class codec_error : public comframe::error {
 namespace detail {
 /// "1 byte", "3 bytes": a count and its unit (singular), for messages.
 std::string count_of(std::size_t n, std::string_view unit);
+/// Throws codec_error(errc::json_length): a JSON array of `got` elements where exactly `want` belong.
+[[noreturn]] void throw_json_length(std::size_t want, std::size_t got);
 }  // namespace detail
 
 }  // namespace comframe::core

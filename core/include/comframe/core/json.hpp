@@ -43,8 +43,9 @@ nlohmann::json enum_to_json(E e) {
   const std::int64_t v = enum_value(e);
   for (std::size_t i = 0; i < tab::size; ++i)
     if (tab::values[i] == v) return tab::names[i];
-  throw codec_error(errc::json_range, std::to_string(v) + " is no value of " + enum_label<E>() + " (" +
-                                          enum_value_list(tab::names.data(), tab::values.data(), tab::size) + ")");
+  const std::string list = enum_value_list(tab::names.data(), tab::values.data(), tab::size);
+  throw codec_error(errc::json_range, std::to_string(v) + " is no value of " + enum_label<E>() + " (" + list + ")")
+      .mismatch(list, std::to_string(v));
 }
 
 template <class E>
@@ -116,7 +117,7 @@ template <class T, unsigned W, std::size_t N>
 void bit_field_from_json(const nlohmann::json& j, std::array<bit_field<T, W>, N>& a, json_mode mode) {
   if (!j.is_array()) throw_json_type("an array of " + std::to_string(N), j);
   if (j.size() != N && mode == json_mode::strict)
-    throw codec_error(errc::json_length, "expected " + std::to_string(N) + " elements, got " + std::to_string(j.size()));
+    detail::throw_json_length(N, j.size());
   const std::size_t m = std::min(N, j.size());
   for (std::size_t i = 0; i < m; ++i) {
     try {
@@ -228,8 +229,7 @@ void from_json_impl(const nlohmann::json& j, T& out, json_mode mode) {
     constexpr std::size_t n = std_array_traits<T>::length;
     if (!j.is_array()) throw_json_type("an array of " + std::to_string(n), j);
     if (j.size() != n && mode == json_mode::strict)
-      throw codec_error(errc::json_length,
-                        "expected " + std::to_string(n) + " elements, got " + std::to_string(j.size()));
+      detail::throw_json_length(n, j.size());
     const std::size_t m = std::min(n, j.size());
     elements_from_json<E>(j, out, m, mode);
     for (std::size_t i = m; i < n; ++i) out[i] = E{};
