@@ -111,7 +111,7 @@ class tap {
   void look_for_profile() {
     if (profile_from_file_) return;
     // A corrupt profile region is the bus's error, reported as such.
-    std::optional<devices::profile> p = profile_on_bus(*bus_);
+    std::optional<devices::profile> p = profile_on_bridge(*bus_);
     if (!p) return;
     const bool changed = !profile_ || p->hash() != profile_->hash();
     profile_ = std::move(p);

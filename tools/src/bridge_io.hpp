@@ -24,7 +24,7 @@ namespace comframe::tools {
 std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p = nullptr,
                                                   std::size_t ring_bytes = 0, std::size_t max_record_bytes = 0);
 
-using devices::profile_on_bus;
+using devices::profile_on_bridge;
 
 /// A record its source cut (flags 0x02), as `comframe tap --json` and
 /// `comframe log`'s JSON lines show it: "time", "dir", "truncated": {"kept",

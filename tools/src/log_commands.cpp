@@ -230,7 +230,7 @@ void log_from_bridge(log_capture& c) {
   const log_options& o = c.o;
   auto bus = std::make_unique<transport::bridge::subscriber>(o.bridge);
   if (!c.profile && c.format == "json") {
-    if (auto p = profile_on_bus(*bus)) c.profile = std::make_shared<devices::profile>(std::move(*p));
+    if (auto p = profile_on_bridge(*bus)) c.profile = std::make_shared<devices::profile>(std::move(*p));
   }
   c.open();
   std::cerr << "log: recording bridge " << o.bridge << " (publisher pid " << bus->publisher_pid() << ") to "
