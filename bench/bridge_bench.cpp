@@ -8,9 +8,9 @@
 //   child, blocked in a read, sends the same bytes back, the parent reads them.
 //     baseline  a Unix-domain stream socket pair (socketpair(AF_UNIX))
 //     pipe      two pipes
-//     bridge    bus "ping" (parent publishes, child subscribes, blocked in
-//               subscriber::next with no spinning, i.e. on the futex) and bus
-//               "pong" the other way. The answer goes back through a second bus
+//     bridge    bridge "ping" (parent publishes, child subscribes, blocked in
+//               subscriber::next with no spinning, i.e. on the futex) and bridge
+//               "pong" the other way. The answer goes back through a second bridge
 //               so that each direction crosses the same mechanism, as in the
 //               two baselines: round trip / 2 is the one-way latency of each.
 //     bridge_spin the same with subscriber_options::spin = 50 us on both
@@ -76,7 +76,7 @@ using namespace std::chrono_literals;
 
 constexpr std::uint16_t stop_link = 1;  // a record on this link id ends the child
 
-std::string bus_name(const char* what) { return std::string("bench-") + what + "-" + std::to_string(::getpid()); }
+std::string bridge_name(const char* what) { return std::string("bench-") + what + "-" + std::to_string(::getpid()); }
 
 void write_all(int fd, const void* data, std::size_t n) {
   const auto* p = static_cast<const char*>(data);
@@ -173,7 +173,7 @@ void pingpong_pipe(benchmark::State& state) {
 
 void pingpong_bridge_with(benchmark::State& state, std::chrono::nanoseconds spin) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  const std::string ping_name = bus_name("ping"), pong_name = bus_name("pong");
+  const std::string ping_name = bridge_name("ping"), pong_name = bridge_name("pong");
   br::publisher ping(ping_name, {.ring_bytes = 1 << 20});
   int ready[2];
   if (::pipe(ready) != 0) return state.SkipWithError("pipe");
@@ -250,8 +250,8 @@ struct sub_result {
 // Publishes as fast as it can to `subscribers` child processes; with
 // `stop_one`, the last of them is stopped (SIGSTOP) before the first record.
 void publish_to(benchmark::State& state, int subscribers, bool stop_one) {
-  const std::string name = bus_name("fan");
-  br::publisher bus(name);  // the default ring: 4 MiB
+  const std::string name = bridge_name("fan");
+  br::publisher bridge(name);  // the default ring: 4 MiB
   int ready[2], results[2];
   if (::pipe(ready) != 0 || ::pipe(results) != 0) return state.SkipWithError("pipe");
   std::vector<pid_t> pids;
@@ -293,8 +293,8 @@ void publish_to(benchmark::State& state, int subscribers, bool stop_one) {
   if (stop_one) ::kill(pids.back(), SIGSTOP);
 
   std::vector<std::uint8_t> payload(64, 0x5a);
-  for (auto _ : state) benchmark::DoNotOptimize(bus.publish(direction::from_device, payload));
-  bus.publish(direction::from_device, {}, stop_link);
+  for (auto _ : state) benchmark::DoNotOptimize(bridge.publish(direction::from_device, payload));
+  bridge.publish(direction::from_device, {}, stop_link);
   state.SetItemsProcessed(state.iterations());
 
   const int running = stop_one ? subscribers - 1 : subscribers;

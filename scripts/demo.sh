@@ -10,7 +10,7 @@ bash scripts/build.sh --demo
 
 run_dir=$(mktemp -d)
 link="$run_dir/thermo"
-bus="demo-$$"
+bridge="demo-$$"
 cleanup() {
   if [ -n "${tap_pid:-}" ] && kill -0 "$tap_pid" 2>/dev/null; then
     kill -INT "$tap_pid"
@@ -25,8 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo
-echo "== the thermo simulator on a pseudo-terminal, publishing on the bridge \"$bus\" =="
-build/tools/comframe sim --device thermo --symlink "$link" --bridge "$bus" > "$run_dir/sim.log" 2>&1 < /dev/null &
+echo "== the thermo simulator on a pseudo-terminal, publishing on the bridge \"$bridge\" =="
+build/tools/comframe sim --device thermo --symlink "$link" --bridge "$bridge" > "$run_dir/sim.log" 2>&1 < /dev/null &
 sim_pid=$!
 for _ in $(seq 1 100); do grep -q '^port: ' "$run_dir/sim.log" 2>/dev/null && break; sleep 0.1; done
 if ! grep -q '^port: ' "$run_dir/sim.log"; then
@@ -37,10 +37,10 @@ fi
 cat "$run_dir/sim.log"
 
 # A subscriber in its own process: every frame from the bridge, decoded by the
-# profile the simulator keeps on the bus.
-build/tools/comframe tap "$bus" > "$run_dir/tap.log" 2>&1 < /dev/null &
+# profile the simulator keeps on the bridge.
+build/tools/comframe tap "$bridge" > "$run_dir/tap.log" 2>&1 < /dev/null &
 tap_pid=$!
-for _ in $(seq 1 100); do grep -q "^tap: $bus" "$run_dir/tap.log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q "^tap: $bridge" "$run_dir/tap.log" 2>/dev/null && break; sleep 0.1; done
 
 echo
 echo "== the host example: build/examples/thermo_host/thermo_host $link =="
@@ -51,7 +51,7 @@ echo "== the comframe CLI on the same port: comframe call $link read_sensors =="
 build/tools/comframe call "$link" read_sensors
 
 echo
-echo "== what comframe tap $bus printed meanwhile, from another process =="
+echo "== what comframe tap $bridge printed meanwhile, from another process =="
 kill -INT "$tap_pid"
 wait "$tap_pid" || true
 tap_pid=

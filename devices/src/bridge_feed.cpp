@@ -6,10 +6,10 @@
 namespace comframe::devices {
 
 static_assert(profile_limits::max_canonical_bytes <= transport::bridge::publisher_options{}.profile_bytes,
-              "a bus made with the default options holds every profile");
+              "a bridge made with the default options holds every profile");
 
-std::optional<profile> profile_on_bus(const transport::bridge::subscriber& bus) {
-  const auto text = bus.profile();
+std::optional<profile> profile_on_bridge(const transport::bridge::subscriber& subscriber) {
+  const auto text = subscriber.profile();
   if (!text) return std::nullopt;
   try {
     return profile::parse(*text);
@@ -18,8 +18,8 @@ std::optional<profile> profile_on_bus(const transport::bridge::subscriber& bus) 
   }
 }
 
-bridge_feed::bridge_feed(std::shared_ptr<transport::bridge::publisher> bus, std::uint16_t link_id)
-    : bus_(std::move(bus)), link_id_(link_id) {}
+bridge_feed::bridge_feed(std::shared_ptr<transport::bridge::publisher> publisher, std::uint16_t link_id)
+    : publisher_(std::move(publisher)), link_id_(link_id) {}
 
 void bridge_feed::set_profile(const profile& p) {
   auto shared = std::make_shared<const profile>(p);
@@ -28,8 +28,8 @@ void bridge_feed::set_profile(const profile& p) {
     profile_ = shared;
   }
   try {
-    bus_->set_profile(shared->to_json().dump());
-  } catch (const comframe::usage_error&) {  // a value the bus has no room for (publisher::refused())
+    publisher_->set_profile(shared->to_json().dump());
+  } catch (const comframe::usage_error&) {  // a value the bridge has no room for (publisher::refused())
     ++latest_errors_;
   }
 }
@@ -38,10 +38,10 @@ void bridge_feed::publish(const frame_record& r) {
   const auto time_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(r.time.time_since_epoch()).count());
   if (!r.header) {
-    bus_->publish(r.dir, r.payload, link_id_, transport::bridge::refused, r.error, time_ns);
+    publisher_->publish(r.dir, r.payload, link_id_, transport::bridge::refused, r.error, time_ns);
     return;
   }
-  bus_->publish_frame(r.dir, *r.header, r.payload, link_id_, time_ns);
+  publisher_->publish_frame(r.dir, *r.header, r.payload, link_id_, time_ns);
   if (r.header->kind != transport::frame_kind::event) return;
   std::shared_ptr<const profile> p;
   {
@@ -58,8 +58,8 @@ void bridge_feed::publish(const frame_record& r) {
   try {
     // A key or name over 47 bytes is refused and counted, not cut: two cut
     // names could share a slot.
-    bus_->set_latest(key, schema_name, r.payload);
-  } catch (const comframe::usage_error&) {  // a value the bus has no room for (publisher::refused())
+    publisher_->set_latest(key, schema_name, r.payload);
+  } catch (const comframe::usage_error&) {  // a value the bridge has no room for (publisher::refused())
     ++latest_errors_;
   }
 }

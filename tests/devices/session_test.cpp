@@ -370,17 +370,17 @@ namespace bridge_tests {
 using namespace comframe::transport;
 using namespace comframe::transport::bridge;
 
-std::string bus_name() {
+std::string bridge_name() {
   return "test-session-" + std::to_string(::getpid()) + "-" +
          ::testing::UnitTest::GetInstance()->current_test_info()->name();
 }
 
 TEST_F(loopback_fixture, a_session_with_a_bridge_publishes_every_frame_its_profile_and_the_latest_event) {
   auto expected = std::make_shared<const devices::profile>(devices::profile::of<GetInfo, Echo, Telemetry>("dev"));
-  auto bus = std::make_shared<publisher>(bus_name().substr(0, 64));
-  subscriber tap(bus->name());
+  auto bridge = std::make_shared<publisher>(bridge_name().substr(0, 64));
+  subscriber tap(bridge->name());
   devices::session_options o;
-  o.bridge = std::make_shared<devices::bridge_feed>(bus, 7);
+  o.bridge = std::make_shared<devices::bridge_feed>(bridge, 7);
   o.expected_profile = expected;
   start(well_behaved, o);
   EXPECT_EQ(host->request<Echo>(42u), 42u);
@@ -417,8 +417,8 @@ TEST_F(loopback_fixture, a_session_with_a_bridge_publishes_every_frame_its_profi
   EXPECT_EQ(bytes.back(), (std::vector<std::uint8_t>{0x05, 0x01, 0x02, 0x03, 0x04}));
   EXPECT_EQ(seen.back().dir, direction::from_device);
 
-  // The profile on the bus, and the frames decoded by name with it.
-  const auto p = devices::profile_on_bus(tap);
+  // The profile on the bridge, and the frames decoded by name with it.
+  const auto p = devices::profile_on_bridge(tap);
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(*p, *expected);
   auto find_json = [&](const char* kind, const char* key, const char* name) {

@@ -37,9 +37,9 @@ std::string temp_link(const std::string& name) {
 struct sim_process {
   std::string link;
   child_process proc;
-  sim_process(const std::string& bus, const std::string& link_path, std::vector<std::string> extra = {})
+  sim_process(const std::string& name, const std::string& link_path, std::vector<std::string> extra = {})
       : link(link_path), proc([&] {
-          std::vector<std::string> args{cli, "sim", "--device", "thermo", "--symlink", link, "--bridge", bus};
+          std::vector<std::string> args{cli, "sim", "--device", "thermo", "--symlink", link, "--bridge", name};
           args.insert(args.end(), extra.begin(), extra.end());
           return args;
         }()) {
@@ -51,8 +51,8 @@ struct sim_process {
 struct tap_process {
   child_process proc;
   std::vector<nlohmann::json> lines;
-  explicit tap_process(const std::string& bus) : proc({cli, "tap", bus, "--json"}) {
-    if (!proc.wait_for_line("tap: " + bus + " (publisher pid"))
+  explicit tap_process(const std::string& name) : proc({cli, "tap", name, "--json"}) {
+    if (!proc.wait_for_line("tap: " + name + " (publisher pid"))
       throw std::runtime_error("the tap did not start: " + proc.output());
   }
   // Reads lines until one satisfies `want`; false at the end of output.
@@ -65,9 +65,9 @@ struct tap_process {
       if (want(lines.back())) return true;
     }
   }
-  std::size_t count(const char* bus_event) const {
+  std::size_t count(const char* event) const {
     std::size_t n = 0;
-    for (const auto& j : lines) n += j.value("bus", "") == bus_event;
+    for (const auto& j : lines) n += j.value("bus", "") == event;
     return n;
   }
 };
@@ -76,10 +76,10 @@ bool is_response(const nlohmann::json& j, const char* command) {
   return j.value("command", "") == command && j.value("kind", "") == "response";
 }
 
-TEST(cli_bridge, two_taps_see_every_frame_of_the_simulator_decoded_by_the_profile_on_the_bus) {
-  const std::string bus = unique("cli-two-taps");
-  sim_process sim(bus, temp_link("bridge-two-taps"));
-  tap_process a(bus), b(bus);
+TEST(cli_bridge, two_taps_see_every_frame_of_the_simulator_decoded_by_the_profile_on_the_bridge) {
+  const std::string name = unique("cli-two-taps");
+  sim_process sim(name, temp_link("bridge-two-taps"));
+  tap_process a(name), b(name);
   const auto call = run({cli, "call", sim.link, "read_sensors", "-c"});
   ASSERT_EQ(call.exit_code, 0) << call.err;
   const auto reply = nlohmann::json::parse(call.out);
@@ -93,7 +93,7 @@ TEST(cli_bridge, two_taps_see_every_frame_of_the_simulator_decoded_by_the_profil
     EXPECT_EQ(request["kind"], "request");
     EXPECT_EQ(request["dir"], "out");
     EXPECT_EQ(request["seq"], tap->lines.back()["seq"]);
-    // Bus sequence numbers run without a gap.
+    // Bridge sequence numbers run without a gap.
     for (std::size_t i = 1; i < tap->lines.size(); ++i)
       EXPECT_EQ(tap->lines[i]["bus_seq"].get<std::uint64_t>(), tap->lines[i - 1]["bus_seq"].get<std::uint64_t>() + 1);
   }
@@ -107,9 +107,9 @@ TEST(cli_bridge, two_taps_see_every_frame_of_the_simulator_decoded_by_the_profil
 // of 200 Hz telemetry), so the test asserts what holds however the taps are
 // scheduled: each tap reads or counts every record, and the stopped one lost some.
 TEST(cli_bridge, stopped_tap_reports_exactly_the_records_it_lost_and_both_account_for_every_record) {
-  const std::string bus = unique("cli-stopped-tap");
-  sim_process sim(bus, temp_link("bridge-stopped"), {"--bridge-ring", "4096"});
-  tap_process stopped(bus), steady(bus);
+  const std::string name = unique("cli-stopped-tap");
+  sim_process sim(name, temp_link("bridge-stopped"), {"--bridge-ring", "4096"});
+  tap_process stopped(name), steady(name);
   ASSERT_EQ(run({cli, "call", sim.link, "start_telemetry", R"({"rate_hz": 200})", "-c"}).exit_code, 0);
   ASSERT_TRUE(steady.wait_for([](const auto& j) { return j.value("event", "") == "telemetry"; }));
   ASSERT_EQ(kill(stopped.proc.pid(), SIGSTOP), 0);
@@ -158,10 +158,10 @@ TEST(cli_bridge, stopped_tap_reports_exactly_the_records_it_lost_and_both_accoun
 }
 
 TEST(cli_bridge, taps_report_a_killed_simulator_and_follow_its_successor_on_the_same_name) {
-  const std::string bus = unique("cli-restart");
+  const std::string name = unique("cli-restart");
   const std::string link = temp_link("bridge-restart");
-  auto sim = std::make_unique<sim_process>(bus, link);
-  tap_process tap(bus);
+  auto sim = std::make_unique<sim_process>(name, link);
+  tap_process tap(name);
   ASSERT_EQ(run({cli, "call", link, "get_info", "-c"}).exit_code, 0);
   ASSERT_TRUE(tap.wait_for([](const auto& j) { return is_response(j, "get_info"); }));
   EXPECT_EQ(sim->proc.stop(SIGKILL), 128 + SIGKILL);
@@ -170,7 +170,7 @@ TEST(cli_bridge, taps_report_a_killed_simulator_and_follow_its_successor_on_the_
 
   // No cleanup of /dev/shm: the new simulator takes the name over.
   std::filesystem::remove(link);
-  sim = std::make_unique<sim_process>(bus, link);
+  sim = std::make_unique<sim_process>(name, link);
   ASSERT_TRUE(tap.wait_for([](const auto& j) { return j.value("bus", "") == "publisher_restarted"; }))
       << tap.proc.output();
   ASSERT_EQ(run({cli, "call", link, "read_sensors", "-c"}).exit_code, 0);
@@ -185,27 +185,27 @@ TEST(cli_bridge, taps_report_a_killed_simulator_and_follow_its_successor_on_the_
   EXPECT_NE(tap.proc.output().find("publisher gone 1, restarts 1"), std::string::npos) << tap.proc.output();
 }
 
-TEST(cli_bridge, second_simulator_on_a_live_bus_name_is_refused_with_the_owner) {
-  const std::string bus = unique("cli-in-use");
-  sim_process sim(bus, temp_link("bridge-in-use"));
-  const auto second = run({cli, "sim", "--device", "echo", "--bridge", bus});
+TEST(cli_bridge, second_simulator_on_a_live_bridge_name_is_refused_with_the_owner) {
+  const std::string name = unique("cli-in-use");
+  sim_process sim(name, temp_link("bridge-in-use"));
+  const auto second = run({cli, "sim", "--device", "echo", "--bridge", name});
   EXPECT_EQ(second.exit_code, 1);
-  EXPECT_NE(second.err.find("--bridge: [transport.bridge.in_use] bridge \"" + bus + "\" is in use by pid " + std::to_string(sim.proc.pid())),
+  EXPECT_NE(second.err.find("--bridge: [transport.bridge.in_use] bridge \"" + name + "\" is in use by pid " + std::to_string(sim.proc.pid())),
             std::string::npos)
       << second.err;
 }
 
-TEST(cli_bridge, tap_of_a_missing_bus_or_a_bad_name_says_so) {
-  auto r = run({cli, "tap", "no-such-bus"});
+TEST(cli_bridge, tap_of_a_missing_bridge_or_a_bad_name_says_so) {
+  auto r = run({cli, "tap", "no-such-bridge"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("no bridge \"no-such-bus\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no bridge \"no-such-bridge\""), std::string::npos) << r.err;
   r = run({cli, "tap", "a/b"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("bridge name \"a/b\" is not allowed"), std::string::npos) << r.err;
 }
 
 
-// ---- the profile on the bus ---------------------------------------------------------
+// ---- the profile on the bridge ------------------------------------------------------
 
 // A profile of `commands` commands (and `events` events) with names of `name_length` characters.
 std::string big_profile(const std::string& device, int commands, int events, std::size_t name_length) {
@@ -230,21 +230,21 @@ std::string write_temp(const std::string& name, const std::string& text) {
 }
 
 // A 250-command profile (24 KB canonical, over a 16 KiB latest-value slot)
-// used to vanish from the bus: taps printed "not in the profile" per frame.
-TEST(cli_bridge, a_250_command_profile_is_on_the_bus_and_taps_decode_with_it) {
+// used to vanish from the bridge: taps printed "not in the profile" per frame.
+TEST(cli_bridge, a_250_command_profile_is_on_the_bridge_and_taps_decode_with_it) {
   const std::string text = big_profile("big", 250, 0, 40);
   ASSERT_GT(comframe::devices::profile::parse(text).to_json().dump().size(), std::size_t{16} << 10);
   const std::string file = write_temp("big.json", text);
-  const std::string bus = unique("cli-big-profile");
+  const std::string name = unique("cli-big-profile");
   const std::string link = temp_link("bridge-big");
-  child_process sim({cli, "sim", "--profile", file, "--symlink", link, "--bridge", bus});
+  child_process sim({cli, "sim", "--profile", file, "--symlink", link, "--bridge", name});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
   const std::string command = "command_249_" + std::string(40 - 12, 'x');
   const auto call = run({cli, "call", link, command, "--profile", file});
   ASSERT_EQ(call.exit_code, 0) << call.err;
-  const auto tap = run({cli, "tap", bus, "--json", "--from-oldest", "--duration", "1"});
+  const auto tap = run({cli, "tap", name, "--json", "--from-oldest", "--duration", "1"});
   ASSERT_EQ(tap.exit_code, 0) << tap.err;
-  EXPECT_NE(tap.err.find("tap: decoding with the profile on the bus: big 1"), std::string::npos) << tap.err;
+  EXPECT_NE(tap.err.find("tap: decoding with the profile on the bridge: big 1"), std::string::npos) << tap.err;
   EXPECT_EQ(tap.err.find("no profile"), std::string::npos) << tap.err;
   EXPECT_EQ(tap.out.find("not in the profile"), std::string::npos) << tap.out;
   std::size_t decoded = 0;
@@ -267,35 +267,35 @@ TEST(cli_bridge, a_profile_over_the_documented_size_limit_is_refused_at_load) {
   EXPECT_NE(r.err.find(" bytes, over the limit of 1048576 (1 MiB)"), std::string::npos) << r.err;
 }
 
-// ---- truncated records and a bus without a profile ------------------------------------
+// ---- truncated records and a bridge without a profile ---------------------------------
 
 namespace bridge = comframe::transport::bridge;
 using comframe::transport::direction;
 
-// A bus published from this process: no profile, records up to 64 bytes.
-struct test_bus {
+// A bridge published from this process: no profile, records up to 64 bytes.
+struct test_bridge {
   std::string name;
-  bridge::publisher bus;
-  explicit test_bus(const std::string& what)
-      : name(unique(what)), bus(name, bridge::publisher_options{.max_record_bytes = 64}) {}
+  bridge::publisher publisher;
+  explicit test_bridge(const std::string& what)
+      : name(unique(what)), publisher(name, bridge::publisher_options{.max_record_bytes = 64}) {}
 };
 
 std::vector<std::uint8_t> filled(std::size_t n, std::uint8_t v) { return std::vector<std::uint8_t>(n, v); }
 
 // A good event frame of 80 bytes cut to 64 (flags 0x02); a refused frame of
 // 100 raw bytes cut to 64 (0x03); a whole event frame of 12 bytes.
-void publish_cut_frames(bridge::publisher& bus) {
+void publish_cut_frames(bridge::publisher& publisher) {
   const comframe::transport::frame_header h{.kind = comframe::transport::frame_kind::event, .command = 0x8001,
                                             .sequence = 0};
-  bus.publish_frame(direction::from_device, h, filled(70, 0xaa), 0, 1000000000);
-  bus.publish(direction::from_device, filled(100, 0x55), 0, bridge::refused,
-              comframe::transport::frame_error::oversize, 1000000000);
-  bus.publish_frame(direction::from_device, h, filled(2, 0xbb), 0, 1000000000);
+  publisher.publish_frame(direction::from_device, h, filled(70, 0xaa), 0, 1000000000);
+  publisher.publish(direction::from_device, filled(100, 0x55), 0, bridge::refused,
+                    comframe::transport::frame_error::oversize, 1000000000);
+  publisher.publish_frame(direction::from_device, h, filled(2, 0xbb), 0, 1000000000);
 }
 
 TEST(cli_bridge, tap_shows_a_truncated_record_as_truncated_with_the_bytes_kept_of_how_many) {
-  test_bus b("cli-truncated");
-  publish_cut_frames(b.bus);
+  test_bridge b("cli-truncated");
+  publish_cut_frames(b.publisher);
   const auto frame = comframe::transport::frame_bytes(
       {.kind = comframe::transport::frame_kind::event, .command = 0x8001, .sequence = 0}, filled(70, 0xaa));
   const std::string kept_hex = comframe::core::hex_text(std::span(frame).first(64));
@@ -340,14 +340,14 @@ TEST(cli_bridge, tap_shows_a_truncated_record_as_truncated_with_the_bytes_kept_o
   EXPECT_NE(text.err.find("refused frames 1, truncated 2,"), std::string::npos) << text.err;
 }
 
-TEST(cli_bridge, tap_says_once_that_a_bus_carries_no_profile) {
-  test_bus b("cli-no-profile");
-  publish_cut_frames(b.bus);
-  publish_cut_frames(b.bus);
+TEST(cli_bridge, tap_says_once_that_a_bridge_carries_no_profile) {
+  test_bridge b("cli-no-profile");
+  publish_cut_frames(b.publisher);
+  publish_cut_frames(b.publisher);
   const auto r = run({cli, "tap", b.name, "--from-oldest", "--count", "6"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string said =
-      "tap: the bus carries no profile: payloads are shown as hex, not decoded (give --profile FILE)\n";
+      "tap: the bridge carries no profile: payloads are shown as hex, not decoded (give --profile FILE)\n";
   const auto at = r.err.find(said);
   EXPECT_NE(at, std::string::npos) << r.err;
   EXPECT_EQ(r.err.find(said, at + 1), std::string::npos) << r.err;
@@ -357,8 +357,8 @@ TEST(cli_bridge, tap_says_once_that_a_bus_carries_no_profile) {
 // ---- errors ------------------------------------------------------------------------------
 
 TEST(cli_bridge, tap_of_a_corrupt_segment_names_the_id_and_the_fields_own_offset) {
-  test_bus b("cli-corrupt");
-  b.bus.publish(direction::to_device, filled(5, 1));  // head 48
+  test_bridge b("cli-corrupt");
+  b.publisher.publish(direction::to_device, filled(5, 1));  // head 48
   const int fd = ::open(bridge::segment_path(b.name).c_str(), O_RDWR);
   ASSERT_GE(fd, 0);
   const std::uint64_t head = 48 + (std::uint64_t{4} << 20) + 8;
@@ -381,8 +381,8 @@ TEST(cli_bridge, tap_echoes_a_long_bad_name_cut) {
 
 // ---- comframe sim --bridge-record ----------------------------------------------------
 
-std::uint32_t max_record_bytes_of(const std::string& bus) {
-  std::ifstream f("/dev/shm/comframe." + bus, std::ios::binary);
+std::uint32_t max_record_bytes_of(const std::string& name) {
+  std::ifstream f("/dev/shm/comframe." + name, std::ios::binary);
   std::uint32_t v = 0;
   f.seekg(56);  // the header's max_record_bytes (docs/bridge.md, Header)
   f.read(reinterpret_cast<char*>(&v), sizeof v);
@@ -390,10 +390,10 @@ std::uint32_t max_record_bytes_of(const std::string& bus) {
 }
 
 TEST(cli_bridge, sim_bridge_record_cuts_every_frame_over_it_and_keeps_shorter_frames_whole) {
-  const std::string bus = unique("cli-bridge-record");
-  sim_process sim(bus, temp_link("bridge-record"), {"--bridge-record", "12"});
-  EXPECT_EQ(max_record_bytes_of(bus), 12u);
-  tap_process tap(bus);
+  const std::string name = unique("cli-bridge-record");
+  sim_process sim(name, temp_link("bridge-record"), {"--bridge-record", "12"});
+  EXPECT_EQ(max_record_bytes_of(name), 12u);
+  tap_process tap(name);
   const auto call = run({cli, "call", sim.link, "get_info", "-c"});
   ASSERT_EQ(call.exit_code, 0) << call.err;
   ASSERT_TRUE(tap.wait_for([](const auto& j) { return j.value("command_id", 0) == 1 && j.value("dir", "") == "in"; }))
@@ -434,14 +434,14 @@ TEST(cli_bridge, sim_bridge_record_cuts_every_frame_over_it_and_keeps_shorter_fr
       << tap.proc.output();
 }
 
-TEST(cli_bridge, sim_bridge_record_is_refused_over_a_quarter_of_the_ring_and_without_a_bus) {
-  const std::string bus = unique("cli-bridge-record-bad");
-  auto r = run({cli, "sim", "--device", "thermo", "--bridge", bus, "--bridge-ring", "4096", "--bridge-record", "1025"});
+TEST(cli_bridge, sim_bridge_record_is_refused_over_a_quarter_of_the_ring_and_without_a_bridge) {
+  const std::string name = unique("cli-bridge-record-bad");
+  auto r = run({cli, "sim", "--device", "thermo", "--bridge", name, "--bridge-ring", "4096", "--bridge-record", "1025"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("comframe sim: --bridge: [transport.bridge.usage] max_record_bytes 1025 is not from 1 to a quarter of ring_bytes"),
             std::string::npos)
       << r.err;
-  EXPECT_FALSE(std::filesystem::exists("/dev/shm/comframe." + bus));
+  EXPECT_FALSE(std::filesystem::exists("/dev/shm/comframe." + name));
   r = run({cli, "sim", "--device", "thermo", "--bridge-record", "12"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("--bridge-record requires --bridge"), std::string::npos) << r.err;

@@ -81,8 +81,8 @@ TEST(big_endian_device, call_fetches_its_profile_and_reads_its_replies_and_error
 }
 
 TEST(big_endian_device, monitor_and_tap_decode_its_events) {
-  const std::string bus = "cli-fetch-big-" + std::to_string(getpid());
-  sim_process sim({"--sim", big_endian_sim(true), "--bridge", bus});
+  const std::string bridge = "cli-fetch-big-" + std::to_string(getpid());
+  sim_process sim({"--sim", big_endian_sim(true), "--bridge", bridge});
   auto m = run({cli, "monitor", sim.pty, "--json", "--count", "2"});
   ASSERT_EQ(m.exit_code, 0) << m.err;
   const auto lines = lines_of(m.out);
@@ -92,7 +92,7 @@ TEST(big_endian_device, monitor_and_tap_decode_its_events) {
     EXPECT_EQ(j["event"], "tick") << l;
     EXPECT_EQ(j["payload"], 258) << l;
   }
-  auto t = run({cli, "tap", bus, "--json", "--count", "2"});
+  auto t = run({cli, "tap", bridge, "--json", "--count", "2"});
   ASSERT_EQ(t.exit_code, 0) << t.err;
   const auto tapped = lines_of(t.out);
   ASSERT_EQ(tapped.size(), 2u) << t.out;

@@ -123,11 +123,11 @@ TEST(log, a_port_capture_opens_in_tshark_with_the_generated_dissector_and_every_
 
 TEST(log, a_bridge_capture_records_another_programs_requests_and_tshark_reads_them) {
   if (!fs::exists(tshark)) COMFRAME_MISSING_TOOL("tshark is not installed (scripts/setup.sh installs it)");
-  const std::string bus = "log-test-" + std::to_string(getpid());
-  sim_process sim({"--bridge", bus});
-  const std::string cap = temp("bus.pcapng"), lua = temp("thermo-file.lua"), profile = profile_file();
+  const std::string bridge = "log-test-" + std::to_string(getpid());
+  sim_process sim({"--bridge", bridge});
+  const std::string cap = temp("bridge.pcapng"), lua = temp("thermo-file.lua"), profile = profile_file();
   ASSERT_EQ(run({cli, "dissector", "--profile", profile, "-o", lua}).exit_code, 0);
-  child_process log({cli, "log", "--bridge", bus, "-o", cap, "--count", "8"});
+  child_process log({cli, "log", "--bridge", bridge, "-o", cap, "--count", "8"});
   ASSERT_TRUE(log.wait_for_line("log: recording bridge")) << log.output();
   // Each call checks the profile's hash (describe, --check) and then makes its request: 4 frames.
   auto a = run({cli, "call", sim.pty, "get_info", "--profile", profile, "--check"});
@@ -292,9 +292,9 @@ TEST(log, bad_arguments_and_broken_captures_are_one_line_errors) {
   EXPECT_EQ(none.err, "comframe log: give one source: --port PORT or --bridge NAME\n");
   auto fmt = run({cli, "log", "--port", "/dev/null", "-o", temp("x.pcapng"), "--format", "pdf"});
   EXPECT_EQ(fmt.exit_code, 2);
-  auto gone = run({cli, "log", "--bridge", "no-such-bus-here", "-o", temp("x.pcapng")});
+  auto gone = run({cli, "log", "--bridge", "no-such-bridge-here", "-o", temp("x.pcapng")});
   EXPECT_EQ(gone.exit_code, 1);
-  EXPECT_NE(gone.err.find("no-such-bus-here"), std::string::npos) << gone.err;
+  EXPECT_NE(gone.err.find("no-such-bridge-here"), std::string::npos) << gone.err;
   sim_process sim;
   auto unwritable = run({cli, "log", "--port", sim.pty, "-o", "/nonexistent-dir/cap.pcapng"});
   EXPECT_EQ(unwritable.exit_code, 1);

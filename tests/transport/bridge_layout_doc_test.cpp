@@ -92,18 +92,18 @@ struct mapped_segment {
 
 TEST(bridge_layout, every_header_field_of_the_document_holds_what_it_says) {
   const std::string name = "test-layout-" + std::to_string(::getpid());
-  publisher bus(name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 3, .latest_value_bytes = 60,
-                       .profile_bytes = 100});
-  bus.publish(direction::from_device, std::vector<std::uint8_t>(10, 0xab));
-  bus.publish(direction::to_device, std::vector<std::uint8_t>(3, 0xcd));
-  EXPECT_THROW(bus.set_latest("k", "", std::vector<std::uint8_t>(65)), comframe::usage_error);  // counted in "refused"
+  publisher bridge(name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 3, .latest_value_bytes = 60,
+                          .profile_bytes = 100});
+  bridge.publish(direction::from_device, std::vector<std::uint8_t>(10, 0xab));
+  bridge.publish(direction::to_device, std::vector<std::uint8_t>(3, 0xcd));
+  EXPECT_THROW(bridge.set_latest("k", "", std::vector<std::uint8_t>(65)), comframe::usage_error);  // counted in "refused"
   const mapped_segment seg(name);
   const std::uint64_t profile_bytes = 16 + 104;  // 100 rounded up to a multiple of 8
   const std::map<std::string, std::uint64_t> expected{
       {"layout_version", 2},  {"header_bytes", 256},          {"segment_bytes", seg.bytes.size()},
       {"ring_offset", 256},   {"ring_bytes", 8192},           {"latest_offset", 256 + 8192 + profile_bytes},
       {"latest_slots", 3},    {"slot_bytes", 128 + 64},       {"max_record_bytes", 1000},
-      {"pid", static_cast<std::uint64_t>(::getpid())},        {"epoch", bus.epoch()},
+      {"pid", static_cast<std::uint64_t>(::getpid())},        {"epoch", bridge.epoch()},
       {"closed", 0},          {"notify", 2},                  {"head", 56 + 48},
       {"tail", 0},            {"profile_offset", 256 + 8192}, {"profile_bytes", profile_bytes},
       {"refused", 1}};
@@ -129,12 +129,12 @@ TEST(bridge_layout, every_header_field_of_the_document_holds_what_it_says) {
 
 TEST(bridge_layout, every_record_and_slot_field_of_the_document_holds_what_it_says) {
   const std::string name = "test-layout-rec-" + std::to_string(::getpid());
-  publisher bus(name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 2, .latest_value_bytes = 16,
-                       .profile_bytes = 8});
-  bus.publish(direction::from_device, std::vector<std::uint8_t>{1, 2, 3, 4, 5}, 9, refused, frame_error::crc, 123456);
-  bus.publish(direction::to_device, std::vector<std::uint8_t>(1200, 7));  // cut at 1000
-  bus.set_latest("profile", "comframe.profile", std::string_view("{}"));
-  bus.set_profile("{\"a\":1}");
+  publisher bridge(name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 2, .latest_value_bytes = 16,
+                          .profile_bytes = 8});
+  bridge.publish(direction::from_device, std::vector<std::uint8_t>{1, 2, 3, 4, 5}, 9, refused, frame_error::crc, 123456);
+  bridge.publish(direction::to_device, std::vector<std::uint8_t>(1200, 7));  // cut at 1000
+  bridge.set_latest("profile", "comframe.profile", std::string_view("{}"));
+  bridge.set_profile("{\"a\":1}");
   const mapped_segment seg(name);
   const std::size_t ring = 256;
   const std::map<std::string, std::uint64_t> record_fields{

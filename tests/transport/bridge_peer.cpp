@@ -3,12 +3,12 @@
 //
 //   bridge_peer publish NAME COUNT [--size N] [--ring BYTES] [--rate-per-ms N] [--mode OCTAL]
 //                                  [--wait-for-stdin]
-//     Creates the bus, prints "ready pid=PID epoch=E", then publishes COUNT
+//     Creates the bridge, prints "ready pid=PID epoch=E", then publishes COUNT
 //     records (0: until killed), prints "published TOTAL" and exits, closing
-//     the bus. With --wait-for-stdin it publishes nothing by itself and reads
+//     the bridge. With --wait-for-stdin it publishes nothing by itself and reads
 //     commands from stdin instead, one a line: a number K publishes K records
 //     and prints "published TOTAL"; "forever" publishes until killed; "exit"
-//     or the end of input closes the bus and exits.
+//     or the end of input closes the bridge and exits.
 //     Each record is a frame (event 0x8001) whose payload of --size bytes
 //     (at least 8, default 64) encodes the record's sequence number, so that a
 //     subscriber can check what it reads. --rate-per-ms bounds the pace.
@@ -92,27 +92,27 @@ int publish(const std::string& name, std::uint64_t count, const std::vector<std:
     else return usage();
   }
   if (size < 8) return usage();
-  br::publisher bus(name, {.ring_bytes = ring, .max_record_bytes = std::min<std::size_t>(ring / 4, 64 << 10),
-                           .mode = mode});
-  std::cout << "ready pid=" << ::getpid() << " epoch=" << bus.epoch() << std::endl;
+  br::publisher bridge(name, {.ring_bytes = ring, .max_record_bytes = std::min<std::size_t>(ring / 4, 64 << 10),
+                              .mode = mode});
+  std::cout << "ready pid=" << ::getpid() << " epoch=" << bridge.epoch() << std::endl;
 
   std::vector<std::uint8_t> payload(size);
   const auto start = std::chrono::steady_clock::now();
   std::uint64_t paced = 0;  // records published under the current pace
   auto publish_n = [&](std::uint64_t n) {  // n == 0: until killed
     for (std::uint64_t i = 0; n == 0 || i < n; ++i) {
-      const std::uint64_t seq = bus.published();
+      const std::uint64_t seq = bridge.published();
       fill_payload(payload, seq);
-      bus.publish_frame(direction::from_device,
-                        frame_header{.kind = frame_kind::event, .command = record_command,
-                                     .sequence = static_cast<std::uint16_t>(seq)},
-                        payload);
+      bridge.publish_frame(direction::from_device,
+                           frame_header{.kind = frame_kind::event, .command = record_command,
+                                        .sequence = static_cast<std::uint16_t>(seq)},
+                           payload);
       if (rate_per_ms && ++paced % rate_per_ms == 0) {
         // Pacing, not synchronisation: keeps the average at rate_per_ms.
         std::this_thread::sleep_until(start + std::chrono::milliseconds(paced / rate_per_ms));
       }
     }
-    std::cout << "published " << bus.published() << std::endl;
+    std::cout << "published " << bridge.published() << std::endl;
   };
   if (!wait_for_stdin) {
     publish_n(count);

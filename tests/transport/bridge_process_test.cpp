@@ -33,7 +33,7 @@ std::string unique_name(const std::string& what) { return "ptest-" + what + "-" 
 
 bool segment_exists(const std::string& name) { return std::filesystem::exists(bridge::segment_path(name)); }
 
-// A publisher process; waits until it has created the bus.
+// A publisher process; waits until it has created the bridge.
 struct publisher_process {
   child_process proc;
   explicit publisher_process(const std::string& name, std::vector<std::string> extra = {})

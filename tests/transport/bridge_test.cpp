@@ -23,7 +23,7 @@ using namespace comframe::transport::bridge;
 using namespace std::chrono_literals;
 using bytes = std::vector<std::uint8_t>;
 
-// A bus name of its own for each test, so tests may run in parallel.
+// A bridge name of its own for each test, so tests may run in parallel.
 std::string unique_name(const char* what) { return std::string("test-") + what + "-" + std::to_string(::getpid()); }
 
 bytes numbered(std::uint64_t n, std::size_t size) {
@@ -43,10 +43,10 @@ std::string error_id(auto&& f) {
 }
 
 TEST(bridge, subscriber_reads_every_record_in_order_with_its_fields) {
-  publisher bus(unique_name("order"));
-  subscriber tap(bus.name());
+  publisher bridge(unique_name("order"));
+  subscriber tap(bridge.name());
   for (std::uint64_t i = 0; i < 100; ++i)
-    EXPECT_EQ(bus.publish(i % 2 ? direction::from_device : direction::to_device, numbered(i, i % 37), 3, 0,
+    EXPECT_EQ(bridge.publish(i % 2 ? direction::from_device : direction::to_device, numbered(i, i % 37), 3, 0,
                           std::nullopt, 1000 + i),
               i);
   for (std::uint64_t i = 0; i < 100; ++i) {
@@ -64,10 +64,10 @@ TEST(bridge, subscriber_reads_every_record_in_order_with_its_fields) {
 }
 
 TEST(bridge, a_spinning_subscriber_reads_every_record_another_thread_publishes) {
-  publisher bus(unique_name("spin-order"));
-  subscriber tap(bus.name(), {.spin = 50us});
+  publisher bridge(unique_name("spin-order"));
+  subscriber tap(bridge.name(), {.spin = 50us});
   std::thread writer([&] {
-    for (std::uint64_t i = 0; i < 2000; ++i) bus.publish(direction::from_device, numbered(i, 16));
+    for (std::uint64_t i = 0; i < 2000; ++i) bridge.publish(direction::from_device, numbered(i, 16));
   });
   for (std::uint64_t i = 0; i < 2000; ++i) {
     const auto r = tap.next(10s);  // a watchdog, not a time limit
@@ -81,8 +81,8 @@ TEST(bridge, a_spinning_subscriber_reads_every_record_another_thread_publishes) 
 }
 
 TEST(bridge, a_spinning_subscriber_with_nothing_to_read_ends_its_wait_on_the_futex) {
-  publisher bus(unique_name("spin-idle"));
-  subscriber tap(bus.name(), {.spin = 50us});
+  publisher bridge(unique_name("spin-idle"));
+  subscriber tap(bridge.name(), {.spin = 50us});
   // Each wait spins at most once, then sleeps; a wait may end in its spin only
   // if the thread lost the core past the wait's deadline, so a few are allowed.
   for (int i = 0; i < 20 && tap.stats().sleeps == 0; ++i) ASSERT_EQ(tap.next(50ms).status, read_status::timeout);
@@ -91,8 +91,8 @@ TEST(bridge, a_spinning_subscriber_with_nothing_to_read_ends_its_wait_on_the_fut
 }
 
 TEST(bridge, a_subscriber_whose_spins_find_nothing_stops_spinning) {
-  publisher bus(unique_name("spin-backoff"));
-  subscriber tap(bus.name(), {.spin = 50us});
+  publisher bridge(unique_name("spin-backoff"));
+  subscriber tap(bridge.name(), {.spin = 50us});
   for (int i = 0; i < 20; ++i) ASSERT_EQ(tap.next(1ms).status, read_status::timeout);
   // Spins that run out halve the budget (50, 25, … 3.1 us, then none) and
   // then only a probe after 8 waits spins (adaptive_spin_test.cpp): at most 6
@@ -103,11 +103,11 @@ TEST(bridge, a_subscriber_whose_spins_find_nothing_stops_spinning) {
 }
 
 TEST(bridge, published_frame_reads_back_as_its_header_and_payload) {
-  publisher bus(unique_name("frame"));
-  subscriber tap(bus.name());
+  publisher bridge(unique_name("frame"));
+  subscriber tap(bridge.name());
   const frame_header h{.kind = frame_kind::event, .command = 0x8001, .sequence = 0};
   const bytes payload{1, 2, 3};
-  bus.publish_frame(direction::from_device, h, payload);
+  bridge.publish_frame(direction::from_device, h, payload);
   const auto r = tap.next(1s);
   ASSERT_EQ(r.status, read_status::record);
   EXPECT_EQ(bytes(r.rec.bytes.begin(), r.rec.bytes.end()), frame_bytes(h, payload));
@@ -118,9 +118,9 @@ TEST(bridge, published_frame_reads_back_as_its_header_and_payload) {
 }
 
 TEST(bridge, refused_frame_keeps_its_raw_bytes_and_why) {
-  publisher bus(unique_name("refused"));
-  subscriber tap(bus.name());
-  bus.publish(direction::from_device, bytes{5, 6, 7}, 0, refused, frame_error::crc);
+  publisher bridge(unique_name("refused"));
+  subscriber tap(bridge.name());
+  bridge.publish(direction::from_device, bytes{5, 6, 7}, 0, refused, frame_error::crc);
   const auto r = tap.next(1s);
   ASSERT_EQ(r.status, read_status::record);
   EXPECT_EQ(r.rec.flags, refused);
@@ -129,11 +129,11 @@ TEST(bridge, refused_frame_keeps_its_raw_bytes_and_why) {
 }
 
 TEST(bridge, new_subscriber_starts_after_the_records_already_published_unless_asked_for_the_oldest) {
-  publisher bus(unique_name("start"));
-  for (int i = 0; i < 5; ++i) bus.publish(direction::to_device, numbered(i, 8));
-  subscriber late(bus.name());
-  subscriber oldest(bus.name(), {.from_oldest = true});
-  bus.publish(direction::to_device, numbered(5, 8));
+  publisher bridge(unique_name("start"));
+  for (int i = 0; i < 5; ++i) bridge.publish(direction::to_device, numbered(i, 8));
+  subscriber late(bridge.name());
+  subscriber oldest(bridge.name(), {.from_oldest = true});
+  bridge.publish(direction::to_device, numbered(5, 8));
   auto r = late.next(1s);
   ASSERT_EQ(r.status, read_status::record);
   EXPECT_EQ(r.rec.sequence, 5u);
@@ -143,9 +143,9 @@ TEST(bridge, new_subscriber_starts_after_the_records_already_published_unless_as
 }
 
 TEST(bridge, lapped_subscriber_is_told_exactly_how_many_records_it_lost) {
-  publisher bus(unique_name("lap"), {.ring_bytes = 4096, .max_record_bytes = 1024});
-  subscriber tap(bus.name());
-  for (std::uint64_t i = 0; i < 1000; ++i) bus.publish(direction::to_device, numbered(i, 1 + i % 100));
+  publisher bridge(unique_name("lap"), {.ring_bytes = 4096, .max_record_bytes = 1024});
+  subscriber tap(bridge.name());
+  for (std::uint64_t i = 0; i < 1000; ++i) bridge.publish(direction::to_device, numbered(i, 1 + i % 100));
   std::uint64_t seen = 0, lost = 0, expected = 0;
   for (;;) {
     const auto r = tap.next(1ms);
@@ -168,9 +168,9 @@ TEST(bridge, lapped_subscriber_is_told_exactly_how_many_records_it_lost) {
 // right after those 16 bytes; it once skipped them, forgot that it had been
 // lapped and reported "corrupt" (sequence 30, expected 0).
 TEST(bridge, lapped_subscriber_counts_its_loss_when_the_oldest_record_follows_the_rings_unused_end) {
-  publisher bus(unique_name("padlap"), {.ring_bytes = 4096, .max_record_bytes = 1024});
-  subscriber tap(bus.name());
-  for (int i = 0; i < 60; ++i) bus.publish(direction::to_device, std::vector<std::uint8_t>(96, 7));
+  publisher bridge(unique_name("padlap"), {.ring_bytes = 4096, .max_record_bytes = 1024});
+  subscriber tap(bridge.name());
+  for (int i = 0; i < 60; ++i) bridge.publish(direction::to_device, std::vector<std::uint8_t>(96, 7));
   auto r = tap.next(1s);
   ASSERT_EQ(r.status, read_status::record);
   EXPECT_EQ(r.lost, 30u);
@@ -185,9 +185,9 @@ TEST(bridge, lapped_subscriber_counts_its_loss_when_the_oldest_record_follows_th
 }
 
 TEST(bridge, record_over_the_maximum_is_cut_and_flagged) {
-  publisher bus(unique_name("cut"), {.ring_bytes = 4096, .max_record_bytes = 100});
-  subscriber tap(bus.name());
-  bus.publish(direction::to_device, numbered(0, 300));
+  publisher bridge(unique_name("cut"), {.ring_bytes = 4096, .max_record_bytes = 100});
+  subscriber tap(bridge.name());
+  bridge.publish(direction::to_device, numbered(0, 300));
   const auto r = tap.next(1s);
   ASSERT_EQ(r.status, read_status::record);
   EXPECT_EQ(r.rec.bytes.size(), 100u);
@@ -195,14 +195,14 @@ TEST(bridge, record_over_the_maximum_is_cut_and_flagged) {
   EXPECT_EQ(r.rec.flags, truncated);
   EXPECT_EQ(bytes(r.rec.bytes.begin(), r.rec.bytes.end()), numbered(0, 100));
   // A refused frame over the maximum is cut too, and stays refused with its reason.
-  bus.publish(direction::from_device, numbered(1, 150), 0, refused, frame_error::oversize);
+  bridge.publish(direction::from_device, numbered(1, 150), 0, refused, frame_error::oversize);
   const auto cut = tap.next(1s);
   ASSERT_EQ(cut.status, read_status::record);
   EXPECT_EQ(cut.rec.flags, refused | truncated);
   EXPECT_EQ(cut.rec.original_length, 150u);
   EXPECT_EQ(cut.rec.error, frame_error::oversize);
   // Only the publisher cuts: a caller's truncated bit is not taken.
-  bus.publish(direction::from_device, numbered(2, 10), 0, truncated);
+  bridge.publish(direction::from_device, numbered(2, 10), 0, truncated);
   const auto whole = tap.next(1s);
   EXPECT_EQ(whole.rec.flags, 0);
   EXPECT_EQ(whole.rec.original_length, 10u);
@@ -211,43 +211,43 @@ TEST(bridge, record_over_the_maximum_is_cut_and_flagged) {
 // A profile of 24,421 bytes (a 250-command device) did not fit a 16 KiB slot
 // and was dropped without a word.
 TEST(bridge, profile_larger_than_any_slot_is_kept_in_its_own_region) {
-  publisher bus(unique_name("profile"), {.latest_slots = 2, .latest_value_bytes = 64, .profile_bytes = 30000});
-  subscriber tap(bus.name());
+  publisher bridge(unique_name("profile"), {.latest_slots = 2, .latest_value_bytes = 64, .profile_bytes = 30000});
+  subscriber tap(bridge.name());
   EXPECT_FALSE(tap.profile().has_value());
   std::string text(24421, 'p');
   text.front() = '{';
   text.back() = '}';
-  bus.set_profile(text);
+  bridge.set_profile(text);
   EXPECT_EQ(tap.profile(), text);
-  bus.set_profile("{}");
+  bridge.set_profile("{}");
   EXPECT_EQ(tap.profile(), "{}");
   EXPECT_EQ(tap.refused(), 0u);
 }
 
 TEST(bridge, values_the_publisher_cannot_store_are_refused_and_counted_in_the_segment) {
-  publisher bus(unique_name("refusals"), {.latest_slots = 1, .latest_value_bytes = 8, .profile_bytes = 16});
-  subscriber tap(bus.name());
-  EXPECT_EQ(error_id([&] { bus.set_profile(std::string(17, 'x')); }),
-            "transport.bridge.usage: the profile's 17 bytes are over the bus's profile region of 16 "
+  publisher bridge(unique_name("refusals"), {.latest_slots = 1, .latest_value_bytes = 8, .profile_bytes = 16});
+  subscriber tap(bridge.name());
+  EXPECT_EQ(error_id([&] { bridge.set_profile(std::string(17, 'x')); }),
+            "transport.bridge.usage: the profile's 17 bytes are over the bridge's profile region of 16 "
             "(publisher_options::profile_bytes)");
-  EXPECT_EQ(error_id([&] { bus.set_latest("k", "", bytes(9)); }),
-            "transport.bridge.usage: latest value \"k\" has 9 bytes, over the bus's 8");
-  EXPECT_EQ(error_id([&] { bus.set_latest(std::string(48, 'k'), "", bytes(1)); }),
+  EXPECT_EQ(error_id([&] { bridge.set_latest("k", "", bytes(9)); }),
+            "transport.bridge.usage: latest value \"k\" has 9 bytes, over the bridge's 8");
+  EXPECT_EQ(error_id([&] { bridge.set_latest(std::string(48, 'k'), "", bytes(1)); }),
             "transport.bridge.usage: latest-value key \"" + std::string(48, 'k') +
                 "\" is not 1 to 47 bytes (it has 48)");
-  bus.set_latest("a", "", bytes(1));
-  EXPECT_EQ(error_id([&] { bus.set_latest("b", "", bytes(1)); }),
+  bridge.set_latest("a", "", bytes(1));
+  EXPECT_EQ(error_id([&] { bridge.set_latest("b", "", bytes(1)); }),
             "transport.bridge.usage: no latest-value slot left for \"b\": all 1 hold other keys");
-  EXPECT_EQ(bus.refused(), 4u);
+  EXPECT_EQ(bridge.refused(), 4u);
   EXPECT_EQ(tap.refused(), 4u);
   EXPECT_FALSE(tap.profile().has_value());
 }
 
 TEST(bridge, a_47_byte_key_reads_back_whole_and_is_followed_by_a_nul) {
-  publisher bus(unique_name("key47"), {.latest_slots = 1, .latest_value_bytes = 8, .profile_bytes = 0});
-  subscriber tap(bus.name());
+  publisher bridge(unique_name("key47"), {.latest_slots = 1, .latest_value_bytes = 8, .profile_bytes = 0});
+  subscriber tap(bridge.name());
   const std::string key(47, 'k');
-  bus.set_latest(key, std::string(47, 's'), bytes{1});
+  bridge.set_latest(key, std::string(47, 's'), bytes{1});
   const auto v = tap.latest(key);
   ASSERT_TRUE(v.has_value());
   EXPECT_EQ(v->schema_name, std::string(47, 's'));
@@ -255,20 +255,20 @@ TEST(bridge, a_47_byte_key_reads_back_whole_and_is_followed_by_a_nul) {
 }
 
 TEST(bridge, latest_slots_may_be_zero) {
-  publisher bus(unique_name("noslots"), {.latest_slots = 0});
-  subscriber tap(bus.name());
-  EXPECT_EQ(error_id([&] { bus.set_latest("a", "", bytes(1)); }),
+  publisher bridge(unique_name("noslots"), {.latest_slots = 0});
+  subscriber tap(bridge.name());
+  EXPECT_EQ(error_id([&] { bridge.set_latest("a", "", bytes(1)); }),
             "transport.bridge.usage: no latest-value slot left for \"a\": all 0 hold other keys");
   EXPECT_TRUE(tap.latest_keys().empty());
 }
 
 TEST(bridge, latest_values_are_kept_by_key_with_their_schema_name) {
-  publisher bus(unique_name("latest"), {.latest_slots = 2, .latest_value_bytes = 64});
-  subscriber tap(bus.name());
+  publisher bridge(unique_name("latest"), {.latest_slots = 2, .latest_value_bytes = 64});
+  subscriber tap(bridge.name());
   EXPECT_FALSE(tap.latest("profile").has_value());
-  bus.set_latest("profile", "comframe.profile", std::string_view("{}"));
-  bus.set_latest("event.telemetry", "telemetry", bytes{1, 2});
-  bus.set_latest("event.telemetry", "telemetry", bytes{3, 4, 5});
+  bridge.set_latest("profile", "comframe.profile", std::string_view("{}"));
+  bridge.set_latest("event.telemetry", "telemetry", bytes{1, 2});
+  bridge.set_latest("event.telemetry", "telemetry", bytes{3, 4, 5});
   const auto v = tap.latest("event.telemetry");
   ASSERT_TRUE(v.has_value());
   EXPECT_EQ(v->schema_name, "telemetry");
@@ -276,10 +276,10 @@ TEST(bridge, latest_values_are_kept_by_key_with_their_schema_name) {
   EXPECT_EQ(v->version, 2u);
   EXPECT_EQ(tap.latest("profile")->value, (bytes{'{', '}'}));
   EXPECT_EQ(tap.latest_keys(), (std::vector<std::string>{"profile", "event.telemetry"}));
-  EXPECT_EQ(error_id([&] { bus.set_latest("third", "", bytes{}); }),
+  EXPECT_EQ(error_id([&] { bridge.set_latest("third", "", bytes{}); }),
             "transport.bridge.usage: no latest-value slot left for \"third\": all 2 hold other keys");
-  EXPECT_EQ(error_id([&] { bus.set_latest("profile", "", bytes(65)); }),
-            "transport.bridge.usage: latest value \"profile\" has 65 bytes, over the bus's 64");
+  EXPECT_EQ(error_id([&] { bridge.set_latest("profile", "", bytes(65)); }),
+            "transport.bridge.usage: latest value \"profile\" has 65 bytes, over the bridge's 64");
 }
 
 TEST(bridge, names_outside_the_allowed_characters_are_refused) {
@@ -300,41 +300,41 @@ TEST(bridge, a_refused_name_is_echoed_cut_and_escaped) {
 
 TEST(bridge, segment_is_created_0600_unless_configured) {
   {
-    publisher bus(unique_name("mode"));
+    publisher bridge(unique_name("mode"));
     struct stat st{};
-    ASSERT_EQ(::stat(segment_path(bus.name()).c_str(), &st), 0);
+    ASSERT_EQ(::stat(segment_path(bridge.name()).c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
   }
-  publisher bus(unique_name("mode"), {.mode = 0640});
+  publisher bridge(unique_name("mode"), {.mode = 0640});
   struct stat st{};
-  ASSERT_EQ(::stat(segment_path(bus.name()).c_str(), &st), 0);
+  ASSERT_EQ(::stat(segment_path(bridge.name()).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0640u);
 }
 
 TEST(bridge, second_publisher_on_a_live_name_is_refused) {
-  publisher bus(unique_name("live"));
-  EXPECT_EQ(error_id([&] { publisher again(bus.name()); }),
-            "transport.bridge.in_use: bridge \"" + bus.name() + "\" is in use by pid " + std::to_string(::getpid()) +
-                " (" + segment_path(bus.name()) + ")");
+  publisher bridge(unique_name("live"));
+  EXPECT_EQ(error_id([&] { publisher again(bridge.name()); }),
+            "transport.bridge.in_use: bridge \"" + bridge.name() + "\" is in use by pid " + std::to_string(::getpid()) +
+                " (" + segment_path(bridge.name()) + ")");
 }
 
-TEST(bridge, missing_bus_is_reported_by_name) {
-  EXPECT_EQ(error_id([] { subscriber s("no-such-bus-here"); }),
-            "transport.bridge.not_found: no bridge \"no-such-bus-here\" (/dev/shm/comframe.no-such-bus-here): is its "
+TEST(bridge, missing_bridge_is_reported_by_name) {
+  EXPECT_EQ(error_id([] { subscriber s("no-such-bridge-here"); }),
+            "transport.bridge.not_found: no bridge \"no-such-bridge-here\" (/dev/shm/comframe.no-such-bridge-here): is its "
             "publisher running?");
 }
 
 TEST(bridge, subscriber_is_told_when_the_publisher_closes_and_when_a_new_one_starts) {
   const std::string name = unique_name("restart");
-  auto bus = std::make_unique<publisher>(name);
+  auto bridge = std::make_unique<publisher>(name);
   subscriber tap(name);
-  bus->publish(direction::to_device, numbered(0, 4));
-  bus.reset();
+  bridge->publish(direction::to_device, numbered(0, 4));
+  bridge.reset();
   auto r = tap.next(1s);
   ASSERT_EQ(r.status, read_status::record);  // what it published before it closed
   r = tap.next(5s);
   ASSERT_EQ(r.status, read_status::publisher_gone);
-  EXPECT_EQ(r.detail, "publisher pid " + std::to_string(::getpid()) + " closed the bus");
+  EXPECT_EQ(r.detail, "publisher pid " + std::to_string(::getpid()) + " closed the bridge");
   EXPECT_EQ(::access(segment_path(name).c_str(), F_OK), -1);  // removed
   publisher again(name);
   again.publish(direction::from_device, numbered(9, 4));
@@ -351,9 +351,9 @@ TEST(bridge, subscriber_is_told_when_the_publisher_closes_and_when_a_new_one_sta
 // overwrote before the subscriber reached it is lost, and said so.
 TEST(bridge, records_a_new_publisher_overwrote_before_a_subscriber_reached_it_are_counted_as_lost) {
   const std::string name = unique_name("restart-lost");
-  auto bus = std::make_unique<publisher>(name, publisher_options{.ring_bytes = 4096, .max_record_bytes = 1024});
+  auto bridge = std::make_unique<publisher>(name, publisher_options{.ring_bytes = 4096, .max_record_bytes = 1024});
   subscriber tap(name);
-  bus.reset();
+  bridge.reset();
   ASSERT_EQ(tap.next(5s).status, read_status::publisher_gone);
   publisher again(name, {.ring_bytes = 4096, .max_record_bytes = 1024});
   for (std::uint64_t i = 0; i < 200; ++i) again.publish(direction::from_device, numbered(i, 40));  // 80 bytes each
@@ -387,8 +387,8 @@ void poke(const std::string& name, std::size_t offset, T value) {
 // ring 8192 from byte 256; a 16-byte profile region at 8448; one 136-byte slot at 8464.
 struct corrupt_segment : ::testing::Test {
   std::string name = unique_name(("corrupt-" + std::to_string(counter++)).c_str());
-  publisher bus{name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 1, .latest_value_bytes = 8,
-                       .profile_bytes = 0}};
+  publisher bridge{name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 1, .latest_value_bytes = 8,
+                          .profile_bytes = 0}};
   std::string at(std::size_t offset, const std::string& field) {
     return "transport.bridge.corrupt: bridge segment " + segment_path(name) + " at byte " + std::to_string(offset) +
            " (" + field + "): ";
@@ -397,28 +397,28 @@ struct corrupt_segment : ::testing::Test {
 };
 
 TEST_F(corrupt_segment, a_head_too_far_ahead_is_named_at_the_head_field) {
-  bus.publish(direction::to_device, numbered(0, 5));  // one record: head 48
+  bridge.publish(direction::to_device, numbered(0, 5));  // one record: head 48
   poke<std::uint64_t>(name, 128, 48 + 8192 + 8);
   EXPECT_EQ(error_id([&] { subscriber s(name); }),
             at(128, "head") + "head 8248 is more than the ring ahead of tail 0");
 }
 
 TEST_F(corrupt_segment, a_tail_past_head_is_named_at_the_tail_field) {
-  bus.publish(direction::to_device, numbered(0, 5));
+  bridge.publish(direction::to_device, numbered(0, 5));
   poke<std::uint64_t>(name, 192, 100);
   EXPECT_EQ(error_id([&] { subscriber s(name); }), at(192, "tail") + "tail 100 is past head 48");
 }
 
 TEST_F(corrupt_segment, a_record_length_is_named_at_its_own_offset) {
-  bus.publish(direction::to_device, numbered(0, 5));  // at ring byte 0: segment byte 256, length at 260
+  bridge.publish(direction::to_device, numbered(0, 5));  // at ring byte 0: segment byte 256, length at 260
   poke<std::uint32_t>(name, 260, 5000);
   EXPECT_EQ(error_id([&] { subscriber s(name, {.from_oldest = true}); }),
-            at(260, "record length") + "length 5000 is over the bus's maximum 1000");
+            at(260, "record length") + "length 5000 is over the bridge's maximum 1000");
 }
 
 TEST_F(corrupt_segment, a_record_sequence_is_named_at_its_own_offset) {
-  bus.publish(direction::to_device, numbered(0, 5));
-  bus.publish(direction::to_device, numbered(1, 5));  // at ring byte 48: segment byte 304, sequence at 312
+  bridge.publish(direction::to_device, numbered(0, 5));
+  bridge.publish(direction::to_device, numbered(1, 5));  // at ring byte 48: segment byte 304, sequence at 312
   poke<std::uint64_t>(name, 312, 7);
   subscriber tap(name, {.from_oldest = true});
   ASSERT_EQ(tap.next(1s).status, read_status::record);
@@ -426,7 +426,7 @@ TEST_F(corrupt_segment, a_record_sequence_is_named_at_its_own_offset) {
 }
 
 TEST_F(corrupt_segment, slot_lengths_are_named_at_their_own_offsets) {
-  bus.set_latest("k", "s", bytes{1});
+  bridge.set_latest("k", "s", bytes{1});
   subscriber tap(name);
   poke<std::uint32_t>(name, 8464 + 8, 48);
   EXPECT_EQ(error_id([&] { tap.latest("k"); }), at(8472, "slot key_length") + "key length 48 is not from 1 to 47");
@@ -439,7 +439,7 @@ TEST_F(corrupt_segment, slot_lengths_are_named_at_their_own_offsets) {
 }
 
 TEST_F(corrupt_segment, a_profile_length_over_its_region_is_named_at_its_own_offset) {
-  bus.set_profile("");
+  bridge.set_profile("");
   poke<std::uint64_t>(name, 8448 + 8, 1);
   subscriber tap(name);
   EXPECT_EQ(error_id([&] { tap.profile(); }), at(8456, "profile length") + "length 1 is over the region's 0");

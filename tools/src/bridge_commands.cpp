@@ -30,13 +30,18 @@ struct tap_options {
   unsigned spin_us = 0;
 };
 
+// Two keys of `tap --json` keep the word "bus", which the bridge was also
+// called: programs read them, so they stay as they were.
+constexpr const char* sequence_key = "bus_seq";  // a record's sequence number
+constexpr const char* event_key = "bus";         // "lost", "publisher_gone", "publisher_restarted"
+
 // A record the publisher cut (flags 0x02): what is left of it, and how much
 // that is. A good frame's bytes are the frame before COBS, so its header (the
 // first 6 bytes) still says what it was; a refused one (0x03) keeps its raw
 // bytes as received and why it was refused.
 nlohmann::json truncated_json(const transport::bridge::record& r) {
   auto j = truncated_frame_json(r);
-  j["bus_seq"] = r.sequence;
+  j[sequence_key] = r.sequence;
   if (r.link_id) j["link"] = r.link_id;
   return j;
 }
@@ -66,19 +71,20 @@ struct tap_counters {
   std::uint64_t restarts = 0;
 };
 
-// One run of `comframe tap`: a subscriber on the bus, the profile it decodes
-// with (a file's, or the one on the bus, looked for again after a restart),
-// one line (or JSON object) per record and per bus event, counters at the end.
+// One run of `comframe tap`: a subscriber on the bridge, the profile it decodes
+// with (a file's, or the one on the bridge, looked for again after a restart),
+// one line (or JSON object) per record and per bridge event, counters at the end.
 class tap {
  public:
   explicit tap(const tap_options& o) : o_(o), profile_from_file_(!o.profile_file.empty()) {}
 
   void run() {
-    if (!open_bus()) return;
+    if (!subscribe()) return;
     if (profile_from_file_) profile_ = load_profile_file(o_.profile_file);
     look_for_profile();
-    std::cerr << "tap: " << o_.name << " (publisher pid " << bus_->publisher_pid() << "), Ctrl-C to stop" << std::endl;
-    read_bridge(*bus_, signals_, [this] { return (o_.count && n_.records >= o_.count) || out_of_time(); },
+    std::cerr << "tap: " << o_.name << " (publisher pid " << subscriber_->publisher_pid() << "), Ctrl-C to stop"
+              << std::endl;
+    read_bridge(*subscriber_, signals_, [this] { return (o_.count && n_.records >= o_.count) || out_of_time(); },
                 {.record = [this](const auto& r) { on_record(r); },
                  .publisher_change = [this](const auto& r) { on_publisher_change(r); }});
     print_counters();
@@ -91,14 +97,14 @@ class tap {
     return o_.duration_s > 0 && clock::now() - start_ >= std::chrono::duration<double>(o_.duration_s);
   }
 
-  // Subscribes; with --wait, until the bus appears. False when stopped (a
+  // Subscribes; with --wait, until the bridge appears. False when stopped (a
   // signal, --duration) before it did.
-  bool open_bus() {
+  bool subscribe() {
     const transport::bridge::subscriber_options so{o_.from_oldest, std::chrono::microseconds(o_.spin_us)};
     transport::bridge::check_name(o_.name);
-    while (!bus_) {
+    while (!subscriber_) {
       try {
-        bus_ = std::make_unique<transport::bridge::subscriber>(o_.name, so);
+        subscriber_ = std::make_unique<transport::bridge::subscriber>(o_.name, so);
       } catch (const transport::bridge::bridge_error& e) {
         if (!o_.wait || e.kind() != transport::bridge::bridge_errc::not_found) throw;
         if (signals_.wait(std::chrono::milliseconds(100)) || out_of_time()) return false;
@@ -107,16 +113,16 @@ class tap {
     return true;
   }
 
-  // The profile the publisher keeps on the bus, unless --profile gave one.
+  // The profile the publisher keeps on the bridge, unless --profile gave one.
   void look_for_profile() {
     if (profile_from_file_) return;
-    // A corrupt profile region is the bus's error, reported as such.
-    std::optional<devices::profile> p = profile_on_bus(*bus_);
+    // A corrupt profile region is the bridge's error, reported as such.
+    std::optional<devices::profile> p = profile_on_bridge(*subscriber_);
     if (!p) return;
     const bool changed = !profile_ || p->hash() != profile_->hash();
     profile_ = std::move(p);
     if (changed)
-      std::cerr << "tap: decoding with the profile on the bus: " << core::printable_text(profile_->device()) << " "
+      std::cerr << "tap: decoding with the profile on the bridge: " << core::printable_text(profile_->device()) << " "
                 << core::printable_text(profile_->version()) << std::endl;
   }
 
@@ -129,10 +135,10 @@ class tap {
   void on_publisher_change(const transport::bridge::read_result& r) {
     if (r.status == transport::bridge::read_status::publisher_gone) {
       ++n_.publishers_gone;
-      say({{"bus", "publisher_gone"}, {"detail", r.detail}}, "-- publisher gone: " + r.detail);
+      say({{event_key, "publisher_gone"}, {"detail", r.detail}}, "-- publisher gone: " + r.detail);
     } else if (r.status == transport::bridge::read_status::publisher_restarted) {
       ++n_.restarts;
-      say({{"bus", "publisher_restarted"}, {"detail", r.detail}}, "-- publisher restarted: " + r.detail);
+      say({{event_key, "publisher_restarted"}, {"detail", r.detail}}, "-- publisher restarted: " + r.detail);
       if (!profile_from_file_) profile_.reset();
       look_for_profile();
       said_no_profile_ = false;
@@ -143,8 +149,8 @@ class tap {
     if (r.lost) {
       ++n_.gaps;
       n_.lost += r.lost;
-      say({{"bus", "lost"}, {"lost", r.lost}, {"before_seq", r.rec.sequence}},
-          "-- lost " + std::to_string(r.lost) + " record" + (r.lost == 1 ? "" : "s") + " (bus sequence " +
+      say({{event_key, "lost"}, {"lost", r.lost}, {"before_seq", r.rec.sequence}},
+          "-- lost " + std::to_string(r.lost) + " record" + (r.lost == 1 ? "" : "s") + " (bridge sequence " +
               std::to_string(r.rec.sequence - r.lost) + " to " + std::to_string(r.rec.sequence - 1) +
               "): this tap fell behind");
     }
@@ -164,7 +170,7 @@ class tap {
     const devices::profile& p = profile_ ? *profile_ : no_profile_;
     auto j = frame_json(p, record);
     if (!profile_) j.erase("payload_error");  // said once, not per frame
-    j["bus_seq"] = r.rec.sequence;
+    j[sequence_key] = r.rec.sequence;
     if (r.rec.link_id) j["link"] = r.rec.link_id;
     if (o_.json) std::cout << json_line(j) << std::endl;
     else std::cout << frame_line(p, record, profile_.has_value()) << std::endl;
@@ -172,27 +178,27 @@ class tap {
 
   void say_no_profile() {
     said_no_profile_ = true;
-    const auto refused_values = bus_->refused();
-    std::cerr << "tap: the bus carries no profile: payloads are shown as hex, not decoded (give --profile FILE)"
+    const auto refused_values = subscriber_->refused();
+    std::cerr << "tap: the bridge carries no profile: payloads are shown as hex, not decoded (give --profile FILE)"
               << (refused_values ? "; the publisher could not store " + std::to_string(refused_values) + " value" +
-                                       (refused_values == 1 ? "" : "s") + " on the bus"
+                                       (refused_values == 1 ? "" : "s") + " on the bridge"
                                  : std::string())
               << std::endl;
   }
 
   void print_counters() {
-    const auto st = bus_->stats();
+    const auto st = subscriber_->stats();
     std::cerr << "tap: records " << n_.records << ", lost " << n_.lost << " in " << n_.gaps << " gap"
               << (n_.gaps == 1 ? "" : "s") << ", refused frames " << n_.refused << ", truncated " << n_.truncated
-              << ", publisher gone " << n_.publishers_gone << ", restarts " << n_.restarts << " (bus: records "
-              << st.records << ", lost " << st.lost << ", values the publisher could not store " << bus_->refused()
+              << ", publisher gone " << n_.publishers_gone << ", restarts " << n_.restarts << " (bridge: records "
+              << st.records << ", lost " << st.lost << ", values the publisher could not store " << subscriber_->refused()
               << ")" << std::endl;
   }
 
   const tap_options& o_;
   stop_signals signals_;
   const clock::time_point start_ = clock::now();
-  std::unique_ptr<transport::bridge::subscriber> bus_;
+  std::unique_ptr<transport::bridge::subscriber> subscriber_;
   const bool profile_from_file_;
   std::optional<devices::profile> profile_;
   const devices::profile no_profile_;
@@ -208,12 +214,12 @@ void run_tap(const tap_options& o) { tap(o).run(); }
 void add_bridge_commands(CLI::App& app) {
   auto o = std::make_shared<tap_options>();
   auto* tap = app.add_subcommand("tap", "Print the frames published on a shared-memory bridge, one line each");
-  tap->add_option("name", o->name, "The bus name, as given to --bridge NAME")->required();
+  tap->add_option("name", o->name, "The bridge name, as given to --bridge NAME")->required();
   tap->add_option("-p,--profile", o->profile_file,
-                  "Decode with this profile; without it the profile the publisher keeps on the bus is used");
+                  "Decode with this profile; without it the profile the publisher keeps on the bridge is used");
   tap->add_flag("--json", o->json, "One JSON object per line instead of readable lines");
-  tap->add_flag("--from-oldest", o->from_oldest, "Start with the oldest record still on the bus, not the next new one");
-  tap->add_flag("--wait", o->wait, "Wait for the bus to appear instead of failing");
+  tap->add_flag("--from-oldest", o->from_oldest, "Start with the oldest record still on the bridge, not the next new one");
+  tap->add_flag("--wait", o->wait, "Wait for the bridge to appear instead of failing");
   tap->add_option("--count", o->count, "Stop after this many frames");
   tap->add_option("--duration", o->duration_s, "Stop after this many seconds");
   tap->add_option("--spin-us", o->spin_us,

@@ -1,5 +1,5 @@
 // The shared-memory bridge from the command line: --bridge NAME on the tools
-// that own a link, and reading a bus (`comframe tap`, `comframe log --bridge`).
+// that own a link, and reading one (`comframe tap`, `comframe log --bridge`).
 #include "bridge_io.hpp"
 
 #include <algorithm>
@@ -51,11 +51,11 @@ nlohmann::json truncated_frame_json(const transport::recorded_frame& r) {
   return j;
 }
 
-void read_bridge(transport::bridge::subscriber& bus, stop_signals& signals, const std::function<bool()>& done,
+void read_bridge(transport::bridge::subscriber& subscriber, stop_signals& signals, const std::function<bool()>& done,
                  const bridge_handlers& on) {
   using transport::bridge::read_status;
   while (!done() && !signals.wait(std::chrono::milliseconds(0))) {
-    const transport::bridge::read_result r = bus.next(std::chrono::milliseconds(100));
+    const transport::bridge::read_result r = subscriber.next(std::chrono::milliseconds(100));
     if (r.status == read_status::record) on.record(r);
     else if (r.status == read_status::publisher_gone || r.status == read_status::publisher_restarted)
       on.publisher_change(r);

@@ -1,5 +1,5 @@
 // The shared-memory bridge from the command line: --bridge NAME on the tools
-// that own a link, and `comframe tap NAME` to read a bus.
+// that own a link, and `comframe tap NAME` to read one.
 #pragma once
 
 #include <cstdint>
@@ -17,14 +17,14 @@
 
 namespace comframe::tools {
 
-/// Creates the bus NAME and a feed onto it, with `p` (if given) in its
+/// Creates the bridge NAME and a feed onto it, with `p` (if given) in its
 /// profile region, sized for `p` (without `p`, for the largest profile);
 /// ring_bytes and max_record_bytes 0 mean the defaults. cli_error when the
 /// name is bad or in use, or the sizes are not allowed.
 std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const devices::profile* p = nullptr,
                                                   std::size_t ring_bytes = 0, std::size_t max_record_bytes = 0);
 
-using devices::profile_on_bus;
+using devices::profile_on_bridge;
 
 /// A record its source cut (flags 0x02), as `comframe tap --json` and
 /// `comframe log`'s JSON lines show it: "time", "dir", "truncated": {"kept",
@@ -41,10 +41,10 @@ struct bridge_handlers {
   std::function<void(const transport::bridge::read_result&)> publisher_change;
 };
 
-/// Reads `bus` until `done()` is true or SIGINT or SIGTERM arrives, both
+/// Reads `subscriber` until `done()` is true or SIGINT or SIGTERM arrives, both
 /// checked before each read; a read waits up to 100 ms for a record, and one
 /// that times out is passed over in silence.
-void read_bridge(transport::bridge::subscriber& bus, stop_signals& signals, const std::function<bool()>& done,
+void read_bridge(transport::bridge::subscriber& subscriber, stop_signals& signals, const std::function<bool()>& done,
                  const bridge_handlers& on);
 
 }  // namespace comframe::tools

@@ -159,7 +159,7 @@ struct log_capture {
 
   const log_options& o;
   const std::string format;
-  std::shared_ptr<const devices::profile> profile;  // --profile's; else the device's or the bus's, when needed
+  std::shared_ptr<const devices::profile> profile;  // --profile's; else the device's or the bridge's, when needed
   stop_signals& signals;
   const transport::capture_writer_options writer_options{
       o.output, o.rotate_size, o.port.empty() ? "bridge " + o.bridge : o.port};
@@ -228,15 +228,15 @@ void log_from_port(log_capture& c, const std::vector<log_request>& requests) {
 // Source: a shared-memory bridge; every frame its publisher saw, with its losses.
 void log_from_bridge(log_capture& c) {
   const log_options& o = c.o;
-  auto bus = std::make_unique<transport::bridge::subscriber>(o.bridge);
+  auto subscriber = std::make_unique<transport::bridge::subscriber>(o.bridge);
   if (!c.profile && c.format == "json") {
-    if (auto p = profile_on_bus(*bus)) c.profile = std::make_shared<devices::profile>(std::move(*p));
+    if (auto p = profile_on_bridge(*subscriber)) c.profile = std::make_shared<devices::profile>(std::move(*p));
   }
   c.open();
-  std::cerr << "log: recording bridge " << o.bridge << " (publisher pid " << bus->publisher_pid() << ") to "
+  std::cerr << "log: recording bridge " << o.bridge << " (publisher pid " << subscriber->publisher_pid() << ") to "
             << o.output << " (" << c.format << "), Ctrl-C to stop" << std::endl;
   std::string note;  // a publisher that went or restarted, for the next record
-  read_bridge(*bus, c.signals, [&] { return c.done(); },
+  read_bridge(*subscriber, c.signals, [&] { return c.done(); },
               {.record =
                    [&](const transport::bridge::read_result& r) {
                      c.rec.write(transport::capture_record{r.rec, r.lost, note});  // the bridge's record is a recorded_frame
@@ -680,7 +680,7 @@ void add_log_commands(CLI::App& app) {
   log->add_option("--format", o->format, "pcapng (default), json (JSON lines) or hex (hexdump); else from -o's extension")
       ->check(CLI::IsMember({"pcapng", "json", "hex"}));
   log->add_option("-p,--profile", o->profile_file,
-                  "Decode JSON lines and --request by this profile; without it the device's (or the bus's) is used");
+                  "Decode JSON lines and --request by this profile; without it the device's (or the bridge's) is used");
   log->add_option("--rotate-size", o->rotate_size, "Start a new file before one grows beyond this many bytes")
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 50));
   log->add_option("--count", o->count, "Stop after this many frames");

@@ -377,7 +377,7 @@ void add_sim_command(CLI::App& app) {
   auto* bridge = cmd->add_option(
       "--bridge", o->bridge,
       "Publish every frame and the device's profile to the shared-memory bridge NAME (see comframe tap)");
-  // Sizes of a bus that is not made would be ignored in silence: they need --bridge.
+  // Sizes of a bridge that is not made would be ignored in silence: they need --bridge.
   cmd->add_option("--bridge-ring", o->bridge_ring, "Bytes of the bridge's ring: a power of two from 4096 (default 4 MiB)")
       ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30))
       ->needs(bridge);

@@ -668,7 +668,7 @@ void publisher::set_latest(std::string_view key, std::string_view schema_name, s
              " is over 47 bytes");
   if (value.size() > m.slot_bytes - slot_header_bytes)
     m.refuse("latest value " + core::quoted_text(key) + " has " + std::to_string(value.size()) +
-             " bytes, over the bus's " + std::to_string(m.slot_bytes - slot_header_bytes));
+             " bytes, over the bridge's " + std::to_string(m.slot_bytes - slot_header_bytes));
   std::lock_guard lock(m.mutex);
   std::size_t index = m.slot_keys.size();
   for (std::size_t i = 0; i < m.slot_keys.size() && index == m.slot_keys.size(); ++i)
@@ -703,7 +703,7 @@ void publisher::set_latest(std::string_view key, std::string_view schema_name, s
 void publisher::set_profile(std::string_view text) {
   auto& m = *impl_;
   if (text.size() > m.profile_capacity)
-    m.refuse("the profile's " + std::to_string(text.size()) + " bytes are over the bus's profile region of " +
+    m.refuse("the profile's " + std::to_string(text.size()) + " bytes are over the bridge's profile region of " +
              std::to_string(m.profile_capacity) + " (publisher_options::profile_bytes)");
   std::lock_guard lock(m.mutex);
   auto version = atomic_at<std::uint64_t>(m.profile, prof_version);
@@ -870,7 +870,7 @@ struct subscriber::impl {
     }
     const std::uint32_t length = load<std::uint32_t>(head_bytes, rec_length);
     if (length > geo.max_record)
-      corrupt(at, rec_length, "record length", "length " + std::to_string(length) + " is over the bus's maximum " +
+      corrupt(at, rec_length, "record length", "length " + std::to_string(length) + " is over the bridge's maximum " +
                                        std::to_string(geo.max_record));
     if (size != align8(record_header_bytes + length))
       corrupt(at, rec_size, "record size", "size " + std::to_string(size) + " does not fit a length of " +
@@ -1069,7 +1069,7 @@ read_result subscriber::next(std::chrono::nanoseconds timeout) {
           m.gone = true;
           out.status = read_status::publisher_gone;
           const bool closed = atomic_at<std::uint32_t>(m.base, off_closed).load(std::memory_order_acquire) != 0;
-          out.detail = "publisher pid " + std::to_string(m.geo.pid) + (closed ? " closed the bus" : " died");
+          out.detail = "publisher pid " + std::to_string(m.geo.pid) + (closed ? " closed the bridge" : " died");
           return out;
         }
       }

@@ -45,7 +45,7 @@ std::string dump_readable(const nlohmann::json& value, int indent = 2, std::size
 std::string printable_text(std::string_view text, std::size_t max_bytes = 256);
 
 /// printable_text() in double quotes, with `"` escaped too, for naming a value
-/// inside a message: `unknown bus "lab\x1b[2J"`. Cut after `max_bytes` bytes.
+/// inside a message: `no bridge "lab\x1b[2J"`. Cut after `max_bytes` bytes.
 std::string quoted_text(std::string_view text, std::size_t max_bytes = 64);
 
 }  // namespace comframe::core

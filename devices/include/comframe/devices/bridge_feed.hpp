@@ -2,16 +2,16 @@
 // device sees to a shared-memory bridge (transport/bridge.hpp): every frame,
 // the device's profile, and the latest payload of each event.
 //
-//   auto bus = std::make_shared<transport::bridge::publisher>("lab");
-//   devices::bridge_feed feed(bus);
-//   feed.set_profile(p);          // the profile's canonical JSON text, in the bus's profile region
+//   auto bridge = std::make_shared<transport::bridge::publisher>("lab");
+//   devices::bridge_feed feed(bridge);
+//   feed.set_profile(p);          // the profile's canonical JSON text, in the bridge's profile region
 //   feed.publish(record);         // for each frame_record, e.g. from observe_frames
 //
 // Latest values it keeps: for each event, "event.<name>" (schema name: the
 // event's name, not its payload type; value: its payload bytes, in the
 // profile's byte order). Without a profile, or for an event the profile does
 // not name, an event is keyed "event.0x<id>" (4 lowercase hex digits) with an
-// empty schema name. A value that does not fit the bus (a key over 47 bytes,
+// empty schema name. A value that does not fit the bridge (a key over 47 bytes,
 // a payload over the slot, no slot left, a profile over the region) is
 // counted in latest_errors() and in the segment (publisher::refused()), never
 // thrown: publishing must not stop a session.
@@ -31,13 +31,13 @@
 
 namespace comframe::devices {
 
-/// The device profile a publisher keeps on its bus (its profile region), if it
+/// The device profile a publisher keeps on its bridge (its profile region), if it
 /// has one that parses; a subscriber decodes frames with it (frame_json.hpp).
-std::optional<profile> profile_on_bus(const transport::bridge::subscriber& bus);
+std::optional<profile> profile_on_bridge(const transport::bridge::subscriber& subscriber);
 
 class bridge_feed {
  public:
-  explicit bridge_feed(std::shared_ptr<transport::bridge::publisher> bus, std::uint16_t link_id = 0);
+  explicit bridge_feed(std::shared_ptr<transport::bridge::publisher> publisher, std::uint16_t link_id = 0);
 
   /// Puts the profile's JSON text in the latest-value store and uses the
   /// profile to name events.
@@ -46,11 +46,11 @@ class bridge_feed {
   /// raw bytes flagged refused.
   void publish(const frame_record& r);
 
-  transport::bridge::publisher& bus() const noexcept { return *bus_; }
+  transport::bridge::publisher& publisher() const noexcept { return *publisher_; }
   std::uint64_t latest_errors() const noexcept { return latest_errors_.load(); }
 
  private:
-  std::shared_ptr<transport::bridge::publisher> bus_;
+  std::shared_ptr<transport::bridge::publisher> publisher_;
   std::uint16_t link_id_;
   std::mutex mutex_;
   std::shared_ptr<const profile> profile_;

@@ -5,7 +5,7 @@
 // bridge or a capture themselves:
 //
 //   transport::bridge::subscriber tap("lab");
-//   const auto profile = devices::profile_on_bus(tap);        // bridge_feed.hpp
+//   const auto profile = devices::profile_on_bridge(tap);     // bridge_feed.hpp
 //   const auto r = tap.next(std::chrono::seconds(1));
 //   if (r.status == transport::bridge::read_status::record && profile)
 //     std::cout << devices::frame_json(*profile, devices::stored_frame(r.rec)) << '\n';

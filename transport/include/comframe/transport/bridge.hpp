@@ -3,10 +3,10 @@
 // them without touching the port. docs/bridge.md gives the segment byte by byte.
 //
 // Publishing (never waits for subscribers):
-//   transport::bridge::publisher bus("lab");        // creates /dev/shm/comframe.lab, mode 0600
-//   bus.publish_frame(direction::from_device, header, payload);
-//   bus.set_profile(profile_text);                    // the device's profile, in a region of its own
-//   bus.set_latest("event.telemetry", "telemetry", payload);
+//   transport::bridge::publisher bridge("lab");     // creates /dev/shm/comframe.lab, mode 0600
+//   bridge.publish_frame(direction::from_device, header, payload);
+//   bridge.set_profile(profile_text);                 // the device's profile, in a region of its own
+//   bridge.set_latest("event.telemetry", "telemetry", payload);
 //
 // Subscribing, in another process:
 //   transport::bridge::subscriber tap("lab");
@@ -48,7 +48,7 @@ inline constexpr std::uint32_t layout_version = 2;
 
 /// What went wrong with a bridge. Each value has one meaning.
 enum class bridge_errc : std::uint8_t {
-  name,        ///< a bus name that is not allowed (see check_name)
+  name,        ///< a bridge name that is not allowed (see check_name)
   in_use,      ///< a live publisher has the name
   not_found,   ///< no segment of that name: is its publisher running?
   permission,  ///< the segment exists but this process may not open it
@@ -222,7 +222,7 @@ class subscriber {
   std::optional<latest_value> latest(std::string_view key) const;
   /// Every key with a value.
   std::vector<std::string> latest_keys() const;
-  /// The profile text the publisher put on the bus (set_profile), if any.
+  /// The profile text the publisher put on the bridge (set_profile), if any.
   std::optional<std::string> profile() const;
   /// Values the publisher could not store (publisher::refused()).
   std::uint64_t refused() const noexcept;

@@ -24,7 +24,7 @@
 //   EPB   one per frame: timestamp, the bytes (original packet length: the
 //         frame's length before a source cut it), and options
 //           epb_flags     bits 0-1: 01 inbound = from_device, 10 outbound = to_device
-//           epb_dropcount frames lost just before this one (a bus that overran the logger)
+//           epb_dropcount frames lost just before this one (a bridge that overran the logger)
 //           opt_comment   "<N> frames lost before this one", "refused by the receiver (<why>) …",
 //                         "truncated …", and the record's note, as they apply
 // Rotation (rotate_size_bytes > 0): "cap.pcapng", then "cap.1.pcapng",

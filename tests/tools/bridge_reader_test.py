@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""docs/bridge.md is a contract: a reader written from it alone (bus_reader.py) sees on a
-live bus exactly what `comframe tap --json` sees.
+"""docs/bridge.md is a contract: a reader written from it alone (bridge_reader.py) sees on a
+live bridge exactly what `comframe tap --json` sees.
 
-    bus_reader_test.py PATH_TO_COMFRAME
+    bridge_reader_test.py PATH_TO_COMFRAME
 
 A real `comframe sim --device thermo --bridge NAME` on a pty, real `comframe call`
-processes as its host, raw bytes written to the pty for refused frames, then the bus
-read by bus_reader.py and by `comframe tap --from-oldest --json`, and every record
+processes as its host, raw bytes written to the pty for refused frames, then the bridge
+read by bridge_reader.py and by `comframe tap --from-oldest --json`, and every record
 compared field by field. Nothing here bounds time: each wait is for an event, with a
 generous watchdog.
 """
@@ -25,7 +25,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bus_reader  # noqa: E402
+import bridge_reader  # noqa: E402
 
 COMFRAME = None
 WATCHDOG_S = 60
@@ -100,11 +100,11 @@ def wait_for(what, predicate):
 
 
 def telemetry_writes(name):
-    bus = bus_reader.Bus(name)
+    bridge = bridge_reader.Bridge(name)
     try:
-        return sum(s["version"] // 2 for s in bus.slots() if s["key"] == "event.telemetry")
+        return sum(s["version"] // 2 for s in bridge.slots() if s["key"] == "event.telemetry")
     finally:
-        bus.close()
+        bridge.close()
 
 
 def tap(name, count, *args):
@@ -117,12 +117,12 @@ def tap(name, count, *args):
 
 def expected_line(rec, profile):
     """What docs/bridge.md says `tap --json` prints for this record, given the profile's names."""
-    line = bus_reader.frame_fields(rec)
+    line = bridge_reader.frame_fields(rec)
     line["time"] = utc_us(rec["time_ns"])
     for key in ("payload_hex", "frame_hex", "raw"):
         if key in line:
             line[key] = spaced_hex(bytes.fromhex(line[key]))
-    if profile is not None and "command_id" in line and not rec["flags"] & bus_reader.FLAG_TRUNCATED:
+    if profile is not None and "command_id" in line and not rec["flags"] & bridge_reader.FLAG_TRUNCATED:
         names = {c["id"]: c["name"] for c in profile["commands"]}
         events = {e["id"]: e["name"] for e in profile["events"]}
         if line["kind"] == "event" and line["command_id"] in events:
@@ -132,7 +132,7 @@ def expected_line(rec, profile):
     return line
 
 
-class BusReaderAgreesWithTap(unittest.TestCase):
+class BridgeReaderAgreesWithTap(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -144,7 +144,7 @@ class BusReaderAgreesWithTap(unittest.TestCase):
         r = comframe("call", sim.port, "set_led", '{"index": 9, "rgb": [1, 2, 3]}', check=False)
         self.assertIn("device error 3 (out_of_range)", r.stderr.decode())
         comframe("call", sim.port, "start_telemetry", '{"rate_hz": 1000}')
-        wait_for("200 telemetry events on the bus", lambda: telemetry_writes(sim.name) >= 200)
+        wait_for("200 telemetry events on the bridge", lambda: telemetry_writes(sim.name) >= 200)
         comframe("call", sim.port, "stop_telemetry")
         fd = os.open(sim.port, os.O_RDWR | os.O_NOCTTY)
         try:
@@ -158,25 +158,25 @@ class BusReaderAgreesWithTap(unittest.TestCase):
         comframe("call", sim.port, "get_info")
 
     def snapshot(self, name):
-        """A quiet bus read whole, and what tap prints for it (retried while the bus still moves)."""
+        """A quiet bridge read whole, and what tap prints for it (retried while the bridge still moves)."""
         empty_profile = os.path.join(self.tmp.name, "empty_profile.json")
         with open(empty_profile, "w") as f:
             f.write('{"comframe_profile": 1, "device": "none", "commands": []}')
         for _ in range(100):
-            bus = bus_reader.read_bus(name)
-            n = len(bus["records"])
+            bridge = bridge_reader.read_bridge(name)
+            n = len(bridge["records"])
             named, named_counters = tap(name, n)
             raw, raw_counters = tap(name, n, "--profile", empty_profile)
-            again = bus_reader.read_bus(name)
-            if (again["head"], again["tail"]) == (bus["head"], bus["tail"]):
-                return bus, named, named_counters, raw, raw_counters
-        raise AssertionError("the bus never stood still")
+            again = bridge_reader.read_bridge(name)
+            if (again["head"], again["tail"]) == (bridge["head"], bridge["tail"]):
+                return bridge, named, named_counters, raw, raw_counters
+        raise AssertionError("the bridge never stood still")
 
     def check(self, name, sim):
-        bus, named, named_counters, raw, raw_counters = self.snapshot(name)
-        h = bus["header"]
-        records = bus["records"]
-        profile = json.loads(bus["profile"])
+        bridge, named, named_counters, raw, raw_counters = self.snapshot(name)
+        h = bridge["header"]
+        records = bridge["records"]
+        profile = json.loads(bridge["profile"])
 
         # the header, as the Liveness section defines it
         self.assertEqual(h["pid"], sim.proc.pid)
@@ -186,8 +186,8 @@ class BusReaderAgreesWithTap(unittest.TestCase):
         self.assertEqual(h["refused"], 0)
 
         # the profile region: canonical text, the one describe reports
-        text = bus["profile"].encode()
-        self.assertEqual(bus["profile"], json.dumps(profile, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+        text = bridge["profile"].encode()
+        self.assertEqual(bridge["profile"], json.dumps(profile, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
         d = json.loads(comframe("call", sim.port, "describe", '{"offset": 0, "max_bytes": 0}', "-c").stdout)
         self.assertEqual((d["hash"], d["total"]), (fnv1a64(text), len(text)))
         self.assertEqual(profile["device"], "thermo")
@@ -195,7 +195,7 @@ class BusReaderAgreesWithTap(unittest.TestCase):
         # the records: sequences without gaps from the oldest on
         seqs = [r["sequence"] for r in records]
         self.assertEqual(seqs, list(range(seqs[0], seqs[0] + len(seqs))))
-        self.assertEqual(bus["gaps"], [])
+        self.assertEqual(bridge["gaps"], [])
 
         # tap prints the same records, field by field, with the profile's names…
         self.assertEqual(len(named), len(records))
@@ -228,36 +228,36 @@ class BusReaderAgreesWithTap(unittest.TestCase):
             self.assertEqual(got, want)
 
         # the counters tap prints at exit
-        truncated = sum(1 for r in records if r["flags"] & bus_reader.FLAG_TRUNCATED)
-        refused = sum(1 for r in records if r["flags"] & bus_reader.FLAG_REFUSED)
+        truncated = sum(1 for r in records if r["flags"] & bridge_reader.FLAG_TRUNCATED)
+        refused = sum(1 for r in records if r["flags"] & bridge_reader.FLAG_REFUSED)
         want = (f"tap: records {len(records)}, lost 0 in 0 gaps, refused frames {refused}, truncated {truncated}, "
-                f"publisher gone 0, restarts 0 (bus: records {len(records)}, lost 0, "
+                f"publisher gone 0, restarts 0 (bridge: records {len(records)}, lost 0, "
                 f"values the publisher could not store 0)")
         self.assertEqual(named_counters, want)
         self.assertEqual(raw_counters, want)
 
         # the latest-value slot: slot 0, keyed by the event's name, its last payload
-        events = [r for r in records if r["direction"] == 1 and not r["flags"] & bus_reader.FLAG_REFUSED
+        events = [r for r in records if r["direction"] == 1 and not r["flags"] & bridge_reader.FLAG_REFUSED
                   and r["data"][1] == 2 and r["data"][2:4] == b"\x00\x01"]
-        self.assertEqual([(s["slot"], s["key"], s["schema"]) for s in bus["slots"]],
+        self.assertEqual([(s["slot"], s["key"], s["schema"]) for s in bridge["slots"]],
                          [(0, "event.telemetry", "telemetry")])
-        return bus, events
+        return bridge, events
 
-    def test_a_bus_with_room_for_everything(self):
-        name = f"busreader-{os.getpid()}-a"
+    def test_a_bridge_with_room_for_everything(self):
+        name = f"bridgereader-{os.getpid()}-a"
         sim = Sim(name)
         try:
             self.drive(sim)
-            bus, events = self.check(name, sim)
-            records = bus["records"]
+            bridge, events = self.check(name, sim)
+            records = bridge["records"]
             self.assertEqual(records[0]["sequence"], 0)
-            self.assertEqual(bus["tail"], 0)
+            self.assertEqual(bridge["tail"], 0)
             # every event frame wrote the slot once; it holds the last one's payload
-            slot = bus["slots"][0]
+            slot = bridge["slots"][0]
             self.assertEqual(slot["version"], 2 * len(events))
             self.assertEqual(slot["value"], events[-1]["data"][6:-4])
             self.assertEqual([r["error"] for r in records if r["error"]], [4, 2, 1])
-            self.assertEqual(sum(1 for r in records if r["flags"] & bus_reader.FLAG_TRUNCATED), 0)
+            self.assertEqual(sum(1 for r in records if r["flags"] & bridge_reader.FLAG_TRUNCATED), 0)
         finally:
             code, out, err = sim.stop()
         self.assertEqual(code, 0, err)
@@ -275,8 +275,8 @@ class BusReaderAgreesWithTap(unittest.TestCase):
             os.write(fd, bytes(data))
             os.close(fd)
             r = comframe("tap", copy, "--from-oldest", "--json", "--count", str(count), check=False)
-            with self.assertRaises(bus_reader.CorruptBus) as mine:
-                bus_reader.read_bus(copy)
+            with self.assertRaises(bridge_reader.CorruptBridge) as mine:
+                bridge_reader.read_bridge(copy)
         finally:
             os.unlink(path)
         m = re.search(r"^comframe tap: \[transport\.bridge\.corrupt\] bridge segment \S+ at byte (\d+) \(([^)]+)\)",
@@ -286,17 +286,17 @@ class BusReaderAgreesWithTap(unittest.TestCase):
         self.assertEqual(int(m.group(1)), offset)
 
     def test_a_corrupt_segment_is_refused_at_the_same_field_and_byte_as_tap_refuses_it(self):
-        name = f"busreader-{os.getpid()}-c"
+        name = f"bridgereader-{os.getpid()}-c"
         sim = Sim(name)
         try:
             comframe("call", sim.port, "get_info")
-            bus = bus_reader.read_bus(name)
-            first = bus["records"][0]
+            bridge = bridge_reader.read_bridge(name)
+            first = bridge["records"][0]
             second_at = 256 + first["size"]
-            profile_at = bus["header"]["profile_offset"]
+            profile_at = bridge["header"]["profile_offset"]
             for offset, fmt, value, field_count in [
                     (56, "I", 0, 1),                       # max_record_bytes
-                    (128, "Q", bus["head"] + (1 << 40), 1),  # head past tail + ring_bytes
+                    (128, "Q", bridge["head"] + (1 << 40), 1),  # head past tail + ring_bytes
                     (256 + 4, "I", 1 << 20, 1),            # the first record's length
                     (256 + 26, "B", 5, 1),                 # its direction
                     (second_at + 8, "Q", 99, 2),           # the second record's sequence
@@ -308,29 +308,29 @@ class BusReaderAgreesWithTap(unittest.TestCase):
         self.assertEqual(code, 0, err)
 
     def test_a_small_ring_that_wraps_and_cuts_frames(self):
-        name = f"busreader-{os.getpid()}-b"
+        name = f"bridgereader-{os.getpid()}-b"
         sim = Sim(name, "--bridge-ring", "4096", "--bridge-record", "28")
         try:
             self.drive(sim)
-            bus, events = self.check(name, sim)
-            h = bus["header"]
-            records = bus["records"]
+            bridge, events = self.check(name, sim)
+            h = bridge["header"]
+            records = bridge["records"]
             self.assertEqual((h["ring_bytes"], h["max_record_bytes"]), (4096, 28))
             # the walk from tail to head wrapped at the ring's end once: over a padding record,
             # over a skipped end, or (when the sizes happen to add up) a record ending there
-            self.assertGreater(bus["head"], 2 * h["ring_bytes"])
+            self.assertGreater(bridge["head"], 2 * h["ring_bytes"])
             starts = [r["pos"] % h["ring_bytes"] for r in records[1:]]
             self.assertEqual(starts.count(0), 1)
-            self.assertLessEqual(bus["padding_records"] + bus["skipped_ends"], 1)
-            self.assertGreater(bus["tail"], 0)
-            self.assertLessEqual(bus["head"] - bus["tail"], h["ring_bytes"])
+            self.assertLessEqual(bridge["padding_records"] + bridge["skipped_ends"], 1)
+            self.assertGreater(bridge["tail"], 0)
+            self.assertLessEqual(bridge["head"] - bridge["tail"], h["ring_bytes"])
             # the oldest record's sequence says how many were overwritten
             self.assertGreater(records[0]["sequence"], 0)
             # frames over 28 bytes are cut, refused ones too (flags 0x03)
             for r in records:
                 self.assertEqual(r["length"], min(r["original_length"], 28))
-                self.assertEqual(bool(r["flags"] & bus_reader.FLAG_TRUNCATED), r["original_length"] > 28)
-            self.assertIn(bus_reader.FLAG_REFUSED | bus_reader.FLAG_TRUNCATED, [r["flags"] for r in records])
+                self.assertEqual(bool(r["flags"] & bridge_reader.FLAG_TRUNCATED), r["original_length"] > 28)
+            self.assertIn(bridge_reader.FLAG_REFUSED | bridge_reader.FLAG_TRUNCATED, [r["flags"] for r in records])
         finally:
             code, out, err = sim.stop()
         self.assertEqual(code, 0, err)

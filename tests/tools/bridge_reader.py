@@ -1,16 +1,16 @@
 #!/usr/bin/python3
-"""A reader of comframe's shared-memory bus, written from docs/bridge.md alone.
+"""A reader of comframe's shared-memory bridge, written from docs/bridge.md alone.
 
 It is an independent client: it shares no code with comframe and uses only the
 Python standard library, so that a test can hold docs/bridge.md to its word.
 
-    python3 bus_reader.py NAME            # one JSON line: header, profile, slots, records
+    python3 bridge_reader.py NAME         # one JSON line: header, profile, slots, records
 
-`read_bus(name)` maps /dev/shm/comframe.NAME read-only, checks the header
+`read_bridge(name)` maps /dev/shm/comframe.NAME read-only, checks the header
 against the real size of the mapping, reads the profile region and the
 latest-value slots (seqlocks), and walks the ring from `tail` to `head` the way
 a subscriber does (padding records, skipped ends, laps and torn copies).
-Anything that breaks docs/bridge.md raises `CorruptBus` naming the field and
+Anything that breaks docs/bridge.md raises `CorruptBridge` naming the field and
 its byte offset in the segment.
 """
 
@@ -40,11 +40,11 @@ DIRECTIONS = {0: "out", 1: "in"}
 MAX_WALKS = 10000
 
 
-class CorruptBus(Exception):
+class CorruptBridge(Exception):
     """The segment breaks a rule of docs/bridge.md: `field` at byte `offset`."""
 
     def __init__(self, path, offset, field, detail):
-        super().__init__(f"bus segment {path} at byte {offset} ({field}): {detail}")
+        super().__init__(f"bridge segment {path} at byte {offset} ({field}): {detail}")
         self.offset = offset
         self.field = field
 
@@ -62,7 +62,7 @@ def crc32c(data):
     return crc ^ 0xFFFFFFFF
 
 
-class Bus:
+class Bridge:
     """One mapped segment. All fields are in the host's byte order ("=")."""
 
     def __init__(self, name):
@@ -72,8 +72,8 @@ class Bus:
             st = os.fstat(fd)
             self.file_bytes = st.st_size
             if self.file_bytes < HEADER_BYTES:
-                raise CorruptBus(self.path, 0, "segment_bytes",
-                                 f"the file has {self.file_bytes} bytes, fewer than the {HEADER_BYTES}-byte header")
+                raise CorruptBridge(self.path, 0, "segment_bytes",
+                                    f"the file has {self.file_bytes} bytes, fewer than the {HEADER_BYTES}-byte header")
             self.mm = mmap.mmap(fd, self.file_bytes, mmap.MAP_SHARED, mmap.PROT_READ)
         finally:
             os.close(fd)
@@ -92,7 +92,7 @@ class Bus:
         return struct.unpack_from("=" + fmt, self.mm, offset)[0]
 
     def _fail(self, offset, field, detail):
-        raise CorruptBus(self.path, offset, field, detail)
+        raise CorruptBridge(self.path, offset, field, detail)
 
     def _read_header(self):
         h = {}
@@ -171,7 +171,7 @@ class Bus:
         self._fail(offset, "version", "the value never settles")
 
     def profile(self):
-        """The profile's text (str), or None when the bus carries none."""
+        """The profile's text (str), or None when the bridge carries none."""
         h = self.header
         start, size = h["profile_offset"], h["profile_bytes"]
 
@@ -342,28 +342,28 @@ def frame_fields(rec):
     return out
 
 
-def read_bus(name):
-    bus = Bus(name)
+def read_bridge(name):
+    bridge = Bridge(name)
     try:
-        profile = bus.profile()
-        slots = bus.slots()
-        records, gaps = bus.records()
-        head, tail = bus.head_tail()
-        return {"header": bus.header, "head": head, "tail": tail, "profile": profile,
+        profile = bridge.profile()
+        slots = bridge.slots()
+        records, gaps = bridge.records()
+        head, tail = bridge.head_tail()
+        return {"header": bridge.header, "head": head, "tail": tail, "profile": profile,
                 "slots": slots, "records": records, "gaps": gaps,
-                "padding_records": bus.padding_records, "skipped_ends": bus.skipped_ends}
+                "padding_records": bridge.padding_records, "skipped_ends": bridge.skipped_ends}
     finally:
-        bus.close()
+        bridge.close()
 
 
 def main(argv):
     if len(argv) != 2:
-        print("usage: bus_reader.py NAME", file=sys.stderr)
+        print("usage: bridge_reader.py NAME", file=sys.stderr)
         return 2
-    bus = read_bus(argv[1])
-    bus["slots"] = [dict(s, value=s["value"].hex()) for s in bus["slots"]]
-    bus["records"] = [frame_fields(r) for r in bus["records"]]
-    print(json.dumps(bus))
+    bridge = read_bridge(argv[1])
+    bridge["slots"] = [dict(s, value=s["value"].hex()) for s in bridge["slots"]]
+    bridge["records"] = [frame_fields(r) for r in bridge["records"]]
+    print(json.dumps(bridge))
     return 0
 
 
