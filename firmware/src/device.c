@@ -105,7 +105,7 @@ static void describe(cf_device *dev, const cf_frame *request) {
 static const cf_command *find_command(const cf_device *dev, uint16_t id) {
   size_t i;
   for (i = 0; i < dev->config.command_count; ++i)
-    if (dev->config.commands[i].id == id) return &dev->config.commands[i];
+    if (dev->config.commands[i].id == id && dev->config.commands[i].handler != NULL) return &dev->config.commands[i];
   return NULL;
 }
 

@@ -48,8 +48,7 @@ size_t cf_frame_encode(const cf_header *header, const void *payload, size_t payl
   cf_cobs_encoder e;
   size_t n;
   uint32_t crc;
-  if (payload_size > SIZE_MAX - 2 * COMFRAME_MIN_FRAME_SIZE ||
-      capacity < COMFRAME_MAX_ENCODED_FRAME_SIZE(payload_size))
+  if (payload_size > SIZE_MAX / 2 || capacity < COMFRAME_MAX_ENCODED_FRAME_SIZE(payload_size))
     return 0;
   cf_cobs_encoder_init_buffer(&e, out, capacity - 1);
   crc = put_header(&e, header);

@@ -78,6 +78,7 @@ typedef struct cf_reply {
  *  COMFRAME_MAX_PAYLOAD_SIZE) becomes error reply 5 (internal). */
 typedef uint16_t (*cf_handler_fn)(void *user, const cf_frame *request, cf_reply *reply);
 
+/** One entry of the handler table; an entry whose handler is NULL counts as absent. */
 typedef struct cf_command {
   uint16_t id;
   cf_handler_fn handler;
