@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "comframe/transport/frame.hpp"
@@ -102,6 +103,30 @@ inline scenario make_scenario(std::uint64_t seed, std::size_t frame_count) {
     else sc.intact.push_back(std::move(f));
   }
   return sc;
+}
+
+// For SCOPED_TRACE: the seed and how to run with it again.
+inline std::string seed_note(std::uint64_t seed) {
+  return "seed " + std::to_string(seed) + " (set COMFRAME_PROPERTY_SEED=" + std::to_string(seed) + " to reproduce)";
+}
+
+// True when the scenario has every kind of damage (so a test of it tests something).
+inline bool has_every_kind_of_damage(const scenario& sc) {
+  return sc.corrupted != 0 && sc.oversize != 0 && sc.swallowed != 0;
+}
+
+// "" when `got` is exactly the scenario's intact frames in order, else what
+// differs first.
+inline std::string first_difference(const scenario& sc, const std::vector<sent_frame>& got) {
+  if (got.size() != sc.intact.size())
+    return std::to_string(got.size()) + " frames delivered, " + std::to_string(sc.intact.size()) + " intact";
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const char* what = !(got[i].header == sc.intact[i].header) ? "header" : got[i].payload != sc.intact[i].payload ? "payload" : nullptr;
+    if (what != nullptr)
+      return std::string("frame ") + std::to_string(i) + " (sequence " + std::to_string(sc.intact[i].header.sequence) +
+             "): " + what + " differs";
+  }
+  return "";
 }
 
 }  // namespace comframe::test::frame_stream
