@@ -18,7 +18,7 @@ case "${1:-}" in
     targets=(--target comframe thermo_host) ;;
   --sanitize)
     dir=build-asan
-    args=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCOMFRAME_SANITIZE=ON -DCOMFRAME_BUILD_TESTS=ON
+    args=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_C_FLAGS=-O1 -DCOMFRAME_SANITIZE=ON -DCOMFRAME_BUILD_TESTS=ON
           -DCOMFRAME_BUILD_BENCH=OFF) ;;
   *) echo "usage: scripts/build.sh [--demo | --sanitize]" >&2; exit 2 ;;
 esac
