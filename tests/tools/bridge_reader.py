@@ -44,7 +44,7 @@ class CorruptBridge(Exception):
     """The segment breaks a rule of docs/bridge.md: `field` at byte `offset`."""
 
     def __init__(self, path, offset, field, detail):
-        super().__init__(f"bridge segment {path} at byte {offset} ({field}): {detail}")
+        super().__init__(f"{path}: {field} at byte {offset}: {detail}")
         self.offset = offset
         self.field = field
 

@@ -279,11 +279,11 @@ class BridgeReaderAgreesWithTap(unittest.TestCase):
                 bridge_reader.read_bridge(copy)
         finally:
             os.unlink(path)
-        m = re.search(r"^comframe tap: \[transport\.bridge\.corrupt\] bridge segment \S+ at byte (\d+) \(([^)]+)\)",
+        m = re.search(r"^comframe tap: \[transport\.bridge\.corrupt\] \S+: (.+?) at byte (\d+): ",
                       r.stderr.decode(), re.M)
         self.assertIsNotNone(m, r.stderr.decode())
-        self.assertEqual((int(m.group(1)), m.group(2)), (mine.exception.offset, mine.exception.field))
-        self.assertEqual(int(m.group(1)), offset)
+        self.assertEqual((int(m.group(2)), m.group(1)), (mine.exception.offset, mine.exception.field))
+        self.assertEqual(int(m.group(2)), offset)
 
     def test_a_corrupt_segment_is_refused_at_the_same_field_and_byte_as_tap_refuses_it(self):
         name = f"bridgereader-{os.getpid()}-c"

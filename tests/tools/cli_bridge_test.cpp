@@ -366,8 +366,8 @@ TEST(cli_bridge, tap_of_a_corrupt_segment_names_the_id_and_the_fields_own_offset
   ::close(fd);
   const auto r = run({cli, "tap", b.name});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe tap: [transport.bridge.corrupt] bridge segment " + bridge::segment_path(b.name) +
-                       " at byte 128 (head): head " + std::to_string(head) + " is more than the ring ahead of tail 0\n");
+  EXPECT_EQ(r.err, "comframe tap: [transport.bridge.corrupt] " + bridge::segment_path(b.name) +
+                       ": head at byte 128: head " + std::to_string(head) + " is more than the ring ahead of tail 0\n");
 }
 
 TEST(cli_bridge, tap_echoes_a_long_bad_name_cut) {

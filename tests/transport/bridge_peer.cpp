@@ -23,8 +23,8 @@
 //       restarted         a new publisher has the name
 //     and a final "summary records=R lost=L" when it has read --count records,
 //     at the first "gone" with --exit-on-gone, or on SIGINT/SIGTERM (exit 0).
-//     A bridge_error ends it: "corrupt: ID: MESSAGE" with exit status 3 for a
-//     corrupt segment, "error: ID: MESSAGE" with status 2 for any other.
+//     A bridge_error ends it: "corrupt: WHAT" (the error's what()) with exit status 3 for a
+//     corrupt segment, "error: WHAT" with status 2 for any other.
 //
 //   bridge_peer scribble NAME SEED [--zero-ring]
 //     Opens the segment read-write and writes random bytes (from SEED) over its
@@ -255,7 +255,7 @@ int main(int argc, char** argv) {
     return usage();
   } catch (const br::bridge_error& e) {
     const bool corrupt = e.kind() == br::bridge_errc::corrupt;
-    std::cout << (corrupt ? "corrupt: " : "error: ") << e.id() << ": " << e.detail() << std::endl;
+    std::cout << (corrupt ? "corrupt: " : "error: ") << e.what() << std::endl;
     return corrupt ? 3 : 2;
   }
 }

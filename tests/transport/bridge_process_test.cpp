@@ -324,7 +324,7 @@ TEST(bridge_processes, random_bytes_over_a_segment_give_records_or_a_corrupt_rep
       if (code == 3) {
         ++corrupt_reports;
         clean = false;
-        EXPECT_NE(out.find("corrupt: transport.bridge.corrupt: bridge segment /dev/shm/comframe." + name), std::string::npos)
+        EXPECT_NE(out.find("corrupt: [transport.bridge.corrupt] /dev/shm/comframe." + name), std::string::npos)
             << out;
       } else {
         EXPECT_NE(out.find("summary records="), std::string::npos) << out;
@@ -356,7 +356,7 @@ TEST(bridge_processes, segment_made_0600_cannot_be_opened_by_another_user) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const auto r = run({*setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", peer, "subscribe", name});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_EQ(r.out, "error: transport.bridge.permission: cannot open bridge \"" + name + "\" (" +
+  EXPECT_EQ(r.out, "error: [transport.bridge.permission] cannot open bridge \"" + name + "\" (" +
                        bridge::segment_path(name) + "): permission denied; it belongs to another user\n");
   pub.proc.write_line("exit");
   EXPECT_EQ(pub.proc.stop(0), 0);

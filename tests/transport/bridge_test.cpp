@@ -33,11 +33,14 @@ bytes numbered(std::uint64_t n, std::size_t size) {
 }
 
 // "id: detail" of the error `f` throws (a bridge_error, or a usage_error for bad arguments).
+// "id: " and the rest of what(): the location, if any, and the detail.
 std::string error_id(auto&& f) {
   try {
     f();
   } catch (const comframe::error& e) {
-    return e.id() + ": " + e.detail();
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("[" + e.id() + "] ", 0), 0u) << what;
+    return e.id() + ": " + what.substr(e.id().size() + 3);
   }
   return "no error";
 }
@@ -390,8 +393,8 @@ struct corrupt_segment : ::testing::Test {
   publisher bridge{name, {.ring_bytes = 8192, .max_record_bytes = 1000, .latest_slots = 1, .latest_value_bytes = 8,
                           .profile_bytes = 0}};
   std::string at(std::size_t offset, const std::string& field) {
-    return "transport.bridge.corrupt: bridge segment " + segment_path(name) + " at byte " + std::to_string(offset) +
-           " (" + field + "): ";
+    return "transport.bridge.corrupt: " + segment_path(name) + ": " + field + " at byte " + std::to_string(offset) +
+           ": ";
   }
   static inline int counter = 0;
 };

@@ -245,16 +245,22 @@ struct geometry {
   std::uint64_t epoch = 0;
 };
 
-std::string where(const std::string& path, std::size_t offset, const char* field) {
-  return path + " at byte " + std::to_string(offset) + " (" + field + ")";
+// A bad field of the segment at `path`: its name and its own byte offset in the segment.
+[[noreturn]] void fail_corrupt_field(const std::string& path, std::uint64_t offset, const char* field,
+                                     const std::string& what) {
+  throw bridge_error(bridge_errc::corrupt, what, {path, field, offset});
+}
+// A segment at `path` that is corrupt as a whole.
+[[noreturn]] void fail_corrupt(const std::string& path, const std::string& what) {
+  throw bridge_error(bridge_errc::corrupt, what, {path, {}, {}});
 }
 
 geometry read_geometry(const std::uint8_t* base, std::size_t mapped, const std::string& path) {
   auto corrupt = [&](std::size_t offset, const char* field, const std::string& what) -> void {
-    fail(bridge_errc::corrupt, "bridge segment " + where(path, offset, field) + ": " + what);
+    fail_corrupt_field(path, offset, field, what);
   };
   if (mapped < header_bytes)
-    fail(bridge_errc::corrupt, "bridge segment " + path + " holds " + std::to_string(mapped) +
+    fail_corrupt(path, "the segment holds " + std::to_string(mapped) +
                                          " bytes, less than its " + std::to_string(header_bytes) + "-byte header");
   if (std::memcmp(base + off_magic, magic, sizeof magic) != 0)
     corrupt(off_magic, "magic", "not \"CFBRIDGE\": not a comframe bridge segment");
@@ -327,8 +333,9 @@ std::string_view to_string(bridge_errc kind) noexcept {
   return "unknown";
 }
 
-bridge_error::bridge_error(bridge_errc kind, std::string detail)
-    : comframe::error("transport.bridge." + std::string(to_string(kind)), std::move(detail)), kind_(kind) {}
+bridge_error::bridge_error(bridge_errc kind, std::string detail, error_location where)
+    : comframe::error("transport.bridge." + std::string(to_string(kind)), std::move(detail), std::move(where)),
+      kind_(kind) {}
 
 void check_name(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 64 && name.front() != '.';
@@ -751,7 +758,7 @@ struct subscriber::impl {
 
   // A bad field of the segment, named by its own byte offset in the segment.
   [[noreturn]] void corrupt_at(std::uint64_t offset, const char* field, const std::string& what) const {
-    fail(bridge_errc::corrupt, "bridge segment " + where(path, offset, field) + ": " + what);
+    fail_corrupt_field(path, offset, field, what);
   }
   // A bad field of a record: the field at `field_offset` of the record at ring position `pos`.
   [[noreturn]] void corrupt(std::uint64_t pos, std::size_t field_offset, const char* field,
@@ -806,7 +813,7 @@ struct subscriber::impl {
     if (::fstat(fd.fd, &st) != 0) fail_errno("cannot stat bridge segment " + m.path);
     const auto size = static_cast<std::size_t>(st.st_size);
     if (size < header_bytes)
-      fail(bridge_errc::corrupt, "bridge segment " + m.path + " holds " + std::to_string(size) +
+      fail_corrupt(m.path, "the segment holds " + std::to_string(size) +
                                            " bytes, less than its " + std::to_string(header_bytes) + "-byte header");
     void* a = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.fd, 0);
     if (a == MAP_FAILED) fail_errno("cannot map bridge segment " + m.path);
@@ -946,7 +953,7 @@ struct subscriber::impl {
       }
       return;
     }
-    fail(bridge_errc::corrupt, "bridge segment " + path + ": the publisher overwrites the ring faster "
+    fail_corrupt(path, "the publisher overwrites the ring faster "
                                      "than it can be read");
   }
 
@@ -1005,7 +1012,7 @@ struct subscriber::impl {
       out.rec = r;
       return true;
     }
-    fail(bridge_errc::corrupt, "bridge segment " + path + ": the publisher overwrites the ring faster "
+    fail_corrupt(path, "the publisher overwrites the ring faster "
                                      "than it can be read");
   }
 };
@@ -1105,8 +1112,7 @@ std::optional<latest_value> subscriber::latest(std::string_view key) const {
     const std::size_t slot_offset = m.geo.latest_offset + std::uint64_t{i} * m.geo.slot_bytes;
     for (int attempt = 0;; ++attempt) {
       if (attempt == 10000)
-        fail(bridge_errc::corrupt, "bridge segment " + where(m.path, slot_offset, "slot version") +
-                                             ": the value never settles");
+        fail_corrupt_field(m.path, slot_offset, "slot version", "the value never settles");
       auto version = atomic_at<std::uint64_t>(slot, slot_version);
       const std::uint64_t v1 = version.load(std::memory_order_acquire);
       if (v1 == 0) break;  // never set

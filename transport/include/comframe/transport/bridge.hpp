@@ -61,13 +61,14 @@ std::string_view to_string(bridge_errc kind) noexcept;
 
 /// An error of the bridge. id() is "transport.bridge." followed by
 /// to_string(kind()), e.g. "transport.bridge.not_found"; what() reads
-///   [transport.bridge.corrupt] bridge segment /dev/shm/comframe.lab at byte 192 (tail): tail 100 is past head 48
+///   [transport.bridge.corrupt] /dev/shm/comframe.lab: tail at byte 192: tail 100 is past head 48
 /// A caller's bad options or arguments (a ring size that is no power of two, a
 /// latest value larger than its slot) are comframe::usage_error
 /// "transport.bridge.usage", like every misuse of a comframe API.
 class bridge_error : public comframe::error {
  public:
-  bridge_error(bridge_errc kind, std::string detail);
+  /// `where`: for a corrupt segment, its file, the field (path) and the field's byte offset in the segment.
+  bridge_error(bridge_errc kind, std::string detail, error_location where = {});
   bridge_errc kind() const noexcept { return kind_; }
 
  private:
