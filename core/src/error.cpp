@@ -56,7 +56,6 @@ std::string_view to_string(errc kind) noexcept {
     case errc::json_key: return "json_key";
     case errc::json_length: return "json_length";
     case errc::limit: return "limit";
-    case errc::buffer: return "buffer";
     case errc::json_syntax: return "json_syntax";
   }
   return "unknown";
@@ -132,9 +131,8 @@ void throw_invalid_bool(std::size_t offset, unsigned value) {
 }
 
 void throw_buffer_too_small(std::size_t have, std::size_t need) {
-  throw codec_error(errc::buffer, "the output buffer holds " + count_of(have, "byte") + ", but the value needs " +
-                                      std::to_string(need))
-      .mismatch("at least " + count_of(need, "byte"), count_of(have, "byte"));
+  throw usage_error("core", "the output buffer holds " + count_of(have, "byte") + ", but the value needs " +
+                               std::to_string(need) + " (size it with current_size())");
 }
 
 void throw_json_length(std::size_t want, std::size_t got) {

@@ -133,9 +133,9 @@ TEST(static_codec, encode_into_a_caller_buffer_refuses_one_too_small_and_writes_
   try {
     (void)encode(Point{1, 2}, std::span<std::uint8_t>(small));
     FAIL() << "no error";
-  } catch (const codec_error& e) {
-    EXPECT_EQ(e.kind(), errc::buffer);
-    EXPECT_STREQ(e.what(), "[core.buffer] the output buffer holds 7 bytes, but the value needs 8");
+  } catch (const comframe::usage_error& e) {
+    EXPECT_EQ(e.id(), "core.usage");
+    EXPECT_STREQ(e.what(), "[core.usage] the output buffer holds 7 bytes, but the value needs 8 (size it with current_size())");
   }
   EXPECT_EQ(small[0], 0xaa);
   std::array<std::uint8_t, 16> big{};

@@ -72,7 +72,9 @@ std::string parse_error(std::string_view text) {
     EXPECT_EQ(e.id(), "firmware_sim.fault");
     EXPECT_EQ(std::string(e.what()), "[firmware_sim.fault] " + e.detail());
     EXPECT_FALSE(tried.has_value());
-    if (!tried) EXPECT_STREQ(tried.error().what(), e.what());
+    if (!tried) {
+      EXPECT_STREQ(tried.error().what(), e.what());
+    }
     return e.detail();
   }
   EXPECT_TRUE(tried.has_value());

@@ -667,7 +667,7 @@ inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bo
 // codec_error(errc::invalid_bytes) with its path and offset.
 [[noreturn]] void throw_invalid_bool(std::size_t offset, unsigned value);
 
-/// Throws codec_error(errc::buffer): the output holds `have` bytes, the value needs `need`.
+/// Throws usage_error ("core.usage"): the output holds `have` bytes, the value needs `need`.
 [[noreturn]] void throw_buffer_too_small(std::size_t have, std::size_t need);
 
 template <class E>
@@ -778,11 +778,14 @@ void find_invalid(const std::uint8_t* base, const std::uint8_t*& p, std::size_t 
 
 // The slow paths of decode_into, kept out of line so that the hot path stays
 // small enough to inline and needs no stack frame for strings.
+// Called only for a size check_size refuses, so it never returns: saying so
+// lets the compiler see that the hot path never reads past a short input.
 template <class T>
-[[gnu::cold, gnu::noinline]] void size_error(std::size_t n) {
+[[noreturn, gnu::cold, gnu::noinline]] void size_error(std::size_t n) {
   constexpr auto info = info_v<T>;
   if constexpr (!info.dynamic) check_size(n, false, info.min_size, 0, {}, {});
   else check_size(n, true, info.min_size, info.tail_element_size, tail_path<T>(), tail_element_type<T>());
+  throw usage_error("core", "size_error called for a size that fits");  // not reachable
 }
 
 template <class T>
@@ -804,8 +807,9 @@ std::size_t current_size(const T& value) noexcept {
 }
 
 /// Encodes `value` into `out`, which must hold current_size(value) bytes.
-/// Returns the number of bytes written. Throws codec_error(errc::buffer) when
-/// `out` is too small (nothing is written then).
+/// Returns the number of bytes written. Throws comframe::usage_error
+/// ("core.usage") when `out` is too small (nothing is written then), as
+/// transport's encoders do for their output buffers.
 template <class T>
 std::size_t encode(const T& value, std::span<std::uint8_t> out, endian order = endian::native) {
   const std::size_t n = current_size(value);

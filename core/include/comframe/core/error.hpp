@@ -131,7 +131,6 @@ enum class errc : std::uint8_t {
   json_key,       ///< an unknown or a missing key in a JSON object (strict mode)
   json_length,    ///< a JSON array whose length differs from the fixed array's (strict mode)
   limit,          ///< input larger or deeper than comframe accepts (see core/limits.hpp)
-  buffer,         ///< a caller's output buffer too small for the encoded value
   json_syntax,    ///< JSON text that does not parse, or repeats a key in one object
 };
 
