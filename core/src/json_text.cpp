@@ -5,6 +5,8 @@
 #include <set>
 #include <vector>
 
+#include "comframe/core/schema.hpp"
+
 namespace comframe::core {
 
 namespace {
@@ -81,54 +83,6 @@ class duplicate_key_finder {
   std::optional<std::pair<std::string, std::string>> found_;
 };
 
-std::string one_line(const json& j) {
-  if (j.is_object()) {
-    std::string out = "{";
-    bool first = true;
-    for (const auto& item : j.items()) {
-      out += (first ? "" : ", ") + json(item.key()).dump() + ": " + one_line(item.value());
-      first = false;
-    }
-    return out + "}";
-  }
-  if (j.is_array()) {
-    std::string out = "[";
-    bool first = true;
-    for (const auto& v : j) {
-      out += (first ? "" : ", ") + one_line(v);
-      first = false;
-    }
-    return out + "]";
-  }
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// `column`: where the value starts on its line.
-void write_readable(const json& j, int indent, std::size_t width, int level, std::size_t column, std::string& out) {
-  std::string flat = one_line(j);
-  if (!j.is_structured() || j.empty() || column + flat.size() <= width) {
-    out += flat;
-    return;
-  }
-  const std::size_t pad = static_cast<std::size_t>(indent) * static_cast<std::size_t>(level + 1);
-  out += j.is_object() ? "{\n" : "[\n";
-  bool first = true;
-  for (const auto& item : j.items()) {
-    if (!first) out += ",\n";
-    first = false;
-    out += std::string(pad, ' ');
-    std::size_t col = pad;
-    if (j.is_object()) {
-      const std::string key = json(item.key()).dump() + ": ";
-      out += key;
-      col += key.size();
-    }
-    write_readable(item.value(), indent, width, level + 1, col, out);
-  }
-  out += "\n" + std::string(static_cast<std::size_t>(indent) * static_cast<std::size_t>(level), ' ') +
-         (j.is_object() ? "}" : "]");
-}
-
 }  // namespace
 
 nlohmann::json parse_json(std::string_view text, errc kind, json_mode mode) {
@@ -144,13 +98,6 @@ nlohmann::json parse_json(std::string_view text, errc kind, json_mode mode) {
   if (finder.found() && mode == json_mode::strict) throw codec_error(kind, "duplicate key " + finder.found()->second, finder.found()->first);
   return doc;
 }
-
-std::string dump_readable(const nlohmann::json& value, int indent, std::size_t width, int level, std::size_t column) {
-  std::string out;
-  write_readable(value, indent, width, level, column, out);
-  return out;
-}
-
 
 namespace {
 
@@ -232,6 +179,164 @@ std::string quoted_text(std::string_view text, std::size_t max_bytes) {
   out += '"';
   if (text.size() > max_bytes)
     out += " (cut: " + std::to_string(max_bytes) + " of " + std::to_string(text.size()) + " bytes shown)";
+  return out;
+}
+
+// ---- format_json ----------------------------------------------------------------------
+
+namespace {
+
+// A JSON string (or key) as nlohmann writes it, then with what a terminal would
+// act on escaped too: DEL and the code points unsafe_code_point() names.
+void append_json_string(std::string& out, std::string_view text, bool ascii_only) {
+  static constexpr char digits[] = "0123456789abcdef";
+  const std::string dumped = json(std::string(text)).dump(-1, ' ', ascii_only, json::error_handler_t::replace);
+  if (ascii_only) {  // nlohmann has escaped every byte from 0x7f on
+    out += dumped;
+    return;
+  }
+  for (std::size_t i = 0; i < dumped.size();) {
+    const auto c = static_cast<unsigned char>(dumped[i]);
+    char32_t cp = c;
+    std::size_t n = 1;
+    if (c >= 0x80) n = std::max<std::size_t>(utf8_sequence(dumped, i, cp), 1);  // always valid: invalid was replaced
+    if (c == 0x7F || (n > 1 && unsafe_code_point(cp))) {
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out += digits[(cp >> shift) & 15];
+    } else {
+      out.append(dumped, i, n);
+    }
+    i += n;
+  }
+}
+
+// An array of char (by its schema type) as its text, without the NULs that pad it.
+std::optional<std::string> char_text(const json& j, const type_node* t) {
+  if (!t || !j.is_array() || (t->kind != type_kind::array && t->kind != type_kind::dynamic_array) || !t->element ||
+      t->element->kind != type_kind::number || t->element->number != scalar::character)
+    return std::nullopt;
+  std::string text;
+  for (const auto& c : j) {
+    if (!c.is_string()) return std::nullopt;
+    text += c.get_ref<const std::string&>();
+  }
+  while (!text.empty() && text.back() == '\0') text.pop_back();
+  return text;
+}
+
+class json_printer {
+ public:
+  explicit json_printer(const json_format& f) : f_(f) {}
+
+  // `depth`: objects and arrays around the value; `column`: where it starts on
+  // its line; `flat`: inside something written on one line.
+  void write(const json& j, const type_node* t, std::size_t depth, std::size_t column, bool flat,
+             std::string& out) const {
+    if (f_.chars_as_text)
+      if (auto text = char_text(j, t)) return write_string(*text, out);
+    if (j.is_string()) return write_string(j.get_ref<const std::string&>(), out);
+    if (!j.is_structured()) {
+      out += j.dump(-1, ' ', f_.ascii_only, json::error_handler_t::replace);
+      return;
+    }
+    if (j.is_object() && depth > f_.max_depth) {
+      out += "{…}";
+      return;
+    }
+    write_items(j, t, depth, flat || on_one_line(j, t, depth, column), column, out);
+  }
+
+ private:
+  bool spaced() const { return f_.indent >= 0 && !f_.key_value; }
+
+  bool on_one_line(const json& j, const type_node* t, std::size_t depth, std::size_t column) const {
+    if (f_.indent < 0 || f_.key_value || j.empty()) return true;
+    if (f_.scalar_arrays_on_one_line && j.is_array() &&
+        std::none_of(j.begin(), j.end(), [](const json& e) { return e.is_structured(); }))
+      return true;
+    if (f_.width == 0) return false;
+    std::string flat;
+    write_items(j, t, depth, true, column, flat);
+    return column + flat.size() <= f_.width;
+  }
+
+  // The object's keys in the order json_format asks for, each with its type.
+  std::vector<std::pair<const std::string*, const type_node*>> keys_of(const json& j, const type_node* t,
+                                                                      std::size_t depth) const {
+    std::vector<std::pair<const std::string*, const type_node*>> keys;
+    std::set<std::string_view> placed;
+    auto place = [&](const std::string& key, const type_node* kt) {
+      if (auto it = j.find(key); it != j.end() && placed.insert(it.key()).second) keys.emplace_back(&it.key(), kt);
+    };
+    if (depth == 0)
+      for (const auto& key : f_.key_order) place(key, nullptr);
+    if (t && (t->kind == type_kind::structure || t->kind == type_kind::bit_record))
+      for (const auto& field : t->fields) place(field.name, field.type);
+    for (const auto& item : j.items()) place(item.key(), nullptr);
+    return keys;
+  }
+
+  void write_items(const json& j, const type_node* t, std::size_t depth, bool one_line, std::size_t column,
+                   std::string& out) const {
+    const bool object = j.is_object();
+    const std::string comma = one_line ? (spaced() ? ", " : f_.key_value && object ? " " : ",") : ",";
+    const std::size_t pad = one_line ? 0 : static_cast<std::size_t>(f_.indent) * (depth + 1);
+    auto start_item = [&](bool first) {
+      if (!first) out += comma;
+      if (!one_line) out.append("\n").append(pad, ' ');
+    };
+    // Where an item starts: only a value broken over lines needs it, for `width`.
+    auto item_column = [&](std::size_t key_size) { return one_line ? column : pad + key_size; };
+    out += object ? '{' : '[';
+    if (object) {
+      bool first = true;
+      for (const auto& [key, kt] : keys_of(j, t, depth)) {
+        start_item(first);
+        first = false;
+        const std::size_t at = out.size();
+        if (f_.key_value) out += printable_text(*key, key->size()) + "=";
+        else {
+          append_json_string(out, *key, f_.ascii_only);
+          out += spaced() ? ": " : ":";
+        }
+        write(j[*key], kt, depth + 1, item_column(out.size() - at), one_line, out);
+      }
+    } else {
+      const type_node* et = t && (t->kind == type_kind::array || t->kind == type_kind::dynamic_array) ? t->element : nullptr;
+      const std::size_t shown = std::min(j.size(), f_.max_elements);
+      for (std::size_t i = 0; i < shown; ++i) {
+        start_item(i == 0);
+        write(j[i], et, depth + 1, item_column(0), one_line, out);
+      }
+      if (shown < j.size()) {
+        start_item(shown == 0);
+        out += "… (" + std::to_string(j.size()) + ")";
+      }
+    }
+    if (!one_line) out.append("\n").append(static_cast<std::size_t>(f_.indent) * depth, ' ');
+    out += object ? '}' : ']';
+  }
+
+  void write_string(std::string_view text, std::string& out) const {
+    if (f_.key_value) {
+      out += quoted_text(text, f_.max_string_bytes);
+      return;
+    }
+    std::size_t shown = std::min(text.size(), f_.max_string_bytes);
+    while (shown < text.size() && shown > 0 && (static_cast<unsigned char>(text[shown]) & 0xC0) == 0x80) --shown;
+    append_json_string(out, text.substr(0, shown), f_.ascii_only);
+    if (shown < text.size())
+      out += " (cut: " + std::to_string(shown) + " of " + std::to_string(text.size()) + " bytes shown)";
+  }
+
+  const json_format& f_;
+};
+
+}  // namespace
+
+std::string format_json(const nlohmann::json& value, const json_format& format) {
+  std::string out;
+  json_printer(format).write(value, format.type, 0, 0, false, out);
   return out;
 }
 

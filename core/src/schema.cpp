@@ -873,7 +873,7 @@ nlohmann::json schema::to_json() const {
   return out;
 }
 
-std::string schema::dump(int indent) const { return dump_readable(to_json(), indent); }
+std::string schema::dump(int indent) const { return format_json(to_json(), {.indent = indent, .width = 100}); }
 
 std::string schema::type_expression() const { return detail::type_expression(root()); }
 

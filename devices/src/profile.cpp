@@ -470,19 +470,10 @@ json profile::to_json() const {
 }
 
 std::string profile::dump(int indent) const {
-  const json doc = to_json();
-  indent = std::max(indent, 0);
-  const std::string pad(static_cast<std::size_t>(indent), ' ');
-  std::string out = "{\n";
-  bool first = true;
-  for (const char* key : {"comframe_profile", "device", "version", "endian", "types", "commands", "events"}) {
-    if (!first) out += ",\n";
-    first = false;
-    const std::string k = json(key).dump() + ": ";
-    out += pad + k;
-    out += core::dump_readable(doc[key], indent, 100, 1, pad.size() + k.size());
-  }
-  return out + "\n}";
+  return core::format_json(to_json(), {.indent = std::max(indent, 0),
+                                       .width = 100,
+                                       .key_order = {"comframe_profile", "device", "version", "endian", "types",
+                                                     "commands", "events"}});
 }
 
 std::uint64_t profile::hash() const {

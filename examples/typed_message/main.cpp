@@ -55,11 +55,11 @@ int main(int argc, char** argv) {
   const auto received = core::decode<demo::Telemetry>(wire, core::endian::big);
 
   const auto schema = core::schema::of<demo::Telemetry>();
-  std::cout << "sent:     " << core::format_json(schema, core::to_json(sent)) << '\n'
+  std::cout << "sent:     " << core::format_json(core::to_json(sent), {.type = &schema.root()}) << '\n'
             << "bytes:    " << wire.size() << " (min " << core::min_size<demo::Telemetry>() << " + "
             << core::element_size<demo::Telemetry>() << " per temperature), big-endian\n"
             << "hex:      " << core::hex_text(wire) << '\n'
-            << "received: " << core::format_json(schema, core::to_json(received)) << '\n';
+            << "received: " << core::format_json(core::to_json(received), {.type = &schema.root()}) << '\n';
 
   const bool same = received.sequence == sent.sequence && received.timestamp_us == sent.timestamp_us &&
                     received.temperatures_cdeg == sent.temperatures_cdeg && received.charging == sent.charging;

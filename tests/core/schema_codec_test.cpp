@@ -142,11 +142,12 @@ TEST(schema_codec, format_json_writes_keys_in_field_order) {
   const json v = json::parse(R"({"id": 1, "vrx": [{"x": 1, "y": 2}, {"x": 3, "y": 4}, {"x": 5, "y": 6}]})");
   const auto s = schema::parse(
       R"({"struct": [{"name": "zeta", "type": "u8"}, {"name": "alpha", "type": "u8[2]"}, {"name": "mid", "type": "bool"}]})");
-  EXPECT_EQ(format_json(s, json::parse(R"({"alpha": [1, 2], "mid": true, "zeta": 3})")),
+  const comframe::core::json_format pretty{.indent = 2, .scalar_arrays_on_one_line = true, .type = &s.root()};
+  EXPECT_EQ(format_json(json::parse(R"({"alpha": [1, 2], "mid": true, "zeta": 3})"), {.type = &s.root()}),
             R"({"zeta":3,"alpha":[1,2],"mid":true})");
-  EXPECT_EQ(format_json(s, json::parse(R"({"alpha": [1, 2], "mid": true, "zeta": 3})"), 2),
+  EXPECT_EQ(format_json(json::parse(R"({"alpha": [1, 2], "mid": true, "zeta": 3})"), pretty),
             "{\n  \"zeta\": 3,\n  \"alpha\": [1, 2],\n  \"mid\": true\n}");
-  EXPECT_EQ(json::parse(format_json(shape, v, 2)), v);
+  EXPECT_EQ(json::parse(format_json(v, {.indent = 2, .scalar_arrays_on_one_line = true, .type = &shape.root()})), v);
 }
 
 TEST(schema_codec, decoding_a_huge_tail_claim_allocates_only_what_the_bytes_hold) {

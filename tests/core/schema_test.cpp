@@ -316,8 +316,3 @@ TEST(schema_text, a_key_written_twice_in_one_object_is_refused_not_silently_drop
   }
 }
 
-TEST(schema_text, dump_readable_keeps_short_values_on_one_line) {
-  const auto j = nlohmann::json::parse(R"({"a": [1, 2], "b": {"c": "d"}})");
-  EXPECT_EQ(comframe::core::dump_readable(j), R"({"a": [1, 2], "b": {"c": "d"}})");
-  EXPECT_EQ(comframe::core::dump_readable(j, 2, 20), "{\n  \"a\": [1, 2],\n  \"b\": {\"c\": \"d\"}\n}");
-}

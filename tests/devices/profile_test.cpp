@@ -254,6 +254,15 @@ TEST(profile, dump_writes_the_keys_in_document_order_and_short_objects_on_one_li
       << text;
 }
 
+TEST(profile, dump_escapes_what_a_terminal_would_obey_in_a_devices_name_and_still_round_trips) {
+  // A name as a device could send it: ESC, DEL, CSI (U+009B) and a right-to-left override (U+202E).
+  const profile p = profile::of<thermo::GetInfo>("ev\x1b[2Jil\x7f\xc2\x9b" "1m\xe2\x80\xae" "dev", "1.0");
+  const std::string text = p.dump();
+  EXPECT_TRUE(text.starts_with("{\n  \"comframe_profile\": 1,\n  \"device\": \"ev\\u001b[2Jil\\u007f\\u009b1m\\u202edev\",\n"))
+      << text;
+  EXPECT_EQ(profile::parse(text), p);
+}
+
 TEST(profile, loading_fills_in_describe_and_sorts_by_id_so_the_hash_does_not_depend_on_either) {
   const profile listed = thermo_profile();
   json doc = listed.to_json();

@@ -31,9 +31,23 @@ struct Note {
   std::array<char, 12> label;
 };
 BOOST_DESCRIBE_STRUCT(Note, (), (label))
+struct Place {  // fields not in alphabetical order
+  std::uint8_t y;
+  std::uint8_t x;
+};
+BOOST_DESCRIBE_STRUCT(Place, (), (y, x))
+enum class mode : std::uint8_t { off, on };
+BOOST_DESCRIBE_ENUM(mode, off, on)
+struct Status {
+  Place place;
+  std::array<mode, 2> modes;
+  std::vector<char> remark;
+};
+BOOST_DESCRIBE_STRUCT(Status, (), (place, modes, remark))
 using GetInfo = devices::command<1, core::null, Info, "get_info">;
 using SetLed = devices::command<2, Led, core::null, "set_led">;
 using NoteEvent = devices::event<0x100, Note, "note">;
+using StatusEvent = devices::event<0x101, Status, "status">;
 
 // Sets the terminal's title, rings its bell, returns to the line's start to
 // write over it, hides text behind a NUL and reverses what follows.
@@ -50,7 +64,7 @@ std::vector<std::uint8_t> error_payload(std::uint16_t code, const std::string& m
 struct hostile_device : ::testing::Test {
   test::io_thread t;
   test::pty_device pty;
-  firmware_sim::device dev{devices::profile::of<GetInfo, SetLed, NoteEvent>("evil\x1b[2Jdev", "1.0\x07")};
+  firmware_sim::device dev{devices::profile::of<GetInfo, SetLed, NoteEvent, StatusEvent>("evil\x1b[2Jdev", "1.0\x07")};
   std::unique_ptr<test::scripted_peer> peer;
 
   void SetUp() override {
@@ -79,7 +93,18 @@ struct hostile_device : ::testing::Test {
       const std::string label = "ab\x1b[2Jc\0zz"s;  // then NUL padding
       std::copy(label.begin(), label.end(), n.label.begin());
       peer->write(transport::frame_kind::event, NoteEvent::id, 0, core::encode(n, core::endian::little));
+      const Status st{{1, 2}, {mode::on, mode::off}, {}};
+      peer->write(transport::frame_kind::event, StatusEvent::id, 0, core::encode(st, core::endian::little));
     });
+  }
+
+  // `comframe monitor` with `args`, while the device sends its frames.
+  test::run_result monitor(std::vector<std::string> args) {
+    auto sender = send_frames_after_first_request();
+    args.insert(args.begin(), {cli, "monitor", pty.slave_path});
+    auto r = run(args);
+    sender.join();
+    return r;
   }
 };
 
@@ -115,15 +140,18 @@ TEST_F(hostile_device, call_escapes_the_devices_name_in_its_errors) {
                    "\n");
 }
 
-TEST_F(hostile_device, monitor_escapes_the_devices_text_in_its_readable_lines_and_its_banner) {
-  auto sender = send_frames_after_first_request();
-  auto r = run({cli, "monitor", pty.slave_path, "--count", "2"});
-  sender.join();
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto lines = lines_of(r.out);
-  ASSERT_EQ(lines.size(), 2u) << r.out;
+// What follows the timestamp on each line.
+std::vector<std::string> tails_of(const std::string& text) {
   std::vector<std::string> tails;
-  for (const auto& l : lines) tails.push_back(l.size() > 27 ? l.substr(27) : l);
+  for (const auto& l : lines_of(text)) tails.push_back(l.size() > 27 ? l.substr(27) : l);
+  return tails;
+}
+
+TEST_F(hostile_device, monitor_escapes_the_devices_text_in_its_readable_lines_and_its_banner) {
+  auto r = monitor({"--count", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto tails = tails_of(r.out);
+  ASSERT_EQ(tails.size(), 2u) << r.out;
   EXPECT_EQ(tails, (std::vector<std::string>{" < error set_led seq=9 code=3 message=\"" + hostile_shown + "\"",
                                              R"( < event note seq=0 label="ab\x1b[2Jc\x00zz")"}));
   EXPECT_NE(r.err.find("monitor: " + pty.slave_path + R"( (evil\x1b[2Jdev 1.0\x07), Ctrl-C to stop)" + "\n"),
@@ -131,10 +159,16 @@ TEST_F(hostile_device, monitor_escapes_the_devices_text_in_its_readable_lines_an
       << r.err;
 }
 
+TEST_F(hostile_device, monitor_writes_nested_fields_in_field_order_and_only_characters_as_text) {
+  auto r = monitor({"--count", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto tails = tails_of(r.out);
+  ASSERT_EQ(tails.size(), 3u) << r.out;
+  EXPECT_EQ(tails[2], R"( < event status seq=0 place={y=1 x=2} modes=["on","off"] remark="")");
+}
+
 TEST_F(hostile_device, monitor_json_lines_are_ascii_with_the_devices_text_escaped) {
-  auto sender = send_frames_after_first_request();
-  auto r = run({cli, "monitor", pty.slave_path, "--json", "--count", "1"});
-  sender.join();
+  auto r = monitor({"--json", "--count", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto time = nlohmann::json::parse(r.out).at("time").get<std::string>();
   EXPECT_EQ(r.out, R"({"command":"set_led","command_id":2,"dir":"in","kind":"error","payload":{"code":3,"message":)"

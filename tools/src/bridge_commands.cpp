@@ -127,7 +127,7 @@ class tap {
   }
 
   void say(const nlohmann::json& event, const std::string& text) {
-    if (o_.json) std::cout << event.dump() << std::endl;
+    if (o_.json) std::cout << json_line(event) << std::endl;
     else std::cout << text << std::endl;
   }
 

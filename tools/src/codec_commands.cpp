@@ -69,7 +69,8 @@ void run_decode(const codec_options& o) {
   }
   const auto mode = o.lenient ? core::json_mode::lenient : core::json_mode::strict;
   const auto value = core::decode(s, bytes, *core::parse_endian(o.endian), mode);
-  std::cout << core::format_json(s, value, o.compact ? -1 : 2) << '\n';
+  std::cout << core::format_json(value, {.indent = o.compact ? -1 : 2, .scalar_arrays_on_one_line = true, .type = &s.root()})
+            << '\n';
 }
 
 void run_schema(const codec_options& o) {

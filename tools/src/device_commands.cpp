@@ -150,7 +150,10 @@ void run_call(const device_options& o) {
     std::cout << reply.dump(o.compact ? -1 : 2) << '\n';
     return;
   }
-  std::cout << core::format_json(c->response, reply, o.compact ? -1 : 2) << '\n';
+  std::cout << core::format_json(reply, {.indent = o.compact ? -1 : 2,
+                                         .scalar_arrays_on_one_line = true,
+                                         .type = &c->response.root()})
+            << '\n';
 }
 
 void run_profile(const device_options& o) {

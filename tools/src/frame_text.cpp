@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <algorithm>
 #include <ctime>
-#include <optional>
 
 #include "comframe/core/json_text.hpp"
 #include "comframe/core/hex.hpp"
@@ -22,50 +21,6 @@ devices::profile load_profile_file(const std::string& path) {
   }
 }
 
-namespace {
-
-// Characters (arrays of one-character strings) as text without the NULs that
-// pad it; a NUL with more text after it stays, so nothing the device sent is hidden.
-std::optional<std::string> as_text(const nlohmann::json& v) {
-  if (!v.is_array() || v.empty()) return std::nullopt;
-  std::string text;
-  for (const auto& c : v) {
-    if (!c.is_string() || c.get_ref<const std::string&>().size() > 4) return std::nullopt;
-    text += c.get_ref<const std::string&>();
-  }
-  while (!text.empty() && text.back() == '\0') text.pop_back();
-  return text;
-}
-
-constexpr std::size_t max_shown_text = 120;  // bytes of one string in a readable line
-
-// A decoded value in a few characters: scalars as JSON, text quoted, arrays of
-// more than eight elements abbreviated with their length, nested objects in braces.
-std::string short_value(const nlohmann::json& v, int depth = 0) {
-  if (auto t = as_text(v)) return core::quoted_text(*t, max_shown_text);
-  if (v.is_string()) return core::quoted_text(v.get_ref<const std::string&>(), max_shown_text);
-  if (v.is_array()) {
-    std::string out = "[";
-    const std::size_t shown = std::min<std::size_t>(v.size(), 8);
-    for (std::size_t i = 0; i < shown; ++i) out += (i ? "," : "") + short_value(v[i], depth + 1);
-    if (v.size() > shown) out += ",… (" + std::to_string(v.size()) + ")";
-    return out + "]";
-  }
-  if (v.is_object()) {
-    if (depth >= 2) return "{…}";
-    std::string out = "{";
-    bool first = true;
-    for (const auto& [k, x] : v.items()) {
-      out += (first ? "" : " ") + k + "=" + short_value(x, depth + 1);
-      first = false;
-    }
-    return out + "}";
-  }
-  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace
-
 // "2026-11-22T05:00:32.123456Z < response get_info seq=2 firmware={major=1 minor=4 patch=2} serial_number=20240601 name=\"thermo\""
 std::string frame_line(const devices::profile& p, const devices::frame_record& r, bool have_profile) {
   constexpr std::size_t max_line = 240;
@@ -82,17 +37,19 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
                      : j.contains("event") ? j["event"].get<std::string>()
                                            : "id " + transport::command_id_text(h.command);
   line += std::string(transport::to_string(h.kind)) + " " + name + " seq=" + std::to_string(h.sequence);
-  if (j.contains("payload")) {
+  if (j.contains("payload") && !j["payload"].is_null()) {
     const auto& v = j["payload"];
     const core::schema* schema = payload_schema(p, h);
-    if (v.is_object() && schema && schema->root().kind == core::type_kind::structure) {
-      for (const auto& f : schema->root().fields)  // in the schema's order, not JSON's sorted one
-        if (v.contains(f.name)) line += " " + f.name + "=" + short_value(v[f.name]);
-    } else if (v.is_object()) {
-      for (const auto& [k, x] : v.items()) line += " " + k + "=" + short_value(x);
-    } else if (!v.is_null()) {
-      line += " " + short_value(v);
-    }
+    // Fields in the schema's order, characters as text, nested objects (a
+    // payload's fields count as the outermost level) and long arrays cut short.
+    std::string text = core::format_json(v, {.type = schema ? &schema->root() : nullptr,
+                                             .chars_as_text = true,
+                                             .key_value = true,
+                                             .max_elements = 8,
+                                             .max_depth = v.is_object() ? 2u : 1u,
+                                             .max_string_bytes = 120});
+    if (v.is_object()) text = text.substr(1, text.size() - 2);  // "{a=1 b=2}": the fields without the braces
+    if (!text.empty()) line += " " + text;
   } else if (j.contains("payload_hex")) {
     line += " (" + std::to_string(r.payload.size()) + " bytes" +
             (have_profile ? ": " + terminal_text(j["payload_error"].get_ref<const std::string&>()) : "") + ")";
@@ -106,9 +63,7 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
   return line;
 }
 
-std::string json_line(const nlohmann::json& j) {
-  return j.dump(-1, ' ', /*ensure_ascii=*/true, nlohmann::json::error_handler_t::replace);
-}
+std::string json_line(const nlohmann::json& j) { return core::format_json(j, {.ascii_only = true}); }
 
 std::string terminal_text(std::string_view message) {
   constexpr std::size_t max_bytes = 4096;

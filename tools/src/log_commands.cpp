@@ -19,6 +19,7 @@
 #include "bridge_io.hpp"
 #include "commands.hpp"
 #include "comframe/transport/frame_parse.hpp"
+#include "comframe/core/json_text.hpp"
 #include "comframe/devices/dissector.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/transport/frame_channel.hpp"
@@ -82,7 +83,7 @@ std::unique_ptr<transport::capture_writer> make_writer(const std::string& format
     if (r.lost_before) j["lost_before"] = r.lost_before;
     if (r.link_id) j["link"] = r.link_id;
     if (!r.note.empty()) j["note"] = std::string(r.note);
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return core::format_json(j);
   };
   return transport::open_lines_writer(wo, line);
 }
@@ -387,7 +388,8 @@ nlohmann::json frame_summary(const devices::profile& p, const transport::frame_h
   return j;
 }
 
-std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+// One line, with the device's text safe on a terminal.
+std::string dump(const nlohmann::json& j) { return core::format_json(j); }
 
 std::string frame_summary_text(const devices::profile& p, const transport::frame_header& h,
                                std::span<const std::uint8_t> payload) {

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "commands.hpp"
+#include "comframe/core/json_text.hpp"
 #include "comframe/transport/link_error.hpp"
 #include "comframe/transport/ports.hpp"
 #include "text_io.hpp"
@@ -77,7 +78,8 @@ void run_ports(const ports_options& o) {
           return std::regex_search(text.begin(), text.end(), *pattern);
         }))
       continue;
-    std::cout << (o.json ? port_json(p).dump() : port_line(p)) << '\n';
+    // A port's USB strings come from the device: core::format_json escapes what a terminal would obey.
+    std::cout << (o.json ? core::format_json(port_json(p)) : port_line(p)) << '\n';
     ++shown;
   }
   if (!o.json && shown == 0)
