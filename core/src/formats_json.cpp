@@ -8,6 +8,7 @@
 #include "comframe/core/codec.hpp"
 #include "comframe/core/float16.hpp"
 #include "comframe/core/json_number.hpp"
+#include "comframe/core/json_text.hpp"
 
 namespace comframe::core::detail {
 
@@ -70,9 +71,12 @@ std::uint64_t flags_from_json(const nlohmann::json& j, json_mode mode, unsigned 
         const auto& name = e.get_ref<const std::string&>();
         std::size_t k = 0;
         while (k < n && names[k] != name) ++k;
-        if (k == n)
-          throw codec_error(errc::json_range, "\"" + name + "\" is not a flag of " + std::string(label) + " (" +
-                                                  flag_list(names, positions, n) + ")");
+        if (k == n) {
+          const std::string found = quoted_text(name);
+          const std::string list = flag_list(names, positions, n);
+          throw codec_error(errc::json_range, found + " is not a flag of " + std::string(label) + " (" + list + ")")
+              .mismatch(list, found);
+        }
         bit = std::uint64_t{1} << positions[k];
       } else if (mode == json_mode::lenient && e.is_number_integer()) {
         const bool negative = !e.is_number_unsigned() && e.get<std::int64_t>() < 0;

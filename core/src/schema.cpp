@@ -14,11 +14,14 @@ namespace comframe::core {
 
 namespace {
 
-[[noreturn]] void syntax(std::string detail, std::string path) {
-  throw codec_error(errc::schema_syntax, std::move(detail), std::move(path));
+// Every message of the loader quotes keys and names from the document, which
+// may come from a device (its profile): escaped here, once, for all of them.
+[[noreturn]] void refuse(errc kind, const std::string& detail, std::string path) {
+  throw codec_error(kind, printable_text(detail, 4096), std::move(path));
 }
-[[noreturn]] void definition(std::string detail, std::string path) {
-  throw codec_error(errc::definition, std::move(detail), std::move(path));
+[[noreturn]] void syntax(const std::string& detail, std::string path) { refuse(errc::schema_syntax, detail, std::move(path)); }
+[[noreturn]] void definition(const std::string& detail, std::string path) {
+  refuse(errc::definition, detail, std::move(path));
 }
 
 bool is_field_name(std::string_view s) {
@@ -178,7 +181,7 @@ class loader {
   const type_node* resolve(const std::string& name, const std::string& path, std::size_t depth) {
     if (auto it = doc_.named.find(name); it != doc_.named.end()) return it->second;
     auto def = defs_.find(name);
-    if (def == defs_.end()) throw codec_error(errc::unknown_type, "unknown type \"" + name + "\"", path);
+    if (def == defs_.end()) refuse(errc::unknown_type, "unknown type \"" + name + "\"", path);
     if (std::find(resolving_.begin(), resolving_.end(), name) != resolving_.end()) {
       std::string chain;
       for (const auto& r : resolving_) chain += r + " -> ";
@@ -356,7 +359,7 @@ class loader {
     } else {
       hint = " (the built-in types are " + std::string(builtin) + ")";
     }
-    throw codec_error(errc::unknown_type, "unknown type \"" + s + "\"" + hint, path);
+    refuse(errc::unknown_type, "unknown type \"" + s + "\"" + hint, path);
   }
 
   // {"flags": "u8", "values": {"ready": 0, "error": 3}}: named bit positions of an unsigned integer.
@@ -843,8 +846,8 @@ schema schema::type(std::string_view name) const {
   if (it == doc_->named.end()) {
     std::string list;
     for (const auto& [n, node] : doc_->named) list += (list.empty() ? "" : ", ") + n;
-    throw codec_error(errc::unknown_type,
-                      "no type named \"" + std::string(name) + "\"" + (list.empty() ? "" : " (the types are: " + list + ")"));
+    refuse(errc::unknown_type,
+           "no type named \"" + std::string(name) + "\"" + (list.empty() ? "" : " (the types are: " + list + ")"), "");
   }
   return schema(doc_, it->second);
 }

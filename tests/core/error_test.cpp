@@ -6,6 +6,7 @@
 #include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/json.hpp"
 #include "comframe/core/schema.hpp"
+#include "core/formats_types.hpp"
 #include "core/test_types.hpp"
 
 namespace {
@@ -81,6 +82,29 @@ TEST(error_mismatch, an_unknown_enum_name_is_escaped_in_the_detail_and_in_found)
   EXPECT_EQ(e.found(), "\"re\\x1b[2Jd\"");
   EXPECT_NE(e.expected().find("red"), std::string::npos) << e.expected();
   EXPECT_EQ(std::string(e.what()).find('\x1b'), std::string::npos) << e.what();
+}
+
+TEST(error_mismatch, an_unknown_flag_name_is_escaped_in_the_detail_and_in_found) {
+  const auto e = caught([] { (void)from_json<flags<status_bit>>(json::parse(R"(["ready", "bu\u001bsy"])")); });
+  EXPECT_EQ(e.kind(), errc::json_range);
+  EXPECT_EQ(e.path(), "[1]");
+  EXPECT_EQ(e.found(), "\"bu\\x1bsy\"");
+  EXPECT_NE(e.expected().find("busy"), std::string::npos) << e.expected();
+  EXPECT_EQ(std::string(e.what()).find('\x1b'), std::string::npos) << e.what();
+}
+
+// A profile comes from a device: the schema loader's messages quote its keys and names escaped.
+TEST(error_mismatch, the_schema_loader_escapes_keys_and_names_from_the_document) {
+  for (const char* doc : {R"({"struct": [{"name": "a", "type": "u8", "x\u001b[2J": 1}]})",
+                          R"({"struct": [{"name": "a\u001b", "type": "u8"}]})",
+                          R"({"struct": [{"name": "a", "type": "no\u009bsuch"}]})",
+                          R"({"types": {"T\u001b": "u8"}, "root": "T"})"}) {
+    const auto e = caught([&] { (void)schema::parse(doc); });
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\x1b'), std::string::npos) << what;
+    EXPECT_EQ(what.find("\xc2\x9b"), std::string::npos) << what;
+    EXPECT_TRUE(what.find("\\x1b") != std::string::npos || what.find("\\u009b") != std::string::npos) << what;
+  }
 }
 
 TEST(error_mismatch, an_unknown_key_names_the_fields_and_the_key) {
