@@ -53,6 +53,10 @@ extern "C" {
 #ifndef COMFRAME_DECODER_MAX_SLOTS
 #define COMFRAME_DECODER_MAX_SLOTS 4u
 #endif
+/* The slot count and the ISR/main-loop counters are single bytes. */
+#if COMFRAME_DECODER_MAX_SLOTS < 1 || COMFRAME_DECODER_MAX_SLOTS > 255
+#error "COMFRAME_DECODER_MAX_SLOTS must be 1 to 255"
+#endif
 
 #ifndef COMFRAME_DECODER_BARRIER
 #if defined(__GNUC__) || defined(__clang__)

@@ -2,8 +2,10 @@
  * from command id to handler, error replies, fire-and-forget requests, events
  * and the built-in describe command.
  *
- * It answers exactly as the host's simulated devices do (firmware_sim::device
- * behind a device_host; docs/protocol.md, "Commands and the session"):
+ * It answers as the host's simulated devices do (firmware_sim::device behind a
+ * device_host; docs/protocol.md, "Commands and the session"), with the same
+ * kinds, codes and payloads; two error messages differ in their words (see
+ * docs/firmware.md):
  *   - a request for a command in the table runs its handler; the handler's
  *     result is a response, or an error reply with the code it returns;
  *   - a command not in the table gets error reply 1 (unknown_command);
@@ -121,7 +123,9 @@ void cf_device_handle(cf_device *dev, const cf_frame *frame);
 size_t cf_device_poll(cf_device *dev, cf_decoder *decoder);
 
 /** Writes an event frame (sequence 0, as the simulator sends them) with `size`
- *  payload bytes, encoded in the profile's byte order by the caller. */
+ *  payload bytes, encoded in the profile's byte order by the caller. Keep
+ *  `size` at most COMFRAME_MAX_PAYLOAD_SIZE: a host drops a larger frame,
+ *  counted as oversize, and nothing tells the device. */
 void cf_device_emit(cf_device *dev, uint16_t event, const void *payload, size_t size);
 
 /** FNV-1a 64 of `size` bytes: the profile hash describe reports. */
