@@ -98,8 +98,12 @@ struct simulated::state : std::enable_shared_from_this<simulated::state> {
     wait();
   }
 
-  // From a handler, on whatever thread runs it: the timer lives on io's thread.
+  // From a handler, on whatever thread runs it, with m held: the timer lives on
+  // io's thread. A tick of the old schedule already due is void from now on,
+  // not only once the rearm runs: it would send a sample of the old rate
+  // numbered as the new stream's first.
   void schedule_rearm() {
+    ++generation;
     if (!io) return;
     boost::asio::post(*io, [self = shared_from_this()] {
       std::lock_guard lock(self->m);
