@@ -2,6 +2,8 @@
 # Installs what comframe needs, from Debian's packages only.
 #   scripts/setup.sh          everything the build and every test need
 #   scripts/setup.sh --demo   only what the demo needs (the libraries and the command line)
+#   scripts/setup.sh --firmware  only the firmware toolchains: the Cortex-M3 cross compiler,
+#                             its C library and QEMU (the firmware example and its tests)
 # Run as root (or with sudo). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -19,12 +21,18 @@ test_packages=(
   python3 python3-serial    # pyserial, the independent client in the simulator tests
   tshark                    # Wireshark's command line: opens comframe captures in the logging tests
 )
+firmware_packages=(
+  gcc-arm-none-eabi         # the Cortex-M3 build of the firmware kit and examples/firmware_thermo
+  libnewlib-arm-none-eabi   # its C library headers (<stdint.h>, <string.h>)
+  qemu-system-arm           # runs that firmware on an emulated lm3s6965evb board
+)
 
 packages=("${demo_packages[@]}")
 case "${1:-}" in
   --demo) ;;
-  "") packages+=("${test_packages[@]}") ;;
-  *) echo "usage: scripts/setup.sh [--demo]" >&2; exit 2 ;;
+  --firmware) packages=("${firmware_packages[@]}") ;;
+  "") packages+=("${test_packages[@]}" "${firmware_packages[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--demo | --firmware]" >&2; exit 2 ;;
 esac
 
 missing=()
