@@ -14,9 +14,11 @@
  *     (COMFRAME_DESCRIBE_MAX_CHUNK, 4084 bytes), never past the text's end;
  *   - a request with sequence 0 runs but gets no reply of any kind;
  *   - a good frame that is not a request is ignored, counted in wrong_kind.
- * Replies and events are written as they are made, byte by byte, to the
- * device's putc-style callback; only the 254-byte COBS lookahead is buffered
- * (in the cf_device). Queueing and pacing the line is the callback's business.
+ * Replies and events are written byte by byte to the device's putc-style
+ * callback straight from where their bytes are (the reply buffer, the event's
+ * payload, the profile text in flash): COBS looks ahead in them, so the
+ * device holds no copy of a frame and no lookahead buffer. Queueing and
+ * pacing the line is the callback's business.
  *
  *   static uint16_t get_info(void *user, const cf_frame *request, cf_reply *reply) {
  *     (void)user; (void)request;
@@ -34,7 +36,7 @@
  *   ... when a sample is ready:  cf_device_emit(&dev, 0x0010, sample, sizeof sample);
  *
  * A device is used from one context at a time (its replies and events share
- * the frame writer): emit events from the main loop, not from an interrupt. */
+ * the putc callback): emit events from the main loop, not from an interrupt. */
 #ifndef COMFRAME_FIRMWARE_DEVICE_H
 #define COMFRAME_FIRMWARE_DEVICE_H
 
@@ -108,10 +110,11 @@ typedef struct cf_device_stats {
   uint32_t wrong_kind;    /* good frames that are not requests: ignored */
 } cf_device_stats;
 
+/** A device: its configuration (copied by cf_device_init) and counters; all
+ *  of its state, so a device costs sizeof(cf_device) bytes of RAM. */
 typedef struct cf_device {
   cf_device_config config;
   cf_device_stats stats;
-  cf_frame_writer writer; /* the 254-byte COBS lookahead */
 } cf_device;
 
 void cf_device_init(cf_device *dev, const cf_device_config *config);
