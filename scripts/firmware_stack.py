@@ -12,7 +12,7 @@ sum of .su figures along a path of the call graph from it; the kit has no
 recursion (a cycle is refused) and every figure must be "static" (a
 "dynamic" frame is refused). Calls the .ci files name but the kit does not
 define are of three sorts:
-  - the C library (memset, strlen): their frames are read from the
+  - the C library (memset, memcpy, memchr, strlen): their frames are read from the
     disassembly of the multilib's libc.a (the registers of the PUSH and any
     SUB SP at their entry); each must be a leaf (no BL), else this fails;
   - __indirect_call: the caller's callbacks (putc, command handlers). They
@@ -44,7 +44,9 @@ def libc_frame(libc, name):
     for line in body.group(1).splitlines():
         if re.search(r"\sbl[x]?\s", line) or re.search(r"\sblx\s", line):
             fail("%s in %s calls another function: its stack is not analysed" % (name, libc))
-        push = re.search(r"\s(?:push|stmdb\s+sp!),?\s*\{([^}]*)\}", line)
+        if re.search(r"\[sp, #-\d+\]!", line):
+            fail("%s in %s stores below the stack pointer in a way this script does not read" % (name, libc))
+        push = re.search(r"\s(?:push(?:\.w)?|stmdb(?:\.w)?\s+sp!),?\s*\{([^}]*)\}", line)
         if push:
             regs = 0
             for part in push.group(1).split(","):
@@ -55,7 +57,7 @@ def libc_frame(libc, name):
                 else:
                     regs += 1
             frame += 4 * regs
-        sub = re.search(r"\ssub(?:\.w)?\s+sp, (?:sp, )?#(\d+)", line)
+        sub = re.search(r"\ssubw?(?:\.w)?\s+sp, (?:sp, )?#(\d+)", line)
         if sub:
             frame += int(sub.group(1))
     return frame
@@ -109,7 +111,7 @@ def main():
             own = defined[node]
         else:
             if node not in leaf_libc:
-                if node not in ("memset", "memcpy", "memmove", "strlen", "memcmp"):
+                if node not in ("memset", "memcpy", "memmove", "memchr", "strlen", "memcmp"):
                     fail("the kit calls %s, which it does not define and which is not a C library function" % node)
                 leaf_libc[node] = libc_frame(libc, node)
             own = leaf_libc[node]

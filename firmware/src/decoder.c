@@ -58,7 +58,9 @@ static bool end_frame(cf_decoder *d) {
     ++d->stats.oversize;
     return false;
   }
-  if (cf_crc32c(frame, size - COMFRAME_CRC_SIZE, 0) != load_le32(frame + size - COMFRAME_CRC_SIZE)) {
+  /* The CRC of the bytes cf_decoder_feed() has not yet taken into it. */
+  if (cf_crc32c(frame + d->crc_size, size - COMFRAME_CRC_SIZE - d->crc_size, d->crc) !=
+      load_le32(frame + size - COMFRAME_CRC_SIZE)) {
     ++d->stats.crc_errors;
     return false;
   }
@@ -89,6 +91,8 @@ bool cf_decoder_push(cf_decoder *d, uint8_t byte) {
     d->decoded_size = 0;
     d->cobs.left = 0;
     d->cobs.code = 0;
+    d->crc = 0;
+    d->crc_size = 0;
   }
   if (d->raw_size > d->max_raw_size) return false; /* oversize: dropped as it streams by */
   ++d->raw_size;
@@ -99,10 +103,78 @@ bool cf_decoder_push(cf_decoder *d, uint8_t byte) {
   return false;
 }
 
+/* Takes bytes from bytes[i] on while a frame with a slot is under way, far from
+ * its limits, up to the next 0x00: what cf_decoder_push() does for each, block
+ * by block (a block's data is copied whole; its code byte adds the 0x00 the
+ * block before stands for). Returns where it stopped; push() takes that byte.
+ * Not inlined where GCC or Clang would: beside push() rather than on top of
+ * it, it keeps cf_decoder_feed()'s deepest stack to push()'s. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static size_t run(cf_decoder *d, const uint8_t *bytes, size_t i, size_t size) {
+  uint8_t *const slot = d->slots + (size_t)d->write_slot * d->slot_size;
+  size_t decoded = d->decoded_size, end = size - i, left = d->cobs.left;
+  size_t crc_size = d->crc_size;
+  uint32_t crc = d->crc;
+  uint8_t code = d->cobs.code;
+  const size_t start = i;
+  const uint8_t *zero;
+  /* Each byte taken adds at most one decoded byte: both limits hold to the end. */
+  if (end > d->max_raw_size - d->raw_size) end = d->max_raw_size - d->raw_size;
+  if (end > d->slot_size - decoded) end = d->slot_size - decoded;
+  zero = (const uint8_t *)memchr(bytes + i, 0, end);
+  end = zero != NULL ? (size_t)(zero - bytes) : i + end;
+  /* The rest of the open block, then whole blocks: code byte, data. */
+  while (i < end) {
+    size_t n;
+    if (left == 0) {
+      /* A code byte: the block before stands for a 0x00 unless it was full
+       * (code is not 0 here: the frame's first byte went through push()). */
+      slot[decoded] = 0;
+      decoded += code != 0xFF;
+      code = bytes[i++];
+      left = code - 1u;
+    }
+    n = end - i;
+    if (n > left) n = left;
+    /* A short block (the usual) as one fixed-size copy where both sides have
+     * room: the bytes past n are overwritten by what follows. */
+    if (n <= 16 && end - i >= 16 && d->slot_size - decoded >= 16)
+      memcpy(slot + decoded, bytes + i, 16);
+    else
+      memcpy(slot + decoded, bytes + i, n);
+    decoded += n;
+    left -= n;
+    i += n;
+    /* The CRC of what is decoded, 64 bytes or more at a time, meanwhile: on a
+     * CPU that runs ahead it overlaps the COBS work. Bytes before `decoded`
+     * are final, and all but its last four are in the CRC's range. */
+    if (decoded >= crc_size + COMFRAME_CRC_SIZE + 64) {
+      const size_t chunk = (decoded - COMFRAME_CRC_SIZE - crc_size) & ~(size_t)15;
+      crc = cf_crc32c(slot + crc_size, chunk, crc);
+      crc_size += chunk;
+    }
+  }
+  d->crc = crc;
+  d->crc_size = crc_size;
+  d->raw_size += i - start;
+  d->decoded_size = decoded;
+  d->cobs.left = (uint8_t)left;
+  d->cobs.code = code;
+  d->stats.bytes += (uint32_t)(i - start);
+  return i;
+}
+
 size_t cf_decoder_feed(cf_decoder *d, const uint8_t *bytes, size_t size) {
-  size_t i;
-  for (i = 0; i < size;)
+  size_t i = 0;
+  while (i < size) {
+    if (d->raw_size != 0 && !d->dropping && d->raw_size < d->max_raw_size && d->decoded_size < d->slot_size) {
+      i = run(d, bytes, i, size);
+      if (i == size) break;
+    }
     if (cf_decoder_push(d, bytes[i++])) break;
+  }
   return i;
 }
 

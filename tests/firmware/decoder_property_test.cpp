@@ -6,6 +6,8 @@
 // small limits and buffers of exactly their size, for the sanitizer build.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -139,6 +141,61 @@ TEST(firmware_decoder_property, garbage_stays_inside_the_buffers_and_is_counted_
       }
     }
     ASSERT_EQ(as_host_stats(d.stats), host_stats_of(stream, max_payload)) << "round " << round;
+
+    // The same stream through cf_decoder_feed() in random blocks (its block
+    // path), into a buffer of exactly one slot: the same frames and counters.
+    auto block_buffer = std::make_unique<std::uint8_t[]>(COMFRAME_DECODER_SLOT_SIZE(max_payload));
+    cf_decoder fed;
+    ASSERT_TRUE(cf_decoder_init(&fed, block_buffer.get(), COMFRAME_DECODER_SLOT_SIZE(max_payload), max_payload));
+    for (std::size_t at = 0; at < stream.size();) {
+      const std::size_t n = std::min<std::size_t>(1 + rng() % 700, stream.size() - at);
+      const std::size_t used = cf_decoder_feed(&fed, stream.data() + at, n);
+      ASSERT_GE(used, 1u);
+      at += used;
+      cf_frame f;
+      while (cf_decoder_next_frame(&fed, &f)) {
+        ASSERT_LE(f.payload_size, max_payload);
+        cf_decoder_release_frame(&fed);
+      }
+    }
+    ASSERT_EQ(std::memcmp(&fed.stats, &d.stats, sizeof d.stats), 0) << "round " << round;
+  }
+}
+
+// With every slot full, a frame that begins is dropped and counted as overrun
+// whether the bytes come one at a time or in blocks.
+TEST(firmware_decoder_property, feeding_blocks_into_full_slots_counts_as_pushing_bytes) {
+  std::mt19937_64 rng(base_seed() ^ 0x5107);
+  for (int round = 0; round < 200; ++round) {
+    const std::size_t max_payload = rng() % 64;
+    const std::size_t slots = 1 + rng() % 3;
+    bytes stream;
+    for (int k = 0; k < 12; ++k) {
+      // Eight frames that fit (more than the slots), then some that may be oversize.
+      const bytes payload(rng() % (max_payload + (k < 8 ? 1 : 8)), static_cast<std::uint8_t>(rng() % 3));
+      const bytes wire = transport::encode_frame({1, transport::frame_kind::event, 1, 0}, payload);
+      stream.insert(stream.end(), wire.begin(), wire.end());
+    }
+    const std::size_t buffer_size = slots * COMFRAME_DECODER_SLOT_SIZE(max_payload);
+    auto one_buffer = std::make_unique<std::uint8_t[]>(buffer_size);
+    auto block_buffer = std::make_unique<std::uint8_t[]>(buffer_size);
+    cf_decoder one, blocks;
+    ASSERT_TRUE(cf_decoder_init(&one, one_buffer.get(), buffer_size, max_payload));
+    ASSERT_TRUE(cf_decoder_init(&blocks, block_buffer.get(), buffer_size, max_payload));
+    // Nothing is released until the end: later frames find every slot full.
+    for (const std::uint8_t b : stream) cf_decoder_push(&one, b);
+    for (std::size_t at = 0; at < stream.size();) at += cf_decoder_feed(&blocks, stream.data() + at, stream.size() - at);
+    ASSERT_EQ(std::memcmp(&one.stats, &blocks.stats, sizeof one.stats), 0) << "round " << round;
+    ASSERT_EQ(cf_decoder_queued(&one), cf_decoder_queued(&blocks));
+    cf_frame a, b;
+    while (cf_decoder_next_frame(&one, &a)) {
+      ASSERT_TRUE(cf_decoder_next_frame(&blocks, &b));
+      ASSERT_EQ(a.size, b.size);
+      ASSERT_EQ(std::memcmp(a.bytes, b.bytes, a.size), 0);
+      cf_decoder_release_frame(&one);
+      cf_decoder_release_frame(&blocks);
+    }
+    EXPECT_GT(one.stats.overrun, 0u) << "round " << round;
   }
 }
 

@@ -104,6 +104,8 @@ typedef struct cf_decoder {
   size_t max_raw_size;    /* a frame's COBS bytes at most, without the 0x00 */
   size_t raw_size;        /* COBS bytes of the frame so far, stops at max_raw_size + 1 */
   size_t decoded_size;    /* its decoded bytes, stops at slot_size + 1 */
+  size_t crc_size;        /* of them, those cf_decoder_feed() has taken into crc */
+  uint32_t crc;           /* their CRC-32C so far */
   size_t frame_sizes[COMFRAME_DECODER_MAX_SLOTS];
   cf_cobs_decoder cobs;
   uint8_t slot_count;
