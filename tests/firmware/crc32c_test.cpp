@@ -1,7 +1,8 @@
 // The kit's CRC-32C: the standard check value, the RFC 3720 vectors, and the
 // same result as the host's transport::crc32c for random data, continued over
 // pieces — for the table-driven cf_crc32c, the bitwise cf_crc32c_bitwise, and
-// (in firmware_crc32c_tableless_test) a kit built with COMFRAME_CRC32C_TABLELESS.
+// (in firmware_crc32c_tableless_test and firmware_crc32c_slice16_test) kits built
+// with COMFRAME_CRC32C_TABLELESS and COMFRAME_CRC32C_SLICE16.
 #include <gtest/gtest.h>
 
 #include <cstring>

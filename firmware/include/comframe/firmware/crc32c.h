@@ -9,6 +9,11 @@
  *   - with COMFRAME_CRC32C_TABLELESS defined, a bit-by-bit loop with no table
  *     (8 shift/xor steps per byte), for parts where 1 KiB of flash counts more
  *     than the cycles.
+ *   - with COMFRAME_CRC32C_SLICE16 defined, slicing-by-16: sixteen bytes per
+ *     step through sixteen 1 KiB tables (16 KiB in all), about eight times the
+ *     speed of the single table on a PC-class CPU; for hosts (a natively built
+ *     firmware, a simulator) and parts with flash and cache to spare. Still
+ *     portable C: no intrinsics, any byte order and alignment.
  * cf_crc32c_bitwise() is always there (it is small); cf_crc32c() is the chosen one.
  *
  *   uint32_t crc = cf_crc32c(header, 6, 0);
