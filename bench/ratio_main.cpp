@@ -1,5 +1,5 @@
 // Runs the registered benchmarks, then prints each one's time as a ratio to the
-// baseline measured in the same run.
+// baseline measured in the same run (wall-clock time, and CPU time as "cpu ratio").
 //
 // Naming convention: "<group>/<variant>". In each group the variant named
 // "baseline" is the reference; every other variant of the group is reported as
@@ -24,6 +24,7 @@ struct row {
   std::string group;
   std::string variant;
   double ns;
+  double cpu_ns;
   std::map<std::string, double> counters;
 };
 
@@ -61,6 +62,7 @@ class ratio_reporter : public benchmark::ConsoleReporter {
       row r;
       if (!split_name(name, r.group, r.variant)) continue;
       r.ns = run.GetAdjustedRealTime();
+      r.cpu_ns = run.GetAdjustedCPUTime();
       for (const auto& [key, counter] : run.counters) r.counters[key] = counter.value;
       rows_.push_back(std::move(r));
     }
@@ -71,24 +73,26 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     std::map<std::string, const row*> baseline;
     for (const auto& r : rows_)
       if (r.variant == "baseline") baseline[r.group] = &r;
-    std::printf("\n%-44s %-14s %12s %10s %10s\n", "group", "variant", "time", "ratio", "p50 ratio");
+    std::printf("\n%-44s %-14s %12s %10s %10s %10s\n", "group", "variant", "time", "ratio", "cpu ratio", "p50 ratio");
     for (const auto& r : rows_) {
       auto it = baseline.find(r.group);
-      std::string ratio = "-", p50_ratio;
+      std::string ratio = "-", cpu_ratio = "-", p50_ratio;
       if (r.variant == "baseline") {
         ratio = "1.00";
+        cpu_ratio = "1.00";
         if (r.counters.count("p50_ns")) p50_ratio = "1.00";
       } else if (it != baseline.end()) {
         ratio = fixed(r.ns / it->second->ns, 2);
+        if (it->second->cpu_ns > 0) cpu_ratio = fixed(r.cpu_ns / it->second->cpu_ns, 2);
         const auto mine = r.counters.find("p50_ns"), theirs = it->second->counters.find("p50_ns");
         if (mine != r.counters.end() && theirs != it->second->counters.end() && theirs->second > 0)
           p50_ratio = fixed(mine->second / theirs->second, 3);
       }
-      std::printf("%-44s %-14s %12.1f %10s %10s\n", r.group.c_str(), r.variant.c_str(), r.ns, ratio.c_str(),
-                  p50_ratio.c_str());
+      std::printf("%-44s %-14s %12.1f %10s %10s %10s\n", r.group.c_str(), r.variant.c_str(), r.ns, ratio.c_str(),
+                  cpu_ratio.c_str(), p50_ratio.c_str());
     }
-    std::printf("(time in the benchmark's unit; ratio = time / baseline time, lower is faster; p50 ratio = "
-                "p50_ns / baseline p50_ns)\n");
+    std::printf("(time: wall-clock, in the benchmark's unit; ratio = time / baseline time, lower is faster; "
+                "cpu ratio = the same of CPU time; p50 ratio = p50_ns / baseline p50_ns)\n");
     std::ifstream load("/proc/loadavg");
     std::string one, five, fifteen;
     if (load >> one >> five >> fifteen)
