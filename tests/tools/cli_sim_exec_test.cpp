@@ -170,6 +170,18 @@ TEST(sim_exec, serves_the_program_on_its_pty_with_its_arguments_and_its_stderr) 
   EXPECT_TRUE(pid_is_gone(sim.program));
 }
 
+// The C program of docs/simulator.md, cut from the page (tests/tools/CMakeLists.txt), works as written.
+TEST(sim_exec, the_program_on_the_docs_page_serves_through_the_simulator) {
+  const std::string link = temp_path("exec-doc");
+  child_process sim({cli, "sim", "--exec", COMFRAME_DOC_EXEC_DEVICE, "--symlink", link, "--baud", "115200"});
+  ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
+  auto r = run({cli, "call", link, "echo", R"({"data": [0, 1, 2, 0]})", "--compact"});  // its profile through describe
+  EXPECT_EQ(r.exit_code, 0) << r.err << sim.output();
+  EXPECT_EQ(r.out, "{\"data\":[0,1,2,0]}\n");
+  EXPECT_EQ(sim.stop(SIGINT), 0) << sim.output();
+  EXPECT_NE(sim.output().find("program: " + std::string(COMFRAME_DOC_EXEC_DEVICE)), std::string::npos) << sim.output();
+}
+
 TEST(sim_exec, verbose_prints_the_programs_frames_decoded_by_the_profile_given) {
   exec_sim sim("exec-verbose", {"-v", "--profile", profile_file()});
   auto r = run({cli, "call", "--profile", profile_file(), sim.link, "echo", R"({"data": [7]})"});

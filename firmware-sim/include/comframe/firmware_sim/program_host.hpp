@@ -44,9 +44,10 @@
 // '/' is looked up in PATH). The program ends its part by exiting or by
 // closing its stdout or stdin: on_ended's handler is called once, on the
 // io_context, with "PROG exited with status N" or "PROG was killed by signal
-// N (SIGNAME)" — after its stdout reached its end or stop_grace_ms passed, so
-// its last bytes are relayed — or "PROG closed its stdout" ("stdin") when it
-// is still running stop_grace_ms after that. stop() ends the program
+// N (SIGNAME)" — once its stdout reached its end and its last bytes were
+// handed to the line, or stop_grace_ms after the exit, whichever is first —
+// or "PROG closed its stdout" ("stdin") when it is still running
+// stop_grace_ms after closing it. stop() ends the program
 // (closes its stdin; SIGTERM to its process group; SIGKILL after
 // stop_grace_ms) and reaps it: no zombie is left, whatever happened before.
 //
@@ -93,9 +94,9 @@ namespace comframe::firmware_sim {
 
 struct program_options {
   /// The program: a path, or a name looked up in PATH.
-  std::string program;
+  std::string program{};
   /// Its arguments (argv[1] on).
-  std::vector<std::string> args;
+  std::vector<std::string> args{};
   /// How long stop() waits after SIGTERM before SIGKILL, and how long the
   /// relay waits for an exit after the program closed its stdout or stdin.
   std::chrono::milliseconds stop_grace_ms{2000};
