@@ -350,15 +350,20 @@ struct program_host::impl : std::enable_shared_from_this<program_host::impl> {
     }
   }
 
+  // To its process group (a wrapper script's children too), or to it alone if it left the group.
+  void signal_program(int sig) {
+    if (::kill(-pid, sig) != 0) ::kill(pid, sig);
+  }
+
   std::string stop() {
     if (!how_it_ended.empty()) return how_it_ended;
     if (!exit_status) {
       error_code ignored;
       to_stdin.close(ignored);  // end of file on its stdin: a program may take it as the hint
       stdin_closed = true;
-      ::kill(-pid, SIGTERM);
+      signal_program(SIGTERM);
       if (!wait_for_exit(options.stop_grace_ms)) {
-        ::kill(-pid, SIGKILL);
+        signal_program(SIGKILL);
         reap(1);
       }
     }

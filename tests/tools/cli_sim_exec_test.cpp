@@ -265,7 +265,7 @@ TEST(sim_exec, baud_emulation_holds_the_programs_bytes_back_at_the_line_rate) {
   const auto got = host.read_until([](const auto& b) { return b.size() >= 100; });
   ASSERT_GE(got.size(), 100u);
   const auto s = sim.stats();
-  EXPECT_GE(s["program"]["bytes_from_program"], 4096) << s;
+  EXPECT_GT(s["program"]["bytes_from_program"], 0) << s;
   EXPECT_LT(s["program"]["bytes_from_program"], 20000) << s;
   EXPECT_LE(s["faults"]["bytes_written"], s["program"]["bytes_from_program"]) << s;
   // The program is blocked writing to its full pipe: stopping still ends and reaps it.
