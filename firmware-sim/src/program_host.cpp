@@ -323,8 +323,9 @@ struct program_host::impl : std::enable_shared_from_this<program_host::impl> {
       reason = describe_status(options.program, *exit_status);
     else if (!exit_status && !stream_closed.empty() && grace_over) reason = stream_closed;
     else return;
+    if (!ended_handler) return;  // told when one is given (on_ended)
     ended = true;
-    if (ended_handler) ended_handler(reason);
+    ended_handler(reason);
   }
 
   // Reaps the program if it has ended; `flags` 0 for WNOHANG, else blocks.
@@ -404,6 +405,7 @@ void program_host::attach(std::unique_ptr<transport::link> line) {
 void program_host::on_ended(std::function<void(const std::string&)> handler) {
   boost::asio::post(impl_->io, [i = impl_, h = std::move(handler)]() mutable {
     i->ended_handler = std::move(h);
+    i->check_ended();  // it may have ended already
   });
 }
 

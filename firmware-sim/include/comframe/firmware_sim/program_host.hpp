@@ -131,7 +131,8 @@ class program_host {
 
   /// Relays between the program and `line` (closing a line attached before).
   void attach(std::unique_ptr<transport::link> line);
-  /// Called once when the program ended its part by itself (see the file comment).
+  /// Called once when the program ended its part by itself (see the file comment);
+  /// at once (posted) if that happened before a handler was given.
   void on_ended(std::function<void(const std::string& reason)> handler);
   /// Called when an attached line fails, with "URL: reason"; the line is let go.
   void on_line_closed(std::function<void(const std::string& reason)> handler);
