@@ -170,7 +170,7 @@ TEST(sim, the_old_option_name_link_still_keeps_the_symlink) {
 TEST(sim, bad_arguments_are_clear_errors) {
   auto r = run({cli, "sim"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe sim: give one of --device NAME, --sim FILE or --profile FILE\n");
+  EXPECT_EQ(r.err, "comframe sim: give one of --device NAME, --sim FILE, --profile FILE or --exec PROG\n");
   r = run({cli, "sim", "--device", "thermo", "--tcp", "99999"});
   EXPECT_EQ(r.err, "comframe sim: [transport.bad_url] --tcp \"99999\": the port must be a number within 0..65535\n");
   r = run({cli, "sim", "--device", "toaster"});

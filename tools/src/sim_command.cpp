@@ -18,6 +18,7 @@
 #include "comframe/devices/bridge_feed.hpp"
 #include "comframe/firmware_sim/device_host.hpp"
 #include "comframe/firmware_sim/paced_link.hpp"
+#include "comframe/firmware_sim/program_host.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
 #include "comframe/firmware_sim/sim_definition.hpp"
 #include "comframe/firmware_sim/simulated_device.hpp"
@@ -37,6 +38,9 @@ namespace {
 
 struct sim_options {
   std::string device;
+  std::string exec_program;
+  std::vector<std::string> exec_args;
+  int stop_grace_ms = 2000;
   std::string sim_file;
   std::string profile_file;
   std::string tcp;
@@ -84,10 +88,12 @@ std::string frame_error_counts(const firmware_sim::host_stats& s) {
          std::to_string(d.truncated) + ", wrong_kind " + std::to_string(s.wrong_kind);
 }
 
-// The statistics as one JSON object (docs/simulator.md lists the fields).
-nlohmann::json stats_json(const firmware_sim::host_stats& s, const firmware_sim::fault_stats& f) {
+// The statistics as one JSON object (docs/simulator.md lists the fields);
+// with --exec, "program" too.
+nlohmann::json stats_json(const firmware_sim::host_stats& s, const firmware_sim::fault_stats& f,
+                          const firmware_sim::program_stats* p = nullptr) {
   const auto& d = s.decoder;
-  return {{"requests", s.requests},
+  nlohmann::json j = {{"requests", s.requests},
           {"replies", s.replies},
           {"error_replies", s.error_replies},
           {"replies_dropped", s.replies_dropped},
@@ -121,6 +127,15 @@ nlohmann::json stats_json(const firmware_sim::host_stats& s, const firmware_sim:
             {"bytes_read", f.bytes_read},
             {"rx_bytes_dropped", f.rx_bytes_dropped},
             {"rx_bytes_flipped", f.rx_bytes_flipped}}}};
+  if (p) {
+    const auto& pd = p->program_decoder;
+    j["program"] = {{"bytes_to_program", p->bytes_to_program},
+                    {"bytes_from_program", p->bytes_from_program},
+                    {"bytes_discarded", p->bytes_discarded},
+                    {"frames", pd.frames},
+                    {"frame_errors", pd.errors()}};
+  }
+  return j;
 }
 
 // The simulated device the options name: a sim file, a bare profile or a built-in device.
@@ -136,8 +151,10 @@ std::unique_ptr<firmware_sim::simulated_device> make_simulation(const sim_option
                   std::string(firmware_sim::builtin_device_names) + "; or give --sim FILE)");
 }
 
-// "stats: requests 3, replies 3, …; faults: …", the line `stats` prints.
-std::string stats_line(const firmware_sim::host_stats& hs, const firmware_sim::fault_stats& fs) {
+// "stats: requests 3, replies 3, …; faults: …", the line `stats` prints;
+// with --exec, "; program: …" too.
+std::string stats_line(const firmware_sim::host_stats& hs, const firmware_sim::fault_stats& fs,
+                       const firmware_sim::program_stats* ps = nullptr) {
   std::string s = "stats: requests " + std::to_string(hs.requests) + ", replies " + std::to_string(hs.replies) +
                   ", error replies " + std::to_string(hs.error_replies) + ", events " + std::to_string(hs.events) +
                   ", frame errors " + std::to_string(hs.decoder.errors()) + ", wrong kind " +
@@ -146,6 +163,10 @@ std::string stats_line(const firmware_sim::host_stats& hs, const firmware_sim::f
   if (hs.events_dropped) s += ", events dropped (line too slow) " + std::to_string(hs.events_dropped);
   const std::string f = firmware_sim::to_string(fs);
   if (!f.empty()) s += "; faults: " + f;
+  if (ps)
+    s += "; program: bytes in " + std::to_string(ps->bytes_to_program) + ", bytes out " +
+         std::to_string(ps->bytes_from_program) + ", frame errors in its output " +
+         std::to_string(ps->program_decoder.errors());
   return s;
 }
 
@@ -156,8 +177,10 @@ class simulator {
  public:
   simulator(const sim_options& o, firmware_sim::fault_config faults)
       : o_(o),
-        sim_(make_simulation(o)),
-        profile_(sim_->device().profile()),
+        sim_(o.exec_program.empty() ? make_simulation(o) : nullptr),
+        program_profile_(!sim_ && !o.profile_file.empty() ? load_profile_file(o.profile_file) : devices::profile()),
+        have_profile_(sim_ || !o.profile_file.empty()),
+        profile_(sim_ ? sim_->device().profile() : program_profile_),
         injector_(std::make_shared<firmware_sim::fault_injector>(faults)),
         watch_(io_),
         signals_(io_, SIGINT, SIGTERM) {}
@@ -165,7 +188,9 @@ class simulator {
   void run() {
     open_endpoint();
     // Every frame in and out, published to local processes when asked.
-    if (!o_.bridge.empty()) feed_ = open_bridge(o_.bridge, &profile_, o_.bridge_ring, o_.bridge_record);
+    if (!o_.bridge.empty())
+      feed_ = open_bridge(o_.bridge, have_profile_ ? &profile_ : nullptr, o_.bridge_ring, o_.bridge_record);
+    if (!o_.exec_program.empty()) start_program();
     if (port_) serve(port_->link());
     else accept_next();
     // Catch the stop signals before announcing the port: a program may send one
@@ -177,9 +202,14 @@ class simulator {
     watch_errors();
     read_control_lines();
     io_.run();
-    sim_->detach();
+    if (sim_) sim_->detach();
+    if (program_) {
+      const std::string how = program_->stop();  // reaped before the last report
+      if (!o_.quiet && !ended_) say("program: " + how);
+    }
     report(o_.stats_json);
     if (port_) port_->close();  // removes the symlink
+    if (ended_) throw *ended_;
   }
 
  private:
@@ -209,10 +239,29 @@ class simulator {
     }
   }
 
+  // --exec: the program is the device; when it ends its part, the simulator ends with an error.
+  void start_program() {
+    program_ = std::make_unique<firmware_sim::program_host>(
+        io_, firmware_sim::program_options{.program = o_.exec_program,
+                                           .args = o_.exec_args,
+                                           .stop_grace_ms = std::chrono::milliseconds(o_.stop_grace_ms)});
+    program_->on_ended([this](const std::string& why) {
+      ended_ = comframe::error("firmware_sim.exec", why);
+      say(std::string("error: ") + ended_->what());
+      io_.stop();
+    });
+    if (o_.verbosity > 0 || feed_)
+      program_->observe_frames([this](const devices::frame_record& r) {
+        if (feed_) feed_->publish(r);
+        if (o_.verbosity > 0) say(frame_line(profile_, r, have_profile_));
+      });
+  }
+
   // The device on a line: emulated baud rate, then faults, then the host.
   void serve(std::unique_ptr<transport::link> line) {
     if (o_.baud) line = firmware_sim::make_paced_link(std::move(line), o_.baud);
     line = injector_->wrap(std::move(line));
+    if (program_) return program_->attach(std::move(line));
     host_ = std::make_unique<firmware_sim::device_host>(io_, std::move(line), sim_->device(),
                                                       firmware_sim::device_host_options{.baud = o_.baud});
     sim_->attach(io_, *host_);
@@ -228,6 +277,13 @@ class simulator {
     server_->async_accept([this](std::unique_ptr<transport::link> line) {
       if (!o_.quiet) say("connected: " + line->url());
       serve(std::move(line));
+      if (program_) {
+        program_->on_line_closed([this](const std::string& why) {
+          if (!o_.quiet) say("disconnected: " + why);
+          accept_next();
+        });
+        return;
+      }
       host_->on_closed([this](const std::string& why) {
         boost::asio::post(io_, [this, why] {
           if (!o_.quiet) say("disconnected: " + why);
@@ -249,7 +305,10 @@ class simulator {
     auto shown = injector_->config();
     shown.seed.reset();  // said once, below
     const std::string faults_shown = firmware_sim::to_string(shown);
-    say("device: " + profile_.device() + " " + profile_.version() +
+    const std::string what = program_ ? "program " + core::quoted_text(o_.exec_program) +
+                                            (have_profile_ ? ", profile " + profile_.device() + " " + profile_.version() : "")
+                                      : profile_.device() + " " + profile_.version();
+    say("device: " + what +
         (o_.baud ? ", " + std::to_string(o_.baud) + " baud" : "") +
         (faults_shown.empty() ? "" : ", faults " + faults_shown) + ", seed " + std::to_string(injector_->seed()));
     say("commands on stdin: faults SPEC | stall MS | disconnect MS | stats [json] | quit");
@@ -258,12 +317,16 @@ class simulator {
   firmware_sim::host_stats totals() const {
     firmware_sim::host_stats hs = earlier_;
     if (host_) accumulate(hs, host_->stats());
+    if (program_) accumulate(hs, program_->stats().frames);
     return hs;
   }
 
   void report(bool json) {
     const auto hs = totals();
-    say(json ? stats_json(hs, injector_->stats()).dump() : stats_line(hs, injector_->stats()));
+    std::optional<firmware_sim::program_stats> ps;
+    if (program_) ps = program_->stats();
+    const auto* p = ps ? &*ps : nullptr;
+    say(json ? stats_json(hs, injector_->stats(), p).dump() : stats_line(hs, injector_->stats(), p));
   }
 
   // Frame errors are worth a line as they happen, at the default verbosity.
@@ -331,7 +394,9 @@ class simulator {
   }
 
   const sim_options& o_;
-  std::unique_ptr<firmware_sim::simulated_device> sim_;  // outlives the io_context, as it outlives every host
+  std::unique_ptr<firmware_sim::simulated_device> sim_;  // outlives the io_context, as it outlives every host; none with --exec
+  devices::profile program_profile_;                     // --exec: --profile FILE, or the empty profile
+  bool have_profile_;
   const devices::profile& profile_;
   boost::asio::io_context io_;
   std::shared_ptr<firmware_sim::fault_injector> injector_;
@@ -341,6 +406,8 @@ class simulator {
   std::string announced_;
   std::shared_ptr<devices::bridge_feed> feed_;
   std::unique_ptr<firmware_sim::device_host> host_;
+  std::unique_ptr<firmware_sim::program_host> program_;  // --exec
+  std::optional<comframe::error> ended_;                 // --exec: how the program ended its part
   firmware_sim::host_stats earlier_;  // of TCP connections that ended
   boost::asio::steady_timer watch_;
   std::uint64_t errors_seen_ = 0;
@@ -348,8 +415,12 @@ class simulator {
 };
 
 void run_sim(const sim_options& o) {
-  if ((!o.device.empty()) + (!o.sim_file.empty()) + (!o.profile_file.empty()) != 1)
-    throw cli_error("give one of --device NAME, --sim FILE or --profile FILE");
+  if (!o.exec_program.empty()) {
+    if (!o.device.empty() || !o.sim_file.empty())
+      throw cli_error("--exec PROG is the device: give no --device or --sim with it (--profile FILE names its profile)");
+  } else if ((!o.device.empty()) + (!o.sim_file.empty()) + (!o.profile_file.empty()) != 1) {
+    throw cli_error("give one of --device NAME, --sim FILE, --profile FILE or --exec PROG");
+  }
   simulator(o, firmware_sim::parse_faults(o.faults)).run();
 }
 
@@ -361,7 +432,16 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("-d,--device", o->device, "A built-in device: thermo (a sensor board) or echo");
   cmd->add_option("-s,--sim", o->sim_file, "A device defined in a file: its profile and replies (docs/simulator.md)");
   cmd->add_option("-p,--profile", o->profile_file,
-                  "A device from its profile alone: every command answers its response type's zero value");
+                  "A device from its profile alone: every command answers its response type's zero value "
+                  "(with --exec: the program's profile, for -v and --bridge)");
+  auto* exec = cmd->add_option("-e,--exec", o->exec_program,
+                               "Run this program as the device: its stdin and stdout are the device's byte stream; "
+                               "its arguments follow -- (docs/simulator.md)");
+  cmd->add_option("args", o->exec_args, "The arguments of the --exec program (after --)")->needs(exec);
+  cmd->add_option("--stop-grace", o->stop_grace_ms,
+                  "With --exec: milliseconds between SIGTERM and SIGKILL when stopping the program (default 2000)")
+      ->check(CLI::Range(0, 3600000))
+      ->needs(exec);
   cmd->add_option("-t,--tcp", o->tcp, "Serve on this TCP port instead of a pty ([HOST:]PORT; HOST 127.0.0.1, PORT 0: any)");
   auto* symlink =
       cmd->add_option("-l,--symlink", o->symlink_path, "Keep a symlink at this path to the current pty (removed at exit)");
@@ -394,7 +474,8 @@ void add_sim_command(CLI::App& app) {
   });
   cmd->footer(
       "Prints 'port: /dev/pts/N' first. Stops on Ctrl-C or SIGTERM, removing its symlink.\n"
-      "Example: comframe sim --device thermo --symlink /tmp/thermo --baud 115200");
+      "Example: comframe sim --device thermo --symlink /tmp/thermo --baud 115200\n"
+      "Example: comframe sim --exec ./thermo_fw --baud 115200 --faults drop=0.01 -- --stdio");
 }
 
 }  // namespace comframe::tools
