@@ -14,7 +14,7 @@ std::string command_name(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"comframe: typed frames over serial links: encode, decode, ports, call, monitor, sim, tap, log"};
+  CLI::App app{"comframe: typed frames over serial links: encode, decode, ports, call, monitor, sim, tap, log, gen"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "comframe 0.1.0");
   comframe::tools::add_codec_commands(app);
@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   comframe::tools::add_sim_command(app);
   comframe::tools::add_bridge_commands(app);
   comframe::tools::add_log_commands(app);
+  comframe::tools::add_gen_commands(app);
 
   const std::string name = "comframe";
   try {
