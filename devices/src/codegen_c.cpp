@@ -778,9 +778,15 @@ class c_generator {
                  c + "_put(value, out, " + order + ");\n  return size;\n}\n\n";
     std::string dec = "bool " + c + "_decode(const uint8_t *in, size_t size, " + c + " *value) {\n";
     if (s.dynamic) {
-      dec += "  size_t tail;\n  if (size < " + num(s.min_size) + " || (size - " + num(s.min_size) + ") % " +
-             num(s.element_size) + " != 0u) return false;\n  tail = (size - " + num(s.min_size) + ") / " +
-             num(s.element_size) + ";\n  if (tail > " + num(s.max_count) + ") return false;\n";
+      // No comparison that is always true or false (-Wtype-limits): a minimum of 0, elements of 1 byte.
+      const std::string rest = s.min_size ? "(size - " + num(s.min_size) + ")" : "size";
+      dec += "  size_t tail;\n";
+      std::string bad;
+      if (s.min_size) bad = "size < " + num(s.min_size);
+      if (s.element_size > 1) bad += (bad.empty() ? "" : " || ") + rest + " % " + num(s.element_size) + " != 0u";
+      if (!bad.empty()) dec += "  if (" + bad + ") return false;\n";
+      dec += "  tail = " + (s.element_size > 1 ? rest + " / " + num(s.element_size) : rest) + ";\n  if (tail > " +
+             num(s.max_count) + ") return false;\n";
     } else {
       dec += "  if (size != " + num(s.min_size) + ") return false;\n";
     }
@@ -918,6 +924,11 @@ class c_generator {
       if (e.payload.empty()) {
         s += "bool " + prefix_ + "_emit_" + e.name + "(cf_device *dev) {\n  cf_device_emit(dev, " + P_ + "_EVT_" +
              upper(e.name) + ", NULL, 0u);\n  return true;\n}\n\n";
+        continue;
+      }
+      if (structs_.at(e.payload).max_size == 0) {  // no bytes to encode
+        s += "bool " + prefix_ + "_emit_" + e.name + "(cf_device *dev, const " + e.payload + " *payload) {\n  (void)payload;\n" +
+             "  cf_device_emit(dev, " + P_ + "_EVT_" + upper(e.name) + ", NULL, 0u);\n  return true;\n}\n\n";
         continue;
       }
       const std::string m = structs_.at(e.payload).macro + "_MAX_SIZE";
