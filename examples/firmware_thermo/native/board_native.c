@@ -187,8 +187,14 @@ static int serve(int in_fd, int out_fd, int slave_fd) {
       uint8_t buffer[4096];
       ssize_t n = read(in_fd, buffer, sizeof buffer);
       if (n > 0) receive(buffer, (size_t)n);
-      else if (n == 0 || (errno != EAGAIN && errno != EINTR && errno != EIO)) return 0; /* end of stdin */
+      else if (n == 0 || (errno != EAGAIN && errno != EINTR && errno != EIO)) break; /* end of stdin */
     }
+  }
+  /* At the end of stdin, what is still in the ring goes out (the reply to a
+   * last request). Not on a pty: a host that reads nothing would hold us up. */
+  if (slave_fd < 0) {
+    fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) & ~O_NONBLOCK);
+    (void)flush_tx(out_fd);
   }
   return 0;
 }
