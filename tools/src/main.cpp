@@ -7,9 +7,14 @@
 #include "text_io.hpp"
 
 namespace {
-// " call", " sim", …: the subcommand that failed, "" before one was chosen.
+// " call", " sim", " gen c", …: the subcommand that failed, "" before one was chosen.
 std::string command_name(const CLI::App& app) {
-  return app.get_subcommands().empty() ? "" : " " + app.get_subcommands().front()->get_name();
+  std::string name;
+  for (const CLI::App* a = &app; !a->get_subcommands().empty();) {
+    a = a->get_subcommands().front();
+    name += " " + a->get_name();
+  }
+  return name;
 }
 }  // namespace
 

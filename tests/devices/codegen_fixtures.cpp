@@ -1,15 +1,21 @@
-// Build-time helper of codegen_differential_test.cpp: writes, into the folder
-// given as its argument, three profiles holding every type of the property
-// tests (tests/core/property_types.hpp) as event payloads, one per byte order
-// of the profile (little, big, native; the types' own per-field orders apply
-// in each), the C generated from each (prefixes f_l, f_b, f_n), and
-// faces_table.inc, which names each event's C payload type for the test:
-//   FACES_TYPE(k, c_type)   event t<k> carries the C struct <prefix>_<c_type>
-//   FACES_NULL(k)           event t<k> has no payload
-// The profiles are built from the C++ types at build time, so the test
-// follows the property test's list as it grows.
+// Build-time helper of the code generator's tests: writes into OUTPUT_DIR
+//   - for codegen_differential_test.cpp: three profiles holding every type of
+//     the property tests (tests/core/property_types.hpp) as event payloads, one
+//     per byte order of the profile (little, big, native; the types' own
+//     per-field orders apply in each), faces_<order>.json; the C generated from
+//     each (prefixes f_l, f_b, f_n); and faces_table.inc, which names each
+//     event's C payload type:
+//       FACES_TYPE(k, c_type)   event t<k> carries the C struct <prefix>_<c_type>
+//       FACES_NULL(k)           event t<k> has no payload
+//   - for codegen_cpp_roundtrip_test.cpp: the C++ generated from the big-endian
+//     faces profile (faces_profile.hpp, namespace faces) and from PROFILES_DIR's
+//     thermo.json and echo.json (thermo_profile.hpp, echo_profile.hpp);
+//   - for codegen_thermo_test.cpp: the C generated from thermo.json.
+// The faces profiles are built from the C++ types at build time, so the tests
+// follow the property test's list as it grows.
 #include <boost/mp11/algorithm.hpp>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -22,6 +28,12 @@ namespace {
 
 using comframe::core::type_kind;
 
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 void write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -31,11 +43,13 @@ void write(const std::string& path, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  if (argc != 2) {
-    std::cerr << "usage: codegen_faces OUTPUT_DIR\n";
+  if (argc != 3) {
+    std::cerr << "usage: codegen_fixtures OUTPUT_DIR PROFILES_DIR\n";
     return 2;
   }
   const std::string dir = argv[1];
+  const std::string profiles = argv[2];
+  namespace dv = comframe::devices;
   nlohmann::json types = nlohmann::json::object();
   nlohmann::json events = nlohmann::json::array();
   std::string table;
@@ -63,12 +77,19 @@ int main(int argc, char** argv) try {
                                 {"events", events}};
     const auto p = comframe::devices::profile::from_json(doc);
     write(dir + "/faces_" + order + ".json", p.dump() + "\n");
-    comframe::devices::c_options o;
+    dv::c_options o;
     o.prefix = prefix;
-    for (const auto& f : comframe::devices::generate_c(p, o)) write(dir + "/" + f.name, f.text);
+    for (const auto& f : dv::generate_c(p, o)) write(dir + "/" + f.name, f.text);
+    if (std::string(order) == "big") write(dir + "/faces_profile.hpp", dv::generate_cpp(p, {"faces"}));
+  }
+  for (const std::string device : {"thermo", "echo"}) {
+    const auto p = dv::profile::parse(read(profiles + "/" + device + ".json"));
+    write(dir + "/" + device + "_profile.hpp", dv::generate_cpp(p, {}));
+    if (device == "thermo")
+      for (const auto& f : dv::generate_c(p, {})) write(dir + "/" + f.name, f.text);
   }
   return 0;
 } catch (const std::exception& e) {
-  std::cerr << "codegen_faces: " << e.what() << '\n';
+  std::cerr << "codegen_fixtures: " << e.what() << '\n';
   return 1;
 }
