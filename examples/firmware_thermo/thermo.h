@@ -19,7 +19,8 @@
  * While streaming, sample k (sequence k) is due at start + (k + 1) · 1000 / rate_hz
  * ms, computed from the start so the schedule does not drift; a board that fell
  * more than a second behind restarts the schedule instead of bursting the
- * missed samples. uptime_us is the board's tick in microseconds. The noise
+ * missed samples. uptime_us is the board's tick in microseconds (the tick is
+ * 32 bits: it wraps after 49.7 days). The noise
  * comes from a xorshift32 generator (the simulator's is std::mt19937: the same
  * ranges, other values).
  *
