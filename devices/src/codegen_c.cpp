@@ -943,7 +943,7 @@ class c_generator {
       }
       const std::string m = structs_.at(e.payload).macro + "_MAX_SIZE";
       s += "bool " + prefix_ + "_emit_" + e.name + "(cf_device *dev, const " + e.payload + " *payload) {\n  uint8_t buffer[" +
-           m + " > 0u ? " + m + " : 1u];\n  const size_t size = " + e.payload + "_size(payload);\n" +
+           m + "];\n  const size_t size = " + e.payload + "_size(payload);\n" +
            "  if (size == SIZE_MAX || size > sizeof buffer) return false;\n  cf_device_emit(dev, " + P_ + "_EVT_" +
            upper(e.name) + ", buffer, " + e.payload + "_encode(payload, buffer, sizeof buffer));\n  return true;\n}\n\n";
     }
