@@ -285,6 +285,16 @@ class c_generator {
                      "; rename one of them in the profile");
   }
 
+  // True when the type `cname` was generated already, for this same `origin`;
+  // two origins for one C name is an error (a::b and a_b both make prefix_a_b).
+  bool seen(const std::string& cname, const std::string& origin, const std::string& path) {
+    auto [it, fresh] = generated_.emplace(cname, origin);
+    if (!fresh && it->second != origin)
+      fail(path, "the generated name " + cname + " would stand for both " + it->second + " and " + origin +
+                     "; rename one of them in the profile");
+    return !fresh;
+  }
+
   void check_field_name(const std::string& name, const std::string& path) {
     if (c_reserved().count(name)) fail(path, "the field name \"" + name + "\" is a C keyword; rename the field");
   }
@@ -355,7 +365,7 @@ class c_generator {
   std::string ensure_struct(const type_node& t, const std::string& suffix, const std::string& path) {
     const std::string cname = prefix_ + "_" + suffix;
     node_struct_[&t] = cname;
-    if (structs_.count(cname)) return cname;
+    if (seen(cname, t.name.empty() ? "the unnamed type " + suffix : "the type " + t.name, path)) return cname;
     claim(cname, "the type at " + path, path);
     struct_info info;
     info.cname = cname;
@@ -555,7 +565,7 @@ class c_generator {
     const std::string cname = prefix_ + "_" + suffix;
     const std::string fn = cname + "_valid";
     enum_valid_fn_[&t] = fn;
-    if (!enums_done_.insert(cname).second) return;
+    if (seen(cname, t.name.empty() ? "the unnamed enum " + suffix : "the enum " + t.name, path)) return;
     claim(cname, "the enum at " + path, path);
     bool fits_int = true;
     for (const auto& e : t.enumerators) fits_int = fits_int && e.value >= -2147483647 - 1 && e.value <= 2147483647;
@@ -588,7 +598,7 @@ class c_generator {
     std::uint64_t known = 0;
     for (const auto& e : t.enumerators) known |= std::uint64_t{1} << e.value;
     const std::string cname = P_ + "_" + upper(suffix);
-    if (!enums_done_.insert(cname).second) return known;
+    if (seen(cname, t.name.empty() ? "the unnamed flags " + suffix : "the flags " + t.name, path)) return known;
     for (const auto& e : t.enumerators) {
       const std::string name = cname + "_" + upper(c_identifier(e.name));
       claim(name, "the flag " + e.name + " at " + path, path);
@@ -933,7 +943,7 @@ class c_generator {
       }
       const std::string m = structs_.at(e.payload).macro + "_MAX_SIZE";
       s += "bool " + prefix_ + "_emit_" + e.name + "(cf_device *dev, const " + e.payload + " *payload) {\n  uint8_t buffer[" +
-           m + " > 0u ? " + m + " : 1u];\n  const size_t size = " + e.payload + "_size(payload);\n" +
+           m + "];\n  const size_t size = " + e.payload + "_size(payload);\n" +
            "  if (size == SIZE_MAX || size > sizeof buffer) return false;\n  cf_device_emit(dev, " + P_ + "_EVT_" +
            upper(e.name) + ", buffer, " + e.payload + "_encode(payload, buffer, sizeof buffer));\n  return true;\n}\n\n";
     }
@@ -980,7 +990,7 @@ class c_generator {
   std::map<std::string, struct_info> structs_;
   std::map<const type_node*, std::string> node_struct_;
   std::map<const type_node*, std::string> enum_valid_fn_;
-  std::set<std::string> enums_done_;
+  std::map<std::string, std::string> generated_;  // C type name -> what it stands for
   std::deque<type_node> wrappers_;
   std::deque<tail_info> tails_;
   std::set<std::string> used_keys_;

@@ -10,7 +10,10 @@
 //   - for codegen_cpp_roundtrip_test.cpp: the C++ generated from the big-endian
 //     faces profile (faces_profile.hpp, namespace faces) and from PROFILES_DIR's
 //     thermo.json and echo.json (thermo_profile.hpp, echo_profile.hpp);
-//   - for codegen_thermo_test.cpp: the C generated from thermo.json.
+//   - for codegen_thermo_test.cpp: the C generated from thermo.json;
+//   - for codegen_kinds_test.cpp: the C generated from tests/devices/data/codegen_kinds.json
+//     (what profiles written by hand have and C++ exports do not: inline structs
+//     and enums, flags in a bit record, aliases, a native byte order).
 // The faces profiles are built from the C++ types at build time, so the tests
 // follow the property test's list as it grows.
 #include <boost/mp11/algorithm.hpp>
@@ -82,6 +85,8 @@ int main(int argc, char** argv) try {
     for (const auto& f : dv::generate_c(p, o)) write(dir + "/" + f.name, f.text);
     if (std::string(order) == "big") write(dir + "/faces_profile.hpp", dv::generate_cpp(p, {"faces"}));
   }
+  const auto kinds = dv::profile::parse(read(profiles + "/../../tests/devices/data/codegen_kinds.json"));
+  for (const auto& f : dv::generate_c(kinds, {})) write(dir + "/" + f.name, f.text);
   for (const std::string device : {"thermo", "echo"}) {
     const auto p = dv::profile::parse(read(profiles + "/" + device + ".json"));
     write(dir + "/" + device + "_profile.hpp", dv::generate_cpp(p, {}));
