@@ -7,14 +7,19 @@
 #include "text_io.hpp"
 
 namespace {
-// " call", " sim", …: the subcommand that failed, "" before one was chosen.
+// " call", " sim", " gen c", …: the subcommand that failed, "" before one was chosen.
 std::string command_name(const CLI::App& app) {
-  return app.get_subcommands().empty() ? "" : " " + app.get_subcommands().front()->get_name();
+  std::string name;
+  for (const CLI::App* a = &app; !a->get_subcommands().empty();) {
+    a = a->get_subcommands().front();
+    name += " " + a->get_name();
+  }
+  return name;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"comframe: typed frames over serial links: encode, decode, ports, call, monitor, sim, tap, log"};
+  CLI::App app{"comframe: typed frames over serial links: encode, decode, ports, call, monitor, sim, tap, log, gen"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "comframe 0.1.0");
   comframe::tools::add_codec_commands(app);
@@ -23,6 +28,7 @@ int main(int argc, char** argv) {
   comframe::tools::add_sim_command(app);
   comframe::tools::add_bridge_commands(app);
   comframe::tools::add_log_commands(app);
+  comframe::tools::add_gen_commands(app);
 
   const std::string name = "comframe";
   try {
