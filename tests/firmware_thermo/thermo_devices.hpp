@@ -31,12 +31,15 @@ namespace comframe::test {
 
 using bytes = std::vector<std::uint8_t>;
 
-enum class thermo_device { simulator, native_firmware, qemu_firmware };
+/// sim_exec_firmware is the native firmware run by `comframe sim --exec` on its
+/// stdin and stdout, behind the simulator's pty.
+enum class thermo_device { simulator, native_firmware, sim_exec_firmware, qemu_firmware };
 
 inline std::string to_string(thermo_device d) {
   switch (d) {
     case thermo_device::simulator: return "simulator";
     case thermo_device::native_firmware: return "native_firmware";
+    case thermo_device::sim_exec_firmware: return "sim_exec_firmware";
     case thermo_device::qemu_firmware: return "qemu_firmware";
   }
   return "unknown";
@@ -90,6 +93,11 @@ struct running_thermo {
         break;
       case thermo_device::native_firmware:
         proc = std::make_unique<child_process>(std::vector<std::string>{COMFRAME_FIRMWARE_THERMO});
+        pty = line_after("port: ");
+        break;
+      case thermo_device::sim_exec_firmware:
+        proc = std::make_unique<child_process>(
+            std::vector<std::string>{COMFRAME_CLI, "sim", "--exec", COMFRAME_FIRMWARE_THERMO, "--quiet", "--", "--stdio"});
         pty = line_after("port: ");
         break;
       case thermo_device::qemu_firmware: {

@@ -1,8 +1,10 @@
 // One host-side suite, three devices: `comframe sim --device thermo`, the thermo
 // board's C firmware built natively (examples/firmware_thermo, on its own pty),
-// and the same firmware's Cortex-M3 image in QEMU's lm3s6965evb. Each test
+// and the same firmware's Cortex-M3 image in QEMU's lm3s6965evb — and, as a
+// fourth, the native firmware on stdin/stdout behind `comframe sim --exec`'s
+// pty, where the simulator's baud emulation and faults apply. Each test
 // starts its device afresh as a real process on a real pty, talks to it with
-// raw frames, and expects the same bytes from all three. The QEMU instances
+// raw frames, and expects the same bytes from all of them. The QEMU instances
 // are skipped (exit 77) where QEMU or the cross compiler is missing, and fail
 // instead under CI=true.
 #include <gtest/gtest.h>
@@ -337,7 +339,7 @@ TEST_P(three_devices, garbage_and_corrupted_frames_are_dropped_and_the_next_good
 
 INSTANTIATE_TEST_SUITE_P(thermo, three_devices,
                          ::testing::Values(thermo_device::simulator, thermo_device::native_firmware,
-                                           thermo_device::qemu_firmware),
+                                           thermo_device::sim_exec_firmware, thermo_device::qemu_firmware),
                          [](const ::testing::TestParamInfo<thermo_device>& info) { return to_string(info.param); });
 
 }  // namespace
