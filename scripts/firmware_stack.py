@@ -20,7 +20,8 @@ define are of three sorts:
     point the depth at which a callback is entered is printed, to which the
     callback's own worst depth adds;
   - anything else: refused (it would be a call the method does not see).
-Prints one line per public function:  name depth depth-at-callback ('-' if none).
+Prints one line per public function:  name depth depth-at-callback ('-' if none);
+with COMFRAME_STACK_ALL=1 in the environment, one per function, static ones as FILE:name.
 """
 import glob
 import os
@@ -90,6 +91,9 @@ def main():
             name = title.split(":")[-1]
             key = (os.path.basename(m.group(1)), name)
             if key not in frames:
+                # A clone GCC made (foo.constprop.0, foo.isra.0) is "foo.constprop" in the .su file.
+                key = (key[0], re.sub(r"\.\d+$", "", name))
+            if key not in frames:
                 fail("%s: %s has no .su entry" % (ci, title))
             defined[title] = frames[key]
             if ":" not in title:
@@ -125,7 +129,10 @@ def main():
         memo[node] = result
         return result
 
-    for name in sorted(public):
+    # With COMFRAME_STACK_ALL=1, static functions too (a firmware's handler adapters and
+    # callbacks, whose depth adds to the depth at which the kit enters a callback).
+    shown = sorted(defined) if os.environ.get("COMFRAME_STACK_ALL") == "1" else sorted(public)
+    for name in shown:
         d, c = depth(name, [])
         print("%s %d %s" % (name, d, "-" if c is None else str(c)))
     for name, size in sorted(leaf_libc.items()):
