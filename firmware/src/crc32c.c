@@ -75,7 +75,7 @@ static const uint32_t crc32c_table[256] = {
 /* Slicing-by-16 (after Kounavis and Berry's slicing-by-8):
  * crc32c_slices[k - 1][i] is the CRC register after shifting i through it
  * 8 * (k + 1) times, so sixteen bytes take one step of sixteen independent
- * look-ups. 15 KiB more of tables; for hosts and fast parts. */
+ * look-ups: with the single table, 16 KiB in all; for hosts and fast parts. */
 static const uint32_t crc32c_slices[15][256] = {
     {
         0x00000000u, 0x13A29877u, 0x274530EEu, 0x34E7A899u, 0x4E8A61DCu, 0x5D28F9ABu,

@@ -41,6 +41,35 @@ TEST(native_stdio, answers_requests_from_stdin_on_stdout_and_ends_with_stdin) {
   EXPECT_EQ(info.serial_number, 20240601u);
 }
 
+// Twelve whole-profile describe replies are more than the board's 8 KiB transmit
+// ring holds: it reads the line again only when the next reply fits, so every
+// reply comes whole and in order, and the request after them is answered too.
+TEST(native_stdio, pipelined_requests_whose_replies_overflow_the_transmit_ring_are_all_answered_whole) {
+  const bytes request = core::encode(devices::builtin::describe_request{0, 4084}, devices::builtin_endian);
+  std::string input;
+  for (std::uint16_t seq = 1; seq <= 12; ++seq)
+    input += as_text(transport::encode_frame({1, transport::frame_kind::request, 0xFFF0, seq}, request));
+  input += as_text(transport::encode_frame({1, transport::frame_kind::request, 0x0001, 13}, {}));
+  const auto r = test::run({COMFRAME_FIRMWARE_THERMO, "--stdio"}, input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  transport::frame_decoder d;
+  std::vector<transport::frame_header> headers;
+  std::vector<std::size_t> sizes;
+  d.feed(bytes(r.out.begin(), r.out.end()), [&](const transport::frame_view& f) {
+    headers.push_back(f.header);
+    sizes.push_back(f.payload.size());
+  });
+  EXPECT_EQ(d.stats().errors(), 0u);
+  ASSERT_EQ(headers.size(), 13u);
+  for (std::uint16_t i = 0; i < 12; ++i) {
+    EXPECT_EQ(headers[i], (transport::frame_header{1, transport::frame_kind::response, 0xFFF0, std::uint16_t(i + 1)}));
+    EXPECT_EQ(sizes[i], sizes[0]);
+  }
+  EXPECT_GT(12 * sizes[0], 8192u);  // the replies together overflow the ring
+  EXPECT_EQ(headers[12], (transport::frame_header{1, transport::frame_kind::response, 0x0001, 13}));
+}
+
 TEST(native_stdio, refuses_an_unknown_option_with_its_usage) {
   const auto r = test::run({COMFRAME_FIRMWARE_THERMO, "--baud"});
   EXPECT_EQ(r.exit_code, 2);

@@ -132,14 +132,26 @@ static int open_pty(char *name, size_t name_size, int *slave) {
 
 static thermo board;
 
-/* Feeds a block, answering each request as it completes (one slot would do). */
-static void receive(const uint8_t *bytes, size_t size) {
-  while (size != 0) {
-    size_t used = thermo_rx_block(&board, bytes, size);
-    bytes += used;
-    size -= used;
+/* Room for the largest frame the board sends (a describe reply): a request is
+ * answered only when its reply fits in the transmit ring whole. */
+#define REPLY_ROOM COMFRAME_MAX_ENCODED_FRAME_SIZE(COMFRAME_MAX_PAYLOAD_SIZE)
+
+/* Bytes read from the line that the decoder has not taken yet. The line is read
+ * again only when they are all taken, so a host that pipelines more than the
+ * ring holds is slowed down (as a UART's flow control would) instead of losing replies. */
+static uint8_t rx_pending[4096];
+static size_t rx_pending_at, rx_pending_size;
+
+/* Feeds the pending bytes, answering each request as it completes, while the
+ * next reply is sure to fit in the ring. */
+static void receive(void) {
+  while (rx_pending_size != 0 && board_uart_tx_room() >= REPLY_ROOM) {
+    size_t used = thermo_rx_block(&board, rx_pending + rx_pending_at, rx_pending_size);
+    rx_pending_at += used;
+    rx_pending_size -= used;
     thermo_step(&board);
   }
+  if (rx_pending_size == 0) rx_pending_at = 0;
 }
 
 /* The main loop; returns the exit status. */
@@ -155,6 +167,7 @@ static int serve(int in_fd, int out_fd, int slave_fd) {
     size_t waiting;
 
     thermo_step(&board);
+    receive();
     waiting = tx_used;
     if (flush_tx(out_fd) != 0) return 0; /* the host end is gone (--stdio) */
     if (tx_used != waiting || tx_used == 0) last_progress_ms = board_ticks_ms();
@@ -166,8 +179,9 @@ static int serve(int in_fd, int out_fd, int slave_fd) {
     wait_ms = thermo_ms_to_next_sample(&board);
     if (tx_used != 0 && wait_ms > UNREAD_FLUSH_MS) wait_ms = UNREAD_FLUSH_MS;
     timeout_ms = wait_ms == UINT32_MAX ? -1 : (int)(wait_ms > 60000u ? 60000u : wait_ms);
+    if (rx_pending_size != 0 && tx_used == 0) continue; /* room again: answer what is pending */
     fds[0].fd = in_fd;
-    fds[0].events = POLLIN;
+    fds[0].events = rx_pending_size == 0 ? POLLIN : 0; /* read more only when all is taken */
     fds[0].revents = 0;
     if (tx_used != 0) {
       if (out_fd == in_fd) fds[0].events |= POLLOUT;
@@ -183,11 +197,12 @@ static int serve(int in_fd, int out_fd, int slave_fd) {
       fprintf(stderr, "firmware_thermo: poll: %s\n", strerror(errno));
       return 1;
     }
-    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      uint8_t buffer[4096];
-      ssize_t n = read(in_fd, buffer, sizeof buffer);
-      if (n > 0) receive(buffer, (size_t)n);
-      else if (n == 0 || (errno != EAGAIN && errno != EINTR && errno != EIO)) break; /* end of stdin */
+    if (rx_pending_size == 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = read(in_fd, rx_pending, sizeof rx_pending);
+      if (n > 0) {
+        rx_pending_size = (size_t)n;
+        receive();
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR && errno != EIO)) break; /* end of stdin */
     }
   }
   /* At the end of stdin, what is still in the ring goes out (the reply to a
