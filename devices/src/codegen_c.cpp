@@ -260,9 +260,13 @@ class c_generator {
         fail("", "--max-tail " + key + "=" + std::to_string(n) + " is out of range (1 to 65535: counts are uint16_t)");
     }
     P_ = upper(prefix_);
+    if (prefix_ == "cf" || P_ == "COMFRAME")
+      fail("", "the prefix \"" + prefix_ + "\" would name generated code like the firmware kit's own (cf_..., "
+               "COMFRAME_...); choose another with --prefix");
   }
 
   std::vector<generated_file> run() {
+    claim_fixed_names();
     walk_profile();
     for (const auto& [key, n] : o_.field_max_tail) {
       if (used_keys_.count(key)) continue;
@@ -283,6 +287,16 @@ class c_generator {
     if (!fresh && it->second != origin)
       fail(path, "the generated name " + ident + " would stand for both " + it->second + " and " + origin +
                      "; rename one of them in the profile");
+  }
+
+  // The names every generated file has, whatever the profile holds: a profile
+  // type or command that would make one of them is refused, not compiled into a clash.
+  void claim_fixed_names() {
+    const std::string origin = "a name the generator gives its own code";
+    for (const char* n : {"commands", "command_count", "profile_text", "device_config"})
+      claim(prefix_ + "_" + n, origin, "");
+    for (const char* n : {"REPLY_CAPACITY", "PROFILE_SIZE", "PROFILE_HASH", "PROFILE_H"}) claim(P_ + "_" + n, origin, "");
+    for (const auto& x : helpers()) claim(prefix_ + "_" + x.name, origin, "");
   }
 
   // True when the type `cname` was generated already, for this same `origin`;
@@ -328,6 +342,7 @@ class c_generator {
       const std::string path = "commands[" + std::to_string(i) + "]";
       claim(P_ + "_CMD_" + upper(c.name), "command " + c.name, path);
       claim(prefix_ + "_on_" + c.name, "command " + c.name, path);
+      claim(prefix_ + "_" + c.name + "_adapter", "command " + c.name, path);
       command_entry e{c.id, c.name, payload(c.request.root(), c.name + "_request", path + ".request"),
                       payload(c.response.root(), c.name + "_response", path + ".response")};
       commands_.push_back(e);
@@ -374,6 +389,7 @@ class c_generator {
     info.min_size = t.min_size;
     info.element_size = t.tail_element_size;
     claim(info.macro + "_MAX_SIZE", "the type at " + path, path);
+    for (const char* f : {"_encode", "_decode", "_size"}) claim(cname + f, "the type at " + path, path);
 
     std::string defs;     // macros before the struct
     std::string members;  // its members

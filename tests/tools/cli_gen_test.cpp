@@ -137,6 +137,37 @@ TEST(cli_gen, a_type_the_generator_cannot_declare_is_named_by_its_path) {
                    "keyword; rename the field\n");
 }
 
+// Names the generator gives its own code (the command table, helpers, a type's
+// functions) are refused for the profile's types, not written into a clash
+// that only the C compiler would find.
+TEST(cli_gen, c_refuses_a_type_whose_name_is_one_the_generator_gives_its_own_code) {
+  const auto profile_with_type = [](const std::string& file, const std::string& type) {
+    return temp_file(file, R"({"comframe_profile": 1, "device": "x",
+      "types": {")" + type + R"(": {"struct": [{"name": "a", "type": "u8"}]}},
+      "commands": [{"id": 1, "name": "set", "request": ")" + type + R"(", "response": "null"}]})");
+  };
+  for (const std::string type : {"commands", "get_uint", "device_config", "set_adapter"}) {
+    const auto r = run({cli, "gen", "c", "-p", profile_with_type("gen_clash_" + type + ".json", type), "-o",
+                        fresh_dir("clash_" + type).string()});
+    EXPECT_EQ(r.exit_code, 1) << type;
+    EXPECT_NE(r.err.find("[devices.codegen] commands[0].request: the generated name x_" + type + " would stand for both"),
+              std::string::npos)
+        << r.err;
+  }
+  // Two types where one's name is the other's encoder.
+  const std::string two = temp_file("gen_clash_encode.json", R"({"comframe_profile": 1, "device": "x",
+    "types": {"T": {"struct": [{"name": "a", "type": "u8"}]}, "T_encode": {"struct": [{"name": "b", "type": "u8"}]}},
+    "commands": [{"id": 1, "name": "set", "request": "T", "response": "T_encode"}]})");
+  auto r = run({cli, "gen", "c", "-p", two, "-o", fresh_dir("clash_encode").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the generated name x_T_encode would stand for both"), std::string::npos) << r.err;
+  // The kit's own prefix.
+  r = run({cli, "gen", "c", "-p", thermo, "--prefix", "cf", "-o", fresh_dir("clash_cf").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the prefix \"cf\" would name generated code like the firmware kit's own"), std::string::npos)
+      << r.err;
+}
+
 TEST(cli_gen, cpp_writes_to_stdout_or_the_file_given) {
   auto r = run({cli, "gen", "cpp", "--profile", thermo});
   ASSERT_EQ(r.exit_code, 0) << r.err;
