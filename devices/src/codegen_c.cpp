@@ -628,6 +628,16 @@ class c_generator {
 
   static std::string loop_var(int depth) { return "i" + std::to_string(depth); }
 
+  // A block with `for (i = 0u; i < n; ++i) { body }`, the body written by `body()`.
+  template <class Body>
+  static void emit_loop(const std::string& i, const std::string& n, const std::string& ind, std::string& out,
+                        Body body) {
+    out += ind + "{\n" + ind + "  size_t " + i + ";\n" + ind + "  for (" + i + " = 0u; " + i + " < " + n + "; ++" + i +
+           ") {\n";
+    body();
+    out += ind + "  }\n" + ind + "}\n";
+  }
+
   // Writes the value `lv` of type t at out + `at`.
   void emit_put(const type_node& t, const std::string& lv, const std::string& at, const std::string& order,
                 int depth, const std::string& ind, std::string& out) {
@@ -671,11 +681,10 @@ class c_generator {
       case type_kind::dynamic_array: {
         const std::string i = loop_var(depth);
         const std::string n = t.kind == type_kind::array ? num(t.length) : "(size_t)" + lv + "_count";
-        out += ind + "{\n" + ind + "  size_t " + i + ";\n" + ind + "  for (" + i + " = 0u; " + i + " < " + n + "; ++" +
-               i + ") {\n";
-        emit_put(*t.element, lv + "[" + i + "]", at + " + " + i + " * " + num(t.element->min_size), order,
-                 depth + 1, ind + "    ", out);
-        out += ind + "  }\n" + ind + "}\n";
+        emit_loop(i, n, ind, out, [&] {
+          emit_put(*t.element, lv + "[" + i + "]", at + " + " + i + " * " + num(t.element->min_size), order,
+                   depth + 1, ind + "    ", out);
+        });
         return;
       }
       case type_kind::structure:
@@ -761,11 +770,10 @@ class c_generator {
           out += ind + lv + "_count = (uint16_t)tail;\n";
           n = "tail";
         }
-        out += ind + "{\n" + ind + "  size_t " + i + ";\n" + ind + "  for (" + i + " = 0u; " + i + " < " + n + "; ++" +
-               i + ") {\n";
-        emit_get(*t.element, lv + "[" + i + "]", at + " + " + i + " * " + num(t.element->min_size), order,
-                 depth + 1, ind + "    ", out);
-        out += ind + "  }\n" + ind + "}\n";
+        emit_loop(i, n, ind, out, [&] {
+          emit_get(*t.element, lv + "[" + i + "]", at + " + " + i + " * " + num(t.element->min_size), order,
+                   depth + 1, ind + "    ", out);
+        });
         return;
       }
       case type_kind::structure:
