@@ -68,6 +68,9 @@ pid_t spawn(const program_options& o, int& to_stdin, int& from_stdout) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in.fd[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out.fd[1], 1);
+  // Nothing else of the simulator's: its listening socket, a host's connection
+  // or a bridge's would outlive it in the program (and in what that starts).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // A process group of its own: a Ctrl-C meant for the simulator does not
@@ -146,6 +149,9 @@ struct program_host::impl : std::enable_shared_from_this<program_host::impl> {
 
   std::unique_ptr<transport::link> line;
   std::uint64_t line_generation = 0;
+  // A write to its stdin is under way, from to_program_buffer: no line reads
+  // (into that buffer) until it completes, and no second write starts.
+  bool stdin_write_pending = false;
   bool stdin_closed = false;
   bool released = false;  // let_go() ran: completions do nothing
 
@@ -166,6 +172,7 @@ struct program_host::impl : std::enable_shared_from_this<program_host::impl> {
   void start() {
     read_program();
     watch_exit();
+    watch_stdin();
   }
 
   // ---- the program's stdout -> the line -------------------------------------
@@ -209,7 +216,9 @@ struct program_host::impl : std::enable_shared_from_this<program_host::impl> {
     if (line) line->close();
     line = std::move(l);
     ++line_generation;
-    read_line();
+    // A write of the previous line's bytes may still be waiting for the program
+    // to read: its completion starts this line's reading.
+    if (!stdin_write_pending) read_line();
   }
 
   void read_line() {
@@ -229,9 +238,11 @@ struct program_host::impl : std::enable_shared_from_this<program_host::impl> {
       stats.bytes_discarded += n;
       return read_line();
     }
+    stdin_write_pending = true;
     boost::asio::async_write(to_stdin, boost::asio::buffer(bytes.data(), bytes.size()),
-                             [self = shared_from_this(), gen = line_generation](const error_code& ec, std::size_t m) {
+                             [self = shared_from_this()](const error_code& ec, std::size_t m) {
                                if (self->released) return;
+                               self->stdin_write_pending = false;
                                {
                                  std::lock_guard lock(self->stats_mutex);
                                  self->stats.bytes_to_program += m;
@@ -241,8 +252,19 @@ struct program_host::impl : std::enable_shared_from_this<program_host::impl> {
                                  self->stdin_closed = true;
                                  self->close_stream("stdin");
                                }
-                               if (gen == self->line_generation && self->line) self->read_line();
+                               // The line these bytes came from, or the one attached meanwhile.
+                               if (self->line) self->read_line();
                              });
+  }
+
+  // Linux reports an error on a pipe's write end once no reader is left: the
+  // program closed its stdin (or ended), noticed without a byte to write.
+  void watch_stdin() {
+    to_stdin.async_wait(boost::asio::posix::stream_descriptor::wait_error, [self = shared_from_this()](const error_code& ec) {
+      if (ec || self->released || self->stdin_closed) return;  // ec: closed by stop() or let_go()
+      self->stdin_closed = true;
+      self->close_stream("stdin");
+    });
   }
 
   void line_failed(const error_code& ec) {

@@ -1,5 +1,6 @@
 #include "comframe/firmware_sim/tcp_server.hpp"
 
+#include <fcntl.h>
 
 #include "comframe/core/error.hpp"
 #include "comframe/transport/stream_link.hpp"
@@ -8,9 +9,14 @@ namespace comframe::firmware_sim {
 
 namespace {
 
+// Asio opens sockets without close-on-exec: a program the simulator runs
+// (`--exec`) would keep the listening socket, or a host's connection, open.
+void close_on_exec(int fd) { ::fcntl(fd, F_SETFD, FD_CLOEXEC); }
+
 // One accepted connection as a link: the same stream_link every TCP link is,
 // so a host that went away is link_lost by the same rule.
 std::unique_ptr<transport::link> accepted_link(boost::asio::ip::tcp::socket socket) {
+  close_on_exec(socket.native_handle());
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   std::string url =
@@ -28,6 +34,7 @@ tcp_server::tcp_server(boost::asio::io_context& io, const std::string& host, std
   if (ec) throw comframe::error("firmware_sim.tcp", "cannot listen on " + host + ": not an IP address");
   const boost::asio::ip::tcp::endpoint endpoint(address, port);
   acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) close_on_exec(acceptor_.native_handle());
   if (!ec) acceptor_.set_option(boost::asio::ip::tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(1, ec);

@@ -3,11 +3,15 @@
 // the program's end reported, stop() ending and reaping it.
 #include "comframe/firmware_sim/program_host.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -129,6 +133,66 @@ TEST(program_host, stop_sends_sigterm_then_sigkill_after_the_grace_and_reaps) {
   EXPECT_EQ(stubborn.stop(), "sh was killed by signal 9 (SIGKILL)") << "idempotent";
   EXPECT_NE(::kill(sleeper.pid(), 0), 0);
   EXPECT_NE(::kill(stubborn.pid(), 0), 0);
+}
+
+// The program stops reading: a host fills its pipe, and one more read's worth
+// waits to be written when the next host comes. That host's bytes reach the
+// program after the first's, neither overwriting them nor written twice.
+TEST(program_host, a_line_attached_while_a_write_waits_on_a_full_pipe_follows_it_unmixed) {
+  int probe[2];
+  ASSERT_EQ(::pipe(probe), 0);
+  const auto pipe_bytes = static_cast<std::size_t>(::fcntl(probe[1], F_GETPIPE_SZ));
+  ::close(probe[0]);
+  ::close(probe[1]);
+  const std::string flag = testing::TempDir() + "program-host-read-" + std::to_string(::getpid());
+  std::filesystem::remove(flag);
+
+  io_thread t;
+  auto [first_host, first_device] = transport::make_loopback_pair(t.io, "first");
+  auto [second_host, second_device] = transport::make_loopback_pair(t.io, "second");
+  constexpr std::size_t chunk = 4096;
+  program_host cat(t.io, program_options{.program = "sh",
+                                         .args = {"-c", "while [ ! -e \"$0\" ]; do sleep 0.01; done; exec cat", flag},
+                                         .read_buffer_bytes = chunk});
+  cat.attach(std::move(first_device));
+  std::vector<std::uint8_t> first(pipe_bytes + chunk);
+  for (std::size_t i = 0; i < first.size(); ++i) first[i] = static_cast<std::uint8_t>(i % 251);
+  write_bytes(t.io, *first_host, first);
+  // Every byte read off the line, the last read's still being written: the pipe is full.
+  const auto watchdog = std::chrono::steady_clock::now() + 30s;
+  while (cat.stats().frames.decoder.bytes < first.size() && std::chrono::steady_clock::now() < watchdog)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(cat.stats().frames.decoder.bytes, first.size());
+  ASSERT_EQ(cat.stats().bytes_to_program, pipe_bytes);
+
+  cat.attach(std::move(second_device));
+  const std::vector<std::uint8_t> second(1000, 0xBB);
+  write_bytes(t.io, *second_host, second);
+  std::ofstream{flag};  // it reads, and echoes it all to the line now attached
+  auto want = first;
+  want.insert(want.end(), second.begin(), second.end());
+  const auto got = read_bytes(t.io, *second_host, want.size());
+  std::filesystem::remove(flag);
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_TRUE(got == want) << "the bytes reached the program mixed";
+  EXPECT_EQ(cat.stats().bytes_to_program, want.size());
+  t.stop_io();
+  cat.stop();
+}
+
+// Linux reports an error on a pipe's write end once its reader is gone: the
+// program's closing of its stdin is noticed with no byte to write to it.
+TEST(program_host, a_program_that_closes_its_stdin_is_reported_without_a_write) {
+  io_thread t;
+  std::promise<std::string> ended;
+  program_host sh(t.io, program_options{.program = "sh", .args = {"-c", "exec 0<&-; exec sleep 100"}, .stop_grace_ms = 100ms});
+  sh.on_ended([&](const std::string& why) { ended.set_value(why); });
+  auto f = ended.get_future();
+  ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(f.get(), "sh closed its stdin");
+  EXPECT_EQ(sh.stats().bytes_to_program, 0u);
+  t.stop_io();
+  EXPECT_EQ(sh.stop(), "sh was killed by signal 15 (SIGTERM)");
 }
 
 TEST(program_host, a_program_that_cannot_be_run_is_an_error_naming_it) {

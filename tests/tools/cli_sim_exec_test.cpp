@@ -11,6 +11,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "comframe/devices/profile.hpp"
@@ -203,6 +205,25 @@ TEST(sim_exec, serves_tcp_hosts_one_after_another_with_one_program) {
   }
   EXPECT_EQ(sim.stop(SIGINT), 0) << sim.output();
   EXPECT_NE(sim.output().find("stats: requests 2, replies 2"), std::string::npos) << sim.output();
+}
+
+// The program gets its stdin, stdout and stderr and nothing else of the
+// simulator's: not its listening socket, nor a host's connection.
+TEST(sim_exec, the_program_inherits_no_descriptor_but_its_three_streams) {
+  auto r = run({cli, "sim", "--tcp", "127.0.0.1:0", "--exec", "sh", "--", "-c", "exec ls -l /proc/self/fd >&2"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // it exits at once: the simulator reports it
+  // "lrwx------ 1 u g 64 Dec 6 12:00 3 -> /proc/4242/fd": the descriptors of ls.
+  std::istringstream lines(r.err);
+  std::map<int, std::string> fds;
+  for (std::string line; std::getline(lines, line);) {
+    const auto arrow = line.find(" -> ");
+    if (arrow == std::string::npos) continue;
+    const auto name = line.rfind(' ', arrow - 1);
+    fds[std::stoi(line.substr(name + 1, arrow - name - 1))] = line.substr(arrow + 4);
+  }
+  ASSERT_EQ(fds.size(), 4u) << r.err;
+  EXPECT_TRUE(fds.contains(0) && fds.contains(1) && fds.contains(2)) << r.err;
+  EXPECT_NE(fds[3].find("/proc/"), std::string::npos) << "only the listing's own: " << r.err;
 }
 
 // ---- faults and baud ----------------------------------------------------------

@@ -21,6 +21,7 @@
 //   - stdout: the bytes the device sends, unchanged: the relay neither
 //     re-frames nor reorders them, and relays them as they come.
 //   - stderr: the simulator's own stderr (not captured).
+//   - No other descriptor: every one from 3 up is closed in the program.
 //   - argv: program, then args. The environment is the simulator's.
 //   - The program runs in a process group of its own (a Ctrl-C on the
 //     simulator's terminal reaches the simulator, which then stops it), with
@@ -47,13 +48,16 @@
 // N (SIGNAME)" — once its stdout reached its end and its last bytes were
 // handed to the line, or stop_grace_ms after the exit, whichever is first —
 // or "PROG closed its stdout" ("stdin") when it is still running
-// stop_grace_ms after closing it. stop() ends the program
+// stop_grace_ms after closing it (a closed stdin is seen at once, by the
+// error Linux reports on the pipe's write end, not only at the next write). stop() ends the program
 // (closes its stdin; SIGTERM to its process group; SIGKILL after
 // stop_grace_ms) and reaps it: no zombie is left, whatever happened before.
 //
 // Lines: attach() gives the relay a line; a line whose read or write fails
 // (a TCP host that left) is closed and on_line_closed's handler is called;
-// attach() may then give another. While no line is attached, what the
+// attach() may then give another. Bytes of the previous line still on their
+// way into a full stdin go first: the new line is read from once they are
+// written. While no line is attached, what the
 // program writes is read and discarded (counted), as on a UART with nothing
 // on its pins. A pty_port's link never fails that way (it survives hosts and
 // disconnects).
