@@ -23,19 +23,14 @@
 #include "comframe/firmware/decoder.h"
 #include "comframe/transport/crc32c.hpp"
 #include "comframe/transport/frame.hpp"
+#include "frame_payloads.hpp"
 
 namespace {
 
 using namespace comframe::transport;
 
-std::vector<std::uint8_t> payload_of(std::size_t size) {
-  std::mt19937_64 rng(size);
-  std::vector<std::uint8_t> p(size);
-  for (auto& b : p) b = rng() % 8 == 0 ? 0 : static_cast<std::uint8_t>(rng());
-  return p;
-}
-
-const frame_header header{1, frame_kind::response, 0x0102, 0x0304};
+using comframe::bench::header;
+using comframe::bench::payload_of;
 
 void decode_cpp(benchmark::State& state) {
   const auto payload = payload_of(static_cast<std::size_t>(state.range(0)));

@@ -1,0 +1,24 @@
+// What the frame benchmarks (frame_bench, firmware_bench) decode and encode:
+// payloads of a given size whose bytes are one in eight zero (so COBS has
+// blocks of every length), and one header, the same in every run.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "comframe/transport/frame.hpp"
+
+namespace comframe::bench {
+
+inline std::vector<std::uint8_t> payload_of(std::size_t size) {
+  std::mt19937_64 rng(size);
+  std::vector<std::uint8_t> p(size);
+  for (auto& b : p) b = rng() % 8 == 0 ? 0 : static_cast<std::uint8_t>(rng());
+  return p;
+}
+
+inline const transport::frame_header header{1, transport::frame_kind::response, 0x0102, 0x0304};
+
+}  // namespace comframe::bench
