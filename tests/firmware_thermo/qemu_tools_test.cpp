@@ -77,7 +77,12 @@ TEST_F(qemu_tools, monitor_prints_the_telemetry_events_decoded_by_the_fetched_pr
     ASSERT_NE(at, std::string::npos) << line;
     EXPECT_NE(line.find("temps_cdeg=["), std::string::npos) << line;
     const long sequence = std::stol(line.substr(at + std::string("< event telemetry seq=0 sequence=").size()));
-    if (last_sequence >= 0) {
+    // The first event may be one that waited in the pty from before QEMU saw the
+    // monitor open it (QEMU looks once a second, dropping what the board sends
+    // in between: seen under ASan, 0 then 7); from the second on, none is missing.
+    if (last_sequence >= 0 && events == 1) {
+      EXPECT_GT(sequence, last_sequence) << line;
+    } else if (last_sequence >= 0) {
       EXPECT_EQ(sequence, last_sequence + 1) << line;
     }
     last_sequence = sequence;
