@@ -80,21 +80,15 @@ void decode_kit(benchmark::State& state) {
 }
 
 void crc_kit(benchmark::State& state) {
-  const auto payload = payload_of(static_cast<std::size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(cf_crc32c(payload.data(), payload.size(), 0));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * payload.size()));
+  comframe::bench::over_payload(state, [](const std::vector<std::uint8_t>& payload) { return cf_crc32c(payload.data(), payload.size(), 0); });
 }
 
 void crc_cpp(benchmark::State& state) {
-  const auto payload = payload_of(static_cast<std::size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(crc32c(payload));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * payload.size()));
+  comframe::bench::over_payload(state, [](const std::vector<std::uint8_t>& payload) { return crc32c(payload); });
 }
 
 void crc_cpp_portable(benchmark::State& state) {
-  const auto payload = payload_of(static_cast<std::size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(crc32c_portable(payload));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * payload.size()));
+  comframe::bench::over_payload(state, [](const std::vector<std::uint8_t>& payload) { return crc32c_portable(payload); });
 }
 
 }  // namespace

@@ -79,15 +79,11 @@ void frame_decode_comframe(benchmark::State& state) {
 
 // The parts, to see where the time goes (no baseline: ratios are not printed).
 void crc32c_only(benchmark::State& state) {
-  const auto payload = payload_of(static_cast<std::size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(crc32c(payload));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * payload.size()));
+  comframe::bench::over_payload(state, [](const std::vector<std::uint8_t>& payload) { return crc32c(payload); });
 }
 
 void crc32c_portable_only(benchmark::State& state) {
-  const auto payload = payload_of(static_cast<std::size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(crc32c_portable(payload));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * payload.size()));
+  comframe::bench::over_payload(state, [](const std::vector<std::uint8_t>& payload) { return crc32c_portable(payload); });
 }
 
 void cobs_encode_only(benchmark::State& state) {

@@ -8,6 +8,8 @@
 #include <random>
 #include <vector>
 
+#include <benchmark/benchmark.h>
+
 #include "comframe/transport/frame.hpp"
 
 namespace comframe::bench {
@@ -20,5 +22,13 @@ inline std::vector<std::uint8_t> payload_of(std::size_t size) {
 }
 
 inline const transport::frame_header header{1, transport::frame_kind::response, 0x0102, 0x0304};
+
+/// Runs `f(payload)` over a payload of state.range(0) bytes, counting its bytes.
+template <class F>
+void over_payload(benchmark::State& state, F f) {
+  const auto payload = payload_of(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(f(payload));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * payload.size()));
+}
 
 }  // namespace comframe::bench

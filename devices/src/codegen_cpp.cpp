@@ -240,15 +240,29 @@ class cpp_generator {
     fail(path, "a type of kind " + std::to_string(static_cast<int>(t.kind)) + " cannot be declared in C++");
   }
 
-  std::string ensure_enum(const type_node& t, const std::string& path) {
+  // A named type's namespace, identifier and qualified name, and whether it
+  // still has to be declared (false when it was declared already). `what` is
+  // "enum" or "struct": a type without a name is refused.
+  struct named_type {
+    std::string ns, ident, q;
+    bool fresh;
+  };
+  named_type begin_named(const type_node& t, const std::string& what, const std::string& path) {
     if (t.name.empty())
-      fail(path, "an enum without a name: C++ declarations export every enum as a named type; name it in \"types\"");
+      fail(path, "a" + std::string(what == "enum" ? "n " : " ") + what + " without a name: C++ declarations export every " +
+                     what + " as a named type; name it in \"types\"");
     definition(t.name, path);
     auto [ns, ident] = place(t.name, path);
-    const std::string q = "::" + ns + "::" + ident;
-    if (done_.count(t.name)) return q;
+    named_type n{ns, ident, "::" + ns + "::" + ident, !done_.count(t.name)};
+    if (!n.fresh) return n;
     done_.insert(t.name);
     claim(ns, ident, "the type " + t.name, path);
+    return n;
+  }
+
+  std::string ensure_enum(const type_node& t, const std::string& path) {
+    const auto [ns, ident, q, fresh] = begin_named(t, "enum", path);
+    if (!fresh) return q;
     if (t.bits != 8 && t.bits != 16 && t.bits != 32 && t.bits != 64)
       fail(path, "an enum of " + std::to_string(t.bits) + " bits: a C++ enum's underlying type has 8, 16, 32 or 64");
     std::string body, names;
@@ -293,14 +307,8 @@ class cpp_generator {
   }
 
   std::string ensure_struct(const type_node& t, const std::string& path) {
-    if (t.name.empty())
-      fail(path, "a struct without a name: C++ declarations export every struct as a named type; name it in \"types\"");
-    definition(t.name, path);
-    auto [ns, ident] = place(t.name, path);
-    const std::string q = "::" + ns + "::" + ident;
-    if (done_.count(t.name)) return q;
-    done_.insert(t.name);
-    claim(ns, ident, "the type " + t.name, path);
+    const auto [ns, ident, q, fresh] = begin_named(t, "struct", path);
+    if (!fresh) return q;
     std::string members, names;
     std::size_t gaps = 0;
     auto member = [&](const std::string& type, const std::string& name) {
