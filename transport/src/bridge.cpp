@@ -888,7 +888,7 @@ struct subscriber::impl {
     const std::uint8_t dir = load<std::uint8_t>(head_bytes, rec_dir);
     const std::uint8_t error = load<std::uint8_t>(head_bytes, rec_error);
     if (dir > 1) corrupt(at, rec_dir, "record direction", "direction " + std::to_string(dir) + " is not 0 or 1");
-    if (error > static_cast<std::uint8_t>(frame_error::bad_kind) + 1)
+    if (error > static_cast<std::uint8_t>(frame_error::length) + 1)
       corrupt(at, rec_error, "record error", "frame error " + std::to_string(error) + " is unknown");
     const std::uint32_t original = load<std::uint32_t>(head_bytes, rec_original);
     if ((flags & truncated) ? original <= length : original != length)

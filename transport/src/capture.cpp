@@ -141,7 +141,7 @@ std::string iso_time_ns(std::uint64_t time_ns) {
 
 std::optional<frame_error> parse_frame_error(std::string_view s) {
   for (auto e : {frame_error::cobs, frame_error::too_short, frame_error::oversize, frame_error::crc,
-                 frame_error::bad_version, frame_error::bad_kind})
+                 frame_error::bad_version, frame_error::bad_kind, frame_error::escape, frame_error::length})
     if (to_string(e) == s) return e;
   return std::nullopt;
 }

@@ -63,6 +63,8 @@ std::string_view to_string(frame_error error) noexcept {
     case frame_error::crc: return "crc";
     case frame_error::bad_version: return "bad_version";
     case frame_error::bad_kind: return "bad_kind";
+    case frame_error::escape: return "escape";
+    case frame_error::length: return "length";
   }
   return "unknown";
 }
@@ -240,6 +242,8 @@ void frame_decoder::refuse(frame_error error, std::span<const std::uint8_t> raw,
     case frame_error::crc: ++stats_.crc_errors; break;
     case frame_error::bad_version: ++stats_.bad_version; break;
     case frame_error::bad_kind: ++stats_.bad_kind; break;
+    case frame_error::escape: ++stats_.escape_errors; break;
+    case frame_error::length: ++stats_.length_errors; break;
   }
   if (on_error != nullptr) (*on_error)(error, raw);
 }

@@ -1,8 +1,10 @@
 #include "comframe/transport/framing.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "comframe/core/error.hpp"
+#include "comframe/transport/frame_parse.hpp"
 
 namespace comframe::transport {
 
@@ -51,6 +53,55 @@ class comframe_framing final : public framing {
 };
 
 }  // namespace
+
+std::string_view to_string(reply_match m) noexcept {
+  switch (m) {
+    case reply_match::sequence: return "sequence";
+    case reply_match::command: return "command";
+    case reply_match::order: return "order";
+    case reply_match::address_command: return "address_command";
+  }
+  return "unknown";
+}
+
+const framing_traits& framing::traits() const noexcept {
+  static const framing_traits comframe_traits{};
+  return comframe_traits;
+}
+
+std::size_t framing::write_kept(const frame_header& header, std::span<const std::uint8_t> payload,
+                                std::vector<std::uint8_t>& out) {
+  if (payload.size() > max_payload_size())
+    throw usage_error("transport", "payload of " + std::to_string(payload.size()) +
+                                       " bytes is over the encoder's maximum of " + std::to_string(max_payload_size()));
+  const std::size_t at = out.size();
+  out.resize(at + frame_size(payload.size()));
+  return write_frame_bytes(header, payload, std::span<std::uint8_t>(out).subspan(at));
+}
+
+std::optional<frame_view> framing::parse_kept(std::span<const std::uint8_t> bytes, direction dir,
+                                              frame_error* why) const {
+  (void)dir;
+  auto f = parse_frame(bytes);
+  if (f) return *f;
+  if (why != nullptr) *why = f.error();
+  return std::nullopt;
+}
+
+// devices::error_payload, written out: u16 code little-endian, then the text.
+std::optional<device_error_reply> framing::read_error(std::span<const std::uint8_t> payload) const {
+  if (payload.size() < 2) return std::nullopt;
+  return device_error_reply{static_cast<std::uint16_t>(payload[0] | payload[1] << 8),
+                            std::string(payload.begin() + 2, payload.end())};
+}
+
+std::vector<std::uint8_t> framing::error_payload(std::uint16_t code, std::string_view message) const {
+  std::vector<std::uint8_t> out(2 + message.size());
+  out[0] = static_cast<std::uint8_t>(code & 0xFF);
+  out[1] = static_cast<std::uint8_t>(code >> 8);
+  std::copy(message.begin(), message.end(), out.begin() + 2);
+  return out;
+}
 
 std::unique_ptr<framing> make_comframe_framing(const framing_params& params) {
   return std::make_unique<comframe_framing>(params);

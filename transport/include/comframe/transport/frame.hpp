@@ -57,6 +57,10 @@ struct frame_header {
   frame_kind kind = frame_kind::request;
   std::uint16_t command = 0;
   std::uint16_t sequence = 0;
+  /// The device address of a multi-drop bus (RS-485, Modbus). Not on the wire
+  /// in comframe's own framing (always 0 there); a framing whose header has an
+  /// address field (framing_spec.hpp) reads and writes it.
+  std::uint16_t address = 0;
 
   friend bool operator==(const frame_header&, const frame_header&) = default;
 };
@@ -157,9 +161,12 @@ enum class frame_error : std::uint8_t {
   crc,          ///< the CRC-32C does not match (corrupted bytes, or two frames run together)
   bad_version,  ///< the CRC matches but the protocol version is not protocol_version
   bad_kind,     ///< the CRC matches but the kind is not a frame_kind
+  escape,       ///< byte stuffing broken: an escape byte followed by a byte it may not escape (SLIP, HDLC)
+  length,       ///< the frame's length cannot be right or cannot be told (a length field out of range,
+                ///< a command whose payload schema is unknown to a framing that needs it)
 };
 
-/// "cobs", "too_short", "oversize", "crc", "bad_version", "bad_kind".
+/// "cobs", "too_short", "oversize", "crc", "bad_version", "bad_kind", "escape", "length".
 std::string_view to_string(frame_error error) noexcept;
 
 /// What a frame_decoder has seen since it was made. Every refused frame is in
@@ -175,10 +182,13 @@ struct decoder_stats {
   std::uint64_t bad_version = 0;
   std::uint64_t bad_kind = 0;
   std::uint64_t truncated = 0;     ///< partial frames dropped by frame_decoder::reset()
+  std::uint64_t escape_errors = 0; ///< frame_error::escape (framings with byte stuffing)
+  std::uint64_t length_errors = 0; ///< frame_error::length (framings with a length field or schema-implied length)
 
   /// All refused frames: the sum of the error counters.
   std::uint64_t errors() const noexcept {
-    return cobs_errors + too_short + oversize + crc_errors + bad_version + bad_kind + truncated;
+    return cobs_errors + too_short + oversize + crc_errors + bad_version + bad_kind + truncated + escape_errors +
+           length_errors;
   }
   friend bool operator==(const decoder_stats&, const decoder_stats&) = default;
 };

@@ -28,6 +28,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "comframe/transport/frame.hpp"
@@ -47,6 +49,51 @@ class payload_schemas {
   virtual const core::schema* find(frame_kind kind, std::uint16_t command) const noexcept = 0;
 };
 
+/// How replies are paired with the requests they answer (framing_spec.hpp's "replies").
+enum class reply_match : std::uint8_t {
+  sequence,         ///< by sequence number (comframe's own framing); many requests may be outstanding
+  command,          ///< by command id, one request outstanding at a time
+  order,            ///< by order: the next reply answers the one request outstanding
+  address_command,  ///< by device address and command id, one request outstanding at a time
+};
+/// "sequence", "command", "order", "address_command".
+std::string_view to_string(reply_match m) noexcept;
+
+/// What a session, a device host and a recorder must know about a framing
+/// beyond its bytes.
+struct framing_traits {
+  reply_match replies = reply_match::sequence;
+  /// The largest sequence number the wire holds (65535 for comframe's u16;
+  /// 255 for a u8 field); 0 when frames carry none (replies then match
+  /// otherwise and sequence 0 is not "fire and forget").
+  std::uint16_t max_sequence = 0xFFFF;
+  /// Frames carry a device address (frame_header::address).
+  bool has_address = false;
+  /// The address a request goes to when the caller names none.
+  std::uint16_t default_address = 0;
+  /// A request to this address is for every device and is answered by none.
+  std::optional<std::uint16_t> broadcast_address;
+  /// Frames carry their kind; otherwise a device's frame is a response, an
+  /// error (by the framing's error rule) or an event (an id the profile has
+  /// only as an event).
+  bool has_kind = true;
+  /// The device can answer comframe's builtin describe (only comframe's own
+  /// framing); otherwise a host needs the profile from a file.
+  bool describe = true;
+  /// Quiet line the sender keeps before each frame, in character times (11
+  /// bits each: start, 8 data, parity or stop, stop); 0 for none. Modbus RTU: 3.5.
+  double silence_characters = 0;
+  /// The framing as captures name it (capture.hpp): "" for comframe's own,
+  /// else the framing section's canonical JSON text, compact (framing_spec::to_json).
+  std::string name;
+};
+
+/// An error reply as the device's code and text (the session's device_error).
+struct device_error_reply {
+  std::uint16_t code = 0;
+  std::string message;
+};
+
 /// What a framing is made for.
 struct framing_params {
   /// The direction of the frames it decodes (from_device on the host,
@@ -56,6 +103,9 @@ struct framing_params {
   const payload_schemas* schemas = nullptr;
   /// The largest payload it encodes or accepts.
   std::size_t max_payload_size = default_max_payload_size;
+  /// The line's baud rate where known (a serial port's ?baud=, the simulator's
+  /// --baud), for the silence between frames; 0: unknown, no silence is kept.
+  std::uint32_t baud = 0;
 };
 
 /// Splits a received byte stream into frames and turns frames into bytes.
@@ -94,6 +144,29 @@ class framing {
     (void)raw;
     return std::nullopt;
   }
+
+  /// What the framing means for sessions, devices and recorders.
+  virtual const framing_traits& traits() const noexcept;
+
+  /// Appends one frame as captures and the bridge keep it — the frame's bytes
+  /// without delimiters and after de-stuffing (comframe: header, payload, CRC;
+  /// see docs/framing.md per kind) — and returns how many. Throws as encode().
+  virtual std::size_t write_kept(const frame_header& header, std::span<const std::uint8_t> payload,
+                                 std::vector<std::uint8_t>& out);
+  /// Checks a frame in its kept form (read back from a capture or the bridge),
+  /// travelling `dir`: the view (pointing into `bytes`), or empty with `*why`
+  /// set to the reason. Does not throw.
+  virtual std::optional<frame_view> parse_kept(std::span<const std::uint8_t> bytes, direction dir,
+                                               frame_error* why = nullptr) const;
+
+  /// The code and text of an error-kind reply's payload (comframe:
+  /// devices::error_payload, little-endian u16 code then UTF-8 text; a framing
+  /// with an error rule: its code field, the text its code's name). Empty when
+  /// the payload does not hold one.
+  virtual std::optional<device_error_reply> read_error(std::span<const std::uint8_t> payload) const;
+  /// The payload of an error-kind reply with `code` and `message`, for a device
+  /// (the inverse of read_error; a framing with an error rule drops the message).
+  virtual std::vector<std::uint8_t> error_payload(std::uint16_t code, std::string_view message) const;
 };
 
 /// Makes the framing of one link.
