@@ -106,6 +106,9 @@ struct framing_params {
   /// The line's baud rate where known (a serial port's ?baud=, the simulator's
   /// --baud), for the silence between frames; 0: unknown, no silence is kept.
   std::uint32_t baud = 0;
+  /// The byte order of the device's payloads (the profile's "endian"), for a
+  /// framing that measures payloads by their schema (schema_length).
+  core::endian payload_endian = core::endian::little;
 };
 
 /// Splits a received byte stream into frames and turns frames into bytes.
