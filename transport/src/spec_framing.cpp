@@ -606,7 +606,7 @@ class line_framing final : public framing {
         params_(params),
         traits_(spec.traits()),
         max_payload_(std::min(params.max_payload_size, spec.max_line)) {
-    buf_.reserve(spec_.max_line + spec_.terminator.size());
+    buf_.reserve(max_payload_ + spec_.terminator.size());
   }
 
   void feed(std::span<const std::uint8_t> bytes, frame_handler on_frame, frame_error_handler on_error) override {
@@ -627,7 +627,7 @@ class line_framing final : public framing {
         finish(on_frame, on_error);
         continue;
       }
-      if (buf_.size() > spec_.max_line + term.size() - 1) {
+      if (buf_.size() > max_payload_ + term.size() - 1) {
         count(stats_, frame_error::oversize);
         discarding_ = true;
         done_.swap(buf_);
@@ -705,7 +705,7 @@ class line_framing final : public framing {
 
   // A line (without its terminator) as a frame.
   std::optional<frame_error> view_of(std::span<const std::uint8_t> line, direction dir, frame_view& v) const noexcept {
-    if (line.size() > spec_.max_line) return frame_error::oversize;
+    if (line.size() > max_payload_) return frame_error::oversize;
     v = frame_view{};
     v.header.kind = frame_kind::response;
     v.bytes = line;
