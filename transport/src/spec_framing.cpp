@@ -96,6 +96,7 @@ class spec_framing : public framing {
   const decoder_stats& stats() const noexcept override { return stats_; }
   std::size_t max_payload_size() const noexcept override { return max_payload_; }
   const framing_traits& traits() const noexcept override { return traits_; }
+  std::uint32_t baud() const noexcept override { return params_.baud; }
 
   std::size_t write_kept(const frame_header& header, std::span<const std::uint8_t> payload,
                          std::vector<std::uint8_t>& out) override {
@@ -645,6 +646,7 @@ class line_framing final : public framing {
   const decoder_stats& stats() const noexcept override { return stats_; }
   std::size_t max_payload_size() const noexcept override { return max_payload_; }
   const framing_traits& traits() const noexcept override { return traits_; }
+  std::uint32_t baud() const noexcept override { return params_.baud; }
 
   std::size_t encode(const frame_header& header, std::span<const std::uint8_t> payload,
                      std::vector<std::uint8_t>& out) override {

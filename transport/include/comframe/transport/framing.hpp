@@ -150,6 +150,10 @@ class framing {
 
   /// What the framing means for sessions, devices and recorders.
   virtual const framing_traits& traits() const noexcept;
+  /// The line's baud rate it was made for (framing_params::baud; 0: unknown).
+  /// A frame channel keeps traits().silence_characters of quiet line before
+  /// each frame it sends when this is not 0. Default: 0.
+  virtual std::uint32_t baud() const noexcept { return 0; }
 
   /// Appends one frame as captures and the bridge keep it — the frame's bytes
   /// without delimiters and after de-stuffing (comframe: header, payload, CRC;
