@@ -323,6 +323,7 @@ class stuffed_framing final : public spec_framing {
     end_ = hdlc_ ? 0x7E : 0xC0;
     esc_ = hdlc_ ? 0x7D : 0xDB;
     buf_.reserve(overhead_ + max_payload_);
+    done_.reserve(overhead_ + max_payload_);  // the two swap: neither allocates per frame
   }
 
   void feed(std::span<const std::uint8_t> bytes, frame_handler on_frame, frame_error_handler on_error) override {
@@ -608,6 +609,7 @@ class line_framing final : public framing {
         traits_(spec.traits()),
         max_payload_(std::min(params.max_payload_size, spec.max_line)) {
     buf_.reserve(max_payload_ + spec_.terminator.size());
+    done_.reserve(max_payload_ + spec_.terminator.size());
   }
 
   void feed(std::span<const std::uint8_t> bytes, frame_handler on_frame, frame_error_handler on_error) override {
