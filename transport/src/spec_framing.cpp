@@ -314,35 +314,31 @@ class stuffed_framing final : public spec_framing {
     end_ = hdlc_ ? 0x7E : 0xC0;
     esc_ = hdlc_ ? 0x7D : 0xDB;
     buf_.reserve(overhead_ + max_payload_);
+    done_.reserve(overhead_ + max_payload_);  // the two swap: neither allocates per frame
   }
 
   void feed(std::span<const std::uint8_t> bytes, frame_handler on_frame, frame_error_handler on_error) override {
     stats_.bytes += bytes.size();
     const std::size_t limit = overhead_ + max_payload_;
-    for (const std::uint8_t b : bytes) {
-      if (b == end_) {
-        const bool was_escaped = escaped_;
+    const std::uint8_t* p = bytes.data();
+    const std::uint8_t* const last = p + bytes.size();
+    while (p < last) {
+      if (discarding_) {  // after an error: up to the next end byte
+        const void* e = std::memchr(p, end_, static_cast<std::size_t>(last - p));
+        if (e == nullptr) return;
+        p = static_cast<const std::uint8_t*>(e) + 1;
+        discarding_ = escaped_ = false;
+        buf_.clear();
+        continue;
+      }
+      if (escaped_) {
+        const std::uint8_t b = *p++;
         escaped_ = false;
-        if (discarding_) {
-          discarding_ = false;
-          buf_.clear();
-          continue;
-        }
-        if (was_escaped) {
+        if (b == end_) {  // an escape right before the end: the frame ends, broken
           refuse(frame_error::escape, on_error);
           continue;
         }
-        if (buf_.empty()) {
-          ++stats_.empty_frames;
-          continue;
-        }
-        finish(on_frame, on_error);
-        continue;
-      }
-      if (discarding_) continue;
-      std::uint8_t value = b;
-      if (escaped_) {
-        escaped_ = false;
+        std::uint8_t value = b;
         if (hdlc_) value = static_cast<std::uint8_t>(b ^ 0x20);
         else if (b == 0xDC) value = 0xC0;
         else if (b == 0xDD) value = 0xDB;
@@ -351,16 +347,27 @@ class stuffed_framing final : public spec_framing {
           discarding_ = true;
           continue;
         }
-      } else if (b == esc_) {
+        if (!append(&value, 1, limit, on_error)) continue;
+        continue;
+      }
+      // A run of plain bytes, copied at once.
+      const std::uint8_t* q = p;
+      while (q < last && *q != end_ && *q != esc_) ++q;
+      if (q > p && !append(p, static_cast<std::size_t>(q - p), limit, on_error)) {
+        p = q;
+        continue;
+      }
+      p = q;
+      if (p == last) break;
+      if (*p++ == esc_) {
         escaped_ = true;
         continue;
       }
-      if (buf_.size() == limit) {
-        refuse(frame_error::oversize, on_error);
-        discarding_ = true;
+      if (buf_.empty()) {
+        ++stats_.empty_frames;
         continue;
       }
-      buf_.push_back(value);
+      finish(on_frame, on_error);
     }
   }
 
@@ -398,6 +405,18 @@ class stuffed_framing final : public spec_framing {
     done_.swap(buf_);  // so a throwing handler leaves the framing clean
     buf_.clear();
     on_error(e, std::span<const std::uint8_t>(done_));
+  }
+
+  // Adds de-stuffed bytes to the frame; false (the frame refused as oversize,
+  // the rest of it dropped) when it would grow beyond the largest frame.
+  bool append(const std::uint8_t* data, std::size_t n, std::size_t limit, frame_error_handler& on_error) {
+    if (buf_.size() + n > limit) {
+      refuse(frame_error::oversize, on_error);
+      discarding_ = true;
+      return false;
+    }
+    buf_.insert(buf_.end(), data, data + n);
+    return true;
   }
 
   void finish(frame_handler& on_frame, frame_error_handler& on_error) {
@@ -599,34 +618,46 @@ class line_framing final : public framing {
         traits_(spec.traits()),
         max_payload_(std::min(params.max_payload_size, spec.max_line)) {
     buf_.reserve(max_payload_ + spec_.terminator.size());
+    done_.reserve(max_payload_ + spec_.terminator.size());
   }
 
   void feed(std::span<const std::uint8_t> bytes, frame_handler on_frame, frame_error_handler on_error) override {
     stats_.bytes += bytes.size();
     const auto& term = spec_.terminator;
-    const std::uint8_t last = static_cast<std::uint8_t>(term.back());
-    for (const std::uint8_t b : bytes) {
-      if (discarding_) {
-        if (b == last && (term.size() == 1 || prev_ == static_cast<std::uint8_t>(term[0]))) discarding_ = false;
-        prev_ = b;
+    const auto last_byte = static_cast<std::uint8_t>(term.back());
+    const std::size_t limit = max_payload_ + term.size() - 1;  // a line, and a terminator's first bytes
+    const std::uint8_t* p = bytes.data();
+    const std::uint8_t* const last = p + bytes.size();
+    while (p < last) {
+      // Up to and including the next byte that may end a line.
+      const void* e = std::memchr(p, last_byte, static_cast<std::size_t>(last - p));
+      const std::uint8_t* q = e == nullptr ? last : static_cast<const std::uint8_t*>(e) + 1;
+      if (discarding_) {  // an oversize line: drop up to its terminator
+        const std::uint8_t before = q - p >= 2 ? q[-2] : prev_;
+        prev_ = q[-1];
+        if (e != nullptr && (term.size() == 1 || before == static_cast<std::uint8_t>(term[0]))) discarding_ = false;
+        p = q;
         continue;
       }
-      prev_ = b;
-      buf_.push_back(b);
-      if (b == last && buf_.size() >= term.size() &&
-          std::memcmp(buf_.data() + buf_.size() - term.size(), term.data(), term.size()) == 0) {
-        buf_.resize(buf_.size() - term.size());
-        finish(on_frame, on_error);
-        continue;
-      }
-      if (buf_.size() > max_payload_ + term.size() - 1) {
+      const auto n = static_cast<std::size_t>(q - p);
+      if (buf_.size() + n > limit + (e != nullptr ? 1 : 0)) {
         count(stats_, frame_error::oversize);
         discarding_ = true;
+        if (!buf_.empty()) prev_ = buf_.back();  // the byte before p, for a terminator split across
         done_.swap(buf_);
         buf_.clear();
         on_error(frame_error::oversize, done_);
+        continue;  // the same bytes again, now discarding
+      }
+      buf_.insert(buf_.end(), p, q);
+      p = q;
+      if (e != nullptr && buf_.size() >= term.size() &&
+          std::memcmp(buf_.data() + buf_.size() - term.size(), term.data(), term.size()) == 0) {
+        buf_.resize(buf_.size() - term.size());
+        finish(on_frame, on_error);
       }
     }
+    if (!buf_.empty()) prev_ = buf_.back();
   }
 
   void reset() noexcept override {
