@@ -224,17 +224,11 @@ class writer {
     }
     const char* unit = cf.count_unit == count_unit::bytes || cf.type->kind != type_kind::dynamic_array ? "byte" : "element";
     const unsigned bits = ct.kind == type_kind::number ? static_cast<unsigned>(size_of(ct.number) * 8) : ct.bits;
-    if (n > detail::low_mask(bits))
-      throw codec_error(errc::json_range, "\"" + cf.name + "\" has " + detail::count_of(n, unit) + ", more than " +
-                                              detail::type_expression(ct) + " can count (" +
-                                              std::to_string(detail::low_mask(bits)) + ")")
-          .mismatch("at most " + std::to_string(detail::low_mask(bits)), std::to_string(n));
+    const bool bytes = unit[0] == 'b';
+    if (n > detail::low_mask(bits)) detail::throw_count_overflow(cf.name, n, bytes, detail::type_expression(ct), bits);
     if (given) {
       const std::uint64_t g = int_from_json(*given, bits, false, mode_);
-      if (g != n)
-        throw codec_error(errc::json_range, "is " + std::to_string(g) + ", but \"" + cf.name + "\" has " +
-                                                detail::count_of(n, unit) + " (leave the count out to have it written)")
-            .mismatch(std::to_string(n), std::to_string(g));
+      if (g != n) detail::throw_count_mismatch(cf.name, g, n, bytes);
     }
     detail::store_uint(p_, ct.min_size, n, big(ct.order));
     p_ += ct.min_size;
@@ -481,13 +475,7 @@ class reader {
 
   std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
 
-  [[noreturn]] void throw_short(std::size_t need) const {
-    throw codec_error(errc::size,
-                      "the input ends, but the value needs " + detail::count_of(need, "byte") + " from byte " +
-                          std::to_string(offset()) + " (" + std::to_string(left()) + " left)",
-                      {}, offset() + left())
-        .mismatch("at least " + detail::count_of(need, "byte"), detail::count_of(left(), "byte"));
-  }
+  [[noreturn]] void throw_short(std::size_t need) const { detail::throw_input_ends(need, offset(), left()); }
 
   // Takes `n` more elements of `e` from the element budget, or refuses them before they are read.
   void spend(std::uint64_t n, const type_node& e) {
@@ -545,24 +533,11 @@ class reader {
     const std::string what = t.element ? detail::type_expression(*t.element) : "byte";
     std::uint64_t n = count;
     if (unit == count_unit::bytes) {
-      if (count % each != 0)
-        throw codec_error(errc::size,
-                          "its count is " + detail::count_of(count, "byte") + ", which is no whole number of " + what +
-                              " (" + detail::count_of(each, "byte") + " each)",
-                          {}, offset())
-            .mismatch("a multiple of " + detail::count_of(each, "byte"), detail::count_of(count, "byte"));
+      if (count % each != 0) detail::throw_count_splits(count, each, what, offset());
       n = count / each;
     }
     const std::size_t least = t.element ? t.element->min_size : 1;  // bytes per element, at least
-    if (n > left() / least) {
-      const std::string need = each ? detail::count_of(n * each, "byte") : "at least " + detail::count_of(n * least, "byte");
-      throw codec_error(errc::size,
-                        "its count says " + detail::count_of(n, t.element ? "element" : "byte") +
-                            (t.element ? " (" + need + ")" : "") + ", but the input has " +
-                            detail::count_of(left(), "byte") + " left from byte " + std::to_string(offset()),
-                        {}, offset())
-          .mismatch(each ? need : need, detail::count_of(left(), "byte"));
-    }
+    if (n > left() / least) detail::throw_count_exceeds(n, least, t.element ? what : std::string(), left(), offset());
     if (!t.element) return blob(t, static_cast<std::size_t>(n));
     spend(n, *t.element);
     return elements(*t.element, static_cast<std::size_t>(n));

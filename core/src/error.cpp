@@ -140,5 +140,57 @@ void throw_json_length(std::size_t want, std::size_t got) {
       .mismatch(count_of(want, "element"), count_of(got, "element"));
 }
 
+void throw_input_ends(std::size_t need, std::size_t offset, std::size_t left) {
+  throw codec_error(errc::size,
+                    "the input ends, but the value needs " + count_of(need, "byte") + " from byte " +
+                        std::to_string(offset) + " (" + std::to_string(left) + " left)",
+                    {}, offset + left)
+      .mismatch("at least " + count_of(need, "byte"), count_of(left, "byte"));
+}
+
+void throw_count_splits(std::uint64_t count, std::size_t each, const std::string& element, std::size_t offset) {
+  throw codec_error(errc::size,
+                    "its count is " + count_of(count, "byte") + ", which is no whole number of " + element + " (" +
+                        count_of(each, "byte") + " each)",
+                    {}, offset)
+      .mismatch("a multiple of " + count_of(each, "byte"), count_of(count, "byte"));
+}
+
+void throw_count_exceeds(std::uint64_t n, std::size_t each, const std::string& element, std::size_t left,
+                         std::size_t offset) {
+  const bool blob = element.empty();
+  // n * each cannot overflow: n is a 64-bit count only when each is 1 (text, bytes), and element sizes are
+  // at most limits::max_fixed_size; the message names the product only for elements.
+  const std::string need = blob ? count_of(n, "byte") : count_of(n * each, "byte");
+  throw codec_error(errc::size,
+                    "its count says " + (blob ? need : count_of(n, "element") + " (" + need + ")") +
+                        ", but the input has " + count_of(left, "byte") + " left from byte " + std::to_string(offset),
+                    {}, offset)
+      .mismatch(need, count_of(left, "byte"));
+}
+
+void throw_value_ends(std::size_t given, std::size_t used) {
+  throw codec_error(errc::size,
+                    "the value ends, but " + count_of(given, "byte") + " were given (its counts make it " +
+                        count_of(used, "byte") + ")",
+                    {}, used)
+      .mismatch(count_of(used, "byte"), count_of(given, "byte"));
+}
+
+void throw_count_overflow(const std::string& counted, std::uint64_t n, bool bytes, const std::string& count_type,
+                          unsigned bits) {
+  const std::uint64_t most = bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+  throw codec_error(errc::json_range, "\"" + counted + "\" has " + count_of(n, bytes ? "byte" : "element") +
+                                          ", more than " + count_type + " can count (" + std::to_string(most) + ")")
+      .mismatch("at most " + std::to_string(most), std::to_string(n));
+}
+
+void throw_count_mismatch(const std::string& counted, std::uint64_t given, std::uint64_t n, bool bytes) {
+  throw codec_error(errc::json_range, "is " + std::to_string(given) + ", but \"" + counted + "\" has " +
+                                          count_of(n, bytes ? "byte" : "element") +
+                                          " (leave the count out to have it written)")
+      .mismatch(std::to_string(n), std::to_string(given));
+}
+
 }  // namespace detail
 }  // namespace comframe::core

@@ -31,6 +31,20 @@ using core::type_node;
   throw comframe::error("devices.codegen", detail, {"", path, std::nullopt});
 }
 
+// Counted fields and text[] / bytes[] (docs/schema.md) have no generated form
+// yet: refused by name rather than generated wrongly.
+void refuse_counted(const core::type_node& t, const std::string& path, const char* gen) {
+  using core::type_kind;
+  if ((t.kind == type_kind::text || t.kind == type_kind::raw_bytes) && t.dynamic)
+    fail(path, std::string(gen) + " does not support \"text[]\" or \"bytes[]\" yet; give the field a fixed length");
+  if (t.element) refuse_counted(*t.element, path + "[]", gen);
+  for (const auto& f : t.fields) {
+    if (f.counted_by != core::type_node::field::none)
+      fail(path + "." + f.name, std::string(gen) + " does not support counted fields (\"count\") yet");
+    if (t.kind == type_kind::structure) refuse_counted(*f.type, path + "." + f.name, gen);
+  }
+}
+
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -360,6 +374,7 @@ class c_generator {
   // The C struct of a payload ("" for null): a struct or bit record as itself,
   // anything else wrapped in a struct of one field, "value".
   std::string payload(const type_node& t, const std::string& wrapper, const std::string& path) {
+    refuse_counted(t, path, "gen c");
     if (t.kind == type_kind::null) return "";
     if (t.kind == type_kind::structure || t.kind == type_kind::bit_record)
       return ensure_struct(t, t.name.empty() ? wrapper : c_identifier(t.name), path);

@@ -75,6 +75,8 @@ template <class E, class A>
 struct vector_traits<std::vector<E, A>> : std::true_type {
   using element = E;
 };
+template <class Vec, field_name C, count_unit U>
+struct vector_traits<counted<Vec, C, U>> : vector_traits<Vec> {};
 
 template <class T>
 concept described_struct =
@@ -204,6 +206,7 @@ struct static_info {
   bool dynamic = false;              // contains the dynamic array (its last leaf)
   std::size_t min_size = 0;          // bytes of everything but the dynamic array's elements
   std::size_t tail_element_size = 0; // bytes per element of that dynamic array
+  bool counted = false;              // holds a counted field (core::counted): its size varies with the counts
 };
 
 template <class T> consteval static_info info_of();
@@ -216,6 +219,7 @@ consteval static_info struct_info(L<D...>) {
     constexpr static_info fields[] = {info_of<member_type_t<T, D>>()...};
     for (std::size_t i = 0; i < n; ++i) {
       r.min_size += fields[i].min_size;
+      r.counted |= fields[i].counted;
       if (fields[i].dynamic) {
         r.dynamic = true;
         r.tail_element_size = fields[i].tail_element_size;
@@ -236,6 +240,59 @@ consteval bool dynamic_only_last(L<D...>) {
       if (dyn[i]) return false;
     return true;
   }
+}
+
+// ---- counted fields: which member counts which ---------------------------------
+
+inline constexpr std::size_t no_member = static_cast<std::size_t>(-1);
+
+template <class T, template <class...> class L, class... D>
+consteval std::size_t member_index(std::string_view name, L<D...>) {
+  std::size_t i = 0, found = no_member;
+  ((found = (found == no_member && std::string_view(D::name) == name) ? i : found, ++i), ...);
+  return found;
+}
+
+// The index of the member that member `name` of T counts, or no_member.
+template <class T, template <class...> class L, class... D>
+consteval std::size_t counted_member(std::string_view name, L<D...>) {
+  std::size_t i = 0, found = no_member;
+  ((found = [&] {
+     using M = member_type_t<T, D>;
+     if constexpr (is_counted_v<M>) return (found == no_member && M::count_field == name) ? i : found;
+     else return found;
+   }(),
+    ++i),
+   ...);
+  return found;
+}
+
+template <class M>
+inline constexpr bool is_count_type_v = [] {
+  if constexpr (is_ordered_v<M>) return is_count_type_v<typename M::value_type>;
+  else if constexpr (integer_n_traits<M>::value) return !M::is_signed;
+  else return std::is_integral_v<M> && std::is_unsigned_v<M> && !std::is_same_v<M, bool> && !std::is_same_v<M, char>;
+}();
+
+// Every counted member names an earlier unsigned-integer member that counts nothing else.
+template <class T, template <class...> class L, class... D>
+consteval bool counts_ok(L<D...>) {
+  std::size_t i = 0;
+  bool ok = true;
+  ((ok = ok && [&] {
+     using M = member_type_t<T, D>;
+     if constexpr (is_counted_v<M>) {
+       constexpr std::size_t c = member_index<T>(M::count_field, L<D...>{});
+       if constexpr (c == no_member) return false;
+       else return c < i && is_count_type_v<member_type_t<T, boost::mp11::mp_at_c<boost::mp11::mp_list<D...>, c>>> &&
+                   counted_member<T>(M::count_field, L<D...>{}) == i;
+     } else {
+       return true;
+     }
+   }(),
+    ++i),
+   ...);
+  return ok;
 }
 
 template <class T>
@@ -265,9 +322,17 @@ consteval static_info info_of() {
     static_assert(bit_layout_v<T>.total % 8 == 0,
                   "comframe: a bit record must be a whole number of bytes; add a field or widen one");
     return {false, bit_layout_v<T>.total / 8, 0};
+  } else if constexpr (is_counted_v<T>) {
+    using E = typename vector_traits<T>::element;
+    static_assert(!info_of<E>().dynamic && !info_of<E>().counted && info_of<E>().min_size > 0,
+                  "comframe: the element of a counted field must have a fixed size above zero");
+    return {false, 0, info_of<E>().min_size, true};
   } else if constexpr (k == type_kind::array) {
     using E = typename std_array_traits<T>::element;
     constexpr std::size_t n = std_array_traits<T>::length;
+    static_assert(!info_of<E>().counted,
+                  "comframe: the static face keeps a struct with a counted field out of arrays (the schema "
+                  "language allows it)");
     static_assert(n > 0, "comframe: a fixed array (std::array) must have at least one element");
     static_assert(!info_of<E>().dynamic,
                   "comframe: the element of a fixed array (std::array) may not contain a dynamic array "
@@ -286,6 +351,9 @@ consteval static_info info_of() {
     static_assert(info_of<E>().min_size > 0,
                   "comframe: the element of a dynamic array (std::vector) must have a size above zero, or "
                   "its length could not be told from the bytes");
+    static_assert(!info_of<E>().counted,
+                  "comframe: the static face keeps a struct with a counted field out of arrays (the schema "
+                  "language allows it)");
     return {true, 0, info_of<E>().min_size};
   } else {
     static_assert(boost::mp11::mp_empty<boost::describe::describe_bases<T, boost::describe::mod_any_access>>::value,
@@ -293,7 +361,14 @@ consteval static_info info_of() {
     static_assert(dynamic_only_last<T>(members_t<T>{}),
                   "comframe: a dynamic array (std::vector), or a struct that contains one, may only be the last "
                   "field of a struct");
-    return struct_info<T>(members_t<T>{});
+    static_assert(counts_ok<T>(members_t<T>{}),
+                  "comframe: a core::counted member must name an earlier member of the same struct that is an "
+                  "unsigned integer and counts no other member");
+    constexpr static_info r = struct_info<T>(members_t<T>{});
+    static_assert(!(r.counted && r.dynamic),
+                  "comframe: in the static face a struct with a counted field may not also end in a dynamic "
+                  "array (std::vector); count it too");
+    return r;
   }
 }
 
@@ -308,7 +383,7 @@ inline constexpr type_kind kind_v = detail::kind_of<T>();
 
 /// True when T has no dynamic array, so every value of T encodes to fixed_size<T>() bytes.
 template <class T>
-inline constexpr bool is_fixed_size_v = !detail::info_v<T>.dynamic;
+inline constexpr bool is_fixed_size_v = !detail::info_v<T>.dynamic && !detail::info_v<T>.counted;
 
 /// Encoded size of every value of T, or nullopt when T is dynamic (UD003 getSize()).
 template <class T>
@@ -324,7 +399,7 @@ constexpr std::size_t min_size() noexcept { return detail::info_v<T>.min_size; }
 /// Bytes per element of T's dynamic array (UD003 getElementSize()). T must be dynamic.
 template <class T>
 constexpr std::size_t element_size() noexcept {
-  static_assert(!is_fixed_size_v<T>, "comframe: element_size<T>() needs a T that holds a dynamic array");
+  static_assert(detail::info_v<T>.dynamic, "comframe: element_size<T>() needs a T that holds a dynamic array");
   return detail::info_v<T>.tail_element_size;
 }
 
@@ -541,10 +616,59 @@ inline std::uint8_t* put(std::uint8_t* p, const T& v) noexcept;
 // lambda's caller is not inlined (g++ gives up on the byte-swapping path),
 // `p` lives in memory and every byte store may alias it, so it is reloaded
 // and stored back per field, a store-to-load chain through the whole struct.
+template <bool Swap, class T, class D>
+inline std::uint8_t* put_member(std::uint8_t* p, const T& v) noexcept;
+
 template <bool Swap, class T, template <class...> class L, class... D>
 inline std::uint8_t* put_members(std::uint8_t* p, [[maybe_unused]] const T& v, L<D...>) noexcept {
-  ((p = put<Swap>(p, v.*D::pointer)), ...);
+  if constexpr (info_v<T>.counted) ((p = put_member<Swap, T, D>(p, v)), ...);
+  else ((p = put<Swap>(p, v.*D::pointer)), ...);
   return p;
+}
+
+// The count a counted member holds: its length in its unit.
+template <class C>
+std::uint64_t count_of_member(const C& c) noexcept {
+  if constexpr (C::unit == count_unit::bytes) return c.size() * info_v<typename vector_traits<C>::element>.min_size;
+  else return c.size();
+}
+
+// A count member's value as a number, and a number as a count member.
+template <class M>
+std::uint64_t count_value(const M& m) noexcept {
+  if constexpr (is_ordered_v<M>) return count_value(m.value);
+  else if constexpr (integer_n_traits<M>::value) return m.value;
+  else return static_cast<std::uint64_t>(m);
+}
+template <class M>
+M make_count(std::uint64_t n) noexcept {
+  if constexpr (is_ordered_v<M>) {
+    M m{};
+    m.value = make_count<typename M::value_type>(n);
+    return m;
+  } else if constexpr (integer_n_traits<M>::value) {
+    return M(n);
+  } else {
+    return static_cast<M>(n);
+  }
+}
+template <class M>
+constexpr unsigned count_bits() noexcept {
+  if constexpr (is_ordered_v<M>) return count_bits<typename M::value_type>();
+  else if constexpr (integer_n_traits<M>::value) return M::bits;
+  else return sizeof(M) * 8;
+}
+
+// Member D of a struct with counted fields: a count member is written from the member it counts.
+template <bool Swap, class T, class D>
+inline std::uint8_t* put_member(std::uint8_t* p, const T& v) noexcept {
+  constexpr std::size_t target = counted_member<T>(D::name, members_t<T>{});
+  if constexpr (target == no_member) {
+    return put<Swap>(p, v.*D::pointer);
+  } else {
+    using TD = boost::mp11::mp_at_c<member_list_t<T>, target>;
+    return put<Swap>(p, make_count<member_type_t<T, D>>(count_of_member(v.*TD::pointer)));
+  }
 }
 
 // Elements that are their own bytes in memory, copied whole.
@@ -660,6 +784,92 @@ inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bo
     }
   } else {
     return get_members<Swap>(p, v, tail, ok, members_t<T>{});
+  }
+}
+
+// ---- decode of a struct with counted fields: each part checked against the end --
+
+/// Throws codec_error(errc::size) at the end of the input: a part of `need` bytes starts at `offset`, `left` remain.
+[[noreturn]] void throw_input_ends(std::size_t need, std::size_t offset, std::size_t left);
+/// Throws codec_error(errc::size) at `offset`: a count of `count` bytes splits elements of `each` bytes (`element`).
+[[noreturn]] void throw_count_splits(std::uint64_t count, std::size_t each, const std::string& element,
+                                     std::size_t offset);
+/// Throws codec_error(errc::size) at `offset`: `n` elements of `each` bytes (`element`, "" for bytes) do not fit in `left`.
+[[noreturn]] void throw_count_exceeds(std::uint64_t n, std::size_t each, const std::string& element, std::size_t left,
+                                      std::size_t offset);
+/// Throws codec_error(errc::size): the value ends at `used`, but `given` bytes were given.
+[[noreturn]] void throw_value_ends(std::size_t given, std::size_t used);
+/// Throws codec_error(errc::json_range): `counted` has `n` (elements or bytes), more than `count_type` can count.
+[[noreturn]] void throw_count_overflow(const std::string& counted, std::uint64_t n, bool bytes,
+                                       const std::string& count_type, unsigned bits);
+/// Throws codec_error(errc::json_range): a count given as `given` where `counted` has `n`.
+[[noreturn]] void throw_count_mismatch(const std::string& counted, std::uint64_t given, std::uint64_t n, bool bytes);
+
+template <bool Swap, class T>
+void find_invalid(const std::uint8_t* base, const std::uint8_t*& p, std::size_t tail);
+
+template <bool Swap, class T>
+const std::uint8_t* get_checked(const std::uint8_t* base, const std::uint8_t* p, const std::uint8_t* end, T& v);
+
+// A counted member whose count member holds `count`.
+template <bool Swap, class C>
+const std::uint8_t* get_counted(const std::uint8_t* base, const std::uint8_t* p, const std::uint8_t* end, C& c,
+                                std::uint64_t count) {
+  using E = typename vector_traits<C>::element;
+  constexpr std::size_t each = info_v<E>.min_size;
+  const auto offset = static_cast<std::size_t>(p - base);
+  const auto left = static_cast<std::size_t>(end - p);
+  std::uint64_t n = count;
+  if constexpr (C::unit == count_unit::bytes) {
+    if (count % each != 0) throw_count_splits(count, each, type_expression<E>(), offset);
+    n = count / each;
+  }
+  if (n > left / each) throw_count_exceeds(n, each, type_expression<E>(), left, offset);
+  bool ok = true;
+  const std::uint8_t* q = get<Swap>(p, static_cast<typename C::vector_type&>(c), static_cast<std::size_t>(n), ok);
+  if (!ok) {
+    for (std::size_t i = 0; i < n; ++i) {
+      try {
+        find_invalid<Swap, E>(base, p, 0);
+      } catch (codec_error& e) {
+        e.prepend_index(i);
+        throw;
+      }
+    }
+  }
+  return q;
+}
+
+template <bool Swap, class T>
+const std::uint8_t* get_checked(const std::uint8_t* base, const std::uint8_t* p, const std::uint8_t* end, T& v) {
+  if constexpr (!info_v<T>.counted) {
+    if (static_cast<std::size_t>(end - p) < info_v<T>.min_size)
+      throw_input_ends(info_v<T>.min_size, static_cast<std::size_t>(p - base), static_cast<std::size_t>(end - p));
+    bool ok = true;
+    const std::uint8_t* q = get<Swap>(p, v, 0, ok);
+    if (!ok) find_invalid<Swap, T>(base, p, 0);
+    return q;
+  } else {  // a struct: its fixed part first, as the dynamic face checks it
+    if (static_cast<std::size_t>(end - p) < info_v<T>.min_size)
+      throw_input_ends(info_v<T>.min_size, static_cast<std::size_t>(p - base), static_cast<std::size_t>(end - p));
+    boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
+      using D = decltype(d);
+      using M = member_type_t<T, D>;
+      try {
+        if constexpr (is_counted_v<M>) {
+          using CD = boost::mp11::mp_at_c<member_list_t<T>, member_index<T>(M::count_field, members_t<T>{})>;
+          p = get_counted<Swap>(base, p, end, v.*D::pointer, count_value(v.*CD::pointer));
+        } else if constexpr (is_ordered_v<M>) {
+          p = get_checked<needs_swap(M::order)>(base, p, end, (v.*D::pointer).value);
+        } else {
+          p = get_checked<Swap>(base, p, end, v.*D::pointer);
+        }
+      } catch (codec_error& e) {
+        e.prepend_field(D::name);
+        throw;
+      }
+    });
+    return p;
   }
 }
 
@@ -802,9 +1012,54 @@ template <class T>
 template <class T>
 std::size_t current_size(const T& value) noexcept {
   constexpr auto info = detail::info_v<T>;
-  if constexpr (!info.dynamic) return info.min_size;
+  if constexpr (info.counted) {
+    std::size_t n = 0;
+    boost::mp11::mp_for_each<detail::members_t<T>>([&](auto d) {
+      using M = detail::member_type_t<T, decltype(d)>;
+      if constexpr (detail::is_counted_v<M>)
+        n += (value.*decltype(d)::pointer).size() * detail::info_v<typename detail::vector_traits<M>::element>.min_size;
+      else if constexpr (detail::info_v<M>.counted) n += current_size(value.*decltype(d)::pointer);
+      else n += detail::info_v<M>.min_size;
+    });
+    return n;
+  } else if constexpr (!info.dynamic) return info.min_size;
   else return info.min_size + detail::tail_length(value) * info.tail_element_size;
 }
+
+namespace detail {
+
+// Refuses a counted member longer than its count member can count.
+template <class T>
+void check_counts(const T& v) {
+  if constexpr (info_v<T>.counted) {
+    boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
+      using D = decltype(d);
+      using M = member_type_t<T, D>;
+      if constexpr (is_counted_v<M>) {
+        using CD = boost::mp11::mp_at_c<member_list_t<T>, member_index<T>(M::count_field, members_t<T>{})>;
+        using CM = member_type_t<T, CD>;
+        constexpr unsigned bits = count_bits<CM>();
+        const std::uint64_t n = count_of_member(v.*D::pointer);
+        if (bits < 64 && n > low_mask(bits))
+          try {
+            throw_count_overflow(std::string(D::name), n, M::unit == count_unit::bytes || false, type_expression<CM>(), bits);
+          } catch (codec_error& e) {
+            e.prepend_field(CD::name);
+            throw;
+          }
+      } else if constexpr (info_v<M>.counted) {
+        try {
+          check_counts(v.*D::pointer);
+        } catch (codec_error& e) {
+          e.prepend_field(D::name);
+          throw;
+        }
+      }
+    });
+  }
+}
+
+}  // namespace detail
 
 /// Encodes `value` into `out`, which must hold current_size(value) bytes.
 /// Returns the number of bytes written. Throws comframe::usage_error
@@ -812,6 +1067,7 @@ std::size_t current_size(const T& value) noexcept {
 /// transport's encoders do for their output buffers.
 template <class T>
 std::size_t encode(const T& value, std::span<std::uint8_t> out, endian order = endian::native) {
+  detail::check_counts(value);
   const std::size_t n = current_size(value);
   if (out.size() < n) detail::throw_buffer_too_small(out.size(), n);
   if (needs_swap(order)) detail::put<true>(out.data(), value);
@@ -822,6 +1078,7 @@ std::size_t encode(const T& value, std::span<std::uint8_t> out, endian order = e
 /// Encodes `value` into a new byte vector.
 template <class T>
 bytes encode(const T& value, endian order = endian::native) {
+  detail::check_counts(value);
   bytes out(current_size(value));
   if (needs_swap(order)) detail::put<true>(out.data(), value);
   else detail::put<false>(out.data(), value);
@@ -836,6 +1093,13 @@ bytes encode(const T& value, endian order = endian::native) {
 template <class T>
 void decode_into(std::span<const std::uint8_t> in, T& out, endian order = endian::native) {
   constexpr auto info = detail::info_v<T>;
+  if constexpr (info.counted) {  // its size is read from its counts, part by part
+    const std::uint8_t* end = in.data() + in.size();
+    const std::uint8_t* p = needs_swap(order) ? detail::get_checked<true>(in.data(), in.data(), end, out)
+                                              : detail::get_checked<false>(in.data(), in.data(), end, out);
+    if (p != end) detail::throw_value_ends(in.size(), static_cast<std::size_t>(p - in.data()));
+    return;
+  }
   std::size_t tail = 0;
   if constexpr (!info.dynamic) {
     if (in.size() != info.min_size) detail::size_error<T>(in.size());

@@ -174,7 +174,12 @@ void to_json_into(const T& v, nlohmann::json& j) {
     j = nlohmann::json::object();
     boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
       using D = decltype(d);
-      if constexpr (!is_gap_v<member_type_t<T, D>>) {
+      using M = member_type_t<T, D>;
+      if constexpr (is_counted_v<M>) {  // its count member shows the count encode would write
+        using CD = boost::mp11::mp_at_c<member_list_t<T>, member_index<T>(M::count_field, members_t<T>{})>;
+        j[CD::name] = count_of_member(v.*D::pointer);
+      }
+      if constexpr (!is_gap_v<M>) {
         try {
           to_json_into(v.*D::pointer, j[D::name]);
         } catch (codec_error& e) {
@@ -188,6 +193,8 @@ void to_json_into(const T& v, nlohmann::json& j) {
 
 template <class T>
 void from_json_impl(const nlohmann::json& j, T& out, json_mode mode);
+template <class T>
+void counts_from_json(const nlohmann::json& j, T& out);
 
 template <class E, class Seq>
 void elements_from_json(const nlohmann::json& j, Seq& out, std::size_t n, json_mode mode) {
@@ -249,6 +256,9 @@ void from_json_impl(const nlohmann::json& j, T& out, json_mode mode) {
       if constexpr (!is_gap_v<member_type_t<T, D>>) {
         auto it = j.find(D::name);
         if (it == j.end()) {
+          // A count member may be left out: counts_from_json writes it.
+          if constexpr (k == type_kind::structure && info_v<T>.counted)
+            if (counted_member<T>(D::name, members_t<T>{}) != no_member) return;
           if (mode == json_mode::strict) throw_missing_key(D::name);
           return;  // lenient: keep the default
         }
@@ -261,7 +271,34 @@ void from_json_impl(const nlohmann::json& j, T& out, json_mode mode) {
         }
       }
     });
+    if constexpr (k == type_kind::structure && info_v<T>.counted) counts_from_json(j, out);
   }
+}
+
+// Each count member of `out` from the length of the member it counts; a count
+// the JSON gives must equal it.
+template <class T>
+void counts_from_json(const nlohmann::json& j, T& out) {
+  boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
+    using D = decltype(d);
+    using M = member_type_t<T, D>;
+    if constexpr (is_counted_v<M>) {
+      using CD = boost::mp11::mp_at_c<member_list_t<T>, member_index<T>(M::count_field, members_t<T>{})>;
+      using CM = member_type_t<T, CD>;
+      constexpr unsigned bits = count_bits<CM>();
+      constexpr bool bytes = M::unit == count_unit::bytes;
+      const std::uint64_t n = count_of_member(out.*D::pointer);
+      try {
+        if (bits < 64 && n > low_mask(bits)) throw_count_overflow(std::string(D::name), n, bytes, type_expression<CM>(), bits);
+        if (j.contains(CD::name) && count_value(out.*CD::pointer) != n)
+          throw_count_mismatch(std::string(D::name), count_value(out.*CD::pointer), n, bytes);
+      } catch (codec_error& e) {
+        e.prepend_field(CD::name);
+        throw;
+      }
+      out.*CD::pointer = make_count<CM>(n);
+    }
+  });
 }
 
 }  // namespace detail

@@ -13,6 +13,10 @@
 //                              struct whose members are all bit fields is a bit record
 //                              (schema {"bits": […]}), most significant bit first unless
 //                              core::bit_order_of<T> is specialised to bit_order::lsb.
+//   core::counted<std::vector<T>, "n", Unit>  a struct member: a dynamic array whose length the
+//                              earlier member "n" (an unsigned integer) holds, in elements or
+//                              bytes (schema {"type": "T[]", "count": "n", "count_unit": …});
+//                              encode writes n from the length, decode reads it.
 //   An enum described with BOOST_DESCRIBE_ENUM is an enumeration: JSON uses its names.
 //
 // Example:
@@ -32,9 +36,11 @@
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "comframe/core/bits.hpp"
 #include "comframe/core/endian.hpp"
+#include "comframe/core/type_kind.hpp"
 
 namespace comframe::core {
 
@@ -193,6 +199,40 @@ constexpr unsigned bit_width_of() noexcept {
   if constexpr (is_packed_bits_v<M>) return static_cast<unsigned>(packed_bits_traits<M>::element_width * packed_bits_traits<M>::count);
   else return M::width;
 }
+}  // namespace detail
+
+/// A member name as a template argument (core::counted's count field).
+template <std::size_t N>
+struct field_name {
+  char text[N]{};
+  consteval field_name(const char (&s)[N]) {  // NOLINT: a literal converts
+    for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
+  }
+  constexpr std::string_view view() const noexcept { return {text, N - 1}; }
+};
+
+/// A counted field: a std::vector<T> whose length the earlier member named
+/// `Count` of the same struct holds, counted in `Unit` (docs/schema.md,
+/// "Counted fields"). Encoding writes that member from the vector's length
+/// (the value it holds is ignored); decoding reads it and takes that many
+/// elements. The elements have a fixed size.
+///   struct Registers { std::uint8_t byte_count; core::counted<std::vector<core::big<std::uint16_t>>,
+///                      "byte_count", core::count_unit::bytes> values; };
+template <class Vec, field_name Count, count_unit Unit = count_unit::elements>
+struct counted : Vec {
+  using vector_type = Vec;
+  static constexpr std::string_view count_field = Count.view();
+  static constexpr count_unit unit = Unit;
+  using Vec::Vec;
+  counted() = default;
+  counted(const Vec& v) : Vec(v) {}             // NOLINT: converts like the vector it is
+  counted(Vec&& v) noexcept : Vec(std::move(v)) {}  // NOLINT
+};
+
+namespace detail {
+template <class T> struct counted_traits : std::false_type {};
+template <class Vec, field_name C, count_unit U> struct counted_traits<counted<Vec, C, U>> : std::true_type {};
+template <class T> inline constexpr bool is_counted_v = counted_traits<T>::value;
 }  // namespace detail
 
 }  // namespace comframe::core

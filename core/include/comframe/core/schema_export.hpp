@@ -160,7 +160,11 @@ nlohmann::json export_type(nlohmann::json& types) {
           gap = true;  // the next field states its offset, or the struct its size
         } else {
           nlohmann::json f = {{"name", D::name}};
-          if constexpr (is_ordered_v<M>) {
+          if constexpr (is_counted_v<M>) {
+            f["type"] = export_type<typename M::vector_type>(types);
+            f["count"] = std::string(M::count_field);
+            if (M::unit == count_unit::bytes) f["count_unit"] = "bytes";
+          } else if constexpr (is_ordered_v<M>) {
             f["type"] = export_type<typename M::value_type>(types);
             f["endian"] = std::string(to_string(M::order));
           } else {
