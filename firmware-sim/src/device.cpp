@@ -21,7 +21,8 @@ void device::on_json(std::string_view command, json_handler handler) {
 
 reply device::error_reply(std::uint16_t code, const std::string& message) const {
   return {transport::frame_kind::error,
-          core::encode(devices::error_payload{code, {message.begin(), message.end()}}, devices::builtin_endian)};
+          core::encode(devices::error_payload{code, {message.begin(), message.end()}}, devices::builtin_endian), code,
+          message};
 }
 
 // Little-endian whatever the profile says: a host reads it before it knows the
@@ -37,10 +38,15 @@ reply device::describe(std::span<const std::uint8_t> payload) const {
     const std::size_t n = std::min({std::size_t{req.max_bytes}, largest, profile_text_.size() - req.offset});
     r.chunk.assign(profile_text_.begin() + req.offset, profile_text_.begin() + req.offset + n);
   }
-  return {transport::frame_kind::response, core::encode(r, devices::builtin_endian)};
+  return {transport::frame_kind::response, core::encode(r, devices::builtin_endian), 0, {}};
 }
 
 std::optional<reply> device::handle(const transport::frame_header& header, std::span<const std::uint8_t> payload) const {
+  return handle(header, payload, header.sequence != 0);
+}
+
+std::optional<reply> device::handle(const transport::frame_header& header, std::span<const std::uint8_t> payload,
+                                    bool answer) const {
   if (header.kind != transport::frame_kind::request) return std::nullopt;
   reply r;
   try {
@@ -61,7 +67,7 @@ std::optional<reply> device::handle(const transport::frame_header& header, std::
   } catch (const std::exception& e) {
     r = error_reply(devices::error_code::internal, e.what());
   }
-  if (header.sequence == 0) return std::nullopt;
+  if (!answer) return std::nullopt;
   if (r.payload.size() > transport::default_max_payload_size)
     r = error_reply(devices::error_code::internal, "the reply exceeds the maximum payload size");
   return r;

@@ -6,7 +6,9 @@
 #include <future>
 #include <mutex>
 
+#include "comframe/devices/frame_json.hpp"
 #include "comframe/transport/frame_channel.hpp"
+#include "comframe/transport/framing_spec.hpp"
 
 namespace comframe::firmware_sim {
 
@@ -15,14 +17,27 @@ using transport::frame_kind;
 struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
   using lane = transport::frame_channel::lane;
 
+  // The framing: the options', else the device profile's.
+  static transport::framing_factory framing_of(const device_host_options& o, const device& d) {
+    if (o.framing) return o.framing;
+    if (!d.profile().framing().is_default())
+      return transport::framing_factory_for(std::make_shared<const transport::framing_spec>(d.profile().framing()));
+    return transport::make_comframe_framing;
+  }
+
   impl(boost::asio::io_context& io_, const device& d, device_host_options o)
       : io(io_),
         dev(d),
         event_limit(event_backlog_bytes(o.baud)),
         reply_limit(o.max_reply_backlog_bytes),
-        channel(transport::frame_channel::make(
-            transport::make_comframe_framing({transport::direction::to_device, nullptr, transport::default_max_payload_size}),
-            transport::direction::to_device)) {}
+        schemas(std::make_shared<devices::profile_schemas>(std::make_shared<const devices::profile>(d.profile()))),
+        channel(transport::frame_channel::make(framing_of(o, d)({.incoming = transport::direction::to_device,
+                                                                 .schemas = schemas.get(),
+                                                                 .max_payload_size = transport::default_max_payload_size,
+                                                                 .baud = o.baud}),
+                                               transport::direction::to_device)),
+        traits(channel->get_framing().traits()),
+        address(o.address.value_or(traits.default_address)) {}
 
   ~impl() {
     // The channel may outlive us in its pending completions: it must not call back.
@@ -35,10 +50,13 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
   const device& dev;
   const std::size_t event_limit;
   const std::size_t reply_limit;
+  std::shared_ptr<const transport::payload_schemas> schemas;  // for a framing that measures payloads
   // The link, its framing and the two write queues: replies (lane first) go out
   // before events (lane normal). The write in progress counts against the
   // bounds until it completes (channel->writing_bytes()).
   std::shared_ptr<transport::frame_channel> channel;
+  const transport::framing_traits traits;
+  const std::uint16_t address;  // the device's own, on a framing with addresses
   std::string url;
   // Reply frames waiting (stats count a reply when it is handed to the link).
   std::uint64_t pending_replies = 0, pending_errors = 0;
@@ -82,16 +100,31 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
         ++stats.wrong_kind;  // a device takes only requests; anything else is ignored
         return;
       }
+      if (broadcast(f.header)) {
+        ++stats.broadcasts;
+      } else if (traits.has_address && f.header.address != address) {
+        ++stats.other_address;  // another device's on a shared bus
+        return;
+      }
       ++stats.requests;
     }
-    auto r = dev.handle(f.header, f.payload);
+    // With sequence numbers, 0 is a send; without them every request but a broadcast is answered.
+    const bool answer = !broadcast(f.header) && (traits.max_sequence == 0 || f.header.sequence != 0);
+    auto r = dev.handle(f.header, f.payload, answer);
     if (!r) return;
-    write(r->kind, f.header.command, f.header.sequence, r->payload);
+    if (r->kind == frame_kind::error && !traits.name.empty())
+      r->payload = channel->get_framing().error_payload(r->error_code, r->error_message);
+    write(r->kind, f.header.command, f.header.sequence, r->payload, f.header.address);
   }
 
-  void write(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload) {
+  bool broadcast(const transport::frame_header& h) const noexcept {
+    return traits.has_address && traits.broadcast_address && h.address == *traits.broadcast_address;
+  }
+
+  void write(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload,
+             std::uint16_t to_address) {
     if (closed) return;
-    const transport::frame_header h{transport::protocol_version, kind, command, sequence};
+    const transport::frame_header h{transport::protocol_version, kind, command, sequence, to_address};
     if (kind == frame_kind::event) {
       channel->write(h, payload, lane::normal, [&](std::size_t wire) { return admit_event(wire); });
     } else {
@@ -171,7 +204,7 @@ device_host::~device_host() {
 void device_host::emit(std::uint16_t event, std::vector<std::uint8_t> payload) {
   // On the I/O thread (a device's own handler) the event is queued at once.
   boost::asio::dispatch(impl_->io, [i = impl_, event, payload = std::move(payload)] {
-    i->write(frame_kind::event, event, 0, payload);
+    i->write(frame_kind::event, event, 0, payload, i->address);
   });
 }
 
@@ -184,6 +217,8 @@ void device_host::observe_frames(std::function<void(const devices::frame_record&
     i->channel->observe_frames(std::move(observer));
   });
 }
+
+const transport::framing_traits& device_host::framing_traits() const noexcept { return impl_->traits; }
 
 host_stats device_host::stats() const {
   std::lock_guard lock(impl_->stats_mutex);

@@ -46,6 +46,7 @@ struct sim_options {
   std::string tcp;
   std::string symlink_path;
   std::uint32_t baud = 0;
+  int address = -1;  // --address: the device's own on a framing with addresses; -1: the profile's
   std::string faults;
   int verbosity = 0;
   bool quiet = false;
@@ -64,6 +65,8 @@ void accumulate(firmware_sim::host_stats& into, const firmware_sim::host_stats& 
   into.events += s.events;
   into.events_dropped += s.events_dropped;
   into.wrong_kind += s.wrong_kind;
+  into.other_address += s.other_address;
+  into.broadcasts += s.broadcasts;
   into.reply_backlog_peak_bytes = std::max(into.reply_backlog_peak_bytes, s.reply_backlog_peak_bytes);
   into.event_backlog_peak_bytes = std::max(into.event_backlog_peak_bytes, s.event_backlog_peak_bytes);
   auto& d = into.decoder;
@@ -111,6 +114,8 @@ nlohmann::json stats_json(const firmware_sim::host_stats& s, const firmware_sim:
             {"bad_kind", d.bad_kind},
             {"truncated", d.truncated}}},
           {"wrong_kind", s.wrong_kind},
+          {"other_address", s.other_address},
+          {"broadcasts", s.broadcasts},
           {"bytes_received", d.bytes},
           {"faults",
            {{"bytes_written", f.bytes_written},
@@ -262,8 +267,10 @@ class simulator {
     if (o_.baud) line = firmware_sim::make_paced_link(std::move(line), o_.baud);
     line = injector_->wrap(std::move(line));
     if (program_) return program_->attach(std::move(line));
-    host_ = std::make_unique<firmware_sim::device_host>(io_, std::move(line), sim_->device(),
-                                                      firmware_sim::device_host_options{.baud = o_.baud});
+    firmware_sim::device_host_options ho;
+    ho.baud = o_.baud;
+    if (o_.address >= 0) ho.address = static_cast<std::uint16_t>(o_.address);
+    host_ = std::make_unique<firmware_sim::device_host>(io_, std::move(line), sim_->device(), std::move(ho));
     sim_->attach(io_, *host_);
     if (o_.verbosity > 0 || feed_)
       host_->observe_frames([this](const devices::frame_record& r) {
@@ -451,6 +458,10 @@ void add_sim_command(CLI::App& app) {
   auto* link = cmd->add_option_group("")->add_option("--link", o->symlink_path, "The old name of --symlink");
   cmd->add_option("-b,--baud", o->baud, "Emulate this baud rate: bytes move at baud/10 per second each way (8N1)")
       ->check(CLI::Range(1u, 100000000u));
+  cmd->add_option("--address", o->address,
+                  "The device's own address, for a profile whose framing has addresses (Modbus: 1 to 247); "
+                  "default: the framing's \"address\". Requests for other addresses are ignored")
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("-f,--faults", o->faults,
                   "Inject faults, e.g. drop=0.01,flip=0.001,delay=5,jitter=2,garbage=0.1,late=100,never=0.05,seed=42");
   cmd->add_flag("-v,--verbose", o->verbosity, "Print every frame in and out");

@@ -52,7 +52,11 @@ class device_error : public comframe::error {
 /// What a device answers to one request.
 struct reply {
   transport::frame_kind kind = transport::frame_kind::response;  ///< response or error
-  std::vector<std::uint8_t> payload;
+  std::vector<std::uint8_t> payload;  ///< an error's: comframe's error_payload (code, then message)
+  /// An error reply's code and message, for a framing that writes error
+  /// replies its own way (transport::framing::error_payload).
+  std::uint16_t error_code = 0;
+  std::string error_message;
 };
 
 class device {
@@ -83,6 +87,11 @@ class device {
 
   /// The reply to a request, or nullopt for a fire-and-forget send (sequence 0).
   std::optional<reply> handle(const transport::frame_header& header, std::span<const std::uint8_t> payload) const;
+  /// The same, where the caller says whether the request is answered: a
+  /// framing without sequence numbers answers every request but a broadcast
+  /// (device_host). With `answer` false the handler runs and nothing is returned.
+  std::optional<reply> handle(const transport::frame_header& header, std::span<const std::uint8_t> payload,
+                              bool answer) const;
 
   /// An event's payload from JSON by the profile's schema (for simulators defined without C++).
   std::vector<std::uint8_t> event_payload(std::string_view event, const nlohmann::json& value) const;

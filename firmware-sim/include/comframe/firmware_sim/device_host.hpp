@@ -7,6 +7,19 @@
 //   host.emit<Telemetry>(sample);      // from any thread
 //   io.run();
 //
+// The device speaks its profile's framing (devices::profile::framing(),
+// docs/framing.md) unless options.framing says otherwise: comframe's own by
+// default. A reply copies its request's command, sequence number and device
+// address. On a framing whose frames carry an address, the device is
+// options.address (default: the framing's "address"): requests for another
+// address are ignored and counted (stats().other_address); requests to the
+// framing's broadcast address run their handler and are never answered
+// (stats().broadcasts). On a framing without sequence numbers every other
+// request is answered; on one with them, sequence 0 is a send (no reply).
+// Error replies are written as the framing writes them
+// (transport::framing::error_payload: comframe's code and message, Modbus's
+// exception code).
+//
 // Bytes that are not good frames are counted (stats().decoder) and skipped, as
 // firmware resynchronising at the next 0x00 would; good frames of a kind a
 // device does not take (response, event, error) are ignored and counted
@@ -42,6 +55,7 @@
 
 #include "comframe/devices/frame_record.hpp"
 #include "comframe/firmware_sim/device.hpp"
+#include "comframe/transport/framing.hpp"
 #include "comframe/transport/link.hpp"
 
 namespace comframe::firmware_sim {
@@ -54,6 +68,8 @@ struct host_stats {
   std::uint64_t events = 0;          ///< event frames queued for the line
   std::uint64_t events_dropped = 0;  ///< events refused because the event backlog was full
   std::uint64_t wrong_kind = 0;      ///< good frames that are not requests (response, event, error): ignored
+  std::uint64_t other_address = 0;   ///< requests for another device address: ignored
+  std::uint64_t broadcasts = 0;      ///< requests to the broadcast address: run, not answered
   std::uint64_t reply_backlog_peak_bytes = 0;  ///< the most reply bytes ever waiting (write in progress included)
   std::uint64_t event_backlog_peak_bytes = 0;  ///< the most event bytes ever waiting (write in progress included)
   transport::decoder_stats decoder;
@@ -74,8 +90,13 @@ constexpr std::size_t event_backlog_bytes(std::uint32_t baud) noexcept {
 
 struct device_host_options {
   /// The line's baud, if known (e.g. the emulated one of a paced_link): sets
-  /// the event backlog (event_backlog_bytes). 0: not known.
+  /// the event backlog (event_backlog_bytes) and the framing's silence between
+  /// frames (transport::framing_params::baud). 0: not known.
   std::uint32_t baud = 0;
+  /// How frames sit on the line; empty: the device profile's framing.
+  transport::framing_factory framing{};
+  /// The device's own address on a framing with addresses; empty: the framing's default address.
+  std::optional<std::uint16_t> address{};
   /// Reply bytes that may wait for the line; beyond them replies are dropped.
   std::size_t max_reply_backlog_bytes = 64 * 1024;
 };
@@ -100,6 +121,8 @@ class device_host {
   /// without a header) and written (from_device).
   void observe_frames(std::function<void(const devices::frame_record&)> observer);
   host_stats stats() const;
+  /// The traits of the framing it speaks.
+  const transport::framing_traits& framing_traits() const noexcept;
 
   struct impl;
 
