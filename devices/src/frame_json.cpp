@@ -78,10 +78,30 @@ nlohmann::json frame_json(const profile& p, const frame_record& r) {
   j["kind"] = std::string(transport::to_string(h.kind));
   j["command_id"] = h.command;
   j["seq"] = h.sequence;
+  const auto& framing = p.framing();
+  if (framing.field(transport::header_role::address) != nullptr) j["address"] = h.address;
   if (h.kind == transport::frame_kind::event) {
     if (const auto* e = p.find_event(h.command)) j["event"] = e->name;
   } else if (const auto* c = p.find_command(h.command)) {
     j["command"] = c->name;
+  }
+  if (h.kind == transport::frame_kind::error && framing.error) {
+    // The framing's error rule: the payload is the code alone ({"code": 2, "name": "illegal_data_address"}).
+    const auto& rule = *framing.error;
+    if (r.payload.size() != rule.code_size || rule.code_size > 8) {
+      j["payload_hex"] = core::hex_text(r.payload);
+      j["payload_error"] = "an error reply's code takes " + std::to_string(rule.code_size) + " bytes, not " +
+                           std::to_string(r.payload.size());
+      return j;
+    }
+    std::uint64_t code = 0;
+    for (std::size_t i = 0; i < rule.code_size; ++i) {
+      const std::size_t at = rule.code_endian == core::endian::big ? i : rule.code_size - 1 - i;
+      code = code << 8 | r.payload[at];
+    }
+    j["payload"] = {{"code", code}};
+    if (auto it = rule.names.find(static_cast<std::uint16_t>(code)); it != rule.names.end()) j["payload"]["name"] = it->second;
+    return j;
   }
   const core::schema* schema = payload_schema(p, h);
   if (!schema) {

@@ -125,6 +125,19 @@ TEST_F(served_device, call_warns_when_the_profile_file_differs_from_the_devices)
   EXPECT_EQ(r.err, "warning: the device's profile differs from " + profile_file + " in: set_led\n");
 }
 
+TEST_F(served_device, address_needs_a_profile_whose_framing_has_addresses) {
+  for (const char* with_file : {"", "file"}) {
+    std::vector<std::string> args{cli, "call", pty.slave_path, "get_info", "--address", "3"};
+    if (*with_file) args.insert(args.end(), {"--profile", profile_file});  // comframe's framing: no addresses
+    const auto r = run(args);
+    EXPECT_EQ(r.exit_code, 1) << with_file;
+    EXPECT_EQ(r.err, "comframe call: --address 3: comframe's own framing has no device addresses; --address needs a "
+                     "profile whose framing has an address field (--profile FILE, docs/framing.md)\n")
+        << with_file;
+  }
+  EXPECT_EQ(host->stats().requests, 0u);  // refused before anything was sent
+}
+
 TEST_F(served_device, call_on_a_port_that_does_not_exist_or_a_silent_one_fails_clearly) {
   auto r = run({cli, "call", "/dev/comframe-nonexistent", "get_info"});
   EXPECT_EQ(r.exit_code, 1);
@@ -132,7 +145,7 @@ TEST_F(served_device, call_on_a_port_that_does_not_exist_or_a_silent_one_fails_c
   test::pty_device silent;  // nobody answers on this one
   r = run({cli, "call", silent.slave_path, "get_info", "--timeout", "100"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE): [devices.timeout] describe: no reply "
+  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE: a device that speaks its own protocol cannot answer describe): [devices.timeout] describe: no reply "
                    "within the timeout (nothing arrived), after 2 attempts\n");
   r = run({cli, "call", silent.slave_path, "get_info", "--timeout", "0"});
   EXPECT_EQ(r.exit_code, 2);
@@ -233,7 +246,7 @@ TEST(broken_device, a_timeout_says_that_frames_arrived_broken) {
   EXPECT_EQ(r.err, "comframe call: [devices.timeout] get_info: no reply within the timeout (1 frame arrived broken)\n");
   r = run({cli, "call", pty.slave_path, "get_info", "--timeout", "300"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE): [devices.timeout] describe: no "
+  EXPECT_EQ(r.err, "comframe call: cannot fetch the device's profile (give one with --profile FILE: a device that speaks its own protocol cannot answer describe): [devices.timeout] describe: no "
                    "reply within the timeout (1 frame arrived broken), after 12 attempts\n");
   done = true;
   device.join();

@@ -174,7 +174,7 @@ TEST(profile_fetch, an_overall_deadline_ends_a_fetch_that_cannot_finish_with_wha
   sim_process sim({"--device", "thermo", "--baud", "300"});
   auto r = run({cli, "call", sim.pty, "get_info", "--no-cache", "--profile-deadline", "1500"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err.rfind("comframe call: cannot fetch the device's profile (give one with --profile FILE): "
+  EXPECT_EQ(r.err.rfind("comframe call: cannot fetch the device's profile (give one with --profile FILE: a device that speaks its own protocol cannot answer describe): "
                         "[devices.timeout] describe: "
                         "the profile was not complete within 1500 ms",
                         0),

@@ -42,6 +42,7 @@ struct device_options {
   bool check = false;              ///< with --profile: compare it with the device's
   fetch_settings fetch;             ///< --profile-deadline, --no-cache (timeout_ms is copied in)
   std::string output;              ///< profile: the file to write
+  int address = -1;                ///< --address: the device address requests go to; -1: the framing's default
 };
 
 // Waits for `f`, giving up when SIGINT or SIGTERM arrives.
@@ -52,11 +53,28 @@ T wait_or_stop(std::future<T>& f, stop_signals& signals, const std::string& what
   return f.get();
 }
 
-std::unique_ptr<devices::session> open_session(const device_options& o) {
+// The session speaks the framing of the --profile file (docs/framing.md):
+// comframe's own without one. A device with another framing cannot answer
+// describe, so its profile must come from a file.
+std::unique_ptr<devices::session> open_session(const device_options& o, const std::optional<devices::profile>& file) {
   devices::session_options so;
   so.timeout = std::chrono::milliseconds(o.timeout_ms);
   if (!o.bridge.empty()) so.bridge = open_bridge(o.bridge);
+  const bool foreign = file && !file->framing().is_default();
+  if (foreign) use_framing_of(so, std::make_shared<const devices::profile>(*file));
+  if (o.address >= 0) {
+    if (!foreign || file->framing().field(transport::header_role::address) == nullptr)
+      throw cli_error("--address " + std::to_string(o.address) +
+                      ": comframe's own framing has no device addresses; --address needs a profile whose framing has "
+                      "an address field (--profile FILE, docs/framing.md)");
+    so.address = static_cast<std::uint16_t>(o.address);
+  }
   return std::make_unique<devices::session>(o.port, so);
+}
+
+std::optional<devices::profile> profile_file_of(const device_options& o) {
+  if (o.profile_file.empty()) return std::nullopt;
+  return load_profile_file(o.profile_file);
 }
 
 // The fetch settings, with the command's --timeout for each describe exchange.
@@ -72,11 +90,17 @@ devices::profile fetch_profile(devices::session& s, const device_options& o, sto
 
 // The profile from --profile (compared with the device's with --check only:
 // otherwise nothing is asked); or the device's own.
-devices::profile profile_for(devices::session& s, const device_options& o, stop_signals& signals) {
-  if (o.profile_file.empty()) return fetch_profile(s, o, signals);
-  auto p = load_profile_file(o.profile_file);
+devices::profile profile_for(devices::session& s, const device_options& o, const std::optional<devices::profile>& file,
+                             stop_signals& signals) {
+  if (!file) return fetch_profile(s, o, signals);
+  devices::profile p = *file;
   if (s.options().bridge) s.options().bridge->set_profile(p);
   if (!o.check) return p;
+  if (!s.framing_traits().describe) {
+    std::cerr << "warning: --check: the profile's framing is not comframe's, so the device cannot answer describe; "
+                 "the file is used unchecked\n";
+    return p;
+  }
   const auto check = check_device_profile(s, p, fetch_settings_of(o), signals);
   if (check && !check->matches) {
     std::string names;
@@ -119,8 +143,9 @@ std::string request_help(const devices::command_info& c, const std::string& port
 
 void run_call(const device_options& o) {
   stop_signals signals;  // before the session: its I/O thread inherits the blocked signals
-  auto s = open_session(o);
-  const auto p = profile_for(*s, o, signals);
+  const auto file = profile_file_of(o);
+  auto s = open_session(o, file);
+  const auto p = profile_for(*s, o, file, signals);
   const devices::command_info* c = p.find_command(o.command);
   if (!c) {
     std::string names;
@@ -158,7 +183,7 @@ void run_call(const device_options& o) {
 
 void run_profile(const device_options& o) {
   stop_signals signals;
-  auto s = open_session(o);
+  auto s = open_session(o, std::nullopt);
   const auto p = fetch_profile(*s, o, signals);
   const std::string text = p.dump();
   if (o.output.empty()) {
@@ -197,7 +222,8 @@ void run_monitor(const device_options& o) {
     else std::cout << frame_line(*profile, r) << std::endl;
     ++printed;
   };
-  auto s = open_session(o);
+  const auto file = profile_file_of(o);
+  auto s = open_session(o, file);
   // Observe from the start, so that nothing the device sends while the profile
   // is fetched goes unseen; the monitor's own describe exchange is left out.
   s->observe_frames([&](const devices::frame_record& r) {
@@ -216,7 +242,7 @@ void run_monitor(const device_options& o) {
     std::lock_guard lock(out);
     std::cerr << "monitor: " << to_string(st) << ": " << terminal_text(detail) << std::endl;
   });
-  auto p = profile_for(*s, o, signals);
+  auto p = profile_for(*s, o, file, signals);
   {
     std::lock_guard lock(out);
     profile = std::move(p);
@@ -264,6 +290,10 @@ void add_device_commands(CLI::App& app) {
   call->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for each reply")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
+  call->add_option("--address", o->address,
+                   "The device address to call, for a profile whose framing has addresses (Modbus: 1 to 247, 0 "
+                   "broadcasts); default: the framing's \"address\"")
+      ->check(CLI::Range(0, 65535));
   call->add_flag("--check", o->check, "With --profile: ask the device for its profile's hash and warn if it differs");
   add_fetch_options(call, o->fetch);
   call->add_flag("-c,--compact", o->compact, "Print the reply on one line");
@@ -277,6 +307,10 @@ void add_device_commands(CLI::App& app) {
   mon->add_option("--timeout", o->timeout_ms, "Milliseconds to wait for the device's profile")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
+  mon->add_option("--address", o->address,
+                  "The device address of the monitor's own requests (describe is not sent to a device with another "
+                  "framing), for a profile whose framing has addresses")
+      ->check(CLI::Range(0, 65535));
   mon->add_flag("--check", o->check, "With --profile: ask the device for its profile's hash and warn if it differs");
   add_fetch_options(mon, o->fetch);
   mon->add_option("--count", o->count, "Stop after this many frames");

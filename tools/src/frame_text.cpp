@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "comframe/core/json_text.hpp"
+#include "comframe/transport/framing_spec.hpp"
 #include "comframe/core/hex.hpp"
 #include "comframe/core/schema.hpp"
 #include "text_io.hpp"
@@ -19,6 +20,19 @@ devices::profile load_profile_file(const std::string& path) {
   } catch (const comframe::error& e) {
     throw cli_error("profile file " + path + ": " + e.what());
   }
+}
+
+void use_framing_of(devices::session_options& so, const std::shared_ptr<const devices::profile>& p) {
+  if (!p || p->framing().is_default()) return;
+  so.framing = transport::framing_factory_for(std::make_shared<const transport::framing_spec>(p->framing()));
+  so.payload_schemas = std::make_shared<devices::profile_schemas>(p);
+}
+
+kept_framing kept_framing_of(const devices::profile* p) {
+  if (!p || p->framing().is_default()) return {nullptr, transport::make_comframe_framing({})};
+  auto schemas = std::make_shared<const devices::profile_schemas>(std::make_shared<const devices::profile>(*p));
+  auto f = transport::make_framing(p->framing(), {.incoming = transport::direction::from_device, .schemas = schemas.get()});
+  return {std::move(schemas), std::move(f)};
 }
 
 // "2026-11-22T05:00:32.123456Z < response get_info seq=2 firmware={major=1 minor=4 patch=2} serial_number=20240601 name=\"thermo\""
@@ -37,6 +51,7 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
                      : j.contains("event") ? j["event"].get<std::string>()
                                            : "id " + transport::command_id_text(h.command);
   line += std::string(transport::to_string(h.kind)) + " " + name + " seq=" + std::to_string(h.sequence);
+  if (j.contains("address")) line += " address=" + std::to_string(h.address);
   if (j.contains("payload") && !j["payload"].is_null()) {
     const auto& v = j["payload"];
     const core::schema* schema = payload_schema(p, h);

@@ -6,11 +6,27 @@
 
 #include "comframe/devices/frame_json.hpp"
 #include "comframe/devices/profile.hpp"
+#include "comframe/devices/session.hpp"
+#include "comframe/transport/framing.hpp"
+#include <memory>
 
 namespace comframe::tools {
 
 /// A profile from a JSON file; cli_error naming the file when it cannot be read or parsed.
 devices::profile load_profile_file(const std::string& path);
+
+/// Makes a session speak `p`'s framing (its "framing" section, docs/framing.md)
+/// when it is not comframe's: session_options::framing and payload_schemas.
+void use_framing_of(devices::session_options& so, const std::shared_ptr<const devices::profile>& p);
+
+/// A framing of `p` for writing and reading captured frames in their kept form
+/// (framing::write_kept / parse_kept), with the schemas it may measure payloads
+/// by: comframe's own for the default framing or no profile.
+struct kept_framing {
+  std::shared_ptr<const transport::payload_schemas> schemas;
+  std::unique_ptr<transport::framing> framing;
+};
+kept_framing kept_framing_of(const devices::profile* p);
 
 // The decoded view lives in the devices library (frame_json.hpp).
 using devices::frame_json;

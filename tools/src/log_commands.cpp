@@ -95,6 +95,8 @@ struct recorder {
   std::uint64_t frames = 0, refused = 0, truncated = 0, lost = 0, gaps = 0;
   std::exception_ptr failure;  // a write that failed: the main thread reports it
   std::vector<std::uint8_t> scratch;
+  // Writes each frame's kept form (the bytes without delimiters, de-stuffed): the profile's framing.
+  kept_framing kept = kept_framing_of(nullptr);
 
   void write(const transport::capture_record& r) {
     std::lock_guard lock(m);
@@ -113,8 +115,8 @@ struct recorder {
     transport::capture_record r{{to_ns(f.time), f.dir, 0, 0, f.error, f.payload}};
     std::lock_guard lock(m);
     if (f.header) {
-      scratch.resize(transport::frame_size(f.payload.size()));
-      transport::write_frame_bytes(*f.header, f.payload, scratch);
+      scratch.clear();
+      kept.framing->write_kept(*f.header, f.payload, scratch);
       r.bytes = scratch;
     } else {
       r.flags = transport::record_flag::refused;
@@ -169,6 +171,7 @@ struct log_capture {
 
   // Opens the capture, decoding JSON lines by `profile` as it is now.
   void open() {
+    rec.kept = kept_framing_of(profile.get());
     rec.writer = make_writer(format, writer_options, profile);
     rec.writer->open();
   }
@@ -197,6 +200,7 @@ void log_from_port(log_capture& c, const std::vector<log_request>& requests) {
   const log_options& o = c.o;
   devices::session_options so;
   so.timeout = std::chrono::milliseconds(o.timeout_ms);
+  use_framing_of(so, c.profile);  // a device with its own framing: its profile comes from --profile
   auto s = std::make_unique<devices::session>(o.port, so);
   // The profile is needed to decode JSON lines and to make requests by name;
   // fetched before recording starts, so the capture holds only the traffic asked for.

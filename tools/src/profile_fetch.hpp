@@ -30,7 +30,7 @@ void add_fetch_options(CLI::App* cmd, fetch_settings& f);
 /// or saying that a stop signal ended it.
 devices::profile fetch_device_profile(devices::session& s, const fetch_settings& f, stop_signals& signals,
                                       const std::string& context =
-                                          "cannot fetch the device's profile (give one with --profile FILE)");
+                                          "cannot fetch the device's profile (give one with --profile FILE: a device that speaks its own protocol cannot answer describe)");
 
 /// --check: the device's profile hash compared with `expected`'s, and on a
 /// mismatch the device's profile fetched as fetch_device_profile does (cache,

@@ -55,9 +55,11 @@ class profile_schemas final : public transport::payload_schemas {
 };
 
 /// One frame as a JSON object: "time", "dir" ("out" to the device, "in" from
-/// it), "kind", "command_id", "seq", "command" or "event" (the name, when the
+/// it), "kind", "command_id", "seq", "address" (only when the profile's
+/// framing has an address field), "command" or "event" (the name, when the
 /// profile has it) and "payload" decoded by the profile's schema and byte
-/// order. A payload the profile does not describe, or that does not decode,
+/// order; an error reply of a framing with an error rule as {"code": 2,
+/// "name": "illegal_data_address"} (the name when the rule has one). A payload the profile does not describe, or that does not decode,
 /// comes as "payload_hex" with "payload_error" saying why; a refused frame as
 /// "error" and its "raw" bytes. Never throws for what the frame holds.
 nlohmann::json frame_json(const profile& p, const frame_record& r);

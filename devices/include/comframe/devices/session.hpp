@@ -127,7 +127,7 @@ struct session_options {
   /// How frames sit on the line (transport/framing.hpp); empty: the framing of
   /// expected_profile (profile::framing()) when it has one, else comframe's own
   /// (COBS, CRC-32C, its 6-byte header).
-  transport::framing_factory framing;
+  transport::framing_factory framing{};
   /// The device's payload schemas, for a framing that finds a frame's length
   /// from them (devices::profile_schemas, frame_json.hpp); empty: those of
   /// expected_profile, if set.
@@ -135,7 +135,7 @@ struct session_options {
   /// The device address requests go to, on a framing whose frames carry one
   /// (framing_traits::has_address); empty: the framing's default_address (the
   /// profile's "framing"."address"). Ignored by framings without addresses.
-  std::optional<std::uint16_t> address;
+  std::optional<std::uint16_t> address{};
 };
 
 /// Counters since the session was made. A snapshot; cheap to take.
