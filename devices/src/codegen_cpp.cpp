@@ -28,18 +28,25 @@ using core::type_node;
   throw comframe::error("devices.codegen", detail, {"", path, std::nullopt});
 }
 
-// Counted fields and text[] / bytes[] (docs/schema.md) have no generated form
-// yet: refused by name rather than generated wrongly.
+// What the static face (core::counted) cannot declare, refused by name rather
+// than generated into code that does not compile: text[] / bytes[], records
+// with counted fields inside arrays, a counted record that also ends in a
+// dynamic array.
 void refuse_counted(const core::type_node& t, const std::string& path, const char* gen) {
   using core::type_kind;
   if ((t.kind == type_kind::text || t.kind == type_kind::raw_bytes) && t.dynamic)
-    fail(path, std::string(gen) + " does not support \"text[]\" or \"bytes[]\" yet; give the field a fixed length");
-  if (t.element) refuse_counted(*t.element, path + "[]", gen);
-  for (const auto& f : t.fields) {
-    if (f.counted_by != core::type_node::field::none)
-      fail(path + "." + f.name, std::string(gen) + " does not support counted fields (\"count\") yet");
-    if (t.kind == type_kind::structure) refuse_counted(*f.type, path + "." + f.name, gen);
+    fail(path, std::string(gen) + " does not support \"text[]\" or \"bytes[]\" (core::counted holds a std::vector); "
+                                  "use a counted \"u8[]\" or a fixed length");
+  if (t.element) {
+    if (t.element->counted)
+      fail(path, std::string(gen) + ": the static face keeps a struct with a counted field out of arrays");
+    refuse_counted(*t.element, path + "[]", gen);
   }
+  if (t.kind == type_kind::structure && t.counted && t.dynamic)
+    fail(path, std::string(gen) + ": the static face cannot declare a struct with a counted field that also ends in "
+                                  "a dynamic array; count that one too");
+  for (const auto& f : t.fields)
+    if (t.kind == type_kind::structure) refuse_counted(*f.type, path + "." + f.name, gen);
 }
 
 const std::set<std::string>& cpp_reserved() {
@@ -341,6 +348,12 @@ class cpp_generator {
         flags_owner_ = ident;
         flags_field_ = f.name;
         std::string type = type_of(*f.type, fpath, true);
+        if (f.counted_by != core::type_node::field::none) {
+          if (f.order) fail(fpath, "a counted field with an \"endian\" of its own cannot be declared in C++; give "
+                                   "its elements the byte order (\">u16[]\")");
+          type = "comframe::core::counted<" + type + ", " + cpp_string(t.fields[f.counted_by].name) +
+                 (f.count_unit == core::count_unit::bytes ? ", comframe::core::count_unit::bytes" : "") + ">";
+        }
         if (f.order) {
           if (f.type->kind == type_kind::flags && f.type->order)
             fail(fpath, "a field with an \"endian\" whose type fixes another order");

@@ -12,6 +12,7 @@
 //     thermo.json and echo.json (thermo_profile.hpp, echo_profile.hpp);
 //   - for codegen_thermo_test.cpp: the C generated from thermo.json;
 //   - for codegen_kinds_test.cpp: the C generated from tests/devices/data/codegen_kinds.json
+//   - for codegen_counted_test.cpp: the C++ generated from tests/devices/data/codegen_counted.json
 //     (what profiles written by hand have and C++ exports do not: inline structs
 //     and enums, flags in a bit record, aliases, a native byte order).
 // The faces profiles are built from the C++ types at build time, so the tests
@@ -87,6 +88,8 @@ int main(int argc, char** argv) try {
   }
   const auto kinds = dv::profile::parse(read(profiles + "/../../tests/devices/data/codegen_kinds.json"));
   for (const auto& f : dv::generate_c(kinds, {})) write(dir + "/" + f.name, f.text);
+  const auto counted = dv::profile::parse(read(profiles + "/../../tests/devices/data/codegen_counted.json"));
+  write(dir + "/counted_profile.hpp", dv::generate_cpp(counted, {}));
   for (const std::string device : {"thermo", "echo"}) {
     const auto p = dv::profile::parse(read(profiles + "/" + device + ".json"));
     write(dir + "/" + device + "_profile.hpp", dv::generate_cpp(p, {}));
