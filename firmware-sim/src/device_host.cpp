@@ -34,7 +34,8 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
         channel(transport::frame_channel::make(framing_of(o, d)({.incoming = transport::direction::to_device,
                                                                  .schemas = schemas.get(),
                                                                  .max_payload_size = transport::default_max_payload_size,
-                                                                 .baud = o.baud}),
+                                                                 .baud = o.baud,
+                                                                 .payload_endian = d.profile().payload_endian()}),
                                                transport::direction::to_device)),
         traits(channel->get_framing().traits()),
         address(o.address.value_or(traits.default_address)) {}

@@ -653,3 +653,39 @@ TEST_F(loopback_fixture, losing_the_link_fails_the_outstanding_request_and_those
 }
 
 }  // namespace matching_tests
+
+namespace framing_from_profile {
+
+using namespace comframe;
+using namespace std::chrono_literals;
+
+// A session whose framing comes from its expected profile measures payloads in
+// the profile's byte order: a big-endian u16 count of 2 elements, read
+// little-endian, would be 512 and the reply would never end.
+TEST(session_with_a_profiles_framing, measures_a_count_field_in_the_profiles_byte_order) {
+  auto p = std::make_shared<const devices::profile>(devices::profile::parse(R"({
+    "comframe_profile": 1, "device": "regs", "version": "1", "endian": "big",
+    "framing": {"delimiting": {"kind": "schema_length"},
+                "header": {"type": {"struct": [{"name": "address", "type": "u8"}, {"name": "function", "type": "u8"}]},
+                           "roles": {"address": "address", "command": "function"}},
+                "check": {"type": "CRC-16/MODBUS"}, "address": 1},
+    "commands": [{"id": 3, "name": "read", "request": "u16[2]",
+                  "response": {"struct": [{"name": "n", "type": "u16"},
+                                          {"name": "values", "type": "u16[]", "count": "n"}]}}],
+    "events": []})"));
+  test::io_thread t;
+  const std::string url = "loop://measures_a_count_field_in_the_profiles_byte_order";
+  devices::session_options o;
+  o.expected_profile = p;
+  o.payload_endian = p->payload_endian();
+  o.timeout = 5000ms;
+  devices::session host(t.io, url, o);
+  test::scripted_peer peer(t.io, transport::open_link(t.io, url), nullptr);
+  auto reply = host.request_json_async(*p, "read", {0, 2});
+  // Posted after the request: the reply is written once the request is outstanding.
+  peer.write_raw({0x01, 0x03, 0x00, 0x02, 0x00, 0x0A, 0x00, 0x0B, 0xAA, 0xC2});
+  EXPECT_EQ(reply.get(), (nlohmann::json{{"n", 2}, {"values", {10, 11}}}));
+  EXPECT_EQ(host.stats().decoder.errors(), 0u);
+}
+
+}  // namespace framing_from_profile
