@@ -588,10 +588,7 @@ class loader {
         field.order = o;
       }
       if (i > 0 && n->fields.back().type->dynamic && n->fields.back().counted_by == type_node::field::none)
-        definition(std::string("a dynamic array, or a struct that contains one, may only be the last field of a struct") +
-                       (n->fields.back().type->kind == type_kind::structure
-                            ? ""
-                            : " unless it is counted (\"count\": an earlier field)"),
+        definition("a dynamic array, or a struct that contains one, may only be the last field of a struct",
                    join(path, n->fields.back().name));
       counted_field(f, field, *n, fpath);
       if (f.contains("offset") && n->counted)

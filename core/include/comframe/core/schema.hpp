@@ -22,8 +22,8 @@
 //   s.type("Point").dump();                          // the canonical document, for people
 //
 // The same rules as the static face (comframe/core/codec.hpp) hold, checked
-// at load time: a dynamic array only as the last leaf unless it is counted
-// ({"name": "values", "type": ">u16[]", "count": "byte_count", "count_unit": "bytes"}), fixed arrays of at
+// at load time: a dynamic array only as the last leaf (or counted:
+// {"name": "values", "type": ">u16[]", "count": "byte_count", "count_unit": "bytes"}), fixed arrays of at
 // least one element, array elements (fixed or dynamic) of non-zero size, at
 // most limits::max_elements elements in a value (comframe/core/limits.hpp).
 //
