@@ -562,7 +562,7 @@ TEST(profile_errors, schema_errors_are_wrapped_with_their_path) {
                                                                              {"name": "n", "type": "u8"}]},
                                  "response": "null"}])")),
       "[devices.profile] commands[0].request.t: [core.definition] a dynamic array, or a struct that contains one, "
-      "may only be the last field of a struct unless it is counted (\"count\": an earlier field)");
+      "may only be the last field of a struct");
   EXPECT_EQ(
       load_error(with("[]", R"([{"id": 1, "name": "e", "payload": "u8[0]"}])")),
       "[devices.profile] events[0].payload: [core.definition] bad length in \"u8[0]\": the length of a fixed array "
@@ -571,7 +571,7 @@ TEST(profile_errors, schema_errors_are_wrapped_with_their_path) {
       load_error(with("[]", "[]",
                       R"({"Strip": {"struct": [{"name": "leds", "type": "u8[]"}, {"name": "id", "type": "u16"}]}})")),
       "[devices.profile] types.Strip.leds: [core.definition] a dynamic array, or a struct that contains one, may "
-      "only be the last field of a struct unless it is counted (\"count\": an earlier field)");
+      "only be the last field of a struct");
   EXPECT_EQ(load_error(with("[]", "[]", R"({"u8": "u16"})")),
             "[devices.profile] types: [core.schema_syntax] \"u8\" is not a valid type name (a letter or _, then "
             "letters, digits, _ : . < > , or space; not a scalar name)");
