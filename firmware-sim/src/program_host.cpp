@@ -284,10 +284,10 @@ struct program_host::impl : std::enable_shared_from_this<program_host::impl> {
         bytes,
         [&](const transport::frame_view& v) {
           count(dir, v.header.kind);
-          if (observer) observer(devices::frame_record{dir, std::chrono::system_clock::now(), v.header, v.payload, {}});
+          if (observer) observer(devices::frame_record{dir, std::chrono::system_clock::now(), v.header, v.payload, {}, v.bytes});
         },
         [&](transport::frame_error e, std::span<const std::uint8_t> raw) {
-          if (observer) observer(devices::frame_record{dir, std::chrono::system_clock::now(), std::nullopt, raw, e});
+          if (observer) observer(devices::frame_record{dir, std::chrono::system_clock::now(), std::nullopt, raw, e, raw});
         });
     std::lock_guard lock(stats_mutex);
     stats.frames.decoder = tap_to_device->stats();

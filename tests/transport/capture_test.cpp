@@ -100,6 +100,37 @@ TEST(capture, a_pcapng_capture_reads_back_with_every_field) {
   EXPECT_EQ(got[0].rec.original_length, 10u);
 }
 
+TEST(capture, a_capture_of_a_framing_from_a_profile_names_it_in_each_links_interface) {
+  const std::string path = temp_path("framed.pcapng");
+  const std::string name = R"({"check":{"type":"CRC-16/MODBUS"},"delimiting":{"kind":"schema_length"}})";
+  capture_writer_options o{path, 0, "/dev/pts/7"};
+  o.framing = name;
+  auto w = open_pcapng_writer(o);
+  const std::vector<std::uint8_t> modbus = {0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD};
+  w->write({{1'795'000'000'000'000'000, direction::to_device, 0, 0, std::nullopt, modbus}});
+  w->write({{1'795'000'000'000'000'001, direction::to_device, 4, 0, std::nullopt, modbus}});
+  w->close();
+  const auto file = read_file(path);
+  const std::string text(file.begin(), file.end());
+  EXPECT_NE(text.find("comframe link 0 framing " + name), std::string::npos);
+  EXPECT_NE(text.find("comframe link 4 framing " + name), std::string::npos);
+  capture_reader r(path);
+  EXPECT_EQ(r.link_framing(0), "");  // not read yet
+  auto rec = r.next();
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(std::vector<std::uint8_t>(rec->bytes.begin(), rec->bytes.end()), modbus);
+  EXPECT_EQ(r.link_framing(0), name);
+  rec = r.next();
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(rec->link_id, 4);
+  EXPECT_EQ(r.link_framing(4), name);
+  // comframe's own framing: the description as before, no name.
+  const std::string plain = sample_capture("plain.pcapng");
+  capture_reader p(plain);
+  ASSERT_TRUE(p.next().has_value());
+  EXPECT_EQ(p.link_framing(0), "");
+}
+
 TEST(capture, the_hexdump_says_how_much_of_a_truncated_frame_was_kept) {
   const std::vector<std::uint8_t> kept(14, 0x11);
   const auto text = hexdump_record({{0, direction::from_device, 0, record_flag::truncated, std::nullopt, kept, 100}});

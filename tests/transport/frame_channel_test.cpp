@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "comframe/transport/frame_channel.hpp"
+#include "comframe/transport/framing_spec.hpp"
 #include "comframe/transport/link_error.hpp"
 
 namespace {
@@ -270,6 +271,100 @@ TEST_F(frame_channel_test, a_write_the_link_takes_at_once_needs_no_completion_an
   EXPECT_EQ(state->written_now[1].size(), 5u);
   complete_write();
   EXPECT_EQ(state->writes.size(), 1u);
+}
+
+// ---- framings described in data: the silence between frames, the kept form ----
+
+const char* silent_slip = R"({"delimiting": {"kind": "slip"}, "silence": 3.5,
+  "header": {"type": {"struct": [{"name": "c", "type": "u8"}]}, "roles": {"command": "c"}},
+  "check": {"type": "CRC-16/XMODEM"}})";
+
+std::shared_ptr<frame_channel> spec_channel(const char* spec, std::uint32_t baud) {
+  const auto s = parse_framing_spec(nlohmann::json::parse(spec));
+  return frame_channel::make(make_framing(s, {.incoming = direction::from_device, .baud = baud}), direction::from_device);
+}
+
+TEST(frame_channel_silence, the_gap_is_silence_times_eleven_bits_over_baud_and_modbuss_1750_us_above_19200) {
+  EXPECT_EQ(spec_channel(silent_slip, 9600)->silence_gap(), std::chrono::nanoseconds(4010416));  // 3.5 * 11 / 9600 s
+  EXPECT_EQ(spec_channel(silent_slip, 38400)->silence_gap(), std::chrono::microseconds(1750));
+  EXPECT_EQ(spec_channel(silent_slip, 0)->silence_gap(), std::chrono::nanoseconds(0));
+}
+
+TEST(frame_channel_silence, with_a_gap_frames_go_one_per_write_and_without_a_baud_rate_together) {
+  for (const std::uint32_t baud : {0u, 115200u}) {
+    boost::asio::io_context io;
+    auto state = std::make_shared<fake_state>();
+    auto ch = spec_channel(silent_slip, baud);
+    std::size_t writing = 0;
+    ch->set_handlers({.writing = [&] { ++writing; }});
+    ch->open(std::make_unique<counting_link>(io, state));
+    const frame_header h{.kind = frame_kind::request, .command = 1};
+    std::vector<bytes> frames;
+    ch->hold();
+    for (std::uint8_t i = 0; i < 3; ++i) {
+      const bytes p{i, 0xC0};
+      ch->write(h, p);
+      frames.emplace_back();
+      ch->get_framing().encode(h, p, frames.back());
+    }
+    ch->release();
+    // Each write completes; the io_context runs until the gap's timer has started the next one.
+    for (int i = 0; i < 3 && state->write_handler; ++i) {
+      boost::asio::post(io, [hd = std::exchange(state->write_handler, nullptr), n = state->write_size] { hd({}, n); });
+      io.restart();
+      io.run();
+    }
+    if (baud == 0) {
+      ASSERT_EQ(state->writes.size(), 1u);
+      EXPECT_EQ(state->writes[0], concat({frames[0], frames[1], frames[2]}));
+      EXPECT_EQ(writing, 1u);
+    } else {
+      ASSERT_EQ(state->writes.size(), 3u);
+      for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(state->writes[i], frames[i]);
+      EXPECT_EQ(writing, 3u);
+    }
+    ch->close();
+    io.restart();
+    io.poll();
+  }
+}
+
+TEST(frame_channel_kept_form, records_carry_the_kept_form_of_frames_sent_and_received) {
+  boost::asio::io_context io;
+  auto state = std::make_shared<fake_state>();
+  auto ch = spec_channel(silent_slip, 0);
+  std::vector<bytes> kept;
+  std::vector<direction> dirs;
+  ch->observe_frames([&](const frame_record& r) {
+    kept.emplace_back(r.bytes.begin(), r.bytes.end());
+    dirs.push_back(r.dir);
+  });
+  ch->open(std::make_unique<counting_link>(io, state));
+  io.restart();
+  io.poll();
+  const frame_header h{.kind = frame_kind::request, .command = 0xC0};
+  ch->write(h, bytes{0xDB});
+  bytes expected;
+  ch->get_framing().write_kept(h, bytes{0xDB}, expected);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0], expected);
+  EXPECT_EQ(expected[0], 0xC0);  // de-stuffed: no SLIP escapes in the kept form
+  EXPECT_EQ(dirs[0], direction::to_device);
+  // A reply arrives (a device's framing encodes it).
+  auto device = make_framing(parse_framing_spec(nlohmann::json::parse(silent_slip)), {.incoming = direction::to_device});
+  bytes wire;
+  device->encode({.kind = frame_kind::response, .command = 0xC0}, bytes{0xDB}, wire);
+  ASSERT_TRUE(state->read_handler);
+  std::copy(wire.begin(), wire.end(), state->read_buffer.begin());
+  boost::asio::post(io, [hd = std::exchange(state->read_handler, nullptr), n = wire.size()] { hd({}, n); });
+  io.restart();
+  io.poll();
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(dirs[1], direction::from_device);
+  EXPECT_EQ(kept[1], expected);  // the same header, payload and check
+  ch->close();
+  io.restart();
+  io.poll();
 }
 
 }  // namespace

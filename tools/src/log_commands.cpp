@@ -380,7 +380,7 @@ std::vector<replay_step> load_steps(const std::string& path, std::size_t& skippe
 
 nlohmann::json frame_summary(const devices::profile& p, const transport::frame_header& h,
                              std::span<const std::uint8_t> payload) {
-  const devices::frame_record r{transport::direction::from_device, {}, h, payload, std::nullopt};
+  const devices::frame_record r{transport::direction::from_device, {}, h, payload, std::nullopt, {}};
   auto j = frame_json(p, r);
   j.erase("time");
   j.erase("dir");

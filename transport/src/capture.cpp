@@ -80,6 +80,7 @@ constexpr std::uint32_t flag_outbound = 2;
 const std::string refused_prefix = "refused by the receiver (";
 const std::string truncated_comment = "truncated: the source cut this frame short";
 const std::string link_prefix = "comframe link ";
+const std::string framing_infix = " framing ";
 
 void put16(std::string& out, std::uint16_t v) {
   out.push_back(static_cast<char>(v & 0xff));
@@ -161,8 +162,11 @@ class pcapng_writer final : public capture_writer {
     put_option(body, shb_userappl, "comframe 0.1.0");
     put_option(body, opt_comment,
                "comframe capture of " + (options().source.empty() ? std::string("a link") : options().source) +
-                   ": LINKTYPE_USER0 (147) packets are comframe frames before COBS (header, payload, CRC-32C); "
-                   "docs/logging.md");
+                   (options().framing.empty()
+                        ? ": LINKTYPE_USER0 (147) packets are comframe frames before COBS (header, payload, CRC-32C); "
+                          "docs/logging.md"
+                        : ": LINKTYPE_USER0 (147) packets are frames in the kept form of the framing each interface "
+                          "names; docs/framing.md"));
     put_option(body, opt_endofopt, "");
     put_block(out, shb_type, body);
   }
@@ -175,7 +179,9 @@ class pcapng_writer final : public capture_writer {
     put16(body, 0);  // reserved
     put32(body, 0);  // snaplen: no limit
     if (!options().source.empty()) put_option(body, if_name, options().source);
-    put_option(body, if_description, link_prefix + std::to_string(link_id));
+    put_option(body, if_description,
+               link_prefix + std::to_string(link_id) +
+                   (options().framing.empty() ? std::string() : framing_infix + options().framing));
     const std::uint8_t nanoseconds = 9;
     put_option(body, if_tsresol, &nanoseconds, 1);
     put_option(body, opt_endofopt, "");
@@ -203,7 +209,8 @@ class pcapng_writer final : public capture_writer {
     if (r.flags & record_flag::refused)
       put_option(body, opt_comment,
                  refused_prefix + std::string(r.error ? to_string(*r.error) : "unknown") +
-                     "): raw bytes as received, COBS-encoded, without the 0x00");
+                     (options().framing.empty() ? "): raw bytes as received, COBS-encoded, without the 0x00"
+                                                : "): bytes as the framing refused them"));
     if (r.flags & record_flag::truncated) put_option(body, opt_comment, truncated_comment);
     if (!r.note.empty()) put_option(body, opt_comment, r.note.substr(0, 60000));
     put_option(body, opt_endofopt, "");
@@ -491,17 +498,33 @@ void capture_reader::parse_interface(std::uint64_t at) {
       const std::string_view d(value, len);
       if (d.substr(0, link_prefix.size()) == link_prefix) {
         unsigned long v = 0;
-        bool ok = d.size() > link_prefix.size() && d.size() <= link_prefix.size() + 5;
-        for (std::size_t i = link_prefix.size(); ok && i < d.size(); ++i) {
-          ok = d[i] >= '0' && d[i] <= '9';
-          v = v * 10 + static_cast<unsigned long>(d[i] - '0');
+        std::string_view id = d.substr(link_prefix.size());
+        std::string_view framing;
+        if (const auto f = id.find(framing_infix); f != std::string_view::npos) {
+          framing = id.substr(f + framing_infix.size());
+          id = id.substr(0, f);
         }
-        if (ok && v <= 0xffff) info.link_id = static_cast<std::uint16_t>(v);
+        bool ok = !id.empty() && id.size() <= 5;
+        for (std::size_t i = 0; ok && i < id.size(); ++i) {
+          ok = id[i] >= '0' && id[i] <= '9';
+          v = v * 10 + static_cast<unsigned long>(id[i] - '0');
+        }
+        if (ok && v <= 0xffff) {
+          info.link_id = static_cast<std::uint16_t>(v);
+          info.framing = std::string(framing);
+        }
       }
     }
     pos += 4 + padded;
   }
   interfaces_.push_back(info);
+}
+
+const std::string& capture_reader::link_framing(std::uint16_t link_id) const noexcept {
+  static const std::string none;
+  for (const auto& i : interfaces_)
+    if (i.link_id == link_id) return i.framing;
+  return none;
 }
 
 std::optional<capture_record> capture_reader::parse_packet(std::uint64_t at) {

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -19,7 +20,16 @@ std::shared_ptr<frame_channel> frame_channel::make(std::unique_ptr<framing> f, d
 }
 
 frame_channel::frame_channel(std::unique_ptr<framing> f, direction incoming, std::size_t read_buffer_bytes)
-    : framing_(std::move(f)), incoming_(incoming), read_buffer_(read_buffer_bytes == 0 ? 1 : read_buffer_bytes) {}
+    : framing_(std::move(f)), incoming_(incoming), read_buffer_(read_buffer_bytes == 0 ? 1 : read_buffer_bytes) {
+  const double silence = framing_->traits().silence_characters;
+  const std::uint32_t baud = framing_->baud();
+  if (silence > 0 && baud > 0) {
+    double gap_s = silence * 11.0 / baud;
+    if (baud > 19200 && silence >= 3.5) gap_s = std::max(gap_s, 1750e-6);  // Modbus RTU's fixed gap at high rates
+    gap_ = std::chrono::nanoseconds(static_cast<std::int64_t>(gap_s * 1e9));
+    byte_time_ = std::chrono::nanoseconds(static_cast<std::int64_t>(11e9 / baud));
+  }
+}
 
 frame_channel::~frame_channel() = default;
 
@@ -27,6 +37,7 @@ void frame_channel::open(std::unique_ptr<link> l, bool resync) {
   let_go();
   link_ = std::move(l);
   resync_ = resync;
+  if (gap_.count() > 0) timer_ = std::make_unique<boost::asio::steady_timer>(link_->get_executor());
   start_read();
 }
 
@@ -39,6 +50,9 @@ void frame_channel::let_go() {
   writing_ = false;
   writing_bytes_ = {};
   for (auto& q : queue_) q.clear();
+  for (auto& s : sizes_) s.clear();
+  waiting_ = false;
+  if (timer_) timer_->cancel();
   if (!link_) return;
   link_->close();
   auto executor = link_->get_executor();
@@ -51,8 +65,8 @@ void frame_channel::fail(operation op, const boost::system::error_code& ec) {
 }
 
 void frame_channel::notify(direction dir, const frame_header* h, std::span<const std::uint8_t> bytes,
-                           const frame_error* e) {
-  frame_record r{dir, std::chrono::system_clock::now(), std::nullopt, bytes, std::nullopt};
+                           const frame_error* e, std::span<const std::uint8_t> kept) {
+  frame_record r{dir, std::chrono::system_clock::now(), std::nullopt, bytes, std::nullopt, kept};
   if (h) r.header = *h;
   if (e) r.error = *e;
   observer_(r);
@@ -76,11 +90,11 @@ void frame_channel::on_read(std::uint64_t gen, const boost::system::error_code& 
     framing_->feed(
         std::span<const std::uint8_t>(read_buffer_.data(), n),
         [&](const frame_view& f) {
-          if (observer_) notify(incoming_, &f.header, f.payload, nullptr);
+          if (observer_) notify(incoming_, &f.header, f.payload, nullptr, f.bytes);
           if (handlers_.frame) handlers_.frame(f);
         },
         [&](frame_error e, std::span<const std::uint8_t> raw) {
-          if (observer_) notify(incoming_, nullptr, raw, &e);
+          if (observer_) notify(incoming_, nullptr, raw, &e, raw);
           if (handlers_.refused) handlers_.refused(e, raw);
         });
   } catch (...) {
@@ -117,10 +131,16 @@ bool frame_channel::queue(const frame_header& header, std::span<const std::uint8
     const std::size_t n = framing_->encode(header, payload, scratch_);
     if (!(*admit)(n)) return false;
     q.insert(q.end(), scratch_.begin(), scratch_.end());
+    if (gap_.count() > 0) sizes_[index(l)].push_back(n);
   } else {
-    framing_->encode(header, payload, q);
+    const std::size_t n = framing_->encode(header, payload, q);
+    if (gap_.count() > 0) sizes_[index(l)].push_back(n);
   }
-  if (observer_) notify(other(incoming_), &header, payload, nullptr);
+  if (observer_) {
+    kept_.clear();
+    framing_->write_kept(header, payload, kept_);
+    notify(other(incoming_), &header, payload, nullptr, kept_);
+  }
   return true;
 }
 
@@ -128,6 +148,7 @@ std::size_t frame_channel::drop_queued(lane l) noexcept {
   auto& q = queue_[index(l)];
   const std::size_t n = q.size();
   q.clear();
+  sizes_[index(l)].clear();
   return n;
 }
 
@@ -137,7 +158,8 @@ void frame_channel::release() {
 }
 
 void frame_channel::flush() {
-  if (held_ > 0 || writing_ || !link_) return;
+  if (held_ > 0 || writing_ || waiting_ || !link_) return;
+  if (gap_.count() > 0) return flush_paced();
   auto& first = queue_[index(lane::first)];
   auto& normal = queue_[index(lane::normal)];
   if (first.empty() && normal.empty()) return;
@@ -161,6 +183,49 @@ void frame_channel::flush() {
   if (done == out_.size()) {
     writing_bytes_ = {};
     return;
+  }
+  writing_ = true;
+  link_->async_write(std::span<const std::uint8_t>(out_).subspan(done),
+                     [self = shared_from_this(), gen = generation_](const boost::system::error_code& ec, std::size_t) {
+                       self->on_written(gen, ec);
+                     });
+}
+
+// One frame per write, each after the line was quiet for the gap.
+void frame_channel::flush_paced() {
+  const lane l = !sizes_[index(lane::first)].empty() ? lane::first : lane::normal;
+  auto& sizes = sizes_[index(l)];
+  if (sizes.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_send_) {
+    waiting_ = true;
+    timer_->expires_at(next_send_);
+    timer_->async_wait([self = shared_from_this(), gen = generation_](const boost::system::error_code& ec) {
+      if (gen != self->generation_ || ec) return;
+      self->waiting_ = false;
+      self->flush();
+    });
+    return;
+  }
+  if (handlers_.writing) handlers_.writing();
+  auto& q = queue_[index(l)];
+  const std::size_t size = sizes.front();
+  sizes.pop_front();
+  out_.clear();
+  if (resync_) {
+    framing_->append_resync(out_);
+    resync_ = false;
+  }
+  out_.insert(out_.end(), q.begin(), q.begin() + static_cast<std::ptrdiff_t>(size));
+  q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(size));
+  writing_bytes_ = {};
+  writing_bytes_[index(l)] = size;
+  // The frame leaves the line after its bytes' time; then the quiet line.
+  next_send_ = now + byte_time_ * static_cast<std::int64_t>(out_.size()) + gap_;
+  const std::size_t done = link_->write_now(out_);
+  if (done == out_.size()) {
+    writing_bytes_ = {};
+    return flush_paced();
   }
   writing_ = true;
   link_->async_write(std::span<const std::uint8_t>(out_).subspan(done),

@@ -21,6 +21,10 @@
 //   SHB   shb_userappl "comframe …", a comment naming the source
 //   IDB   one per link id, LINKTYPE_USER0 (147), snaplen 0, if_tsresol 9
 //         (nanoseconds), if_name the source, if_description "comframe link <id>"
+//         for comframe's own framing, "comframe link <id> framing <name>" for a
+//         framing described in a profile (<name>: framing_traits::name, the
+//         framing section's compact canonical JSON); packets are then frames in
+//         that framing's kept form (docs/framing.md)
 //   EPB   one per frame: timestamp, the bytes (original packet length: the
 //         frame's length before a source cut it), and options
 //           epb_flags     bits 0-1: 01 inbound = from_device, 10 outbound = to_device
@@ -88,6 +92,9 @@ struct capture_writer_options {
   std::string path;                    ///< the first file; rotated files get ".1", ".2" … before the extension
   std::uint64_t rotate_size_bytes = 0; ///< start a new file before one would grow beyond this; 0: never
   std::string source;                  ///< what was recorded ("/dev/pts/3", "bridge lab"), written into the file
+  /// The framing of the recorded links (framing_traits::name): "" for
+  /// comframe's own, else named in each link's interface description.
+  std::string framing{};
 };
 
 /// The file names rotation gives: index 0 is `path` itself; index n > 0 puts
@@ -181,12 +188,18 @@ class capture_reader {
   const std::string& path() const noexcept { return path_; }
   /// Comments of the record last returned (opt_comment), for people.
   const std::vector<std::string>& comments() const noexcept { return comments_; }
+  /// The framing the current section names for link `link_id` (its interface
+  /// description's "framing <name>"): "" for comframe's own framing, for a
+  /// capture written before framings were named, and for a link whose
+  /// interface has not been read yet (next() reads it with the link's first record).
+  const std::string& link_framing(std::uint16_t link_id) const noexcept;
 
  private:
   struct interface_info {
     std::uint16_t link_type = 0;
     std::uint16_t link_id = 0;
     std::uint8_t tsresol = 6;
+    std::string framing;  // "" for comframe's
   };
   bool read_block();
   void parse_section_header(std::uint64_t at);

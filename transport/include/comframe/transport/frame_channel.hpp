@@ -18,6 +18,13 @@
 // (one system call on a stream link). hold() coalesces the frames of any other
 // scope the same way.
 //
+// Silence: when the framing asks for quiet line before each frame
+// (framing_traits::silence_characters, Modbus RTU's 3.5 character times) and
+// knows the baud rate (framing::baud()), frames go to the link one per write,
+// each after the previous one's transmission time (11 bits a byte) and the
+// gap: silence × 11 / baud seconds, at least 1750 µs above 19200 baud when
+// the silence is 3.5 or more (Modbus's rule). Without a baud rate there is no gap.
+//
 // Two lanes order what waits: frames on lane::first go out before frames
 // already waiting on lane::normal (a device's replies before its events). The
 // bytes waiting and in progress on each lane are visible, so an owner can bound
@@ -32,10 +39,13 @@
 // there). It is held by shared_ptr: outstanding operations keep it alive.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -121,6 +131,8 @@ class frame_channel : public std::enable_shared_from_this<frame_channel> {
   void reset_framing() noexcept { framing_->reset(); }
   const decoder_stats& stats() const noexcept { return framing_->stats(); }
   framing& get_framing() noexcept { return *framing_; }
+  /// The quiet line kept before each frame sent (see the file comment); zero for none.
+  std::chrono::nanoseconds silence_gap() const noexcept { return gap_; }
 
  private:
   frame_channel(std::unique_ptr<framing> f, direction incoming, std::size_t read_buffer_bytes);
@@ -129,10 +141,12 @@ class frame_channel : public std::enable_shared_from_this<frame_channel> {
   void start_read();
   void on_read(std::uint64_t generation, const boost::system::error_code& ec, std::size_t n);
   void flush();
+  void flush_paced();
   void on_written(std::uint64_t generation, const boost::system::error_code& ec);
   void let_go();
   void fail(operation op, const boost::system::error_code& ec);
-  void notify(direction dir, const frame_header* h, std::span<const std::uint8_t> bytes, const frame_error* e);
+  void notify(direction dir, const frame_header* h, std::span<const std::uint8_t> bytes, const frame_error* e,
+              std::span<const std::uint8_t> kept);
 
   std::unique_ptr<framing> framing_;
   direction incoming_;
@@ -145,6 +159,14 @@ class frame_channel : public std::enable_shared_from_this<frame_channel> {
   std::vector<std::uint8_t> out_;      // the write in progress
   std::vector<std::uint8_t> scratch_;  // a frame waiting for admit
   std::array<std::size_t, 2> writing_bytes_{};
+  std::vector<std::uint8_t> kept_;     // a written frame's kept form, for the observer
+  // Silence between frames: each lane's frame sizes, and when the next may go.
+  std::chrono::nanoseconds gap_{0};
+  std::chrono::nanoseconds byte_time_{0};
+  std::array<std::deque<std::size_t>, 2> sizes_;
+  std::chrono::steady_clock::time_point next_send_{};
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+  bool waiting_ = false;  // the timer runs until the next frame may go
   bool writing_ = false;
   bool resync_ = false;
   unsigned held_ = 0;

@@ -36,6 +36,11 @@ struct frame_record {
   std::optional<frame_header> header;  ///< empty for a refused frame
   std::span<const std::uint8_t> payload;  ///< the payload, or a refused frame's raw bytes
   std::optional<frame_error> error;       ///< why a received frame was refused
+  /// The frame as captures and the bridge keep it (framing::write_kept: for
+  /// comframe's framing header, payload and CRC; docs/framing.md per kind), or
+  /// a refused frame's raw bytes as the framing handed them over. frame_channel
+  /// fills it for frames it writes only while it is observed.
+  std::span<const std::uint8_t> bytes{};
 };
 
 /// Bits of recorded_frame::flags, in captures and on the bridge alike.

@@ -106,6 +106,9 @@ struct framing_params {
   /// The line's baud rate where known (a serial port's ?baud=, the simulator's
   /// --baud), for the silence between frames; 0: unknown, no silence is kept.
   std::uint32_t baud = 0;
+  /// The byte order of the device's payloads (the profile's "endian"), for a
+  /// framing that measures payloads by their schema (schema_length).
+  core::endian payload_endian = core::endian::little;
 };
 
 /// Splits a received byte stream into frames and turns frames into bytes.
@@ -147,6 +150,10 @@ class framing {
 
   /// What the framing means for sessions, devices and recorders.
   virtual const framing_traits& traits() const noexcept;
+  /// The line's baud rate it was made for (framing_params::baud; 0: unknown).
+  /// A frame channel keeps traits().silence_characters of quiet line before
+  /// each frame it sends when this is not 0. Default: 0.
+  virtual std::uint32_t baud() const noexcept { return 0; }
 
   /// Appends one frame as captures and the bridge keep it — the frame's bytes
   /// without delimiters and after de-stuffing (comframe: header, payload, CRC;
