@@ -16,11 +16,22 @@ using json = nlohmann::json;
 
 // Elements of the dynamic array at the end of `j`; 0 when `j` does not have
 // the shape (the writer then reports the exact error).
+bool is_blob(const type_node& t) { return t.kind == type_kind::text || t.kind == type_kind::raw_bytes; }
+
+// Bytes of the JSON value of a text[] or bytes[]; 0 when it is no string (the
+// writer then reports the exact error).
+std::size_t blob_size(const type_node& t, const json& j) {
+  if (!j.is_string()) return 0;
+  const std::size_t n = j.get_ref<const std::string&>().size();
+  return t.kind == type_kind::text ? n : n / 2;
+}
+
 std::size_t tail_count(const type_node& t, const json& j) {
   const type_node* n = &t;
   const json* v = &j;
   while (n->dynamic) {
     if (n->kind == type_kind::dynamic_array) return v->is_array() ? v->size() : 0;
+    if (is_blob(*n)) return blob_size(*n, *v);
     const auto& last = n->fields.back();
     if (!v->is_object()) return 0;
     auto it = v->find(last.name);
@@ -42,16 +53,24 @@ std::string tail_path(const type_node& t) {
   return path;
 }
 
-const type_node& tail_element(const type_node& t) {
+// The dynamic array, text[] or bytes[] at the end of `t`.
+const type_node& tail_node(const type_node& t) {
   const type_node* n = &t;
   while (n->kind == type_kind::structure) n = n->fields.back().type;
-  return *n->element;
+  return *n;
+}
+
+// The type of the dynamic tail's elements, for messages: "i32", "u8" for text[] and bytes[].
+std::string tail_element_expression(const type_node& t) {
+  const type_node& n = tail_node(t);
+  return n.element ? detail::type_expression(*n.element) : "u8";
 }
 
 // Refuses a dynamic array of `count` elements that would take a value of `t`
 // past limits::max_elements, before anything is allocated for it.
 void check_elements(const type_node& t, std::size_t count) {
-  const std::size_t each = tail_element(t).elements + 1;
+  if (!tail_node(t).element) return;  // text[], bytes[]: one element, however long
+  const std::size_t each = tail_node(t).element->elements + 1;
   const std::size_t room = (limits::max_elements - t.elements) / each;
   if (count > room)
     throw codec_error(errc::limit,
@@ -136,14 +155,18 @@ class writer {
         detail::store_uint(p_, t.min_size, flags_from_json(t, t.bits, j, mode_), big(t.order));
         p_ += t.min_size;
         return;
-      case type_kind::text:
-        detail::text_from_json(j, reinterpret_cast<char*>(p_), t.length);
-        p_ += t.length;
+      case type_kind::text: {
+        const std::size_t n = t.dynamic ? text_tail_size(j) : t.length;
+        detail::text_from_json(j, reinterpret_cast<char*>(p_), n);
+        p_ += n;
         return;
-      case type_kind::raw_bytes:
-        detail::hex_from_json(j, p_, t.length);
-        p_ += t.length;
+      }
+      case type_kind::raw_bytes: {
+        const std::size_t n = t.dynamic ? hex_tail_size(j) : t.length;
+        detail::hex_from_json(j, p_, n);
+        p_ += n;
         return;
+      }
       case type_kind::array: {
         if (!j.is_array()) detail::throw_json_type("an array of " + std::to_string(t.length), j);
         if (j.size() != t.length && mode_ == json_mode::strict)
@@ -171,6 +194,52 @@ class writer {
   std::uint8_t* position() const { return p_; }
 
  private:
+  static std::size_t text_tail_size(const json& j) {
+    if (!j.is_string()) detail::throw_json_type("a string", j);
+    return j.get_ref<const std::string&>().size();
+  }
+  static std::size_t hex_tail_size(const json& j) {
+    if (!j.is_string()) detail::throw_json_type("a string of hex digits, two per byte", j);
+    const std::size_t n = j.get_ref<const std::string&>().size();
+    if (n % 2 != 0)
+      throw codec_error(errc::json_range, "expected hex digits, two per byte, got " + detail::count_of(n, "character"))
+          .mismatch("an even number of hex digits", detail::count_of(n, "character"));
+    return n / 2;
+  }
+
+  // The count a count field `f` of `t` holds: the length of the field it
+  // counts, in that field's unit. A count the JSON gives must equal it.
+  void count_field(const type_node& t, const type_node::field& f, const json& j, const json* given) {
+    const auto& cf = t.fields[f.counts];
+    const type_node& ct = *f.type;
+    std::uint64_t n = 0;
+    if (auto it = j.find(cf.name); it != j.end()) {
+      const type_node& at = *cf.type;
+      if (at.kind == type_kind::dynamic_array) {
+        n = it->is_array() ? it->size() : 0;
+        if (cf.count_unit == count_unit::bytes) n *= at.element->min_size;
+      } else {
+        n = blob_size(at, *it);
+      }
+    }
+    const char* unit = cf.count_unit == count_unit::bytes || cf.type->kind != type_kind::dynamic_array ? "byte" : "element";
+    const unsigned bits = ct.kind == type_kind::number ? static_cast<unsigned>(size_of(ct.number) * 8) : ct.bits;
+    if (n > detail::low_mask(bits))
+      throw codec_error(errc::json_range, "\"" + cf.name + "\" has " + detail::count_of(n, unit) + ", more than " +
+                                              detail::type_expression(ct) + " can count (" +
+                                              std::to_string(detail::low_mask(bits)) + ")")
+          .mismatch("at most " + std::to_string(detail::low_mask(bits)), std::to_string(n));
+    if (given) {
+      const std::uint64_t g = int_from_json(*given, bits, false, mode_);
+      if (g != n)
+        throw codec_error(errc::json_range, "is " + std::to_string(g) + ", but \"" + cf.name + "\" has " +
+                                                detail::count_of(n, unit) + " (leave the count out to have it written)")
+            .mismatch(std::to_string(n), std::to_string(g));
+    }
+    detail::store_uint(p_, ct.min_size, n, big(ct.order));
+    p_ += ct.min_size;
+  }
+
   bool big(const std::optional<endian>& o) const {
     const bool swap = o ? needs_swap(*o) : swap_;
     return swap != (std::endian::native == std::endian::big);
@@ -209,10 +278,13 @@ class writer {
   void structure(const type_node& t, const json& j) {
     check_keys(t, j);
     std::uint8_t* start = p_;
+    std::size_t shift = 0;  // bytes the counted fields so far take
     for (const auto& f : t.fields) {
-      p_ = start + f.offset;
+      std::uint8_t* at = start + f.offset + shift;
+      p_ = at;
       auto it = j.find(f.name);
-      if (it == j.end()) {
+      const bool is_count = f.counts != type_node::field::none;
+      if (it == j.end() && !is_count) {  // a count field may be left out: it is written from its field
         if (mode_ == json_mode::strict) detail::throw_missing_key(f.name);
         zeros(f.type->min_size);  // lenient: the default, all zero bytes
         continue;
@@ -220,14 +292,16 @@ class writer {
       const bool outer = swap_;
       if (f.order) swap_ = needs_swap(*f.order);
       try {
-        value(*f.type, *it);
+        if (is_count) count_field(t, f, j, it == j.end() ? nullptr : &*it);
+        else value(*f.type, *it);
       } catch (codec_error& err) {
         err.prepend_field(f.name);
         throw;
       }
       swap_ = outer;
+      shift += static_cast<std::size_t>(p_ - at) - f.type->min_size;
     }
-    if (!t.dynamic) p_ = start + t.min_size;
+    if (!t.dynamic) p_ = start + t.min_size + shift;
   }
 
   void bit_record(const type_node& t, const json& j) {
@@ -290,10 +364,18 @@ class writer {
 
 class reader {
  public:
-  reader(const std::uint8_t* base, std::size_t tail, bool swap, json_mode mode)
-      : base_(base), p_(base), tail_(tail), swap_(swap), mode_(mode) {}
+  // `checked`: the value's size varies with its counts, so each part is
+  // checked against `end` as it is read (with a fixed or dynamic root, the
+  // caller checked the size once); `budget`: elements the counted and dynamic
+  // arrays may still add.
+  reader(const std::uint8_t* base, const std::uint8_t* end, bool swap, json_mode mode, bool checked = false,
+         std::size_t budget = 0)
+      : base_(base), p_(base), end_(end), swap_(swap), mode_(mode), checked_(checked), budget_(budget) {}
+
+  const std::uint8_t* position() const { return p_; }
 
   json value(const type_node& t) {
+    if (checked_ && t.min_size > left()) throw_short(t.min_size);
     switch (t.kind) {
       case type_kind::null:
         return nullptr;
@@ -321,48 +403,46 @@ class reader {
         p_ += t.min_size;
         return flags_to_json(t, t.bits, v, mode_, at);
       }
-      case type_kind::text: {
-        json out = detail::text_to_json(reinterpret_cast<const char*>(p_), t.length, offset());
-        p_ += t.length;
-        return out;
-      }
-      case type_kind::raw_bytes: {
-        json out = detail::hex_to_json(p_, t.length);
-        p_ += t.length;
-        return out;
-      }
+      case type_kind::text:
+      case type_kind::raw_bytes:
+        return blob(t, t.dynamic ? left() : t.length);
       case type_kind::array:
+        return elements(*t.element, t.length);
       case type_kind::dynamic_array: {
-        const std::size_t n = t.kind == type_kind::array ? t.length : tail_;
-        json out = json::array();
-        auto& arr = out.get_ref<json::array_t&>();
-        arr.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-          try {
-            arr.push_back(value(*t.element));
-          } catch (codec_error& err) {
-            err.prepend_index(i);
-            throw;
-          }
-        }
-        return out;
+        const type_node& e = *t.element;
+        if (e.counted) return elements_to_end(e);
+        if (checked_ && left() % e.min_size != 0)
+          throw codec_error(errc::size,
+                            detail::count_of(left(), "byte") + " left, but a dynamic tail of " +
+                                detail::type_expression(e) + " needs a multiple of " + std::to_string(e.min_size),
+                            {}, offset())
+              .mismatch("a multiple of " + detail::count_of(e.min_size, "byte"), detail::count_of(left(), "byte"));
+        const std::size_t n = left() / e.min_size;
+        if (checked_) spend(n, e);
+        return elements(e, n);
       }
       case type_kind::structure: {
         json out = json::object();
         const std::uint8_t* start = p_;
+        std::size_t shift = 0;  // bytes the counted fields so far take
         for (const auto& f : t.fields) {
-          p_ = start + f.offset;
+          const std::uint8_t* at = start + f.offset + shift;
+          p_ = at;
           const bool outer = swap_;
           if (f.order) swap_ = needs_swap(*f.order);
           try {
-            out[f.name] = value(*f.type);
+            if (f.counted_by != type_node::field::none)
+              out[f.name] = counted(*f.type, f.count_unit, out[t.fields[f.counted_by].name].get<std::uint64_t>());
+            else
+              out[f.name] = value(*f.type);
           } catch (codec_error& err) {
             err.prepend_field(f.name);
             throw;
           }
           swap_ = outer;
+          shift += static_cast<std::size_t>(p_ - at) - f.type->min_size;
         }
-        if (!t.dynamic) p_ = start + t.min_size;
+        if (!t.dynamic) p_ = start + t.min_size + shift;
         return out;
       }
       case type_kind::bit_record: {
@@ -399,6 +479,95 @@ class reader {
     return int_to_json(v, f.bit_width, is_signed);
   }
 
+  std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
+
+  [[noreturn]] void throw_short(std::size_t need) const {
+    throw codec_error(errc::size,
+                      "the input ends, but the value needs " + detail::count_of(need, "byte") + " from byte " +
+                          std::to_string(offset()) + " (" + std::to_string(left()) + " left)",
+                      {}, offset() + left())
+        .mismatch("at least " + detail::count_of(need, "byte"), detail::count_of(left(), "byte"));
+  }
+
+  // Takes `n` more elements of `e` from the element budget, or refuses them before they are read.
+  void spend(std::uint64_t n, const type_node& e) {
+    const std::size_t per = e.elements + 1;
+    if (n > budget_ / per)
+      throw codec_error(errc::limit,
+                        "holds " + std::to_string(n) + " elements; a value may have at most " +
+                            std::to_string(limits::max_elements) +
+                            " elements (array elements and fields, at every depth), which leaves room for " +
+                            std::to_string(budget_ / per) + " here",
+                        {}, offset());
+    budget_ -= static_cast<std::size_t>(n) * per;
+  }
+
+  json blob(const type_node& t, std::size_t n) {
+    json out = t.kind == type_kind::text ? detail::text_to_json(reinterpret_cast<const char*>(p_), n, offset())
+                                         : detail::hex_to_json(p_, n);
+    p_ += n;
+    return out;
+  }
+
+  json elements(const type_node& e, std::size_t n) {
+    json out = json::array();
+    auto& arr = out.get_ref<json::array_t&>();
+    arr.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      try {
+        arr.push_back(value(e));
+      } catch (codec_error& err) {
+        err.prepend_index(i);
+        throw;
+      }
+    }
+    return out;
+  }
+
+  // A dynamic array of elements whose sizes vary: elements up to the end.
+  json elements_to_end(const type_node& e) {
+    json out = json::array();
+    for (std::size_t i = 0; p_ < end_; ++i) {
+      try {
+        spend(1, e);
+        out.push_back(value(e));
+      } catch (codec_error& err) {
+        err.prepend_index(i);
+        throw;
+      }
+    }
+    return out;
+  }
+
+  // A counted field of type `t` whose count field holds `count` (in `unit`).
+  json counted(const type_node& t, count_unit unit, std::uint64_t count) {
+    const std::size_t each = detail::counted_element_size(t);
+    const std::string what = t.element ? detail::type_expression(*t.element) : "byte";
+    std::uint64_t n = count;
+    if (unit == count_unit::bytes) {
+      if (count % each != 0)
+        throw codec_error(errc::size,
+                          "its count is " + detail::count_of(count, "byte") + ", which is no whole number of " + what +
+                              " (" + detail::count_of(each, "byte") + " each)",
+                          {}, offset())
+            .mismatch("a multiple of " + detail::count_of(each, "byte"), detail::count_of(count, "byte"));
+      n = count / each;
+    }
+    const std::size_t least = t.element ? t.element->min_size : 1;  // bytes per element, at least
+    if (n > left() / least) {
+      const std::string need = each ? detail::count_of(n * each, "byte") : "at least " + detail::count_of(n * least, "byte");
+      throw codec_error(errc::size,
+                        "its count says " + detail::count_of(n, t.element ? "element" : "byte") +
+                            (t.element ? " (" + need + ")" : "") + ", but the input has " +
+                            detail::count_of(left(), "byte") + " left from byte " + std::to_string(offset()),
+                        {}, offset())
+          .mismatch(each ? need : need, detail::count_of(left(), "byte"));
+    }
+    if (!t.element) return blob(t, static_cast<std::size_t>(n));
+    spend(n, *t.element);
+    return elements(*t.element, static_cast<std::size_t>(n));
+  }
+
   json packed_bits(const type_node& t, const type_node::field& f) {
     json out = json::array();
     for (std::size_t i = 0; i < f.count; ++i) {
@@ -430,22 +599,78 @@ class reader {
 
   const std::uint8_t* base_;
   const std::uint8_t* p_;
-  std::size_t tail_;
+  const std::uint8_t* end_;
   bool swap_;
   json_mode mode_;
+  bool checked_;
+  std::size_t budget_;
 };
+
+}  // namespace
+
+namespace {
+
+// Encoded size of `j` as a value of `t`, whose size varies with its counts;
+// `extra` gains the elements its counted and dynamic arrays add to t.elements.
+// A value of the wrong shape counts as empty (the writer reports it).
+std::size_t counted_size(const type_node& t, const json& j, std::size_t& extra) {
+  if (!t.dynamic && !t.counted) return t.min_size;
+  switch (t.kind) {
+    case type_kind::text:
+    case type_kind::raw_bytes:
+      return blob_size(t, j);
+    case type_kind::dynamic_array: {
+      if (!j.is_array()) return 0;
+      const type_node& e = *t.element;
+      extra += j.size() * (e.elements + 1);
+      if (!e.counted) return j.size() * e.min_size;
+      std::size_t n = 0;
+      for (const auto& v : j) n += counted_size(e, v, extra);
+      return n;
+    }
+    case type_kind::array: {
+      const type_node& e = *t.element;
+      const std::size_t m = j.is_array() ? std::min(t.length, j.size()) : 0;
+      std::size_t n = (t.length - m) * e.min_size;  // lenient: the missing elements are zeros
+      for (std::size_t i = 0; i < m; ++i) n += counted_size(e, j[i], extra);
+      return n;
+    }
+    case type_kind::structure: {
+      std::size_t n = t.min_size;
+      if (!j.is_object()) return n;
+      for (const auto& f : t.fields) {
+        if (!f.type->dynamic && !f.type->counted) continue;
+        if (auto it = j.find(f.name); it != j.end()) n += counted_size(*f.type, *it, extra) - f.type->min_size;
+      }
+      return n;
+    }
+    default:
+      return t.min_size;
+  }
+}
 
 }  // namespace
 
 std::size_t schema::current_size(const nlohmann::json& value) const {
   const type_node& t = root();
+  std::size_t extra = 0;
+  if (t.counted) return counted_size(t, value, extra);
   return t.min_size + (t.dynamic ? tail_count(t, value) * t.tail_element_size : 0);
 }
 
 void encode_append(const schema& s, const nlohmann::json& value, bytes& out, endian order, json_mode mode) {
   const type_node& t = s.root();
   const std::size_t start = out.size();
-  if (t.dynamic) check_elements(t, tail_count(t, value));
+  if (t.counted) {
+    std::size_t extra = 0;
+    (void)counted_size(t, value, extra);
+    if (extra > limits::max_elements - t.elements)
+      throw codec_error(errc::limit, "the value has " + std::to_string(t.elements + extra) +
+                                         " elements; a value may have at most " + std::to_string(limits::max_elements) +
+                                         " (array elements and fields, at every depth)");
+  } else if (t.dynamic) {
+    check_elements(t, tail_count(t, value));
+  }
   const std::size_t n = s.current_size(value);
   out.resize(start + n);  // zero bytes: gaps and unused bits stay zero
   try {
@@ -465,15 +690,29 @@ bytes encode(const schema& s, const nlohmann::json& value, endian order, json_mo
 
 nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian order, json_mode mode) {
   const type_node& t = s.root();
+  const std::uint8_t* end = in.data() + in.size();
+  if (t.counted) {  // its size is read from its counts as it is decoded
+    reader r(in.data(), end, needs_swap(order), mode, true, limits::max_elements - t.elements);
+    json v = r.value(t);
+    if (r.position() != end) {
+      const auto used = static_cast<std::size_t>(r.position() - in.data());
+      throw codec_error(errc::size,
+                        "the value ends, but " + detail::count_of(in.size(), "byte") + " were given (its counts make it " +
+                            detail::count_of(used, "byte") + ")",
+                        {}, used)
+          .mismatch(detail::count_of(used, "byte"), detail::count_of(in.size(), "byte"));
+    }
+    return v;
+  }
   std::size_t tail = 0;
   if (!t.dynamic) {
     if (in.size() != t.min_size) detail::check_size(in.size(), false, t.min_size, 0, {}, {});
   } else {
     tail = detail::check_size(in.size(), true, t.min_size, t.tail_element_size, tail_path(t),
-                              detail::type_expression(tail_element(t)));
+                              tail_element_expression(t));
     check_elements(t, tail);
   }
-  return reader(in.data(), tail, needs_swap(order), mode).value(t);
+  return reader(in.data(), end, needs_swap(order), mode).value(t);
 }
 
 }  // namespace comframe::core

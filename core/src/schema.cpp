@@ -211,6 +211,15 @@ class loader {
     return n;
   }
 
+  // "text[]" and "bytes[]": the rest of the value, or a counted field's count of bytes.
+  const type_node* make_tail_blob(type_kind kind) {
+    auto n = doc_.make();
+    n->kind = kind;
+    n->dynamic = true;
+    n->tail_element_size = 1;
+    return n;
+  }
+
   // A scalar type string: "u16", "<u16", "u24", bpack's ">i4", "f8", "S8";
   // nullptr when `s` is not one (a type name, then).
   const type_node* parse_scalar_string(const std::string& s, const std::string& path, context ctx) {
@@ -320,7 +329,7 @@ class loader {
         definition("\"" + s + "\": " + (inner.substr(1) == "text" ? "text has" : "bytes have") + " no byte order", path);
       std::size_t length = 0;
       if (count.empty()) {
-        if (blob) definition("\"" + s + "\": " + inner + " needs a length in bytes, as in \"" + inner + "[8]\"", path);
+        if (blob) return make_tail_blob(inner == "text" ? type_kind::text : type_kind::raw_bytes);
       } else {
         const std::string bad_length = "bad length in \"" + s + "\": the length of " +
                                        (blob ? inner + " must be a positive integer (bytes)"
@@ -496,6 +505,64 @@ class loader {
     return "the field before it";
   }
 
+  // A field's "count" and "count_unit": checks them against the struct so far
+  // (`n`) and links the counted field `field` with its count field.
+  static void counted_field(const nlohmann::json& f, type_node::field& field, type_node& n, const std::string& fpath) {
+    if (!f.contains("count")) {
+      if (f.contains("count_unit")) definition("\"count_unit\" belongs to a counted field; this one has no \"count\"", fpath);
+      return;
+    }
+    const auto& c = f["count"];
+    if (!c.is_string()) syntax("\"count\" must be the name of an earlier field, got " + json_value_phrase(c), fpath);
+    const auto& cname = c.get_ref<const std::string&>();
+    std::size_t ci = 0;
+    while (ci < n.fields.size() && n.fields[ci].name != cname) ++ci;
+    if (ci == n.fields.size()) {
+      std::string earlier;
+      for (const auto& g : n.fields) earlier += (earlier.empty() ? "" : ", ") + g.name;
+      definition("\"count\": \"" + cname + "\" names no earlier field of this struct (" +
+                     (earlier.empty() ? std::string("there is none") : "the earlier fields: " + earlier) + ")",
+                 fpath);
+    }
+    auto& cf = n.fields[ci];
+    const type_node& ct = *cf.type;
+    const bool is_unsigned = (ct.kind == type_kind::integer && !ct.is_signed) ||
+                             (ct.kind == type_kind::number && is_integer_scalar(ct.number) && !is_signed_scalar(ct.number));
+    if (!is_unsigned)
+      definition("the count field \"" + cname + "\" must be an unsigned integer (u8, >u16, u24, …), not " +
+                     detail::type_expression(ct),
+                 fpath);
+    if (cf.counts != type_node::field::none)
+      definition("the count field \"" + cname + "\" already counts \"" + n.fields[cf.counts].name +
+                     "\"; each counted field needs a count of its own",
+                 fpath);
+    const type_node& t = *field.type;
+    const bool blob = t.dynamic && (t.kind == type_kind::text || t.kind == type_kind::raw_bytes);
+    if (t.kind != type_kind::dynamic_array && !blob)
+      definition("a counted field is a dynamic array (\"u8[]\", {\"dynamic_array\": …}), \"text[]\" or \"bytes[]\", "
+                 "not " + detail::type_expression(t),
+                 fpath);
+    if (f.contains("count_unit")) {
+      const auto& u = f["count_unit"];
+      const std::string us = u.is_string() ? u.get<std::string>() : "";
+      if (us == "bytes") field.count_unit = count_unit::bytes;
+      else if (us != "elements")
+        syntax("\"count_unit\" must be \"elements\" or \"bytes\", got " + json_value_phrase(u), fpath);
+      if (field.count_unit == count_unit::bytes && t.kind == type_kind::dynamic_array && t.element->counted)
+        definition("a count in bytes needs elements of one size, but the size of " +
+                       detail::type_expression(*t.element) + " varies with its own counts; count elements instead",
+                   fpath);
+    }
+    std::size_t slots = 0;
+    for (const auto& g : n.fields) slots += g.counts != type_node::field::none;
+    if (slots >= limits::max_count_fields)
+      throw codec_error(errc::limit,
+                        "a struct with more than " + std::to_string(limits::max_count_fields) + " count fields", fpath);
+    cf.count_slot = slots;
+    cf.counts = n.fields.size();
+    field.counted_by = ci;
+  }
+
   const type_node* parse_struct(const nlohmann::json& j, const std::string& path, std::size_t depth) {
     const auto& fields = j["struct"];
     if (!fields.is_array()) syntax("\"struct\" must be an array of {\"name\": …, \"type\": …}", path);
@@ -509,7 +576,7 @@ class loader {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const auto& f = fields[i];
       const std::string at = path + ".struct[" + std::to_string(i) + "]";
-      const auto& name = field_head(f, at, {"name", "type", "offset", "endian"}, seen, path);
+      const auto& name = field_head(f, at, {"name", "type", "offset", "endian", "count", "count_unit"}, seen, path);
       const std::string fpath = join(path, name);
       type_node::field field;
       field.name = name;
@@ -520,9 +587,16 @@ class loader {
         if (!o) syntax("\"endian\" must be \"little\", \"big\" or \"native\", got " + json_value_phrase(e), fpath);
         field.order = o;
       }
-      if (i > 0 && n->fields.back().type->dynamic)
-        definition("a dynamic array, or a struct that contains one, may only be the last field of a struct",
+      if (i > 0 && n->fields.back().type->dynamic && n->fields.back().counted_by == type_node::field::none)
+        definition(std::string("a dynamic array, or a struct that contains one, may only be the last field of a struct") +
+                       (n->fields.back().type->kind == type_kind::structure
+                            ? ""
+                            : " unless it is counted (\"count\": an earlier field)"),
                    join(path, n->fields.back().name));
+      counted_field(f, field, *n, fpath);
+      if (f.contains("offset") && n->counted)
+        definition("a field after a counted field cannot state an \"offset\": where it starts depends on the counts",
+                   fpath);
       if (auto off = field_offset(f, fpath, "bytes")) {
         if (*off < pos)
           definition("starts at byte " + std::to_string(*off) + ", inside " +
@@ -538,7 +612,8 @@ class loader {
         throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
       n->depth = std::max(n->depth, field.type->depth + 1);
       n->elements = add_elements(n->elements, 1 + field.type->elements, path);
-      if (field.type->dynamic) {
+      if (field.counted_by != type_node::field::none || field.type->counted) n->counted = true;
+      if (field.type->dynamic && field.counted_by == type_node::field::none) {
         n->dynamic = true;
         n->tail_element_size = field.type->tail_element_size;
       }
@@ -546,6 +621,7 @@ class loader {
     }
     if (size) {
       if (n->dynamic) definition("a struct that holds a dynamic array cannot state a \"size\"", path);
+      if (n->counted) definition("a struct that holds a counted field cannot state a \"size\"", path);
       if (*size < pos)
         definition("states a size of " + detail::count_of(*size, "byte") + ", but its fields end at byte " +
                        std::to_string(pos),
@@ -708,6 +784,7 @@ class loader {
                  "from the bytes",
                  epath);
     }
+    n.counted = e.counted;  // elements whose sizes vary: the array's size varies too
     if (n.kind == type_kind::array) {
       if (n.length > limits::max_fixed_size / e.min_size)
         throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
@@ -737,8 +814,8 @@ nlohmann::json expression(const type_node& n, bool reference_named) {
     case type_kind::null: return "null";
     case type_kind::number: return order_prefix(n.order) + std::string(to_string(n.number));
     case type_kind::integer: return order_prefix(n.order) + int_name(n.is_signed, n.bits);
-    case type_kind::text: return "text[" + std::to_string(n.length) + "]";
-    case type_kind::raw_bytes: return "bytes[" + std::to_string(n.length) + "]";
+    case type_kind::text: return n.dynamic ? "text[]" : "text[" + std::to_string(n.length) + "]";
+    case type_kind::raw_bytes: return n.dynamic ? "bytes[]" : "bytes[" + std::to_string(n.length) + "]";
     case type_kind::float16: return order_prefix(n.order) + "f2";
     case type_kind::flags: {
       nlohmann::json values = nlohmann::json::object();
@@ -766,6 +843,10 @@ nlohmann::json expression(const type_node& n, bool reference_named) {
         nlohmann::json field = {{"name", f.name}, {"type", expression(*f.type, true)}};
         if (f.offset != pos) field["offset"] = f.offset;
         if (f.order) field["endian"] = std::string(to_string(*f.order));
+        if (f.counted_by != type_node::field::none) {
+          field["count"] = n.fields[f.counted_by].name;
+          if (f.count_unit == count_unit::bytes) field["count_unit"] = "bytes";
+        }
         pos = f.offset + f.type->min_size;
         fields.push_back(std::move(field));
       }
@@ -881,7 +962,7 @@ std::string schema::dump(int indent) const { return format_json(to_json(), {.ind
 std::string schema::type_expression() const { return detail::type_expression(root()); }
 
 std::optional<std::size_t> schema::fixed_size() const {
-  if (root().dynamic) return std::nullopt;
+  if (root().dynamic || root().counted) return std::nullopt;
   return root().min_size;
 }
 std::size_t schema::min_size() const { return root().min_size; }

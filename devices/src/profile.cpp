@@ -295,7 +295,7 @@ void check_format(const json& doc) {
     throw profile_error("comframe_profile",
                         "format version " + std::to_string(*v) + " is not supported (this comframe reads version 1)");
   }
-  check_keys(doc, "", {"comframe_profile", "device", "version", "endian", "types", "commands", "events"});
+  check_keys(doc, "", {"comframe_profile", "device", "version", "endian", "framing", "types", "commands", "events"});
 }
 
 // "endian": the byte order of the payloads, in full ("little", "big", "native").
@@ -353,9 +353,47 @@ std::vector<Info> read_entries(const json& list, const std::string& section, std
   return out;
 }
 
+// ---- "framing" ------------------------------------------------------------------
+
+// "framing" (optional): transport's parser checks the section; its errors keep their path.
+transport::framing_spec read_framing(const json& doc) {
+  auto it = doc.find("framing");
+  if (it == doc.end()) return {};
+  check_depth(*it, "framing");
+  try {
+    return transport::parse_framing_spec(*it, "framing");
+  } catch (const transport::framing_spec_error& e) {
+    throw profile_error(e.path().empty() ? "framing" : e.path(), e.detail());
+  } catch (const core::codec_error& e) {
+    detail::throw_schema_error(e, "framing", false);
+  }
+}
+
+// Whether a frame's length follows from the schema of its payload, as a
+// schema_length framing needs.
+// TODO(core::measure): this is core::measure(s, {}, e).st != measured::state::unbounded
+// once core/measure.hpp is on main (counted fields make more schemas measurable);
+// until then a schema is measurable when its size is fixed — without counted
+// fields, any dynamic array or text ends only where its input does.
+bool measurable(const core::schema& s, core::endian e) {
+  (void)e;
+  return s.fixed_size().has_value();
+}
+
+// A schema_length framing finds each frame's end from its payload's schema.
+void check_measurable(const transport::framing_spec& framing, const core::schema& s, core::endian e,
+                      const std::string& path) {
+  if (framing.delimiting != transport::delimiting_kind::schema_length || measurable(s, e)) return;
+  throw profile_error(path, "its length cannot be known from its schema (" + s.type_expression() +
+                                " ends only where its input does), and the framing's delimiting is "
+                                "\"schema_length\", which finds each frame's end from its payload's schema; "
+                                "give the array or text a count field, or use another delimiting");
+}
+
 // "commands": each with its request and response schemas. The builtin describe
 // may be listed, exactly as it is; it is added when it is not.
-std::vector<command_info> read_commands(const json& doc, type_library& library) {
+std::vector<command_info> read_commands(const json& doc, type_library& library, const transport::framing_spec& framing,
+                                        core::endian order) {
   const command_info& describe = builtin_describe();
   auto commands = read_entries<command_info>(
       require(doc, "commands", ""), "commands", profile_limits::max_commands, {"id", "name", "request", "response"},
@@ -368,6 +406,10 @@ std::vector<command_info> read_commands(const json& doc, type_library& library) 
                                                 transport::command_id_text(describe.id));
         info.request = library.expression(c["request"], at + ".request");
         info.response = library.expression(c["response"], at + ".response");
+        if (info.id != describe.id) {  // describe is comframe's: a device with another framing does not answer it
+          check_measurable(framing, info.request, order, at + ".request");
+          check_measurable(framing, info.response, order, at + ".response");
+        }
         if (info.id == describe.id && !(info == describe))
           throw profile_error(at, "id " + std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
                                       ") is the builtin command \"describe\"; an entry with this id must be exactly it: "
@@ -380,7 +422,10 @@ std::vector<command_info> read_commands(const json& doc, type_library& library) 
 }
 
 // "events" (optional): each with its payload schema.
-std::vector<event_info> read_events(const json& doc, type_library& library) {
+std::vector<event_info> read_events(const json& doc, type_library& library, const transport::framing_spec& framing,
+                                    const std::vector<command_info>& commands, core::endian order) {
+  // Without a kind field, a device's frame is a response or an event by its id alone.
+  const bool kindless = !framing.is_default() && framing.field(transport::header_role::kind) == nullptr;
   auto it = doc.find("events");
   if (it == doc.end()) return {};
   return read_entries<event_info>(
@@ -389,8 +434,32 @@ std::vector<event_info> read_events(const json& doc, type_library& library) {
         if (info.id >= first_reserved_command)
           throw profile_error(at + ".id", std::to_string(info.id) + " (" + transport::command_id_text(info.id) +
                                               ") is reserved for comframe's builtin events (" + reserved_range() + ")");
+        if (kindless) {
+          const auto c = std::find_if(commands.begin(), commands.end(), [&](const command_info& x) { return x.id == info.id; });
+          if (c != commands.end())
+            throw profile_error(at + ".id", std::to_string(info.id) + " is also the id of command " + quoted_text(c->name) +
+                                                ", and the framing's header has no kind field, so a frame with this id "
+                                                "could be either (give the header a \"kind\" role, or the event another id)");
+        }
         info.payload = library.expression(e["payload"], at + ".payload");
+        check_measurable(framing, info.payload, order, at + ".payload");
       });
+}
+
+// A line framing's texts are given by command name: each gets its command's id.
+void resolve_texts(transport::framing_spec& framing, const std::vector<command_info>& commands) {
+  for (auto& t : framing.texts) {
+    const auto c = std::find_if(commands.begin(), commands.end(), [&](const command_info& x) { return x.name == t.command; });
+    if (c == commands.end()) {
+      std::string names;
+      for (const auto& x : commands)
+        if (x.id != builtin::describe::id) names += (names.empty() ? "" : ", ") + x.name;
+      throw profile_error("framing.texts." + t.command,
+                          "no command is named " + quoted_text(t.command) + " (the profile's commands: " +
+                              (names.empty() ? std::string("none") : names) + ")");
+    }
+    t.id = c->id;
+  }
 }
 
 }  // namespace
@@ -402,10 +471,13 @@ profile profile::from_json(const json& doc) {
   if (auto it = doc.find("version"); it != doc.end()) p.version_ = read_text(*it, "version");
   if (const auto e = read_endian(doc)) p.endian_ = *e;
 
+  p.framing_ = read_framing(doc);
+
   type_library library;
   load_types(doc, library);
-  p.commands_ = read_commands(doc, library);
-  p.events_ = read_events(doc, library);
+  p.commands_ = read_commands(doc, library, p.framing_, p.endian_);
+  p.events_ = read_events(doc, library, p.framing_, p.commands_, p.endian_);
+  resolve_texts(p.framing_, p.commands_);
   auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
   std::sort(p.commands_.begin(), p.commands_.end(), by_id);
   std::sort(p.events_.begin(), p.events_.end(), by_id);
@@ -460,20 +532,23 @@ json profile::to_json() const {
                         {"response", c.response.to_json()["root"]}});
   for (const auto& e : events_)
     events.push_back({{"id", e.id}, {"name", e.name}, {"payload", e.payload.to_json()["root"]}});
-  return {{"comframe_profile", profile_format_version},
-          {"device", device_},
-          {"version", version_},
-          {"endian", core::to_string(endian_)},
-          {"types", types_},
-          {"commands", std::move(commands)},
-          {"events", std::move(events)}};
+  json doc = {{"comframe_profile", profile_format_version},
+              {"device", device_},
+              {"version", version_},
+              {"endian", core::to_string(endian_)},
+              {"types", types_},
+              {"commands", std::move(commands)},
+              {"events", std::move(events)}};
+  // The default framing is left out, so the hashes of profiles written before framings existed stay.
+  if (!framing_.is_default()) doc["framing"] = framing_.to_json();
+  return doc;
 }
 
 std::string profile::dump(int indent) const {
   return core::format_json(to_json(), {.indent = std::max(indent, 0),
                                        .width = 100,
-                                       .key_order = {"comframe_profile", "device", "version", "endian", "types",
-                                                     "commands", "events"}});
+                                       .key_order = {"comframe_profile", "device", "version", "endian", "framing",
+                                                     "types", "commands", "events"}});
 }
 
 std::uint64_t profile::hash() const {
@@ -516,6 +591,7 @@ std::vector<std::string> profile::differences(const profile& other) const {
     if (const auto* o = other.find_event(e.name); !o || !(*o == e)) names.push_back(e.name);
   for (const auto& e : other.events_)
     if (!find_event(e.name)) names.push_back(e.name);
+  if (!(framing_ == other.framing_)) names.push_back("framing");
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "comframe/devices/bridge_feed.hpp"
 #include "comframe/devices/frame_json.hpp"
 #include "comframe/transport/frame_channel.hpp"
+#include "comframe/transport/framing_spec.hpp"
 #include "comframe/transport/link.hpp"
 #include "comframe/transport/url.hpp"
 
@@ -35,6 +37,18 @@ std::string command_label(std::uint16_t id, std::string_view name) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "command 0x%04x", id);
   return buf;
+}
+
+// The baud rate when the URL names it ("…?baud=9600"), else 0: a pty or a
+// socket has no line rate to go by.
+std::uint32_t named_baud(const std::string& url) {
+  if (url.find("baud=") == std::string::npos) return 0;
+  try {
+    const auto u = transport::parse_url(url);
+    if (const auto* s = std::get_if<transport::serial_url>(&u)) return s->settings.baud;
+  } catch (const comframe::error&) {
+  }
+  return 0;
 }
 
 std::string error_code_name(std::uint16_t code) {
@@ -96,7 +110,25 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     std::uint64_t errors_at = 0;
     std::uint64_t bytes_at = 0;
     bool fail_on_broken = false;  // a broken frame while it waits fails it at once (it is likely the reply)
+    std::uint16_t address = 0;    // the device it went to (framings with addresses)
   };
+  // A request waiting for the one outstanding before it (replies matched otherwise than by sequence).
+  struct queued_request {
+    std::uint16_t command;
+    std::vector<std::uint8_t> payload;
+    reply_handler handler;
+    std::chrono::milliseconds timeout;
+    std::string name;
+    bool fail_on_broken;
+  };
+
+  // The framing: the caller's, else the expected profile's when it is not comframe's, else comframe's.
+  static transport::framing_factory framing_of(const session_options& o) {
+    if (o.framing) return o.framing;
+    if (o.expected_profile && !o.expected_profile->framing().is_default())
+      return transport::framing_factory_for(std::make_shared<const transport::framing_spec>(o.expected_profile->framing()));
+    return transport::make_comframe_framing;
+  }
 
   // A framing gets the expected profile's payload schemas unless others were given.
   static session_options with_schemas(session_options o) {
@@ -109,9 +141,14 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
         url(std::move(url_)),
         opt(with_schemas(std::move(opt_))),
         channel(transport::frame_channel::make(
-            (opt.framing ? opt.framing : transport::framing_factory(transport::make_comframe_framing))(
-                {direction::from_device, opt.payload_schemas.get(), opt.max_payload_size}),
+            framing_of(opt)({.incoming = direction::from_device,
+                             .schemas = opt.payload_schemas.get(),
+                             .max_payload_size = opt.max_payload_size,
+                             .baud = named_baud(url)}),
             direction::from_device)),
+        traits(channel->get_framing().traits()),
+        one_at_a_time(traits.replies != transport::reply_match::sequence),
+        address(opt.address.value_or(traits.default_address)),
         timeout_timer(io),
         reconnect_timer(io) {}
 
@@ -131,8 +168,13 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   // The link, its framing and the write queue; a new link is opened on it at
   // each reconnect, with a resync 0x00 before its first frame.
   std::shared_ptr<transport::frame_channel> channel;
+  // What the framing means for matching replies, addresses and describe.
+  const transport::framing_traits traits;
+  const bool one_at_a_time;  // replies not matched by sequence: one request outstanding, the rest wait
+  const std::uint16_t address;  // where requests go (framings with addresses)
 
   std::unordered_map<std::uint16_t, pending_request> pending;
+  std::deque<queued_request> waiting;  // one_at_a_time: requests behind the outstanding one, in call order
   std::uint16_t next_sequence = 1;
   boost::asio::steady_timer timeout_timer;
   clock::time_point armed_deadline = clock::time_point::max();
@@ -217,7 +259,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     std::optional<std::uint16_t> reply_to;
     if (const auto h = channel->get_framing().damaged_header(raw)) {
       if (h->kind != frame_kind::response && h->kind != frame_kind::error) return;
-      reply_to = h->sequence;
+      if (!one_at_a_time) reply_to = h->sequence;  // otherwise it can only be the one outstanding request's
     }
     std::vector<pending_request> doomed;
     for (auto it = pending.begin(); it != pending.end();) {
@@ -235,15 +277,20 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
            command_label(p.command, p.name) + ": a broken frame (" + std::string(transport::to_string(e)) +
                ") arrived instead of the reply");
     }
+    issue_waiting();
   }
 
+  // The pending request a reply answers, as the framing's reply matching says.
   void complete(const transport::frame_view& f) {
-    auto it = pending.find(f.header.sequence);
+    auto it = one_at_a_time ? pending.begin() : pending.find(f.header.sequence);
     if (it == pending.end()) {
       count([](session_stats& s) { ++s.late_replies; });
       return;
     }
-    if (it->second.command != f.header.command) {
+    const bool same_device = traits.replies != transport::reply_match::address_command || it->second.address == f.header.address;
+    // By order, the reply carries no command to compare (a line framing's replies have 0).
+    const bool same_command = traits.replies == transport::reply_match::order || it->second.command == f.header.command;
+    if (!same_command || !same_device) {
       // Not this request's reply: never hand it over; the right one may still come.
       count([](session_stats& s) { ++s.mismatched_replies; });
       return;
@@ -257,10 +304,23 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     });
     if (!is_error) {
       req.handler(nullptr, f.payload);
-      return;
+      return issue_waiting();
     }
     std::string message;
     std::uint16_t code = 0;
+    if (!traits.name.empty()) {
+      // Another framing's error reply: its error rule's code, the text the code's name.
+      if (const auto e = channel->get_framing().read_error(f.payload)) {
+        code = e->code;
+        message = command_label(req.command, req.name) + ": device error " + std::to_string(code) +
+                  (e->message.empty() ? std::string() : " (" + core::printable_text(e->message) + ")");
+      } else {
+        message = command_label(req.command, req.name) + ": device error with an unreadable payload (" +
+                  std::to_string(f.payload.size()) + " bytes)";
+      }
+      req.handler(std::make_exception_ptr(request_error(request_errc::device_error, req.command, message, code)), {});
+      return issue_waiting();
+    }
     try {
       const auto e = core::decode<error_payload>(f.payload, builtin_endian);
       code = e.code;
@@ -272,12 +332,17 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       message = command_label(req.command, req.name) + ": device error with an unreadable payload (" + err.what() + ")";
     }
     req.handler(std::make_exception_ptr(request_error(request_errc::device_error, req.command, message, code)), {});
+    issue_waiting();
   }
 
   // ---- writing --------------------------------------------------------------
 
   void write_frame(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload) {
-    channel->write(transport::frame_header{transport::protocol_version, kind, command, sequence}, payload);
+    channel->write(transport::frame_header{transport::protocol_version, kind, command, sequence, address}, payload);
+  }
+
+  bool is_broadcast() const noexcept {
+    return traits.has_address && traits.broadcast_address && *traits.broadcast_address == address;
   }
 
   // ---- requests and timeouts -------------------------------------------------
@@ -297,18 +362,61 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       return fail(handler, request_errc::too_large, command,
                   label() + ": a payload of " + std::to_string(payload.size()) + " bytes exceeds the maximum of " +
                       std::to_string(opt.max_payload_size));
-    if (pending.size() >= 0xFFFF)
-      return fail(handler, request_errc::too_large, command, label() + ": 65535 requests are already pending");
-    // Sequence 0 marks a fire-and-forget send (no reply), so requests never use it.
-    while (next_sequence == 0 || pending.count(next_sequence)) ++next_sequence;
+    const std::uint16_t top = traits.max_sequence ? traits.max_sequence : 0xFFFF;
+    if (pending.size() >= top)
+      return fail(handler, request_errc::too_large, command,
+                  label() + ": " + std::to_string(top) + " requests are already pending");
+    if (one_at_a_time && (!pending.empty() || !waiting.empty())) {
+      waiting.push_back({command, std::move(payload), std::move(handler), timeout, std::move(name), fail_on_broken});
+      return;
+    }
+    issue(command, payload, std::move(handler), timeout, std::move(name), fail_on_broken);
+  }
+
+  // Writes a request and waits for its reply (a broadcast: none).
+  void issue(std::uint16_t command, std::span<const std::uint8_t> payload, reply_handler handler,
+             std::chrono::milliseconds timeout, std::string name, bool fail_on_broken) {
+    if (is_broadcast()) {
+      // Every device runs it and none answers: done once it is on its way.
+      count([](session_stats& s) {
+        ++s.requests;
+        ++s.broadcasts;
+      });
+      write_frame(frame_kind::request, command, 0, payload);
+      handler(nullptr, {});
+      return;
+    }
+    // Sequence 0 marks a fire-and-forget send (no reply), so requests never use
+    // it; numbers wrap at the largest the wire holds.
+    const std::uint16_t top = traits.max_sequence ? traits.max_sequence : 0xFFFF;
+    for (;; ++next_sequence) {
+      if (next_sequence == 0 || next_sequence > top) next_sequence = 1;
+      if (!pending.count(next_sequence)) break;
+    }
     const std::uint16_t seq = next_sequence++;
     const auto deadline = clock::now() + timeout;
     const auto ds = channel->stats();
     pending.emplace(seq, pending_request{command, std::move(name), std::move(handler), deadline, ds.frames, ds.errors(), ds.bytes,
-                                         fail_on_broken});
+                                         fail_on_broken, address});
     count([](session_stats& s) { ++s.requests; });
-    write_frame(frame_kind::request, command, seq, payload);
+    write_frame(frame_kind::request, command, traits.max_sequence ? seq : 0, payload);
     arm(deadline);
+  }
+
+  // One request outstanding at a time: when it is done, the next waiting one is written.
+  void issue_waiting() {
+    while (one_at_a_time && pending.empty() && !waiting.empty()) {
+      queued_request q = std::move(waiting.front());
+      waiting.pop_front();
+      if (closed) {
+        fail(q.handler, request_errc::closed, q.command, command_label(q.command, q.name) + ": the session is closed");
+      } else if (!connected) {
+        fail(q.handler, request_errc::not_connected, q.command,
+             command_label(q.command, q.name) + ": " + url + " is not connected (reconnecting)");
+      } else {
+        issue(q.command, q.payload, std::move(q.handler), q.timeout, std::move(q.name), q.fail_on_broken);
+      }
+    }
   }
 
   void arm(clock::time_point deadline) {
@@ -343,6 +451,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
            command_label(p.command, p.name) + ": no reply within the timeout (" +
                what_arrived(ds.frames - p.frames_at, ds.errors() - p.errors_at, ds.bytes - p.bytes_at) + ")");
     }
+    issue_waiting();
   }
 
   static std::string what_arrived(std::uint64_t frames, std::uint64_t broken, std::uint64_t bytes) {
@@ -359,7 +468,10 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   void fail_all(request_errc kind, const std::string& why) {
     auto doomed = std::move(pending);
     pending.clear();
+    auto queued = std::move(waiting);
+    waiting.clear();
     for (auto& [seq, p] : doomed) fail(p.handler, kind, p.command, command_label(p.command, p.name) + ": " + why);
+    for (auto& q : queued) fail(q.handler, kind, q.command, command_label(q.command, q.name) + ": " + why);
   }
 
   // ---- link loss and reconnect -----------------------------------------------
@@ -464,7 +576,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   }
 
   void check_expected_profile() {
-    if (!opt.expected_profile) return;
+    if (!opt.expected_profile || !traits.describe) return;  // a device with another framing cannot answer describe
     auto expected = opt.expected_profile;
     const builtin::describe_request req{0, 0};
     request(builtin::describe::id, core::encode(req, builtin_endian),
@@ -588,6 +700,8 @@ session_stats session::stats() const {
 
 bool session::connected() const noexcept { return impl_->connected; }
 
+const transport::framing_traits& session::framing_traits() const noexcept { return impl_->traits; }
+
 namespace {
 template <class T>
 T wait_for(std::future<T>& f) {
@@ -639,18 +753,6 @@ std::size_t session::max_describe_chunk() const noexcept {
 }
 
 namespace {
-
-// The baud rate when the URL names it ("…?baud=9600"), else 0: a pty or a
-// socket has no line rate to go by.
-std::uint32_t named_baud(const std::string& url) {
-  if (url.find("baud=") == std::string::npos) return 0;
-  try {
-    const auto u = transport::parse_url(url);
-    if (const auto* s = std::get_if<transport::serial_url>(&u)) return s->settings.baud;
-  } catch (const comframe::error&) {
-  }
-  return 0;
-}
 
 std::string hash_hex(std::uint64_t hash) {
   char buf[17];
@@ -704,6 +806,10 @@ profile session::fetch_profile(std::optional<std::chrono::milliseconds> timeout)
 
 profile session::fetch_profile(const fetch_options& fo) {
   check_not_io_thread_for_wait();
+  if (!impl_->traits.describe)
+    throw comframe::error("devices.no_describe",
+                          url_ + ": the device's framing is not comframe's, so it cannot answer describe: its profile "
+                                 "must come from a file (--profile FILE, or session_options::expected_profile)");
   using std::chrono::milliseconds;
   constexpr auto id = builtin::describe::id;
   const auto deadline = clock::now() + fo.deadline;

@@ -328,7 +328,7 @@ TEST(schema_layout, a_bit_field_of_a_sized_integer_type_with_another_width_is_re
 TEST(schema_layout, a_dynamic_array_that_is_not_last_is_refused_naming_it) {
   EXPECT_EQ(load_error(R"({"struct": [{"name": "samples", "type": "i16[]"}, {"name": "crc", "type": "u24"}]})"),
             "[core.definition] root.samples: a dynamic array, or a struct that contains one, may only be the last "
-            "field of a struct");
+            "field of a struct unless it is counted (\"count\": an earlier field)");
 }
 
 TEST(schema_layout, other_bad_definitions_are_refused_with_the_path) {
@@ -352,8 +352,9 @@ TEST(schema_layout, other_bad_definitions_are_refused_with_the_path) {
   EXPECT_EQ(load_error(R"({"bits": [{"name": "c", "type": {"enum": "u8", "values": {"a": 200}}, "bits": 4},
                                     {"name": "d", "type": "u4"}]})"),
             "[core.definition] root.c: the enum value a = 200 does not fit in 4 bits");
-  EXPECT_EQ(load_error(R"({"struct": [{"name": "t", "type": "text[]"}]})"),
-            "[core.definition] root.t: \"text[]\": text needs a length in bytes, as in \"text[8]\"");
+  EXPECT_EQ(load_error(R"({"struct": [{"name": "t", "type": "text[]"}, {"name": "x", "type": "u8"}]})"),
+            "[core.definition] root.t: a dynamic array, or a struct that contains one, may only be the last field of a "
+            "struct unless it is counted (\"count\": an earlier field)");
   EXPECT_EQ(load_error(R"({"struct": [{"name": "x", "type": "u8", "endian": "middle"}]})"),
             "[core.schema_syntax] root.x: \"endian\" must be \"little\", \"big\" or \"native\", got a string "
             "\"middle\"");

@@ -102,7 +102,7 @@ TEST(schema, exports_the_schema_of_a_static_type_and_loads_it_back_equal) {
 
 TEST(schema, refuses_a_dynamic_array_that_is_not_the_last_field) {
   EXPECT_EQ(load_error(R"({"types": {"T": {"struct": [{"name": "a", "type": "u8[]"}, {"name": "b", "type": "u8"}]}}})"),
-            "[core.definition] T.a: a dynamic array, or a struct that contains one, may only be the last field of a struct");
+            "[core.definition] T.a: a dynamic array, or a struct that contains one, may only be the last field of a struct unless it is counted (\"count\": an earlier field)");
   EXPECT_EQ(load_error(R"({"types": {"In": {"struct": [{"name": "t", "type": "u8[]"}]},
                          "T": {"struct": [{"name": "in", "type": "In"}, {"name": "b", "type": "u8"}]}}})"),
             "[core.definition] T.in: a dynamic array, or a struct that contains one, may only be the last field of a struct");

@@ -12,6 +12,7 @@
 #include "comframe/devices/frame_json.hpp"
 #include "comframe/devices/session.hpp"
 #include "devices/scripted_peer.hpp"
+#include "devices/test_framing.hpp"
 #include "support/pty.hpp"
 
 namespace {
@@ -441,3 +442,214 @@ TEST_F(loopback_fixture, a_session_with_a_bridge_publishes_every_frame_its_profi
 }
 
 }  // namespace bridge_tests
+
+// ---- Reply matching other than by sequence number, addresses, no describe ------------------
+
+namespace matching_tests {
+
+using transport::reply_match;
+
+// Traits of a device protocol: replies matched by `mode`, no sequence numbers
+// on the wire (the test framing carries the device address in their place).
+transport::framing_traits foreign(reply_match mode) {
+  transport::framing_traits t;
+  t.replies = mode;
+  t.max_sequence = 0;
+  t.has_address = true;
+  t.default_address = 1;
+  t.broadcast_address = 0;
+  t.has_kind = true;
+  t.describe = false;
+  t.name = "test";
+  return t;
+}
+
+devices::session_options with_framing(reply_match mode, std::optional<std::uint16_t> address = {}) {
+  devices::session_options o;
+  o.framing = test::traits_framing::factory(foreign(mode), false);
+  o.address = address;
+  return o;
+}
+
+// Runs everything the io thread has been given so far (it runs on one thread, in order).
+void sync(boost::asio::io_context& io) {
+  std::promise<void> done;
+  boost::asio::post(io, [&] { done.set_value(); });
+  done.get_future().wait();
+}
+
+// A peer that holds every request until released, then answers each at once
+// (the echo payload back, with reply command `reply_command`, or the request's when 0xFFFF).
+struct held_peer {
+  std::atomic<bool> released = false;
+  std::vector<std::pair<transport::frame_header, std::vector<std::uint8_t>>> held;
+  std::uint16_t reply_command = 0xFFFF;
+  void answer(scripted_peer& p, const transport::frame_header& h, const std::vector<std::uint8_t>& payload) {
+    p.write(frame_kind::response, reply_command == 0xFFFF ? h.command : reply_command, h.sequence, payload);
+  }
+  scripted_peer::request_handler handler() {
+    return [this](scripted_peer& p, const transport::frame_header& h, std::vector<std::uint8_t> payload) {
+      if (released) return answer(p, h, payload);
+      held.emplace_back(h, std::move(payload));
+    };
+  }
+  // On the io thread: answer what is held, and every request from now on.
+  void release(scripted_peer& p) {
+    released = true;
+    for (auto& [h, payload] : held) answer(p, h, payload);
+    held.clear();
+  }
+};
+
+TEST_F(loopback_fixture, by_order_one_request_is_outstanding_and_the_others_wait_their_turn_in_call_order) {
+  held_peer device;
+  device.reply_command = 0;  // by order, the reply's command is not compared (a line framing's is 0)
+  start(device.handler(), with_framing(reply_match::order));
+  std::vector<std::future<std::uint32_t>> futures;
+  for (std::uint32_t i = 0; i < 4; ++i) futures.push_back(host->request_async<Echo>(100 + i));
+  ASSERT_TRUE(peer->wait_for_requests(1));
+  sync(t.io);
+  EXPECT_EQ(host->stats().requests, 1u);  // the other three wait in the session, unwritten
+  boost::asio::post(t.io, [&] { device.release(*peer); });
+  for (std::uint32_t i = 0; i < 4; ++i) EXPECT_EQ(futures[i].get(), 100 + i);
+  const auto seen = peer->received();
+  ASSERT_EQ(seen.size(), 4u);
+  for (const auto& h : seen) {
+    EXPECT_EQ(h.command, Echo::id);
+    EXPECT_EQ(h.sequence, 1u);  // the test framing's address field: the framing's default address
+  }
+  const auto st = host->stats();
+  EXPECT_EQ(st.requests, 4u);
+  EXPECT_EQ(st.replies, 4u);
+  EXPECT_EQ(st.late_replies, 0u);
+}
+
+TEST_F(loopback_fixture, by_order_a_timed_out_request_lets_the_next_one_go) {
+  std::atomic<int> n = 0;
+  start(
+      [&](scripted_peer& p, const transport::frame_header& h, std::vector<std::uint8_t> payload) {
+        if (++n > 1) p.write(frame_kind::response, h.command, h.sequence, payload);  // the first gets no answer
+      },
+      with_framing(reply_match::order));
+  auto first = host->request_async<Echo>(1, 40ms);
+  auto second = host->request_async<Echo>(2);  // waits behind the first until it times out
+  EXPECT_EQ(error_kind_of([&] { first.get(); }), request_errc::timeout);
+  EXPECT_EQ(second.get(), 2u);
+  EXPECT_EQ(host->stats().timeouts, 1u);
+}
+
+TEST_F(loopback_fixture, by_command_a_reply_for_another_command_is_not_handed_over) {
+  start(
+      [](scripted_peer& p, const transport::frame_header& h, std::vector<std::uint8_t> payload) {
+        p.write(frame_kind::response, GetInfo::id, h.sequence, core::encode(Info{}));  // another command's
+        p.write(frame_kind::response, h.command, h.sequence, payload);
+      },
+      with_framing(reply_match::command));
+  EXPECT_EQ(host->request<Echo>(6), 6u);
+  EXPECT_EQ(host->stats().mismatched_replies, 1u);
+  EXPECT_EQ(host->stats().replies, 1u);
+}
+
+TEST_F(loopback_fixture, by_address_and_command_requests_go_to_the_chosen_address_and_other_devices_replies_are_dropped) {
+  start(
+      [](scripted_peer& p, const transport::frame_header& h, std::vector<std::uint8_t> payload) {
+        p.write(frame_kind::response, h.command, 8, le(888));                    // device 8, same command
+        p.write(frame_kind::response, h.command, h.sequence, payload);          // the device asked
+      },
+      with_framing(reply_match::address_command, 7));
+  EXPECT_EQ(host->request<Echo>(77), 77u);
+  ASSERT_EQ(peer->received().size(), 1u);
+  EXPECT_EQ(peer->received()[0].sequence, 7u);  // the address, in the test framing's sequence field
+  EXPECT_EQ(host->stats().mismatched_replies, 1u);
+  EXPECT_EQ(host->request<Echo>(78), 78u);
+  EXPECT_EQ(host->stats().mismatched_replies, 2u);
+  EXPECT_EQ(host->stats().replies, 2u);
+}
+
+TEST_F(loopback_fixture, a_reply_while_no_request_is_outstanding_is_late) {
+  start(
+      [](scripted_peer& p, const transport::frame_header& h, std::vector<std::uint8_t> payload) {
+        p.write(frame_kind::response, h.command, h.sequence, payload);
+        p.write(frame_kind::response, GetInfo::id, h.sequence, core::encode(Info{}));  // nobody waits for it
+      },
+      with_framing(reply_match::command));
+  EXPECT_EQ(host->request<Echo>(1), 1u);
+  for (int i = 0; i < 3000 && host->stats().decoder.frames < 2; ++i) std::this_thread::sleep_for(1ms);  // watchdog
+  ASSERT_EQ(host->stats().decoder.frames, 2u);
+  EXPECT_EQ(host->stats().late_replies, 1u);
+  EXPECT_EQ(host->stats().mismatched_replies, 0u);
+}
+
+TEST_F(loopback_fixture, a_request_to_the_broadcast_address_completes_when_written_and_awaits_no_reply) {
+  start([](scripted_peer&, const transport::frame_header&, std::vector<std::uint8_t>) {},
+        with_framing(reply_match::address_command, 0));
+  EXPECT_EQ(host->request<SetLed>({1, {2, 3, 4}}, 10s), core::null{});
+  ASSERT_TRUE(peer->wait_for_requests(1));
+  EXPECT_EQ(peer->received()[0].sequence, 0u);  // address 0
+  EXPECT_EQ(peer->received()[0].command, SetLed::id);
+  const auto st = host->stats();
+  EXPECT_EQ(st.broadcasts, 1u);
+  EXPECT_EQ(st.requests, 1u);
+  EXPECT_EQ(st.timeouts, 0u);
+}
+
+TEST_F(loopback_fixture, sequence_numbers_wrap_at_the_largest_the_framing_holds) {
+  auto traits = foreign(reply_match::sequence);
+  traits.max_sequence = 3;
+  devices::session_options o;
+  o.framing = test::traits_framing::factory(traits, true);
+  start(well_behaved, o);
+  for (std::uint32_t i = 0; i < 7; ++i) EXPECT_EQ(host->request<Echo>(i), i);
+  std::vector<std::uint16_t> seqs;
+  for (const auto& h : peer->received()) seqs.push_back(h.sequence);
+  EXPECT_EQ(seqs, (std::vector<std::uint16_t>{1, 2, 3, 1, 2, 3, 1}));
+}
+
+TEST_F(loopback_fixture, another_framings_error_reply_is_a_device_error_with_its_code_and_the_codes_name) {
+  start(
+      [](scripted_peer& p, const transport::frame_header& h, std::vector<std::uint8_t>) {
+        const std::string name = "illegal_data_address";
+        // The test framing reads error payloads as comframe's (framing::read_error's default).
+        std::vector<std::uint8_t> e{2, 0};
+        e.insert(e.end(), name.begin(), name.end());
+        p.write(frame_kind::error, h.command, h.sequence, e);
+      },
+      with_framing(reply_match::address_command));
+  try {
+    host->request<Echo>(1);
+    FAIL() << "no error";
+  } catch (const devices::request_error& e) {
+    EXPECT_EQ(e.kind(), request_errc::device_error);
+    EXPECT_EQ(e.device_code(), 2u);
+    EXPECT_STREQ(e.what(), "[devices.device_error] echo: device error 2 (illegal_data_address)");
+  }
+  EXPECT_EQ(host->stats().error_replies, 1u);
+}
+
+TEST_F(loopback_fixture, a_framing_without_describe_says_the_profile_must_come_from_a_file) {
+  start(well_behaved, with_framing(reply_match::command));
+  EXPECT_FALSE(host->framing_traits().describe);
+  try {
+    (void)host->fetch_profile();
+    FAIL() << "fetched";
+  } catch (const comframe::error& e) {
+    EXPECT_EQ(e.id(), "devices.no_describe");
+    EXPECT_NE(std::string(e.what()).find("its profile must come from a file (--profile FILE"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(peer->received().size(), 0u);  // nothing was asked of the device
+}
+
+TEST_F(loopback_fixture, losing_the_link_fails_the_outstanding_request_and_those_waiting_behind_it) {
+  held_peer device;
+  start(device.handler(), with_framing(reply_match::order));
+  auto a = host->request_async<Echo>(1, 10s);
+  auto b = host->request_async<Echo>(2, 10s);
+  ASSERT_TRUE(peer->wait_for_requests(1));
+  sync(t.io);
+  peer->close();
+  EXPECT_EQ(error_kind_of([&] { a.get(); }), request_errc::link_lost);
+  EXPECT_EQ(error_kind_of([&] { b.get(); }), request_errc::link_lost);
+}
+
+}  // namespace matching_tests

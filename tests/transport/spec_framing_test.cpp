@@ -273,4 +273,32 @@ TEST(spec_framing, endless_garbage_without_a_delimiter_stays_bounded) {
   }
 }
 
+// A payload whose length a count field inside it gives (Modbus's register
+// response: byte_count, then that many bytes of registers), fed a byte at a time.
+TEST(spec_framing, schema_length_reads_a_count_field_to_find_the_payloads_end) {
+  class counted_table final : public payload_schemas {
+   public:
+    const comframe::core::schema* find(frame_kind kind, std::uint16_t command) const noexcept override {
+      return kind == frame_kind::response && command == 3 ? &response_ : nullptr;
+    }
+
+   private:
+    comframe::core::schema response_ = comframe::core::schema::parse(
+        R"({"struct": [{"name": "byte_count", "type": "u8"},
+                       {"name": "values", "type": ">u16[]", "count": "byte_count", "count_unit": "bytes"}]})");
+  } table;
+  const auto s = load_spec(comframe::test::modbus_rtu_spec);
+  auto host = make_framing(s, {.incoming = direction::from_device, .schemas = &table, .max_payload_size = 256,
+                               .payload_endian = comframe::core::endian::big});
+  const bytes reply{0x01, 0x03, 0x04, 0x00, 0x01, 0x00, 0x02, 0x2A, 0x32};
+  bytes wire = reply;
+  wire.insert(wire.end(), reply.begin(), reply.end());
+  const auto d = feed_all(*host, wire, 1);
+  ASSERT_EQ(d.headers.size(), 2u);
+  EXPECT_TRUE(d.errors.empty());
+  EXPECT_EQ(d.headers[1], (frame_header{.kind = frame_kind::response, .command = 3, .address = 1}));
+  EXPECT_EQ(d.payloads[1], (bytes{0x04, 0x00, 0x01, 0x00, 0x02}));
+  EXPECT_EQ(d.kept[0], reply);
+}
+
 }  // namespace

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "comframe/core/error.hpp"
+#include "comframe/core/measure.hpp"
 #include "comframe/core/schema.hpp"
 #include "comframe/transport/framing_spec.hpp"
 #include "framing_check.hpp"
@@ -23,21 +24,11 @@ namespace comframe::transport {
 
 namespace {
 
-// How many bytes a payload of schema `s` takes at the start of `bytes`.
-// Stands in for core::measure() (core/measure.hpp) until the type system
-// has it: fixed-size schemas only.
-struct payload_size {
-  enum class state : std::uint8_t { complete, need_more, unbounded, invalid } st;
-  std::size_t size;
-};
+// How many bytes a payload of schema `s` takes at the start of `bytes`
+// (core::measure, which reads the payload's count fields).
+using payload_size = core::measured;
 payload_size measure_payload(const core::schema& s, std::span<const std::uint8_t> bytes, core::endian e) noexcept {
-  (void)bytes;
-  (void)e;
-  try {
-    if (auto n = s.fixed_size()) return {payload_size::state::complete, *n};
-  } catch (...) {
-  }
-  return {payload_size::state::unbounded, 0};
+  return core::measure(s, bytes, e);
 }
 
 std::uint64_t read_uint(const std::uint8_t* p, std::size_t size, core::endian e) noexcept {

@@ -25,5 +25,8 @@ inline constexpr std::size_t max_name_length = 128;
 /// decoder and the encoder before they allocate. No byte limit implies this
 /// one: a struct of null fields has no bytes at all.
 inline constexpr std::size_t max_elements = std::size_t{16} << 20;
+/// Most count fields (fields that hold a later field's count) in one struct,
+/// so that core::measure() needs no memory beyond its stack.
+inline constexpr std::size_t max_count_fields = 16;
 
 }  // namespace comframe::core::limits

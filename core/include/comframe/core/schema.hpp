@@ -22,7 +22,8 @@
 //   s.type("Point").dump();                          // the canonical document, for people
 //
 // The same rules as the static face (comframe/core/codec.hpp) hold, checked
-// at load time: a dynamic array only as the last leaf, fixed arrays of at
+// at load time: a dynamic array only as the last leaf unless it is counted
+// ({"name": "values", "type": ">u16[]", "count": "byte_count", "count_unit": "bytes"}), fixed arrays of at
 // least one element, array elements (fixed or dynamic) of non-zero size, at
 // most limits::max_elements elements in a value (comframe/core/limits.hpp).
 //
@@ -69,16 +70,28 @@ namespace comframe::core {
 ///                  least significant), sorted by position. JSON is the list of
 ///                  the set bits' names in bit order; a set bit without a name is
 ///                  a decode error in strict mode and its number in lenient mode.
-///   text           `length` bytes of UTF-8 padded with NULs; JSON string.
-///   raw_bytes      `length` bytes; JSON lowercase hex string.
+///   text           `length` bytes of UTF-8 padded with NULs; JSON string. With
+///                  `dynamic` set ("text[]"): no `length`, the text takes the
+///                  rest of the value or, in a counted field, its count of bytes.
+///   raw_bytes      `length` bytes; JSON lowercase hex string. "bytes[]" is
+///                  `dynamic` as "text[]" is.
 ///   array          `element` × `length`.
-///   dynamic_array  `element` × (whatever the bytes hold).
+///   dynamic_array  `element` × (whatever the bytes hold), or, in a counted
+///                  field, × the count.
 ///   structure      `fields`; each field's bytes start at `field::offset` from the
 ///                  struct's start (offsets only grow; bytes between fields are
 ///                  gaps, skipped on decode and zero on encode); the struct is
 ///                  `min_size` bytes (more than the end of its last field when the
 ///                  schema states a "size"). `field::order`, when set, fixes the
 ///                  byte order of everything inside that field.
+///                  A counted field (`field::counted_by` set) is a dynamic array,
+///                  text[] or bytes[] whose length the earlier field
+///                  `fields[counted_by]` (an unsigned integer) holds, in elements
+///                  or in bytes (`field::count_unit`). It takes 0 bytes in
+///                  `min_size` and in the offsets: every field after it starts
+///                  `offset` + the bytes the counted fields before it take
+///                  in this value. A struct with one (at any depth, but not
+///                  in its dynamic tail) is `counted`.
 ///   bit_record     `fields`, `bit_order` and `min_size` bytes (= `bit_size` / 8).
 ///                  Each field is `field::bit_width` bits at bit `field::bit_offset`
 ///                  (see comframe/core/bits.hpp for how bits are numbered); its
@@ -103,6 +116,13 @@ struct type_node {
     unsigned bit_width = 0;             ///< bit_record: width in bits, 1 to 64 (of each element when `count`)
     std::size_t count = 0;              ///< bit_record: > 0 for a packed array of `count` elements of `bit_width`
                                         ///< bits each, one after the other; JSON array
+    static constexpr std::size_t none = static_cast<std::size_t>(-1);
+    std::size_t counted_by = none;      ///< structure: the index of the earlier field that holds this field's
+                                        ///< count ("count"); its type is a dynamic array, text[] or bytes[]
+    core::count_unit count_unit = core::count_unit::elements;  ///< what that count counts ("count_unit")
+    std::size_t counts = none;          ///< structure: the index of the later field whose count this field holds
+    std::size_t count_slot = 0;         ///< structure: of a count field, its number among the struct's count
+                                        ///< fields (0 to max_count_fields - 1)
   };
   struct enumerator {
     std::string name;
@@ -115,6 +135,9 @@ struct type_node {
   const type_node* element = nullptr;  ///< kind == array or dynamic_array
   std::size_t length = 0;              ///< kind == array (elements), text and raw_bytes (bytes)
   bool dynamic = false;                ///< holds the dynamic array (as its last leaf)
+  bool counted = false;                ///< holds a counted field: its size varies and is read from its bytes
+                                       ///< (core::measure); every counted field's element has a fixed size
+                                       ///< unless the element is `counted` itself
   std::size_t min_size = 0;            ///< bytes of everything but the dynamic array's elements
   std::size_t tail_element_size = 0;   ///< bytes per element of that dynamic array
   std::size_t elements = 0;            ///< array elements and fields, at every depth, of everything but the dynamic array
@@ -160,13 +183,13 @@ class schema {
   /// The root as a short type expression: "Shape", "i16[]", "u8[4]".
   std::string type_expression() const;
 
-  /// Encoded size of every value, or nullopt for a dynamic root.
+  /// Encoded size of every value, or nullopt for a dynamic or counted root.
   std::optional<std::size_t> fixed_size() const;
-  /// Bytes of everything but the dynamic array's elements.
+  /// Bytes of everything but the dynamic array's elements (and counted fields' contents).
   std::size_t min_size() const;
   /// Bytes per element of the dynamic array, or nullopt for a fixed root.
   std::optional<std::size_t> element_size() const;
-  /// Encoded size of this JSON value (its dynamic array's length counts).
+  /// Encoded size of this JSON value (its dynamic array's and counted fields' lengths count).
   std::size_t current_size(const nlohmann::json& value) const;
 
   /// Same types and same root, compared in canonical form.

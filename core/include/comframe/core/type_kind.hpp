@@ -24,4 +24,8 @@ enum class type_kind : std::uint8_t {
   flags,        ///< a bit mask over an unsigned integer with named bits; JSON lists the names of the set bits
 };
 
+/// What a counted field's count field counts (docs/schema.md, "Counted fields"):
+/// the array's elements (the default) or its bytes.
+enum class count_unit : std::uint8_t { elements, bytes };
+
 }  // namespace comframe::core

@@ -45,6 +45,7 @@
 #include "comframe/core/schema.hpp"
 #include "comframe/core/schema_export.hpp"
 #include "comframe/devices/command.hpp"
+#include "comframe/transport/framing_spec.hpp"
 
 namespace comframe::devices {
 
@@ -118,7 +119,12 @@ class profile {
   /// identifier, a user id in the reserved range 0xFF00–0xFFFF (commands and
   /// events; an entry equal to builtin::describe is allowed), an "endian"
   /// other than "little", "big" or "native", any schema error (wrapped with its
-  /// path), and input beyond profile_limits.
+  /// path), input beyond profile_limits, and a "framing" section that
+  /// transport::parse_framing_spec refuses (its path kept: "framing.check.type"),
+  /// a line text naming no command ("framing.texts.NAME"), a schema_length
+  /// framing with a request, response or event whose length its schema does not
+  /// imply ("commands[2].response"), and a framing without a kind field given an
+  /// id that is both a command and an event ("events[0].id").
   static profile from_json(const nlohmann::json& document);
 
   /// The profile of C++ declarations: each Item is a command<…> or an event<…>;
@@ -151,6 +157,11 @@ class profile {
   /// The byte order of every command and event payload of this device.
   core::endian payload_endian() const noexcept { return endian_; }
 
+  /// How the device's frames sit on the wire (the "framing" section,
+  /// docs/framing.md): comframe's own framing (is_default()) unless the
+  /// document gives another. Line texts carry their commands' ids.
+  const transport::framing_spec& framing() const noexcept { return framing_; }
+
   /// Sorted by id; builtin::describe always among them.
   const std::vector<command_info>& commands() const noexcept { return commands_; }
   /// Sorted by id; may be empty.
@@ -166,7 +177,8 @@ class profile {
   /// The names of the commands and events that differ between this profile and
   /// `other`: a different request, response or payload schema, a different id,
   /// or present in only one of the two. Sorted, each name once (a command and
-  /// an event may share a name). Device, version and endian are not compared.
+  /// an event may share a name), and "framing" when the two framings differ. Device, version and
+  /// endian are not compared.
   std::vector<std::string> differences(const profile& other) const;
 
   /// Equal canonical documents (to_json()).
@@ -192,6 +204,7 @@ class profile {
   core::endian endian_ = core::endian::little;
   std::vector<command_info> commands_;
   std::vector<event_info> events_;
+  transport::framing_spec framing_;  ///< is_default() unless the document has a "framing" section
   nlohmann::json types_ = nlohmann::json::object();  ///< canonical "types": the union of the schemas' types
 };
 

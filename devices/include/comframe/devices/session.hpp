@@ -8,12 +8,33 @@
 //   s.on_event<Telemetry>([](const Sample& x) { … });            // device's own frames
 //   s.on_link_state([](link_state st, const std::string& why) { … });
 //
-// Replies are matched to requests by sequence number, never by order: a late
-// reply (its request already timed out) or one nobody asked for is counted in
-// stats() and dropped, never handed to another caller. An error-kind reply
-// raises request_error with kind device_error and the device's code; its
-// message quotes the device's text as core::printable_text shows it (control
-// characters and a NUL escaped, cut after 256 bytes saying so).
+// With comframe's own framing, replies are matched to requests by sequence
+// number, never by order: a late reply (its request already timed out) or one
+// nobody asked for is counted in stats() and dropped, never handed to another
+// caller. An error-kind reply raises request_error with kind device_error and
+// the device's code; its message quotes the device's text as
+// core::printable_text shows it (control characters and a NUL escaped, cut
+// after 256 bytes saying so).
+//
+// A device that speaks its own protocol has its framing in its profile
+// (profile::framing(), docs/framing.md); the session uses it when
+// options.expected_profile has one. Its replies match as the framing's
+// traits().replies says (docs/protocol.md, "Reply matching"):
+//   sequence         as above; sequence numbers wrap at traits().max_sequence;
+//   command          a reply answers the request outstanding when its command is the request's;
+//   address_command  … when its device address and command are the request's;
+//   order            the next reply answers the request outstanding.
+// In the last three, ONE request is outstanding at a time: later requests wait
+// in a queue, in the order they were made, and each is written when the one
+// before it has its reply, its error or its timeout (a request's timeout starts
+// when it is written). Requests go to options.address (default: the framing's
+// default address); a request to the framing's broadcast address is answered
+// by no device: it completes, with an empty reply, once it is queued for
+// writing. An error reply (by the framing's error rule) is a device_error with
+// the device's code, its message the code's name ("illegal_data_address").
+// Such a device cannot answer describe: fetch_profile() and check_profile()
+// throw comframe::error "devices.no_describe" saying the profile must come
+// from a file (--profile FILE).
 //
 // Link loss: when the port vanishes (USB unplug, simulator stopped) every
 // pending request fails with request_errc::link_lost, on_link_state reports
@@ -103,13 +124,18 @@ struct session_options {
   /// shared-memory bridge (devices/bridge_feed.hpp), with the profile from
   /// expected_profile or fetch_profile() in its latest-value store.
   std::shared_ptr<bridge_feed> bridge;
-  /// How frames sit on the line (transport/framing.hpp); empty: comframe's own
+  /// How frames sit on the line (transport/framing.hpp); empty: the framing of
+  /// expected_profile (profile::framing()) when it has one, else comframe's own
   /// (COBS, CRC-32C, its 6-byte header).
   transport::framing_factory framing;
   /// The device's payload schemas, for a framing that finds a frame's length
   /// from them (devices::profile_schemas, frame_json.hpp); empty: those of
   /// expected_profile, if set.
   std::shared_ptr<const transport::payload_schemas> payload_schemas;
+  /// The device address requests go to, on a framing whose frames carry one
+  /// (framing_traits::has_address); empty: the framing's default_address (the
+  /// profile's "framing"."address"). Ignored by framings without addresses.
+  std::optional<std::uint16_t> address;
 };
 
 /// Counters since the session was made. A snapshot; cheap to take.
@@ -120,8 +146,11 @@ struct session_stats {
   std::uint64_t error_replies = 0;       ///< of those, error-kind replies
   std::uint64_t timeouts = 0;
   std::uint64_t broken_replies = 0;      ///< requests abandoned early because a broken frame came instead
-  std::uint64_t late_replies = 0;        ///< replies whose sequence number no pending request has: dropped
-  std::uint64_t mismatched_replies = 0;  ///< right sequence number, other command: dropped
+  std::uint64_t late_replies = 0;        ///< replies whose sequence number no pending request has (or, matching
+                                         ///< otherwise, while none is outstanding): dropped
+  std::uint64_t mismatched_replies = 0;  ///< right sequence number (or the one outstanding request), other command
+                                         ///< or device address: dropped
+  std::uint64_t broadcasts = 0;          ///< requests to the broadcast address: written, no reply awaited
   std::uint64_t events = 0;              ///< events handed to a handler
   std::uint64_t unhandled_events = 0;    ///< events with no handler: dropped
   std::uint64_t unexpected_frames = 0;   ///< request-kind frames from the device: dropped
@@ -287,6 +316,8 @@ class session {
   session_stats stats() const;
   bool connected() const noexcept;
   const std::string& url() const noexcept { return url_; }
+  /// The traits of the framing the session speaks (how replies match, addresses, describe).
+  const transport::framing_traits& framing_traits() const noexcept;
   const session_options& options() const noexcept { return options_; }
 
   struct impl;
