@@ -1,5 +1,7 @@
 #include "comframe/devices/profile.hpp"
 
+#include "comframe/core/measure.hpp"
+
 #include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
 #include "comframe/core/limits.hpp"
@@ -371,13 +373,8 @@ transport::framing_spec read_framing(const json& doc) {
 
 // Whether a frame's length follows from the schema of its payload, as a
 // schema_length framing needs.
-// TODO(core::measure): this is core::measure(s, {}, e).st != measured::state::unbounded
-// once core/measure.hpp is on main (counted fields make more schemas measurable);
-// until then a schema is measurable when its size is fixed — without counted
-// fields, any dynamic array or text ends only where its input does.
 bool measurable(const core::schema& s, core::endian e) {
-  (void)e;
-  return s.fixed_size().has_value();
+  return core::measure(s, {}, e).st != core::measured::state::unbounded;
 }
 
 // A schema_length framing finds each frame's end from its payload's schema.
