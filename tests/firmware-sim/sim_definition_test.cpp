@@ -320,7 +320,7 @@ TEST(sim_file, the_document_has_known_keys_and_exactly_one_profile) {
             "70000");
   EXPECT_EQ(load_error(R"({"profile": {"comframe_profile": 1, "device": "x", "commands": [], "typs": {}}})"),
             "[firmware_sim.sim_file] profile: unknown key \"typs\" (the keys are: comframe_profile, device, version, "
-            "endian, types, commands, events)");
+            "endian, framing, types, commands, events)");
 }
 
 TEST(sim_file, a_reply_names_a_command_of_the_profile_and_gives_a_response_or_an_error) {
