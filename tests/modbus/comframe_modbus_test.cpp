@@ -39,7 +39,7 @@ TEST(comframe_host, reads_and_writes_libmodbus_rtu_server_registers_and_gets_its
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"byte_count\":8,\"values\":[0,1,2,3]}\n");
   r = call(ptys.b, rtu_profile, "write_multiple_registers", R"({"start": 1, "count": 2, "values": [500, 600]})");
-  EXPECT_EQ(r.out, "{\"count\":2,\"start\":1}\n") << r.err;
+  EXPECT_EQ(r.out, "{\"start\":1,\"count\":2}\n") << r.err;
   r = call(ptys.b, rtu_profile, "write_single_register", R"({"address": 0, "value": 7})");
   EXPECT_EQ(r.out, "{\"address\":0,\"value\":7}\n") << r.err;
   r = call(ptys.b, rtu_profile, "read_holding_registers", R"({"start": 0, "count": 4})");
@@ -49,7 +49,7 @@ TEST(comframe_host, reads_and_writes_libmodbus_rtu_server_registers_and_gets_its
   r = call(ptys.b, rtu_profile, "read_coils", R"({"start": 0, "count": 10})");
   EXPECT_EQ(r.out, "{\"byte_count\":2,\"coils\":[73,2]}\n") << r.err;
   r = call(ptys.b, rtu_profile, "write_multiple_coils", R"({"start": 0, "count": 3, "coils": [6]})");
-  EXPECT_EQ(r.out, "{\"count\":3,\"start\":0}\n") << r.err;
+  EXPECT_EQ(r.out, "{\"start\":0,\"count\":3}\n") << r.err;
   r = call(ptys.b, rtu_profile, "write_single_coil", R"({"address": 9, "value": 0})");
   EXPECT_EQ(r.out, "{\"address\":9,\"value\":0}\n") << r.err;
   r = call(ptys.b, rtu_profile, "read_coils", R"({"start": 0, "count": 10})");
