@@ -20,6 +20,10 @@ test_packages=(
   libbenchmark-dev
   python3 python3-serial    # pyserial, the independent client in the simulator tests
   tshark                    # Wireshark's command line: opens comframe captures in the logging tests
+  libmodbus-dev             # libmodbus: the Modbus RTU server and client that tests/modbus builds
+  python3-pymodbus          # pymodbus 3.0: the second independent Modbus client and server (tests/modbus)
+  python3-serial-asyncio    # pymodbus's serial client needs it and its package does not depend on it
+  socat                     # joins two ptys: a Modbus server on one end, a client on the other
 )
 firmware_packages=(
   gcc-arm-none-eabi         # the Cortex-M3 build of the firmware kit and examples/firmware_thermo

@@ -1,5 +1,7 @@
 #include "comframe/devices/profile.hpp"
 
+#include "comframe/core/measure.hpp"
+
 #include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
 #include "comframe/core/limits.hpp"

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <limits>
 #include <set>
 
 #include "comframe/core/json_number.hpp"
@@ -184,22 +185,36 @@ struct step {
 // A template compiled against its type: literal parts are final JSON values,
 // the rest is filled in per request (or per emission, for events).
 struct templ {
-  enum class kind : std::uint8_t { literal, object, array, request, count } k = kind::literal;
+  enum class kind : std::uint8_t { literal, object, array, request, count, read } k = kind::literal;
   json value;                                       // literal
   std::vector<std::pair<std::string, templ>> members;  // object
   std::vector<templ> elements;                      // array
   std::vector<step> steps;                          // request
   std::string text;                                 // request: "$request.a[2]", for messages
   std::string where;                                // request: the template's path, for messages
-  const type_node* probe = nullptr;                 // request: the type to stand in for it at load time
+  const type_node* probe = nullptr;                 // request, read: the type to stand in for it at load time
+  bool pack_bits = false;                           // read: a bool table's values packed 8 per byte, LSB first
 };
 
 bool has_holes(const templ& t) { return t.k != templ::kind::literal; }
 
+// A table of the sim file's "tables": values of one type that replies read and write.
+struct table {
+  std::string name;
+  core::scalar type = core::scalar::u16;  // boolean or an integer scalar
+  std::vector<std::int64_t> values;
+};
+
 struct compile_context {
   std::string owner;                 // "scale's request" — whose request $request is
   const type_node* request = nullptr;  // null in an event: no $request there
+  const table* read = nullptr;       // the table this reply's "read" reads: what $read is
 };
+
+bool is_integer_or_bool(const type_node& n) {
+  return (n.kind == type_kind::number && (is_integer(n.number) || n.number == core::scalar::boolean)) ||
+         n.kind == type_kind::integer;
+}
 
 std::vector<step> parse_reference(std::string_view text, std::string_view rest, const std::string& path) {
   std::vector<step> steps;
@@ -272,10 +287,25 @@ templ compile(const json& t, const type_node* type, const std::string& path, con
         out.k = templ::kind::count;
         return out;
       }
+      if (s == "$read") {
+        if (!cx.read) fail(path, "\"$read\" needs a \"read\" in this reply (the table values it stands for)");
+        const bool array = type && (type->kind == type_kind::array || type->kind == type_kind::dynamic_array);
+        if (!array || !is_integer_or_bool(*type->element))
+          fail(path, "\"$read\" is a list of " + cx.read->name + "'s values; an array of integers or bools is needed here" +
+                         (type ? ", not " + a_type(*type) : ""));
+        const bool element_bool = type->element->kind == type_kind::number && type->element->number == core::scalar::boolean;
+        if (element_bool && cx.read->type != core::scalar::boolean)
+          fail(path, "\"$read\" reads " + cx.read->name + " (" + std::string(core::to_string(cx.read->type)) +
+                         "), which does not fit " + a_type(*type));
+        out.k = templ::kind::read;
+        out.pack_bits = cx.read->type == core::scalar::boolean && !element_bool;
+        out.probe = type;
+        return out;
+      }
       if (!s.starts_with("$request") ||
           (s.size() > 8 && s[8] != '.' && s[8] != '['))
         fail(path, quoted_text(s) + " is not a template reference (they are $request, $request.field[index]…, "
-                              "$count; write $$ for a string that starts with $)");
+                              "$count, $read; write $$ for a string that starts with $)");
       if (!cx.request) fail(path, quoted_text(s) + " has no meaning in an event's payload (no request comes with it)");
       out.k = templ::kind::request;
       out.steps = parse_reference(s, s.substr(8), path);
@@ -344,18 +374,31 @@ templ compile(const json& t, const type_node* type, const std::string& path, con
 
 // The template's value: for a request (and count), or with zero values
 // standing in for every reference (`request` null) to check it at load time.
-json fill(const templ& t, const json* request, std::uint64_t count) {
+json fill(const templ& t, const json* request, std::uint64_t count, const json* read = nullptr) {
   switch (t.k) {
     case templ::kind::literal: return t.value;
     case templ::kind::count: return count;
+    case templ::kind::read: {
+      if (!read) {
+        std::size_t budget = zero_value_budget;
+        return zero_value(*t.probe, budget).value_or(json(nullptr));
+      }
+      if (!t.pack_bits) return *read;
+      json bytes = json::array();  // Modbus's coil order: 8 per byte, the first in bit 0
+      for (std::size_t i = 0; i < read->size(); ++i) {
+        if (i % 8 == 0) bytes.push_back(0);
+        if ((*read)[i].get<bool>()) bytes.back() = bytes.back().get<int>() | (1 << (i % 8));
+      }
+      return bytes;
+    }
     case templ::kind::object: {
       json o = json::object();
-      for (const auto& [k, v] : t.members) o[k] = fill(v, request, count);
+      for (const auto& [k, v] : t.members) o[k] = fill(v, request, count, read);
       return o;
     }
     case templ::kind::array: {
       json a = json::array();
-      for (const auto& e : t.elements) a.push_back(fill(e, request, count));
+      for (const auto& e : t.elements) a.push_back(fill(e, request, count, read));
       return a;
     }
     case templ::kind::request: {
@@ -454,12 +497,27 @@ sim_definition_error::sim_definition_error(std::string file, std::string path, s
 
 namespace {
 
+// A reply's "read" or "write": which values of which table.
+struct table_access {
+  table* target = nullptr;
+  templ start, count, values;  // values: write only; count: optional for a write
+  bool has_count = false;
+};
+
+// Every table of the sim file, shared by the handlers (under m).
+struct table_set {
+  std::mutex m;
+  std::map<std::string, table, std::less<>> tables;
+};
+
 struct reply_entry {
   const devices::command_info* command = nullptr;
   std::optional<templ> response;  // or an error:
   std::uint16_t error_code = 0;
   std::string error_message;
   std::atomic<std::uint64_t> count{0};
+  std::optional<table_access> read, write;
+  std::uint16_t range_error = devices::error_code::out_of_range;
 };
 
 struct event_entry {
@@ -476,6 +534,7 @@ struct event_entry {
 }  // namespace
 
 struct sim_definition::impl {
+  std::shared_ptr<table_set> tables = std::make_shared<table_set>();
   devices::profile profile;
   firmware_sim::device dev{devices::profile()};
   std::vector<periodic_event> events;
@@ -550,22 +609,226 @@ devices::profile load_profile(const json& doc, const std::filesystem::path& base
   }
 }
 
+// ---- Tables ------------------------------------------------------------------------------
+
+constexpr std::size_t max_table_size = 65536;
+
+std::int64_t wrap(std::int64_t v, core::scalar t) {
+  switch (t) {
+    case core::scalar::boolean: return v != 0;
+    case core::scalar::u8: return static_cast<std::uint8_t>(v);
+    case core::scalar::u16: return static_cast<std::uint16_t>(v);
+    case core::scalar::u32: return static_cast<std::uint32_t>(v);
+    case core::scalar::i8: return static_cast<std::int8_t>(v);
+    case core::scalar::i16: return static_cast<std::int16_t>(v);
+    case core::scalar::i32: return static_cast<std::int32_t>(v);
+    default: return v;
+  }
+}
+
+json table_value(const table& t, std::size_t i) {
+  if (t.type == core::scalar::boolean) return json(t.values[i] != 0);
+  return json(t.values[i]);
+}
+
+// "tables": {"holding": {"type": "u16", "size": 100, "initial": [0, 1, 2]}, …}
+void read_tables(table_set& set, const json& doc) {
+  if (!doc.contains("tables")) return;
+  need_object(doc["tables"], "tables", "an object of tables {\"name\": {\"type\": …, \"size\": …}}");
+  for (const auto& item : doc["tables"].items()) {
+    const std::string path = "tables." + item.key();
+    const json& t = need_object(item.value(), path, "an object {\"type\": …, \"size\": …, \"initial\": […]}");
+    check_keys(t, path, {"type", "size", "initial"});
+    if (!t.contains("type")) fail(path, "missing \"type\" (bool, u8, u16, u32, i8, i16 or i32)");
+    if (!t.contains("size")) fail(path, "missing \"size\" (how many values, 1 to 65536)");
+    table tab;
+    tab.name = item.key();
+    static constexpr std::pair<std::string_view, core::scalar> types[] = {
+        {"bool", core::scalar::boolean}, {"u8", core::scalar::u8},   {"u16", core::scalar::u16},
+        {"u32", core::scalar::u32},      {"i8", core::scalar::i8},   {"i16", core::scalar::i16},
+        {"i32", core::scalar::i32}};
+    const auto* found = t["type"].is_string()
+                            ? std::find_if(std::begin(types), std::end(types),
+                                           [&](const auto& x) { return x.first == t["type"].get_ref<const std::string&>(); })
+                            : std::end(types);
+    if (found == std::end(types))
+      fail(path + ".type", "expected bool, u8, u16, u32, i8, i16 or i32, got " + json_value_phrase(t["type"]));
+    tab.type = found->second;
+    tab.values.assign(static_cast<std::size_t>(need_integer(t["size"], path + ".size", 1, max_table_size)), 0);
+    if (t.contains("initial")) {
+      const json& init = t["initial"];
+      if (!init.is_array()) fail(path + ".initial", "expected an array of the first values, got " + json_value_phrase(init));
+      if (init.size() > tab.values.size())
+        fail(path + ".initial", std::to_string(init.size()) + " values for a table of " +
+                                    std::to_string(tab.values.size()));
+      for (std::size_t i = 0; i < init.size(); ++i) {
+        const std::string at = path + ".initial[" + std::to_string(i) + "]";
+        if (tab.type == core::scalar::boolean) {
+          if (!init[i].is_boolean() && !(init[i].is_number_integer() && (init[i] == 0 || init[i] == 1)))
+            fail(at, "expected true, false, 0 or 1, got " + json_value_phrase(init[i]));
+          tab.values[i] = init[i].is_boolean() ? init[i].get<bool>() : init[i].get<int>();
+        } else {
+          const std::int64_t v = need_integer(init[i], at, std::numeric_limits<std::int32_t>::min(),
+                                              std::numeric_limits<std::uint32_t>::max());
+          if (wrap(v, tab.type) != v)
+            fail(at, std::to_string(v) + " does not fit a " + std::string(core::to_string(tab.type)));
+          tab.values[i] = v;
+        }
+      }
+    }
+    set.tables.emplace(tab.name, std::move(tab));
+  }
+}
+
+const type_node& index_type() {
+  static const type_node n = [] {
+    type_node t;
+    t.kind = type_kind::number;
+    t.number = core::scalar::u64;
+    return t;
+  }();
+  return n;
+}
+
+// "start" or "count": an integer, or a reference to one in the request.
+templ compile_index(const json& t, const std::string& path, const compile_context& cx) {
+  if (!t.is_string() && !(t.is_number_integer() && t.get<std::int64_t>() >= 0 && t.get<std::int64_t>() <= 0xFFFFFFFF))
+    fail(path, "expected an integer from 0 to 4294967295 or a \"$request.field\" reference, got " + json_value_phrase(t));
+  return compile(t, &index_type(), path, cx, 1);
+}
+
+// "read": {"table": T, "start": …, "count": …}; "write": {"table": T, "start": …, "values": …[, "count": …]}.
+table_access read_access(table_set& set, const json& value, const std::string& path, const compile_context& cx,
+                         bool write) {
+  const json& a = need_object(value, path,
+                              write ? "an object {\"table\": …, \"start\": …, \"values\": …}"
+                                    : "an object {\"table\": …, \"start\": …, \"count\": …}");
+  if (write)
+    check_keys(a, path, {"table", "start", "values", "count"});
+  else
+    check_keys(a, path, {"table", "start", "count"});
+  static constexpr std::string_view write_keys[] = {"table", "start", "values"}, read_keys[] = {"table", "start", "count"};
+  for (std::string_view key : write ? write_keys : read_keys)
+    if (!a.contains(key)) fail(path, "missing \"" + std::string(key) + "\"");
+  table_access out;
+  std::string names;
+  for (auto& [name, t] : set.tables) names += (names.empty() ? "" : ", ") + name;
+  if (!a["table"].is_string()) fail(path + ".table", "expected a table's name, got " + json_value_phrase(a["table"]));
+  const auto it = set.tables.find(a["table"].get<std::string>());
+  if (it == set.tables.end())
+    fail(path + ".table", "no table " + quoted_text(a["table"].get<std::string>()) +
+                              (names.empty() ? " (the file has no \"tables\")" : " (tables: " + names + ")"));
+  out.target = &it->second;
+  out.start = compile_index(a["start"], path + ".start", cx);
+  if (a.contains("count")) {
+    out.count = compile_index(a["count"], path + ".count", cx);
+    out.has_count = true;
+  }
+  if (write) {
+    const json& v = a["values"];
+    const std::string at = path + ".values";
+    out.values = compile(v, nullptr, at, cx, 1);
+    bool ok = false;
+    if (out.values.k == templ::kind::request) {
+      const type_node& src = *out.values.probe;
+      ok = is_integer_or_bool(src) ||
+           ((src.kind == type_kind::array || src.kind == type_kind::dynamic_array) && is_integer_or_bool(*src.element));
+      if (!ok) fail(at, quoted_text(out.values.text) + " is " + a_type(src) + "; an integer, a bool or an array of them is needed");
+    } else if (out.values.k == templ::kind::literal) {
+      const auto scalar_ok = [](const json& x) { return x.is_number_integer() || x.is_boolean(); };
+      ok = scalar_ok(v) || (v.is_array() && std::all_of(v.begin(), v.end(), scalar_ok));
+      if (!ok) fail(at, "expected an integer, a bool, an array of them or a \"$request.field\" reference, got " +
+                            json_value_phrase(v));
+    } else {
+      fail(at, "expected an integer, a bool, an array of them or a \"$request.field\" reference");
+    }
+  }
+  return out;
+}
+
+std::uint64_t index_value(const json& v, std::string_view what) {
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+    throw device_error(devices::error_code::bad_request, std::string(what) + " is not a non-negative integer");
+  return v.get<std::uint64_t>();
+}
+
+void check_range(const reply_entry& e, const table& t, std::uint64_t start, std::uint64_t count, std::string_view op) {
+  if (start > t.values.size() || count > t.values.size() - start)
+    throw device_error(e.range_error, e.command->name + ": " + std::string(op) + " " + std::to_string(count) +
+                                          " values from " + std::to_string(start) + " runs past " + t.name + " (" +
+                                          std::to_string(t.values.size()) + " values)");
+}
+
+// Carries out a reply's write (under the tables' lock).
+void do_write(const reply_entry& e, const table_access& a, const json& req) {
+  table& t = *a.target;
+  const std::uint64_t start = index_value(fill(a.start, &req, 0), "the write's start");
+  const json given = fill(a.values, &req, 0);
+  std::vector<std::int64_t> values;
+  const auto number = [](const json& x) -> std::int64_t {
+    return x.is_boolean() ? x.get<bool>() : x.is_number_unsigned() ? static_cast<std::int64_t>(x.get<std::uint64_t>())
+                                                                 : x.get<std::int64_t>();
+  };
+  if (given.is_array())
+    for (const auto& x : given) values.push_back(number(x));
+  else
+    values.push_back(number(given));
+  std::uint64_t count = values.size();
+  if (a.has_count) {
+    count = index_value(fill(a.count, &req, 0), "the write's count");
+    if (t.type == core::scalar::boolean) {  // packed bits: 8 per byte, the first in bit 0
+      if (count > values.size() * 8)
+        throw device_error(e.range_error, e.command->name + ": " + std::to_string(count) + " bits need " +
+                                              std::to_string((count + 7) / 8) + " bytes, the request has " +
+                                              std::to_string(values.size()));
+      std::vector<std::int64_t> bits(count);
+      for (std::uint64_t i = 0; i < count; ++i) bits[i] = (values[i / 8] >> (i % 8)) & 1;
+      values = std::move(bits);
+    } else if (count > values.size()) {
+      throw device_error(e.range_error, e.command->name + ": a count of " + std::to_string(count) + " for " +
+                                            std::to_string(values.size()) + " values");
+    }
+  }
+  check_range(e, t, start, count, "writing");
+  for (std::uint64_t i = 0; i < count; ++i) t.values[start + i] = wrap(values[i], t.type);
+}
+
+// The values a reply's read takes (under the tables' lock): $read.
+json do_read(const reply_entry& e, const table_access& a, const json& req) {
+  const table& t = *a.target;
+  const std::uint64_t start = index_value(fill(a.start, &req, 0), "the read's start");
+  const std::uint64_t count = index_value(fill(a.count, &req, 0), "the read's count");
+  check_range(e, t, start, count, "reading");
+  json out = json::array();
+  for (std::uint64_t i = 0; i < count; ++i) out.push_back(table_value(t, start + i));
+  return out;
+}
+
 // One entry of "replies": a response template or an error reply.
 std::shared_ptr<reply_entry> read_reply(const devices::command_info& c, const json& value, const std::string& path,
-                                        core::endian order) {
+                                        core::endian order, table_set& tables) {
   const json& r = need_object(value, path, "an object with \"response\" or \"error\"");
-  check_keys(r, path, {"response", "error"});
+  check_keys(r, path, {"response", "error", "read", "write", "range_error"});
   if (r.contains("response") == r.contains("error"))
     fail(path, r.empty() ? "expected \"response\" (the reply's value) or \"error\" (an error reply)"
                          : "\"response\" and \"error\" exclude each other: give one");
   auto entry = std::make_shared<reply_entry>();
   entry->command = &c;
   if (r.contains("response")) {
-    const compile_context cx{c.name + "'s request", &c.request.root()};
+    compile_context cx{c.name + "'s request", &c.request.root()};
+    if (r.contains("write")) entry->write = read_access(tables, r["write"], path + ".write", cx, true);
+    if (r.contains("read")) {
+      entry->read = read_access(tables, r["read"], path + ".read", cx, false);
+      cx.read = entry->read->target;
+    }
+    if (r.contains("range_error"))
+      entry->range_error = static_cast<std::uint16_t>(need_integer(r["range_error"], path + ".range_error", 1, 65535));
     entry->response = compile(r["response"], &c.response.root(), path + ".response", cx, 1);
     check_template(*entry->response, c.response, order, path + ".response", "response");
     return entry;
   }
+  for (std::string_view key : {"read", "write", "range_error"})
+    if (r.contains(key)) fail(path + "." + std::string(key), "an error reply reads and writes no table: give a \"response\"");
   const json& e = need_object(r["error"], path + ".error", "an object {\"code\": …, \"message\": …}");
   check_keys(e, path + ".error", {"code", "message"});
   if (!e.contains("code")) fail(path + ".error", "missing \"code\" (an error code from 1 to 65535)");
@@ -584,7 +847,7 @@ std::shared_ptr<reply_entry> read_reply(const devices::command_info& c, const js
 
 // "replies": by command id.
 std::map<std::uint16_t, std::shared_ptr<reply_entry>> read_replies(const json& doc, const devices::profile& p,
-                                                                   core::endian order) {
+                                                                   core::endian order, table_set& tables) {
   std::map<std::uint16_t, std::shared_ptr<reply_entry>> replies;
   if (!doc.contains("replies")) return replies;
   need_object(doc["replies"], "replies");
@@ -593,7 +856,7 @@ std::map<std::uint16_t, std::shared_ptr<reply_entry>> read_replies(const json& d
     const devices::command_info* c = p.find_command(item.key());
     if (!c) fail(path, "the profile has no command " + quoted_text(item.key()) + " (it has: " + command_names(p) + ")");
     if (c->id == devices::builtin::describe::id) fail(path, "describe is answered by comframe itself, from the profile");
-    replies[c->id] = read_reply(*c, item.value(), path, order);
+    replies[c->id] = read_reply(*c, item.value(), path, order, tables);
   }
   return replies;
 }
@@ -621,6 +884,7 @@ std::shared_ptr<reply_entry> default_reply(const devices::command_info& c) {
 // Every command gets a handler: its entry, or the zero value.
 void install_handlers(sim_definition::impl& d, std::map<std::uint16_t, std::shared_ptr<reply_entry>> replies,
                       core::endian order) {
+  const std::shared_ptr<table_set> tables = d.tables;
   for (const auto& c : d.profile.commands()) {
     if (c.id == devices::builtin::describe::id) continue;
     auto it = replies.find(c.id);
@@ -634,11 +898,17 @@ void install_handlers(sim_definition::impl& d, std::map<std::uint16_t, std::shar
     d.replies.push_back(entry);
     // The handler holds the entry, not the definition: the definition may move.
     const core::schema request = c.request, response = c.response;
-    d.dev.on_raw(c.id, [entry, request, response, order](std::span<const std::uint8_t> in) {
+    d.dev.on_raw(c.id, [entry, request, response, order, tables](std::span<const std::uint8_t> in) {
       const json req = core::decode(request, in, order);  // a codec_error answers bad_request
       const std::uint64_t n = entry->count.fetch_add(1);
       if (!entry->response) throw device_error(entry->error_code, entry->error_message);
-      const json value = fill(*entry->response, &req, n);
+      json read;
+      if (entry->write || entry->read) {
+        std::lock_guard lock(tables->m);
+        if (entry->write) do_write(*entry, *entry->write, req);  // a write first, then a read sees it
+        if (entry->read) read = do_read(*entry, *entry->read, req);
+      }
+      const json value = fill(*entry->response, &req, n, entry->read ? &read : nullptr);
       try {
         return core::encode(response, value, order, core::json_mode::lenient);
       } catch (const core::codec_error& e) {
@@ -694,11 +964,12 @@ void read_events(sim_definition::impl& d, const json& doc, core::endian order) {
 
 void build(sim_definition::impl& d, const json& doc, const std::filesystem::path& base_dir) {
   need_object(doc, "", "an object {\"profile\": …, \"replies\": …, \"events\": …}");
-  check_keys(doc, "", {"profile", "profile_file", "replies", "events"});
+  check_keys(doc, "", {"profile", "profile_file", "tables", "replies", "events"});
   d.profile = load_profile(doc, base_dir);
   const core::endian order = d.profile.payload_endian();
   d.dev = firmware_sim::device(d.profile);
-  install_handlers(d, read_replies(doc, d.profile, order), order);
+  read_tables(*d.tables, doc);
+  install_handlers(d, read_replies(doc, d.profile, order, *d.tables), order);
   read_events(d, doc, order);
   d.st->order = order;
 }

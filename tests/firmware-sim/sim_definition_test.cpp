@@ -307,7 +307,7 @@ TEST(sim_file, the_document_must_be_json_without_duplicate_keys) {
 
 TEST(sim_file, the_document_has_known_keys_and_exactly_one_profile) {
   EXPECT_EQ(load_error(R"({"profile": {}, "replys": {}})"),
-            "[firmware_sim.sim_file] unknown key \"replys\" (the keys are: profile, profile_file, replies, events)");
+            "[firmware_sim.sim_file] unknown key \"replys\" (the keys are: profile, profile_file, tables, replies, events)");
   EXPECT_EQ(load_error(R"({"replies": {}})"),
             "[firmware_sim.sim_file] missing the profile: give \"profile\" (a profile document) or \"profile_file\" "
             "(its file)");
@@ -333,7 +333,7 @@ TEST(sim_file, a_reply_names_a_command_of_the_profile_and_gives_a_response_or_an
   EXPECT_EQ(reply_error(R"({"fail": null})"),
             "[firmware_sim.sim_file] replies.fail: expected an object with \"response\" or \"error\", got null");
   EXPECT_EQ(reply_error(R"({"fail": {"respones": null}})"),
-            "[firmware_sim.sim_file] replies.fail: unknown key \"respones\" (the keys are: response, error)");
+            "[firmware_sim.sim_file] replies.fail: unknown key \"respones\" (the keys are: response, error, read, write, range_error)");
   EXPECT_EQ(reply_error(R"({"fail": {}})"),
             "[firmware_sim.sim_file] replies.fail: expected \"response\" (the reply's value) or \"error\" (an error "
             "reply)");
@@ -406,10 +406,10 @@ TEST(sim_file, a_reference_names_a_field_of_the_request_that_exists) {
             "$request come .field and [index] steps, as in $request.readings[2].value");
   EXPECT_EQ(reply_error(R"({"counter": {"response": "$requests"}})"),
             "[firmware_sim.sim_file] replies.counter.response: \"$requests\" is not a template reference (they are "
-            "$request, $request.field[index]…, $count; write $$ for a string that starts with $)");
+            "$request, $request.field[index]…, $count, $read; write $$ for a string that starts with $)");
   EXPECT_EQ(reply_error(R"({"counter": {"response": "$cnt"}})"),
             "[firmware_sim.sim_file] replies.counter.response: \"$cnt\" is not a template reference (they are "
-            "$request, $request.field[index]…, $count; write $$ for a string that starts with $)");
+            "$request, $request.field[index]…, $count, $read; write $$ for a string that starts with $)");
 }
 
 TEST(sim_file, a_reference_must_fit_where_it_is_used) {
