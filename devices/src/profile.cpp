@@ -5,7 +5,6 @@
 #include "comframe/core/json_document.hpp"
 #include "comframe/core/json_text.hpp"
 #include "comframe/core/limits.hpp"
-#include "comframe/core/measure.hpp"
 #include "comframe/transport/frame.hpp"
 
 #include <algorithm>

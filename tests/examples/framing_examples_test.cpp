@@ -19,9 +19,6 @@ using comframe::test::run;
 const std::string cli = COMFRAME_CLI;
 const std::string src = COMFRAME_SOURCE_DIR;
 
-#define COMFRAME_NEEDS_SPEC_FRAMINGS() \
-  GTEST_SKIP() << "needs the profile's \"framing\" section (devices) and spec framings (transport) on main"
-
 std::string temp_link(const std::string& name) {
   return (std::filesystem::path(testing::TempDir()) / (name + "-" + std::to_string(getpid()))).string();
 }
@@ -76,7 +73,6 @@ std::string run_readme_calls(const std::string& readme, const std::string& marke
 }
 
 TEST(modbus_rtu_example, answers_the_readmes_calls) {
-  COMFRAME_NEEDS_SPEC_FRAMINGS();
   const std::string link = temp_link("modbus-example");
   child_process sim({cli, "sim", "--sim", src + "/examples/modbus_rtu/modbus_rtu.sim.json", "--symlink", link});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
@@ -91,7 +87,6 @@ TEST(modbus_rtu_example, answers_the_readmes_calls) {
 }
 
 TEST(modbus_tcp_example, answers_the_readmes_calls) {
-  COMFRAME_NEEDS_SPEC_FRAMINGS();
   child_process sim({cli, "sim", "--sim", src + "/examples/modbus_tcp/modbus_tcp.sim.json", "--tcp", "0"});
   const auto url = sim.wait_for_line("port: ");
   ASSERT_TRUE(url) << sim.output();
@@ -102,7 +97,6 @@ TEST(modbus_tcp_example, answers_the_readmes_calls) {
 }
 
 TEST(vendor_binary_example, answers_the_readmes_calls_and_its_error) {
-  COMFRAME_NEEDS_SPEC_FRAMINGS();
   const std::string link = temp_link("vendor-example");
   child_process sim({cli, "sim", "--sim", src + "/examples/vendor_binary/vendor_binary.sim.json", "--symlink", link});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
@@ -117,7 +111,6 @@ TEST(vendor_binary_example, answers_the_readmes_calls_and_its_error) {
 }
 
 TEST(scpi_lines_example, answers_the_readmes_calls_and_a_plain_serial_client) {
-  COMFRAME_NEEDS_SPEC_FRAMINGS();
   const std::string link = temp_link("scpi-example");
   child_process sim({cli, "sim", "--sim", src + "/examples/scpi_lines/scpi_lines.sim.json", "--symlink", link});
   ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();

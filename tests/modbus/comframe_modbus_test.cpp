@@ -14,11 +14,6 @@ const std::string rtu_sim = source_dir + "/examples/modbus_rtu/modbus_rtu.sim.js
 const std::string tcp_profile = source_dir + "/examples/modbus_tcp/modbus_tcp.profile.json";
 const std::string tcp_sim = source_dir + "/examples/modbus_tcp/modbus_tcp.sim.json";
 
-// Until the framing section and spec framings are on this branch's main line,
-// these tests cannot run; the skip says which piece is missing.
-#define COMFRAME_NEEDS_SPEC_FRAMINGS() \
-  GTEST_SKIP() << "needs the profile's \"framing\" section (devices) and spec framings (transport) on main"
-
 run_result call(const std::string& port, const std::string& profile, const std::string& command,
                 const std::string& args, std::vector<std::string> extra = {}) {
   std::vector<std::string> argv{cli, "call", port, "--profile", profile, "--compact", command, args};
@@ -27,7 +22,6 @@ run_result call(const std::string& port, const std::string& profile, const std::
 }
 
 TEST(comframe_host, reads_and_writes_libmodbus_rtu_server_registers_and_gets_its_exception) {
-  COMFRAME_NEEDS_SPEC_FRAMINGS();
   COMFRAME_REQUIRE_LIBMODBUS();
   COMFRAME_REQUIRE_SOCAT();
   pty_pair ptys("mb-host");
@@ -65,7 +59,6 @@ TEST(comframe_host, reads_and_writes_libmodbus_rtu_server_registers_and_gets_its
 }
 
 TEST(libmodbus_client, reads_back_what_it_wrote_to_the_comframe_simulator) {
-  COMFRAME_NEEDS_SPEC_FRAMINGS();
   COMFRAME_REQUIRE_LIBMODBUS();
   const std::string link = temp_path("mb-sim-libmodbus");
   child_process sim({cli, "sim", "--sim", rtu_sim, "--symlink", link});
@@ -95,7 +88,6 @@ TEST(libmodbus_client, reads_back_what_it_wrote_to_the_comframe_simulator) {
 }
 
 TEST(pymodbus_client, reads_back_what_it_wrote_to_the_comframe_simulator_and_a_broadcast_gets_no_answer) {
-  COMFRAME_NEEDS_SPEC_FRAMINGS();
   COMFRAME_REQUIRE_PYMODBUS();
   const std::string link = temp_path("mb-sim-pymodbus");
   child_process sim({cli, "sim", "--sim", rtu_sim, "--symlink", link});
@@ -127,7 +119,6 @@ TEST(pymodbus_client, reads_back_what_it_wrote_to_the_comframe_simulator_and_a_b
 }
 
 TEST(modbus_tcp, pymodbus_tcp_client_and_comframe_call_against_the_simulator) {
-  COMFRAME_NEEDS_SPEC_FRAMINGS();
   COMFRAME_REQUIRE_PYMODBUS();
   child_process sim({cli, "sim", "--sim", tcp_sim, "--tcp", "0"});
   const auto url = sim.wait_for_line("port: ");
