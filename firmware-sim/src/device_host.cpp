@@ -109,8 +109,10 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
       }
       ++stats.requests;
     }
-    // With sequence numbers, 0 is a send; without them every request but a broadcast is answered.
-    const bool answer = !broadcast(f.header) && (traits.max_sequence == 0 || f.header.sequence != 0);
+    // In comframe's own framing sequence 0 is a send (docs/protocol.md); in a
+    // device protocol's framing every request but a broadcast is answered, so a
+    // Modbus TCP transaction id of 0 gets its reply.
+    const bool answer = !broadcast(f.header) && (!traits.name.empty() || f.header.sequence != 0);
     auto r = dev.handle(f.header, f.payload, answer);
     if (!r) return;
     if (r->kind == frame_kind::error && !traits.name.empty())
@@ -126,10 +128,17 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
              std::uint16_t to_address) {
     if (closed) return;
     const transport::frame_header h{transport::protocol_version, kind, command, sequence, to_address};
-    if (kind == frame_kind::event) {
-      channel->write(h, payload, lane::normal, [&](std::size_t wire) { return admit_event(wire); });
-    } else {
-      channel->write(h, payload, lane::first, [&](std::size_t wire) { return admit_reply(kind, wire); });
+    try {
+      if (kind == frame_kind::event) {
+        channel->write(h, payload, lane::normal, [&](std::size_t wire) { return admit_event(wire); });
+      } else {
+        channel->write(h, payload, lane::first, [&](std::size_t wire) { return admit_reply(kind, wire); });
+      }
+    } catch (const comframe::usage_error&) {
+      // The framing cannot carry it (framing::encode refuses it before queueing
+      // anything): what a host asked must not end the device's process.
+      std::lock_guard lock(stats_mutex);
+      ++stats.unsendable;
     }
   }
 

@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <vector>
 
 #include "comframe/devices/session.hpp"
 #include "comframe/firmware_sim/device_host.hpp"
+#include "comframe/transport/framing_spec.hpp"
 #include "devices/scripted_peer.hpp"
 #include "devices/test_framing.hpp"
 
@@ -121,6 +123,40 @@ TEST_F(bus_fixture, an_error_reply_is_written_by_the_framing_and_read_back_with_
     EXPECT_STREQ(e.what(), "[devices.device_error] set_led: device error 3 (LED index outside 0..7)");
   }
   EXPECT_EQ(device->stats().error_replies, 1u);
+}
+
+// A reply the framing cannot encode (here longer than the vendor frame's u8
+// length field) is dropped and counted; the device keeps serving.
+TEST(device_host_on_a_spec_framing, a_reply_the_framing_cannot_carry_is_dropped_and_the_device_keeps_serving) {
+  using Fill = devices::command<7, std::uint16_t, std::vector<std::uint8_t>, "fill">;
+  test::io_thread t;
+  const std::string url = "loop://a_reply_the_framing_cannot_carry";
+  auto spec = std::make_shared<const transport::framing_spec>(transport::parse_framing_spec(nlohmann::json::parse(R"({
+    "delimiting": {"kind": "length", "sync": "AA55", "counts": "payload"},
+    "header": {"type": {"struct": [{"name": "len", "type": "u8"}, {"name": "cmd", "type": "u8"}]},
+               "roles": {"length": "len", "command": "cmd"}},
+    "check": {"type": "CRC-16/IBM-3740", "endian": "big"}})")));
+  firmware_sim::device dev{devices::profile::of<Fill>("filler", "1.0")};
+  dev.on<Fill>([](std::uint16_t n) { return std::vector<std::uint8_t>(n, 0x5A); });
+  firmware_sim::device_host_options d;
+  d.framing = transport::framing_factory_for(spec);
+  auto device = std::make_unique<firmware_sim::device_host>(t.io, transport::open_link(t.io, url), dev, std::move(d));
+  devices::session_options o;
+  o.framing = transport::framing_factory_for(spec);
+  o.timeout = 300ms;
+  devices::session s(t.io, url, o);
+  try {
+    (void)s.request<Fill>(300);  // 300 bytes: more than a u8 length says
+    FAIL() << "answered";
+  } catch (const devices::request_error& e) {
+    EXPECT_EQ(e.kind(), devices::request_errc::timeout);
+  }
+  EXPECT_EQ(s.request<Fill>(3), (std::vector<std::uint8_t>{0x5A, 0x5A, 0x5A}));
+  const auto st = device->stats();
+  EXPECT_EQ(st.unsendable, 1u);
+  EXPECT_EQ(st.requests, 2u);
+  EXPECT_EQ(st.replies, 1u);
+  device.reset();
 }
 
 }  // namespace

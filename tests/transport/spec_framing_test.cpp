@@ -301,4 +301,53 @@ TEST(spec_framing, schema_length_reads_a_count_field_to_find_the_payloads_end) {
   EXPECT_EQ(d.kept[0], reply);
 }
 
+// A stray byte before a Modbus reply reads as address 0 and function 1 (read
+// coils), whose reply's byte count — really the reply's function code, 6 —
+// claims more bytes than will come on a request/reply line. The reply behind
+// it passes its check, so it is delivered now and the stray byte refused.
+TEST(spec_framing, a_stray_byte_before_a_reply_does_not_hold_the_reply_back) {
+  class table final : public payload_schemas {
+   public:
+    const comframe::core::schema* find(frame_kind kind, std::uint16_t command) const noexcept override {
+      if (kind != frame_kind::response) return nullptr;
+      return command == 1 ? &coils_ : command == 6 ? &write_ : nullptr;
+    }
+
+   private:
+    comframe::core::schema coils_ = comframe::core::schema::parse(
+        R"({"struct": [{"name": "byte_count", "type": "u8"}, {"name": "bits", "type": "u8[]", "count": "byte_count"}]})");
+    comframe::core::schema write_ = comframe::core::schema::parse(R"(">u16[2]")");
+  } schemas;
+  const auto s = load_spec(comframe::test::modbus_rtu_spec);
+  const bytes reply{0x01, 0x06, 0x00, 0x01, 0x00, 0x03, 0x98, 0x0B};
+  bytes wire{0x00};
+  wire.insert(wire.end(), reply.begin(), reply.end());
+  for (const std::size_t chunk : {std::size_t{0}, std::size_t{1}}) {
+    auto f = make_framing(s, {.incoming = direction::from_device, .schemas = &schemas, .max_payload_size = 256,
+                              .payload_endian = comframe::core::endian::big});
+    const auto d = feed_all(*f, wire, chunk);
+    ASSERT_EQ(d.headers.size(), 1u) << "chunk " << chunk;
+    EXPECT_EQ(d.kept[0], reply);
+    EXPECT_EQ(d.errors, std::vector<frame_error>{frame_error::length});
+    EXPECT_EQ(f->stats().length_errors, 1u);
+  }
+}
+
+// An empty line from a device is a reply with an empty text (a device that
+// answers nothing but the line's end); to a device it is ignored.
+TEST(spec_framing, an_empty_line_is_a_reply_from_a_device_and_nothing_to_one) {
+  const auto s = load_spec(comframe::test::line_spec);
+  auto host = make(s, direction::from_device);
+  auto device = make(s, direction::to_device);
+  bytes reply;
+  device->encode({.kind = frame_kind::response}, bytes{}, reply);
+  const auto r = feed_all(*host, reply);
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].kind, frame_kind::response);
+  EXPECT_TRUE(r.payloads[0].empty());
+  const auto q = feed_all(*device, reply);
+  EXPECT_TRUE(q.headers.empty());
+  EXPECT_EQ(device->stats().empty_frames, 1u);
+}
+
 }  // namespace

@@ -67,6 +67,7 @@ void accumulate(firmware_sim::host_stats& into, const firmware_sim::host_stats& 
   into.wrong_kind += s.wrong_kind;
   into.other_address += s.other_address;
   into.broadcasts += s.broadcasts;
+  into.unsendable += s.unsendable;
   into.reply_backlog_peak_bytes = std::max(into.reply_backlog_peak_bytes, s.reply_backlog_peak_bytes);
   into.event_backlog_peak_bytes = std::max(into.event_backlog_peak_bytes, s.event_backlog_peak_bytes);
   auto& d = into.decoder;
@@ -112,10 +113,13 @@ nlohmann::json stats_json(const firmware_sim::host_stats& s, const firmware_sim:
             {"oversize", d.oversize},
             {"bad_version", d.bad_version},
             {"bad_kind", d.bad_kind},
+            {"escape", d.escape_errors},
+            {"length", d.length_errors},
             {"truncated", d.truncated}}},
           {"wrong_kind", s.wrong_kind},
           {"other_address", s.other_address},
           {"broadcasts", s.broadcasts},
+          {"unsendable", s.unsendable},
           {"bytes_received", d.bytes},
           {"faults",
            {{"bytes_written", f.bytes_written},

@@ -278,8 +278,9 @@ class spec_framing : public framing {
   bool total_from_length(std::span<const std::uint8_t> window, std::size_t& total) const noexcept {
     const header_field& lf = *spec_.field(header_role::length);
     const std::size_t sync = spec_.sync.size();
-    const std::int64_t counted = static_cast<std::int64_t>(read_uint(window.data() + sync + lf.offset, lf.size, lf.endian)) +
-                                 spec_.adjust;
+    const std::uint64_t field = read_uint(window.data() + sync + lf.offset, lf.size, lf.endian);
+    if (field > (std::uint64_t{1} << 40)) return false;  // no frame is this long; the sums below cannot overflow: refuse before any arithmetic can overflow
+    const std::int64_t counted = static_cast<std::int64_t>(field) + spec_.adjust;
     std::int64_t t = 0;
     switch (spec_.counts) {
       case length_counts::payload: t = counted + static_cast<std::int64_t>(overhead_); break;
@@ -574,7 +575,10 @@ class window_framing final : public spec_framing {
       frame_error err = frame_error::length;
       const sizing s = size_frame(w, total, err);
       if (s == sizing::need_more) {
-        if (w.size() < max_frame_) return;
+        if (w.size() < max_frame_) {
+          if (skip_to_later_frame(w, on_error)) continue;
+          return;
+        }
         err = frame_error::oversize;  // a measure that never ends within the largest frame
       }
       if (s != sizing::known) {
@@ -583,7 +587,10 @@ class window_framing final : public spec_framing {
         on_error(err, w.first(std::min(w.size(), spec_.sync.size() + spec_.header_size)));
         continue;
       }
-      if (w.size() < total) return;
+      if (w.size() < total) {
+        if (skip_to_later_frame(w, on_error)) continue;
+        return;
+      }
       const auto kept = w.first(total);
       frame_view v;
       if (const auto e = verify(kept, params_.incoming, v)) {
@@ -599,6 +606,33 @@ class window_framing final : public spec_framing {
       begin_ += total;  // before the handler, which may throw; the bytes stay until the next feed
       on_frame(v);
     }
+  }
+
+  // The frame at the window's start waits for more bytes. On a request/reply
+  // line none may come: a stray byte before a reply (line noise, a device's
+  // garbage at power-up) can make a false start that claims more bytes than
+  // the reply has. When a whole frame that passes its check already lies
+  // later in the window, the bytes before it were no frame: they are refused
+  // as frame_error::length and the frame is delivered now, not held until
+  // later traffic completes the false start. Only with a check: without one,
+  // nothing tells a real frame from a false one.
+  bool skip_to_later_frame(std::span<const std::uint8_t> w, frame_error_handler& on_error) {
+    if (spec_.check == check_kind::none) return false;
+    const std::size_t head = spec_.sync.size() + spec_.header_size;
+    for (std::size_t k = 1; k + head + spec_.check_size() <= w.size(); ++k) {
+      const auto rest = w.subspan(k);
+      if (!spec_.sync.empty() && std::memcmp(rest.data(), spec_.sync.data(), spec_.sync.size()) != 0) continue;
+      std::size_t total = 0;
+      frame_error err = frame_error::length;
+      if (size_frame(rest, total, err) != sizing::known || total > rest.size()) continue;
+      frame_view v;
+      if (verify(rest.first(total), params_.incoming, v)) continue;
+      count(stats_, frame_error::length);
+      begin_ += k;
+      on_error(frame_error::length, w.first(k));
+      return true;
+    }
+    return false;
   }
 
   std::size_t max_frame_ = 0;
@@ -754,7 +788,9 @@ class line_framing final : public framing {
   void finish(frame_handler& on_frame, frame_error_handler& on_error) {
     done_.swap(buf_);
     buf_.clear();
-    if (done_.empty()) {
+    // An empty line to a device is ignored (a host may send one to end noise);
+    // from a device it is a reply whose text is empty.
+    if (done_.empty() && params_.incoming == direction::to_device) {
       ++stats_.empty_frames;
       return;
     }

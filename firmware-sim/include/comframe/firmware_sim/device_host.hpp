@@ -70,6 +70,10 @@ struct host_stats {
   std::uint64_t wrong_kind = 0;      ///< good frames that are not requests (response, event, error): ignored
   std::uint64_t other_address = 0;   ///< requests for another device address: ignored
   std::uint64_t broadcasts = 0;      ///< requests to the broadcast address: run, not answered
+  /// Replies and events the framing cannot encode — longer than its length
+  /// field holds, an error reply where frames carry neither a kind nor an error
+  /// rule, a line holding the terminator: dropped, never sent.
+  std::uint64_t unsendable = 0;
   std::uint64_t reply_backlog_peak_bytes = 0;  ///< the most reply bytes ever waiting (write in progress included)
   std::uint64_t event_backlog_peak_bytes = 0;  ///< the most event bytes ever waiting (write in progress included)
   transport::decoder_stats decoder;
