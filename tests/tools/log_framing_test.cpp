@@ -175,6 +175,13 @@ TEST(log_framing, tap_decodes_the_bridge_frames_with_the_profiles_framing) {
   EXPECT_EQ(frames[2]["command"], "write_single_register");
   EXPECT_EQ(frames[2]["payload"], nlohmann::json({{"register", 1}, {"value", 7}}));
   EXPECT_EQ(frames[3]["kind"], "response");
+
+  // A --profile whose framing is not the bridge's is refused, naming both.
+  auto other = run({cli, "tap", bridge, "--from-oldest", "--count", "1", "--profile", thermo_profile_file()});
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_NE(other.err.find("the bridge's framing differs from the profile's"), std::string::npos) << other.err;
+  EXPECT_NE(other.err.find("(modbus-rtu-like) has {"), std::string::npos) << other.err;
+  EXPECT_NE(other.err.find("comframe's own framing (COBS)"), std::string::npos) << other.err;
 }
 
 }  // namespace

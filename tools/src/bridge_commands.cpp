@@ -115,7 +115,19 @@ class tap {
 
   // The profile the publisher keeps on the bridge, unless --profile gave one.
   void look_for_profile() {
-    if (profile_from_file_) return;
+    if (profile_from_file_) {
+      // The frames are kept in the framing of the profile on the bridge: --profile must speak the same.
+      const std::optional<devices::profile> on_bridge = profile_on_bridge(*subscriber_);
+      if (on_bridge && profile_ && on_bridge->framing().to_json() != profile_->framing().to_json())
+        throw cli_error("the bridge's framing differs from the profile's: the profile on the bridge (" +
+                        terminal_text(on_bridge->device()) + ") has " +
+                        terminal_text(on_bridge->framing().traits().name.empty() ? "comframe's own framing (COBS)"
+                                                                                  : on_bridge->framing().traits().name) +
+                        ", --profile (" + terminal_text(profile_->device()) + ") has " +
+                        terminal_text(profile_->framing().traits().name.empty() ? "comframe's own framing (COBS)"
+                                                                                 : profile_->framing().traits().name));
+      return;
+    }
     // A corrupt profile region is the bridge's error, reported as such.
     std::optional<devices::profile> p = profile_on_bridge(*subscriber_);
     if (!p) return;
