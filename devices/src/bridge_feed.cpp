@@ -41,7 +41,10 @@ void bridge_feed::publish(const frame_record& r) {
     publisher_->publish(r.dir, r.payload, link_id_, transport::bridge::refused, r.error, time_ns);
     return;
   }
-  publisher_->publish_frame(r.dir, *r.header, r.payload, link_id_, time_ns);
+  // The frame's kept form (framing::write_kept: the frame without delimiters) in
+  // the link's framing; frames of comframe's own without it are written here.
+  if (!r.bytes.empty()) publisher_->publish(r.dir, r.bytes, link_id_, 0, std::nullopt, time_ns);
+  else publisher_->publish_frame(r.dir, *r.header, r.payload, link_id_, time_ns);
   if (r.header->kind != transport::frame_kind::event) return;
   std::shared_ptr<const profile> p;
   {

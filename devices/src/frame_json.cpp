@@ -24,12 +24,23 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-frame_record stored_frame(const transport::recorded_frame& r) {
+frame_record stored_frame(const transport::recorded_frame& r, const transport::framing* kept) {
   const std::chrono::system_clock::time_point time(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(r.time_ns)));
   frame_record out{r.dir, time, std::nullopt, r.bytes, r.error};
   if (r.flags & transport::record_flag::refused) {
     if (!out.error) out.error = transport::frame_error::cobs;
+    return out;
+  }
+  if (kept) {
+    transport::frame_error why = transport::frame_error::crc;
+    if (const auto f = kept->parse_kept(r.bytes, r.dir, &why)) {
+      out.header = f->header;
+      out.payload = f->payload;
+      out.error.reset();
+    } else {
+      out.error = why;
+    }
     return out;
   }
   if (const auto f = transport::parse_frame(r.bytes)) {

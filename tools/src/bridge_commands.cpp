@@ -39,15 +39,15 @@ constexpr const char* event_key = "bus";         // "lost", "publisher_gone", "p
 // that is. A good frame's bytes are the frame before COBS, so its header (the
 // first 6 bytes) still says what it was; a refused one (0x03) keeps its raw
 // bytes as received and why it was refused.
-nlohmann::json truncated_json(const transport::bridge::record& r) {
-  auto j = truncated_frame_json(r);
+nlohmann::json truncated_json(const transport::bridge::record& r, const transport::framing* kept) {
+  auto j = truncated_frame_json(r, kept);
   j[sequence_key] = r.sequence;
   if (r.link_id) j["link"] = r.link_id;
   return j;
 }
 
-std::string truncated_line(const transport::bridge::record& r) {
-  const auto j = truncated_json(r);
+std::string truncated_line(const transport::bridge::record& r, const transport::framing* framing) {
+  const auto j = truncated_json(r, framing);
   std::string line = j["time"].get<std::string>() + (r.dir == transport::direction::to_device ? " > " : " < ");
   const std::string kept = std::to_string(r.bytes.size()) + " of " + std::to_string(r.length()) + " bytes kept";
   if (r.flags & transport::bridge::refused)
@@ -115,7 +115,19 @@ class tap {
 
   // The profile the publisher keeps on the bridge, unless --profile gave one.
   void look_for_profile() {
-    if (profile_from_file_) return;
+    if (profile_from_file_) {
+      // The frames are kept in the framing of the profile on the bridge: --profile must speak the same.
+      const std::optional<devices::profile> on_bridge = profile_on_bridge(*subscriber_);
+      if (on_bridge && profile_ && on_bridge->framing().to_json() != profile_->framing().to_json())
+        throw cli_error("the bridge's framing differs from the profile's: the profile on the bridge (" +
+                        terminal_text(on_bridge->device()) + ") has " +
+                        terminal_text(on_bridge->framing().traits().name.empty() ? "comframe's own framing (COBS)"
+                                                                                  : on_bridge->framing().traits().name) +
+                        ", --profile (" + terminal_text(profile_->device()) + ") has " +
+                        terminal_text(profile_->framing().traits().name.empty() ? "comframe's own framing (COBS)"
+                                                                                 : profile_->framing().traits().name));
+      return;
+    }
     // A corrupt profile region is the bridge's error, reported as such.
     std::optional<devices::profile> p = profile_on_bridge(*subscriber_);
     if (!p) return;
@@ -161,12 +173,17 @@ class tap {
     if (!profile_ && !said_no_profile_) say_no_profile();
     ++n_.records;
     if (r.rec.flags & transport::bridge::refused) ++n_.refused;
+    if (!kept_.framing || kept_profile_ != (profile_ ? profile_->hash() : 0)) {
+      // The frames are kept in the profile's framing (the publisher's, or --profile's).
+      kept_ = kept_framing_of(profile_ ? &*profile_ : nullptr);
+      kept_profile_ = profile_ ? profile_->hash() : 0;
+    }
     if (r.rec.flags & transport::bridge::truncated) {
       ++n_.truncated;
-      say(truncated_json(r.rec), truncated_line(r.rec));
+      say(truncated_json(r.rec, kept_.framing.get()), truncated_line(r.rec, kept_.framing.get()));
       return;
     }
-    const auto record = stored_frame(r.rec);
+    const auto record = stored_frame(r.rec, kept_.framing.get());
     const devices::profile& p = profile_ ? *profile_ : no_profile_;
     auto j = frame_json(p, record);
     if (!profile_) j.erase("payload_error");  // said once, not per frame
@@ -203,6 +220,8 @@ class tap {
   std::optional<devices::profile> profile_;
   const devices::profile no_profile_;
   bool said_no_profile_ = false;
+  kept_framing kept_;              // the framing frames are read in, made for the profile of hash kept_profile_
+  std::uint64_t kept_profile_ = 0;
   clock::time_point last_profile_look_ = clock::now();
   tap_counters n_;
 };
@@ -216,7 +235,8 @@ void add_bridge_commands(CLI::App& app) {
   auto* tap = app.add_subcommand("tap", "Print the frames published on a shared-memory bridge, one line each");
   tap->add_option("name", o->name, "The bridge name, as given to --bridge NAME")->required();
   tap->add_option("-p,--profile", o->profile_file,
-                  "Decode with this profile; without it the profile the publisher keeps on the bridge is used");
+                  "Decode with this profile, and read frames in its framing; without it the profile the publisher "
+                  "keeps on the bridge is used (no profile: comframe's framing)");
   tap->add_flag("--json", o->json, "One JSON object per line instead of readable lines");
   tap->add_flag("--from-oldest", o->from_oldest, "Start with the oldest record still on the bridge, not the next new one");
   tap->add_flag("--wait", o->wait, "Wait for the bridge to appear instead of failing");

@@ -29,7 +29,7 @@ std::shared_ptr<devices::bridge_feed> open_bridge(const std::string& name, const
   }
 }
 
-nlohmann::json truncated_frame_json(const transport::recorded_frame& r) {
+nlohmann::json truncated_frame_json(const transport::recorded_frame& r, const transport::framing* kept) {
   const auto bytes = r.bytes;
   nlohmann::json j = {
       {"time", iso_time(std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -41,7 +41,8 @@ nlohmann::json truncated_frame_json(const transport::recorded_frame& r) {
     j["raw"] = core::hex_text(bytes);
     return j;
   }
-  if (bytes.size() >= transport::header_size_bytes) {
+  const bool comframe_header = !kept || kept->traits().name.empty();  // another framing's header is its own
+  if (comframe_header && bytes.size() >= transport::header_size_bytes) {
     const auto h = transport::decode_frame_header(bytes);
     j["kind"] = std::string(transport::to_string(h.kind));
     j["command_id"] = h.command;

@@ -29,9 +29,10 @@ using devices::profile_on_bridge;
 /// A record its source cut (flags 0x02), as `comframe tap --json` and
 /// `comframe log`'s JSON lines show it: "time", "dir", "truncated": {"kept",
 /// "of"}; for a refused frame (0x03) "error" and "raw"; else "kind",
-/// "command_id", "seq" from its header (when kept) and "frame_hex". Never
+/// "command_id", "seq" from its header (when kept, and the frame is in
+/// comframe's own framing: `kept` nullptr or unnamed) and "frame_hex". Never
 /// checked as a frame: its CRC is gone.
-nlohmann::json truncated_frame_json(const transport::recorded_frame& r);
+nlohmann::json truncated_frame_json(const transport::recorded_frame& r, const transport::framing* kept = nullptr);
 
 /// What read_bridge hands on, each on the calling thread: every record
 /// (read_status::record), and every change of publisher

@@ -38,6 +38,46 @@ kept_framing kept_framing_of(const devices::profile* p) {
   return {std::move(schemas), std::move(f)};
 }
 
+namespace {
+
+// "comframe's own framing" or the canonical JSON of one described in a profile.
+std::string framing_text(const transport::framing_spec& s) {
+  return s.is_default() ? "comframe's own framing (COBS)" : s.to_json().dump();
+}
+
+}  // namespace
+
+kept_framing reading_framing(const std::string& named, const devices::profile* p, const std::string& where) {
+  transport::framing_spec spec;  // comframe's own
+  if (!named.empty()) {
+    try {
+      spec = transport::parse_framing_spec(nlohmann::json::parse(named));
+    } catch (const nlohmann::json::exception& e) {
+      throw cli_error(where + ": the capture names a framing that is not JSON: " + terminal_text(e.what()));
+    } catch (const comframe::error& e) {
+      throw cli_error(where + ": the capture names a framing comframe cannot read: " + terminal_text(e.what()));
+    }
+  }
+  if (p) {
+    if (p->framing().to_json() != spec.to_json())
+      throw cli_error(where + ": the capture's framing differs from the profile's: the capture has " +
+                      terminal_text(framing_text(spec)) + ", the profile (" + terminal_text(p->device()) + ") has " +
+                      terminal_text(framing_text(p->framing())) + " (give the profile of the device it was captured from)");
+    return kept_framing_of(p);  // the same framing, with the profile's schemas and line ids
+  }
+  if (spec.is_default()) return kept_framing_of(nullptr);
+  // No profile: schema_length measures nothing here (the kept form is whole), and line texts have no ids.
+  auto schemas = std::make_shared<const devices::profile_schemas>(nullptr);
+  auto f = transport::make_framing(spec, {.incoming = transport::direction::from_device, .schemas = schemas.get()});
+  return {std::move(schemas), std::move(f)};
+}
+
+const kept_framing& capture_framings::of(const std::string& named) {
+  auto it = made_.find(named);
+  if (it == made_.end()) it = made_.emplace(named, reading_framing(named, profile_, where_)).first;
+  return it->second;
+}
+
 // "2026-11-22T05:00:32.123456Z < response get_info seq=2 firmware={major=1 minor=4 patch=2} serial_number=20240601 name=\"thermo\""
 std::string frame_line(const devices::profile& p, const devices::frame_record& r, bool have_profile) {
   constexpr std::size_t max_line = 240;

@@ -8,6 +8,7 @@
 #include "comframe/devices/profile.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/transport/framing.hpp"
+#include <map>
 #include <memory>
 
 namespace comframe::tools {
@@ -27,6 +28,27 @@ struct kept_framing {
   std::unique_ptr<transport::framing> framing;
 };
 kept_framing kept_framing_of(const devices::profile* p);
+
+/// The framing to read a capture's frames with (docs/logging.md, "Reading a
+/// capture"): the one the capture names for their link (`named`:
+/// capture_reader::link_framing, "" for comframe's own), with the schemas of
+/// `p` when given (line texts take their ids from it). cli_error naming both
+/// framings when `p` is given and its framing differs (canonical JSON compared);
+/// `where` starts that message (the capture's path).
+kept_framing reading_framing(const std::string& named, const devices::profile* p, const std::string& where);
+
+/// reading_framing per link of a capture, made once per framing named.
+class capture_framings {
+ public:
+  capture_framings(const devices::profile* p, std::string where) : profile_(p), where_(std::move(where)) {}
+  /// The framing for the records of a link whose capture names `named` (capture_reader::link_framing).
+  const kept_framing& of(const std::string& named);
+
+ private:
+  const devices::profile* profile_;
+  std::string where_;
+  std::map<std::string, kept_framing> made_;
+};
 
 // The decoded view lives in the devices library (frame_json.hpp).
 using devices::frame_json;

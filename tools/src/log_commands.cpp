@@ -23,6 +23,7 @@
 #include "comframe/devices/dissector.hpp"
 #include "comframe/devices/session.hpp"
 #include "comframe/transport/frame_channel.hpp"
+#include "comframe/transport/framing_spec.hpp"
 #include "comframe/transport/bridge.hpp"
 #include "comframe/transport/capture.hpp"
 #include "comframe/transport/cobs.hpp"
@@ -70,16 +71,17 @@ std::string format_of(const log_options& o) {
 
 std::unique_ptr<transport::capture_writer> make_writer(const std::string& format,
                                                        const transport::capture_writer_options& wo,
-                                                       std::shared_ptr<const devices::profile> profile) {
+                                                       std::shared_ptr<const devices::profile> profile,
+                                                       const transport::framing* kept) {
   if (format == "pcapng") return transport::open_pcapng_writer(wo);
   if (format == "hex") return transport::open_hexdump_writer(wo);
   // JSON lines: one object per frame, decoded by the profile when there is one.
-  auto line = [profile](const transport::capture_record& r) {
+  auto line = [profile, kept](const transport::capture_record& r) {
     static const devices::profile no_profile;
     // A cut frame has lost its CRC: shown as what is left of it, never checked as a frame.
     auto j = (r.flags & transport::record_flag::truncated)
-                 ? truncated_frame_json(r)
-                 : frame_json(profile ? *profile : no_profile, stored_frame(r));
+                 ? truncated_frame_json(r, kept)
+                 : frame_json(profile ? *profile : no_profile, stored_frame(r, kept));
     if (r.lost_before) j["lost_before"] = r.lost_before;
     if (r.link_id) j["link"] = r.link_id;
     if (!r.note.empty()) j["note"] = std::string(r.note);
@@ -164,7 +166,7 @@ struct log_capture {
   const std::string format;
   std::shared_ptr<const devices::profile> profile;  // --profile's; else the device's or the bridge's, when needed
   stop_signals& signals;
-  const transport::capture_writer_options writer_options{
+  transport::capture_writer_options writer_options{
       o.output, o.rotate_size, o.port.empty() ? "bridge " + o.bridge : o.port};
   recorder rec;
   const clock::time_point start = clock::now();
@@ -172,7 +174,8 @@ struct log_capture {
   // Opens the capture, decoding JSON lines by `profile` as it is now.
   void open() {
     rec.kept = kept_framing_of(profile.get());
-    rec.writer = make_writer(format, writer_options, profile);
+    writer_options.framing = rec.kept.framing->traits().name;  // named in the capture, for its readers
+    rec.writer = make_writer(format, writer_options, profile, rec.kept.framing.get());
     rec.writer->open();
   }
 
@@ -234,7 +237,8 @@ void log_from_port(log_capture& c, const std::vector<log_request>& requests) {
 void log_from_bridge(log_capture& c) {
   const log_options& o = c.o;
   auto subscriber = std::make_unique<transport::bridge::subscriber>(o.bridge);
-  if (!c.profile && c.format == "json") {
+  // The profile on the bridge names the framing its frames are kept in (and decodes JSON lines).
+  if (!c.profile) {
     if (auto p = profile_on_bridge(*subscriber)) c.profile = std::make_shared<devices::profile>(std::move(*p));
   }
   c.open();
@@ -326,28 +330,68 @@ struct captured_frame {
   std::uint64_t time_ns = 0;
   transport::direction dir{};
   transport::frame_header header;
-  std::vector<std::uint8_t> bytes;  // the frame before COBS
-  std::vector<std::uint8_t> payload() const {
-    return {bytes.begin() + transport::header_size_bytes, bytes.end() - transport::crc_size_bytes};
-  }
+  std::vector<std::uint8_t> payload;
 };
 
 // A request to send and the reply the capture has for it (if any).
 struct replay_step {
   captured_frame request;
   std::optional<captured_frame> reply;
+  bool expects_reply = false;  // the framing pairs a reply with it (sequence ≠ 0; not to the broadcast address)
 };
 
-std::vector<replay_step> load_steps(const std::string& path, std::size_t& skipped) {
+// A capture's requests, and the framing they were captured in.
+struct replay_capture {
+  std::vector<replay_step> steps;
+  transport::framing_spec spec;                                  // the framing of the capture's link
+  std::shared_ptr<const transport::payload_schemas> schemas;  // the profile's, for the framing
+  transport::framing_traits traits;
+};
+
+// True when `reply` answers `request` by the framing's reply matching, other than by sequence.
+bool answers(const transport::framing_traits& t, const transport::frame_header& request,
+             const transport::frame_header& reply) {
+  switch (t.replies) {
+    case transport::reply_match::order: return true;
+    case transport::reply_match::command: return reply.command == request.command;
+    case transport::reply_match::address_command:
+      return reply.command == request.command && reply.address == request.address;
+    case transport::reply_match::sequence: return reply.sequence == request.sequence;
+  }
+  return false;
+}
+
+bool expects_reply(const transport::framing_traits& t, const transport::frame_header& request) {
+  if (t.replies == transport::reply_match::sequence) return request.sequence != 0;
+  return !(t.has_address && t.broadcast_address && request.address == *t.broadcast_address);
+}
+
+replay_capture load_steps(const std::string& path, std::size_t& skipped, const devices::profile* p) {
   std::vector<captured_frame> frames;
   std::size_t total = 0;
   transport::capture_reader reader(path);
+  capture_framings framings(p, path);
+  replay_capture out;
+  std::optional<std::string> named;  // the framing the capture names (one for every link replayed)
   while (auto r = reader.next()) {
+    const std::string& name = reader.link_framing(r->link_id);
+    const kept_framing& kept = framings.of(name);  // cli_error when --profile's framing differs
+    if (!named) {
+      named = name;
+      out.schemas = kept.schemas;
+      out.traits = kept.framing->traits();
+      if (p) out.spec = p->framing();
+      else if (!name.empty()) out.spec = transport::parse_framing_spec(nlohmann::json::parse(name));
+    } else if (*named != name) {
+      throw cli_error(path + ": its links were captured in different framings (" +
+                      terminal_text(named->empty() ? "comframe's own" : *named) + " and " +
+                      terminal_text(name.empty() ? "comframe's own" : name) + "): replay goes to one port");
+    }
     if (r->flags & transport::record_flag::refused) {
       ++skipped;
       continue;
     }
-    const auto f = transport::parse_frame(r->bytes);
+    const auto f = r->frame(kept.framing.get());
     if (!f) {
       ++skipped;
       continue;
@@ -356,30 +400,35 @@ std::vector<replay_step> load_steps(const std::string& path, std::size_t& skippe
     if (frames.size() >= max_replay_frames || total > max_replay_bytes)
       throw cli_error(path + ": too large to replay (more than " + std::to_string(max_replay_frames) + " frames or " +
                       std::to_string(max_replay_bytes >> 20) + " MiB)");
-    frames.push_back({r->time_ns, r->dir, f->header, {r->bytes.begin(), r->bytes.end()}});
+    frames.push_back({r->time_ns, r->dir, f->header, {f->payload.begin(), f->payload.end()}});
   }
-  // Each request's reply is the first later reply with its sequence number and command.
-  std::vector<replay_step> steps;
+  // Each request's reply, by the framing's reply matching (as a session pairs them): by
+  // sequence, the first later reply with its sequence number and command; otherwise
+  // (one request outstanding at a time) the first reply before the next request that
+  // answers it by order, command, or address and command.
+  const bool by_sequence = out.traits.replies == transport::reply_match::sequence;
   std::vector<bool> used(frames.size());
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const auto& f = frames[i];
     if (f.dir != transport::direction::to_device || f.header.kind != transport::frame_kind::request) continue;
-    replay_step step{f, std::nullopt};
-    if (f.header.sequence != 0) {
+    replay_step step{f, std::nullopt, expects_reply(out.traits, f.header)};
+    if (step.expects_reply) {
       for (std::size_t j = i + 1; j < frames.size(); ++j) {
         const auto& g = frames[j];
-        if (used[j] || g.dir != transport::direction::from_device || g.header.sequence != f.header.sequence ||
-            g.header.command != f.header.command ||
-            (g.header.kind != transport::frame_kind::response && g.header.kind != transport::frame_kind::error))
+        if (!by_sequence && g.dir == transport::direction::to_device && g.header.kind == transport::frame_kind::request)
+          break;  // the next request: this one had no reply
+        if (used[j] || g.dir != transport::direction::from_device ||
+            (g.header.kind != transport::frame_kind::response && g.header.kind != transport::frame_kind::error) ||
+            !answers(out.traits, f.header, g.header) || (by_sequence && g.header.command != f.header.command))
           continue;
         used[j] = true;
         step.reply = g;
         break;
       }
     }
-    steps.push_back(std::move(step));
+    out.steps.push_back(std::move(step));
   }
-  return steps;
+  return out;
 }
 
 nlohmann::json frame_summary(const devices::profile& p, const transport::frame_header& h,
@@ -475,10 +524,14 @@ struct arrived_reply {
 class reply_collector {
  public:
   // Opens `port`, for replies of up to `largest_payload` bytes.
-  reply_collector(const std::string& port, std::size_t largest_payload) : port_(port) {
+  // Speaks the capture's framing (`c`).
+  reply_collector(const std::string& port, std::size_t largest_payload, const replay_capture& c)
+      : port_(port), traits_(c.traits) {
     std::unique_ptr<transport::link> link = transport::open_link(io_, port);
     channel_ = transport::frame_channel::make(
-        transport::make_comframe_framing({transport::direction::from_device, nullptr, largest_payload}),
+        transport::make_framing(c.spec, {.incoming = transport::direction::from_device,
+                                         .schemas = c.schemas.get(),
+                                         .max_payload_size = largest_payload}),
         transport::direction::from_device, 4096);
     channel_->set_handlers({
         .frame = [this](const transport::frame_view& f) { on_frame(f); },
@@ -513,7 +566,7 @@ class reply_collector {
     }
     auto queued = std::make_shared<std::promise<void>>();
     auto done = queued->get_future();
-    const auto payload = f.payload();
+    const auto& payload = f.payload;
     boost::asio::post(io_, [&, queued] {
       channel_->write(f.header, payload);
       queued->set_value();
@@ -521,21 +574,21 @@ class reply_collector {
     done.get();
   }
 
-  // The reply with `sequence`, waited for until `deadline`; empty when none
-  // came by then. cli_error when the link failed before it came.
-  std::optional<arrived_reply> take(std::uint16_t sequence, clock::time_point deadline) {
+  // The reply to `request` (by the framing's reply matching), waited for until
+  // `deadline`; empty when none came by then. cli_error when the link failed before it came.
+  std::optional<arrived_reply> take(const transport::frame_header& request, clock::time_point deadline) {
     std::unique_lock lock(m_);
     std::optional<arrived_reply> got;
     for (;;) {
       for (auto it = replies_.begin(); it != replies_.end(); ++it)
-        if (it->header.sequence == sequence) {
+        if (answers(traits_, request, it->header)) {
           got = std::move(*it);
           replies_.erase(it);
           break;
         }
       if (got || link_failure_ || !cv_.wait_until(lock, deadline, [&] {
             for (const auto& r : replies_)
-              if (r.header.sequence == sequence) return true;
+              if (answers(traits_, request, r.header)) return true;
             return link_failure_.has_value();
           }))
         break;
@@ -569,6 +622,7 @@ class reply_collector {
   }
 
   const std::string port_;
+  const transport::framing_traits traits_;
   boost::asio::io_context io_;
   std::mutex m_;
   std::condition_variable cv_;
@@ -593,12 +647,14 @@ struct replay_counts {
 
 // Compares `got`, the reply to step.request (if any came), with the reply the
 // capture has, and prints how they differ on stdout.
-void compare_reply(const devices::profile& prof, int timeout_ms, const replay_step& step,
-                   const std::optional<arrived_reply>& got, replay_counts& n) {
+void compare_reply(const devices::profile& prof, int timeout_ms, const replay_step& step, std::uint64_t number,
+                   const std::optional<arrived_reply>& got, replay_counts& n, bool by_sequence) {
   const auto& rq = step.request.header;
   const devices::command_info* c = prof.find_command(rq.command);
   const std::string name = c ? c->name : "command " + std::to_string(rq.command);
-  const std::string what = "seq " + std::to_string(rq.sequence) + " " + name;
+  // By sequence number when the framing has them, else by the request's place in the capture.
+  const std::string what = (by_sequence ? "seq " + std::to_string(rq.sequence) : "request " + std::to_string(number)) +
+                           " " + name;
   if (!step.reply) {
     if (got) {
       ++n.no_capture;
@@ -613,10 +669,10 @@ void compare_reply(const devices::profile& prof, int timeout_ms, const replay_st
     ++n.missing;
     ++n.differ;
     std::cout << "differs: " << what << ": no reply within " << timeout_ms
-              << " ms; captured: " << frame_summary_text(prof, want.header, want.payload()) << std::endl;
+              << " ms; captured: " << frame_summary_text(prof, want.header, want.payload) << std::endl;
     return;
   }
-  const auto want_payload = want.payload();
+  const auto& want_payload = want.payload;
   if (got->header.kind == want.header.kind && got->header.command == want.header.command &&
       got->payload == want_payload) {
     ++n.matched;
@@ -643,15 +699,26 @@ void run_replay(const replay_options& o) {
   std::optional<devices::profile> profile;
   if (!o.profile_file.empty()) profile = load_profile_file(o.profile_file);
   std::size_t skipped = 0;
-  const auto steps = load_steps(o.capture, skipped);
+  const replay_capture capture = load_steps(o.capture, skipped, profile ? &*profile : nullptr);
+  const auto& steps = capture.steps;
   if (steps.empty()) throw cli_error(o.capture + ": no requests to the device in this capture");
-  if (!profile) profile = profile_for_names(o, signals);
+  if (!profile && capture.spec.delimiting == transport::delimiting_kind::schema_length)
+    throw cli_error(o.capture + ": its framing (schema_length) tells where a reply ends by the profile's schemas: "
+                    "give --profile FILE");
+  if (!profile && capture.traits.describe) profile = profile_for_names(o, signals);
+  if (!profile && !capture.traits.describe)
+    std::cerr << "replay: differences are shown without names (no --profile, and a device in the capture's framing "
+                 "cannot describe itself)"
+              << std::endl;
   const devices::profile no_profile;
   const devices::profile& prof = profile ? *profile : no_profile;
 
   std::size_t largest_payload = transport::default_max_payload_size;
-  for (const auto& step : steps) largest_payload = std::max(largest_payload, step.request.payload().size());
-  reply_collector port(o.port, largest_payload);
+  for (const auto& step : steps) {
+    largest_payload = std::max(largest_payload, step.request.payload.size());
+    if (step.reply) largest_payload = std::max(largest_payload, step.reply->payload.size());
+  }
+  reply_collector port(o.port, largest_payload, capture);
   std::cerr << "replay: " << steps.size() << " requests from " << o.capture << " to " << o.port
             << (o.fast ? ", as fast as possible" : ", with their original spacing") << std::endl;
   replay_counts n;
@@ -667,9 +734,10 @@ void run_replay(const replay_options& o) {
     const auto when = clock::now();
     port.send(step.request);
     ++n.sent;
-    const auto& rq = step.request.header;
-    if (rq.sequence != 0)
-      compare_reply(prof, o.timeout_ms, step, port.take(rq.sequence, when + std::chrono::milliseconds(o.timeout_ms)), n);
+    if (step.expects_reply)
+      compare_reply(prof, o.timeout_ms, step, n.sent,
+                    port.take(step.request.header, when + std::chrono::milliseconds(o.timeout_ms)), n,
+                    capture.traits.replies == transport::reply_match::sequence);
   }
   report_replay(n, port.unclaimed(), skipped, interrupted);
 }
@@ -686,7 +754,8 @@ void add_log_commands(CLI::App& app) {
   log->add_option("--format", o->format, "pcapng (default), json (JSON lines) or hex (hexdump); else from -o's extension")
       ->check(CLI::IsMember({"pcapng", "json", "hex"}));
   log->add_option("-p,--profile", o->profile_file,
-                  "Decode JSON lines and --request by this profile; without it the device's (or the bridge's) is used");
+                  "Decode JSON lines and --request by this profile, and record in its framing (named in the "
+                  "capture); without it the device's (or the bridge's) is used");
   log->add_option("--rotate-size", o->rotate_size, "Start a new file before one grows beyond this many bytes")
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 50));
   log->add_option("--count", o->count, "Stop after this many frames");
@@ -724,10 +793,14 @@ void add_log_commands(CLI::App& app) {
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
   rep->add_option("-p,--profile", r->profile_file,
-                  "Decode the differences by this profile; without it the device is asked for its own first");
+                  "Decode the differences by this profile; without it the device is asked for its own first "
+                  "(comframe's framing only). Its framing must be the one the capture names, else nothing is sent");
   add_fetch_options(rep, r->fetch);
   rep->callback([r] { run_replay(*r); });
-  rep->footer("Exit status 1 when a reply differs from the captured one or is missing.");
+  rep->footer(
+      "Requests are sent in the framing the capture names for their link (docs/logging.md), and replies paired by "
+      "its reply matching: by sequence, order, command, or address and command.\n"
+      "Exit status 1 when a reply differs from the captured one or is missing.");
 }
 
 }  // namespace comframe::tools

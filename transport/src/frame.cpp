@@ -2,6 +2,7 @@
 #include "comframe/transport/frame.hpp"
 #include "comframe/transport/frame_parse.hpp"
 #include "comframe/transport/frame_record.hpp"
+#include "comframe/transport/framing.hpp"
 
 #include <algorithm>
 #include <array>
@@ -142,6 +143,12 @@ std::optional<frame_view> recorded_frame::frame() const noexcept {
   if (flags & (record_flag::refused | record_flag::truncated)) return std::nullopt;
   if (auto f = parse_frame(bytes)) return *f;
   return std::nullopt;
+}
+
+std::optional<frame_view> recorded_frame::frame(const framing* kept) const noexcept {
+  if (!kept) return frame();
+  if (flags & (record_flag::refused | record_flag::truncated)) return std::nullopt;
+  return kept->parse_kept(bytes, dir);
 }
 
 frame_header decode_frame_header(std::span<const std::uint8_t> bytes) {

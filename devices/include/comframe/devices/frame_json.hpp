@@ -35,7 +35,9 @@ std::string iso_time(std::chrono::system_clock::time_point t);
 /// header and payload parsed from `r.bytes` (the spans point into it, which a
 /// bridge subscriber or capture reader reuses at its next read), or why it does
 /// not parse. A refused frame (record_flag::refused) stays raw with its error.
-frame_record stored_frame(const transport::recorded_frame& r);
+/// `kept` is the framing the frame was recorded in (framing::parse_kept reads
+/// its kept form); nullptr for comframe's own.
+frame_record stored_frame(const transport::recorded_frame& r, const transport::framing* kept = nullptr);
 
 /// The schema of a frame's payload by the profile: the command's request or
 /// response, the event's payload, the error payload; nullptr when the profile

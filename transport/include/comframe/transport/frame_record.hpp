@@ -43,6 +43,8 @@ struct frame_record {
   std::span<const std::uint8_t> bytes{};
 };
 
+class framing;  // framing.hpp
+
 /// Bits of recorded_frame::flags, in captures and on the bridge alike.
 enum record_flag : std::uint8_t {
   refused = 0x01,    ///< a received frame the decoder refused: `bytes` are its raw bytes, COBS-encoded
@@ -67,6 +69,9 @@ struct recorded_frame {
   /// The frame's header and payload, or empty for a refused, truncated or
   /// otherwise bad frame (parse_frame()). The view points into `bytes`.
   std::optional<frame_view> frame() const noexcept;
+  /// The same in framing `kept` (framing::parse_kept): for frames recorded in
+  /// a framing described in a profile; nullptr gives frame().
+  std::optional<frame_view> frame(const framing* kept) const noexcept;
 };
 
 }  // namespace comframe::transport
