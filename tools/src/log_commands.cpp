@@ -346,6 +346,7 @@ struct replay_capture {
   transport::framing_spec spec;                                  // the framing of the capture's link
   std::shared_ptr<const transport::payload_schemas> schemas;  // the profile's, for the framing
   transport::framing_traits traits;
+  core::endian payload_endian = core::endian::little;      // the profile's, for measuring payloads
 };
 
 // True when `reply` answers `request` by the framing's reply matching, other than by sequence.
@@ -380,7 +381,7 @@ replay_capture load_steps(const std::string& path, std::size_t& skipped, const d
       named = name;
       out.schemas = kept.schemas;
       out.traits = kept.framing->traits();
-      if (p) out.spec = p->framing();
+      if (p) out.spec = p->framing(), out.payload_endian = p->payload_endian();
       else if (!name.empty()) out.spec = transport::parse_framing_spec(nlohmann::json::parse(name));
     } else if (*named != name) {
       throw cli_error(path + ": its links were captured in different framings (" +
@@ -531,7 +532,8 @@ class reply_collector {
     channel_ = transport::frame_channel::make(
         transport::make_framing(c.spec, {.incoming = transport::direction::from_device,
                                          .schemas = c.schemas.get(),
-                                         .max_payload_size = largest_payload}),
+                                         .max_payload_size = largest_payload,
+                                         .payload_endian = c.payload_endian}),
         transport::direction::from_device, 4096);
     channel_->set_handlers({
         .frame = [this](const transport::frame_view& f) { on_frame(f); },
