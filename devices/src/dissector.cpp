@@ -830,7 +830,10 @@ std::string lua_dissector(const profile& p) {
          "); do not edit.\n";
   out += "-- Use: wireshark -X lua_script:comframe.lua cap.pcapng\n";
   out += "--      tshark -X lua_script:comframe.lua -r cap.pcapng -T fields -e comframe.name -e comframe.seq\n";
-  out += "-- Packets of LINKTYPE_USER0 (147) are frames before COBS: docs/protocol.md, docs/logging.md.\n\n";
+  out += p.framing().is_default()
+             ? "-- Packets of LINKTYPE_USER0 (147) are frames before COBS: docs/protocol.md, docs/logging.md.\n\n"
+             : "-- Packets of LINKTYPE_USER0 (147) are frames in the profile framing's kept form: docs/framing.md,\n"
+               "-- docs/logging.md.\n\n";
   out += "local proto = Proto(\"comframe\", " + lua_string("comframe frames (" + device + " " + p.version() + ")") + ")\n";
   out += "local PAYLOAD_LE = " + std::string(std::string_view(order_name(p.payload_endian())) == "le" ? "true" : "false") +
          "\nlocal F = {}\nlocal T = {}\nlocal COMMANDS = {}\nlocal EVENTS = {}\n\n";
