@@ -51,6 +51,11 @@ const char* order_name(core::endian e) {
 class generator {
  public:
   std::string fields;  // F[n] = ProtoField…
+
+  // A header field of a framing from the profile: an unsigned integer of `size` bytes.
+  std::string header_field(const std::string& name, std::size_t size) {
+    return field(size > 4 ? "uint64" : "uint32", "comframe.header." + name, name, "");
+  }
   std::string nodes;   // T[n] = {…}
 
   // The table of `node` whose leaves are named under `abbrev`; `label` is what
@@ -82,10 +87,10 @@ class generator {
       }
       case type_kind::float16:  // Wireshark has no half-precision field: a float holds every half exactly
         return emit("{k=\"f16\", s=2, f=" + field("float", abbrev, label, "") + order(node) + "}");
-      case type_kind::text:
-        return emit("{k=\"text\", s=" + std::to_string(node.length) + ", f=" + field("string", abbrev, label, "") + "}");
+      case type_kind::text:  // "text[]" (dynamic): no size, the rest of the payload or its count
+        return emit("{k=\"text\"" + size(node) + ", f=" + field("string", abbrev, label, "") + "}");
       case type_kind::raw_bytes:
-        return emit("{k=\"bytes\", s=" + std::to_string(node.length) + ", f=" + field("bytes", abbrev, label, "") + "}");
+        return emit("{k=\"bytes\"" + size(node) + ", f=" + field("bytes", abbrev, label, "") + "}");
       case type_kind::array:
         if (is_char(node.element))
           return emit("{k=\"text\", s=" + std::to_string(node.length) + ", f=" + field("string", abbrev, label, "") + "}");
@@ -100,7 +105,13 @@ class generator {
         std::string list;
         for (const auto& f : node.fields) {
           const std::string child = walk(*f.type, join(abbrev, f.name), f.name);
-          list += "{o=" + std::to_string(f.offset) + ", n=" + child +
+          // A counted field: `c` the (1-based) index of the field holding its count, `cb` when it counts bytes.
+          const std::string counted =
+              f.counted_by == core::type_node::field::none
+                  ? std::string()
+                  : ", c=" + std::to_string(f.counted_by + 1) +
+                        (f.count_unit == core::count_unit::bytes ? ", cb=true" : std::string());
+          list += "{o=" + std::to_string(f.offset) + ", n=" + child + counted +
                   (f.order ? std::string(", order=\"") + order_name(*f.order) + "\"" : std::string()) + "}, ";
         }
         return emit("{k=\"struct\", s=" + std::to_string(node.min_size) + ", label=" + lua_string(label) +
@@ -137,6 +148,9 @@ class generator {
   static std::string join(const std::string& a, const std::string& b) { return a + "." + b; }
   static bool is_char(const core::type_node* e) {
     return e && e->kind == core::type_kind::number && e->number == core::scalar::character;
+  }
+  static std::string size(const core::type_node& n) {
+    return n.dynamic ? std::string() : ", s=" + std::to_string(n.length);
   }
   static std::string order(const core::type_node& n) {
     return n.order ? std::string(", o=\"") + order_name(*n.order) + "\"" : std::string();
@@ -202,7 +216,9 @@ class generator {
                                                      std::to_string(max_dissector_fields) + " fields and type tables");
   }
 
-  std::set<std::string> abbrevs_{"comframe.direction", "comframe.version", "comframe.kind",    "comframe.command",
+  std::set<std::string> abbrevs_{"comframe.address",   "comframe.sync",       "comframe.check",
+                                 "comframe.check_good", "comframe.error_code", "comframe.error_name",
+                                 "comframe.line","comframe.direction", "comframe.version", "comframe.kind",    "comframe.command",
                                  "comframe.name",      "comframe.seq",     "comframe.payload", "comframe.crc",
                                  "comframe.crc_good",  "comframe.raw",     "comframe.invalid"};
   std::size_t field_count_ = 0;
@@ -228,6 +244,14 @@ local H = {
   crc_good = ProtoField.bool("comframe.crc_good", "CRC good"),
   raw = ProtoField.bytes("comframe.raw", "Raw bytes"),
   invalid = ProtoField.string("comframe.invalid", "Not a valid frame"),
+  -- Frames of a framing from the profile (FRAMING): the roles' values, the check, the error rule's code.
+  address = ProtoField.uint32("comframe.address", "Device address", base.DEC),
+  sync = ProtoField.bytes("comframe.sync", "Sync bytes"),
+  check = ProtoField.uint32("comframe.check", "Check", base.HEX),
+  check_good = ProtoField.bool("comframe.check_good", "Check good"),
+  error_code = ProtoField.uint32("comframe.error_code", "Error code", base.DEC, ERROR_CODE_NAMES),
+  error_name = ProtoField.string("comframe.error_name", "Error"),
+  line = ProtoField.string("comframe.line", "Line"),
 }
 local all = {}
 for _, f in pairs(H) do all[#all + 1] = f end
@@ -341,21 +365,24 @@ local function short(tree, off, stop, need, label)
 end
 
 -- Dissects one value of `node` from tvb offset `off` (the payload ends at `stop`);
--- returns the offset after it. `le`: the byte order in effect; `base` the
--- payload's first byte (for messages); `prefix` goes before an element's label.
-local function dissect(node, tvb, off, stop, tree, le, base, prefix)
+-- returns the offset after it and, for a number, its value. `le`: the byte
+-- order in effect; `base` the payload's first byte (for messages); `prefix` goes
+-- before an element's label; `cnt` the count of a counted field ({n=, bytes=}).
+local function dissect(node, tvb, off, stop, tree, le, base, prefix, cnt)
   local k = node.k
   if k == "null" then return off end
   if k == "num" or k == "int" or k == "f16" or k == "text" or k == "bytes" or k == "raw" then
     local size = node.s or (stop - off)
+    if cnt then size = cnt.n end
     if off + size > stop then return short(tree, off - base, stop, size, node.k) end
     local r = tvb(off, size)
     local lle = le
     if node.o then lle = (node.o == "le") end
     local item
-    if k == "num" then item = tree:add(node.f, r, read_num(node.t, r, lle))
+    local v = nil
+    if k == "num" then v = read_num(node.t, r, lle); item = tree:add(node.f, r, v)
     elseif k == "int" then
-      local v = read_int(node, r, lle)
+      v = read_int(node, r, lle)
       item = tree:add(node.f, r, v)
       if node.flags then add_flags(item, r, v, node.flags, node.s * 8) end
     elseif k == "f16" then
@@ -363,39 +390,63 @@ local function dissect(node, tvb, off, stop, tree, le, base, prefix)
       if lle then h = r:le_uint() else h = r:uint() end
       item = tree:add(node.f, r, half(h))
     elseif k == "text" then
-      local s = r:raw()
+      local s = ""
+      if size > 0 then s = r:raw() end
       local z = s:find("\0", 1, true)
       if z then s = s:sub(1, z - 1) end
       item = tree:add(node.f, r, s)
-    else item = tree:add(node.f, r) end
+    elseif size > 0 then item = tree:add(node.f, r)
+    else item = tree:add(node.f, tvb(off, 0)) end
     if prefix then item:prepend_text(prefix) end
-    return off + size
+    return off + size, v
   end
   if k == "struct" then
     local sub = tree:add(tvb(off, math.max(math.min(node.s, stop - off), 0)), (prefix or "") .. node.label)
     local start = off
     local last = off
-    for _, fld in ipairs(node.fields) do
+    local extra = 0  -- bytes the counted fields so far take: later fields start that much further on
+    local vals = {}
+    for i, fld in ipairs(node.fields) do
       local fle = le
       if fld.order then fle = (fld.order == "le") end
-      if start + fld.o > stop then return short(sub, start + fld.o - base, stop, 0, "a field") end
-      last = dissect(fld.n, tvb, start + fld.o, stop, sub, fle, base, nil)
+      local at = start + fld.o + extra
+      if at > stop then return short(sub, at - base, stop, 0, "a field") end
+      local c = nil
+      if fld.c then
+        local n = tonumber(tostring(vals[fld.c] or 0))
+        c = {n = n, bytes = fld.cb}
+      end
+      local v
+      last, v = dissect(fld.n, tvb, at, stop, sub, fle, base, nil, c)
+      vals[i] = v
+      if fld.c then extra = extra + (last - at) end
     end
-    return math.max(last, math.min(start + node.s, stop))
+    sub:set_len(math.max(last, math.min(start + node.s + extra, stop)) - start)
+    return math.max(last, math.min(start + node.s + extra, stop))
   end
   if k == "array" or k == "dyn" then
     local n = node.n
     if k == "dyn" then
-      n = math.floor((stop - off) / node.es)
-      if (stop - off) % node.es ~= 0 then
-        tree:add_proto_expert_info(ex_short, string.format("%d bytes left for %s, not a multiple of its %d-byte elements", stop - off, node.label, node.es))
+      if cnt and cnt.bytes then
+        if cnt.n % node.es ~= 0 then
+          tree:add_proto_expert_info(ex_short, string.format("a count of %d bytes for %s, not a multiple of its %d-byte elements", cnt.n, node.label, node.es))
+        end
+        n = math.floor(cnt.n / node.es)
+      elseif cnt then n = cnt.n
+      else
+        n = math.floor((stop - off) / node.es)
+        if (stop - off) % node.es ~= 0 then
+          tree:add_proto_expert_info(ex_short, string.format("%d bytes left for %s, not a multiple of its %d-byte elements", stop - off, node.label, node.es))
+        end
       end
     end
     local sub = tree:add(tvb(off, math.max(math.min(n * node.es, stop - off), 0)), string.format("%s%s [%d]", prefix or "", node.label, n))
+    local first = off
     for i = 0, n - 1 do
       if off >= stop and node.es > 0 then return short(sub, off - base, stop, node.es, node.label) end
       off = dissect(node.e, tvb, off, stop, sub, le, base, string.format("[%d] ", i))
     end
+    sub:set_len(off - first)
     return off
   end
   if k == "bits" then
@@ -426,6 +477,190 @@ local function dissect(node, tvb, off, stop, tree, le, base, prefix)
   return off
 end
 
+
+-- ---- Frames of a framing from the profile (docs/framing.md: their kept form) ----
+
+local function xor(a, b)
+  local r = B.bxor(a, b)
+  if r < 0 then r = r + 4294967296 end
+  return r
+end
+
+local function reflect(v, n)
+  local r = 0
+  for _ = 1, n do r = r * 2 + (v % 2); v = math.floor(v / 2) end
+  return r
+end
+
+-- The check over `len` bytes from `off`: sum-8, xor-8 or a CRC by its catalogue parameters.
+local function check_value(tvb, off, len)
+  local c = FRAMING.check
+  local bytes = tvb:bytes(off, len)
+  if c.t == "sum8" then
+    local v = 0
+    for i = 0, len - 1 do v = (v + bytes:get_index(i)) % 256 end
+    return v
+  end
+  if c.t == "xor8" then
+    local v = 0
+    for i = 0, len - 1 do v = xor(v, bytes:get_index(i)) end
+    return v
+  end
+  local top = 2 ^ (c.w - 1)
+  local v = c.init
+  for i = 0, len - 1 do
+    local b = bytes:get_index(i)
+    if c.refin then b = reflect(b, 8) end
+    v = xor(v, b * 2 ^ (c.w - 8))
+    for _ = 1, 8 do
+      if v >= top then v = xor((v - top) * 2, c.poly) else v = v * 2 end
+    end
+  end
+  if c.refout then v = reflect(v, c.w) end
+  return xor(v, c.xorout)
+end
+
+local kinds = {[0] = "request", [1] = "response", [2] = "event", [3] = "error"}
+
+local function invalid(t, pinfo, tvb, arrow, why)
+  t:add(H.invalid, why):set_generated()
+  t:add_proto_expert_info(ex_invalid, why)
+  t:add(H.raw, tvb())
+  pinfo.cols.info = arrow .. " not a valid frame: " .. why
+end
+
+local function dissect_line(tvb, pinfo, t, dir, arrow)
+  local len = tvb:captured_len()
+  local s = ""
+  if len > 0 then s = tvb():raw() end
+  t:add(H.line, tvb(), s)
+  if dir ~= "to_device" then
+    t:append_text(", line " .. s)
+    pinfo.cols.info = arrow .. " " .. s
+    return len
+  end
+  local best = nil
+  for _, x in ipairs(FRAMING.texts) do
+    if (s == x.t or s:sub(1, #x.t + 1) == x.t .. " ") and (best == nil or #x.t > #best.t) then best = x end
+  end
+  local entry = best and COMMANDS[best.id]
+  if not entry then
+    pinfo.cols.info = arrow .. " " .. s
+    return len
+  end
+  t:add(H.kind, 0):set_generated()
+  t:add(H.command, best.id):set_generated()
+  t:add(H.name, entry.name):set_generated()
+  t:append_text(", request " .. entry.name)
+  pinfo.cols.info = arrow .. " request " .. entry.name .. " " .. s
+  local start = #best.t + 1
+  if start < len then
+    local pitem = t:add(H.payload, tvb(start, len - start))
+    local after = dissect(entry.request, tvb, start, len, pitem, PAYLOAD_LE, start, nil)
+    if after < len then pitem:add_proto_expert_info(ex_extra, string.format("%d bytes beyond the payload's type", len - after)) end
+  end
+  return len
+end
+
+local function dissect_spec(tvb, pinfo, t, dir, arrow)
+  if FRAMING.kind == "line" then return dissect_line(tvb, pinfo, t, dir, arrow) end
+  local len = tvb:captured_len()
+  local sync, hs, cs = FRAMING.sync, FRAMING.hs, FRAMING.cs
+  if len < sync + hs + cs then
+    invalid(t, pinfo, tvb, arrow, string.format("%d bytes, fewer than the %d of sync, header and check", len, sync + hs + cs))
+    return len
+  end
+  if sync > 0 then t:add(H.sync, tvb(0, sync)) end
+  local hv = {}
+  local why = nil
+  for _, h in ipairs(FRAMING.header) do
+    local r = tvb(sync + h.o, h.s)
+    local v
+    if h.s <= 4 then
+      if h.le then v = r:le_uint() else v = r:uint() end
+    else
+      if h.le then v = r:le_uint64() else v = r:uint64() end
+    end
+    if h.le then t:add_le(h.f, r) else t:add(h.f, r) end
+    local n = tonumber(tostring(v))
+    if h.role then hv[h.role] = n end
+    if h.value and n ~= h.value and not why then why = string.format("header field %s is %d, not %d", h.name, n, h.value) end
+  end
+  local pstart = sync + hs
+  local stop = len - cs
+  local check_item = nil
+  if cs > 0 then
+    local r = tvb(stop, cs)
+    local got
+    if FRAMING.cle then got = r:le_uint(); check_item = t:add_le(H.check, r) else got = r:uint(); check_item = t:add(H.check, r) end
+    check_item:append_text(" (" .. FRAMING.check.name .. ")")
+    local from = sync
+    if FRAMING.covers == "frame" then from = 0 elseif FRAMING.covers == "payload" then from = pstart end
+    local want = check_value(tvb, from, stop - from)
+    t:add(H.check_good, got == want):set_generated()
+    if got ~= want and not why then why = string.format("the %s does not match (0x%x computed)", FRAMING.check.name, want) end
+  end
+  local raw = hv.command or 0
+  local cmd = raw
+  local is_err = false
+  local err = FRAMING.err
+  if err and dir == "from_device" and B.band(raw, err.mask) ~= 0 then
+    is_err = true
+    cmd = raw - B.band(raw, err.mask)
+  end
+  local kind
+  if hv.kind ~= nil then
+    kind = FRAMING.kind_of[hv.kind]
+    if kind == nil and not why then why = "frame kind " .. hv.kind end
+  elseif dir == "to_device" then kind = 0
+  elseif COMMANDS[cmd] then kind = 1
+  elseif EVENTS[cmd] then kind = 2
+  else kind = 1 end
+  if is_err then kind = 3 end
+  if why then t:add_proto_expert_info(ex_invalid, why); t:add(H.invalid, why):set_generated() end
+  kind = kind or 1
+  t:add(H.kind, kind):set_generated()
+  t:add(H.command, cmd):set_generated()
+  if hv.address ~= nil then t:add(H.address, hv.address):set_generated() end
+  if hv.sequence ~= nil and hv.sequence <= 0xFFFF then t:add(H.seq, hv.sequence):set_generated() end
+  local entry, node
+  if kind == 2 then entry = EVENTS[cmd]; if entry then node = entry.payload end
+  else
+    entry = COMMANDS[cmd]
+    if kind == 3 then if not err then node = ERROR_PAYLOAD end
+    elseif entry then if kind == 0 then node = entry.request else node = entry.response end end
+  end
+  local name = entry and entry.name or string.format("id 0x%04x", cmd)
+  if entry then t:add(H.name, entry.name):set_generated() end
+  local text = string.format("%s %s", kinds[kind], name)
+  if hv.address ~= nil then text = text .. string.format(", address %d", hv.address) end
+  if hv.sequence ~= nil then text = text .. string.format(", seq %d", hv.sequence) end
+  local le = PAYLOAD_LE
+  if kind == 3 and err and stop - pstart >= err.cs then
+    local r = tvb(pstart, err.cs)
+    local code
+    if err.le then code = r:le_uint() else code = r:uint() end
+    if err.le then t:add_le(H.error_code, r) else t:add(H.error_code, r) end
+    local cname = ERROR_CODE_NAMES[code]
+    if cname then t:add(H.error_name, cname):set_generated() end
+    text = text .. string.format(", code %d%s", code, cname and (" " .. cname) or "")
+    pstart = pstart + err.cs
+  elseif kind == 3 then le = true end
+  t:append_text(", " .. text)
+  pinfo.cols.info = arrow .. " " .. text
+  if why then pinfo.cols.info = arrow .. " not a valid frame: " .. why .. " (" .. text .. ")" end
+  if stop > pstart then
+    local pitem = t:add(H.payload, tvb(pstart, stop - pstart))
+    if node then
+      local after = dissect(node, tvb, pstart, stop, pitem, le, pstart, nil)
+      if after < stop then pitem:add_proto_expert_info(ex_extra, string.format("%d bytes beyond the payload's type", stop - after)) end
+    end
+  elseif node then
+    dissect(node, tvb, pstart, stop, t, le, pstart, nil)
+  end
+  return len
+end
+
 function proto.dissector(tvb, pinfo, tree)
   local len = tvb:captured_len()
   pinfo.cols.protocol = "comframe"
@@ -434,6 +669,7 @@ function proto.dissector(tvb, pinfo, tree)
   local arrow = "?"
   if pinfo.p2p_dir == 0 then dir = "to_device"; arrow = ">" elseif pinfo.p2p_dir == 1 then dir = "from_device"; arrow = "<" end
   t:add(H.direction, dir):set_generated()
+  if FRAMING then return dissect_spec(tvb, pinfo, t, dir, arrow) end
   local why = nil
   if len < 10 then why = string.format("%d bytes, fewer than the 10 of the smallest frame", len)
   else
@@ -491,6 +727,83 @@ end
 DissectorTable.get("wtap_encap"):add(wtap_encaps.USER0, proto)
 )LUA";
 
+
+const char* delimiting_name(transport::delimiting_kind k) {
+  using transport::delimiting_kind;
+  switch (k) {
+    case delimiting_kind::cobs: return "cobs";
+    case delimiting_kind::slip: return "slip";
+    case delimiting_kind::hdlc: return "hdlc";
+    case delimiting_kind::length: return "length";
+    case delimiting_kind::schema_length: return "schema_length";
+    case delimiting_kind::line: return "line";
+  }
+  return "cobs";
+}
+
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+bool little(core::endian e) { return std::string_view(order_name(e)) == "le"; }
+
+// "local FRAMING = {…}" for a framing from the profile (nil for comframe's own),
+// with one protocol field per header field declared by `g`.
+std::string framing_table(const transport::framing_spec& spec, generator& g) {
+  if (spec.is_default()) return "local FRAMING = nil\n";
+  std::string t = "local FRAMING = {kind=\"" + std::string(delimiting_name(spec.delimiting)) + "\"";
+  if (spec.delimiting == transport::delimiting_kind::line) {
+    t += ", texts={";
+    for (const auto& x : spec.texts) t += "{t=" + lua_string(x.text) + ", id=" + std::to_string(x.id) + "}, ";
+    return t + "}}\n";
+  }
+  const std::size_t sync = spec.delimiting == transport::delimiting_kind::length ? spec.sync.size() : 0;
+  t += ", sync=" + std::to_string(sync) + ", hs=" + std::to_string(spec.header_size) +
+       ", cs=" + std::to_string(spec.check_size()) + ", cle=" + (little(spec.check_endian) ? "true" : "false");
+  const char* covers = spec.covers == transport::check_covers::frame     ? "frame"
+                       : spec.covers == transport::check_covers::payload ? "payload"
+                                                                         : "header_payload";
+  t += ", covers=\"" + std::string(covers) + "\", check=";
+  switch (spec.check) {
+    case transport::check_kind::none: t += "{t=\"none\", name=\"none\"}"; break;
+    case transport::check_kind::sum8: t += "{t=\"sum8\", name=\"sum-8\"}"; break;
+    case transport::check_kind::xor8: t += "{t=\"xor8\", name=\"xor-8\"}"; break;
+    case transport::check_kind::crc: {
+      const auto& c = spec.crc;
+      t += "{t=\"crc\", name=" + lua_string(c.name.empty() ? "CRC-" + std::to_string(c.width) : c.name) +
+           ", w=" + std::to_string(c.width) + ", poly=" + hex(c.poly) + ", init=" + hex(c.init) +
+           ", refin=" + (c.refin ? "true" : "false") + ", refout=" + (c.refout ? "true" : "false") +
+           ", xorout=" + hex(c.xorout) + "}";
+      break;
+    }
+  }
+  t += ", header={";
+  for (const auto& f : spec.fields) {
+    t += "{name=" + lua_string(f.name) + ", o=" + std::to_string(f.offset) + ", s=" + std::to_string(f.size) +
+         ", le=" + (little(f.endian) ? "true" : "false") + ", f=" + g.header_field(f.name, f.size);
+    if (f.role) t += ", role=\"" + std::string(transport::to_string(*f.role)) + "\"";
+    if (f.value) t += ", value=" + std::to_string(*f.value);
+    t += "}, ";
+  }
+  t += "}, kind_of={";
+  for (std::size_t k = 0; k < spec.kind_values.size(); ++k)
+    t += "[" + std::to_string(spec.kind_values[k]) + "]=" + std::to_string(k) + ", ";
+  t += "}";
+  if (spec.error)
+    t += ", err={mask=" + std::to_string(spec.error->command_mask) + ", cs=" + std::to_string(spec.error->code_size) +
+         ", le=" + (little(spec.error->code_endian) ? "true" : "false") + "}";
+  return t + "}\n";
+}
+
+std::string error_code_names(const transport::framing_spec& spec) {
+  std::string t = "local ERROR_CODE_NAMES = {";
+  if (spec.error)
+    for (const auto& [code, name] : spec.error->names) t += "[" + std::to_string(code) + "]=" + lua_string(name) + ", ";
+  return t + "}\n";
+}
+
 }  // namespace
 
 std::string lua_dissector(const profile& p) {
@@ -508,6 +821,7 @@ std::string lua_dissector(const profile& p) {
   }
   const core::schema error_schema = core::schema::of<error_payload>();
   const std::string error_node = g.walk(error_schema.root(), "comframe.error", "error");
+  const std::string framing = framing_table(p.framing(), g) + error_code_names(p.framing());
 
   std::string device = p.device().empty() ? std::string("device") : p.device();
   std::string out;
@@ -516,12 +830,15 @@ std::string lua_dissector(const profile& p) {
          "); do not edit.\n";
   out += "-- Use: wireshark -X lua_script:comframe.lua cap.pcapng\n";
   out += "--      tshark -X lua_script:comframe.lua -r cap.pcapng -T fields -e comframe.name -e comframe.seq\n";
-  out += "-- Packets of LINKTYPE_USER0 (147) are frames before COBS: docs/protocol.md, docs/logging.md.\n\n";
+  out += p.framing().is_default()
+             ? "-- Packets of LINKTYPE_USER0 (147) are frames before COBS: docs/protocol.md, docs/logging.md.\n\n"
+             : "-- Packets of LINKTYPE_USER0 (147) are frames in the profile framing's kept form: docs/framing.md,\n"
+               "-- docs/logging.md.\n\n";
   out += "local proto = Proto(\"comframe\", " + lua_string("comframe frames (" + device + " " + p.version() + ")") + ")\n";
   out += "local PAYLOAD_LE = " + std::string(std::string_view(order_name(p.payload_endian())) == "le" ? "true" : "false") +
          "\nlocal F = {}\nlocal T = {}\nlocal COMMANDS = {}\nlocal EVENTS = {}\n\n";
   std::string tables = std::move(g.nodes);
-  out += g.fields + "\n" + tables + "\n" + commands + events + "local ERROR_PAYLOAD = " + error_node + "\n";
+  out += g.fields + "\n" + tables + "\n" + commands + events + "local ERROR_PAYLOAD = " + error_node + "\n" + framing;
   out += runtime;
   return out;
 }

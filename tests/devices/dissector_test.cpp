@@ -272,3 +272,70 @@ TEST(dissector, tshark_shows_float16_every_flag_and_every_element_of_a_packed_ar
 }
 
 }  // namespace
+
+namespace {
+
+// A line framing (the SCPI example's) and a counted field followed by another field, in
+// captures written here: the line as text, the request named by its text, and fields
+// after a counted array at their shifted offsets.
+TEST(dissector, tshark_shows_lines_by_their_command_text_and_fields_after_a_counted_array) {
+  using namespace comframe;
+  const std::string tshark = "/usr/bin/tshark";
+  if (!fs::exists(tshark)) COMFRAME_MISSING_TOOL("tshark is not installed (scripts/setup.sh installs it)");
+  const auto dir = fs::path(testing::TempDir()) / ("dissector_line_test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const auto bytes = [](std::string_view s) { return std::vector<std::uint8_t>(s.begin(), s.end()); };
+  const auto run_fields = [&](const std::string& lua, const std::string& cap, const std::vector<std::string>& fields) {
+    std::vector<std::string> args = {tshark, "-X", "lua_script:" + lua, "-r", cap, "-T", "fields"};
+    for (const auto& f : fields) args.insert(args.end(), {"-e", f});
+    const auto r = test::run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("Lua"), std::string::npos) << r.err;
+    return r.out;
+  };
+
+  const auto lines = devices::profile::parse(R"({"comframe_profile": 1, "device": "psu", "version": "1",
+    "framing": {"delimiting": {"kind": "line"}, "texts": {"idn": "*IDN?", "volt": "VOLT", "volt_q": "VOLT?"}},
+    "commands": [{"id": 1, "name": "idn", "request": "null", "response": "text[]"},
+                 {"id": 2, "name": "volt", "request": "text[]", "response": "null"},
+                 {"id": 3, "name": "volt_q", "request": "null", "response": "text[]"}]})");
+  const std::string lua = (dir / "psu.lua").string(), cap = (dir / "psu.pcapng").string();
+  std::ofstream(lua) << devices::lua_dissector(lines);
+  {
+    auto w = transport::open_pcapng_writer({cap, 0, "test"});
+    w->write({{1'000'000'000, transport::direction::to_device, 0, 0, std::nullopt, bytes("*IDN?")}});
+    w->write({{2'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, bytes("ACME,PSU,1")}});
+    w->write({{3'000'000'000, transport::direction::to_device, 0, 0, std::nullopt, bytes("VOLT 1.5")}});
+    w->write({{4'000'000'000, transport::direction::to_device, 0, 0, std::nullopt, bytes("VOLT?")}});
+    w->close();
+  }
+  EXPECT_EQ(run_fields(lua, cap, {"comframe.direction", "comframe.name", "comframe.line", "comframe.volt.request"}),
+            "to_device\tidn\t*IDN?\t\n"
+            "from_device\t\tACME,PSU,1\t\n"
+            "to_device\tvolt\tVOLT 1.5\t1.5\n"
+            "to_device\tvolt_q\tVOLT?\t\n");
+
+  // comframe's own framing: a byte count, the counted values, then a field after them.
+  const auto counted = devices::profile::parse(R"({"comframe_profile": 1, "device": "c", "version": "1",
+    "commands": [{"id": 1, "name": "get", "request": "null", "response": {"struct": [
+      {"name": "n", "type": "u8"}, {"name": "values", "type": "u16[]", "count": "n", "count_unit": "bytes"},
+      {"name": "label_len", "type": "u8"}, {"name": "label", "type": "text[]", "count": "label_len"},
+      {"name": "tail", "type": "u16"}]}}]})");
+  const std::string lua2 = (dir / "counted.lua").string(), cap2 = (dir / "counted.pcapng").string();
+  std::ofstream(lua2) << devices::lua_dissector(counted);
+  const nlohmann::json value = {{"values", {7, 8, 9}}, {"label", "ab"}, {"tail", 513}};
+  const auto payload = core::encode(counted.find_command("get")->response, value, core::endian::little);
+  ASSERT_EQ(payload.size(), 1u + 6 + 1 + 2 + 2);
+  {
+    auto w = transport::open_pcapng_writer({cap2, 0, "test"});
+    w->write({{1'000'000'000, transport::direction::from_device, 0, 0, std::nullopt,
+               transport::frame_bytes({1, transport::frame_kind::response, 1, 3}, payload)}});
+    w->close();
+  }
+  EXPECT_EQ(run_fields(lua2, cap2, {"comframe.get.response.n", "comframe.get.response.values",
+                                    "comframe.get.response.label_len", "comframe.get.response.label",
+                                    "comframe.get.response.tail"}),
+            "6\t7,8,9\t2\tab\t513\n");
+}
+
+}  // namespace
