@@ -116,9 +116,15 @@ struct recorder {
   void write(const devices::frame_record& f) {
     transport::capture_record r{{to_ns(f.time), f.dir, 0, 0, f.error, f.payload}};
     std::lock_guard lock(m);
-    if (f.header) {
+    if (f.header && !f.bytes.empty()) {
+      r.bytes = f.bytes;  // the kept form, as the channel read or wrote it
+    } else if (f.header) {
       scratch.clear();
-      kept.framing->write_kept(*f.header, f.payload, scratch);
+      try {
+        kept.framing->write_kept(*f.header, f.payload, scratch);
+      } catch (const comframe::usage_error&) {
+        scratch.assign(f.payload.begin(), f.payload.end());  // the framing cannot say more than the payload
+      }
       r.bytes = scratch;
     } else {
       r.flags = transport::record_flag::refused;
