@@ -185,3 +185,30 @@ TEST(log_framing, tap_decodes_the_bridge_frames_with_the_profiles_framing) {
 }
 
 }  // namespace
+
+namespace {
+
+// A line framing's replies carry no command (they pair by order): the log keeps
+// each line as it came, and does not stop at the first reply.
+TEST(log_framing, a_line_framings_replies_are_kept_as_their_lines) {
+  const std::string scpi = std::string(COMFRAME_SOURCE_DIR) + "/examples/scpi_lines/scpi_lines.profile.json";
+  const std::string sim_file = std::string(COMFRAME_SOURCE_DIR) + "/examples/scpi_lines/scpi_lines.sim.json";
+  const std::string cap = temp("scpi.pcapng");
+  {
+    test::sim_process sim({cli, "sim", "--sim", sim_file});
+    auto r = run({cli, "log", "--port", sim.pty, "--profile", scpi, "-o", cap, "--request", "idn", "--count", "2"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("log: frames 2, refused 0"), std::string::npos) << r.err;
+  }
+  transport::capture_reader reader(cap);
+  std::vector<std::string> lines;
+  while (auto r = reader.next())
+    lines.push_back(std::string(r->dir == transport::direction::to_device ? "> " : "< ") +
+                    std::string(r->bytes.begin(), r->bytes.end()));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "> *IDN?");
+  EXPECT_EQ(lines[1].rfind("< ", 0), 0u);
+  EXPECT_GT(lines[1].size(), 2u);  // the device's identification line, without its terminator
+}
+
+}  // namespace
