@@ -218,7 +218,7 @@ class generator {
 
   std::set<std::string> abbrevs_{"comframe.address",   "comframe.sync",       "comframe.check",
                                  "comframe.check_good", "comframe.error_code", "comframe.error_name",
-                                 "comframe.line","comframe.direction", "comframe.version", "comframe.kind",    "comframe.command",
+                                 "comframe.line", "comframe.length_good", "comframe.request_in", "comframe.reply_in", "comframe.direction", "comframe.version", "comframe.kind",    "comframe.command",
                                  "comframe.name",      "comframe.seq",     "comframe.payload", "comframe.crc",
                                  "comframe.crc_good",  "comframe.raw",     "comframe.invalid"};
   std::size_t field_count_ = 0;
@@ -230,7 +230,9 @@ constexpr std::string_view runtime = R"LUA(
 local ex_short = ProtoExpert.new("comframe.short", "Payload too short for its type", expert.group.MALFORMED, expert.severity.ERROR)
 local ex_extra = ProtoExpert.new("comframe.extra", "Bytes beyond the payload's type", expert.group.MALFORMED, expert.severity.WARN)
 local ex_invalid = ProtoExpert.new("comframe.invalid_frame", "Not a valid frame", expert.group.MALFORMED, expert.severity.WARN)
-proto.experts = {ex_short, ex_extra, ex_invalid}
+local ex_length = ProtoExpert.new("comframe.length_wrong", "Length field does not match the frame", expert.group.MALFORMED, expert.severity.WARN)
+local ex_no_request = ProtoExpert.new("comframe.no_request", "A reply with no request outstanding", expert.group.SEQUENCE, expert.severity.NOTE)
+proto.experts = {ex_short, ex_extra, ex_invalid, ex_length, ex_no_request}
 
 local H = {
   direction = ProtoField.string("comframe.direction", "Direction"),
@@ -252,6 +254,10 @@ local H = {
   error_code = ProtoField.uint32("comframe.error_code", "Error code", base.DEC, ERROR_CODE_NAMES),
   error_name = ProtoField.string("comframe.error_name", "Error"),
   line = ProtoField.string("comframe.line", "Line"),
+  length_good = ProtoField.bool("comframe.length_good", "Length good"),
+  -- Replies matched by order: the frame numbers of a reply's request and of a request's reply.
+  request_in = ProtoField.framenum("comframe.request_in", "Reply to the request in frame", base.NONE, frametype.REQUEST),
+  reply_in = ProtoField.framenum("comframe.reply_in", "Reply in frame", base.NONE, frametype.RESPONSE),
 }
 local all = {}
 for _, f in pairs(H) do all[#all + 1] = f end
@@ -522,6 +528,43 @@ end
 
 local kinds = {[0] = "request", [1] = "response", [2] = "event", [3] = "error"}
 
+-- Replies matched by order ("replies": {"match": "order"}, and every line framing): a frame from the
+-- device answers the latest request to it not answered yet, as comframe's session and replay pair
+-- them. Worked out on the first pass in capture order and kept by frame number, so that dissecting a
+-- frame again (Wireshark's later passes, a click in the packet list) gives the same answer.
+local last_request = nil  -- first pass: {number=, id=} the latest request not answered yet
+local request_for = {}    -- a reply's frame number -> its request's {number=, id=}, or false for none
+local reply_for = {}      -- a request's frame number -> its reply's frame number
+function proto.init()
+  last_request = nil
+  request_for = {}
+  reply_for = {}
+end
+
+local function note_request(pinfo, t, id)
+  if not pinfo.visited and request_for[pinfo.number] == nil then
+    last_request = {number = pinfo.number, id = id}
+    request_for[pinfo.number] = false
+  end
+  if reply_for[pinfo.number] then t:add(H.reply_in, reply_for[pinfo.number]):set_generated() end
+end
+
+-- The request a reply answers ({number=, id=}; id nil for a request of no known command), or nil.
+local function request_of(pinfo, t)
+  if not pinfo.visited and request_for[pinfo.number] == nil then
+    request_for[pinfo.number] = last_request or false
+    if last_request then reply_for[last_request.number] = pinfo.number end
+    last_request = nil
+  end
+  local req = request_for[pinfo.number]
+  if req then
+    t:add(H.request_in, req.number):set_generated()
+    return req
+  end
+  t:add_proto_expert_info(ex_no_request, "no request is outstanding before this reply")
+  return nil
+end
+
 local function invalid(t, pinfo, tvb, arrow, why)
   t:add(H.invalid, why):set_generated()
   t:add_proto_expert_info(ex_invalid, why)
@@ -537,6 +580,20 @@ local function dissect_line(tvb, pinfo, t, dir, arrow)
   if dir ~= "to_device" then
     t:append_text(", line " .. s)
     pinfo.cols.info = arrow .. " " .. s
+    -- A reply line carries no command: it is its request's response, decoded by that response's schema.
+    local req = nil
+    if dir == "from_device" then req = request_of(pinfo, t) end
+    local entry = req and req.id and COMMANDS[req.id]
+    if not entry then return len end
+    t:add(H.kind, 1):set_generated()
+    t:add(H.command, req.id):set_generated()
+    t:add(H.name, entry.name):set_generated()
+    t:append_text(", response " .. entry.name)
+    pinfo.cols.info = arrow .. " response " .. entry.name .. " " .. s
+    local pitem = t
+    if len > 0 then pitem = t:add(H.payload, tvb()) end
+    local after = dissect(entry.response, tvb, 0, len, pitem, PAYLOAD_LE, 0, nil)
+    if after < len then pitem:add_proto_expert_info(ex_extra, string.format("%d bytes beyond the payload's type", len - after)) end
     return len
   end
   local best = nil
@@ -544,6 +601,7 @@ local function dissect_line(tvb, pinfo, t, dir, arrow)
     if (s == x.t or s:sub(1, #x.t + 1) == x.t .. " ") and (best == nil or #x.t > #best.t) then best = x end
   end
   local entry = best and COMMANDS[best.id]
+  if dir == "to_device" then note_request(pinfo, t, best and best.id) end
   if not entry then
     pinfo.cols.info = arrow .. " " .. s
     return len
@@ -572,6 +630,7 @@ local function dissect_spec(tvb, pinfo, t, dir, arrow)
   end
   if sync > 0 then t:add(H.sync, tvb(0, sync)) end
   local hv = {}
+  local hitem = {}
   local why = nil
   for _, h in ipairs(FRAMING.header) do
     local r = tvb(sync + h.o, h.s)
@@ -581,13 +640,31 @@ local function dissect_spec(tvb, pinfo, t, dir, arrow)
     else
       if h.le then v = r:le_uint64() else v = r:uint64() end
     end
-    if h.le then t:add_le(h.f, r) else t:add(h.f, r) end
+    local item
+    if h.le then item = t:add_le(h.f, r) else item = t:add(h.f, r) end
     local n = tonumber(tostring(v))
-    if h.role then hv[h.role] = n end
+    if h.role then hv[h.role] = n; hitem[h.role] = item end
     if h.value and n ~= h.value and not why then why = string.format("header field %s is %d, not %d", h.name, n, h.value) end
   end
   local pstart = sync + hs
   local stop = len - cs
+  if FRAMING.len and hv.length ~= nil then
+    -- The length field against the frame: the bytes it counts, minus the adjustment.
+    local L = FRAMING.len
+    local counted
+    if L.counts == "payload" then counted = stop - pstart
+    elseif L.counts == "payload_check" then counted = len - pstart
+    elseif L.counts == "after_length" then counted = len - L.after
+    else counted = len end
+    local want = counted - L.adjust
+    t:add(H.length_good, hv.length == want):set_generated()
+    if hv.length ~= want then
+      local text = string.format("the length field is %d, not the %d this %d-byte frame needs", hv.length, want, len)
+      hitem.length:append_text(string.format(" [length: wrong, expected %d]", want))
+      hitem.length:add_proto_expert_info(ex_length, text)
+      if not why then why = text end
+    end
+  end
   local check_item = nil
   if cs > 0 then
     local r = tvb(stop, cs)
@@ -617,6 +694,14 @@ local function dissect_spec(tvb, pinfo, t, dir, arrow)
   elseif EVENTS[cmd] then kind = 2
   else kind = 1 end
   if is_err then kind = 3 end
+  if FRAMING.match == "order" then
+    -- Replies matched by order: a frame from the device without a command field has its request's.
+    if dir == "to_device" then note_request(pinfo, t, cmd)
+    elseif dir == "from_device" and kind ~= 2 then
+      local req = request_of(pinfo, t)
+      if req and req.id and hv.command == nil then cmd = req.id; if not is_err and hv.kind == nil then kind = 1 end end
+    end
+  end
   if why then t:add_proto_expert_info(ex_invalid, why); t:add(H.invalid, why):set_generated() end
   kind = kind or 1
   t:add(H.kind, kind):set_generated()
@@ -754,6 +839,7 @@ bool little(core::endian e) { return std::string_view(order_name(e)) == "le"; }
 std::string framing_table(const transport::framing_spec& spec, generator& g) {
   if (spec.is_default()) return "local FRAMING = nil\n";
   std::string t = "local FRAMING = {kind=\"" + std::string(delimiting_name(spec.delimiting)) + "\"";
+  t += ", match=\"" + std::string(transport::to_string(spec.replies)) + "\"";
   if (spec.delimiting == transport::delimiting_kind::line) {
     t += ", texts={";
     for (const auto& x : spec.texts) t += "{t=" + lua_string(x.text) + ", id=" + std::to_string(x.id) + "}, ";
@@ -791,6 +877,17 @@ std::string framing_table(const transport::framing_spec& spec, generator& g) {
   for (std::size_t k = 0; k < spec.kind_values.size(); ++k)
     t += "[" + std::to_string(spec.kind_values[k]) + "]=" + std::to_string(k) + ", ";
   t += "}";
+  if (const auto* lf = spec.field(transport::header_role::length);
+      lf && spec.delimiting == transport::delimiting_kind::length) {
+    // What the length field counts: the bytes from `from` to the frame's end, minus `cs` when the check is
+    // not counted; the field holds that count minus `adjust`.
+    const char* counts = spec.counts == transport::length_counts::payload         ? "payload"
+                         : spec.counts == transport::length_counts::payload_check ? "payload_check"
+                         : spec.counts == transport::length_counts::after_length  ? "after_length"
+                                                                                  : "frame";
+    t += ", len={counts=\"" + std::string(counts) + "\", adjust=" + std::to_string(spec.adjust) +
+         ", after=" + std::to_string(sync + lf->offset + lf->size) + "}";
+  }
   if (spec.error)
     t += ", err={mask=" + std::to_string(spec.error->command_mask) + ", cs=" + std::to_string(spec.error->code_size) +
          ", le=" + (little(spec.error->code_endian) ? "true" : "false") + "}";
