@@ -307,13 +307,43 @@ TEST(dissector, tshark_shows_lines_by_their_command_text_and_fields_after_a_coun
     w->write({{2'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, bytes("ACME,PSU,1")}});
     w->write({{3'000'000'000, transport::direction::to_device, 0, 0, std::nullopt, bytes("VOLT 1.5")}});
     w->write({{4'000'000'000, transport::direction::to_device, 0, 0, std::nullopt, bytes("VOLT?")}});
+    // Replies by order: "1.500" answers VOLT?; a VOLT? no reply answered (the host gave up) is not the
+    // request of the next reply, the later *IDN? is; a line with no request outstanding has no command.
+    w->write({{5'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, bytes("1.500")}});
+    w->write({{6'000'000'000, transport::direction::to_device, 0, 0, std::nullopt, bytes("VOLT?")}});
+    w->write({{7'000'000'000, transport::direction::to_device, 0, 0, std::nullopt, bytes("*IDN?")}});
+    w->write({{8'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, bytes("B")}});
+    w->write({{9'000'000'000, transport::direction::from_device, 0, 0, std::nullopt, bytes("stray")}});
     w->close();
   }
-  EXPECT_EQ(run_fields(lua, cap, {"comframe.direction", "comframe.name", "comframe.line", "comframe.volt.request"}),
-            "to_device\tidn\t*IDN?\t\n"
-            "from_device\t\tACME,PSU,1\t\n"
-            "to_device\tvolt\tVOLT 1.5\t1.5\n"
-            "to_device\tvolt_q\tVOLT?\t\n");
+  const std::vector<std::string> line_fields = {"comframe.direction", "comframe.name",     "comframe.line",
+                                                "comframe.volt.request", "comframe.idn.response",
+                                                "comframe.volt_q.response", "comframe.kind", "comframe.request_in"};
+  const std::string by_order =
+      "to_device\tidn\t*IDN?\t\t\t\t0\t\n"
+      "from_device\tidn\tACME,PSU,1\t\tACME,PSU,1\t\t1\t1\n"
+      "to_device\tvolt\tVOLT 1.5\t1.5\t\t\t0\t\n"
+      "to_device\tvolt_q\tVOLT?\t\t\t\t0\t\n"
+      "from_device\tvolt_q\t1.500\t\t\t1.500\t1\t4\n"
+      "to_device\tvolt_q\tVOLT?\t\t\t\t0\t\n"
+      "to_device\tidn\t*IDN?\t\t\t\t0\t\n"
+      "from_device\tidn\tB\t\tB\t\t1\t7\n"
+      "from_device\t\tstray\t\t\t\t\t\n";
+  EXPECT_EQ(run_fields(lua, cap, line_fields), by_order);
+  // Two passes (as Wireshark dissects again when a packet is shown): the same pairs, and each
+  // answered request names its reply's frame.
+  {
+    std::vector<std::string> args = {tshark, "-2", "-X", "lua_script:" + lua, "-r", cap, "-T", "fields"};
+    for (const auto& f : line_fields) args.insert(args.end(), {"-e", f});
+    args.insert(args.end(), {"-e", "comframe.reply_in"});
+    const auto r = test::run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string with_replies;
+    const std::vector<std::string> reply_in = {"2", "", "", "5", "", "", "8", "", ""};
+    std::size_t i = 0;
+    for (const auto& row : split(by_order, '\n')) with_replies += row + "\t" + reply_in[i++] + "\n";
+    EXPECT_EQ(r.out, with_replies);
+  }
 
   // comframe's own framing: a byte count, the counted values, then a field after them.
   const auto counted = devices::profile::parse(R"({"comframe_profile": 1, "device": "c", "version": "1",
@@ -336,6 +366,71 @@ TEST(dissector, tshark_shows_lines_by_their_command_text_and_fields_after_a_coun
                                     "comframe.get.response.label_len", "comframe.get.response.label",
                                     "comframe.get.response.tail"}),
             "6\t7,8,9\t2\tab\t513\n");
+}
+
+}  // namespace
+
+namespace {
+
+std::uint16_t crc16_ibm_3740(const std::vector<std::uint8_t>& bytes, std::size_t from) {
+  std::uint16_t c = 0xFFFF;
+  for (std::size_t i = from; i < bytes.size(); ++i) {
+    c ^= static_cast<std::uint16_t>(bytes[i] << 8);
+    for (int b = 0; b < 8; ++b) c = (c & 0x8000) ? static_cast<std::uint16_t>((c << 1) ^ 0x1021) : static_cast<std::uint16_t>(c << 1);
+  }
+  return c;
+}
+
+// A length framing's length field against the frame: a frame whose field says another length than
+// its bytes (its CRC good) is shown with the field marked wrong, the length it should have, an expert
+// warning and comframe.invalid; a frame whose field agrees has comframe.length_good true.
+TEST(dissector, tshark_checks_a_length_field_against_the_frame) {
+  using namespace comframe;
+  const std::string tshark = "/usr/bin/tshark";
+  if (!fs::exists(tshark)) COMFRAME_MISSING_TOOL("tshark is not installed (scripts/setup.sh installs it)");
+  const auto dir = fs::path(testing::TempDir()) / ("dissector_length_test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  for (const std::string counts : {"payload", "frame"}) {
+    SCOPED_TRACE(counts);
+    const auto p = devices::profile::parse(R"({"comframe_profile": 1, "device": "psu", "version": "1",
+      "framing": {"delimiting": {"kind": "length", "sync": "AA55", "counts": ")" + counts + R"("},
+                  "header": {"type": {"struct": [{"name": "len", "type": "u8"}, {"name": "cmd", "type": "u8"}]},
+                             "roles": {"length": "len", "command": "cmd"}},
+                  "check": {"type": "CRC-16/IBM-3740", "endian": "big"}},
+      "commands": [{"id": 16, "name": "set", "request": {"struct": [{"name": "a", "type": "u8"}, {"name": "b", "type": "u8"}]},
+                    "response": "null"}]})");
+    const std::string lua = (dir / (counts + ".lua")).string(), cap = (dir / (counts + ".pcapng")).string();
+    std::ofstream(lua) << devices::lua_dissector(p);
+    // payload: the length counts the 2 payload bytes; frame: all 8 bytes (sync, header, payload, CRC).
+    const std::uint8_t right = counts == "payload" ? 2 : 8;
+    const auto frame = [](std::uint8_t length) {
+      std::vector<std::uint8_t> f = {0xAA, 0x55, length, 0x10, 0x01, 0x02};
+      const auto c = crc16_ibm_3740(f, 2);
+      f.push_back(static_cast<std::uint8_t>(c >> 8));
+      f.push_back(static_cast<std::uint8_t>(c));
+      return f;
+    };
+    {
+      auto w = transport::open_pcapng_writer({cap, 0, "test"});
+      w->write({{1'000'000'000, transport::direction::to_device, 0, 0, std::nullopt, frame(right)}});
+      w->write({{2'000'000'000, transport::direction::to_device, 0, 0, std::nullopt, frame(5)}});
+      w->close();
+    }
+    std::vector<std::string> args = {tshark, "-X", "lua_script:" + lua, "-r", cap, "-T", "fields"};
+    for (const char* f : {"comframe.header.len", "comframe.length_good", "comframe.check_good", "comframe.set.request.b",
+                          "comframe.invalid"})
+      args.insert(args.end(), {"-e", f});
+    auto r = test::run(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("Lua"), std::string::npos) << r.err;
+    const std::string want = std::to_string(right);
+    EXPECT_EQ(r.out, want + "\t1\t1\t2\t\n5\t0\t1\t2\tthe length field is 5, not the " + want +
+                         " this 8-byte frame needs\n");
+    r = test::run({tshark, "-X", "lua_script:" + lua, "-r", cap, "-V", "-O", "comframe"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("len: 5 [length: wrong, expected " + want + "]"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Expert Info (Warning/Malformed): the length field is 5"), std::string::npos) << r.out;
+  }
 }
 
 }  // namespace
