@@ -3,10 +3,8 @@
 // records the frames, each a real process on a real pty; tshark with the dissector from the example's profile shows the
 // address, the function's name, the register values, the CRC-16/MODBUS checked
 // and an exception's code and name.
-#include <set>
-#include <sstream>
-
 #include "modbus_support.hpp"
+#include "tshark_support.hpp"
 
 namespace {
 
@@ -15,35 +13,6 @@ using namespace comframe::test::modbus;
 
 const std::string rtu_profile = source_dir + "/examples/modbus_rtu/modbus_rtu.profile.json";
 const std::string rtu_sim = source_dir + "/examples/modbus_rtu/modbus_rtu.sim.json";
-const std::string tshark = "/usr/bin/tshark";
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(s);
-  while (std::getline(in, item, sep)) out.push_back(item);
-  return out;
-}
-
-std::vector<std::vector<std::string>> tshark_fields(const std::string& lua, const std::string& capture,
-                                                    const std::vector<std::string>& fields) {
-  std::vector<std::string> args{tshark, "-X", "lua_script:" + lua, "-r", capture, "-T", "fields", "-E", "occurrence=a",
-                                "-E", "aggregator=,"};
-  for (const auto& f : fields) {
-    args.push_back("-e");
-    args.push_back(f);
-  }
-  const auto r = run(args);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.err.find("Lua"), std::string::npos) << r.err;  // a Lua error shows on stderr, not in the exit status
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& line : split(r.out, '\n')) {
-    auto row = split(line, '\t');
-    row.resize(fields.size());
-    rows.push_back(row);
-  }
-  return rows;
-}
 
 run_result call(const std::string& port, const std::string& command, const std::string& args) {
   return run({cli, "call", port, "--profile", rtu_profile, "--compact", command, args});
