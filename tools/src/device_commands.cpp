@@ -12,13 +12,19 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "commands.hpp"
 #include "comframe/core/json_text.hpp"
 #include "comframe/core/dynamic_codec.hpp"
 #include "comframe/devices/session.hpp"
+#include "comframe/transport/link.hpp"
 #include "comframe/transport/link_error.hpp"
 #include "bridge_io.hpp"
+#include "bus_listen.hpp"
 #include "frame_text.hpp"
 #include "profile_fetch.hpp"
 #include "stop_signals.hpp"
@@ -43,6 +49,7 @@ struct device_options {
   fetch_settings fetch;             ///< --profile-deadline, --no-cache (timeout_ms is copied in)
   std::string output;              ///< profile: the file to write
   int address = -1;                ///< --address: the device address requests go to; -1: the framing's default
+  bool listen = false;             ///< monitor: send nothing, decode frames of both directions (a bus)
 };
 
 // Waits for `f`, giving up when SIGINT or SIGTERM arrives.
@@ -272,8 +279,69 @@ void run_monitor(const device_options& o) {
   std::cerr << "monitor: frames " << st.decoder.frames << ", bytes " << st.decoder.bytes << ", errors "
             << st.decoder.errors() << " (cobs " << st.decoder.cobs_errors << ", crc " << st.decoder.crc_errors
             << ", too_short " << st.decoder.too_short << ", oversize " << st.decoder.oversize << ", bad_version "
-            << st.decoder.bad_version << ", bad_kind " << st.decoder.bad_kind << "), link losses " << st.link_losses
+            << st.decoder.bad_version << ", bad_kind " << st.decoder.bad_kind << ", escape " << st.decoder.escape_errors
+            << ", length " << st.decoder.length_errors << "), link losses " << st.link_losses
             << std::endl;
+}
+
+// monitor --listen: a passive listener on a line that carries both directions (an RS-485 bus,
+// a tap on a serial line). It sends nothing — no describe, no resync — so the profile comes
+// from --profile, and it tells requests from replies by decoding each frame both ways.
+void run_listen(const device_options& o) {
+  if (o.profile_file.empty())
+    throw cli_error("--listen needs --profile FILE: a listener sends nothing, so it cannot ask a device for its profile");
+  if (!o.bridge.empty() || o.check || o.address >= 0)
+    throw cli_error("--listen sends nothing and publishes nothing: --bridge, --check and --address do not go with it");
+  stop_signals signals;  // before the I/O thread: it inherits the blocked signals
+  const devices::profile p = load_profile_file(o.profile_file);
+  bus_splitter split(p);
+  std::mutex out;
+  std::uint64_t printed = 0;
+  std::uint64_t bytes = 0;
+  bool ended = false;
+  std::string failure;
+  boost::asio::io_context io;
+  auto l = transport::open_link(io, o.port);
+  std::vector<std::uint8_t> buf(4096);
+  std::function<void()> read_more = [&] {
+    l->async_read_some(buf, [&](const boost::system::error_code& ec, std::size_t n) {
+      std::lock_guard lock(out);
+      if (ec) {
+        if (ec != boost::asio::error::operation_aborted) failure = ec.message();
+        ended = true;
+        return;
+      }
+      bytes += n;
+      split.feed(std::span<const std::uint8_t>(buf.data(), n), [&](const devices::frame_record& r) {
+        if (o.count && printed >= o.count) return;
+        if (o.json) std::cout << json_line(frame_json(p, r)) << std::endl;
+        else std::cout << frame_line(p, r) << std::endl;
+        ++printed;
+      });
+      read_more();
+    });
+  };
+  read_more();
+  std::thread t([&] { io.run(); });
+  std::cerr << "monitor: listening on " << o.port << " ("
+            << (p.device().empty() ? "device" : core::printable_text(p.device())) << " "
+            << core::printable_text(p.version()) << "), sending nothing, Ctrl-C to stop" << std::endl;
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    if (signals.wait(std::chrono::milliseconds(100))) break;
+    {
+      std::lock_guard lock(out);
+      if (ended || (o.count && printed >= o.count)) break;
+    }
+    if (o.duration_s > 0 && std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(o.duration_s)) break;
+  }
+  boost::asio::post(io, [&] { l->close(); });
+  t.join();
+  std::lock_guard lock(out);
+  std::cerr << "monitor: frames " << split.frames_to_device() + split.frames_from_device() << " (to the device "
+            << split.frames_to_device() << ", from it " << split.frames_from_device() << "), bytes " << bytes
+            << ", skipped " << split.skipped_bytes() << std::endl;
+  if (!failure.empty()) throw cli_error("the link failed: " + terminal_text(failure));
 }
 
 }  // namespace
@@ -318,7 +386,13 @@ void add_device_commands(CLI::App& app) {
   mon->add_flag("--json", o->json, "One JSON object per frame instead of a readable line");
   mon->add_option("--bridge", o->bridge,
                   "Publish every frame and the device's profile to the shared-memory bridge NAME (see comframe tap)");
-  mon->callback([o] { run_monitor(*o); });
+  mon->add_flag("--listen", o->listen,
+                "Listen only, on a line that carries both directions (an RS-485 bus, a tap): send nothing, "
+                "show requests and replies (needs --profile; docs/framing.md)");
+  mon->callback([o] {
+    if (o->listen) run_listen(*o);
+    else run_monitor(*o);
+  });
   mon->footer("Stops on Ctrl-C (SIGINT) or SIGTERM and prints the counters on stderr.");
 
   auto* prof = app.add_subcommand("profile", "Fetch a device's profile (through describe) and print or save it");

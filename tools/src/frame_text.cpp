@@ -93,7 +93,10 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
   std::string name = j.contains("command") ? j["command"].get<std::string>()
                      : j.contains("event") ? j["event"].get<std::string>()
                                            : "id " + transport::command_id_text(h.command);
-  line += std::string(transport::to_string(h.kind)) + " " + name + " seq=" + std::to_string(h.sequence);
+  line += std::string(transport::to_string(h.kind)) + " " + name;
+  // A sequence number where frames carry one (comframe's own; a framing with a sequence field, Modbus TCP's transaction).
+  if (p.framing().is_default() || p.framing().field(transport::header_role::sequence) != nullptr)
+    line += " seq=" + std::to_string(h.sequence);
   if (j.contains("address")) line += " address=" + std::to_string(h.address);
   if (j.contains("payload") && !j["payload"].is_null()) {
     const auto& v = j["payload"];

@@ -1,0 +1,106 @@
+// comframe monitor on Modbus RTU traffic, as a user watches a Modbus line: a
+// listener on an RS-485 bus sees the master's requests and the devices' replies
+// on one port. The bus here is a small Python hub joining three ptys — the
+// simulator's (the device), a pty for the master (`comframe call`) and one for
+// the listener — copying the master's bytes to the device and the device's to
+// the master, and both to the listener. `comframe monitor --listen` decodes both
+// directions: address, function, registers, an exception with its code's name,
+// and a request to an address no device has, left unanswered.
+#include "modbus_support.hpp"
+
+namespace {
+
+using namespace comframe::test;
+using namespace comframe::test::modbus;
+
+const std::string rtu_profile = source_dir + "/examples/modbus_rtu/modbus_rtu.profile.json";
+const std::string rtu_sim = source_dir + "/examples/modbus_rtu/modbus_rtu.sim.json";
+
+// argv[1]: the device's pty. Prints "master: PATH" and "listener: PATH", then copies bytes until killed.
+const char* const bus_hub = R"(
+import os, select, sys, tty
+device = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(device)
+master, master_slave = os.openpty()
+listener, listener_slave = os.openpty()
+for fd in (master_slave, listener_slave):
+    tty.setraw(fd)
+print("master: " + os.ttyname(master_slave))
+print("listener: " + os.ttyname(listener_slave), flush=True)
+while True:
+    ready, _, _ = select.select([master, device, listener], [], [])
+    for fd in ready:
+        data = os.read(fd, 4096)
+        if fd == master:
+            os.write(device, data)
+            os.write(listener, data)
+        elif fd == device:
+            os.write(master, data)
+            os.write(listener, data)
+)";
+
+TEST(modbus_monitor, a_listener_on_the_bus_shows_requests_and_replies_with_address_registers_and_exception) {
+  const std::string link = temp_path("mb-monitor");
+  child_process sim({cli, "sim", "--sim", rtu_sim, "--symlink", link});
+  ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
+  child_process hub({"/usr/bin/python3", "-c", bus_hub, link});
+  const auto master = hub.wait_for_line("master: ");
+  const auto listener = hub.wait_for_line("listener: ");
+  ASSERT_TRUE(master && listener) << hub.output();
+
+  child_process monitor({cli, "monitor", *listener, "--profile", rtu_profile, "--listen"});
+  ASSERT_TRUE(monitor.wait_for_line("monitor: listening on ")) << monitor.output();
+  const auto call = [&](const std::string& command, const std::string& args, std::vector<std::string> more = {}) {
+    std::vector<std::string> a{cli, "call", *master, "--profile", rtu_profile, "--compact", command, args};
+    a.insert(a.end(), more.begin(), more.end());
+    return run(a);
+  };
+  auto r = call("read_holding_registers", R"({"start": 0, "count": 4})");
+  EXPECT_EQ(r.out, "{\"byte_count\":8,\"values\":[0,1,2,3]}\n") << r.err;
+  r = call("write_single_register", R"({"address": 2, "value": 4660})");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = call("read_holding_registers", R"({"start": 98, "count": 4})");  // past the map: exception 2
+  EXPECT_NE(r.err.find("device error 2 (illegal_data_address)"), std::string::npos) << r.err;
+  r = call("read_holding_registers", R"({"start": 0, "count": 1})", {"--address", "2", "--timeout", "300"});
+  EXPECT_NE(r.exit_code, 0);  // no device 2 on this bus
+
+  // Each line: a UTC time, then what follows it.
+  std::vector<std::string> tails;
+  for (int i = 0; i < 7; ++i) {
+    const auto line = monitor.wait_for_line("20");
+    if (!line) break;
+    const auto z = line->find('Z');
+    tails.push_back(z == std::string::npos ? *line : line->substr(z + 1));
+  }
+  EXPECT_EQ(tails, (std::vector<std::string>{
+                       " > request read_holding_registers address=1 start=0 count=4",
+                       " < response read_holding_registers address=1 byte_count=8 values=[0,1,2,3]",
+                       " > request write_single_register address=1 address=2 value=4660",
+                       " < response write_single_register address=1 address=2 value=4660",
+                       " > request read_holding_registers address=1 start=98 count=4",
+                       " < error read_holding_registers address=1 code=2 name=\"illegal_data_address\"",
+                       " > request read_holding_registers address=2 start=0 count=1",
+                   }))
+      << monitor.output();
+  EXPECT_EQ(monitor.stop(SIGINT), 0) << monitor.output();
+  // 4 requests of 8 bytes; replies of 13, 8 and 5 bytes.
+  EXPECT_NE(monitor.output().find("monitor: frames 7 (to the device 4, from it 3), bytes 58, skipped 0"),
+            std::string::npos)
+      << monitor.output();
+  EXPECT_EQ(sim.stop(), 0) << sim.output();
+}
+
+TEST(modbus_monitor, listen_needs_a_profile_and_refuses_options_that_send_or_publish) {
+  const std::string link = temp_path("mb-monitor-noprofile");
+  child_process sim({cli, "sim", "--sim", rtu_sim, "--symlink", link});
+  ASSERT_TRUE(sim.wait_for_line("port: ")) << sim.output();
+  auto r = run({cli, "monitor", link, "--listen"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--listen needs --profile FILE"), std::string::npos) << r.err;
+  r = run({cli, "monitor", link, "--listen", "--profile", rtu_profile, "--bridge", "mb-listen"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--bridge, --check and --address do not go with it"), std::string::npos) << r.err;
+  EXPECT_EQ(sim.stop(), 0) << sim.output();
+}
+
+}  // namespace
