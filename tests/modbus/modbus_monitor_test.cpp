@@ -5,7 +5,8 @@
 // the listener — copying the master's bytes to the device and the device's to
 // the master, and both to the listener. `comframe monitor --listen` decodes both
 // directions: address, function, registers, an exception with its code's name,
-// and a request to an address no device has, left unanswered.
+// and a request to an address no device has, left unanswered. The same on a
+// line framing (SCPI-like lines), whose replies are named by their request.
 #include "modbus_support.hpp"
 
 namespace {
@@ -88,6 +89,37 @@ TEST(modbus_monitor, a_listener_on_the_bus_shows_requests_and_replies_with_addre
             std::string::npos)
       << monitor.output();
   EXPECT_EQ(sim.stop(), 0) << sim.output();
+}
+
+// Lines on a line: a request's text tells it from a reply, and each reply line is named by the
+// request before it (replies match by order). The bytes come through a socat pty pair.
+TEST(modbus_monitor, a_listener_names_each_reply_line_by_the_request_before_it) {
+  COMFRAME_REQUIRE_SOCAT();
+  pty_pair line("mb-monitor-lines");
+  ASSERT_TRUE(line.ready()) << line.output();
+  child_process monitor({cli, "monitor", line.a, "--profile", source_dir + "/examples/scpi_lines/scpi_lines.profile.json",
+                         "--listen", "--count", "6"});
+  ASSERT_TRUE(monitor.wait_for_line("monitor: listening on ")) << monitor.output();
+  const auto r = run({"/usr/bin/python3", "-c",
+                      "import os, sys\n"
+                      "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NOCTTY)\n"
+                      "os.write(fd, b'*IDN?\\nACME,PSU\\nVOLT 1.25\\nOK\\nVOLT?\\n1.250\\n')\n",
+                      line.b});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> tails;
+  for (int i = 0; i < 6; ++i) {
+    const auto l = monitor.wait_for_line("20");
+    if (!l) break;
+    tails.push_back(l->substr(l->find('Z') + 1));
+  }
+  EXPECT_EQ(tails, (std::vector<std::string>{" > request idn", " < response idn \"ACME,PSU\"",
+                                             " > request set_voltage \"1.25\"", " < response set_voltage \"OK\"",
+                                             " > request get_voltage", " < response get_voltage \"1.250\""}))
+      << monitor.output();
+  EXPECT_EQ(monitor.stop(SIGINT), 0) << monitor.output();
+  EXPECT_NE(monitor.output().find("monitor: frames 6 (to the device 3, from it 3), bytes 40, skipped 0"),
+            std::string::npos)
+      << monitor.output();
 }
 
 TEST(modbus_monitor, listen_needs_a_profile_and_refuses_options_that_send_or_publish) {
