@@ -5,6 +5,11 @@ function(comframe_target_defaults target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(COMFRAME_FUZZ)  # libFuzzer's coverage instrumentation everywhere; fuzz/ links the fuzzer itself
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
 endfunction()
 
 # comframe_add_layer(NAME core SOURCES ... DEPENDS ...): one library per layer,

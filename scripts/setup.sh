@@ -4,6 +4,7 @@
 #   scripts/setup.sh --demo   only what the demo needs (the libraries and the command line)
 #   scripts/setup.sh --firmware  only the firmware toolchains: the Cortex-M3 cross compiler,
 #                             its C library and QEMU (the firmware example and its tests)
+#   scripts/setup.sh --fuzz   the libraries and clang 14 with libFuzzer (scripts/fuzz.sh)
 # Run as root (or with sudo). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -31,12 +32,20 @@ firmware_packages=(
   qemu-system-arm           # runs that firmware on an emulated lm3s6965evb board
 )
 
+fuzz_packages=(
+  clang-14                  # the fuzz targets' compiler (scripts/fuzz.sh)
+  libclang-rt-14-dev        # libFuzzer and the sanitizer runtimes: only recommended by clang-14
+  libfuzzer-14-dev          # libFuzzer's library and headers
+  llvm-14                   # llvm-profdata and llvm-cov: coverage of the fuzz targets
+)
+
 packages=("${demo_packages[@]}")
 case "${1:-}" in
   --demo) ;;
   --firmware) packages=("${firmware_packages[@]}") ;;
-  "") packages+=("${test_packages[@]}" "${firmware_packages[@]}") ;;
-  *) echo "usage: scripts/setup.sh [--demo | --firmware]" >&2; exit 2 ;;
+  --fuzz) packages+=("${fuzz_packages[@]}") ;;
+  "") packages+=("${test_packages[@]}" "${firmware_packages[@]}" "${fuzz_packages[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--demo | --firmware | --fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -184,16 +184,22 @@ struct step {
 
 // A template compiled against its type: literal parts are final JSON values,
 // the rest is filled in per request (or per emission, for events).
+struct templ_member;
 struct templ {
   enum class kind : std::uint8_t { literal, object, array, request, count, read } k = kind::literal;
   json value;                                       // literal
-  std::vector<std::pair<std::string, templ>> members;  // object
+  std::vector<templ_member> members;                // object
   std::vector<templ> elements;                      // array
   std::vector<step> steps;                          // request
   std::string text;                                 // request: "$request.a[2]", for messages
   std::string where;                                // request: the template's path, for messages
   const type_node* probe = nullptr;                 // request, read: the type to stand in for it at load time
   bool pack_bits = false;                           // read: a bool table's values packed 8 per byte, LSB first
+};
+
+struct templ_member {  // a named member of an object template (a struct, not a pair: templ is incomplete above)
+  std::string name;
+  templ value;
 };
 
 bool has_holes(const templ& t) { return t.k != templ::kind::literal; }
@@ -339,15 +345,15 @@ templ compile(const json& t, const type_node* type, const std::string& path, con
       if (structure)
         for (const auto& f : type->fields)
           if (f.name == item.key()) ft = f.type;
-      out.members.emplace_back(item.key(), compile(item.value(), ft, join(path, item.key()), cx, depth + 1));
-      holes = holes || has_holes(out.members.back().second);
+      out.members.push_back({item.key(), compile(item.value(), ft, join(path, item.key()), cx, depth + 1)});
+      holes = holes || has_holes(out.members.back().value);
     }
     if (holes) {
       out.k = templ::kind::object;
       return out;
     }
     out.value = json::object();
-    for (auto& [k, v] : out.members) out.value[k] = std::move(v.value);
+    for (auto& m : out.members) out.value[m.name] = std::move(m.value.value);
     out.members.clear();
     return out;
   }
@@ -393,7 +399,7 @@ json fill(const templ& t, const json* request, std::uint64_t count, const json* 
     }
     case templ::kind::object: {
       json o = json::object();
-      for (const auto& [k, v] : t.members) o[k] = fill(v, request, count, read);
+      for (const auto& m : t.members) o[m.name] = fill(m.value, request, count, read);
       return o;
     }
     case templ::kind::array: {

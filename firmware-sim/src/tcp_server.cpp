@@ -28,7 +28,7 @@ std::unique_ptr<transport::link> accepted_link(boost::asio::ip::tcp::socket sock
 }  // namespace
 
 tcp_server::tcp_server(boost::asio::io_context& io, const std::string& host, std::uint16_t port)
-    : io_(io), acceptor_(io) {
+    : acceptor_(io) {
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(host, ec);
   if (ec) throw comframe::error("firmware_sim.tcp", "cannot listen on " + host + ": not an IP address");

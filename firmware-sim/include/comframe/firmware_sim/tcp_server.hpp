@@ -34,7 +34,6 @@ class tcp_server {
   void close();
 
  private:
-  boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
 };
