@@ -31,18 +31,22 @@ using core::type_node;
   throw comframe::error("devices.codegen", detail, {"", path, std::nullopt});
 }
 
-// Counted fields and text[] / bytes[] (docs/schema.md) have no generated form
-// yet: refused by name rather than generated wrongly.
-void refuse_counted(const core::type_node& t, const std::string& path, const char* gen) {
-  using core::type_kind;
-  if ((t.kind == type_kind::text || t.kind == type_kind::raw_bytes) && t.dynamic)
-    fail(path, std::string(gen) + " does not support \"text[]\" or \"bytes[]\" yet; give the field a fixed length");
-  if (t.element) refuse_counted(*t.element, path + "[]", gen);
-  for (const auto& f : t.fields) {
-    if (f.counted_by != core::type_node::field::none)
-      fail(path + "." + f.name, std::string(gen) + " does not support counted fields (\"count\") yet");
-    if (t.kind == type_kind::structure) refuse_counted(*f.type, path + "." + f.name, gen);
-  }
+// "text[]" or "bytes[]": a byte string whose length is its count or the rest of the value.
+bool is_blob_tail(const type_node& t) {
+  return (t.kind == type_kind::text || t.kind == type_kind::raw_bytes) && t.dynamic;
+}
+
+// A field generated as `T name[MAX]; uint16_t name_count;`: a dynamic array,
+// text[] or bytes[], counted or the dynamic tail.
+bool is_sequence(const type_node& t) { return t.kind == type_kind::dynamic_array || is_blob_tail(t); }
+
+// A type whose size is read from its value: it holds a counted field or a dynamic tail.
+bool varies(const type_node& t) { return t.dynamic || t.counted; }
+
+// The largest value an unsigned count field holds.
+std::uint64_t count_field_max(const type_node& t) {
+  const unsigned bits = t.kind == type_kind::number ? static_cast<unsigned>(core::size_of(t.number) * 8) : t.bits;
+  return bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
 }
 
 std::string upper(std::string s) {
@@ -251,11 +255,8 @@ struct tail_info {
 struct struct_info {
   std::string cname;        // with the prefix
   std::string macro;        // PREFIX_<TYPE>
-  bool dynamic = false;
+  bool varies = false;      // a counted field or a dynamic tail: its size is read from the value
   std::size_t min_size = 0;
-  std::size_t element_size = 0;
-  std::string count_path;   // "t_count", "inner.t_count": the tail's count in a value
-  std::size_t max_count = 0;
   std::size_t max_size = 0;
 };
 
@@ -374,7 +375,6 @@ class c_generator {
   // The C struct of a payload ("" for null): a struct or bit record as itself,
   // anything else wrapped in a struct of one field, "value".
   std::string payload(const type_node& t, const std::string& wrapper, const std::string& path) {
-    refuse_counted(t, path, "gen c");
     if (t.kind == type_kind::null) return "";
     if (t.kind == type_kind::structure || t.kind == type_kind::bit_record)
       return ensure_struct(t, t.name.empty() ? wrapper : c_identifier(t.name), path);
@@ -384,6 +384,7 @@ class c_generator {
     w.fields.back().name = "value";
     w.fields.back().type = &t;
     w.dynamic = t.dynamic;
+    w.counted = t.counted;
     w.min_size = t.min_size;
     w.tail_element_size = t.tail_element_size;
     return ensure_struct(w, wrapper, path);
@@ -400,9 +401,8 @@ class c_generator {
     struct_info info;
     info.cname = cname;
     info.macro = P_ + "_" + upper(suffix);
-    info.dynamic = t.dynamic;
+    info.varies = t.kind == type_kind::structure && varies(t);
     info.min_size = t.min_size;
-    info.element_size = t.tail_element_size;
     claim(info.macro + "_MAX_SIZE", "the type at " + path, path);
     for (const char* f : {"_encode", "_decode", "_size"}) claim(cname + f, "the type at " + path, path);
 
@@ -475,50 +475,38 @@ class c_generator {
           one("v->" + f.name, num(f.bit_offset), "  ");
         }
       }
-    } else {
-      std::string count_path;
-      std::size_t max_count = 0;
+    } else if (!info.varies) {
       for (const auto& f : t.fields) {
         const std::string fpath = path + "." + f.name;
         check_field_name(f.name, fpath);
         const type_node& ft = *f.type;
         const std::string order = f.order ? order_of(*f.order) : in_order;
         std::string dims;
-        if (ft.kind == type_kind::dynamic_array) add_tail(suffix, t.name, f.name, fpath);
         const std::string base = member_type(ft, suffix, f.name, fpath, dims);
         if (base.empty()) continue;  // null: no bytes, no member
         add_member(f.name, fpath);
         members += "  " + base + " " + f.name + dims + ";\n";
-        if (ft.kind == type_kind::dynamic_array) {
-          const tail_info& tail = add_tail(suffix, t.name, f.name, fpath);
-          defs += "#define " + tail.macro + " " + std::to_string(tail.max) + "u\n";
-          add_member(f.name + "_count", fpath);
-          members += "  uint16_t " + f.name + "_count;\n";
-          count_path = f.name + "_count";
-          max_count = tail.max;
-        } else if (ft.dynamic) {  // a struct holding the tail
-          const struct_info& inner = structs_.at(struct_name_of(ft, suffix, f.name));
-          count_path = f.name + "." + inner.count_path;
-          max_count = inner.max_count;
-        }
         emit_put(ft, "v->" + f.name, num(f.offset), order, 0, "  ", put);
         emit_get(ft, "v->" + f.name, num(f.offset), order, 0, "  ", get);
       }
-      info.count_path = count_path;
-      info.max_count = max_count;
+    } else {
+      varying_struct(t, suffix, path, info, defs, members, add_member, put, get);
     }
-    info.max_size = info.min_size + info.max_count * info.element_size;
+    if (!info.varies) info.max_size = info.min_size;
     if (member_names.empty()) members += "  uint8_t unused_; /* the type has no bytes; C needs a member */\n";
 
     types_ += defs;
     types_ += "typedef struct " + cname + " {\n" + members + "} " + cname + ";\n";
     types_ += "#define " + info.macro + "_MAX_SIZE " + std::to_string(info.max_size) + "u\n\n";
 
-    const std::string tail_param = info.dynamic ? ", size_t tail" : "";
-    code_ += "static void " + cname + "_put(const " + cname + " *v, uint8_t *out, int big) {\n  (void)v;\n  (void)out;\n  (void)big;\n" +
-             put + "}\n\n";
-    code_ += "static bool " + cname + "_get(const uint8_t *in, " + cname + " *v, int big" + tail_param +
-             ") {\n  (void)in;\n  (void)v;\n  (void)big;\n" + get + "  return true;\n}\n\n";
+    if (!info.varies) {
+      code_ += "static void " + cname + "_put(const " + cname + " *v, uint8_t *out, int big) {\n  (void)v;\n  (void)out;\n  (void)big;\n" +
+               put + "}\n\n";
+      code_ += "static bool " + cname + "_get(const uint8_t *in, " + cname + " *v, int big) {\n  (void)in;\n  (void)v;\n  (void)big;\n" +
+               get + "  return true;\n}\n\n";
+    } else {
+      code_ += put + get;  // varying_struct wrote whole functions
+    }
     public_codecs(info);
     structs_.emplace(cname, info);
     return cname;
@@ -548,10 +536,10 @@ class c_generator {
         ensure_flags(t, t.name.empty() ? owner + "_" + field : c_identifier(t.name), path);
         return int_type(t.bits, false);
       case type_kind::text:
-        dims += "[" + std::to_string(t.length + 1) + "]";
+        dims += t.dynamic ? "[" + add_tail(owner, "", field, path).macro + " + 1u]" : "[" + std::to_string(t.length + 1) + "]";
         return "char";
       case type_kind::raw_bytes:
-        dims += "[" + std::to_string(t.length) + "]";
+        dims += "[" + (t.dynamic ? add_tail(owner, "", field, path).macro : std::to_string(t.length)) + "]";
         return "uint8_t";
       case type_kind::array:
         dims += "[" + std::to_string(t.length) + "]";
@@ -568,7 +556,8 @@ class c_generator {
     fail(path, "a type of kind " + std::to_string(static_cast<int>(t.kind)) + " cannot be generated");
   }
 
-  // The dynamic array `field` of the struct `owner` (C name without prefix; `type_name` its profile name).
+  // The dynamic array, text[] or bytes[] `field` (counted or not) of the struct
+  // `owner` (C name without prefix; `type_name` its profile name).
   const tail_info& add_tail(const std::string& owner, const std::string& type_name, const std::string& field,
                             const std::string& path) {
     const std::string alt = owner + "." + field;
@@ -578,7 +567,7 @@ class c_generator {
     t.key = (type_name.empty() ? owner : type_name) + "." + field;
     t.alt_key = alt;
     t.macro = P_ + "_" + upper(owner) + "_" + upper(field) + "_MAX";
-    claim(t.macro, "the dynamic array at " + path, path);
+    claim(t.macro, "the sequence at " + path, path);
     t.max = o_.max_tail;
     for (const std::string& k : {t.key, t.alt_key}) {
       auto it = o_.field_max_tail.find(k);
@@ -589,6 +578,222 @@ class c_generator {
     }
     tails_.push_back(t);
     return tails_.back();
+  }
+
+  // The largest encoding of a type whose sequences are at their maximum
+  // (a sequence's own maximum is added by its struct).
+  std::size_t type_max(const type_node& t) const {
+    if (t.kind == type_kind::array) return t.length * type_max(*t.element);
+    if ((t.kind == type_kind::structure || t.kind == type_kind::bit_record) && varies(t))
+      return structs_.at(node_struct_.at(&t)).max_size;
+    return t.min_size;
+  }
+
+  // A struct whose size varies (counted fields, a dynamic tail): writes its
+  // _size, _put and _get. Every field past one whose size varies starts at its
+  // schema offset + `extra`, the bytes the fields before it took beyond their
+  // minimum, as the core lays it out. A count field has no member: put writes
+  // it from its field's _count, get reads it into n<index>. _get keeps
+  // MIN + extra <= size, so every fixed field it reads is inside the input.
+  template <class AddMember>
+  void varying_struct(const type_node& t, const std::string& suffix, const std::string& path, struct_info& info,
+                      std::string& defs, std::string& members, AddMember add_member, std::string& put,
+                      std::string& get) {
+    const std::string& c = info.cname;
+    const std::string min = num(t.min_size);
+    std::string len, decls;
+    std::size_t max_extra = 0;
+    bool shifted = false;  // a field before this one varies
+    for (std::size_t k = 0; k < t.fields.size(); ++k) {
+      const auto& f = t.fields[k];
+      const std::string fpath = path + "." + f.name;
+      check_field_name(f.name, fpath);
+      const type_node& ft = *f.type;
+      const std::string order = f.order ? order_of(*f.order) : "big";
+      const std::string off = num(f.offset);
+      const std::string at = shifted ? off + " + extra" : off;
+      const std::string lv = "v->" + f.name;
+      if (f.counts != type_node::field::none) {  // a count field: written from, and read into, its field's _count
+        const auto& counted = t.fields[f.counts];
+        const type_node& ct = *counted.type;
+        const std::string cnt = "v->" + counted.name + "_count";
+        const std::size_t unit = counted.count_unit == core::count_unit::bytes && ct.kind == type_kind::dynamic_array
+                                     ? ct.element->min_size : 1;
+        emit_put(ft, unit > 1 ? "((size_t)" + cnt + " * " + num(unit) + ")" : cnt, at, order, 0, "  ", put);
+        const std::string o = ft.order ? order_of(*ft.order) : order;
+        const std::string p = at == "0u" ? "in" : "in + " + at;
+        decls += "  uint64_t n" + std::to_string(k) + " = 0u;\n";
+        get += "  n" + std::to_string(k) + " = " +
+               (ft.min_size == 1 ? "(uint64_t)in[" + at + "]" : H("get_uint") + "(" + p + ", " + num(ft.min_size) + ", " + o + ")") +
+               ";\n";
+        continue;
+      }
+      std::string dims;
+      if (is_sequence(ft)) {
+        const tail_info& tail = add_tail(suffix, t.name, f.name, fpath);
+        defs += "#define " + tail.macro + " " + std::to_string(tail.max) + "u\n";
+        const std::string base = member_type(ft, suffix, f.name, fpath, dims);
+        add_member(f.name, fpath);
+        members += "  " + base + " " + f.name + dims + ";\n";
+        add_member(f.name + "_count", fpath);
+        members += "  uint16_t " + f.name + "_count;\n";
+        const type_node* e = ft.kind == type_kind::dynamic_array ? ft.element : nullptr;
+        const bool e_varies = e && varies(*e);
+        const std::size_t es = e ? e->min_size : 1;
+        const std::string cnt = lv + "_count";
+        std::size_t most = tail.max;  // elements at most: the maximum, or fewer when the count field holds less
+        if (f.counted_by != type_node::field::none) {
+          const std::size_t unit = f.count_unit == core::count_unit::bytes ? es : 1;
+          most = static_cast<std::size_t>(std::min<std::uint64_t>(most, count_field_max(*t.fields[f.counted_by].type) / unit));
+        }
+        max_extra += most * (e ? type_max(*e) : 1);
+        // _size: the count within its maximum, within its count field, a text NUL-terminated at its count
+        if (tail.max < 65535)  // a uint16_t is never over 65535 (-Wtype-limits)
+          len += "  if (" + cnt + " > " + tail.macro + ") return SIZE_MAX;\n";
+        if (ft.kind == type_kind::text)
+          len += "  if (" + lv + "[" + cnt + "] != '\\0' || memchr(" + lv + ", '\\0', " + cnt + ") != NULL) return SIZE_MAX;\n";
+        if (f.counted_by != type_node::field::none) {
+          const std::uint64_t cmax = count_field_max(*t.fields[f.counted_by].type);
+          const std::size_t unit = f.count_unit == core::count_unit::bytes ? es : 1;
+          if (std::uint64_t{tail.max} * unit > cmax)
+            len += "  if ((uint64_t)" + cnt + (unit > 1 ? " * " + num(unit) : "") + " > UINT64_C(" + std::to_string(cmax) +
+                   ")) return SIZE_MAX; /* more than " + t.fields[f.counted_by].name + " holds */\n";
+        }
+        len += "  extra += (size_t)" + cnt + (es > 1 ? " * " + num(es) : "") + ";\n";
+        if (e_varies)
+          emit_loop("i0", "(size_t)" + cnt, "  ", len, [&] { emit_len(*e, lv + "[i0]", 1, "      ", len); });
+        // _put
+        put += "  {\n    size_t at = " + at + ";\n";
+        if (!e) {
+          put += "    memcpy(out + at, " + lv + ", " + cnt + ");\n    at += " + cnt + ";\n";
+        } else {
+          emit_loop("i0", "(size_t)" + cnt, "    ", put,
+                    [&] { emit_put_var(*e, lv + "[i0]", "at", order, 1, "        ", put); });
+        }
+        put += "    extra = at - " + off + ";\n  }\n";
+        // _get
+        get += "  {\n    size_t at = " + at + ";\n";
+        if (f.counted_by != type_node::field::none) {
+          const std::string n = "n" + std::to_string(f.counted_by);
+          if (f.count_unit == core::count_unit::bytes && es > 1)
+            get += "    if (" + n + " % " + num(es) + " != 0u) return false; /* splits an element */\n    " + n + " /= " +
+                   num(es) + ";\n";
+          get += "    if (" + n + " > " + tail.macro + ") return false;\n";
+          if (!e_varies)
+            get += "    if (" + n + (es > 1 ? " * " + num(es) : "") + " > size - " + min +
+                   " - extra) return false; /* more than the input holds */\n";
+          get += "    {\n      const size_t count = (size_t)" + n + ";\n";
+        } else if (!e_varies) {
+          get += "    {\n      const size_t count = (size - at)" + (es > 1 ? " / " + num(es) : "") + ";\n";
+          if (es > 1) get += "      if ((size - at) % " + num(es) + " != 0u) return false;\n";
+          get += "      if (count > " + tail.macro + ") return false;\n";
+        } else {  // the tail of records that vary: records until the input ends
+          get += "    {\n      size_t count = 0u;\n      while (at < size) {\n        if (count == " + tail.macro +
+                 ") return false;\n";
+          emit_get_var(*e, lv + "[count]", "at", order, 2, "        ", get);
+          get += "        ++count;\n      }\n";
+        }
+        if (!e) {
+          if (ft.kind == type_kind::text)
+            get += "      if (!" + H("get_text") + "(in + at, " + lv + ", count)) return false;\n      " + cnt +
+                   " = (uint16_t)strlen(" + lv + ");\n";
+          else
+            get += "      memcpy(" + lv + ", in + at, count);\n      " + cnt + " = (uint16_t)count;\n";
+          get += "      at += count;\n";
+        } else if (f.counted_by != type_node::field::none || !e_varies) {
+          get += "      " + cnt + " = (uint16_t)count;\n";
+          if (e_varies) {
+            emit_loop("i0", "count", "      ", get, [&] { emit_get_var(*e, lv + "[i0]", "at", order, 1, "          ", get); });
+          } else {
+            emit_loop("i0", "count", "      ", get, [&] {
+              emit_get(*e, lv + "[i0]", "at + i0 * " + num(es), order, 1, "          ", get);
+            });
+            get += "      at += count * " + num(es) + ";\n";
+          }
+        } else {
+          get += "      " + cnt + " = (uint16_t)count;\n";
+        }
+        get += "    }\n    extra = at - " + off + ";\n";
+        if (e_varies) get += "    if (extra > size - " + min + ") return false;\n";
+        get += "  }\n";
+        shifted = true;
+        continue;
+      }
+      const std::string base = member_type(ft, suffix, f.name, fpath, dims);
+      if (base.empty()) continue;  // null: no bytes, no member
+      add_member(f.name, fpath);
+      members += "  " + base + " " + f.name + dims + ";\n";
+      if (!varies(ft)) {
+        emit_put(ft, lv, at, order, 0, "  ", put);
+        emit_get(ft, lv, at, order, 0, "  ", get);
+        continue;
+      }
+      // a struct or fixed array whose size varies
+      max_extra += type_max(ft) - ft.min_size;
+      const std::string past = ft.min_size ? " - " + num(ft.min_size) : "";
+      emit_len(ft, lv, 0, "  ", len);
+      put += "  {\n    size_t at = " + at + ";\n";
+      emit_put_var(ft, lv, "at", order, 0, "    ", put);
+      put += "    extra = at - " + off + past + ";\n  }\n";
+      get += "  {\n    size_t at = " + at + ";\n";
+      emit_get_var(ft, lv, "at", order, 0, "    ", get);
+      get += "    extra = at - " + off + past + ";\n    if (extra > size - " + min + ") return false;\n  }\n";
+      shifted = true;
+    }
+    info.max_size = t.min_size + max_extra;
+    put = "size_t " + c + "_size(const " + c + " *v) {\n  size_t extra = 0u;\n  (void)v;\n" + len + "  return " + min +
+          " + extra;\n}\n\n" + "static size_t " + c + "_put(const " + c +
+          " *v, uint8_t *out, int big) {\n  size_t extra = 0u;\n  (void)v;\n  (void)out;\n  (void)big;\n" + put +
+          "  return " + min + " + extra;\n}\n\n";
+    get = "static bool " + c + "_get(const uint8_t *in, size_t size, " + c +
+          " *v, int big, size_t *used) {\n  size_t extra = 0u;\n" + decls + "  (void)in;\n  (void)v;\n  (void)big;\n" +
+          (t.min_size ? "  if (size < " + min + ") return false;\n" : "  (void)size;\n") + get + "  *used = " + min +
+          " + extra;\n  return true;\n}\n\n";
+  }
+
+  // Adds to `extra` the bytes the value `lv` of a type that varies takes beyond its minimum; SIZE_MAX when it does not encode.
+  void emit_len(const type_node& t, const std::string& lv, int depth, const std::string& ind, std::string& out) {
+    if (t.kind == type_kind::array) {
+      const std::string i = loop_var(depth);
+      emit_loop(i, num(t.length), ind, out, [&] { emit_len(*t.element, lv + "[" + i + "]", depth + 1, ind + "    ", out); });
+      return;
+    }
+    out += ind + "{\n" + ind + "  const size_t n = " + struct_cname_for(t, lv) + "_size(&" + lv + ");\n" + ind +
+           "  if (n == SIZE_MAX) return SIZE_MAX;\n" + ind + "  extra += n" + (t.min_size ? " - " + num(t.min_size) : "") +
+           ";\n" + ind + "}\n";
+  }
+
+  // Writes the value `lv` at out + `atv` and adds its size to the variable `atv`.
+  void emit_put_var(const type_node& t, const std::string& lv, const std::string& atv, const std::string& order,
+                    int depth, const std::string& ind, std::string& out) {
+    if (!varies(t)) {
+      emit_put(t, lv, atv, order, depth, ind, out);
+      out += ind + atv + " += " + num(t.min_size) + ";\n";
+    } else if (t.kind == type_kind::array) {
+      const std::string i = loop_var(depth);
+      emit_loop(i, num(t.length), ind, out,
+                [&] { emit_put_var(*t.element, lv + "[" + i + "]", atv, order, depth + 1, ind + "    ", out); });
+    } else {
+      out += ind + atv + " += " + struct_cname_for(t, lv) + "_put(&" + lv + ", out + " + atv + ", " + order + ");\n";
+    }
+  }
+
+  // Reads the value `lv` at in + `atv` (the input ends at `size`) and adds its size to `atv`.
+  void emit_get_var(const type_node& t, const std::string& lv, const std::string& atv, const std::string& order,
+                    int depth, const std::string& ind, std::string& out) {
+    if (!varies(t)) {
+      out += ind + "if (size - " + atv + " < " + num(t.min_size) + ") return false;\n";
+      emit_get(t, lv, atv, order, depth, ind, out);
+      out += ind + atv + " += " + num(t.min_size) + ";\n";
+    } else if (t.kind == type_kind::array) {
+      const std::string i = loop_var(depth);
+      emit_loop(i, num(t.length), ind, out,
+                [&] { emit_get_var(*t.element, lv + "[" + i + "]", atv, order, depth + 1, ind + "    ", out); });
+    } else {
+      out += ind + "{\n" + ind + "  size_t n;\n" + ind + "  if (!" + struct_cname_for(t, lv) + "_get(in + " + atv +
+             ", size - " + atv + ", &" + lv + ", " + order + ", &n)) return false;\n" + ind + "  " + atv + " += n;\n" +
+             ind + "}\n";
+    }
   }
 
   void ensure_enum(const type_node& t, const std::string& suffix, const std::string& path) {
@@ -692,10 +897,11 @@ class c_generator {
       case type_kind::raw_bytes:
         out += ind + "memcpy(" + p + ", " + lv + ", " + num(t.length) + ");\n";
         return;
-      case type_kind::array:
-      case type_kind::dynamic_array: {
+      case type_kind::dynamic_array:  // a field of its own (varying_struct)
+        fail("", "internal: a sequence met as a fixed type");
+      case type_kind::array: {
         const std::string i = loop_var(depth);
-        const std::string n = t.kind == type_kind::array ? num(t.length) : "(size_t)" + lv + "_count";
+        const std::string n = num(t.length);
         emit_loop(i, n, ind, out, [&] {
           emit_put(*t.element, lv + "[" + i + "]", at + " + " + i + " * " + num(t.element->min_size), order,
                    depth + 1, ind + "    ", out);
@@ -777,14 +983,11 @@ class c_generator {
       case type_kind::raw_bytes:
         out += ind + "memcpy(" + lv + ", " + p + ", " + num(t.length) + ");\n";
         return;
-      case type_kind::array:
-      case type_kind::dynamic_array: {
+      case type_kind::dynamic_array:  // a field of its own (varying_struct)
+        fail("", "internal: a sequence met as a fixed type");
+      case type_kind::array: {
         const std::string i = loop_var(depth);
-        std::string n = num(t.length);
-        if (t.kind == type_kind::dynamic_array) {
-          out += ind + lv + "_count = (uint16_t)tail;\n";
-          n = "tail";
-        }
+        const std::string n = num(t.length);
         emit_loop(i, n, ind, out, [&] {
           emit_get(*t.element, lv + "[" + i + "]", at + " + " + i + " * " + num(t.element->min_size), order,
                    depth + 1, ind + "    ", out);
@@ -793,8 +996,7 @@ class c_generator {
       }
       case type_kind::structure:
       case type_kind::bit_record:
-        out += ind + "if (!" + struct_cname_for(t, lv) + "_get(" + p + ", &" + lv + ", " + order +
-               (t.dynamic ? ", tail" : "") + ")) return false;\n";
+        out += ind + "if (!" + struct_cname_for(t, lv) + "_get(" + p + ", &" + lv + ", " + order + ")) return false;\n";
         return;
     }
   }
@@ -814,33 +1016,18 @@ class c_generator {
     decls_ += "size_t " + c + "_encode(const " + c + " *value, uint8_t *out, size_t capacity);\n";
     decls_ += "bool " + c + "_decode(const uint8_t *in, size_t size, " + c + " *value);\n";
     decls_ += "size_t " + c + "_size(const " + c + " *value);\n\n";
-    std::string size_fn = "size_t " + c + "_size(const " + c + " *value) {\n";
-    if (s.dynamic) {
-      size_fn += "  const size_t count = value->" + s.count_path + ";\n  if (count > " + num(s.max_count) +
-                 ") return SIZE_MAX;\n  return " + num(s.min_size) + " + count * " + num(s.element_size) + ";\n}\n\n";
-    } else {
-      size_fn += "  (void)value;\n  return " + num(s.min_size) + ";\n}\n\n";
-    }
-    code_pub_ += size_fn;
+    if (!s.varies) code_pub_ += "size_t " + c + "_size(const " + c + " *value) {\n  (void)value;\n  return " + num(s.min_size) + ";\n}\n\n";
     code_pub_ += "size_t " + c + "_encode(const " + c + " *value, uint8_t *out, size_t capacity) {\n  const size_t size = " +
                  c + "_size(value);\n  if (size == SIZE_MAX || size > capacity) return 0u;\n  if (size > 0u) memset(out, 0, size);\n  " +
-                 c + "_put(value, out, " + order + ");\n  return size;\n}\n\n";
+                 (s.varies ? "(void)" : "") + c + "_put(value, out, " + order + ");\n  return size;\n}\n\n";
     std::string dec = "bool " + c + "_decode(const uint8_t *in, size_t size, " + c + " *value) {\n";
-    if (s.dynamic) {
-      // No comparison that is always true or false (-Wtype-limits): a minimum of 0, elements of 1 byte.
-      const std::string rest = s.min_size ? "(size - " + num(s.min_size) + ")" : "size";
-      dec += "  size_t tail;\n";
-      std::string bad;
-      if (s.min_size) bad = "size < " + num(s.min_size);
-      if (s.element_size > 1) bad += (bad.empty() ? "" : " || ") + rest + " % " + num(s.element_size) + " != 0u";
-      if (!bad.empty()) dec += "  if (" + bad + ") return false;\n";
-      dec += "  tail = " + (s.element_size > 1 ? rest + " / " + num(s.element_size) : rest) + ";\n  if (tail > " +
-             num(s.max_count) + ") return false;\n";
+    if (s.varies) {
+      dec += "  size_t used = 0u;\n  memset(value, 0, sizeof *value);\n  return " + c + "_get(in, size, value, " + order +
+             ", &used) && used == size;\n}\n\n";
     } else {
-      dec += "  if (size != " + num(s.min_size) + ") return false;\n";
+      dec += "  if (size != " + num(s.min_size) + ") return false;\n  memset(value, 0, sizeof *value);\n  return " + c +
+             "_get(in, value, " + order + ");\n}\n\n";
     }
-    dec += "  memset(value, 0, sizeof *value);\n  return " + c + "_get(in, value, " + order + (s.dynamic ? ", tail" : "") +
-           ");\n}\n\n";
     code_pub_ += dec;
   }
 
@@ -896,8 +1083,10 @@ class c_generator {
       std::snprintf(buf, sizeof buf, "0x%04xu", e.id);
       h += "#define " + P_ + "_EVT_" + upper(e.name) + " " + buf + "\n";
     }
-    h += "\n/* Payload types. A dynamic array holds at most its _MAX elements; its\n * _count says how many are used. "
-         "text[N] is char[N + 1], NUL-terminated after decode. */\n";
+    h += "\n/* Payload types. A dynamic array, counted field, text[] or bytes[] holds at\n * most its _MAX elements (bytes for "
+         "text[] and bytes[]); its _count says how many\n * are used, and encode writes a count field from it (a count field has no member).\n"
+         " * text[N] is char[N + 1], text[] char[_MAX + 1], NUL-terminated after decode\n * (encode refuses a text[] whose _count "
+         "is not its length). */\n";
     h += types_;
     h += "/* Codecs, in the profile's byte order (" + std::string(core::to_string(p_.payload_endian())) +
          ").\n * encode: bytes written, 0 when `capacity` is too small or a count is over its\n *   maximum (a type of 0 bytes "

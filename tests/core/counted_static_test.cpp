@@ -164,6 +164,26 @@ TEST(counted_static, a_length_the_count_cannot_hold_is_refused_on_encode) {
     err = e.what();
   }
   EXPECT_EQ(err, "[core.json_range] byte_count: \"values\" has 256 bytes, more than u8 can count (255)");
+  // in a nested record, named by its path
+  Outer o{};
+  o.frame.data.resize(65536);
+  err.clear();
+  try {
+    (void)encode(o);
+  } catch (const codec_error& e) {
+    err = e.what();
+  }
+  EXPECT_NE(err.find("[core.json_range] frame.m: \"data\" has 65536 bytes, more than "), std::string::npos) << err;
+  // and from JSON, which writes the count
+  json j = {{"values", json::array()}};
+  for (int i = 0; i < 128; ++i) j["values"].push_back(i);
+  err.clear();
+  try {
+    (void)from_json<Registers>(j);
+  } catch (const codec_error& e) {
+    err = e.what();
+  }
+  EXPECT_EQ(err, "[core.json_range] byte_count: \"values\" has 256 bytes, more than u8 can count (255)");
 }
 
 }  // namespace

@@ -12,7 +12,9 @@
 //     thermo.json and echo.json (thermo_profile.hpp, echo_profile.hpp);
 //   - for codegen_thermo_test.cpp: the C generated from thermo.json;
 //   - for codegen_kinds_test.cpp: the C generated from tests/devices/data/codegen_kinds.json
-//   - for codegen_counted_test.cpp: the C++ generated from tests/devices/data/codegen_counted.json
+//   - for codegen_counted_test.cpp: the C++ and the C generated from tests/devices/data/codegen_counted.json,
+//     (also with --max-tail 65535, prefix cw, only compiled), and the C generated from codegen_counted_c.json (counted shapes only the C generator
+//     takes: text[], bytes[], records with counted fields in arrays, a tail of them)
 //     (what profiles written by hand have and C++ exports do not: inline structs
 //     and enums, flags in a bit record, aliases, a native byte order).
 // The faces profiles are built from the C++ types at build time, so the tests
@@ -90,6 +92,15 @@ int main(int argc, char** argv) try {
   for (const auto& f : dv::generate_c(kinds, {})) write(dir + "/" + f.name, f.text);
   const auto counted = dv::profile::parse(read(profiles + "/../../tests/devices/data/codegen_counted.json"));
   write(dir + "/counted_profile.hpp", dv::generate_cpp(counted, {}));
+  for (const auto& f : dv::generate_c(counted, {})) write(dir + "/" + f.name, f.text);
+  dv::c_options wide;  // counts at the widest maximum: no comparison is always false (-Wtype-limits)
+  wide.prefix = "cw";
+  wide.max_tail = 65535;
+  for (const auto& f : dv::generate_c(counted, wide)) write(dir + "/" + f.name, f.text);
+  const auto counted_c = dv::profile::parse(read(profiles + "/../../tests/devices/data/codegen_counted_c.json"));
+  dv::c_options cc;
+  cc.field_max_tail["Blob.name"] = 300;  // more than its u8 count holds: the encoder refuses 256 and up
+  for (const auto& f : dv::generate_c(counted_c, cc)) write(dir + "/" + f.name, f.text);
   for (const std::string device : {"thermo", "echo"}) {
     const auto p = dv::profile::parse(read(profiles + "/" + device + ".json"));
     write(dir + "/" + device + "_profile.hpp", dv::generate_cpp(p, {}));

@@ -114,7 +114,8 @@ void add_gen_commands(CLI::App& app) {
   gc->add_option("-o,--output", c->output_dir, "The directory to write the two files to (made if missing)")->required();
   gc->add_option("--prefix", c->prefix, "Prefix of every generated name; default: the device name as a C identifier");
   gc->add_option("--max-tail", c->max_tails,
-                 "N: most elements of every dynamic array (default 16); TYPE.FIELD=N: of that one (repeatable)")
+                 "N: most elements of every dynamic array and counted field (bytes for text[] and bytes[]; "
+                 "default 16); TYPE.FIELD=N: of that one (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->expected(1);
   gc->callback([c] { run_gen_c(*c); });

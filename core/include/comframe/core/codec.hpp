@@ -659,6 +659,10 @@ constexpr unsigned count_bits() noexcept {
   else return sizeof(M) * 8;
 }
 
+// The descriptor of the count member of T's counted member M.
+template <class T, class M>
+using count_member_t = boost::mp11::mp_at_c<member_list_t<T>, member_index<T>(M::count_field, members_t<T>{})>;
+
 // Member D of a struct with counted fields: a count member is written from the member it counts.
 template <bool Swap, class T, class D>
 inline std::uint8_t* put_member(std::uint8_t* p, const T& v) noexcept {
@@ -857,7 +861,7 @@ const std::uint8_t* get_checked(const std::uint8_t* base, const std::uint8_t* p,
       using M = member_type_t<T, D>;
       try {
         if constexpr (is_counted_v<M>) {
-          using CD = boost::mp11::mp_at_c<member_list_t<T>, member_index<T>(M::count_field, members_t<T>{})>;
+          using CD = count_member_t<T, M>;
           p = get_counted<Swap>(base, p, end, v.*D::pointer, count_value(v.*CD::pointer));
         } else if constexpr (is_ordered_v<M>) {
           p = get_checked<needs_swap(M::order)>(base, p, end, (v.*D::pointer).value);
@@ -1028,7 +1032,27 @@ std::size_t current_size(const T& value) noexcept {
 
 namespace detail {
 
-// Refuses a counted member longer than its count member can count.
+// The length of the counted member D of `v` in its unit (the count encode
+// writes); refused, naming the count member, when that member cannot hold it.
+// The step check_counts and counts_from_json (json.hpp) take for each counted member.
+template <class T, class D>
+std::uint64_t checked_count(const T& v) {
+  using M = member_type_t<T, D>;
+  using CD = count_member_t<T, M>;
+  using CM = member_type_t<T, CD>;
+  constexpr unsigned bits = count_bits<CM>();
+  const std::uint64_t n = count_of_member(v.*D::pointer);
+  if (bits < 64 && n > low_mask(bits))
+    try {
+      throw_count_overflow(std::string(D::name), n, M::unit == count_unit::bytes, type_expression<CM>(), bits);
+    } catch (codec_error& e) {
+      e.prepend_field(CD::name);
+      throw;
+    }
+  return n;
+}
+
+// Refuses a counted member longer than its count member can count, at any depth.
 template <class T>
 void check_counts(const T& v) {
   if constexpr (info_v<T>.counted) {
@@ -1036,17 +1060,7 @@ void check_counts(const T& v) {
       using D = decltype(d);
       using M = member_type_t<T, D>;
       if constexpr (is_counted_v<M>) {
-        using CD = boost::mp11::mp_at_c<member_list_t<T>, member_index<T>(M::count_field, members_t<T>{})>;
-        using CM = member_type_t<T, CD>;
-        constexpr unsigned bits = count_bits<CM>();
-        const std::uint64_t n = count_of_member(v.*D::pointer);
-        if (bits < 64 && n > low_mask(bits))
-          try {
-            throw_count_overflow(std::string(D::name), n, M::unit == count_unit::bytes || false, type_expression<CM>(), bits);
-          } catch (codec_error& e) {
-            e.prepend_field(CD::name);
-            throw;
-          }
+        (void)checked_count<T, D>(v);
       } else if constexpr (info_v<M>.counted) {
         try {
           check_counts(v.*D::pointer);

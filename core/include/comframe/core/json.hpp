@@ -275,28 +275,24 @@ void from_json_impl(const nlohmann::json& j, T& out, json_mode mode) {
   }
 }
 
-// Each count member of `out` from the length of the member it counts; a count
-// the JSON gives must equal it.
+// Each count member of `out` from the length of the member it counts (checked
+// as encode checks it, detail::checked_count); a count the JSON gives must equal it.
 template <class T>
 void counts_from_json(const nlohmann::json& j, T& out) {
   boost::mp11::mp_for_each<members_t<T>>([&](auto d) {
     using D = decltype(d);
     using M = member_type_t<T, D>;
     if constexpr (is_counted_v<M>) {
-      using CD = boost::mp11::mp_at_c<member_list_t<T>, member_index<T>(M::count_field, members_t<T>{})>;
-      using CM = member_type_t<T, CD>;
-      constexpr unsigned bits = count_bits<CM>();
-      constexpr bool bytes = M::unit == count_unit::bytes;
-      const std::uint64_t n = count_of_member(out.*D::pointer);
-      try {
-        if (bits < 64 && n > low_mask(bits)) throw_count_overflow(std::string(D::name), n, bytes, type_expression<CM>(), bits);
-        if (j.contains(CD::name) && count_value(out.*CD::pointer) != n)
-          throw_count_mismatch(std::string(D::name), count_value(out.*CD::pointer), n, bytes);
-      } catch (codec_error& e) {
-        e.prepend_field(CD::name);
-        throw;
-      }
-      out.*CD::pointer = make_count<CM>(n);
+      using CD = count_member_t<T, M>;
+      const std::uint64_t n = checked_count<T, D>(out);
+      if (j.contains(CD::name) && count_value(out.*CD::pointer) != n)
+        try {
+          throw_count_mismatch(std::string(D::name), count_value(out.*CD::pointer), n, M::unit == count_unit::bytes);
+        } catch (codec_error& e) {
+          e.prepend_field(CD::name);
+          throw;
+        }
+      out.*CD::pointer = make_count<member_type_t<T, CD>>(n);
     }
   });
 }

@@ -14,7 +14,8 @@
 // Output is deterministic: the same profile and options give the same bytes.
 // Errors are comframe::error with id "devices.codegen" and, when a type is
 // at fault, its path in the profile as path() ("commands[2].response.leds"):
-// an option out of range, a --max-tail key that names no dynamic array, a name
+// an option out of range, a --max-tail key that names no dynamic array or
+// counted field, a name
 // that is no usable C or C++ identifier, two names that become one identifier.
 //
 // Thread safety: the functions keep no state; call them from any thread.
@@ -33,9 +34,10 @@ namespace comframe::devices {
 struct c_options {
   /// Prefix of every generated name; "" for the device name made a C identifier.
   std::string prefix;
-  /// Most elements of a dynamic array (its C array's length), 1 to 65535.
+  /// Most elements of a dynamic array, counted field, text[] or bytes[] (bytes
+  /// for those two; its C array's length), 1 to 65535.
   std::size_t max_tail = 16;
-  /// Per dynamic array, "TYPE.FIELD" -> most elements; TYPE is the profile's
+  /// Per dynamic array or counted field, "TYPE.FIELD" -> most elements; TYPE is the profile's
   /// type name holding the field (or the generated struct's name without the
   /// prefix, e.g. "echo_request" for a payload that is no named struct, whose
   /// one field is "value"). A key that names no dynamic array is an error.
