@@ -60,6 +60,25 @@ int main(int argc, char** argv) {
   write(dir / "frame_stream/seed-frames.bin", cat({0, 8}, stream));
   write(dir / "frame_stream/seed-frames-chunked.bin", cat({7, 10}, stream));
 
+  // firmware_kit: [chunk seed][max payload] then requests for each command of the kit's table,
+  // describe (offset 0 and 40, up to 32 bytes), a request without sequence and a response.
+  std::vector<std::uint8_t> requests;
+  const std::vector<std::uint8_t> describe0{0, 0, 0, 0, 32, 0}, describe40{40, 0, 0, 0, 32, 0}, some{1, 2, 3};
+  for (const auto& [h, payload] : {std::pair{frame_header{1, frame_kind::request, 1, 1}, some},
+                                   std::pair{frame_header{1, frame_kind::request, 2, 2}, some},
+                                   std::pair{frame_header{1, frame_kind::request, 3, 3}, some},
+                                   std::pair{frame_header{1, frame_kind::request, 4, 4}, some},
+                                   std::pair{frame_header{1, frame_kind::request, 9, 5}, some},
+                                   std::pair{frame_header{1, frame_kind::request, 0xFFF0, 6}, describe0},
+                                   std::pair{frame_header{1, frame_kind::request, 0xFFF0, 7}, describe40},
+                                   std::pair{frame_header{1, frame_kind::request, 1, 0}, some},
+                                   std::pair{frame_header{1, frame_kind::response, 1, 8}, some}}) {
+    const auto b = transport::encode_frame(h, payload);
+    requests.insert(requests.end(), b.begin(), b.end());
+  }
+  write(dir / "firmware_kit/seed-requests.bin", cat({0, 8}, requests));
+  write(dir / "firmware_kit/seed-requests-chunked.bin", cat({5, 6}, requests));
+
   // framing: [pick][chunk seed] then frames of that framing, in both directions.
   const char* profiles[] = {nullptr, "examples/modbus_rtu/modbus_rtu.profile.json",
                             "examples/modbus_tcp/modbus_tcp.profile.json",
