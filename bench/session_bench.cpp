@@ -24,6 +24,9 @@
 // items_per_second is round trips per second (of CPU time, as Google Benchmark
 // computes rates; wall-clock round trips/s = 1e9 / Time).
 // Target (from the issue): >= 200,000 round trips/s with 8 outstanding.
+// Counters: allocs_per_round_trip (heap allocations of the timed batches, from
+// a counting operator new, per round trip) and process_round_trips (for
+// dividing `strace -c -f` totals of a run with one benchmark selected).
 //
 // The baseline issues the next request inside the reply's frame handler and
 // writes all requests made while handling one read as one write, so its frames
