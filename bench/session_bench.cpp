@@ -24,6 +24,9 @@
 // items_per_second is round trips per second (of CPU time, as Google Benchmark
 // computes rates; wall-clock round trips/s = 1e9 / Time).
 // Target (from the issue): >= 200,000 round trips/s with 8 outstanding.
+// Counters: allocs_per_round_trip (heap allocations of the timed batches, from
+// a counting operator new, per round trip) and process_round_trips (for
+// dividing `strace -c -f` totals of a run with one benchmark selected).
 //
 // The baseline issues the next request inside the reply's frame handler and
 // writes all requests made while handling one read as one write, so its frames
@@ -34,6 +37,9 @@
 // --benchmark_min_time of 0.5 s the whole run takes about 20 s):
 //   build-bench2/bench/session_bench --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <new>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/describe/class.hpp>
@@ -56,6 +62,25 @@
 #include "comframe/transport/frame.hpp"
 #include "comframe/transport/link.hpp"
 #include "comframe/transport/loopback.hpp"
+
+// Heap allocations made by this process (every operator new), for the
+// counter allocs_per_round_trip: allocations during the timed batches divided
+// by the round trips they made.
+namespace bench {
+inline std::atomic<std::uint64_t> allocations{0};
+}  // namespace bench
+
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // malloc and free throughout, as intended
+void* operator new(std::size_t n) {
+  bench::allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace bench {
 
@@ -271,7 +296,27 @@ class session_host {
 constexpr std::uint64_t batch = 2000;
 constexpr std::uint64_t warm_up = 4000;
 
-void report(benchmark::State& state) { state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations())); }
+// Round trips this process has made in every run so far (Google Benchmark's
+// probing runs and the warm-ups included), printed as process_round_trips: with
+// one benchmark selected, `strace -c -f` totals divided by it are system calls
+// per round trip.
+inline std::uint64_t process_round_trips = 0;
+
+// Counts the allocations of the timed batches.
+struct allocation_count {
+  std::uint64_t at_start = allocations.load(std::memory_order_relaxed);
+  double per(std::uint64_t round_trips) const {
+    return static_cast<double>(allocations.load(std::memory_order_relaxed) - at_start) /
+           static_cast<double>(round_trips == 0 ? 1 : round_trips);
+  }
+};
+
+void report(benchmark::State& state, const allocation_count& allocs) {
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["allocs_per_round_trip"] = allocs.per(state.iterations());
+  process_round_trips += warm_up + state.iterations();
+  state.counters["process_round_trips"] = static_cast<double>(process_round_trips);
+}
 
 template <class Cmd>
 void bm_baseline(benchmark::State& state) {
@@ -282,11 +327,12 @@ void bm_baseline(benchmark::State& state) {
   device.start_read();
   host.start_read();
   if (!host.run(warm_up)) return state.SkipWithError("a reply does not echo its request");
+  const allocation_count allocs;
   while (state.KeepRunningBatch(batch))
     if (!host.run(batch)) return state.SkipWithError("a reply does not echo its request");
   if (host.decoder_stats().errors() != 0 || device.decoder_stats().errors() != 0)
     return state.SkipWithError("a frame was refused");
-  report(state);
+  report(state, allocs);
   // Close both ends and let their handlers finish before the objects go.
   host_end->close();
   device_end->close();
@@ -306,12 +352,13 @@ void bm_session(benchmark::State& state) {
   device.start_read();
   session_host<Cmd> host(*s, io, static_cast<std::size_t>(state.range(0)));
   if (!host.run(warm_up)) return state.SkipWithError(host.error().c_str());
+  const allocation_count allocs;
   while (state.KeepRunningBatch(batch))
     if (!host.run(batch)) return state.SkipWithError(host.error().c_str());
   const auto stats = s->stats();
   if (stats.replies != device.requests || stats.decoder.errors() != 0 || stats.timeouts != 0)
     return state.SkipWithError("the session lost or refused a reply");
-  report(state);
+  report(state, allocs);
   s.reset();  // io is stopped: the session closes on this thread
   device_end->close();
   io.restart();

@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <type_traits>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +18,7 @@
 #include <thread>
 #include <utility>
 #include <unordered_map>
+#include <vector>
 
 #include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/json_text.hpp"
@@ -93,6 +98,93 @@ request_error::request_error(request_errc kind, std::uint16_t command, const std
       kind_(kind),
       command_(command),
       device_code_(device_code) {}
+
+// Pending requests by sequence number: slots indexed by the number's low
+// bits, doubled when half full. Numbers are handed out in turn and skip a
+// number whose slot is taken (sequence_free), so the pending ones sit in
+// distinct slots: once the table has grown to the window in use, a request
+// costs no allocation (a hash map's node each before). Iterates in slot order.
+template <class T>
+class sequence_table {
+ public:
+  struct entry {
+    std::uint16_t first = 0;
+    T second{};
+    bool used = false;
+  };
+  class iterator {
+   public:
+    iterator(entry* p, entry* end) : p_(p), end_(end) { skip(); }
+    entry& operator*() const { return *p_; }
+    entry* operator->() const { return p_; }
+    iterator& operator++() {
+      ++p_;
+      skip();
+      return *this;
+    }
+    bool operator==(const iterator& o) const { return p_ == o.p_; }
+
+   private:
+    friend class sequence_table;
+    void skip() {
+      while (p_ != end_ && !p_->used) ++p_;
+    }
+    entry* p_;
+    entry* end_;
+  };
+
+  iterator begin() { return {slots_.data(), slots_.data() + slots_.size()}; }
+  iterator end() { return {slots_.data() + slots_.size(), slots_.data() + slots_.size()}; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+
+  iterator find(std::uint16_t seq) {
+    if (slots_.empty()) return end();
+    entry& e = slots_[seq & (slots_.size() - 1)];
+    return e.used && e.first == seq ? iterator(&e, slots_.data() + slots_.size()) : end();
+  }
+  /// Makes room for one more (call before choosing its number).
+  void reserve_one() {
+    if (slots_.size() < max_slots && (size_ + 1) * 2 > slots_.size()) grow();
+  }
+  /// True if `seq` may be given to a new entry: its slot is free.
+  bool sequence_free(std::uint16_t seq) const { return !slots_[seq & (slots_.size() - 1)].used; }
+  /// Adds an entry under a number sequence_free() accepted.
+  void emplace(std::uint16_t seq, T value) {
+    entry& e = slots_[seq & (slots_.size() - 1)];
+    e.first = seq;
+    e.second = std::move(value);
+    e.used = true;
+    ++size_;
+  }
+  iterator erase(iterator it) {
+    it.p_->used = false;
+    it.p_->second = T{};  // what it holds (a handler) goes now
+    --size_;
+    return ++it;
+  }
+  void clear() {
+    slots_.clear();
+    size_ = 0;
+  }
+  sequence_table() = default;
+  sequence_table(sequence_table&& o) noexcept : slots_(std::move(o.slots_)), size_(std::exchange(o.size_, 0)) {
+    o.slots_.clear();
+  }
+  sequence_table& operator=(sequence_table&&) = delete;
+
+ private:
+  static constexpr std::size_t max_slots = std::size_t{1} << 16;  // one slot per 16-bit number
+  void grow() {
+    std::vector<entry> bigger(slots_.empty() ? 8 : slots_.size() * 2);
+    // Distinct slots stay distinct: numbers that differ modulo n differ modulo 2n.
+    for (auto& e : slots_)
+      if (e.used) bigger[e.first & (bigger.size() - 1)] = std::move(e);
+    slots_ = std::move(bigger);
+  }
+  std::vector<entry> slots_;
+  std::size_t size_ = 0;
+};
 
 struct session::runner {
   boost::asio::io_context io;
@@ -174,7 +266,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   const bool one_at_a_time;  // replies not matched by sequence: one request outstanding, the rest wait
   const std::uint16_t address;  // where requests go (framings with addresses)
 
-  std::unordered_map<std::uint16_t, pending_request> pending;
+  sequence_table<pending_request> pending;
   std::deque<queued_request> waiting;  // one_at_a_time: requests behind the outstanding one, in call order
   std::uint16_t next_sequence = 1;
   boost::asio::steady_timer timeout_timer;
@@ -185,13 +277,30 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
   std::function<void(link_state, const std::string&)> state_handler;
   std::function<void(const frame_record&)> observer;
 
-  mutable std::mutex stats_mutex;
+  // The counters: kept by the I/O thread in `stats`, published word by word
+  // into relaxed atomics after each change for stats() on any thread (no lock
+  // on the request path; a reader that saw a reply through a future sees it counted).
+  static constexpr std::size_t stat_words = sizeof(session_stats) / sizeof(std::uint64_t);
+  static_assert(sizeof(session_stats) == stat_words * sizeof(std::uint64_t) &&
+                    std::is_trivially_copyable_v<session_stats>,
+                "session_stats holds 64-bit counters only");
   session_stats stats;
+  std::array<std::atomic<std::uint64_t>, stat_words> published{};
 
   template <class F>
   void count(F&& f) {
-    std::lock_guard lock(stats_mutex);
     f(stats);
+    std::array<std::uint64_t, stat_words> words;
+    std::memcpy(words.data(), &stats, sizeof stats);
+    for (std::size_t i = 0; i < stat_words; ++i) published[i].store(words[i], std::memory_order_relaxed);
+  }
+
+  session_stats snapshot() const {
+    std::array<std::uint64_t, stat_words> words;
+    for (std::size_t i = 0; i < stat_words; ++i) words[i] = published[i].load(std::memory_order_relaxed);
+    session_stats s;
+    std::memcpy(static_cast<void*>(&s), words.data(), sizeof s);  // trivially copyable: 64-bit counters only
+    return s;
   }
 
   void notify(link_state s, const std::string& detail) {
@@ -352,7 +461,8 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     handler(std::make_exception_ptr(request_error(kind, command, message)), {});
   }
 
-  void request(std::uint16_t command, std::vector<std::uint8_t> payload, reply_handler handler,
+  // The payload is used during the call only (copied where the request waits).
+  void request(std::uint16_t command, std::span<const std::uint8_t> payload, reply_handler handler,
                std::chrono::milliseconds timeout, std::string name, bool fail_on_broken = false) {
     // Only the failures below need the label: built on their paths, not per request.
     auto label = [&] { return command_label(command, name); };
@@ -368,7 +478,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       return fail(handler, request_errc::too_large, command,
                   label() + ": " + std::to_string(top) + " requests are already pending");
     if (one_at_a_time && (!pending.empty() || !waiting.empty())) {
-      waiting.push_back({command, std::move(payload), std::move(handler), timeout, std::move(name), fail_on_broken});
+      waiting.push_back({command, {payload.begin(), payload.end()}, std::move(handler), timeout, std::move(name), fail_on_broken});
       return;
     }
     issue(command, payload, std::move(handler), timeout, std::move(name), fail_on_broken);
@@ -390,9 +500,10 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     // Sequence 0 marks a fire-and-forget send (no reply), so requests never use
     // it; numbers wrap at the largest the wire holds.
     const std::uint16_t top = traits.max_sequence ? traits.max_sequence : 0xFFFF;
+    pending.reserve_one();
     for (;; ++next_sequence) {
       if (next_sequence == 0 || next_sequence > top) next_sequence = 1;
-      if (!pending.count(next_sequence)) break;
+      if (pending.sequence_free(next_sequence)) break;
     }
     const std::uint16_t seq = next_sequence++;
     const auto deadline = clock::now() + timeout;
@@ -443,7 +554,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
       }
     }
     auto next = clock::time_point::max();
-    for (const auto& [seq, p] : pending) next = std::min(next, p.deadline);
+    for (const auto& e : pending) next = std::min(next, e.second.deadline);
     if (next != clock::time_point::max()) arm(next);
     const auto ds = channel->stats();
     for (auto& p : expired) {
@@ -471,7 +582,7 @@ struct session::impl : std::enable_shared_from_this<session::impl> {
     pending.clear();
     auto queued = std::move(waiting);
     waiting.clear();
-    for (auto& [seq, p] : doomed) fail(p.handler, kind, p.command, command_label(p.command, p.name) + ": " + why);
+    for (auto& e : doomed) fail(e.second.handler, kind, e.second.command, command_label(e.second.command, e.second.name) + ": " + why);
     for (auto& q : queued) fail(q.handler, kind, q.command, command_label(q.command, q.name) + ": " + why);
   }
 
@@ -665,6 +776,16 @@ void session::async_request_raw(std::uint16_t command, std::vector<std::uint8_t>
   });
 }
 
+void session::async_request_bytes(std::uint16_t command, std::span<const std::uint8_t> payload, reply_handler handler,
+                                  std::optional<std::chrono::milliseconds> timeout, std::string_view name) {
+  // On the I/O thread the payload is written before this returns: no copy.
+  if (impl_->io.get_executor().running_in_this_thread()) {
+    impl_->request(command, payload, std::move(handler), timeout.value_or(options_.timeout), std::string(name));
+    return;
+  }
+  async_request_raw(command, std::vector<std::uint8_t>(payload.begin(), payload.end()), std::move(handler), timeout, name);
+}
+
 void session::send_raw(std::uint16_t command, std::vector<std::uint8_t> payload) {
   boost::asio::dispatch(impl_->io, [i = impl_, command, payload = std::move(payload)] {
     if (!i->connected || payload.size() > i->opt.max_payload_size) {
@@ -694,10 +815,7 @@ void session::observe_frames(std::function<void(const frame_record&)> observer) 
   });
 }
 
-session_stats session::stats() const {
-  std::lock_guard lock(impl_->stats_mutex);
-  return impl_->stats;
-}
+session_stats session::stats() const { return impl_->snapshot(); }
 
 bool session::connected() const noexcept { return impl_->connected; }
 

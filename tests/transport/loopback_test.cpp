@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <numeric>
 #include <vector>
 
@@ -64,6 +67,45 @@ TEST(loopback, handlers_never_run_inside_the_initiating_call) {
   EXPECT_FALSE(read.ec);
   run_until(io, read);
   EXPECT_FALSE(*read.ec);
+}
+
+// A pair's completions run in batches, but a ping-pong that never ends does not
+// keep the io_context's other work waiting: a posted handler runs within one
+// batch (64 completions: here 64 reads of one byte, each answered with write_now).
+TEST(loopback, an_endless_ping_pong_lets_a_posted_handler_run_within_one_batch) {
+  boost::asio::io_context io;
+  auto [a, b] = make_loopback_pair(io);
+  std::array<std::uint8_t, 1> byte{1};
+  std::array<std::uint8_t, 1> buffer_a{}, buffer_b{};
+  std::uint64_t exchanges = 0;
+  std::uint64_t exchanges_when_posted_ran = 0;
+  bool stop = false;
+  std::function<void(comframe::transport::link&, std::span<std::uint8_t>)> echo = [&](comframe::transport::link& self,
+                                                                                   std::span<std::uint8_t> buffer) {
+    self.async_read_some(buffer, [&, buffer, s = &self](const boost::system::error_code& ec, std::size_t n) {
+      if (ec || stop) return;
+      ASSERT_EQ(n, 1u);
+      ++exchanges;
+      EXPECT_EQ(s->write_now(byte), 1u);  // straight to the peer's pending read
+      echo(*s, buffer);
+    });
+  };
+  echo(*a, buffer_a);
+  echo(*b, buffer_b);
+  ASSERT_EQ(a->write_now(byte), 1u);
+  io.poll_one();  // the first batch is under way
+  boost::asio::post(io, [&] {
+    exchanges_when_posted_ran = exchanges;
+    stop = true;
+  });
+  const std::uint64_t before = exchanges;
+  while (!stop) io.run_one();
+  EXPECT_GT(exchanges_when_posted_ran, before);
+  EXPECT_LE(exchanges_when_posted_ran - before, 64u);
+  a->close();
+  b->close();
+  io.restart();
+  io.run();
 }
 
 TEST(loopback, a_read_takes_at_most_the_buffer_and_leaves_the_rest_for_the_next) {

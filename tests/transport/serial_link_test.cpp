@@ -133,6 +133,39 @@ TEST(serial_link, bytes_flow_both_ways_through_the_slave_path_unchanged) {
   expect_bytes_flow_both_ways(io, terminal, *port);
 }
 
+// write_now() writes at once, with no completion to wait for, while no
+// async_write is in progress; during one it writes nothing (order is kept).
+TEST(serial_link, write_now_writes_at_once_unless_an_async_write_is_in_progress) {
+  boost::asio::io_context io;
+  pty terminal(io);
+  auto port = open_link(io, terminal.slave_path());
+  EXPECT_EQ(port->write_now(awkward_bytes), awkward_bytes.size());
+  const auto at_master = read_exactly(
+      io,
+      [&](std::span<std::uint8_t> buffer, outcome& read) {
+        terminal.master().async_read_some(boost::asio::buffer(buffer.data(), buffer.size()), read.handler());
+      },
+      awkward_bytes.size());
+  EXPECT_EQ(at_master, awkward_bytes);
+
+  outcome wrote;
+  port->async_write(awkward_bytes, wrote.handler());
+  EXPECT_EQ(port->write_now(awkward_bytes), 0u);
+  run_until(io, wrote);
+  ASSERT_TRUE(wrote.ec);
+  EXPECT_FALSE(*wrote.ec) << wrote.ec->message();
+  EXPECT_EQ(port->write_now(awkward_bytes), awkward_bytes.size());
+  const auto after = read_exactly(
+      io,
+      [&](std::span<std::uint8_t> buffer, outcome& read) {
+        terminal.master().async_read_some(boost::asio::buffer(buffer.data(), buffer.size()), read.handler());
+      },
+      2 * awkward_bytes.size());
+  std::vector<std::uint8_t> twice = awkward_bytes;
+  twice.insert(twice.end(), awkward_bytes.begin(), awkward_bytes.end());
+  EXPECT_EQ(after, twice);
+}
+
 TEST(serial_link, bytes_flow_both_ways_through_a_symlink_to_the_pty) {
   boost::asio::io_context io;
   pty terminal(io);

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "comframe/transport/loopback.hpp"
@@ -35,17 +36,90 @@ struct direction {
   std::optional<pending_write> writer;  // the sending side's write; only while `bytes` is full
 };
 
+// A finished operation whose handler has not run yet.
+struct ready_completion {
+  link::handler h;
+  boost::system::error_code ec;
+  std::size_t n = 0;
+};
+
+// Completions run in batches: one posted drain runs the pair's finished
+// operations in order, those its handlers finish included, up to this many,
+// then posts itself again so that the io_context's other work (timers, other
+// links, its reactor) gets its turn. A request and its reply through a pair
+// thus cost no post each and, on an io_context with a reactor, no reactor poll
+// each (the scheduler polls it once per turn through its queue).
+constexpr std::size_t completions_per_drain = 64;
+
 // Shared by both ends; used only from `executor`, so it needs no lock.
-struct loop_state {
+struct loop_state : std::enable_shared_from_this<loop_state> {
   boost::asio::io_context* io = nullptr;
   boost::asio::any_io_executor executor;
   std::array<direction, 2> toward;  // toward[s]: what side s reads
   std::array<bool, 2> open{true, true};
   std::string registry_name;  // while side A waits in the registry for side B; guarded by registry_mutex
+  // Finished operations, in the order they finished, from ready_head on (a
+  // vector that keeps its capacity: no allocation per completion).
+  std::vector<ready_completion> ready;
+  std::size_t ready_head = 0;
+  bool drain_posted = false;
 };
 
-void complete(const loop_state& state, link::handler h, boost::system::error_code ec, std::size_t n) {
-  boost::asio::post(state.executor, [h = std::move(h), ec, n] { h(ec, n); });
+void post_drain(loop_state& state);
+
+// The posted drain. When the io_context is destroyed before it runs, the
+// handlers waiting with it go too (as posted handlers would), so that what they
+// hold is released.
+class drain {
+ public:
+  explicit drain(std::shared_ptr<loop_state> s) : state_(std::move(s)) {}
+  drain(drain&& other) noexcept : state_(std::move(other.state_)) {}
+  drain& operator=(drain&&) = delete;
+  ~drain() {
+    if (!state_) return;
+    state_->drain_posted = true;  // handlers dropped here may close links, which finish more: no new drain
+    while (!state_->ready.empty()) {
+      auto dropped = std::move(state_->ready);
+      state_->ready.clear();
+      state_->ready_head = 0;
+    }
+    state_->drain_posted = false;
+  }
+
+  void operator()() {
+    auto s = std::move(state_);
+    // Runs at most the batch; whatever is left (a handler threw, or the batch
+    // is full) is posted again.
+    struct again {
+      loop_state& s;
+      ~again() {
+        s.ready.erase(s.ready.begin(), s.ready.begin() + static_cast<std::ptrdiff_t>(s.ready_head));
+        s.ready_head = 0;
+        s.drain_posted = false;
+        if (!s.ready.empty()) post_drain(s);
+      }
+    } on_exit{*s};
+    for (std::size_t i = 0; i < completions_per_drain && s->ready_head < s->ready.size(); ++i) {
+      ready_completion c = std::move(s->ready[s->ready_head++]);
+      c.h(c.ec, c.n);
+    }
+  }
+
+ private:
+  std::shared_ptr<loop_state> state_;
+};
+
+void post_drain(loop_state& state) {
+  if (state.drain_posted) return;
+  state.drain_posted = true;
+  boost::asio::post(state.executor, drain(state.shared_from_this()));
+}
+
+// Handlers never run inside the call that finished their operation: they wait
+// for the drain.
+void complete(loop_state& state, link::handler h, boost::system::error_code ec, std::size_t n) {
+  state.ready.push_back({std::move(h), ec, n});
+  post_drain(state);
 }
 
 // Moves bytes from the pending write into the buffer and from the buffer into

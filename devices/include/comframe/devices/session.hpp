@@ -62,6 +62,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <array>
 #include <span>
 #include <string>
 #include <vector>
@@ -205,21 +206,28 @@ class session {
   void async_request(const typename Cmd::request& req, Handler handler,
                      std::optional<std::chrono::milliseconds> timeout = {}) {
     const core::endian order = payload_order(Cmd::id >= first_reserved_command, options_.payload_endian);
-    async_request_raw(Cmd::id, core::encode(req, order),
-                      [handler = std::move(handler), order](std::exception_ptr e, std::span<const std::uint8_t> p) mutable {
-                        typename Cmd::response r{};
-                        if (!e) {
-                          try {
-                            core::decode_into(p, r, order);
-                          } catch (const core::codec_error& err) {
-                            e = std::make_exception_ptr(request_error(
-                                request_errc::bad_reply, Cmd::id,
-                                "the reply to " + std::string(Cmd::name) + " does not decode: " + err.what()));
-                          }
-                        }
-                        handler(e, std::move(r));
-                      },
-                      timeout, Cmd::name);
+    auto on_reply = [handler = std::move(handler), order](std::exception_ptr e, std::span<const std::uint8_t> p) mutable {
+      typename Cmd::response r{};
+      if (!e) {
+        try {
+          core::decode_into(p, r, order);
+        } catch (const core::codec_error& err) {
+          e = std::make_exception_ptr(request_error(
+              request_errc::bad_reply, Cmd::id,
+              "the reply to " + std::string(Cmd::name) + " does not decode: " + err.what()));
+        }
+      }
+      handler(e, std::move(r));
+    };
+    using request_type = typename Cmd::request;
+    if constexpr (core::is_fixed_size_v<request_type> && core::min_size<request_type>() <= 256) {
+      // A fixed-size request is encoded on the stack, not into a vector per request.
+      std::array<std::uint8_t, core::min_size<request_type>()> bytes{};
+      core::encode(req, std::span<std::uint8_t>(bytes), order);
+      async_request_bytes(Cmd::id, bytes, std::move(on_reply), timeout, Cmd::name);
+    } else {
+      async_request_raw(Cmd::id, core::encode(req, order), std::move(on_reply), timeout, Cmd::name);
+    }
   }
 
   /// Sends the command without waiting for (or accepting) a reply.
@@ -325,6 +333,10 @@ class session {
 
  private:
   void check_not_io_thread_for_wait() const;
+  // As async_request_raw, the payload borrowed for the call: on the I/O thread
+  // it is written at once; elsewhere it is copied and posted.
+  void async_request_bytes(std::uint16_t command, std::span<const std::uint8_t> payload, reply_handler handler,
+                           std::optional<std::chrono::milliseconds> timeout, std::string_view name);
   std::string url_;
   session_options options_;
   std::unique_ptr<runner> runner_;  // the session's own io_context and thread, if it has them

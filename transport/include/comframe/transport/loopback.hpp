@@ -35,6 +35,12 @@ struct loopback_pair {
 ///  - Closing (or destroying) one end fails the other's pending write with
 ///    link_lost, and its reads with link_lost once the bytes already sent have
 ///    been read.
+///  - Completions run in order, never inside the call that started the
+///    operation, in batches: one posted handler runs the pair's finished
+///    operations (those their handlers finish included) up to 64 at a time,
+///    then lets the io_context's other handlers run. A request and its reply
+///    through a pair cost no post each (and no reactor poll each on an
+///    io_context that has a reactor).
 /// Both ends report url() "loop://NAME"; the pair is not registered under NAME
 /// for open_link.
 loopback_pair make_loopback_pair(boost::asio::io_context& io, std::string_view name = "pair");

@@ -112,7 +112,7 @@ class stream_link final : public link {
   // A tty is written with write(2); anything else is a socket, written with
   // send(2) so that a closed peer gives EPIPE, not SIGPIPE.
   std::size_t write_now(std::span<const std::uint8_t> data) override {
-    if (data.empty() || !stream_.is_open() || *lost_ || writing_) return 0;
+    if (data.empty() || !stream_.is_open() || *lost_ || *writing_) return 0;
     const int fd = stream_.native_handle();
     const ssize_t n = tty_ ? ::write(fd, data.data(), data.size())
                            : ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
