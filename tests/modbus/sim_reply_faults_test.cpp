@@ -1,7 +1,8 @@
 // The simulator's device-level faults "never reply" and "reply late" with a
-// device protocol's framing (Modbus RTU, a line protocol): `comframe sim` as a
-// real process, hosts on its real pty (`comframe call`, or raw bytes written by
-// the test). Counts and bytes are asserted, never durations.
+// device protocol's framing (Modbus RTU, a line protocol), and a Modbus TCP
+// transaction id of 0 answered byte for byte: `comframe sim` as a real
+// process, hosts on its real pty or TCP port (`comframe call`, or raw bytes
+// written by the test). Counts and bytes are asserted, never durations.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,6 +24,7 @@ using bytes = std::vector<std::uint8_t>;
 const std::string rtu_profile = source_dir + "/examples/modbus_rtu/modbus_rtu.profile.json";
 const std::string scpi_profile = source_dir + "/examples/scpi_lines/scpi_lines.profile.json";
 const std::string scpi_sim = source_dir + "/examples/scpi_lines/scpi_lines.sim.json";
+const std::string tcp_sim = source_dir + "/examples/modbus_tcp/modbus_tcp.sim.json";
 
 // CRC-16/MODBUS, appended little-endian.
 bytes with_crc(bytes frame) {
@@ -164,6 +166,26 @@ TEST(sim_reply_faults, a_line_protocol_never_times_out_and_late_arrives_whole) {
   sim_run sim({"--sim", scpi_sim, "--faults", "never=1,seed=1"});
   never_then_late(sim, {"--profile", scpi_profile, "idn"}, text_bytes("*IDN?\n"),
                   text_bytes("COMFRAME,SIM-PSU,0001,1.0\n"));
+  EXPECT_EQ(sim.proc.stop(), 0) << sim.proc.output();
+}
+
+// Modbus TCP's transaction id 0 is an ordinary request (comframe's own framing
+// alone reads sequence 0 as "no reply wanted").
+TEST(modbus_tcp, a_request_with_transaction_id_0_gets_its_reply_byte_for_byte) {
+  sim_run sim({"--sim", tcp_sim, "--tcp", "0"});
+  ASSERT_EQ(sim.port.rfind("tcp://", 0), 0u) << sim.port;
+  const auto port = static_cast<std::uint16_t>(std::stoi(sim.port.substr(sim.port.rfind(':') + 1)));
+  {
+    const auto host = raw_peer::tcp(port);
+    host.write({0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x00, 0x00, 0x02});
+    // Transaction 0, protocol 0, length 7, unit 1, function 3, 4 bytes: registers 0 and 1.
+    const bytes reply{0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x01, 0x03, 0x04, 0x00, 0x00, 0x00, 0x01};
+    EXPECT_EQ(host.read_exactly(reply.size()), reply);
+    // And one with transaction id 0x1234 on the same connection.
+    host.write({0x12, 0x34, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x01, 0x00, 0x01});
+    const bytes second{0x12, 0x34, 0x00, 0x00, 0x00, 0x05, 0x01, 0x03, 0x02, 0x00, 0x01};
+    EXPECT_EQ(host.read_exactly(second.size()), second);
+  }
   EXPECT_EQ(sim.proc.stop(), 0) << sim.proc.output();
 }
 
