@@ -2,8 +2,10 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <algorithm>
 #include <future>
+#include <list>
 #include <mutex>
 
 #include "comframe/devices/frame_json.hpp"
@@ -38,7 +40,8 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
                                                                  .payload_endian = d.profile().payload_endian()}),
                                                transport::direction::to_device)),
         traits(channel->get_framing().traits()),
-        address(o.address.value_or(traits.default_address)) {}
+        address(o.address.value_or(traits.default_address)),
+        faults(std::move(o.faults)) {}
 
   ~impl() {
     // The channel may outlive us in its pending completions: it must not call back.
@@ -58,6 +61,9 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
   std::shared_ptr<transport::frame_channel> channel;
   const transport::framing_traits traits;
   const std::uint16_t address;  // the device's own, on a framing with addresses
+  // The late and never faults, applied to each reply made (any framing).
+  const std::shared_ptr<fault_injector> faults;
+  std::list<boost::asio::steady_timer> late_replies;  // replies held back by "late", cancelled on close
   std::string url;
   // Reply frames waiting (stats count a reply when it is handed to the link).
   std::uint64_t pending_replies = 0, pending_errors = 0;
@@ -115,25 +121,45 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
     const bool answer = !broadcast(f.header) && (!traits.name.empty() || f.header.sequence != 0);
     auto r = dev.handle(f.header, f.payload, answer);
     if (!r) return;
-    if (r->kind == frame_kind::error && !traits.name.empty())
-      r->payload = channel->get_framing().error_payload(r->error_code, r->error_message);
-    write(r->kind, f.header.command, f.header.sequence, r->payload, f.header.address);
+    // One path for every reply: its header copies the request's command,
+    // sequence and address; an error's payload is written as the framing
+    // writes errors (comframe's code and text, Modbus's exception code).
+    if (r->kind == frame_kind::error) r->payload = channel->get_framing().error_payload(r->error_code, r->error_message);
+    reply({transport::protocol_version, r->kind, f.header.command, f.header.sequence, f.header.address},
+          std::move(r->payload));
   }
 
   bool broadcast(const transport::frame_header& h) const noexcept {
     return traits.has_address && traits.broadcast_address && h.address == *traits.broadcast_address;
   }
 
-  void write(frame_kind kind, std::uint16_t command, std::uint16_t sequence, std::span<const std::uint8_t> payload,
-             std::uint16_t to_address) {
+  // A reply goes out now, later or never, as the reply faults say: held back
+  // here, outside the channel, a late reply lets events and other replies go on.
+  void reply(const transport::frame_header& h, std::vector<std::uint8_t> payload) {
+    const reply_fate fate = faults ? faults->next_reply() : reply_fate{};
+    if (fate.dropped) {
+      // Made, never sent: counted as the device's reply, as a link that lost it would.
+      std::lock_guard lock(stats_mutex);
+      ++stats.replies;
+      if (h.kind == frame_kind::error) ++stats.error_replies;
+      return;
+    }
+    if (fate.late.count() == 0) return write(h, payload);
+    auto timer = late_replies.emplace(late_replies.end(), io, fate.late);
+    timer->async_wait([self = shared_from_this(), timer, h, payload = std::move(payload)](const boost::system::error_code& ec) {
+      if (ec || self->closed) return;  // closed: the timers were cancelled and the list is gone
+      self->late_replies.erase(timer);
+      self->write(h, payload);
+    });
+  }
+
+  // Every frame the device sends: replies on the first lane, events behind them.
+  void write(const transport::frame_header& h, std::span<const std::uint8_t> payload) {
     if (closed) return;
-    const transport::frame_header h{transport::protocol_version, kind, command, sequence, to_address};
+    const bool event = h.kind == frame_kind::event;
     try {
-      if (kind == frame_kind::event) {
-        channel->write(h, payload, lane::normal, [&](std::size_t wire) { return admit_event(wire); });
-      } else {
-        channel->write(h, payload, lane::first, [&](std::size_t wire) { return admit_reply(kind, wire); });
-      }
+      channel->write(h, payload, event ? lane::normal : lane::first,
+                     [&](std::size_t wire) { return event ? admit_event(wire) : admit_reply(h.kind, wire); });
     } catch (const comframe::usage_error&) {
       // The framing cannot carry it (framing::encode refuses it before queueing
       // anything): what a host asked must not end the device's process.
@@ -179,6 +205,8 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
   void close(const std::string& reason) {
     if (closed) return;
     closed = true;
+    for (auto& t : late_replies) t.cancel();
+    late_replies.clear();  // the waits end with operation_aborted, which touches nothing
     channel->close();
     if (closed_handler) closed_handler(reason);
   }
@@ -214,7 +242,7 @@ device_host::~device_host() {
 void device_host::emit(std::uint16_t event, std::vector<std::uint8_t> payload) {
   // On the I/O thread (a device's own handler) the event is queued at once.
   boost::asio::dispatch(impl_->io, [i = impl_, event, payload = std::move(payload)] {
-    i->write(frame_kind::event, event, 0, payload, i->address);
+    i->write({transport::protocol_version, frame_kind::event, event, 0, i->address}, payload);
   });
 }
 

@@ -288,6 +288,21 @@ struct fault_injector::state {
     }
   }
 
+  // Locked. The fate of one reply, counted while a reply fault is on.
+  reply_fate next_reply() {
+    reply_fate fate;
+    if (config.never <= 0 && config.late_ms.count() <= 0) return fate;
+    ++stats.replies;
+    if (config.never > 0 && draw(reply_rng) < config.never) {
+      ++stats.replies_dropped;
+      fate.dropped = true;
+    } else if (config.late_ms.count() > 0) {
+      ++stats.replies_late;
+      fate.late = config.late_ms;
+    }
+    return fate;
+  }
+
   // Locked. When a write made now may leave.
   clock::time_point send_time(clock::time_point now) {
     auto at = now + config.delay_ms;
@@ -313,8 +328,12 @@ namespace {
 
 class fault_link_impl : public std::enable_shared_from_this<fault_link_impl> {
  public:
-  fault_link_impl(std::shared_ptr<fault_injector::state> s, std::unique_ptr<transport::link> inner)
-      : st_(std::move(s)), inner_(std::move(inner)), url_(inner_->url()), timer_(inner_->get_executor()) {}
+  fault_link_impl(std::shared_ptr<fault_injector::state> s, std::unique_ptr<transport::link> inner, replies_in replies)
+      : st_(std::move(s)),
+        inner_(std::move(inner)),
+        url_(inner_->url()),
+        timer_(inner_->get_executor()),
+        scan_(replies == replies_in::comframe_stream) {}
 
   transport::link& inner() { return *inner_; }
   const std::string& url() const { return url_; }
@@ -339,22 +358,18 @@ class fault_link_impl : public std::enable_shared_from_this<fault_link_impl> {
         return post(std::move(h), {}, data.size());
       }
       out.reserve(data.size() + 32);
-      const bool reply_faults = s.config.late_ms.count() > 0 || s.config.never > 0;
+      const bool reply_faults = scan_ && (s.config.late_ms.count() > 0 || s.config.never > 0);
       if (!reply_faults) {
         const auto held = scanner_.take_pending();  // a frame begun while reply faults were on
         s.corrupt_into(out, held);
         s.corrupt_into(out, data);
       } else {
-        late_ms = s.config.late_ms;
         scanner_.feed(data, [&](std::span<const std::uint8_t> frame, bool is_reply) {
           if (is_reply) {
-            ++s.stats.replies;
-            if (s.config.never > 0 && draw(s.reply_rng) < s.config.never) {
-              ++s.stats.replies_dropped;
-              return;
-            }
-            if (late_ms.count() > 0) {
-              ++s.stats.replies_late;
+            const reply_fate fate = s.next_reply();
+            if (fate.dropped) return;
+            if (fate.late.count() > 0) {
+              late_ms = fate.late;
               late.emplace_back(frame.begin(), frame.end());
               return;
             }
@@ -487,6 +502,7 @@ class fault_link_impl : public std::enable_shared_from_this<fault_link_impl> {
   boost::asio::steady_timer timer_;
   bool open_ = true;
   bool sending_ = false;
+  const bool scan_;  // replies_in::comframe_stream: late and never are applied here
   reply_scanner scanner_;
   std::deque<item> queue_;
   clock::time_point last_send_at_{};
@@ -529,9 +545,14 @@ fault_injector::fault_injector(fault_config config) : state_(std::make_shared<st
 
 fault_injector::~fault_injector() = default;
 
-std::unique_ptr<transport::link> fault_injector::wrap(std::unique_ptr<transport::link> inner) {
+std::unique_ptr<transport::link> fault_injector::wrap(std::unique_ptr<transport::link> inner, replies_in replies) {
   if (!inner) fail("fault_injector::wrap: no inner link");
-  return std::make_unique<fault_link>(std::make_shared<fault_link_impl>(state_, std::move(inner)));
+  return std::make_unique<fault_link>(std::make_shared<fault_link_impl>(state_, std::move(inner), replies));
+}
+
+reply_fate fault_injector::next_reply() {
+  std::lock_guard lock(state_->mutex);
+  return state_->next_reply();
 }
 
 void fault_injector::set_config(const fault_config& config) {

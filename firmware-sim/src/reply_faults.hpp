@@ -3,17 +3,18 @@
 // Private to the firmware_sim library (not installed); its test reaches it
 // through tests/firmware-sim/CMakeLists.txt.
 //
-// Those faults belong where replies are made, but a device answers
-// synchronously (device::handle) and device_host writes every frame it makes. So
-// they are applied on the device's output stream instead: reply_scanner cuts
-// that stream at each 0x00 and tells replies (response and error frames) from
-// events and anything else by their header, which costs no change to device or
-// device_host and works for any device behind a link. fault_injector
-// (fault_injector.hpp) uses it for fault_config::late_ms and fault_config::never:
-//   - late: each reply leaves late_ms after the device wrote it; events and
+// Those faults are applied where replies are made: device_host asks
+// fault_injector::next_reply() for each reply, whatever its framing. A program
+// behind `comframe sim --exec` makes its replies out of sight, in comframe's
+// own framing: for its link (fault_injector::wrap with
+// replies_in::comframe_stream) reply_scanner cuts the bytes it writes at each
+// 0x00 and tells replies (response and error frames) from events and anything
+// else by their header, and fault_injector applies the same draws:
+//   - late: each reply leaves late_ms after the program wrote it; events and
 //     other frames are not held back behind it (they may overtake it);
 //   - never: each reply is dropped whole with probability `never` — the host
 //     sees a request time out, not a broken frame.
+// It knows only comframe's framing (COBS, comframe's header).
 //
 //   reply_scanner scanner;
 //   scanner.feed(bytes, [&](std::span<const std::uint8_t> frame, bool is_reply) { … });

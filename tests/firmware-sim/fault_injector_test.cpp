@@ -145,9 +145,10 @@ struct faulty {
   std::unique_ptr<link_driver> device;
   std::unique_ptr<link_driver> host;
 
-  explicit faulty(fault_config c) : faults(std::make_shared<fault_injector>(c)) {
+  explicit faulty(fault_config c, firmware_sim::replies_in replies = firmware_sim::replies_in::comframe_stream)
+      : faults(std::make_shared<fault_injector>(c)) {
     auto pair = transport::make_loopback_pair(t.io);
-    device = std::make_unique<link_driver>(t.io, faults->wrap(std::move(pair.a)));
+    device = std::make_unique<link_driver>(t.io, faults->wrap(std::move(pair.a), replies));
     host = std::make_unique<link_driver>(t.io, std::move(pair.b));
   }
   ~faulty() {
@@ -385,6 +386,29 @@ TEST(fault_injector, never_drops_whole_replies_with_its_probability_and_keeps_ev
   for (const auto& h : headers) (h.kind == frame_kind::event ? events : responses)++;
   EXPECT_EQ(events, 200u);
   EXPECT_EQ(responses, 200u - s.replies_dropped);
+}
+
+TEST(fault_injector, next_reply_draws_never_then_late_and_counts_them) {
+  fault_injector f(parse_faults("never=1,late=100"));
+  EXPECT_EQ(f.next_reply(), (firmware_sim::reply_fate{.dropped = true}));
+  f.set_config(parse_faults("late=100"));
+  EXPECT_EQ(f.next_reply(), (firmware_sim::reply_fate{.late = 100ms}));
+  f.set_config({});
+  EXPECT_EQ(f.next_reply(), firmware_sim::reply_fate{});  // no reply fault on: not counted
+  const auto s = f.stats();
+  EXPECT_EQ(s.replies, 2u);
+  EXPECT_EQ(s.replies_dropped, 1u);
+  EXPECT_EQ(s.replies_late, 1u);
+}
+
+TEST(fault_injector, a_link_whose_writer_applies_the_reply_faults_passes_replies_untouched) {
+  faulty f(parse_faults("never=1,late=1000"), firmware_sim::replies_in::writer);
+  auto wire = frame_of(frame_kind::response, 5);
+  const auto event = frame_of(frame_kind::event, 0);
+  wire.insert(wire.end(), event.begin(), event.end());
+  ASSERT_FALSE(f.device->write(wire));
+  EXPECT_EQ(f.host->read(wire.size()).bytes, wire);
+  EXPECT_EQ(f.faults->stats().replies, 0u);
 }
 
 // ---- reads and disconnects ------------------------------------------------------------

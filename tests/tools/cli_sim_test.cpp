@@ -266,6 +266,62 @@ TEST(sim_faults, every_request_ends_in_its_reply_or_a_reported_error_never_a_wro
   EXPECT_EQ(sim.proc.stop(), 0);
 }
 
+// never and late act on replies, whole: a dropped reply is a timeout (the
+// device made it, not a byte of it reached the line), a late one arrives intact
+// while the events made meanwhile overtake it.
+TEST(sim_faults, never_is_a_timeout_and_a_late_reply_arrives_whole_behind_the_events_made_meanwhile) {
+  sim_process sim("sim-reply-faults", {"--faults", "never=1,seed=1"});
+  devices::session board(sim.link);
+  try {
+    board.request<thermo::get_info>({}, 300ms);
+    ADD_FAILURE() << "a reply arrived";
+  } catch (const devices::request_error& e) {
+    EXPECT_EQ(e.kind(), devices::request_errc::timeout) << e.what();
+  }
+  sim.proc.write_line("stats json");
+  auto line = sim.proc.wait_for_line("{");
+  ASSERT_TRUE(line) << sim.proc.output();
+  auto s = nlohmann::json::parse("{" + *line);
+  EXPECT_EQ(s["requests"], 1) << s;
+  EXPECT_EQ(s["faults"]["replies_dropped"], 1) << s;
+  EXPECT_EQ(s["faults"]["bytes_written"], 0) << s;
+
+  sim.proc.write_line("faults");
+  ASSERT_TRUE(sim.proc.wait_for_line("faults: none")) << sim.proc.output();
+  std::mutex m;
+  std::uint32_t events = 0;
+  board.on_event<thermo::telemetry>([&](const thermo::telemetry_sample&) {
+    std::lock_guard lock(m);
+    ++events;
+  });
+  board.request<thermo::start_telemetry>({50});
+  sim.proc.write_line("faults late=1000");
+  ASSERT_TRUE(sim.proc.wait_for_line("faults: late=1000")) << sim.proc.output();
+  std::uint32_t before = 0;
+  {
+    std::lock_guard lock(m);
+    before = events;
+  }
+  const auto info = board.request<thermo::get_info>({}, 10s);
+  std::uint32_t during = 0;
+  {
+    std::lock_guard lock(m);
+    during = events - before;
+  }
+  EXPECT_EQ(info.serial_number, 20240601u);  // whole and right
+  EXPECT_GT(during, 0u) << "events made while the reply was held went out before it";
+  sim.proc.write_line("faults");
+  ASSERT_TRUE(sim.proc.wait_for_line("faults: none")) << sim.proc.output();
+  board.request<thermo::stop_telemetry>({});
+  sim.proc.write_line("stats json");
+  line = sim.proc.wait_for_line("{");
+  ASSERT_TRUE(line) << sim.proc.output();
+  s = nlohmann::json::parse("{" + *line);
+  EXPECT_EQ(s["faults"]["replies_late"], 1) << s;
+  EXPECT_EQ(s["frame_errors"]["total"], 0) << s;
+  EXPECT_EQ(sim.proc.stop(), 0);
+}
+
 TEST(sim_faults, a_disconnect_is_reported_and_the_session_reconnects_to_the_new_pty) {
   sim_process sim("sim-disconnect");
   devices::session_options o;

@@ -329,6 +329,60 @@ TEST(frame_channel_silence, with_a_gap_frames_go_one_per_write_and_without_a_bau
   }
 }
 
+// The gap counts from the last byte seen on the line, read or written: a frame
+// answered as soon as the other side's frame arrived waits for the gap after
+// that frame's last byte (a Modbus RTU device answering a request, a host
+// sending its next request after a reply). Counted by silence_waits(), not timed.
+TEST(frame_channel_silence, a_frame_written_right_after_bytes_were_read_waits_for_the_gap_on_both_sides) {
+  const auto spec = parse_framing_spec(nlohmann::json::parse(silent_slip));
+  for (const direction incoming : {direction::to_device, direction::from_device}) {
+    SCOPED_TRACE(incoming == direction::to_device ? "device side" : "host side");
+    const direction outgoing = incoming == direction::to_device ? direction::from_device : direction::to_device;
+    boost::asio::io_context io;
+    auto state = std::make_shared<fake_state>();
+    state->now_budget = 1 << 20;  // write_now takes everything: each write is counted in written_now
+    auto ch = frame_channel::make(make_framing(spec, {.incoming = incoming, .baud = 115200}), incoming);
+    const frame_header in_header{.kind = incoming == direction::to_device ? frame_kind::request : frame_kind::response,
+                                 .command = 7};
+    const frame_header out_header{.kind = incoming == direction::to_device ? frame_kind::response : frame_kind::request,
+                                  .command = 7};
+    const bytes out_payload{9, 8};
+    std::size_t frames_read = 0;
+    ch->set_handlers({.frame = [&](const frame_view&) {
+      ++frames_read;
+      ch->write(out_header, out_payload);  // at once, as a device's handler does
+    }});
+    ch->open(std::make_unique<counting_link>(io, state));
+    io.restart();
+    io.poll();
+    EXPECT_EQ(ch->silence_waits(), 0u);
+    // The other side's frame arrives.
+    bytes wire;
+    make_framing(spec, {.incoming = outgoing})->encode(in_header, bytes{1, 2, 3}, wire);
+    ASSERT_TRUE(state->read_handler);
+    std::copy(wire.begin(), wire.end(), state->read_buffer.begin());
+    boost::asio::post(io, [hd = std::exchange(state->read_handler, nullptr), n = wire.size()] { hd({}, n); });
+    io.restart();
+    io.poll_one();  // the read's completion only
+    EXPECT_EQ(frames_read, 1u);
+    // The answer waits for the gap after the last byte read: nothing written yet.
+    EXPECT_TRUE(state->written_now.empty());
+    EXPECT_TRUE(state->writes.empty());
+    EXPECT_EQ(ch->silence_waits(), 1u);
+    // The gap's timer sends it, whole.
+    io.restart();
+    io.run_one();
+    bytes expected;
+    ch->get_framing().encode(out_header, out_payload, expected);
+    ASSERT_EQ(state->written_now.size(), 1u);
+    EXPECT_EQ(state->written_now[0], expected);
+    EXPECT_EQ(ch->silence_waits(), 1u);
+    ch->close();
+    io.restart();
+    io.poll();
+  }
+}
+
 TEST(frame_channel_kept_form, records_carry_the_kept_form_of_frames_sent_and_received) {
   boost::asio::io_context io;
   auto state = std::make_shared<fake_state>();

@@ -269,10 +269,15 @@ class simulator {
   // The device on a line: emulated baud rate, then faults, then the host.
   void serve(std::unique_ptr<transport::link> line) {
     if (o_.baud) line = firmware_sim::make_paced_link(std::move(line), o_.baud);
+    // Late and never replies: a program speaks comframe's framing, its replies
+    // are found in its bytes; a simulated device's host applies them to each
+    // reply it makes, whatever the framing.
+    if (program_)
+      return program_->attach(injector_->wrap(std::move(line), firmware_sim::replies_in::comframe_stream));
     line = injector_->wrap(std::move(line));
-    if (program_) return program_->attach(std::move(line));
     firmware_sim::device_host_options ho;
     ho.baud = o_.baud;
+    ho.faults = injector_;
     if (o_.address >= 0) ho.address = static_cast<std::uint16_t>(o_.address);
     host_ = std::make_unique<firmware_sim::device_host>(io_, std::move(line), sim_->device(), std::move(ho));
     sim_->attach(io_, *host_);

@@ -84,6 +84,8 @@ void frame_channel::start_read() {
 void frame_channel::on_read(std::uint64_t gen, const boost::system::error_code& ec, std::size_t n) {
   if (gen != generation_) return;
   if (ec) return fail(operation::read, ec);
+  // The line was busy until now: the next frame sent keeps the gap from these bytes.
+  if (gap_.count() > 0 && n > 0) next_send_ = std::max(next_send_, std::chrono::steady_clock::now() + gap_);
   // Replies the handlers write while this chunk is decoded go out together.
   ++held_;
   try {
@@ -199,6 +201,7 @@ void frame_channel::flush_paced() {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_send_) {
     waiting_ = true;
+    ++silence_waits_;
     timer_->expires_at(next_send_);
     timer_->async_wait([self = shared_from_this(), gen = generation_](const boost::system::error_code& ec) {
       if (gen != self->generation_ || ec) return;
@@ -220,7 +223,8 @@ void frame_channel::flush_paced() {
   q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(size));
   writing_bytes_ = {};
   writing_bytes_[index(l)] = size;
-  // The frame leaves the line after its bytes' time; then the quiet line.
+  // The frame leaves the line after its bytes' time; then the quiet line (or
+  // later, if bytes are read meanwhile: on_read).
   next_send_ = now + byte_time_ * static_cast<std::int64_t>(out_.size()) + gap_;
   const std::size_t done = link_->write_now(out_);
   if (done == out_.size()) {

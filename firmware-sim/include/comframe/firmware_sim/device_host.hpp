@@ -20,6 +20,13 @@
 // (transport::framing::error_payload: comframe's code and message, Modbus's
 // exception code).
 //
+// Reply faults: with options.faults, each reply made asks the injector's
+// next_reply() (fault_injector.hpp): one dropped by `never` is counted in
+// stats().replies but never written — the host sees a timeout, not a broken
+// frame; one made `late` waits late_ms outside the write queues, so events
+// and other replies go on meanwhile, then is queued as any reply (whole, in
+// the framing's bytes). This is the same for every framing.
+//
 // Bytes that are not good frames are counted (stats().decoder) and skipped, as
 // firmware resynchronising at the next 0x00 would; good frames of a kind a
 // device does not take (response, event, error) are ignored and counted
@@ -55,6 +62,7 @@
 
 #include "comframe/devices/frame_record.hpp"
 #include "comframe/firmware_sim/device.hpp"
+#include "comframe/firmware_sim/fault_injector.hpp"
 #include "comframe/transport/framing.hpp"
 #include "comframe/transport/link.hpp"
 
@@ -62,7 +70,7 @@ namespace comframe::firmware_sim {
 
 struct host_stats {
   std::uint64_t requests = 0;        ///< request frames received (sends included)
-  std::uint64_t replies = 0;         ///< response and error frames handed to the link
+  std::uint64_t replies = 0;         ///< response and error frames handed to the link (or dropped by a `never` fault)
   std::uint64_t error_replies = 0;   ///< of which error replies
   std::uint64_t replies_dropped = 0; ///< replies dropped because max_reply_backlog_bytes were waiting
   std::uint64_t events = 0;          ///< event frames queued for the line
@@ -103,6 +111,10 @@ struct device_host_options {
   std::optional<std::uint16_t> address{};
   /// Reply bytes that may wait for the line; beyond them replies are dropped.
   std::size_t max_reply_backlog_bytes = 64 * 1024;
+  /// The injector whose late and never faults apply to the replies made
+  /// (fault_injector::next_reply); empty: none. Its byte faults apply on the
+  /// links it wraps (wrap with replies_in::writer, the default).
+  std::shared_ptr<fault_injector> faults{};
 };
 
 class device_host {

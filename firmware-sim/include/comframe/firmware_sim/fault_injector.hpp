@@ -11,10 +11,16 @@
 //   faults->stall(std::chrono::milliseconds(200));
 //   std::cout << to_string(faults->stats()) << " (seed " << faults->seed() << ")\n";
 //
-// The faults, on the bytes the device writes (applied in this order):
-//   - late / never (found by a private reply scanner, src/reply_faults.hpp):
-//     a reply frame (response or error) is dropped whole with probability
-//     `never`, else held back late_ms while the device's other frames go on;
+// The device-level faults, on the replies the device makes:
+//   - late / never: a reply (response or error) is dropped whole with
+//     probability `never`, else held back late_ms while the device's other
+//     frames go on. They are applied where replies are known, whatever the
+//     framing: device_host asks next_reply() for each reply it makes (give it
+//     the injector in device_host_options::faults). A link wrapped with
+//     replies_in::comframe_stream finds them in the bytes written instead, cut
+//     at each 0x00 and told by comframe's header (a program speaking comframe's
+//     framing, `comframe sim --exec`; private scanner src/reply_faults.hpp).
+// The faults on the bytes the device writes (applied in this order):
 //   - drop: each byte is lost with probability `drop`;
 //   - flip: each byte that is kept has one random bit inverted with
 //     probability `flip`;
@@ -126,7 +132,7 @@ struct fault_stats {
   std::uint64_t stalls = 0;
   std::uint64_t disconnects = 0;
   std::uint64_t bytes_discarded = 0;   ///< written or received during an emulated disconnect
-  std::uint64_t replies = 0;           ///< reply frames the device wrote
+  std::uint64_t replies = 0;           ///< replies the device made while late or never was on
   std::uint64_t replies_late = 0;
   std::uint64_t replies_dropped = 0;
   std::uint64_t bytes_read = 0;        ///< bytes the inner link delivered to the device side
@@ -140,6 +146,24 @@ struct fault_stats {
 /// the counters that are not zero, for reports.
 std::string to_string(const fault_stats& stats);
 
+/// What becomes of one reply (fault_injector::next_reply): dropped whole, or
+/// sent `late` after it was made (0: at once).
+struct reply_fate {
+  bool dropped = false;
+  std::chrono::milliseconds late{0};
+  friend bool operator==(const reply_fate&, const reply_fate&) = default;
+};
+
+/// Where a wrapped link's late and never faults find the replies.
+enum class replies_in : std::uint8_t {
+  /// The writer knows them and asks next_reply() (device_host with
+  /// device_host_options::faults, any framing): the link applies no reply fault.
+  writer,
+  /// In the bytes written, cut at each 0x00 and told by comframe's header
+  /// (comframe's own framing only: a program behind `comframe sim --exec`).
+  comframe_stream,
+};
+
 /// Holds the fault configuration, the random engines and the counters, and
 /// wraps links so that they suffer the faults. Keep it in a shared_ptr while
 /// wrapped links exist (they share its state).
@@ -152,8 +176,16 @@ class fault_injector {
   fault_injector(const fault_injector&) = delete;
   fault_injector& operator=(const fault_injector&) = delete;
 
-  /// The link `inner` with the faults applied to what passes through it.
-  std::unique_ptr<transport::link> wrap(std::unique_ptr<transport::link> inner);
+  /// The link `inner` with the faults applied to what passes through it; the
+  /// late and never faults where `replies` says (see replies_in).
+  std::unique_ptr<transport::link> wrap(std::unique_ptr<transport::link> inner,
+                                        replies_in replies = replies_in::writer);
+
+  /// The fate of one reply a device makes, drawn from the config in force
+  /// (never, then late) and, while either is on, counted in stats() (replies,
+  /// replies_dropped, replies_late). For a writer that knows its replies (device_host); the
+  /// same draws as on a replies_in::comframe_stream link.
+  reply_fate next_reply();
 
   /// Replaces the configuration at once, as a whole (validated as in the
   /// constructor). A stall_ms or disconnect_ms above 0 triggers that fault

@@ -21,9 +21,15 @@
 // Silence: when the framing asks for quiet line before each frame
 // (framing_traits::silence_characters, Modbus RTU's 3.5 character times) and
 // knows the baud rate (framing::baud()), frames go to the link one per write,
-// each after the previous one's transmission time (11 bits a byte) and the
-// gap: silence × 11 / baud seconds, at least 1750 µs above 19200 baud when
-// the silence is 3.5 or more (Modbus's rule). Without a baud rate there is no gap.
+// each after the gap: silence × 11 / baud seconds, at least 1750 µs above 19200
+// baud when the silence is 3.5 or more (Modbus's rule). The gap counts from the
+// last byte seen on the line in either direction: the end of the previous
+// frame written (its bytes' transmission time, 11 bits a byte, after it was
+// handed to the link) or the arrival of the last bytes read, whichever is
+// later — so a device answers a request only after the request's last byte
+// was followed by the gap, and a host sends its next request the gap after a
+// reply. silence_waits() counts the writes held for it. Without a baud rate
+// there is no gap.
 //
 // Two lanes order what waits: frames on lane::first go out before frames
 // already waiting on lane::normal (a device's replies before its events). The
@@ -133,6 +139,9 @@ class frame_channel : public std::enable_shared_from_this<frame_channel> {
   framing& get_framing() noexcept { return *framing_; }
   /// The quiet line kept before each frame sent (see the file comment); zero for none.
   std::chrono::nanoseconds silence_gap() const noexcept { return gap_; }
+  /// How many times a frame waited for the gap (after a frame written or bytes
+  /// read) before it went to the link; always 0 without a gap.
+  std::uint64_t silence_waits() const noexcept { return silence_waits_; }
 
  private:
   frame_channel(std::unique_ptr<framing> f, direction incoming, std::size_t read_buffer_bytes);
@@ -166,6 +175,7 @@ class frame_channel : public std::enable_shared_from_this<frame_channel> {
   std::array<std::deque<std::size_t>, 2> sizes_;
   std::chrono::steady_clock::time_point next_send_{};
   std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::uint64_t silence_waits_ = 0;
   bool waiting_ = false;  // the timer runs until the next frame may go
   bool writing_ = false;
   bool resync_ = false;
