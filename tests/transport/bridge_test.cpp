@@ -448,4 +448,17 @@ TEST_F(corrupt_segment, a_profile_length_over_its_region_is_named_at_its_own_off
   EXPECT_EQ(error_id([&] { tap.profile(); }), at(8456, "profile length") + "length 1 is over the region's 0");
 }
 
+// A publisher killed while writing leaves a version odd for good: the reader
+// gives up (within its settle budget) and names the version field, for the
+// profile and for a latest value alike.
+TEST_F(corrupt_segment, a_version_left_odd_is_named_at_the_version_field) {
+  bridge.set_profile("");
+  bridge.set_latest("k", "s", bytes{1});
+  subscriber tap(name);
+  poke<std::uint64_t>(name, 8448, 3);
+  EXPECT_EQ(error_id([&] { tap.profile(); }), at(8448, "profile version") + "the profile never settles");
+  poke<std::uint64_t>(name, 8464, 5);
+  EXPECT_EQ(error_id([&] { tap.latest("k"); }), at(8464, "slot version") + "the value never settles");
+}
+
 }  // namespace

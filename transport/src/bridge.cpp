@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -36,6 +37,27 @@
 namespace comframe::transport::bridge {
 
 namespace {
+
+// Waiting for a seqlocked region (a latest value, the profile) to settle. A
+// publisher holds a version odd for the microseconds one write takes; a
+// version that stays odd or keeps changing for settle_limit — a publisher that
+// died mid-write, or another process writing into the segment — is reported
+// as corrupt instead of waited on. One budget per call, however many slots it
+// reads; yield()ing, never sleeping, while within it.
+class settle_wait {
+ public:
+  static constexpr std::chrono::milliseconds settle_limit{100};
+  /// Yields and returns true to try again, or false when the budget is spent.
+  bool again() {
+    if ((++tries_ & 63) == 0 && std::chrono::steady_clock::now() - start_ > settle_limit) return false;
+    std::this_thread::yield();
+    return true;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::uint32_t tries_ = 0;
+};
 
 // ---- the layout (docs/bridge.md) -------------------------------------------
 
@@ -1107,19 +1129,17 @@ read_result subscriber::next(std::chrono::nanoseconds timeout) {
 
 std::optional<latest_value> subscriber::latest(std::string_view key) const {
   const auto& m = *impl_;
+  settle_wait wait;
   for (std::uint32_t i = 0; i < m.geo.latest_slots; ++i) {
     const std::uint8_t* slot = m.base + m.geo.latest_offset + std::uint64_t{i} * m.geo.slot_bytes;
     const std::size_t slot_offset = m.geo.latest_offset + std::uint64_t{i} * m.geo.slot_bytes;
-    for (int attempt = 0;; ++attempt) {
-      if (attempt == 10000)
+    for (bool first = true;; first = false) {
+      if (!first && !wait.again())
         fail_corrupt_field(m.path, slot_offset, "slot version", "the value never settles");
       auto version = atomic_at<std::uint64_t>(slot, slot_version);
       const std::uint64_t v1 = version.load(std::memory_order_acquire);
       if (v1 == 0) break;  // never set
-      if (v1 & 1) {
-        std::this_thread::yield();
-        continue;
-      }
+      if (v1 & 1) continue;
       const auto key_length = load<std::uint32_t>(slot, slot_key_length);
       const auto schema_length = load<std::uint32_t>(slot, slot_schema_length);
       const auto value_length = load<std::uint32_t>(slot, slot_value_length);
@@ -1161,13 +1181,11 @@ std::optional<std::string> subscriber::profile() const {
   const std::uint8_t* region = m.base + m.geo.profile_offset;
   const std::uint64_t capacity = m.geo.profile_bytes - profile_header_bytes;
   auto version = atomic_at<std::uint64_t>(region, prof_version);
-  for (int attempt = 0; attempt < 10000; ++attempt) {
+  settle_wait wait;
+  for (bool first = true; first || wait.again(); first = false) {
     const std::uint64_t v1 = version.load(std::memory_order_acquire);
     if (v1 == 0) return std::nullopt;  // never set
-    if (v1 & 1) {
-      std::this_thread::yield();
-      continue;
-    }
+    if (v1 & 1) continue;
     const auto length = load<std::uint64_t>(region, prof_length);
     std::string text;
     if (length <= capacity) text.assign(reinterpret_cast<const char*>(region + profile_header_bytes), length);
