@@ -122,6 +122,87 @@ TEST(modbus_monitor, a_listener_names_each_reply_line_by_the_request_before_it) 
       << monitor.output();
 }
 
+// Writes argv[2] (Python bytes, evaluated) to the pty argv[1], all of it.
+const char* const write_bytes = R"(
+import os, sys
+def crc(b):
+    c = 0xFFFF
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
+    return bytes([c & 0xFF, c >> 8])
+data = eval(sys.argv[2])
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NOCTTY)
+while data:
+    data = data[os.write(fd, data):]
+)";
+
+// Waits for a line of the monitor's that holds `what` (bounded: at most 1000 lines).
+bool wait_for_frame(child_process& monitor, const std::string& what) {
+  for (int i = 0; i < 1000; ++i) {
+    const auto l = monitor.wait_for_line("20");
+    if (!l) return false;
+    if (l->find(what) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Counts the lines of `out` that hold `what`.
+std::size_t lines_with(const std::string& out, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t p = out.find(what); p != std::string::npos; p = out.find(what, p + 1)) ++n;
+  return n;
+}
+
+// A line stuck at 0xFF (a wrong baud rate, a broken driver): 100000 bytes that make no frame, then a
+// request and its reply. The listener keeps up (each byte is decoded a bounded number of times), shows
+// the noise as refused frames of at most 256 bytes as it comes, and then decodes both frames.
+TEST(modbus_monitor, a_listener_skips_a_long_run_of_noise_in_pieces_and_then_decodes_the_frames) {
+  COMFRAME_REQUIRE_SOCAT();
+  pty_pair line("mb-monitor-noise");
+  ASSERT_TRUE(line.ready()) << line.output();
+  child_process monitor({cli, "monitor", line.a, "--profile", rtu_profile, "--listen"});
+  ASSERT_TRUE(monitor.wait_for_line("monitor: listening on ")) << monitor.output();
+  const auto r = run({"/usr/bin/python3", "-c", write_bytes, line.b,
+                      "b'\\xff' * 100000"
+                      " + bytes.fromhex('010300000004') + crc(bytes.fromhex('010300000004'))"
+                      " + bytes.fromhex('0103080000000100020003') + crc(bytes.fromhex('0103080000000100020003'))"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(wait_for_frame(monitor, "< response read_holding_registers")) << monitor.output();
+  EXPECT_EQ(monitor.stop(SIGINT), 0) << monitor.output();
+  const std::string out = monitor.output();
+  EXPECT_EQ(lines_with(out, "> request read_holding_registers address=1 start=0 count=4"), 1u) << out;
+  EXPECT_EQ(lines_with(out, "< response read_holding_registers address=1 byte_count=8 values=[0,1,2,3]"), 1u) << out;
+  EXPECT_EQ(lines_with(out, "refused frame (length)"), (100000u + 255u) / 256u) << out.substr(0, 2000);
+  EXPECT_NE(out.find("monitor: frames 2 (to the device 1, from it 1), bytes 100021, skipped 100000"),
+            std::string::npos)
+      << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
+}
+
+// The same on a line framing, whose delimiter is the line's end: 100000 bytes with no terminator are
+// skipped up to the next one, and bytes after the last frame are shown at exit, not lost.
+TEST(modbus_monitor, a_listener_on_lines_skips_noise_to_the_next_terminator_and_shows_the_rest_at_exit) {
+  COMFRAME_REQUIRE_SOCAT();
+  pty_pair line("mb-monitor-linenoise");
+  ASSERT_TRUE(line.ready()) << line.output();
+  child_process monitor({cli, "monitor", line.a, "--profile", source_dir + "/examples/scpi_lines/scpi_lines.profile.json",
+                         "--listen"});
+  ASSERT_TRUE(monitor.wait_for_line("monitor: listening on ")) << monitor.output();
+  const auto r = run({"/usr/bin/python3", "-c", write_bytes, line.b,
+                      "b'\\xff' * 100000 + b'\\n*IDN?\\nACME,PSU\\n' + b'\\xff' * 10"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(wait_for_frame(monitor, "< response idn")) << monitor.output();
+  EXPECT_EQ(monitor.stop(SIGINT), 0) << monitor.output();
+  const std::string out = monitor.output();
+  EXPECT_EQ(lines_with(out, "> request idn"), 1u) << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
+  // 100001 bytes (the noise and its terminator) before the first frame, 10 after the last.
+  EXPECT_EQ(lines_with(out, "refused frame (length)"), (100001u + 255u) / 256u + 1u) << out.substr(0, 2000);
+  EXPECT_NE(out.find("monitor: frames 2 (to the device 1, from it 1), bytes 100026, skipped 100011"),
+            std::string::npos)
+      << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
+}
+
 TEST(modbus_monitor, listen_needs_a_profile_and_refuses_options_that_send_or_publish) {
   const std::string link = temp_path("mb-monitor-noprofile");
   child_process sim({cli, "sim", "--sim", rtu_sim, "--symlink", link});

@@ -338,6 +338,13 @@ void run_listen(const device_options& o) {
   boost::asio::post(io, [&] { l->close(); });
   t.join();
   std::lock_guard lock(out);
+  // What came after the last frame and made none: shown, not lost.
+  split.finish([&](const devices::frame_record& r) {
+    if (o.count && printed >= o.count) return;
+    if (o.json) std::cout << json_line(frame_json(p, r)) << std::endl;
+    else std::cout << frame_line(p, r) << std::endl;
+    ++printed;
+  });
   std::cerr << "monitor: frames " << split.frames_to_device() + split.frames_from_device() << " (to the device "
             << split.frames_to_device() << ", from it " << split.frames_from_device() << "), bytes " << bytes
             << ", skipped " << split.skipped_bytes() << std::endl;
