@@ -203,6 +203,40 @@ TEST(modbus_monitor, a_listener_on_lines_skips_noise_to_the_next_terminator_and_
       << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
 }
 
+// comframe's own framing (COBS, frames end on 0x00) never refuses bytes before a 0x00 comes: 100000
+// bytes of 0xFF with none, then a 0x00, are shown as they come, 256 to a line, and the rest at exit.
+TEST(modbus_monitor, a_listener_on_cobs_shows_noise_without_a_delimiter_as_it_comes) {
+  COMFRAME_REQUIRE_SOCAT();
+  const std::string profile = temp_path("mb-monitor-cobs") + ".profile.json";
+  auto r = run({"/usr/bin/python3", "-c",
+                "import json, sys\n"
+                "p = json.load(open(sys.argv[1]))\n"
+                "p.pop('framing', None)\n"
+                "json.dump(p, open(sys.argv[2], 'w'))\n",
+                source_dir + "/examples/scpi_lines/scpi_lines.profile.json", profile});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  pty_pair line("mb-monitor-cobsnoise");
+  ASSERT_TRUE(line.ready()) << line.output();
+  child_process monitor({cli, "monitor", line.a, "--profile", profile, "--listen"});
+  ASSERT_TRUE(monitor.wait_for_line("monitor: listening on ")) << monitor.output();
+  r = run({"/usr/bin/python3", "-c", write_bytes, line.b, "b'\\xff' * 100000 + b'\\x00'"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int full = 0;
+  while (full < 390) {
+    const auto l = monitor.wait_for_line("20");
+    if (!l) break;
+    if (l->find("refused frame (length): 256 raw bytes ff ff") != std::string::npos) ++full;
+  }
+  EXPECT_EQ(full, 390) << monitor.output().substr(0, 2000);
+  EXPECT_EQ(monitor.stop(SIGINT), 0) << monitor.output();
+  const std::string out = monitor.output();
+  EXPECT_EQ(lines_with(out, "refused frame (length): 161 raw bytes"), 1u) << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
+  EXPECT_NE(out.find("monitor: frames 0 (to the device 0, from it 0), bytes 100001, skipped 100001"),
+            std::string::npos)
+      << out.substr(out.size() > 2000 ? out.size() - 2000 : 0);
+  std::remove(profile.c_str());
+}
+
 TEST(modbus_monitor, listen_needs_a_profile_and_refuses_options_that_send_or_publish) {
   const std::string link = temp_path("mb-monitor-noprofile");
   child_process sim({cli, "sim", "--sim", rtu_sim, "--symlink", link});
