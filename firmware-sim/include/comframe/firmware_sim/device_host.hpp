@@ -113,7 +113,8 @@ struct device_host_options {
   std::size_t max_reply_backlog_bytes = 64 * 1024;
   /// The injector whose late and never faults apply to the replies made
   /// (fault_injector::next_reply); empty: none. Its byte faults apply on the
-  /// links it wraps (wrap with replies_in::writer, the default).
+  /// links it wraps: wrap this host's link with replies_in::writer, else a
+  /// comframe_stream link (the default) would draw each reply's fate again.
   std::shared_ptr<fault_injector> faults{};
 };
 
