@@ -64,6 +64,7 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
   // The late and never faults, applied to each reply made (any framing).
   const std::shared_ptr<fault_injector> faults;
   std::list<boost::asio::steady_timer> late_replies;  // replies held back by "late", cancelled on close
+  std::size_t late_bytes = 0;                         // their wire bytes, at most reply_limit
   std::string url;
   // Reply frames waiting (stats count a reply when it is handed to the link).
   std::uint64_t pending_replies = 0, pending_errors = 0;
@@ -145,12 +146,32 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
       return;
     }
     if (fate.late.count() == 0) return write(h, payload);
+    // Held-back replies are bounded as waiting ones are: at most
+    // max_reply_backlog_bytes of them (in the framing's bytes); one that does
+    // not fit is dropped and counted, as a reply beyond the backlog.
+    std::size_t wire = 0;
+    try {
+      std::vector<std::uint8_t> encoded;
+      wire = channel->get_framing().encode(h, payload, encoded);
+    } catch (const comframe::usage_error&) {
+      std::lock_guard lock(stats_mutex);
+      ++stats.unsendable;
+      return;
+    }
+    if (late_bytes + wire > reply_limit) {
+      std::lock_guard lock(stats_mutex);
+      ++stats.replies_dropped;
+      return;
+    }
+    late_bytes += wire;
     auto timer = late_replies.emplace(late_replies.end(), io, fate.late);
-    timer->async_wait([self = shared_from_this(), timer, h, payload = std::move(payload)](const boost::system::error_code& ec) {
-      if (ec || self->closed) return;  // closed: the timers were cancelled and the list is gone
-      self->late_replies.erase(timer);
-      self->write(h, payload);
-    });
+    timer->async_wait(
+        [self = shared_from_this(), timer, wire, h, payload = std::move(payload)](const boost::system::error_code& ec) {
+          if (ec || self->closed) return;  // closed: the timers were cancelled and the list is gone
+          self->late_replies.erase(timer);
+          self->late_bytes -= wire;
+          self->write(h, payload);
+        });
   }
 
   // Every frame the device sends: replies on the first lane, events behind them.
@@ -207,6 +228,7 @@ struct device_host::impl : std::enable_shared_from_this<device_host::impl> {
     closed = true;
     for (auto& t : late_replies) t.cancel();
     late_replies.clear();  // the waits end with operation_aborted, which touches nothing
+    late_bytes = 0;
     channel->close();
     if (closed_handler) closed_handler(reason);
   }

@@ -14,6 +14,7 @@
 
 #include <deque>
 
+#include "comframe/firmware_sim/fault_injector.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
 #include "devices/scripted_peer.hpp"
 #include "firmware-sim/link_driver.hpp"
@@ -263,6 +264,29 @@ TEST_F(hand_driven, replies_beyond_the_reply_backlog_are_dropped_and_counted) {
   EXPECT_EQ(sequences.back(), 20u);
   EXPECT_EQ(st.replies, 1u + sequences.size());
   EXPECT_LE(second.size(), 100u - reply_bytes);
+}
+
+// Replies held back by a long `late` wait outside the write queues, but no
+// more than max_reply_backlog_bytes of them: those beyond are dropped and counted.
+TEST_F(hand_driven, replies_held_back_late_stay_within_the_reply_backlog) {
+  auto faults = std::make_shared<firmware_sim::fault_injector>(firmware_sim::parse_faults("late=1000000,seed=1"));
+  start({.max_reply_backlog_bytes = 100, .faults = faults});
+  const std::size_t reply_bytes = frame(frame_kind::response, SetLed::id, 1).size();
+  const std::size_t fit = 100 / reply_bytes;
+  ASSERT_GT(fit, 0u);
+  ASSERT_LT(fit, 20u);
+  std::vector<std::uint8_t> requests;
+  for (std::uint16_t seq = 1; seq <= 20; ++seq) {
+    const auto r = set_led_request(seq, 1);
+    requests.insert(requests.end(), r.begin(), r.end());
+  }
+  deliver(requests);
+  const auto st = host->stats();
+  EXPECT_EQ(st.requests, 20u);
+  EXPECT_EQ(st.replies, 0u);                 // none sent yet: all late
+  EXPECT_EQ(st.replies_dropped, 20u - fit);  // only `fit` replies' bytes are held
+  EXPECT_EQ(faults->stats().replies_late, 20u);
+  EXPECT_EQ(writes(), 0u);
 }
 
 TEST_F(hand_driven, frames_of_the_wrong_kind_are_ignored_and_counted) {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "comframe/core/error.hpp"
+#include "comframe/firmware_sim/fault_injector.hpp"
 #include "comframe/transport/frame.hpp"
 #include "comframe/transport/loopback.hpp"
 
@@ -102,6 +103,31 @@ TEST(program_host, relays_the_bytes_both_ways_unchanged_and_counts_the_frames_in
   t.stop_io();
   EXPECT_EQ(cat.stop().rfind("cat ", 0), 0u);  // it ended (by SIGTERM, or by the end of its stdin)
   EXPECT_NE(::kill(cat.pid(), 0), 0) << "reaped";
+}
+
+TEST(program_host, a_plainly_wrapped_line_gets_the_never_fault_on_the_programs_replies) {
+  io_thread t;
+  auto [host, device] = transport::make_loopback_pair(t.io);
+  auto faults = std::make_shared<firmware_sim::fault_injector>(firmware_sim::parse_faults("never=1,seed=1"));
+  program_host cat(t.io, program_options{.program = "cat"});  // the device answers with what it got
+  cat.attach(faults->wrap(std::move(device)));                // the default: replies found in the bytes
+
+  // cat sends back a response (a reply: never drops it) and then a request (not a reply: it passes).
+  const auto response = transport::encode_frame({transport::protocol_version, transport::frame_kind::response, 2, 1},
+                                                std::vector<std::uint8_t>{7});
+  const auto request = transport::encode_frame({transport::protocol_version, transport::frame_kind::request, 2, 2},
+                                               std::vector<std::uint8_t>{0, 1, 0});
+  auto bytes = response;
+  bytes.insert(bytes.end(), request.begin(), request.end());
+  write_bytes(t.io, *host, bytes);
+  EXPECT_EQ(read_bytes(t.io, *host, request.size()), request);  // the reply's bytes never reach the host
+
+  const auto f = faults->stats();
+  EXPECT_EQ(f.replies, 1u);
+  EXPECT_EQ(f.replies_dropped, 1u);
+  EXPECT_EQ(cat.stats().bytes_from_program, bytes.size());
+  t.stop_io();
+  cat.stop();
 }
 
 TEST(program_host, reports_the_programs_exit_with_its_status) {

@@ -383,6 +383,59 @@ TEST(frame_channel_silence, a_frame_written_right_after_bytes_were_read_waits_fo
   }
 }
 
+// A line that never falls quiet (noise closer together than the gap) delays a
+// frame by at most one gap past its first due time: the frames still go, one
+// per write, each counted once in silence_waits(). At 300 baud the gap is
+// 128 ms; the fake link's reads arrive back to back, far closer than that.
+TEST(frame_channel_silence, bytes_read_without_pause_delay_frames_but_do_not_hold_them_for_ever) {
+  boost::asio::io_context io;
+  auto state = std::make_shared<fake_state>();
+  state->now_budget = 1 << 20;  // write_now takes everything: each write is counted in written_now
+  auto ch = spec_channel(silent_slip, 300);
+  std::size_t refused = 0;
+  ch->set_handlers({.refused = [&](frame_error, std::span<const std::uint8_t>) { ++refused; }});
+  ch->open(std::make_unique<counting_link>(io, state));
+  io.restart();
+  io.poll();
+  std::size_t noise_bytes = 0;
+  const auto noise = [&] {  // one byte of line noise, read at once
+    if (!state->read_handler) return;
+    state->read_buffer[0] = 0x55;
+    ++noise_bytes;
+    boost::asio::post(io, [hd = std::exchange(state->read_handler, nullptr)] { hd({}, 1); });
+  };
+  noise();
+  io.restart();
+  io.poll();
+  const frame_header h{.kind = frame_kind::request, .command = 1};
+  std::vector<bytes> frames;
+  ch->hold();
+  for (std::uint8_t i = 0; i < 2; ++i) {
+    const bytes p{i, 0xC0};
+    ch->write(h, p);
+    frames.emplace_back();
+    ch->get_framing().encode(h, p, frames.back());
+  }
+  ch->release();
+  EXPECT_TRUE(state->written_now.empty());  // the first waits for the gap after the noise
+  // Noise without pause until both frames went out (a watchdog of 20 gaps, never reached with the bound).
+  const auto watchdog = std::chrono::steady_clock::now() + 20 * ch->silence_gap();
+  while (state->written_now.size() < 2 && std::chrono::steady_clock::now() < watchdog) {
+    noise();
+    io.restart();
+    io.poll();
+  }
+  ASSERT_EQ(state->written_now.size(), 2u) << "after " << noise_bytes << " bytes of noise";
+  EXPECT_EQ(state->written_now[0], frames[0]);
+  EXPECT_EQ(state->written_now[1], frames[1]);
+  EXPECT_EQ(ch->silence_waits(), 2u);  // each frame counted once, however often the noise pushed it
+  EXPECT_GT(noise_bytes, 2u);
+  EXPECT_EQ(ch->queued_bytes(frame_channel::lane::normal), 0u);
+  ch->close();
+  io.restart();
+  io.poll();
+}
+
 TEST(frame_channel_kept_form, records_carry_the_kept_form_of_frames_sent_and_received) {
   boost::asio::io_context io;
   auto state = std::make_shared<fake_state>();

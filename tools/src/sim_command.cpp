@@ -272,9 +272,8 @@ class simulator {
     // Late and never replies: a program speaks comframe's framing, its replies
     // are found in its bytes; a simulated device's host applies them to each
     // reply it makes, whatever the framing.
-    if (program_)
-      return program_->attach(injector_->wrap(std::move(line), firmware_sim::replies_in::comframe_stream));
-    line = injector_->wrap(std::move(line));
+    if (program_) return program_->attach(injector_->wrap(std::move(line), firmware_sim::replies_in::comframe_stream));
+    line = injector_->wrap(std::move(line), firmware_sim::replies_in::writer);
     firmware_sim::device_host_options ho;
     ho.baud = o_.baud;
     ho.faults = injector_;

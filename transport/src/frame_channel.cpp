@@ -52,6 +52,7 @@ void frame_channel::let_go() {
   for (auto& q : queue_) q.clear();
   for (auto& s : sizes_) s.clear();
   waiting_ = false;
+  head_waited_ = false;
   if (timer_) timer_->cancel();
   if (!link_) return;
   link_->close();
@@ -151,6 +152,7 @@ std::size_t frame_channel::drop_queued(lane l) noexcept {
   const std::size_t n = q.size();
   q.clear();
   sizes_[index(l)].clear();
+  if (sizes_[0].empty() && sizes_[1].empty()) head_waited_ = false;
   return n;
 }
 
@@ -199,10 +201,17 @@ void frame_channel::flush_paced() {
   auto& sizes = sizes_[index(l)];
   if (sizes.empty()) return;
   const auto now = std::chrono::steady_clock::now();
-  if (now < next_send_) {
+  if (now < next_send_ && !(head_waited_ && now >= head_limit_)) {
+    // The first wait of this frame: counted once; bytes read meanwhile may
+    // push it on, but no further than one gap past the time it was first due
+    // (a line that never falls quiet — noise, another master — still gets it).
+    if (!head_waited_) {
+      head_waited_ = true;
+      head_limit_ = next_send_ + gap_;
+      ++silence_waits_;
+    }
     waiting_ = true;
-    ++silence_waits_;
-    timer_->expires_at(next_send_);
+    timer_->expires_at(std::min(next_send_, head_limit_));
     timer_->async_wait([self = shared_from_this(), gen = generation_](const boost::system::error_code& ec) {
       if (gen != self->generation_ || ec) return;
       self->waiting_ = false;
@@ -214,6 +223,7 @@ void frame_channel::flush_paced() {
   auto& q = queue_[index(l)];
   const std::size_t size = sizes.front();
   sizes.pop_front();
+  head_waited_ = false;
   out_.clear();
   if (resync_) {
     framing_->append_resync(out_);

@@ -25,7 +25,10 @@
 // stats().replies but never written — the host sees a timeout, not a broken
 // frame; one made `late` waits late_ms outside the write queues, so events
 // and other replies go on meanwhile, then is queued as any reply (whole, in
-// the framing's bytes). This is the same for every framing.
+// the framing's bytes). Replies held back late are bounded too: at most
+// options.max_reply_backlog_bytes of them (in the framing's bytes) wait at
+// once; one that does not fit is dropped and counted in
+// stats().replies_dropped. This is the same for every framing.
 //
 // Bytes that are not good frames are counted (stats().decoder) and skipped, as
 // firmware resynchronising at the next 0x00 would; good frames of a kind a
@@ -113,7 +116,8 @@ struct device_host_options {
   std::size_t max_reply_backlog_bytes = 64 * 1024;
   /// The injector whose late and never faults apply to the replies made
   /// (fault_injector::next_reply); empty: none. Its byte faults apply on the
-  /// links it wraps (wrap with replies_in::writer, the default).
+  /// links it wraps: wrap this host's link with replies_in::writer, else a
+  /// comframe_stream link (the default) would draw each reply's fate again.
   std::shared_ptr<fault_injector> faults{};
 };
 

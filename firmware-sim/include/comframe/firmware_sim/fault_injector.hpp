@@ -5,7 +5,7 @@
 //   auto faults = std::make_shared<firmware_sim::fault_injector>(
 //       firmware_sim::parse_faults("drop=0.01,garbage=0.1,late=100,seed=42"));
 //   faults->on_disconnect([&](auto gap_ms) { port.disconnect(gap_ms); });  // a pty_port
-//   firmware_sim::device_host host(io, faults->wrap(port.link()), dev);
+//   firmware_sim::device_host host(io, faults->wrap(port.link()), dev);  // late/never: see below
 //   …
 //   faults->set_config(firmware_sim::parse_faults("flip=0.001"));  // from any thread
 //   faults->stall(std::chrono::milliseconds(200));
@@ -15,11 +15,13 @@
 //   - late / never: a reply (response or error) is dropped whole with
 //     probability `never`, else held back late_ms while the device's other
 //     frames go on. They are applied where replies are known, whatever the
-//     framing: device_host asks next_reply() for each reply it makes (give it
-//     the injector in device_host_options::faults). A link wrapped with
-//     replies_in::comframe_stream finds them in the bytes written instead, cut
-//     at each 0x00 and told by comframe's header (a program speaking comframe's
-//     framing, `comframe sim --exec`; private scanner src/reply_faults.hpp).
+//     framing. By default (replies_in::comframe_stream) the wrapped link finds
+//     them in the bytes written, cut at each 0x00 and told by comframe's
+//     header (comframe's framing: a device_host with it, or a program_host,
+//     `comframe sim --exec`; private scanner src/reply_faults.hpp). With
+//     another framing, give the injector to device_host in
+//     device_host_options::faults (it asks next_reply() for each reply it
+//     makes) and wrap with replies_in::writer, so that each reply draws once.
 // The faults on the bytes the device writes (applied in this order):
 //   - drop: each byte is lost with probability `drop`;
 //   - flip: each byte that is kept has one random bit inverted with
@@ -156,12 +158,14 @@ struct reply_fate {
 
 /// Where a wrapped link's late and never faults find the replies.
 enum class replies_in : std::uint8_t {
-  /// The writer knows them and asks next_reply() (device_host with
-  /// device_host_options::faults, any framing): the link applies no reply fault.
-  writer,
   /// In the bytes written, cut at each 0x00 and told by comframe's header
-  /// (comframe's own framing only: a program behind `comframe sim --exec`).
+  /// (comframe's own framing: a device_host without device_host_options::faults,
+  /// a program_host). The default.
   comframe_stream,
+  /// The writer knows them and asks next_reply() (device_host with
+  /// device_host_options::faults, any framing): the link applies no reply
+  /// fault. Only with such a writer: anything else would get no late/never.
+  writer,
 };
 
 /// Holds the fault configuration, the random engines and the counters, and
@@ -179,7 +183,7 @@ class fault_injector {
   /// The link `inner` with the faults applied to what passes through it; the
   /// late and never faults where `replies` says (see replies_in).
   std::unique_ptr<transport::link> wrap(std::unique_ptr<transport::link> inner,
-                                        replies_in replies = replies_in::writer);
+                                        replies_in replies = replies_in::comframe_stream);
 
   /// The fate of one reply a device makes, drawn from the config in force
   /// (never, then late) and, while either is on, counted in stats() (replies,

@@ -28,8 +28,11 @@
 // handed to the link) or the arrival of the last bytes read, whichever is
 // later — so a device answers a request only after the request's last byte
 // was followed by the gap, and a host sends its next request the gap after a
-// reply. silence_waits() counts the writes held for it. Without a baud rate
-// there is no gap.
+// reply. Bytes read while a frame waits push it on, but a frame waits at most
+// one gap past the time it was first due: on a line that never falls quiet
+// (noise, another master talking) frames still go, each at most two gaps
+// after it could first have gone. silence_waits() counts the frames held for
+// the gap, once each. Without a baud rate there is no gap.
 //
 // Two lanes order what waits: frames on lane::first go out before frames
 // already waiting on lane::normal (a device's replies before its events). The
@@ -139,8 +142,9 @@ class frame_channel : public std::enable_shared_from_this<frame_channel> {
   framing& get_framing() noexcept { return *framing_; }
   /// The quiet line kept before each frame sent (see the file comment); zero for none.
   std::chrono::nanoseconds silence_gap() const noexcept { return gap_; }
-  /// How many times a frame waited for the gap (after a frame written or bytes
-  /// read) before it went to the link; always 0 without a gap.
+  /// How many frames waited for the gap (after a frame written or bytes read)
+  /// before they went to the link, each counted once however long it waited;
+  /// always 0 without a gap.
   std::uint64_t silence_waits() const noexcept { return silence_waits_; }
 
  private:
@@ -176,6 +180,9 @@ class frame_channel : public std::enable_shared_from_this<frame_channel> {
   std::chrono::steady_clock::time_point next_send_{};
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::uint64_t silence_waits_ = 0;
+  // The frame at the head has waited (counted): it goes at head_limit_ at the latest.
+  bool head_waited_ = false;
+  std::chrono::steady_clock::time_point head_limit_{};
   bool waiting_ = false;  // the timer runs until the next frame may go
   bool writing_ = false;
   bool resync_ = false;
