@@ -13,11 +13,7 @@ using namespace comframe;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::input in(data, size);
-  const std::uint8_t pick = in.byte();
-  const auto& set = fuzz::schema_set();
-  const core::schema& s = set[(pick & 0x3f) % set.size()];
-  const auto order = (pick & 0x80) ? core::endian::big : core::endian::little;
-  const auto mode = (pick & 0x40) ? core::json_mode::lenient : core::json_mode::strict;
+  const auto [s, order, mode] = fuzz::pick_codec(in.byte());
   const auto value = nlohmann::json::parse(in.rest_text(), nullptr, false);
   if (value.is_discarded()) return 0;
   core::bytes encoded;

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "comframe/core/json_number.hpp"
 #include "comframe/core/schema.hpp"
 #include "fuzz_support.hpp"
 
@@ -26,6 +27,19 @@ inline const std::vector<core::schema>& schema_set() {
     return out;
   }();
   return all;
+}
+
+/// What a codec target's first input byte picks: a type of schema_set() (low 6
+/// bits), lenient JSON (bit 6) and big endian (bit 7).
+struct codec_pick {
+  const core::schema& schema;
+  core::endian order;
+  core::json_mode mode;
+};
+inline codec_pick pick_codec(std::uint8_t b) {
+  const auto& set = schema_set();
+  return {set[(b & 0x3f) % set.size()], (b & 0x80) ? core::endian::big : core::endian::little,
+          (b & 0x40) ? core::json_mode::lenient : core::json_mode::strict};
 }
 
 }  // namespace comframe::fuzz
