@@ -5,6 +5,10 @@ function(comframe_target_defaults target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(COMFRAME_TSAN)
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=thread)
+  endif()
   if(COMFRAME_FUZZ)  # libFuzzer's coverage instrumentation everywhere; fuzz/ links the fuzzer itself
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)
@@ -42,7 +46,9 @@ function(comframe_add_test name)
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   comframe_target_defaults(${name})
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+  # Each test is labelled with its program's name: `ctest -L '^transport_frame_channel_test$'`
+  # runs one program's tests (scripts/test.sh --tsan picks programs this way).
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS ${name})
 endfunction()
 
 # comframe_add_test_dir(PREFIX LIBS … [DEFINITIONS …] [DEPENDS …]): every

@@ -3,6 +3,8 @@
 #   scripts/build.sh              everything (libraries, tools, examples, tests, benchmarks) in build/
 #   scripts/build.sh --demo       only what scripts/demo.sh runs (the comframe tool, the host example) in build/
 #   scripts/build.sh --sanitize   AddressSanitizer + UBSan build of the tests in build-asan/
+#   scripts/build.sh --tsan       ThreadSanitizer build, in build-tsan/, of the test programs of
+#                                 every concurrent path (scripts/tsan_tests.txt) and the comframe tool
 # Compiles through ccache when it is installed (scripts/setup.sh installs it); the
 # cache is keyed on paths relative to this folder, so every clone shares it.
 set -euo pipefail
@@ -20,7 +22,12 @@ case "${1:-}" in
     dir=build-asan
     args=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_C_FLAGS=-O1 -DCOMFRAME_SANITIZE=ON -DCOMFRAME_BUILD_TESTS=ON
           -DCOMFRAME_BUILD_BENCH=OFF) ;;
-  *) echo "usage: scripts/build.sh [--demo | --sanitize]" >&2; exit 2 ;;
+  --tsan)
+    dir=build-tsan
+    args=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_C_FLAGS=-O1 -DCOMFRAME_TSAN=ON -DCOMFRAME_BUILD_TESTS=ON
+          -DCOMFRAME_BUILD_BENCH=OFF -DCOMFRAME_BUILD_EXAMPLES=OFF)
+    targets=(--target comframe $(grep -v '^#' scripts/tsan_tests.txt)) ;;
+  *) echo "usage: scripts/build.sh [--demo | --sanitize | --tsan]" >&2; exit 2 ;;
 esac
 if command -v ccache > /dev/null; then
   args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)

@@ -21,6 +21,8 @@
 
 extern char** environ;
 
+#include "support/timing.hpp"
+
 namespace comframe::test {
 
 /// Every test program gets its own, empty $XDG_CACHE_HOME (removed at exit),
@@ -68,7 +70,7 @@ inline run_result run(const std::vector<std::string>& args, const std::string& i
   run_result r;
   std::size_t written = 0;
   if (input.empty()) close(in[1]);
-  const auto deadline = std::chrono::steady_clock::now() + watchdog;
+  const auto deadline = std::chrono::steady_clock::now() + test::scaled(watchdog);
   bool out_open = true, err_open = true, in_open = !input.empty();
   while (out_open || err_open) {
     std::vector<pollfd> fds;
@@ -155,7 +157,7 @@ class child_process {
   /// line without the prefix, or nullopt at end of output or after `watchdog`.
   std::optional<std::string> wait_for_line(const std::string& prefix,
                                            std::chrono::seconds watchdog = std::chrono::seconds(30)) {
-    const auto deadline = std::chrono::steady_clock::now() + watchdog;
+    const auto deadline = std::chrono::steady_clock::now() + test::scaled(watchdog);
     for (;;) {
       for (std::size_t nl; (nl = pending_.find('\n')) != std::string::npos;) {
         std::string line = pending_.substr(0, nl);
@@ -182,7 +184,7 @@ class child_process {
   /// status (128 + signal if killed), and keeps the rest of the output.
   int stop(int sig = SIGINT, std::chrono::seconds watchdog = std::chrono::seconds(30)) {
     kill(pid_, sig);
-    const auto deadline = std::chrono::steady_clock::now() + watchdog;
+    const auto deadline = std::chrono::steady_clock::now() + test::scaled(watchdog);
     int status = 0;
     while (waitpid(pid_, &status, WNOHANG) == 0) {
       if (std::chrono::steady_clock::now() > deadline) {

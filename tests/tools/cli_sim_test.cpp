@@ -327,10 +327,11 @@ TEST(sim_faults, a_disconnect_is_reported_and_the_session_reconnects_to_the_new_
   devices::session_options o;
   o.reconnect_initial = 20ms;
   o.reconnect_max = 100ms;
-  devices::session board(sim.link, o);
+  // Declared before the session: its handler may run until the session is destroyed.
   std::mutex m;
   std::condition_variable cv;
   std::vector<devices::link_state> states;
+  devices::session board(sim.link, o);
   board.on_link_state([&](devices::link_state s, const std::string&) {
     std::lock_guard lock(m);
     states.push_back(s);
