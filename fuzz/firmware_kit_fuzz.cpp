@@ -9,7 +9,8 @@
 // good frame the kit's device handles (an echo command, one that fails, the
 // built-in describe with any offset and size, unknown commands, other kinds)
 // makes output that the C++ decoder reads as good frames only, one reply per
-// request with a non-zero sequence, answering that request.
+// request with a non-zero sequence, in order, each with its request's command
+// and sequence.
 #include <cstring>
 #include <string>
 #include <vector>
@@ -71,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::uint8_t> payload, bytes;
   };
   std::vector<seen> from_cpp, from_kit;
-  std::uint32_t answerable = 0;  // requests with a sequence: each gets one reply
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> answerable;  // (command, sequence) of requests with a sequence
   fuzz::in_chunks(in.rest(), seed, [&](std::span<const std::uint8_t> chunk) {
     cpp.feed(chunk, [&](const transport::frame_view& f) {
       from_cpp.push_back({f.header, {f.payload.begin(), f.payload.end()}, {f.bytes.begin(), f.bytes.end()}});
@@ -89,7 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                {f.payload, f.payload + f.payload_size},
                {f.bytes, f.bytes + f.size}};
         from_kit.push_back(std::move(s));
-        if (f.header.kind == CF_KIND_REQUEST && f.header.sequence != 0) ++answerable;
+        if (f.header.kind == CF_KIND_REQUEST && f.header.sequence != 0)
+          answerable.emplace_back(f.header.command, f.header.sequence);
         cf_device_handle(&dev, &f);
         cf_decoder_release_frame(&kit);
       }
@@ -105,14 +107,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // The device's output: good frames only, one reply per answerable request.
   transport::frame_decoder host(COMFRAME_MAX_PAYLOAD_SIZE);
-  std::uint32_t replies = 0;
+  std::size_t replies = 0;
   host.feed(out.bytes, [&](const transport::frame_view& f) {
     FUZZ_CHECK(f.header.kind == transport::frame_kind::response || f.header.kind == transport::frame_kind::error,
                "the device wrote a frame that is not a reply");
+    FUZZ_CHECK(replies < answerable.size(), "the device wrote more replies than requests with a sequence");
+    FUZZ_CHECK(f.header.command == answerable[replies].first && f.header.sequence == answerable[replies].second,
+               "a reply does not answer the request it follows (command and sequence)");
     ++replies;
   });
   FUZZ_CHECK(host.stats().errors() == 0, "the device wrote a frame the host refuses");
-  FUZZ_CHECK(replies == answerable, "the device did not answer each request with a sequence once");
-  FUZZ_CHECK(dev.stats.replies == answerable, "the device's reply counter differs from its replies");
+  FUZZ_CHECK(replies == answerable.size(), "the device did not answer each request with a sequence once");
+  FUZZ_CHECK(dev.stats.replies == answerable.size(), "the device's reply counter differs from its replies");
   return 0;
 }
