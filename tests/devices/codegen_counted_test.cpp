@@ -10,6 +10,7 @@
 // an element, a count its count field cannot hold, a text whose _count is not its length).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -122,7 +123,7 @@ std::string text_of(rng_t& rng, std::size_t n) {
 }
 template <class T>
 void set_text(char* dst, std::uint16_t& count, const T& s) {
-  std::memcpy(dst, s.data(), s.size());
+  std::copy(s.begin(), s.end(), dst);
   dst[s.size()] = '\0';
   count = static_cast<std::uint16_t>(s.size());
 }
@@ -157,7 +158,7 @@ json rand_blob(rng_t& rng, std::size_t name_max = 255) {
 void blob_c(const json& j, cc_Blob& c) {
   set_text(c.name, c.name_count, j["name"].get<std::string>());
   const auto d = unhex(j["data"].get<std::string>());
-  std::memcpy(c.data, d.data(), d.size());
+  std::copy(d.begin(), d.end(), c.data);
   c.data_count = static_cast<std::uint16_t>(d.size());
   c.crc = j["crc"].get<std::uint16_t>();
 }
@@ -318,7 +319,7 @@ struct c_fixtures {
       &raw, core::endian::big, cc_raw_request_encode, cc_raw_request_decode,
       [](const json& j, cc_raw_request& c) {
         const auto d = unhex(j.get<std::string>());
-        std::memcpy(c.value, d.data(), d.size());
+        std::copy(d.begin(), d.end(), c.value);  // memcpy may not take an empty vector's null data()
         c.value_count = static_cast<std::uint16_t>(d.size());
       },
       [](const cc_raw_request& c) { return json(hex_of(c.value, c.value_count)); }, true};

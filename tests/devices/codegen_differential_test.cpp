@@ -226,10 +226,10 @@ void write_value(const T& v, std::uint8_t* p) {
   } else if constexpr (k == type_kind::flags) {
     put_int(p, v.bits, sizeof v.bits);
   } else if constexpr (k == type_kind::text) {
-    std::memcpy(p, v.data.data(), v.data.size());
+    std::copy(v.data.begin(), v.data.end(), p);
     p[v.data.size()] = 0;
   } else if constexpr (k == type_kind::raw_bytes) {
-    std::memcpy(p, v.data.data(), v.data.size());
+    std::copy(v.data.begin(), v.data.end(), p);
   } else if constexpr (k == type_kind::array) {
     const c_shape e = shape_of<typename T::value_type>();
     for (std::size_t i = 0; i < v.size(); ++i) write_value(v[i], p + i * e.size);
