@@ -14,6 +14,15 @@ namespace comframe::core {
 
 namespace {
 
+// A JSON integer that is 0 or more, however the document holds it: text parses
+// to unsigned numbers, but a document built in C++ (json{{"length", 3}}) holds
+// signed ones, which must mean the same.
+std::optional<std::uint64_t> non_negative(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
+  return std::nullopt;
+}
+
 // Every message of the loader quotes keys and names from the document, which
 // may come from a device (its profile): escaped here, once, for all of them.
 [[noreturn]] void refuse(errc kind, const std::string& detail, std::string path) {
@@ -149,14 +158,15 @@ class loader {
     if (form == "flags") return parse_flags(j, path, depth, ctx);
     if (form == "text" || form == "bytes") {
       const auto& len = j[std::string(form)];
-      if (!len.is_number_unsigned() || len.get<std::uint64_t>() == 0)
+      const auto n = non_negative(len);
+      if (!n || *n == 0)
         definition("the length of " + std::string(form) + " must be a positive integer (bytes), got " +
                        json_value_phrase(len),
                    path);
-      if (len.get<std::uint64_t>() > limits::max_fixed_size)
+      if (*n > limits::max_fixed_size)
         throw codec_error(errc::limit, std::string(form) + " longer than " + std::to_string(limits::max_fixed_size),
                           path);
-      return make_blob(form == "text" ? type_kind::text : type_kind::raw_bytes, len.get<std::size_t>());
+      return make_blob(form == "text" ? type_kind::text : type_kind::raw_bytes, static_cast<std::size_t>(*n));
     }
 
     auto n = doc_.make();
@@ -164,11 +174,12 @@ class loader {
       n->kind = type_kind::array;
       if (!j.contains("length")) syntax("an \"array\" needs a \"length\"", path);
       const auto& len = j["length"];
-      if (!len.is_number_unsigned() || len.get<std::uint64_t>() == 0)
+      const auto length = non_negative(len);
+      if (!length || *length == 0)
         definition("the length of a fixed array must be a positive integer, got " + json_value_phrase(len), path);
-      if (len.get<std::uint64_t>() > limits::max_fixed_size)
+      if (*length > limits::max_fixed_size)
         throw codec_error(errc::limit, "a fixed array longer than " + std::to_string(limits::max_fixed_size), path);
-      n->length = len.get<std::size_t>();
+      n->length = static_cast<std::size_t>(*length);
       n->element = parse_expr(j["array"], element_path(path, n->kind, n->length), depth + 1);
     } else {
       n->kind = type_kind::dynamic_array;
@@ -458,24 +469,26 @@ class loader {
   static std::optional<std::size_t> stated_size(const nlohmann::json& j, const std::string& path, const char* unit) {
     if (!j.contains("size")) return std::nullopt;
     const auto& v = j["size"];
-    if (!v.is_number_unsigned())
+    const auto n = non_negative(v);
+    if (!n)
       definition(std::string("\"size\" must be a non-negative integer (") + unit + "), got " + json_value_phrase(v),
                  path);
-    if (v.get<std::uint64_t>() > limits::max_fixed_size * 8)
+    if (*n > limits::max_fixed_size * 8)
       throw codec_error(errc::limit, "larger than " + std::to_string(limits::max_fixed_size) + " bytes", path);
-    return v.get<std::size_t>();
+    return static_cast<std::size_t>(*n);
   }
 
   static std::optional<std::size_t> field_offset(const nlohmann::json& f, const std::string& at, const char* unit) {
     if (!f.contains("offset")) return std::nullopt;
     const auto& v = f["offset"];
-    if (!v.is_number_unsigned())
+    const auto n = non_negative(v);
+    if (!n)
       definition(std::string("\"offset\" must be a non-negative integer (") + unit + "), got " +
                      json_value_phrase(v),
                  at);
-    if (v.get<std::uint64_t>() > limits::max_fixed_size * 8)
+    if (*n > limits::max_fixed_size * 8)
       throw codec_error(errc::limit, "an offset beyond " + std::to_string(limits::max_fixed_size) + " bytes", at);
-    return v.get<std::size_t>();
+    return static_cast<std::size_t>(*n);
   }
 
   // Checks a field's name and keys; returns its name.
@@ -725,11 +738,12 @@ class loader {
   static std::size_t packed_count(const nlohmann::json& f, const std::string& fpath) {
     if (!f.contains("count")) return 0;
     const auto& c = f["count"];
-    if (!c.is_number_unsigned() || c.get<std::uint64_t>() == 0)
+    const auto n = non_negative(c);
+    if (!n || *n == 0)
       definition("the \"count\" of a packed array must be a positive integer, got " + json_value_phrase(c), fpath);
-    if (c.get<std::uint64_t>() > limits::max_fixed_size * 8)
+    if (*n > limits::max_fixed_size * 8)
       throw codec_error(errc::limit, "a packed array longer than " + std::to_string(limits::max_fixed_size * 8), fpath);
-    return c.get<std::size_t>();
+    return static_cast<std::size_t>(*n);
   }
 
   // A flag set as a bit field narrower than its base must still hold every named bit.

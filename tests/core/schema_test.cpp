@@ -88,6 +88,24 @@ TEST(schema, named_types_may_reference_each_other_in_any_order_and_alias) {
   EXPECT_EQ(s.type("Temp").root().name, "Temp");
 }
 
+// Found by fuzz/random_schema_fuzz.cpp: a document built in C++ holds its
+// integers signed (json{{"length", 3}}), text parses them unsigned; both mean
+// the same schema.
+TEST(schema, a_document_built_in_cpp_with_signed_integers_loads_as_its_text_does) {
+  const json built{{"struct",
+                    {{{"name", "a"}, {"type", {{"array", "u8"}, {"length", 3}}}},
+                     {{"name", "t"}, {"type", {{"text", 4}}}},
+                     {{"name", "b"}, {"type", {{"bits", {{{"name", "x"}, {"type", "u3"}, {"count", 2}}}}, {"size", 8}}}},
+                     {{"name", "s"}, {"type", {{"struct", {{{"name", "v"}, {"type", "u8"}, {"offset", 1}}}}, {"size", 4}}}}}}};
+  ASSERT_TRUE(built["struct"][0]["type"]["length"].is_number_integer());
+  ASSERT_FALSE(built["struct"][0]["type"]["length"].is_number_unsigned());
+  const auto from_built = schema::from_json(built);
+  EXPECT_EQ(from_built, schema::parse(built.dump()));
+  EXPECT_EQ(from_built.fixed_size(), 3u + 4u + 1u + 4u);
+  EXPECT_THROW((void)schema::from_json(json{{"array", "u8"}, {"length", -3}}), codec_error);
+  EXPECT_THROW((void)schema::from_json(json{{"array", "u8"}, {"length", 0}}), codec_error);
+}
+
 TEST(schema, exports_the_schema_of_a_static_type_and_loads_it_back_equal) {
   const auto s = schema::of<cft::Shape>();
   EXPECT_EQ(s.to_json(), json::parse(R"({
