@@ -1088,12 +1088,20 @@ profile session::fetch_profile(const fetch_options& fo) {
                               std::to_string(text.size()) + ")");
     text.append(r.chunk.begin(), r.chunk.end());
   }
-  profile p = profile::parse(text);
-  if (p.hash() != head.hash)
+  // Text that does not load is a broken reply like any other (a byte changed on
+  // the way that the frame check did not catch, or a device's bug), never a
+  // profile_error out of a fetch (found by fuzz/describe_reply_fuzz.cpp).
+  std::optional<profile> loaded;
+  try {
+    loaded = profile::parse(text);
+  } catch (const comframe::error& e) {
+    throw request_error(request_errc::bad_reply, id, std::string("describe: the device's profile text does not load: ") + e.what());
+  }
+  if (loaded->hash() != head.hash)
     throw request_error(request_errc::bad_reply, id, "describe: the device's profile text does not match the hash it reports");
   if (!fo.cache_dir.empty()) store_profile(fo.cache_dir, head.hash, text);
-  if (options_.bridge) options_.bridge->set_profile(p);
-  return p;
+  if (options_.bridge) options_.bridge->set_profile(*loaded);
+  return std::move(*loaded);
 }
 
 session::profile_check session::check_profile(const profile& expected) { return check_profile(expected, {}); }

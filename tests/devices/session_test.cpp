@@ -640,6 +640,58 @@ TEST_F(loopback_fixture, a_framing_without_describe_says_the_profile_must_come_f
   EXPECT_EQ(peer->received().size(), 0u);  // nothing was asked of the device
 }
 
+// A device that answers describe with `text` as its profile text and `hash` as
+// its hash, chunk by chunk as asked.
+scripted_peer::request_handler describes(std::string text, std::uint64_t hash) {
+  return [text, hash](scripted_peer& p, const transport::frame_header& h, std::vector<std::uint8_t> payload) {
+    if (h.kind != frame_kind::request || h.command != devices::builtin::describe::id) return;
+    const auto q = core::decode<devices::builtin::describe_request>(payload, core::endian::little);
+    devices::builtin::describe_response r{hash, static_cast<std::uint32_t>(text.size()), {}};
+    if (q.offset < text.size())
+      r.chunk.assign(text.begin() + q.offset,
+                     text.begin() + q.offset + std::min<std::size_t>(q.max_bytes, text.size() - q.offset));
+    p.write(frame_kind::response, h.command, h.sequence, core::encode(r, core::endian::little));
+  };
+}
+
+const devices::profile& small_profile() {
+  static const auto p = devices::profile::of<GetInfo, Echo, SetLed, Telemetry>("small", "1.0");
+  return p;
+}
+
+TEST_F(loopback_fixture, a_profile_fetched_chunk_by_chunk_is_the_devices) {
+  start(describes(small_profile().to_json().dump(), small_profile().hash()));
+  EXPECT_EQ(host->fetch_profile(), small_profile());
+}
+
+// Found by fuzz/describe_reply_fuzz.cpp: a profile text that does not load was
+// thrown as the loader's profile_error, not as the request_error fetch_profile promises.
+TEST_F(loopback_fixture, a_profile_text_that_does_not_load_is_a_bad_reply) {
+  std::string text = small_profile().to_json().dump();
+  text[text.find("\"commands\"") + 1] = 'k';  // "kommands": an unknown key
+  start(describes(text, small_profile().hash()));
+  try {
+    (void)host->fetch_profile();
+    FAIL() << "fetched";
+  } catch (const devices::request_error& e) {
+    EXPECT_EQ(e.kind(), request_errc::bad_reply);
+    EXPECT_NE(std::string(e.what()).find("describe: the device's profile text does not load: [devices.profile]"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(loopback_fixture, a_profile_text_of_another_hash_is_a_bad_reply) {
+  start(describes(small_profile().to_json().dump(), small_profile().hash() ^ 1));
+  try {
+    (void)host->fetch_profile();
+    FAIL() << "fetched";
+  } catch (const devices::request_error& e) {
+    EXPECT_EQ(e.kind(), request_errc::bad_reply);
+    EXPECT_STREQ(e.what(), "[devices.bad_reply] describe: the device's profile text does not match the hash it reports");
+  }
+}
+
 TEST_F(loopback_fixture, losing_the_link_fails_the_outstanding_request_and_those_waiting_behind_it) {
   held_peer device;
   start(device.handler(), with_framing(reply_match::order));
