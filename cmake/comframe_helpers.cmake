@@ -9,6 +9,10 @@ function(comframe_target_defaults target)
     target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=thread)
   endif()
+  if(COMFRAME_COVERAGE)  # clang's source-based coverage (scripts/fuzz_coverage.sh)
+    target_compile_options(${target} PRIVATE -fprofile-instr-generate -fcoverage-mapping)
+    target_link_options(${target} PRIVATE -fprofile-instr-generate)
+  endif()
   if(COMFRAME_FUZZ)  # libFuzzer's coverage instrumentation everywhere; fuzz/ links the fuzzer itself
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)
