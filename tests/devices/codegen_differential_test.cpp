@@ -26,49 +26,14 @@
 #include "core/property_types.hpp"
 #include "core/random_values.hpp"
 
-extern "C" {
-#include "f_b_profile.h"
-#include "f_l_profile.h"
-#include "f_n_profile.h"
-}
+#include "devices/faces_codecs.hpp"
 
 namespace {
 
 using namespace comframe::core;
 using namespace cft;
 
-// ---- the generated functions, by type index ------------------------------------
-
-struct c_codec {
-  bool present = false;
-  std::size_t size = 0;  // sizeof the C struct
-  std::size_t (*encode)(const void*, std::uint8_t*, std::size_t) = nullptr;
-  bool (*decode)(const std::uint8_t*, std::size_t, void*) = nullptr;
-};
-
-#define FACES_CODEC(prefix, k, c_type)                                                                              \
-  {true, sizeof(prefix##_##c_type),                                                                                \
-   [](const void* v, std::uint8_t* out, std::size_t cap) {                                                         \
-     return prefix##_##c_type##_encode(static_cast<const prefix##_##c_type*>(v), out, cap);                         \
-   },                                                                                                               \
-   [](const std::uint8_t* in, std::size_t n, void* v) { return prefix##_##c_type##_decode(in, n, static_cast<prefix##_##c_type*>(v)); }},
-
-#define FACES_NULL(k) {},
-#define FACES_TYPE(k, c_type) FACES_CODEC(f_l, k, c_type)
-const c_codec little_codecs[] = {
-#include "faces_table.inc"
-};
-#undef FACES_TYPE
-#define FACES_TYPE(k, c_type) FACES_CODEC(f_b, k, c_type)
-const c_codec big_codecs[] = {
-#include "faces_table.inc"
-};
-#undef FACES_TYPE
-#define FACES_TYPE(k, c_type) FACES_CODEC(f_n, k, c_type)
-const c_codec native_codecs[] = {
-#include "faces_table.inc"
-};
-#undef FACES_TYPE
+using namespace comframe::test::faces;
 
 // The --max-tail the C was generated with (the default).
 constexpr std::size_t max_tail = 16;
