@@ -665,7 +665,8 @@ class c_generator {
         // _put
         put += "  {\n    size_t at = " + at + ";\n";
         if (!e) {
-          put += "    memcpy(out + at, " + lv + ", " + cnt + ");\n    at += " + cnt + ";\n";
+          // memcpy may not be given a null pointer, even for no bytes (a caller's empty buffer).
+          put += "    if (" + cnt + " != 0u) memcpy(out + at, " + lv + ", " + cnt + ");\n    at += " + cnt + ";\n";
         } else {
           emit_loop("i0", "(size_t)" + cnt, "    ", put,
                     [&] { emit_put_var(*e, lv + "[i0]", "at", order, 1, "        ", put); });
@@ -698,7 +699,7 @@ class c_generator {
             get += "      if (!" + H("get_text") + "(in + at, " + lv + ", count)) return false;\n      " + cnt +
                    " = (uint16_t)strlen(" + lv + ");\n";
           else
-            get += "      memcpy(" + lv + ", in + at, count);\n      " + cnt + " = (uint16_t)count;\n";
+            get += "      if (count != 0u) memcpy(" + lv + ", in + at, count);\n      " + cnt + " = (uint16_t)count;\n";
           get += "      at += count;\n";
         } else if (f.counted_by != type_node::field::none || !e_varies) {
           get += "      " + cnt + " = (uint16_t)count;\n";

@@ -282,7 +282,9 @@ TEST(spec_framing_property, the_false_accept_rate_of_short_checks_is_measured) {
       std::printf("%-7s %-14s frames %zu, corrupted %zu, delivered %zu, intact lost %zu, false accepts %zu (%.3f%% of corrupted)\n",
                   delimiting, c.name, st.frames, st.corrupted, r.delivered.size(), lost, false_accepts,
                   100.0 * static_cast<double>(false_accepts) / static_cast<double>(st.corrupted));
-      if (std::string(c.name) == "CRC-16/XMODEM") EXPECT_EQ(false_accepts, 0u);
+      if (std::string(c.name) == "CRC-16/XMODEM") {
+        EXPECT_EQ(false_accepts, 0u);
+      }
       EXPECT_EQ(decoder->stats().errors(), r.errors);
     }
   }
