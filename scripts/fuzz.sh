@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets (fuzz/, docs/reliability.md) with clang 14, libFuzzer,
 # AddressSanitizer and UBSan in build-fuzz/, and runs each of them.
-#   scripts/fuzz.sh                          every target for 30 s (what CI runs)
+#   scripts/fuzz.sh                          every target for 30 s (what CI runs), one per core at a time
 #   scripts/fuzz.sh --seconds 600 framing    the named targets, each for 600 s
 #   scripts/fuzz.sh --list                   the targets' names
 # Each run starts from the seed corpus fuzz/corpus/<name>/ and from what earlier
@@ -42,23 +42,37 @@ cmake -S . -B build-fuzz "${args[@]}" > build-fuzz.configure.log 2>&1 || { cat b
 cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]/#/fuzz_}"
 
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-failed=()
-printf '%-16s %10s %10s %8s %8s  %s\n' target runs "runs/s" cov ft result
-for t in "${targets[@]}"; do
+# One target per core at a time (FUZZ_JOBS to change it); each writes its result
+# line to build-fuzz/findings/<name>/result, printed in order at the end.
+run_one() {
+  local t=$1 rc=0
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/findings/$t"
-  dict=(); [ -f "fuzz/$t.dict" ] && dict=("-dict=fuzz/$t.dict")
-  log="build-fuzz/findings/$t/last.log"
-  rc=0
+  local dict=(); [ -f "fuzz/$t.dict" ] && dict=("-dict=fuzz/$t.dict")
+  local log="build-fuzz/findings/$t/last.log"
   "build-fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 \
       -print_final_stats=1 -artifact_prefix="build-fuzz/findings/$t/" "${dict[@]}" \
       "build-fuzz/corpus/$t" "fuzz/corpus/$t" > "$log" 2>&1 || rc=$?
+  local runs speed cov ft result=ok
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  result=ok
-  if [ "$rc" -ne 0 ]; then result="FAILED (rc $rc): see $log"; failed+=("$t"); fi
-  printf '%-16s %10s %10s %8s %8s  %s\n' "$t" "${runs:--}" "${speed:--}" "${cov:--}" "${ft:--}" "$result"
+  [ "$rc" -eq 0 ] || result="FAILED (rc $rc): see $log"
+  printf '%-16s %10s %10s %8s %8s  %s\n' "$t" "${runs:--}" "${speed:--}" "${cov:--}" "${ft:--}" "$result" \
+    > "build-fuzz/findings/$t/result"
+}
+parallel="${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+for t in "${targets[@]}"; do
+  rm -f "build-fuzz/findings/$t/result"
+  while (($(jobs -rp | wc -l) >= parallel)); do wait -n || true; done
+  run_one "$t" &
+done
+wait
+failed=()
+printf '%-16s %10s %10s %8s %8s  %s\n' target runs "runs/s" cov ft result
+for t in "${targets[@]}"; do
+  if [ -f "build-fuzz/findings/$t/result" ]; then cat "build-fuzz/findings/$t/result"; else echo "$t: no result"; fi
+  grep -q ' ok$' "build-fuzz/findings/$t/result" 2>/dev/null || failed+=("$t")
 done
 if ((${#failed[@]})); then
   for t in "${failed[@]}"; do echo "--- $t"; grep -E -A25 'ERROR|fuzz check failed|deadly signal|Test unit written' "build-fuzz/findings/$t/last.log" | head -60; done

@@ -184,6 +184,11 @@ TEST(url, malformed_tcp_urls_are_refused_with_what_is_wrong) {
   EXPECT_EQ(bad_url_message("tcp://[::1:4001"), R"(bad URL "tcp://[::1:4001": missing ']' after the IPv6 address)");
   EXPECT_EQ(bad_url_message("tcp://[::1]4001"), R"(bad URL "tcp://[::1]4001": expected ':PORT' after the IPv6 address)");
   EXPECT_EQ(bad_url_message("tcp://[::1]"), R"(bad URL "tcp://[::1]": tcp URL needs a port, as in tcp://localhost:4001)");
+  // Found by fuzz/text_parsers_fuzz.cpp: "[[h" was taken as a host and printed as a URL that did not read back.
+  EXPECT_EQ(bad_url_message("tcp://[[h]:1"), R"(bad URL "tcp://[[h]:1": the host holds '[', which no host name or address has)");
+  EXPECT_EQ(bad_url_message("tcp://a]b:1"), R"(bad URL "tcp://a]b:1": the host holds ']', which no host name or address has)");
+  EXPECT_EQ(bad_url_message("tcp://a b:1"),
+            R"(bad URL "tcp://a b:1": the host holds a space or control character, which no host name or address has)");
   EXPECT_EQ(bad_url_message("tcp://host:4001?baud=9600"),
             R"(bad URL "tcp://host:4001?baud=9600": unknown option "baud" (tcp:// links take no options))");
 }
