@@ -94,6 +94,37 @@ struct enum_table {
   }
 };
 
+// Whether all-zero bytes are a value of `t`: lenient mode writes a missing
+// field, and the elements a short fixed array lacks, as zero bytes, which only
+// an enum without a value 0 (at any depth) does not read back as (found by
+// fuzz/dynamic_encode_fuzz.cpp). Returns the enum that lacks it, or null.
+const type_node* enum_without_zero(const type_node& t) {
+  switch (t.kind) {
+    case type_kind::enumeration:
+      for (const auto& e : t.enumerators)
+        if (e.value == 0) return nullptr;
+      return &t;
+    case type_kind::array:
+      return t.length ? enum_without_zero(*t.element) : nullptr;
+    case type_kind::structure:
+    case type_kind::bit_record:
+      for (const auto& f : t.fields) {
+        if (f.counted_by != type_node::field::none) continue;  // no elements at a count of 0
+        if (const auto* e = enum_without_zero(*f.type)) return e;
+      }
+      return nullptr;
+    default:
+      return nullptr;  // numbers, bools, text, bytes, flags, null; a dynamic array's zero is no elements
+  }
+}
+
+// Lenient mode's zero-byte default, refused where zero bytes are no value.
+void check_zero_default(const type_node& t, std::string_view what) {
+  if (const type_node* e = enum_without_zero(t))
+    throw codec_error(errc::json_key, std::string(what) + " (lenient mode writes it as zero bytes, but 0 is no value of " +
+                                          enum_label(*e) + ")");
+}
+
 std::int64_t enum_from_json(const type_node& t, const json& j, json_mode mode) {
   const enum_table e(t);
   return detail::enum_from_json(j, mode, enum_label(t), e.names.data(), e.values.data(), e.names.size());
@@ -173,6 +204,14 @@ class writer {
           detail::throw_json_length(t.length, j.size());
         const std::size_t m = std::min(t.length, j.size());
         elements(*t.element, j, m);
+        if (m < t.length) {
+          try {
+            check_zero_default(*t.element, "missing");
+          } catch (codec_error& err) {
+            err.prepend_index(m);
+            throw;
+          }
+        }
         zeros((t.length - m) * t.element->min_size);
         return;
       }
@@ -280,6 +319,12 @@ class writer {
       const bool is_count = f.counts != type_node::field::none;
       if (it == j.end() && !is_count) {  // a count field may be left out: it is written from its field
         if (mode_ == json_mode::strict) detail::throw_missing_key(f.name);
+        try {
+          check_zero_default(*f.type, "missing");
+        } catch (codec_error& err) {
+          err.prepend_field(f.name);
+          throw;
+        }
         zeros(f.type->min_size);  // lenient: the default, all zero bytes
         continue;
       }
@@ -304,6 +349,12 @@ class writer {
       auto it = j.find(f.name);
       if (it == j.end()) {
         if (mode_ == json_mode::strict) detail::throw_missing_key(f.name);
+        try {
+          check_zero_default(*f.type, "missing");
+        } catch (codec_error& err) {
+          err.prepend_field(f.name);
+          throw;
+        }
         continue;  // lenient: zero bits
       }
       try {

@@ -109,6 +109,36 @@ TEST(schema_codec, lenient_defaults_missing_fields_to_zero) {
   EXPECT_EQ(encode(readings, json::object(), endian::little, json_mode::lenient), (bytes{0, 0}));
 }
 
+// Found by fuzz/dynamic_encode_fuzz.cpp: zero bytes for an enum without a value 0
+// encoded a value that does not decode. Lenient mode refuses to default it.
+TEST(schema_codec, lenient_refuses_to_default_an_enum_that_has_no_value_zero) {
+  const schema s = schema::parse(R"({"types": {
+    "Mode": {"enum": "u8", "values": {"run": 1, "stop": 2}},
+    "Zero": {"enum": "u8", "values": {"off": 0, "on": 1}},
+    "Inner": {"struct": [{"name": "mode", "type": "Mode"}]},
+    "T": {"struct": [{"name": "z", "type": "Zero"}, {"name": "inner", "type": "Inner"},
+                     {"name": "modes", "type": "Mode[2]"},
+                     {"name": "bits", "type": {"bits": [{"name": "m", "type": "Mode", "bits": 8}]}}]}},
+    "root": "T"})");
+  const json full = json::parse(R"({"z": "on", "inner": {"mode": "run"}, "modes": ["run", "stop"], "bits": {"m": "stop"}})");
+  EXPECT_EQ(encode(s, full, endian::little, json_mode::lenient), (bytes{1, 1, 1, 2, 2}));
+  json no_z = full;
+  no_z.erase("z");  // the enum with a value 0 defaults as before
+  EXPECT_EQ(encode(s, no_z, endian::little, json_mode::lenient), (bytes{0, 1, 1, 2, 2}));
+  json no_inner = full;
+  no_inner.erase("inner");
+  EXPECT_EQ(encode_error(s, no_inner, json_mode::lenient),
+            "[core.json_key] inner: missing (lenient mode writes it as zero bytes, but 0 is no value of enum Mode)");
+  json short_array = full;
+  short_array["modes"] = json::array({"run"});
+  EXPECT_EQ(encode_error(s, short_array, json_mode::lenient),
+            "[core.json_key] modes[1]: missing (lenient mode writes it as zero bytes, but 0 is no value of enum Mode)");
+  json no_bit = full;
+  no_bit["bits"] = json::object();
+  EXPECT_EQ(encode_error(s, no_bit, json_mode::lenient),
+            "[core.json_key] bits.m: missing (lenient mode writes it as zero bytes, but 0 is no value of enum Mode)");
+}
+
 TEST(schema_codec, lenient_ignores_unknown_keys) {
   EXPECT_EQ(encode(readings, json::parse(R"({"count": 1, "temps": [], "extra": true})"), endian::little,
                    json_mode::lenient),
