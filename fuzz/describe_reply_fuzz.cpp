@@ -16,7 +16,7 @@
 // Checks: fetch_profile returns or throws comframe's request_error (never
 // anything else, never hangs: a deadline of 3 s bounds it); when it returns,
 // the profile is the device's (the same canonical text and hash); when every
-// answer was right, it returns.
+// answer was right and none came after the host's timeout, it returns.
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -143,9 +143,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fetched = true;
   } catch (const devices::request_error&) {
   }
+  // A right answer that came after its 15 ms (a loaded machine, a sanitizer) is
+  // a timeout, not a finding: the check holds where no exchange timed out.
+  const bool timed_out = host->stats().timeouts > 0;
   host.reset();
   peer.reset();
   std::lock_guard lock(a.m);
-  FUZZ_CHECK(fetched || !a.all_right, "every describe answer was right, yet fetch_profile failed");
+  FUZZ_CHECK(fetched || !a.all_right || timed_out, "every describe answer was right and came in time, yet fetch_profile failed");
   return 0;
 }

@@ -55,13 +55,18 @@ run_one() {
   local runs speed cov ft result=ok
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  cov=$({ grep -ao 'cov: [0-9]*' "$log" || true; } | tail -1 | cut -d' ' -f2)
+  ft=$({ grep -ao 'ft: [0-9]*' "$log" || true; } | tail -1 | cut -d' ' -f2)
   [ "$rc" -eq 0 ] || result="FAILED (rc $rc): see $log"
   printf '%-16s %10s %10s %8s %8s  %s\n' "$t" "${runs:--}" "${speed:--}" "${cov:--}" "${ft:--}" "$result" \
     > "build-fuzz/findings/$t/result"
 }
 parallel="${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+[[ "$parallel" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: FUZZ_JOBS needs a positive whole number, got \"$parallel\"" >&2; exit 2; }
+# Stopped (Ctrl-C, SIGTERM, an error), the script stops the fuzzers it started.
+trap 'kill $(jobs -p) 2> /dev/null || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 for t in "${targets[@]}"; do
   rm -f "build-fuzz/findings/$t/result"
   while (($(jobs -rp | wc -l) >= parallel)); do wait -n || true; done

@@ -119,6 +119,8 @@ def main():
     ap.add_argument("--faults", default="drop=0.0002,flip=0.0002,garbage=0.002,never=0.01,seed=7",
                     help="the simulator's faults (docs/simulator.md)")
     ap.add_argument("--out", help="a directory for the captures, logs and samples (default: a new one in /tmp)")
+    ap.add_argument("--no-memory-check", action="store_true",
+                    help="report resident memory but do not check its growth (sanitizer builds hold freed memory)")
     a = ap.parse_args()
     warmup = a.warmup if a.warmup is not None else min(60, a.duration // 10)
     cli = os.path.join(a.build, "tools", "comframe")
@@ -137,6 +139,11 @@ def main():
 
     procs = {}
     errs = {}
+
+    def stop_on_signal(signum, _frame):
+        raise SystemExit(f"soak: stopped by signal {signum}")
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGHUP, stop_on_signal)
 
     def spawn(name, args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL):
         errs[name] = open(os.path.join(out, name + ".stderr"), "w")
@@ -256,10 +263,15 @@ def main():
         packets = sum(pcapng_packets(os.path.join(out, f)) for f in files)
         check(packets == c["records"],
               f"capture: {len(files)} files hold {packets} packets = the frames the logger reported")
-        ended = sum(report["ended"].values())
-        check(ended == report["attempted"],
-              f"driver: {report['attempted']} requests, each ended one way: {report['ended']}")
-        s = report["session"]
+        e, s = report["ended"], report["session"]
+        # The driver's count of how each request ended against the session's own
+        # counters (the first start_telemetry, before the loop, is the extra one):
+        # requests refused while the port was down were never written.
+        check(sum(e.values()) == report["attempted"] and
+              s["requests"] == report["attempted"] - e.get("not_connected", 0) + 1 and
+              s["replies"] == e.get("ok", 0) + 1 and s["timeouts"] == e.get("timeout", 0),
+              f"requests: {report['attempted']} made, ended {e}; the session wrote {s['requests']}, "
+              f"matched {s['replies']} replies, timed out {s['timeouts']}")
         check(s["link_losses"] == disconnects and s["reconnects"] == disconnects and
               sim_stats["faults"]["disconnects"] == disconnects,
               f"disconnects: {disconnects} made, the simulator counted {sim_stats['faults']['disconnects']}, "
@@ -269,30 +281,46 @@ def main():
               f"{s['frame_errors']} frames refused")
         check(report["bridge"]["refused"] == 0, f"bridge: refused {report['bridge']['refused']} latest values")
 
-        after = [x for x in samples if x[0] >= warmup]
-        if len(after) < 2:
-            print(f"note  memory and descriptors not compared: fewer than two samples after the warm-up")
-        else:
-            for name in procs:
-                mine = [x for x in after if x[1] == name]
+        for name in procs:
+            mine = [x for x in samples if x[1] == name and x[0] >= warmup]
+            if len(mine) < 2:
+                print(f"note  {name}: memory not compared: {len(mine)} sample(s) after the warm-up")
+            else:
                 grew = mine[-1][2] - mine[0][2]
                 peak = max(x[2] for x in mine)
-                check(grew <= 1024, f"{name}: resident {mine[0][2]} KiB at {mine[0][0]:.0f} s, {mine[-1][2]} KiB at "
-                                    f"the end (grew {grew} KiB, peak {peak} KiB)")
-                quiet = [x[3] for x in mine if not x[4]]
-                check(len(set(quiet)) <= 1, f"{name}: open descriptors {sorted(set(quiet))} after the warm-up")
-    except Exception as e:  # noqa: BLE001 — a failure of the soak itself is reported as one
-        failures.append(str(e))
-        print(f"FAIL  {e}", flush=True)
+                what = (f"{name}: resident {mine[0][2]} KiB at {mine[0][0]:.0f} s, {mine[-1][2]} KiB at the end "
+                        f"(grew {grew} KiB, peak {peak} KiB)")
+                if a.no_memory_check:
+                    print("note  " + what + ", not checked (--no-memory-check)")
+                else:
+                    check(grew <= 1024, what)
+            quiet = [x[3] for x in mine if not x[4]]
+            if len(quiet) < 2:
+                print(f"note  {name}: descriptors not compared: {len(quiet)} sample(s) after the warm-up away "
+                      f"from a disconnect")
+            else:
+                check(len(set(quiet)) == 1,
+                      f"{name}: open descriptors {sorted(set(quiet))} in {len(quiet)} samples after the warm-up")
+    except (Exception, SystemExit) as e:  # noqa: BLE001 — a failure of the soak itself is reported as one
+        what = f"{type(e).__name__}: {e}"
+        failures.append(what)
+        print(f"FAIL  {what}", flush=True)
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                try:
-                    p.send_signal(signal.SIGCONT)
-                    p.kill()
-                    p.wait(timeout=10)
-                except Exception:  # noqa: BLE001
-                    pass
+        # Children still running (a check or the soak itself failed): asked to stop
+        # (SIGTERM), then killed; what they would have removed is removed here.
+        live = [p for p in procs.values() if p.poll() is None]
+        for p in live:
+            p.send_signal(signal.SIGCONT)
+            p.terminate()
+        for p in live:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for path in (f"/dev/shm/comframe.{bridge}", link):
+            if os.path.lexists(path) and live:
+                os.remove(path)
     print(f"soak: {'failed: ' + str(len(failures)) + ' checks' if failures else 'every check held'} ({out})")
     return 1 if failures else 0
 

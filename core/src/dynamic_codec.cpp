@@ -394,6 +394,14 @@ class writer {
         throw;
       }
     }
+    if (m < f.count) {
+      try {
+        check_zero_default(*f.type, "missing");
+      } catch (codec_error& err) {
+        err.prepend_index(m);
+        throw;
+      }
+    }
   }
 
   void zeros(std::size_t n) {

@@ -118,13 +118,15 @@ TEST(schema_codec, lenient_refuses_to_default_an_enum_that_has_no_value_zero) {
     "Inner": {"struct": [{"name": "mode", "type": "Mode"}]},
     "T": {"struct": [{"name": "z", "type": "Zero"}, {"name": "inner", "type": "Inner"},
                      {"name": "modes", "type": "Mode[2]"},
-                     {"name": "bits", "type": {"bits": [{"name": "m", "type": "Mode", "bits": 8}]}}]}},
+                     {"name": "bits", "type": {"bits": [{"name": "m", "type": "Mode", "bits": 8}]}},
+                     {"name": "packed", "type": {"bits": [{"name": "p", "type": "Mode", "bits": 4, "count": 2}]}}]}},
     "root": "T"})");
-  const json full = json::parse(R"({"z": "on", "inner": {"mode": "run"}, "modes": ["run", "stop"], "bits": {"m": "stop"}})");
-  EXPECT_EQ(encode(s, full, endian::little, json_mode::lenient), (bytes{1, 1, 1, 2, 2}));
+  const json full = json::parse(
+      R"({"z": "on", "inner": {"mode": "run"}, "modes": ["run", "stop"], "bits": {"m": "stop"}, "packed": {"p": ["run", "stop"]}})");
+  EXPECT_EQ(encode(s, full, endian::little, json_mode::lenient), (bytes{1, 1, 1, 2, 2, 0x12}));
   json no_z = full;
   no_z.erase("z");  // the enum with a value 0 defaults as before
-  EXPECT_EQ(encode(s, no_z, endian::little, json_mode::lenient), (bytes{0, 1, 1, 2, 2}));
+  EXPECT_EQ(encode(s, no_z, endian::little, json_mode::lenient), (bytes{0, 1, 1, 2, 2, 0x12}));
   json no_inner = full;
   no_inner.erase("inner");
   EXPECT_EQ(encode_error(s, no_inner, json_mode::lenient),
@@ -137,6 +139,10 @@ TEST(schema_codec, lenient_refuses_to_default_an_enum_that_has_no_value_zero) {
   no_bit["bits"] = json::object();
   EXPECT_EQ(encode_error(s, no_bit, json_mode::lenient),
             "[core.json_key] bits.m: missing (lenient mode writes it as zero bytes, but 0 is no value of enum Mode)");
+  json short_packed = full;
+  short_packed["packed"]["p"] = json::array({"run"});
+  EXPECT_EQ(encode_error(s, short_packed, json_mode::lenient),
+            "[core.json_key] packed.p[1]: missing (lenient mode writes it as zero bytes, but 0 is no value of enum Mode)");
 }
 
 TEST(schema_codec, lenient_ignores_unknown_keys) {

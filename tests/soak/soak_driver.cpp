@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
 
     std::atomic<std::uint64_t> samples{0};
     std::atomic<bool> restart_telemetry{false};
-    devices::session board(port, so);
+    auto session = std::make_unique<devices::session>(port, so);
+    devices::session& board = *session;
     board.on_event<thermo::telemetry>([&](const thermo::telemetry_sample&) { samples.fetch_add(1); });
     board.on_link_state([&](devices::link_state st, const std::string&) {
       if (st == devices::link_state::reconnected) restart_telemetry = true;
@@ -87,13 +89,16 @@ int main(int argc, char** argv) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    // The session's own counters, before anything else is asked: they must
+    // agree with `ended` (scripts/soak.py checks it).
+    const auto st = board.stats();
     try {
       board.request<thermo::stop_telemetry>({});
     } catch (const devices::request_error&) {
       // The last exchange may meet a fault like any other; it is not counted.
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the last telemetry in flight
-    const auto st = board.stats();
+    // Closed, the session publishes nothing more: `published` below is final.
+    session.reset();
 
     nlohmann::json out;
     out["attempted"] = attempted;
