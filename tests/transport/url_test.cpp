@@ -116,11 +116,13 @@ TEST(url, to_string_prints_only_options_that_differ_from_the_defaults) {
   EXPECT_EQ(to_string(parse_url("tcp://[::1]:4001")), "tcp://[::1]:4001");
   EXPECT_EQ(to_string(parse_url("tcp://example.org:23")), "tcp://example.org:23");
   EXPECT_EQ(to_string(parse_url("loop://bench")), "loop://bench");
+  // A path holding "://" keeps its scheme, or it would read as one.
+  EXPECT_EQ(to_string(parse_url("serial:///dev/a://b")), "serial:///dev/a://b");
 }
 
 TEST(url, to_string_reads_back_as_the_same_url) {
   for (const char* text : {"/dev/ttyUSB0?baud=250000&data_bits=5&parity=odd&stop_bits=2&flow=hardware",
-                           "tcp://[fe80::1]:1", "loop://x"}) {
+                           "tcp://[fe80::1]:1", "loop://x", "serial:///dev/a://b?baud=9600"}) {
     const link_url url = parse_url(text);
     EXPECT_EQ(parse_url(to_string(url)), url) << text;
   }

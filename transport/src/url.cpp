@@ -243,7 +243,10 @@ tcp_url parse_listen_address(std::string_view text, std::string_view option, std
 
 std::string to_string(const link_url& url) {
   if (const auto* serial = std::get_if<serial_url>(&url)) {
-    std::string text = serial->path;
+    // A path holding "://" reads back only with its scheme written out (found by
+    // fuzz/text_parsers_fuzz.cpp: "serial:///[0\x02serial:///[0" printed as a bare path
+    // whose text before "://" read as an unknown scheme).
+    std::string text = serial->path.find("://") == std::string::npos ? serial->path : "serial://" + serial->path;
     const serial_settings defaults;
     const serial_settings& s = serial->settings;
     char separator = '?';
