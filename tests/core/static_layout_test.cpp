@@ -125,6 +125,24 @@ TEST(static_layout, text_that_is_not_utf8_is_refused_naming_the_byte) {
   EXPECT_EQ(decode_error<Names>(b), "[core.invalid_bytes] names[1] at byte 7: a text must be UTF-8; byte 1 of it is not");
 }
 
+TEST(static_layout, a_fixed_text_is_the_text_before_its_first_nul_in_both_faces) {
+  // "ok", a NUL, then bytes that are no part of the value (found by fuzz/static_decode_fuzz.cpp).
+  const bytes b{'o', 'k', 0, 'x', 'y', 0, 'h', 'i', 0, 0, 0, 0};
+  const Names n = decode<Names>(b);
+  EXPECT_EQ(n.names[0].data, (std::array<char, 6>{'o', 'k', 0, 0, 0, 0}));
+  EXPECT_EQ(n.names[0], fixed_string<6>("ok"));
+  EXPECT_EQ(to_json(n), decode(schema::of<Names>(), b));
+  const bytes clean{'o', 'k', 0, 0, 0, 0, 'h', 'i', 0, 0, 0, 0};
+  EXPECT_EQ(encode(n), clean);
+  EXPECT_EQ(encode(schema::of<Names>(), to_json(n)), clean);
+  // A value a caller filled by hand encodes the same way, and equals the clean one.
+  Names by_hand{};
+  by_hand.names[0].data = {'o', 'k', 0, 'x', 'y', 'z'};
+  by_hand.names[1] = fixed_string<6>("hi");
+  EXPECT_EQ(by_hand, n);
+  EXPECT_EQ(encode(by_hand), clean);
+}
+
 TEST(static_layout, json_input_is_checked_against_widths_and_names) {
   auto error = [](const json& j) {
     try {

@@ -699,7 +699,14 @@ inline std::uint8_t* put(std::uint8_t* p, const T& v) noexcept {
   } else if constexpr (k == type_kind::flags) {
     store<Swap>(p, v.bits);
     return p + sizeof(v.bits);
-  } else if constexpr (k == type_kind::text || (k == type_kind::raw_bytes && !is_reserved_v<T>)) {
+  } else if constexpr (k == type_kind::text) {
+    // The text up to its first NUL, then NULs: whatever a caller left after the NUL is
+    // no part of the value (docs/schema.md's text[N]), as in the dynamic face.
+    const std::string_view text = v.view();
+    std::memcpy(p, text.data(), text.size());
+    std::memset(p + text.size(), 0, v.data.size() - text.size());
+    return p + v.data.size();
+  } else if constexpr (k == type_kind::raw_bytes && !is_reserved_v<T>) {
     std::memcpy(p, v.data.data(), v.data.size());
     return p + v.data.size();
   } else if constexpr (k == type_kind::raw_bytes) {
@@ -766,8 +773,12 @@ inline const std::uint8_t* get(const std::uint8_t* p, T& v, std::size_t tail, bo
     ok &= (v.bits & ~flags_table<T>::known) == 0;
     return p + sizeof(v.bits);
   } else if constexpr (k == type_kind::text) {
+    // Bytes after the first NUL are ignored, as the dynamic face ignores them: the
+    // value holds NULs there (found by fuzz/static_decode_fuzz.cpp).
     std::memcpy(v.data.data(), p, v.data.size());
-    ok &= text_valid(v.data.data(), v.data.size());
+    const std::size_t length = v.view().size();
+    std::memset(v.data.data() + length, 0, v.data.size() - length);
+    ok &= text_valid(v.data.data(), length);
     return p + v.data.size();
   } else if constexpr (k == type_kind::raw_bytes) {
     if constexpr (!is_reserved_v<T>) std::memcpy(v.data.data(), p, v.data.size());

@@ -68,7 +68,8 @@ using i40 = int_n<40>;
 using i48 = int_n<48>;
 using i56 = int_n<56>;
 
-/// N bytes of UTF-8 text padded with NULs.
+/// N bytes of UTF-8 text padded with NULs. The value is the text up to the first
+/// NUL (`view()`): decoding leaves NULs after it, encoding writes NULs there.
 template <std::size_t N>
 struct fixed_string {
   static_assert(N > 0, "comframe: a fixed_string holds at least one byte");
@@ -84,7 +85,8 @@ struct fixed_string {
     while (n < N && data[n] != '\0') ++n;
     return {data.data(), n};
   }
-  friend constexpr bool operator==(const fixed_string&, const fixed_string&) = default;
+  /// Equal texts: what follows the first NUL is no part of the value.
+  friend constexpr bool operator==(const fixed_string& a, const fixed_string& b) noexcept { return a.view() == b.view(); }
 };
 
 /// N raw bytes.
