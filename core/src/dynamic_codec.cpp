@@ -1,4 +1,5 @@
 // The dynamic face's codec: a schema's nodes walked beside a JSON value.
+#include <array>
 #include <bit>
 #include <climits>
 #include <cstdint>
@@ -24,6 +25,22 @@ std::size_t blob_size(const type_node& t, const json& j) {
   if (!j.is_string()) return 0;
   const std::size_t n = j.get_ref<const std::string&>().size();
   return t.kind == type_kind::text ? n : n / 2;
+}
+
+// A counted text[] may be given a count above its text's length: the text is
+// then followed by NULs up to the count, as text[N] pads to N (a device that
+// counts a terminating NUL; and what decoding such bytes gives back, since it
+// stops at the first NUL). The NULs it adds to a text of `n` bytes, given the
+// count `given` of the count field of type `count_type`: only a JSON integer
+// within that type's range counts; 0 when there are none.
+std::uint64_t counted_text_padding(const type_node& counted, const type_node& count_type, const json& given,
+                                   std::uint64_t n) {
+  if (counted.kind != type_kind::text) return 0;
+  const unsigned bits =
+      count_type.kind == type_kind::number ? static_cast<unsigned>(size_of(count_type.number) * 8) : count_type.bits;
+  if (!given.is_number_integer() || (!given.is_number_unsigned() && given.get<std::int64_t>() < 0)) return 0;
+  const auto g = given.get<std::uint64_t>();
+  return g > n && g <= detail::low_mask(bits) ? g - n : 0;
 }
 
 std::size_t tail_count(const type_node& t, const json& j) {
@@ -248,11 +265,14 @@ class writer {
 
   // The count a count field `f` of `t` holds: the length of the field it
   // counts, in that field's unit. A count the JSON gives must equal it.
-  void count_field(const type_node& t, const type_node::field& f, const json& j, const json* given) {
+  // Returns the NULs that follow a counted text[] given a count above its length.
+  std::uint64_t count_field(const type_node& t, const type_node::field& f, const json& j, const json* given) {
     const auto& cf = t.fields[f.counts];
     const type_node& ct = *f.type;
     std::uint64_t n = 0;
-    if (auto it = j.find(cf.name); it != j.end()) {
+    std::uint64_t padding = 0;
+    const auto counted = j.find(cf.name);
+    if (auto it = counted; it != j.end()) {
       const type_node& at = *cf.type;
       if (at.kind == type_kind::dynamic_array) {
         n = it->is_array() ? it->size() : 0;
@@ -267,10 +287,15 @@ class writer {
     if (n > detail::low_mask(bits)) detail::throw_count_overflow(cf.name, n, bytes, detail::type_expression(ct), bits);
     if (given) {
       const std::uint64_t g = int_from_json(*given, bits, false, mode_);
-      if (g != n) detail::throw_count_mismatch(cf.name, g, n, bytes);
+      if (g != n) {
+        if (counted != j.end()) padding = counted_text_padding(*cf.type, ct, *given, n);
+        if (padding == 0) detail::throw_count_mismatch(cf.name, g, n, bytes);
+        n = g;
+      }
     }
     detail::store_uint(p_, ct.min_size, n, big(ct.order));
     p_ += ct.min_size;
+    return padding;
   }
 
   bool big(const std::optional<endian>& o) const {
@@ -312,7 +337,11 @@ class writer {
     check_keys(t, j);
     std::uint8_t* start = p_;
     std::size_t shift = 0;  // bytes the counted fields so far take
-    for (const auto& f : t.fields) {
+    // NULs after a counted text[] given a count above its length, by field index.
+    std::array<std::pair<std::size_t, std::uint64_t>, limits::max_count_fields> paddings{};
+    std::size_t padded = 0;
+    for (std::size_t i = 0; i < t.fields.size(); ++i) {
+      const auto& f = t.fields[i];
       std::uint8_t* at = start + f.offset + shift;
       p_ = at;
       auto it = j.find(f.name);
@@ -331,8 +360,14 @@ class writer {
       const bool outer = swap_;
       if (f.order) swap_ = needs_swap(*f.order);
       try {
-        if (is_count) count_field(t, f, j, it == j.end() ? nullptr : &*it);
-        else value(*f.type, *it);
+        if (is_count) {
+          if (const auto padding = count_field(t, f, j, it == j.end() ? nullptr : &*it); padding != 0)
+            paddings[padded++] = {f.counts, padding};
+        } else {
+          value(*f.type, *it);
+          for (std::size_t k = 0; k < padded; ++k)
+            if (paddings[k].first == i) zeros(static_cast<std::size_t>(paddings[k].second));
+        }
       } catch (codec_error& err) {
         err.prepend_field(f.name);
         throw;
@@ -674,7 +709,24 @@ std::size_t counted_size(const type_node& t, const json& j, std::size_t& extra) 
       if (!j.is_object()) return n;
       for (const auto& f : t.fields) {
         if (!f.type->dynamic && !f.type->counted) continue;
-        if (auto it = j.find(f.name); it != j.end()) n += counted_size(*f.type, *it, extra) - f.type->min_size;
+        auto it = j.find(f.name);
+        if (it == j.end()) continue;
+        std::size_t size = counted_size(*f.type, *it, extra);
+        if (f.counted_by != type_node::field::none) {
+          const auto& cf = t.fields[f.counted_by];
+          if (auto c = j.find(cf.name); c != j.end()) {
+            // NULs after a counted text[]: each counts as an element, so that
+            // limits::max_elements bounds what a count in the JSON can allocate.
+            const std::uint64_t padding = counted_text_padding(*f.type, *cf.type, *c, size);
+            if (padding > limits::max_elements) {  // refused by the caller: only its count matters
+              extra += limits::max_elements + 1;
+              continue;
+            }
+            extra += static_cast<std::size_t>(padding);
+            size += static_cast<std::size_t>(padding);
+          }
+        }
+        n += size - f.type->min_size;
       }
       return n;
     }

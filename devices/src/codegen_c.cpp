@@ -650,8 +650,12 @@ class c_generator {
         // _size: the count within its maximum, within its count field, a text NUL-terminated at its count
         if (tail.max < 65535)  // a uint16_t is never over 65535 (-Wtype-limits)
           len += "  if (" + cnt + " > " + tail.macro + ") return SIZE_MAX;\n";
-        if (ft.kind == type_kind::text)
+        // A text[] is NUL-terminated at its count; a counted one may end before it
+        // (NULs follow it up to the count, as the host encodes a count above the text's length).
+        if (ft.kind == type_kind::text && f.counted_by == type_node::field::none)
           len += "  if (" + lv + "[" + cnt + "] != '\\0' || memchr(" + lv + ", '\\0', " + cnt + ") != NULL) return SIZE_MAX;\n";
+        else if (ft.kind == type_kind::text)
+          len += "  if (memchr(" + lv + ", '\\0', (size_t)" + cnt + " + 1u) == NULL) return SIZE_MAX; /* longer than its count */\n";
         if (f.counted_by != type_node::field::none) {
           const std::uint64_t cmax = count_field_max(*t.fields[f.counted_by].type);
           const std::size_t unit = f.count_unit == core::count_unit::bytes ? es : 1;
@@ -664,7 +668,9 @@ class c_generator {
           emit_loop("i0", "(size_t)" + cnt, "  ", len, [&] { emit_len(*e, lv + "[i0]", 1, "      ", len); });
         // _put
         put += "  {\n    size_t at = " + at + ";\n";
-        if (!e) {
+        if (!e && ft.kind == type_kind::text && f.counted_by != type_node::field::none) {
+          put += "    " + H("put_text") + "(out + at, " + lv + ", " + cnt + ");\n    at += " + cnt + ";\n";
+        } else if (!e) {
           // memcpy may not be given a null pointer, even for no bytes (a caller's empty buffer).
           put += "    if (" + cnt + " != 0u) memcpy(out + at, " + lv + ", " + cnt + ");\n    at += " + cnt + ";\n";
         } else {
@@ -697,7 +703,7 @@ class c_generator {
         if (!e) {
           if (ft.kind == type_kind::text)
             get += "      if (!" + H("get_text") + "(in + at, " + lv + ", count)) return false;\n      " + cnt +
-                   " = (uint16_t)strlen(" + lv + ");\n";
+                   (f.counted_by != type_node::field::none ? " = (uint16_t)count;\n" : " = (uint16_t)strlen(" + lv + ");\n");
           else
             get += "      if (count != 0u) memcpy(" + lv + ", in + at, count);\n      " + cnt + " = (uint16_t)count;\n";
           get += "      at += count;\n";
@@ -1087,7 +1093,7 @@ class c_generator {
     h += "\n/* Payload types. A dynamic array, counted field, text[] or bytes[] holds at\n * most its _MAX elements (bytes for "
          "text[] and bytes[]); its _count says how many\n * are used, and encode writes a count field from it (a count field has no member).\n"
          " * text[N] is char[N + 1], text[] char[_MAX + 1], NUL-terminated after decode\n * (encode refuses a text[] whose _count "
-         "is not its length). */\n";
+         "is not its length; a counted text[] may be\n * shorter than its _count, which NULs then fill). */\n";
     h += types_;
     h += "/* Codecs, in the profile's byte order (" + std::string(core::to_string(p_.payload_endian())) +
          ").\n * encode: bytes written, 0 when `capacity` is too small or a count is over its\n *   maximum (a type of 0 bytes "

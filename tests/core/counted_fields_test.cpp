@@ -103,8 +103,39 @@ TEST(counted_fields, sizes_count_what_the_value_holds) {
 TEST(counted_fields, a_given_count_must_equal_the_length) {
   EXPECT_EQ(encode_error(modbus, json::parse(R"({"byte_count": 2, "values": [1, 2]})")),
             "[core.json_range] byte_count: is 2, but \"values\" has 4 bytes (leave the count out to have it written)");
-  EXPECT_EQ(encode_error(record, json::parse(R"({"n": 1, "name": "", "data": "", "temps": [], "crc": 0})")),
-            "[core.json_range] n: is 1, but \"name\" has 0 bytes (leave the count out to have it written)");
+  EXPECT_EQ(encode_error(record, json::parse(R"({"n": 1, "name": "ab", "data": "", "temps": [], "crc": 0})")),
+            "[core.json_range] n: is 1, but \"name\" has 2 bytes (leave the count out to have it written)");
+  EXPECT_EQ(encode_error(record, json::parse(R"({"m": 1, "name": "", "data": "", "temps": [], "crc": 0})")),
+            "[core.json_range] m: is 1, but \"data\" has 0 bytes (leave the count out to have it written)");
+}
+
+TEST(counted_fields, a_counted_text_given_a_count_above_its_length_is_followed_by_nuls) {
+  // A device that counts a terminating NUL: the count says 6, the text is 5 bytes.
+  const bytes hello{6, 0, 0, 'h', 'e', 'l', 'l', 'o', 0, 0, 0, 0};
+  const json v = decode(record, hello, endian::little);
+  EXPECT_EQ(v, json::parse(R"({"n": 6, "m": 0, "name": "hello", "data": "", "k": 0, "temps": [], "crc": 0})"));
+  EXPECT_EQ(encode(record, v, endian::little), hello);
+  EXPECT_EQ(record.current_size(v), hello.size());
+  // As for text[N], bytes after the first NUL are no part of the value: decoding
+  // stops there, and encoding what it gave writes NULs in their place.
+  const bytes tail{3, 0, 0, 'm', 0, 0x0e, 0, 0, 0};
+  const json m = decode(record, tail, endian::little);
+  EXPECT_EQ(m["n"], 3);
+  EXPECT_EQ(m["name"], "m");
+  EXPECT_EQ(encode(record, m, endian::little), (bytes{3, 0, 0, 'm', 0, 0, 0, 0, 0}));
+  EXPECT_EQ(decode(record, encode(record, m, endian::little), endian::little), m);
+  // Lenient mode pads the same way; a count outside the count field's range is no count.
+  EXPECT_EQ(encode(record, v, endian::little, json_mode::lenient), hello);
+  json too_big = v;
+  too_big["n"] = 70000;
+  EXPECT_EQ(encode_error(record, too_big), "[core.json_range] n: 70000 is out of range for u16 (0 to 65535)");
+}
+
+TEST(counted_fields, nuls_after_a_counted_text_count_against_the_element_limit) {
+  const auto s = schema::parse(R"({"struct": [{"name": "n", "type": "u32"}, {"name": "t", "type": "text[]", "count": "n"}]})");
+  EXPECT_EQ(encode(s, json::parse(R"({"n": 4, "t": "ab"})"), endian::big), (bytes{0, 0, 0, 4, 'a', 'b', 0, 0}));
+  const std::string error = encode_error(s, json::parse(R"({"n": 4000000000, "t": "ab"})"));
+  EXPECT_EQ(error.rfind("[core.limit] the value has ", 0), 0u) << error;
 }
 
 TEST(counted_fields, a_length_the_count_field_cannot_hold_is_refused) {

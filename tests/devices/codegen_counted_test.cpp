@@ -152,18 +152,23 @@ json frame_j(const counted_Frame& c) {
 json rand_blob(rng_t& rng, std::size_t name_max = 255) {
   std::vector<std::uint8_t> data(pick_len(rng, CC_BLOB_DATA_MAX));
   for (auto& b : data) b = static_cast<std::uint8_t>(rng());
-  return {{"name", text_of(rng, pick_len(rng, name_max))}, {"data", hex_of(data.data(), data.size())},
-          {"crc", pick(rng, 0, 65535)}};
+  json j{{"name", text_of(rng, pick_len(rng, name_max))}, {"data", hex_of(data.data(), data.size())},
+         {"crc", pick(rng, 0, 65535)}};
+  // Now and then a count above the text's length: NULs follow the text up to it.
+  const std::size_t length = j["name"].get_ref<const std::string&>().size();
+  if (rng() % 4 == 0 && length < 255) j["name_length"] = length + 1 + rng() % std::min<std::size_t>(3, 255 - length);
+  return j;
 }
 void blob_c(const json& j, cc_Blob& c) {
   set_text(c.name, c.name_count, j["name"].get<std::string>());
+  if (j.contains("name_length")) c.name_count = j["name_length"].get<std::uint16_t>();
   const auto d = unhex(j["data"].get<std::string>());
   std::copy(d.begin(), d.end(), c.data);
   c.data_count = static_cast<std::uint16_t>(d.size());
   c.crc = j["crc"].get<std::uint16_t>();
 }
 json blob_j(const cc_Blob& c) {
-  return {{"name_length", c.name_count}, {"data_length", c.data_count}, {"name", std::string(c.name, c.name_count)},
+  return {{"name_length", c.name_count}, {"data_length", c.data_count}, {"name", std::string(c.name)},
           {"data", hex_of(c.data, c.data_count)}, {"crc", c.crc}};
 }
 
@@ -380,6 +385,7 @@ TEST(generated_c_counted, max_size_is_every_sequence_at_its_maximum) {
   EXPECT_EQ(CC_BLOB_MAX_SIZE, 5u + 255u + CC_BLOB_DATA_MAX);
   rng_t rng(7);
   json b = rand_blob(rng);
+  b.erase("name_length");
   b["name"] = std::string(255, 'x');
   b["data"] = std::string(2 * CC_BLOB_DATA_MAX, 'a');
   agrees(x.blob_face, b);
@@ -423,12 +429,19 @@ TEST(generated_c_counted, encoder_refuses_counts_it_cannot_write) {
   blob->name_count = 255;
   EXPECT_EQ(cc_Blob_encode(blob.get(), out.data(), out.size()), 5u + 255u);
   set_text(blob->name, blob->name_count, std::string("abc"));
-  blob->name_count = 2;  // not the text's length
-  EXPECT_EQ(cc_Blob_encode(blob.get(), out.data(), out.size()), 0u);
-  blob->name_count = 4;  // past its NUL
+  blob->name_count = 2;  // shorter than the text
   EXPECT_EQ(cc_Blob_encode(blob.get(), out.data(), out.size()), 0u);
   blob->name_count = 3;
   EXPECT_EQ(cc_Blob_encode(blob.get(), out.data(), out.size()), 8u);
+  // Past its NUL: NULs fill the text up to its count, as the core encodes a
+  // count above the text's length; whatever follows the NUL is no part of it.
+  blob->name[4] = 'z';
+  blob->name_count = 5;
+  ASSERT_EQ(cc_Blob_encode(blob.get(), out.data(), out.size()), 10u);
+  const std::vector<std::uint8_t> padded(out.begin(), out.begin() + 10);
+  EXPECT_EQ(padded, (std::vector<std::uint8_t>{5, 0, 0, 'a', 'b', 'c', 0, 0, 0, 0}));
+  EXPECT_EQ(padded, core::encode(c_fixtures{}.blob, json{{"name_length", 5}, {"name", "abc"}, {"data", ""}, {"crc", 0}},
+                                 core::endian::big));
 
   auto nest = zeroed<cc_Nest>();
   nest->pair[1].values_count = CC_ITEM_VALUES_MAX + 1;  // in a fixed array of records
@@ -489,13 +502,18 @@ TEST(generated_c_counted, decoder_refuses_bad_counts) {
   ASSERT_TRUE(cc_Nest_decode(n.data(), n.size(), nest.get()));
   EXPECT_EQ(nest_j(*nest), core::decode(x.nest, n, core::endian::big));
 
-  // text[]: decoding stops at the first NUL, as the core's does; bad UTF-8 is refused
+  // text[]: decoding stops at the first NUL, as the core's does, keeping the count
+  // as read; encoding that gives NULs after the text. Bad UTF-8 is refused.
   auto blob = zeroed<cc_Blob>();
   b = {3, 0, 0, 'a', 0, 'b', 0, 0};
   ASSERT_TRUE(cc_Blob_decode(b.data(), b.size(), blob.get()));
   EXPECT_STREQ(blob->name, "a");
-  EXPECT_EQ(blob->name_count, 1u);
-  EXPECT_EQ(core::decode(x.blob, b, core::endian::big)["name"], "a");
+  EXPECT_EQ(blob->name_count, 3u);
+  EXPECT_EQ(blob_j(*blob), core::decode(x.blob, b, core::endian::big));
+  std::vector<std::uint8_t> again(b.size());
+  ASSERT_EQ(cc_Blob_encode(blob.get(), again.data(), again.size()), b.size());
+  EXPECT_EQ(again, (std::vector<std::uint8_t>{3, 0, 0, 'a', 0, 0, 0, 0}));
+  EXPECT_EQ(again, core::encode(x.blob, core::decode(x.blob, b, core::endian::big), core::endian::big));
   b = {2, 0, 0, 0xc3, 'b', 0, 0};
   EXPECT_THROW(core::decode(x.blob, b, core::endian::big), core::codec_error);
   EXPECT_FALSE(cc_Blob_decode(b.data(), b.size(), blob.get()));
