@@ -679,6 +679,10 @@ class reader {
 
 namespace {
 
+// a + b, or SIZE_MAX where that would wrap: a count near 2^64 in the JSON must
+// not wrap a size or an element count to a small number.
+std::size_t add_saturating(std::size_t a, std::size_t b) { return b > SIZE_MAX - a ? SIZE_MAX : a + b; }
+
 // Encoded size of `j` as a value of `t`, whose size varies with its counts;
 // `extra` gains the elements its counted and dynamic arrays add to t.elements.
 // A value of the wrong shape counts as empty (the writer reports it).
@@ -694,14 +698,14 @@ std::size_t counted_size(const type_node& t, const json& j, std::size_t& extra) 
       extra += j.size() * (e.elements + 1);
       if (!e.counted) return j.size() * e.min_size;
       std::size_t n = 0;
-      for (const auto& v : j) n += counted_size(e, v, extra);
+      for (const auto& v : j) n = add_saturating(n, counted_size(e, v, extra));
       return n;
     }
     case type_kind::array: {
       const type_node& e = *t.element;
       const std::size_t m = j.is_array() ? std::min(t.length, j.size()) : 0;
       std::size_t n = (t.length - m) * e.min_size;  // lenient: the missing elements are zeros
-      for (std::size_t i = 0; i < m; ++i) n += counted_size(e, j[i], extra);
+      for (std::size_t i = 0; i < m; ++i) n = add_saturating(n, counted_size(e, j[i], extra));
       return n;
     }
     case type_kind::structure: {
@@ -717,16 +721,12 @@ std::size_t counted_size(const type_node& t, const json& j, std::size_t& extra) 
           if (auto c = j.find(cf.name); c != j.end()) {
             // NULs after a counted text[]: each counts as an element, so that
             // limits::max_elements bounds what a count in the JSON can allocate.
-            const std::uint64_t padding = counted_text_padding(*f.type, *cf.type, *c, size);
-            if (padding > limits::max_elements) {  // refused by the caller: only its count matters
-              extra += limits::max_elements + 1;
-              continue;
-            }
-            extra += static_cast<std::size_t>(padding);
-            size += static_cast<std::size_t>(padding);
+            const auto padding = static_cast<std::size_t>(counted_text_padding(*f.type, *cf.type, *c, size));
+            extra = add_saturating(extra, padding);
+            size = add_saturating(size, padding);
           }
         }
-        n += size - f.type->min_size;
+        n = add_saturating(n, size - f.type->min_size);
       }
       return n;
     }
@@ -751,7 +751,7 @@ void encode_append(const schema& s, const nlohmann::json& value, bytes& out, end
     std::size_t extra = 0;
     (void)counted_size(t, value, extra);
     if (extra > limits::max_elements - t.elements)
-      throw codec_error(errc::limit, "the value has " + std::to_string(t.elements + extra) +
+      throw codec_error(errc::limit, "the value has " + std::to_string(add_saturating(t.elements, extra)) +
                                          " elements; a value may have at most " + std::to_string(limits::max_elements) +
                                          " (array elements and fields, at every depth)");
   } else if (t.dynamic) {

@@ -23,7 +23,8 @@ inline constexpr std::size_t max_name_length = 128;
 /// two u8[10] counts 22). A schema whose fixed part has more is refused at
 /// load; a dynamic array that would take a value past it is refused by the
 /// decoder and the encoder before they allocate. No byte limit implies this
-/// one: a struct of null fields has no bytes at all.
+/// one: a struct of null fields has no bytes at all. The NULs that encoding
+/// adds after a counted text[] given a count above its length count one each.
 inline constexpr std::size_t max_elements = std::size_t{16} << 20;
 /// Most count fields (fields that hold a later field's count) in one struct,
 /// so that core::measure() needs no memory beyond its stack.
