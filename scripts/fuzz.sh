@@ -4,8 +4,9 @@
 #   scripts/fuzz.sh                          every target for 30 s (what CI runs), one per core at a time
 #   scripts/fuzz.sh --seconds 600 framing    the named targets, each for 600 s
 #   scripts/fuzz.sh --list                   the targets' names
-# Each run starts from the seed corpus fuzz/corpus/<name>/ and from what earlier
-# runs on this machine kept (build-fuzz/corpus/<name>/, where new inputs go),
+# Each run starts from the seed corpus fuzz/corpus/<name>/, the regression inputs
+# fuzz/regressions/<name>/ and what earlier runs on this machine kept
+# (build-fuzz/corpus/<name>/, where new inputs go),
 # with the dictionary fuzz/<name>.dict where there is one. A crash, a sanitizer
 # report, a leak, an input running over 10 s, more than 2048 MB resident or
 # one allocation over 256 MB fails the run, and libFuzzer writes the input to
@@ -49,9 +50,11 @@ run_one() {
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/findings/$t"
   local dict=(); [ -f "fuzz/$t.dict" ] && dict=("-dict=fuzz/$t.dict")
   local log="build-fuzz/findings/$t/last.log"
+  # New inputs go to the first folder; the regression inputs are run first, under ASan + UBSan.
+  local regressions=(); [ -d "fuzz/regressions/$t" ] && regressions=("fuzz/regressions/$t")
   "build-fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 \
       -print_final_stats=1 -artifact_prefix="build-fuzz/findings/$t/" "${dict[@]}" \
-      "build-fuzz/corpus/$t" "fuzz/corpus/$t" > "$log" 2>&1 || rc=$?
+      "build-fuzz/corpus/$t" "fuzz/corpus/$t" "${regressions[@]}" > "$log" 2>&1 || rc=$?
   local runs speed cov ft result=ok
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
