@@ -26,7 +26,7 @@ case "${1:-}" in
     dir=build-tsan
     args=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_C_FLAGS=-O1 -DCOMFRAME_TSAN=ON -DCOMFRAME_BUILD_TESTS=ON
           -DCOMFRAME_BUILD_BENCH=OFF -DCOMFRAME_BUILD_EXAMPLES=OFF)
-    targets=(--target tsan_tests) ;;  # the comframe tool and scripts/tsan_tests.txt (tests/CMakeLists.txt)
+    targets=(--target comframe $(grep -v '^#' scripts/tsan_tests.txt)) ;;
   *) echo "usage: scripts/build.sh [--demo | --sanitize | --tsan]" >&2; exit 2 ;;
 esac
 if command -v ccache > /dev/null; then

@@ -40,8 +40,7 @@ if command -v ccache > /dev/null; then
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 fi
 cmake -S . -B build-fuzz "${args[@]}" > build-fuzz.configure.log 2>&1 || { cat build-fuzz.configure.log; exit 1; }
-if [ "${targets[*]}" = "${all[*]}" ]; then build=(fuzz_all); else build=("${targets[@]/#/fuzz_}"); fi
-cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" --target "${build[@]}"
+cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]/#/fuzz_}"
 
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # One target per core at a time (FUZZ_JOBS to change it); each writes its result
