@@ -27,6 +27,11 @@ std::size_t blob_size(const type_node& t, const json& j) {
   return t.kind == type_kind::text ? n : n / 2;
 }
 
+// The width in bits of a count field's type (an unsigned number or integer).
+unsigned count_bits(const type_node& count_type) {
+  return count_type.kind == type_kind::number ? static_cast<unsigned>(size_of(count_type.number) * 8) : count_type.bits;
+}
+
 // A counted text[] may be given a count above its text's length: the text is
 // then followed by NULs up to the count, as text[N] pads to N (a device that
 // counts a terminating NUL; and what decoding such bytes gives back, since it
@@ -36,8 +41,7 @@ std::size_t blob_size(const type_node& t, const json& j) {
 std::uint64_t counted_text_padding(const type_node& counted, const type_node& count_type, const json& given,
                                    std::uint64_t n) {
   if (counted.kind != type_kind::text) return 0;
-  const unsigned bits =
-      count_type.kind == type_kind::number ? static_cast<unsigned>(size_of(count_type.number) * 8) : count_type.bits;
+  const unsigned bits = count_bits(count_type);
   if (!given.is_number_integer() || (!given.is_number_unsigned() && given.get<std::int64_t>() < 0)) return 0;
   const auto g = given.get<std::uint64_t>();
   return g > n && g <= detail::low_mask(bits) ? g - n : 0;
@@ -282,7 +286,7 @@ class writer {
       }
     }
     const char* unit = cf.count_unit == count_unit::bytes || cf.type->kind != type_kind::dynamic_array ? "byte" : "element";
-    const unsigned bits = ct.kind == type_kind::number ? static_cast<unsigned>(size_of(ct.number) * 8) : ct.bits;
+    const unsigned bits = count_bits(ct);
     const bool bytes = unit[0] == 'b';
     if (n > detail::low_mask(bits)) detail::throw_count_overflow(cf.name, n, bytes, detail::type_expression(ct), bits);
     if (given) {
