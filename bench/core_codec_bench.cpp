@@ -12,6 +12,9 @@
 //   {encode,decode}_{telemetry,telemetry_tail}/baseline/{native,big}  hand-written codec
 //   {encode,decode}_{telemetry,telemetry_tail}/static/{native,big}    comframe::core::encode / decode_into
 //   {encode,decode}_{telemetry,telemetry_tail}/dynamic/{native,big}   schema + nlohmann::json
+// decoding to JSON text against the static face's decode (the group's baseline):
+//   decode_json_{telemetry,telemetry_tail}/text/{native,big}       core::decode_json, no tree
+//   decode_json_{telemetry,telemetry_tail}/tree_text/{native,big}  core::decode, then core::format_json
 // and the cost of forcing big endian, where "baseline" is the native-order run
 // of the same code and "big" the big-endian run (target: ratio <= 1/0.9 = 1.11):
 //   endian_cost/{baseline,big}/{static,handwritten}_{encode,decode}_{telemetry,telemetry_tail}
@@ -350,6 +353,29 @@ struct dynamic_face {
   bool same(const output& v, const M& m) const { return v == core::to_json(m); }
 };
 
+// Decoding to JSON text: decode_json writes it with no tree in between; the
+// tree path is what comframe decode did before it (decode, then format_json).
+template <class M>
+struct text_face {
+  using output = std::string;
+  core::schema schema = core::schema::of<M>();
+  void decode(std::span<const std::uint8_t> in, output& v, endian order) const {
+    v.clear();  // keeps the capacity
+    core::decode_json(schema, in, v, -1, order);
+  }
+  bool same(const output& v, const M& m) const {
+    return v == core::format_json(core::to_json(m), {.scalar_arrays_on_one_line = true, .type = &schema.root()});
+  }
+};
+
+template <class M>
+struct tree_text_face : text_face<M> {
+  void decode(std::span<const std::uint8_t> in, std::string& v, endian order) const {
+    v = core::format_json(core::decode(this->schema, in, order),
+                          {.scalar_arrays_on_one_line = true, .type = &this->schema.root()});
+  }
+};
+
 // ---- The harness, identical for every face ---------------------------------
 
 template <class Face, class M>
@@ -423,6 +449,20 @@ void register_faces(const std::string& message) {
   }
 }
 
+// decode_json_<message>/{baseline,text,tree_text}/{native,big}: the value to JSON
+// text against the static face's decode of the same bytes.
+template <class M>
+void register_json_text(const std::string& message) {
+  for (const auto& [order, order_name] : orders) {
+    const std::string group = "decode_json_" + message;
+    register_one<static_face, M>(group + "/baseline/" + order_name, op::decode, order);
+    benchmark::RegisterBenchmark((group + "/text/" + order_name).c_str(),
+                                 [order](benchmark::State& s) { bm_decode<text_face<M>, M>(s, order); });
+    benchmark::RegisterBenchmark((group + "/tree_text/" + order_name).c_str(),
+                                 [order](benchmark::State& s) { bm_decode<tree_text_face<M>, M>(s, order); });
+  }
+}
+
 // endian_cost/{baseline,big}/{static,handwritten}_<op>_<message>: the same code
 // in native order (the group's "baseline") and in big endian, run back to back.
 template <class M>
@@ -439,6 +479,8 @@ void register_endian_cost(const std::string& message) {
 const bool registered = [] {
   register_faces<Telemetry>("telemetry");
   register_faces<TelemetryTail>("telemetry_tail");
+  register_json_text<Telemetry>("telemetry");
+  register_json_text<TelemetryTail>("telemetry_tail");
   register_endian_cost<Telemetry>("telemetry");
   register_endian_cost<TelemetryTail>("telemetry_tail");
   return true;

@@ -3,11 +3,13 @@
 //
 // Input: byte 0 picks the type (and bit 7 the byte order, bit 6 lenient flag
 // sets), the rest is the value's bytes.
-// Checks: a value that decodes encodes (the decoder gives only values the
+// Checks: decode(), decode_json() compact and indented agree (fuzz/decode_paths.hpp);
+// a value that decodes encodes (the decoder gives only values the
 // encoder takes), to bytes that decode to the same value, and its size
 // (schema::current_size) is the number of bytes it came from.
 #include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/error.hpp"
+#include "decode_paths.hpp"
 #include "schema_set.hpp"
 
 using namespace comframe;
@@ -15,12 +17,9 @@ using namespace comframe;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::input in(data, size);
   const auto [s, order, mode] = fuzz::pick_codec(in.byte());
-  nlohmann::json value;
-  try {
-    value = core::decode(s, in.rest(), order, mode);
-  } catch (const comframe::error&) {
-    return 0;
-  }
+  const auto decoded = fuzz::decode_every_way(s, in.rest(), order, mode);
+  if (!decoded) return 0;
+  const nlohmann::json& value = *decoded;
   core::bytes encoded;
   try {
     encoded = core::encode(s, value, order, mode);

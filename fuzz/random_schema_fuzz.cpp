@@ -8,13 +8,15 @@
 // deep; byte 0 also picks the byte order and the JSON mode. The rest is the
 // value's bytes.
 // Checks: the schema the grammar builds loads (it only builds valid ones), and
-// its canonical document loads to the same document; a value that decodes
+// its canonical document loads to the same document; decode() and decode_json()
+// agree (fuzz/decode_paths.hpp); a value that decodes
 // encodes to as many bytes, which decode to the same value, and its size
 // (current_size) is that count.
 #include <string>
 
 #include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/error.hpp"
+#include "decode_paths.hpp"
 #include "comframe/core/schema.hpp"
 #include "fuzz_support.hpp"
 
@@ -141,12 +143,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
              "a schema's canonical document loads to another document");
   const core::schema s = all.type("T");
 
-  json value;
-  try {
-    value = core::decode(s, in.rest(), order, mode);
-  } catch (const comframe::error&) {
-    return 0;
-  }
+  const auto decoded = fuzz::decode_every_way(s, in.rest(), order, mode);
+  if (!decoded) return 0;
+  const json& value = *decoded;
   core::bytes encoded;
   try {
     encoded = core::encode(s, value, order, mode);

@@ -1,12 +1,19 @@
 // The dynamic face's codec: a schema's nodes walked beside a JSON value.
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <bit>
 #include <climits>
 #include <cstdint>
+#include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <vector>
 
 #include "comframe/core/dynamic_codec.hpp"
+#include "comframe/core/hex.hpp"
 #include "comframe/core/limits.hpp"
+#include "json_write.hpp"
 #include "schema_document.hpp"
 
 namespace comframe::core {
@@ -454,46 +461,51 @@ class writer {
   bool swap_;
 };
 
+// Reads a value and hands it, part by part in the order of its bytes, to a
+// sink with value_visitor's calls (tree_builder, json_text_writer, or a
+// value_visitor itself).
+template <class Sink>
 class reader {
  public:
   // `checked`: the value's size varies with its counts, so each part is
   // checked against `end` as it is read (with a fixed or dynamic root, the
   // caller checked the size once); `budget`: elements the counted and dynamic
   // arrays may still add.
-  reader(const std::uint8_t* base, const std::uint8_t* end, bool swap, json_mode mode, bool checked = false,
-         std::size_t budget = 0)
-      : base_(base), p_(base), end_(end), swap_(swap), mode_(mode), checked_(checked), budget_(budget) {}
+  reader(Sink& sink, const std::uint8_t* base, const std::uint8_t* end, bool swap, json_mode mode,
+         bool checked = false, std::size_t budget = 0)
+      : sink_(sink), base_(base), p_(base), end_(end), swap_(swap), mode_(mode), checked_(checked), budget_(budget) {}
 
   const std::uint8_t* position() const { return p_; }
 
-  json value(const type_node& t) {
+  void value(const type_node& t) {
     if (checked_ && t.min_size > left()) throw_short(t.min_size);
     switch (t.kind) {
       case type_kind::null:
-        return nullptr;
+        sink_.null();
+        return;
       case type_kind::number:
         return number(t.number, t.order ? needs_swap(*t.order) : swap_);
       case type_kind::integer: {
         const std::uint64_t v = detail::load_uint(p_, t.min_size, big(t.order));
         p_ += t.min_size;
-        return int_to_json(v, t.bits, t.is_signed);
+        return integer(v, t.bits, t.is_signed);
       }
       case type_kind::enumeration: {
         const std::uint64_t v = detail::load_uint(p_, t.min_size, big(t.order));
         const std::size_t at = offset();
         p_ += t.min_size;
-        return enum_to_json(t, t.is_signed ? detail::sign_extend(v, t.bits) : static_cast<std::int64_t>(v), at);
+        return enumerator(t, t.is_signed ? detail::sign_extend(v, t.bits) : static_cast<std::int64_t>(v), at);
       }
       case type_kind::float16: {
         const auto v = static_cast<std::uint16_t>(detail::load_uint(p_, 2, big(t.order)));
         p_ += 2;
-        return detail::float16_to_json(v);
+        return json_leaf(detail::float16_to_json(v));
       }
       case type_kind::flags: {
         const std::uint64_t v = detail::load_uint(p_, t.min_size, big(t.order));
         const std::size_t at = offset();
         p_ += t.min_size;
-        return flags_to_json(t, t.bits, v, mode_, at);
+        return json_leaf(flags_to_json(t, t.bits, v, mode_, at));
       }
       case type_kind::text:
       case type_kind::raw_bytes:
@@ -513,62 +525,100 @@ class reader {
         if (checked_) spend(n, e);
         return elements(e, n);
       }
-      case type_kind::structure: {
-        json out = json::object();
-        const std::uint8_t* start = p_;
-        std::size_t shift = 0;  // bytes the counted fields so far take
-        for (const auto& f : t.fields) {
-          const std::uint8_t* at = start + f.offset + shift;
-          p_ = at;
-          const bool outer = swap_;
-          if (f.order) swap_ = needs_swap(*f.order);
-          try {
-            if (f.counted_by != type_node::field::none)
-              out[f.name] = counted(*f.type, f.count_unit, out[t.fields[f.counted_by].name].get<std::uint64_t>());
-            else
-              out[f.name] = value(*f.type);
-          } catch (codec_error& err) {
-            err.prepend_field(f.name);
-            throw;
-          }
-          swap_ = outer;
-          shift += static_cast<std::size_t>(p_ - at) - f.type->min_size;
-        }
-        if (!t.dynamic) p_ = start + t.min_size + shift;
-        return out;
-      }
+      case type_kind::structure:
+        return structure(t);
       case type_kind::bit_record: {
-        json out = json::object();
+        sink_.begin_object(t);
         for (const auto& f : t.fields) {
+          sink_.key(f.name);
           try {
-            out[f.name] = f.count ? packed_bits(t, f) : bit_value(t, f, f.bit_offset);
+            if (f.count) packed_bits(t, f);
+            else bit_value(t, f, f.bit_offset);
           } catch (codec_error& err) {
             err.prepend_field(f.name);
             throw;
           }
         }
+        sink_.end_object();
         p_ += t.min_size;
-        return out;
+        return;
       }
     }
-    return nullptr;
   }
 
  private:
   std::size_t offset() const { return static_cast<std::size_t>(p_ - base_); }
 
+  void structure(const type_node& t) {
+    sink_.begin_object(t);
+    const std::uint8_t* start = p_;
+    std::size_t shift = 0;                      // bytes the counted fields so far take
+    std::uint64_t counts[limits::max_count_fields];  // what the count fields read so far hold
+    for (const auto& f : t.fields) {
+      const std::uint8_t* at = start + f.offset + shift;
+      p_ = at;
+      const bool outer = swap_;
+      if (f.order) swap_ = needs_swap(*f.order);
+      sink_.key(f.name);
+      try {
+        if (f.counted_by != type_node::field::none)
+          counted(*f.type, f.count_unit, counts[t.fields[f.counted_by].count_slot]);
+        else
+          value(*f.type);
+      } catch (codec_error& err) {
+        err.prepend_field(f.name);
+        throw;
+      }
+      if (f.counts != type_node::field::none) counts[f.count_slot] = last_unsigned_;
+      swap_ = outer;
+      shift += static_cast<std::size_t>(p_ - at) - f.type->min_size;
+    }
+    if (!t.dynamic) p_ = start + t.min_size + shift;
+    sink_.end_object();
+  }
+
   // The bit field `f` (or one element of it, a packed array) at bit `bit_offset` of the record at p_.
-  json bit_value(const type_node& t, const type_node::field& f, std::size_t bit_offset) {
+  void bit_value(const type_node& t, const type_node::field& f, std::size_t bit_offset) {
     const type_node& ft = *f.type;
     const std::uint64_t v = detail::read_bits(p_, bit_offset, f.bit_width, t.bit_order);
     const std::size_t at = offset() + bit_offset / 8;
-    if (ft.kind == type_kind::number && ft.number == scalar::boolean) return v != 0;
-    if (ft.kind == type_kind::flags) return flags_to_json(ft, f.bit_width, v, mode_, at);
+    if (ft.kind == type_kind::number && ft.number == scalar::boolean) return sink_.boolean(v != 0);
+    if (ft.kind == type_kind::flags) return json_leaf(flags_to_json(ft, f.bit_width, v, mode_, at));
     const bool is_signed =
         ft.kind == type_kind::number ? (ft.number >= scalar::i8 && ft.number <= scalar::i64) : ft.is_signed;
     if (ft.kind == type_kind::enumeration)
-      return enum_to_json(ft, is_signed ? detail::sign_extend(v, f.bit_width) : static_cast<std::int64_t>(v), at);
-    return int_to_json(v, f.bit_width, is_signed);
+      return enumerator(ft, is_signed ? detail::sign_extend(v, f.bit_width) : static_cast<std::int64_t>(v), at);
+    integer(v, f.bit_width, is_signed);
+  }
+
+  // The low `width` bits of `v`, sign-extended when `is_signed` (detail::int_to_json's rule).
+  void integer(std::uint64_t v, unsigned width, bool is_signed) {
+    if (is_signed) return sink_.integer(detail::sign_extend(v, width));
+    last_unsigned_ = width >= 64 ? v : v & ((std::uint64_t{1} << width) - 1);
+    sink_.unsigned_integer(last_unsigned_);
+  }
+
+  void enumerator(const type_node& t, std::int64_t v, std::size_t at) {
+    for (const auto& e : t.enumerators)
+      if (e.value == v) return sink_.string(e.name);
+    enum_to_json(t, v, at);  // throws: v has no name
+  }
+
+  // A value the shared helpers give as JSON (a half, a flag set): numbers, strings and arrays of them.
+  void json_leaf(const json& j) {
+    switch (j.type()) {
+      case json::value_t::array:
+        sink_.begin_array(nullptr);
+        for (const auto& e : j) json_leaf(e);
+        sink_.end_array();
+        return;
+      case json::value_t::string: return sink_.string(j.get_ref<const std::string&>());
+      case json::value_t::number_unsigned: return sink_.unsigned_integer(j.get<std::uint64_t>());
+      case json::value_t::number_integer: return sink_.integer(j.get<std::int64_t>());
+      case json::value_t::number_float: return sink_.real(j.get<double>(), false);
+      case json::value_t::boolean: return sink_.boolean(j.get<bool>());
+      default: return sink_.null();
+    }
   }
 
   std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
@@ -588,70 +638,74 @@ class reader {
     budget_ -= static_cast<std::size_t>(n) * per;
   }
 
-  json blob(const type_node& t, std::size_t n) {
-    json out = t.kind == type_kind::text ? detail::text_to_json(reinterpret_cast<const char*>(p_), n, offset())
-                                         : detail::hex_to_json(p_, n);
+  void blob(const type_node& t, std::size_t n) {
+    const char* text = reinterpret_cast<const char*>(p_);
+    if (t.kind == type_kind::text) {
+      detail::check_text(text, n, offset());
+      sink_.string(std::string_view(text, ::strnlen(text, n)));
+    } else {
+      sink_.bytes(std::span<const std::uint8_t>(p_, n));
+    }
     p_ += n;
-    return out;
   }
 
-  json elements(const type_node& e, std::size_t n) {
-    json out = json::array();
-    auto& arr = out.get_ref<json::array_t&>();
-    arr.reserve(n);
+  void elements(const type_node& e, std::size_t n) {
+    sink_.begin_array(&e);
     for (std::size_t i = 0; i < n; ++i) {
       try {
-        arr.push_back(value(e));
+        value(e);
       } catch (codec_error& err) {
         err.prepend_index(i);
         throw;
       }
     }
-    return out;
+    sink_.end_array();
   }
 
   // A dynamic array of elements whose sizes vary: elements up to the end.
-  json elements_to_end(const type_node& e) {
-    json out = json::array();
+  void elements_to_end(const type_node& e) {
+    sink_.begin_array(&e);
     for (std::size_t i = 0; p_ < end_; ++i) {
       try {
         spend(1, e);
-        out.push_back(value(e));
+        value(e);
       } catch (codec_error& err) {
         err.prepend_index(i);
         throw;
       }
     }
-    return out;
+    sink_.end_array();
   }
 
   // A counted field of type `t` whose count field holds `count` (in `unit`).
-  json counted(const type_node& t, count_unit unit, std::uint64_t count) {
+  void counted(const type_node& t, count_unit unit, std::uint64_t count) {
     const std::size_t each = detail::counted_element_size(t);
-    const std::string what = t.element ? detail::type_expression(*t.element) : "byte";
     std::uint64_t n = count;
     if (unit == count_unit::bytes) {
-      if (count % each != 0) detail::throw_count_splits(count, each, what, offset());
+      if (count % each != 0)
+        detail::throw_count_splits(count, each, t.element ? detail::type_expression(*t.element) : "byte", offset());
       n = count / each;
     }
     const std::size_t least = t.element ? t.element->min_size : 1;  // bytes per element, at least
-    if (n > left() / least) detail::throw_count_exceeds(n, least, t.element ? what : std::string(), left(), offset());
+    if (n > left() / least)
+      detail::throw_count_exceeds(n, least, t.element ? detail::type_expression(*t.element) : std::string(), left(),
+                                  offset());
     if (!t.element) return blob(t, static_cast<std::size_t>(n));
     spend(n, *t.element);
-    return elements(*t.element, static_cast<std::size_t>(n));
+    elements(*t.element, static_cast<std::size_t>(n));
   }
 
-  json packed_bits(const type_node& t, const type_node::field& f) {
-    json out = json::array();
+  void packed_bits(const type_node& t, const type_node::field& f) {
+    sink_.begin_array(f.type);
     for (std::size_t i = 0; i < f.count; ++i) {
       try {
-        out.push_back(bit_value(t, f, f.bit_offset + i * f.bit_width));
+        bit_value(t, f, f.bit_offset + i * f.bit_width);
       } catch (codec_error& err) {
         err.prepend_index(i);
         throw;
       }
     }
-    return out;
+    sink_.end_array();
   }
 
   bool big(const std::optional<endian>& o) const {
@@ -659,17 +713,22 @@ class reader {
     return swap != (std::endian::native == std::endian::big);
   }
 
-  json number(scalar s, bool swap) {
-    return visit_scalar(s, [&](auto type) -> json {
+  void number(scalar s, bool swap) {
+    visit_scalar(s, [&](auto type) {
       using C = typename decltype(type)::type;
       bool ok = true;
       const C v = swap ? detail::load<true, C>(p_, ok) : detail::load<false, C>(p_, ok);
       if (!ok) detail::throw_invalid_bool(offset(), *p_);
       p_ += sizeof(C);
-      return detail::number_to_json(v);
+      if constexpr (std::is_same_v<C, bool>) sink_.boolean(v);
+      else if constexpr (std::is_same_v<C, char>) sink_.character(static_cast<std::uint8_t>(v));
+      else if constexpr (std::is_floating_point_v<C>) sink_.real(v, sizeof(C) == 4);
+      else if constexpr (std::is_signed_v<C>) sink_.integer(v);
+      else sink_.unsigned_integer(last_unsigned_ = v);
     });
   }
 
+  Sink& sink_;
   const std::uint8_t* base_;
   const std::uint8_t* p_;
   const std::uint8_t* end_;
@@ -677,7 +736,276 @@ class reader {
   json_mode mode_;
   bool checked_;
   std::size_t budget_;
+  std::uint64_t last_unsigned_ = 0;  // the unsigned integer read last: a count field's count
 };
+
+// Builds the nlohmann::json that decode() returns.
+class tree_builder {
+ public:
+  json take() { return std::move(root_); }
+
+  void begin_object(const type_node&) { open(json::object()); }
+  void key(const std::string& name) { key_ = &name; }
+  void end_object() { stack_.pop_back(); }
+  void begin_array(const type_node*) { open(json::array()); }
+  void end_array() { stack_.pop_back(); }
+  void null() { put(nullptr); }
+  void boolean(bool v) { put(v); }
+  void integer(std::int64_t v) { put(v); }
+  void unsigned_integer(std::uint64_t v) { put(v); }
+  void real(double v, bool is_f32) { put(detail::float_to_json(v, is_f32)); }
+  void character(std::uint8_t c) { put(detail::char_to_json(c)); }
+  void string(std::string_view v) { put(std::string(v)); }
+  void bytes(std::span<const std::uint8_t> v) { put(detail::hex_to_json(v.data(), v.size())); }
+
+ private:
+  json& put(json v) {
+    if (stack_.empty()) return root_ = std::move(v);
+    json& top = *stack_.back();
+    if (top.is_object()) return top[*key_] = std::move(v);
+    auto& arr = top.get_ref<json::array_t&>();
+    arr.push_back(std::move(v));
+    return arr.back();  // an open array is only ever the innermost: nothing moves it while it is open
+  }
+  void open(json v) { stack_.push_back(&put(std::move(v))); }
+
+  json root_;
+  std::vector<json*> stack_;
+  const std::string* key_ = nullptr;
+};
+
+// Forwards to a value_visitor; chars and bytes become strings.
+class visitor_sink {
+ public:
+  explicit visitor_sink(value_visitor& v) : v_(v) {}
+  void begin_object(const type_node& t) { v_.begin_object(t); }
+  void key(const std::string& name) { v_.key(name); }
+  void end_object() { v_.end_object(); }
+  void begin_array(const type_node* e) { v_.begin_array(e); }
+  void end_array() { v_.end_array(); }
+  void null() { v_.null(); }
+  void boolean(bool b) { v_.boolean(b); }
+  void integer(std::int64_t i) { v_.integer(i); }
+  void unsigned_integer(std::uint64_t u) { v_.unsigned_integer(u); }
+  void real(double d, bool is_f32) {
+    if (std::isnan(d)) v_.string("nan");
+    else if (std::isinf(d)) v_.string(d > 0 ? "inf" : "-inf");
+    else v_.real(d, is_f32);
+  }
+  void character(std::uint8_t c) { v_.string(detail::char_to_json(c).get_ref<const std::string&>()); }
+  void string(std::string_view s) { v_.string(s); }
+  void bytes(std::span<const std::uint8_t> b) { v_.string(hex_text(b, "")); }
+
+ private:
+  value_visitor& v_;
+};
+
+// JSON text as format_json(value, {.indent, .scalar_arrays_on_one_line = true, .type}) writes it.
+// Text goes to a buffer on the stack first, flushed to `out` when full and by finish().
+class json_text_writer {
+ public:
+  json_text_writer(std::string& out, int indent) : out_(out), indent_(indent) {}
+
+  void finish() { flush(); }
+
+  void begin_object(const type_node&) { open('{', indent_ < 0, true); }
+  void key(const std::string& name) {
+    level& l = levels_[depth_ - 1];
+    if (!l.first) put(',');
+    l.first = false;
+    if (!l.one_line) new_line(depth_);
+    quoted(name);
+    if (indent_ < 0) put(':');
+    else put(": ", 2);
+  }
+  void end_object() { close('}'); }
+  void begin_array(const type_node* element) { open('[', indent_ < 0 || holds_scalars(element), false); }
+  void end_array() { close(']'); }
+  void null() { item(); put("null", 4); }
+  void boolean(bool v) {
+    item();
+    if (v) put("true", 4);
+    else put("false", 5);
+  }
+  void integer(std::int64_t v) {
+    item();
+    p_ = std::to_chars(p_, p_ + 24, v).ptr;
+  }
+  void unsigned_integer(std::uint64_t v) {
+    item();
+    p_ = std::to_chars(p_, p_ + 24, v).ptr;
+  }
+  void real(double v, bool is_f32) {
+    item();
+    if (std::isnan(v)) put("\"nan\"", 5);
+    else if (std::isinf(v)) v > 0 ? put("\"inf\"", 5) : put("\"-inf\"", 6);
+    else if (is_f32) p_ = detail::write_f32(p_, static_cast<float>(v));
+    else {
+      room(detail::f64_text_max);
+      p_ = detail::write_f64(p_, v);
+    }
+  }
+  void character(std::uint8_t c) {
+    item();
+    if (plain(static_cast<char>(c))) {
+      const char text[] = {'"', static_cast<char>(c), '"'};
+      put(text, 3);
+    } else {
+      flush();
+      detail::append_json_string(out_, detail::char_to_json(c).get_ref<const std::string&>());
+    }
+  }
+  void string(std::string_view v) {
+    item();
+    quoted(v);
+  }
+  void bytes(std::span<const std::uint8_t> v) {
+    item();
+    static constexpr char digits[] = "0123456789abcdef";
+    put('"');
+    for (const std::uint8_t b : v) {
+      room(2);
+      p_[0] = digits[b >> 4];
+      p_[1] = digits[b & 15];
+      p_ += 2;
+    }
+    room(1);
+    put('"');
+  }
+
+ private:
+  // Every write but a string, a byte string, a line break and an f64 needs at
+  // most `slack` bytes; item() and key() make sure of them.
+  static constexpr std::size_t size = 4096, slack = 96;
+  struct level {
+    bool one_line;
+    bool object;
+    bool first;
+  };
+
+  static inline bool plain(char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
+  // An array of these is one line: none of its elements is an object or an array.
+  static bool holds_scalars(const type_node* e) {
+    if (!e) return true;  // a flag set's names
+    switch (e->kind) {
+      case type_kind::array:
+      case type_kind::dynamic_array:
+      case type_kind::structure:
+      case type_kind::bit_record:
+      case type_kind::flags:
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  void flush() {
+    out_.append(buf_, static_cast<std::size_t>(p_ - buf_));
+    p_ = buf_;
+  }
+  void room(std::size_t n) {
+    if (static_cast<std::size_t>(buf_ + size - p_) < n) flush();
+  }
+  void put(char c) { *p_++ = c; }
+  void put(const char* text, std::size_t n) {
+    std::memcpy(p_, text, n);
+    p_ += n;
+  }
+
+  void quoted(std::string_view text) {
+    bool all_plain = text.size() + 2 + slack <= size;
+    for (std::size_t i = 0; all_plain && i < text.size(); ++i) all_plain = plain(text[i]);
+    if (all_plain) {
+      room(text.size() + 2 + slack);
+      put('"');
+      put(text.data(), text.size());
+      put('"');
+    } else {
+      flush();
+      detail::append_json_string(out_, text);
+    }
+    room(slack);
+  }
+
+  void new_line(std::size_t depth) {
+    const std::size_t n = static_cast<std::size_t>(indent_) * depth;
+    if (n + 1 + slack > size) {
+      flush();
+      out_.append("\n").append(n, ' ');
+      return;
+    }
+    room(n + 1 + slack);
+    put('\n');
+    std::memset(p_, ' ', n);
+    p_ += n;
+  }
+
+  // Before a value: the separator and line break an array's element needs (an object's key wrote its own).
+  void item() {
+    room(slack);
+    if (depth_ == 0 || levels_[depth_ - 1].object) return;
+    level& l = levels_[depth_ - 1];
+    if (!l.first) {
+      if (l.one_line && indent_ >= 0) put(", ", 2);
+      else put(',');
+    }
+    if (!l.one_line) new_line(depth_);
+    l.first = false;
+  }
+
+  void open(char bracket, bool one_line, bool object) {
+    item();
+    put(bracket);
+    if (depth_ == levels_.size())  // deeper than any schema can nest a value
+      throw std::logic_error("decode_json: a value nested deeper than " + std::to_string(levels_.size()) + " levels");
+    levels_[depth_++] = {one_line, object, true};
+  }
+
+  void close(char bracket) {
+    const level l = levels_[--depth_];
+    if (!l.first && !l.one_line) new_line(depth_);
+    room(slack);
+    put(bracket);
+  }
+
+  std::string& out_;
+  int indent_;
+  // A value nests at most max_schema_depth levels of types, each adding at most an array and an object.
+  std::array<level, 2 * limits::max_schema_depth + 4> levels_;
+  std::size_t depth_ = 0;
+  char buf_[size];
+  char* p_ = buf_;
+};
+
+// Checks the size of `in` against `s`'s root, then reads it into `sink`.
+template <class Sink>
+void read_value(const schema& s, std::span<const std::uint8_t> in, endian order, json_mode mode, Sink& sink) {
+  const type_node& t = s.root();
+  const std::uint8_t* end = in.data() + in.size();
+  if (t.counted) {  // its size is read from its counts as it is decoded
+    reader<Sink> r(sink, in.data(), end, needs_swap(order), mode, true, limits::max_elements - t.elements);
+    r.value(t);
+    if (r.position() != end) {
+      const auto used = static_cast<std::size_t>(r.position() - in.data());
+      throw codec_error(errc::size,
+                        "the value ends, but " + detail::count_of(in.size(), "byte") + " were given (its counts make it " +
+                            detail::count_of(used, "byte") + ")",
+                        {}, used)
+          .mismatch(detail::count_of(used, "byte"), detail::count_of(in.size(), "byte"));
+    }
+    return;
+  }
+  std::size_t tail = 0;
+  if (!t.dynamic) {
+    if (in.size() != t.min_size) detail::check_size(in.size(), false, t.min_size, 0, {}, {});
+  } else {
+    tail = detail::check_size(in.size(), true, t.min_size, t.tail_element_size, tail_path(t),
+                              tail_element_expression(t));
+    check_elements(t, tail);
+  }
+  reader<Sink>(sink, in.data(), end, needs_swap(order), mode).value(t);
+}
 
 }  // namespace
 
@@ -779,30 +1107,28 @@ bytes encode(const schema& s, const nlohmann::json& value, endian order, json_mo
 }
 
 nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian order, json_mode mode) {
-  const type_node& t = s.root();
-  const std::uint8_t* end = in.data() + in.size();
-  if (t.counted) {  // its size is read from its counts as it is decoded
-    reader r(in.data(), end, needs_swap(order), mode, true, limits::max_elements - t.elements);
-    json v = r.value(t);
-    if (r.position() != end) {
-      const auto used = static_cast<std::size_t>(r.position() - in.data());
-      throw codec_error(errc::size,
-                        "the value ends, but " + detail::count_of(in.size(), "byte") + " were given (its counts make it " +
-                            detail::count_of(used, "byte") + ")",
-                        {}, used)
-          .mismatch(detail::count_of(used, "byte"), detail::count_of(in.size(), "byte"));
-    }
-    return v;
+  tree_builder tree;
+  read_value(s, in, order, mode, tree);
+  return tree.take();
+}
+
+void decode_to(const schema& s, std::span<const std::uint8_t> in, value_visitor& visitor, endian order,
+               json_mode mode) {
+  visitor_sink sink(visitor);
+  read_value(s, in, order, mode, sink);
+}
+
+void decode_json(const schema& s, std::span<const std::uint8_t> in, std::string& out, int indent, endian order,
+                 json_mode mode) {
+  const std::size_t had = out.size();
+  try {
+    json_text_writer writer(out, indent);
+    read_value(s, in, order, mode, writer);
+    writer.finish();
+  } catch (...) {
+    out.resize(had);
+    throw;
   }
-  std::size_t tail = 0;
-  if (!t.dynamic) {
-    if (in.size() != t.min_size) detail::check_size(in.size(), false, t.min_size, 0, {}, {});
-  } else {
-    tail = detail::check_size(in.size(), true, t.min_size, t.tail_element_size, tail_path(t),
-                              tail_element_expression(t));
-    check_elements(t, tail);
-  }
-  return reader(in.data(), end, needs_swap(order), mode).value(t);
 }
 
 }  // namespace comframe::core

@@ -1,11 +1,16 @@
 #include "comframe/core/json_text.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <vector>
 
 #include "comframe/core/schema.hpp"
+#include "json_write.hpp"
 
 namespace comframe::core {
 
@@ -184,11 +189,16 @@ std::string quoted_text(std::string_view text, std::size_t max_bytes) {
 
 // ---- format_json ----------------------------------------------------------------------
 
-namespace {
+namespace detail {
 
-// A JSON string (or key) as nlohmann writes it, then with what a terminal would
-// act on escaped too: DEL and the code points unsafe_code_point() names.
 void append_json_string(std::string& out, std::string_view text, bool ascii_only) {
+  // Printable ASCII without a quote or a backslash, the common case, is written as it is.
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; })) {
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
   static constexpr char digits[] = "0123456789abcdef";
   const std::string dumped = json(std::string(text)).dump(-1, ' ', ascii_only, json::error_handler_t::replace);
   if (ascii_only) {  // nlohmann has escaped every byte from 0x7f on
@@ -209,6 +219,102 @@ void append_json_string(std::string& out, std::string_view text, bool ascii_only
     i += n;
   }
 }
+
+char* write_f32(char* out, float value) {
+  // std::to_chars gives the shortest text that reads back to the float, fixed
+  // (1173083776, 0.001) or scientific (1e-05), whichever is shorter. Its digits
+  // are laid out as nlohmann's serializer lays out a double's, so the text is
+  // what json(the double of that text).dump() writes, without parsing it back.
+  char text[32];
+  const char* end = std::to_chars(text, text + sizeof text, value).ptr;
+  const char* p = text;
+  if (*p == '-') *out++ = *p++;
+  const char* e = std::find(p, end, 'e');
+  char digits[48];
+  int k = 0;       // significant digits
+  int point = 0;   // digits before the decimal point, counting leading zeros
+  bool seen_point = false, leading = true;
+  for (const char* q = p; q < e; ++q) {
+    if (*q == '.') {
+      seen_point = true;
+      continue;
+    }
+    if (!seen_point) ++point;
+    if (leading && *q == '0') {  // 0.00123: the zeros shift the point, they are no digits
+      --point;
+      continue;
+    }
+    leading = false;
+    digits[k++] = *q;
+  }
+  while (k > 1 && digits[k - 1] == '0') --k;
+  if (k == 0) {  // zero: nlohmann writes 0.0
+    std::memcpy(out, "0.0", 3);
+    return out + 3;
+  }
+  int exponent = 0;
+  if (e != end) std::from_chars(e + 1 + (e[1] == '+'), end, exponent);
+  // value = 0.d1…dk × 10^n; nlohmann's limits for a double: -4 < n <= 15.
+  const int n = point + exponent;
+  constexpr int min_exp = -4, max_exp = 15;
+  const auto put = [&out](const char* from, int count) {
+    std::memcpy(out, from, static_cast<std::size_t>(count));
+    out += count;
+  };
+  const auto zeros = [&out](int count) {
+    std::memset(out, '0', static_cast<std::size_t>(count));
+    out += count;
+  };
+  if (k <= n && n <= max_exp) {  // 1234.0, 1173083776.0
+    put(digits, k);
+    zeros(n - k);
+    put(".0", 2);
+  } else if (0 < n && n <= max_exp) {  // 12.34
+    put(digits, n);
+    *out++ = '.';
+    put(digits + n, k - n);
+  } else if (min_exp < n && n <= 0) {  // 0.001234
+    put("0.", 2);
+    zeros(-n);
+    put(digits, k);
+  } else {  // 1.234e-05, 1e+20: at least two exponent digits
+    *out++ = digits[0];
+    if (k > 1) {
+      *out++ = '.';
+      put(digits + 1, k - 1);
+    }
+    const int x = n - 1;
+    put(x < 0 ? "e-" : "e+", 2);
+    const int ax = x < 0 ? -x : x;
+    if (ax < 10) *out++ = '0';
+    out = std::to_chars(out, out + 3, ax).ptr;
+  }
+  return out;
+}
+
+void append_f32(std::string& out, float value) {
+  char text[f32_text_max];
+  out.append(text, static_cast<std::size_t>(write_f32(text, value) - text));
+}
+
+char* write_f64(char* out, double value) {
+  // nlohmann's own shortest-digits routine, so the text is exactly json(value).dump().
+  return nlohmann::detail::to_chars(out, out + f64_text_max, value);
+}
+
+void append_integer(std::string& out, long long value) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+
+void append_integer(std::string& out, unsigned long long value) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+
+}  // namespace detail
+
+namespace {
 
 // An array of char (by its schema type) as its text, without the NULs that pad it.
 std::optional<std::string> char_text(const json& j, const type_node* t) {
@@ -235,6 +341,8 @@ class json_printer {
     if (f_.chars_as_text)
       if (auto text = char_text(j, t)) return write_string(*text, out);
     if (j.is_string()) return write_string(j.get_ref<const std::string&>(), out);
+    if (t && t->kind == type_kind::number && t->number == scalar::f32 && j.is_number_float() && write_f32(j, out))
+      return;
     if (!j.is_structured()) {
       out += j.dump(-1, ' ', f_.ascii_only, json::error_handler_t::replace);
       return;
@@ -296,7 +404,7 @@ class json_printer {
         const std::size_t at = out.size();
         if (f_.key_value) out += printable_text(*key, key->size()) + "=";
         else {
-          append_json_string(out, *key, f_.ascii_only);
+          detail::append_json_string(out, *key, f_.ascii_only);
           out += spaced() ? ": " : ":";
         }
         write(j[*key], kt, depth + 1, item_column(out.size() - at), one_line, out);
@@ -317,6 +425,19 @@ class json_printer {
     out += object ? '}' : ']';
   }
 
+  // A decoded f32 is held as the double nearest to its shortest digits, which
+  // nlohmann may print with more (0.00010824208600000001): it is written with
+  // those digits when they name that double; any other double as nlohmann writes it.
+  static bool write_f32(const json& j, std::string& out) {
+    const double d = j.get<double>();
+    if (!std::isfinite(d) || std::fabs(d) > static_cast<double>(std::numeric_limits<float>::max())) return false;
+    std::string text;
+    detail::append_f32(text, static_cast<float>(d));
+    if (std::strtod(text.c_str(), nullptr) != d) return false;
+    out += text;
+    return true;
+  }
+
   void write_string(std::string_view text, std::string& out) const {
     if (f_.key_value) {
       out += quoted_text(text, f_.max_string_bytes);
@@ -324,7 +445,7 @@ class json_printer {
     }
     std::size_t shown = std::min(text.size(), f_.max_string_bytes);
     while (shown < text.size() && shown > 0 && (static_cast<unsigned char>(text[shown]) & 0xC0) == 0x80) --shown;
-    append_json_string(out, text.substr(0, shown), f_.ascii_only);
+    detail::append_json_string(out, text.substr(0, shown), f_.ascii_only);
     if (shown < text.size())
       out += " (cut: " + std::to_string(shown) + " of " + std::to_string(text.size()) + " bytes shown)";
   }

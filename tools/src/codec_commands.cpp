@@ -68,9 +68,11 @@ void run_decode(const codec_options& o) {
     throw cli_error(e.detail());  // "bad hex at character 5: ...": a mistake in the input, not in a value
   }
   const auto mode = o.lenient ? core::json_mode::lenient : core::json_mode::strict;
-  const auto value = core::decode(s, bytes, *core::parse_endian(o.endian), mode);
-  std::cout << core::format_json(value, {.indent = o.compact ? -1 : 2, .scalar_arrays_on_one_line = true, .type = &s.root()})
-            << '\n';
+  // Straight to text, with no tree in between: the same text as format_json(decode(…)).
+  std::string text;
+  core::decode_json(s, bytes, text, o.compact ? -1 : 2, *core::parse_endian(o.endian), mode);
+  text += '\n';
+  std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 void run_schema(const codec_options& o) {

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "comframe/core/codec.hpp"
 #include "comframe/core/endian.hpp"
@@ -44,5 +45,48 @@ void encode_append(const schema& s, const nlohmann::json& value, bytes& out, end
 /// lenient lists it as its bit position.
 nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian order = endian::native,
                       json_mode mode = json_mode::strict);
+
+/// decode() written straight as JSON text, appended to `out`, without a tree in
+/// between: the text format_json(decode(s, in, order, mode), {.indent = indent,
+/// .scalar_arrays_on_one_line = true, .type = &s.root()}) gives (indent < 0:
+/// one line, no spaces). Throws what decode() throws; `out` is then as it was.
+void decode_json(const schema& s, std::span<const std::uint8_t> in, std::string& out, int indent = -1,
+                 endian order = endian::native, json_mode mode = json_mode::strict);
+
+/// What decode_to() calls as it reads a value: the value's JSON (as decode()
+/// makes it) as a stream of parts in the order of its bytes, with nothing held
+/// in between. A struct or bit record is begin_object, then key and its value
+/// for each field in field order, then end_object; an array (fixed, dynamic,
+/// counted, a packed bit field, a flag set) is begin_array, its elements,
+/// end_array. Leaves: an integer of a signed type arrives as integer(), of an
+/// unsigned one as unsigned_integer(); f32, f64 and f2 as real() (`is_f32`
+/// for f32: the shortest digits that read back to the float are
+/// std::to_chars(static_cast<float>(v))); NaN and the infinities, a char (as
+/// UTF-8), a text, a byte string (lowercase hex), an enumerator's name and a
+/// flag's name as string(). A string_view is valid only during the call.
+/// The visitor may throw; decode_to() lets it through.
+class value_visitor {
+ public:
+  virtual ~value_visitor() = default;
+  /// `type`: the struct's or bit record's node, whose `fields` name the keys to come.
+  virtual void begin_object(const type_node& type) = 0;
+  virtual void key(const std::string& name) = 0;
+  virtual void end_object() = 0;
+  /// `element`: the elements' node, or nullptr for a flag set's names.
+  virtual void begin_array(const type_node* element) = 0;
+  virtual void end_array() = 0;
+  virtual void null() = 0;
+  virtual void boolean(bool value) = 0;
+  virtual void integer(std::int64_t value) = 0;
+  virtual void unsigned_integer(std::uint64_t value) = 0;
+  virtual void real(double value, bool is_f32) = 0;
+  virtual void string(std::string_view value) = 0;
+};
+
+/// Decodes as decode() does, handing the value to `visitor` part by part.
+/// Errors are decode()'s, thrown when the bytes that cause them are reached:
+/// the visitor may have seen the parts before them.
+void decode_to(const schema& s, std::span<const std::uint8_t> in, value_visitor& visitor,
+               endian order = endian::native, json_mode mode = json_mode::strict);
 
 }  // namespace comframe::core
