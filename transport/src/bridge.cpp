@@ -209,6 +209,27 @@ void futex_wait(const std::uint8_t* base, std::uint32_t seen, std::chrono::nanos
             0);
 }
 
+// ---- the doorbell (docs/bridge.md, "The doorbell") ----------------------------
+// A 64-byte file beside the segment, writable by whoever may read the segment,
+// whose word at bell_off_asleep a subscriber sets before it sleeps on the
+// segment's notify word. The publisher makes the FUTEX_WAKE system call only
+// when it finds the word set, and clears it as it wakes everyone: one call per
+// round of sleeps, none while nobody sleeps. The ring stays read-only to
+// subscribers. A hostile value can only cost time: a cleared word makes
+// sleepers wait out their bounded sleep; a word set again and again makes the
+// publisher wake on every record, as if there were no doorbell.
+constexpr char bell_magic[8] = {'C', 'F', 'B', 'E', 'L', 'L', '0', '1'};
+constexpr std::size_t bell_bytes = 64;
+constexpr std::size_t bell_off_epoch = 8;   // the segment's epoch: a bell of another publisher is not ours
+constexpr std::size_t bell_off_asleep = 16;  // u32: not 0 when a subscriber sleeps, or is about to
+
+// The longest sleep of a subscriber that has no doorbell to count itself in.
+constexpr std::chrono::milliseconds unrung_sleep{1};
+
+
+// Whoever may read the segment may ring: each read bit of `mode` adds its write bit.
+unsigned bell_mode(unsigned mode) { return (mode & 0444) | ((mode & 0444) >> 1); }
+
 std::uint64_t random_epoch() {
   std::random_device rd;
   std::uint64_t e = 0;
@@ -371,6 +392,8 @@ void check_name(std::string_view name) {
 
 std::string segment_path(std::string_view name) { return "/dev/shm/comframe." + std::string(name); }
 
+std::string doorbell_path(std::string_view name) { return "/dev/shm/comframe-bell." + std::string(name); }
+
 std::string_view to_string(read_status status) noexcept {
   switch (status) {
     case read_status::record: return "record";
@@ -403,6 +426,23 @@ struct publisher::impl {
   std::uint64_t profile_capacity = 0;
   std::vector<std::string> slot_keys;  // which key each slot holds ("" for free)
   std::mutex mutex;
+  mapping bell_map;                 // the doorbell, or none: then every record wakes
+  std::uint8_t* bell = nullptr;
+  ino_t bell_inode = 0;
+  std::atomic<std::uint64_t> wakes{0};  // FUTEX_WAKE calls made
+
+  // Wakes the sleepers, if the doorbell says there are any, and clears it: every
+  // sleeper wakes now, and sets it again before it next sleeps.
+  void wake() {
+    if (bell) {
+      auto asleep = atomic_at<std::uint32_t>(bell, bell_off_asleep);
+      if (asleep.load(std::memory_order_seq_cst) == 0 || asleep.exchange(0, std::memory_order_seq_cst) == 0) return;
+    }
+    wakes.fetch_add(1, std::memory_order_relaxed);
+    futex_wake_all(base);
+  }
+
+  void create_bell(unsigned mode);
 
   // Moves tail past every record that starts below `min`.
   void advance_tail(std::uint64_t min) {
@@ -451,8 +491,10 @@ struct publisher::impl {
     (void)rec;
     head += record_bytes;
     atomic_at<std::uint64_t>(base, off_head).store(head, std::memory_order_release);
-    atomic_at<std::uint32_t>(base, off_notify).fetch_add(1, std::memory_order_release);
-    futex_wake_all(base);
+    // seq_cst, against the subscriber's seq_cst setting of the doorbell then load of
+    // notify: either it sees this increment and does not sleep, or we see the doorbell set.
+    atomic_at<std::uint32_t>(base, off_notify).fetch_add(1, std::memory_order_seq_cst);
+    wake();
   }
 
   void write_record_header(std::uint8_t* rec, std::uint64_t record_bytes, std::size_t length, direction dir,
@@ -604,6 +646,34 @@ void publisher::impl::write_header(const publisher_options& o, std::uint64_t pro
   store<std::uint64_t>(base, off_created, now_ns());
 }
 
+// Made whole under a temporary name and renamed over any earlier publisher's.
+// Without one (no room in /dev/shm, say) the publisher wakes on every record.
+void publisher::impl::create_bell(unsigned mode) {
+  char suffix[24];
+  std::snprintf(suffix, sizeof suffix, ".%016llx", static_cast<unsigned long long>(epoch));
+  const std::string final_path = doorbell_path(name), tmp = final_path + suffix;
+  file f(::open(tmp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (f.fd < 0) return;
+  struct stat st{};
+  void* a = MAP_FAILED;
+  if (::fchmod(f.fd, bell_mode(mode)) != 0 || ::ftruncate(f.fd, bell_bytes) != 0 || ::fstat(f.fd, &st) != 0 ||
+      (a = ::mmap(nullptr, bell_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd, 0)) == MAP_FAILED) {
+    ::unlink(tmp.c_str());
+    return;
+  }
+  mapping bm(a, bell_bytes);
+  auto* b = bm.data();
+  std::memcpy(b, bell_magic, sizeof bell_magic);
+  store<std::uint64_t>(b, bell_off_epoch, epoch);
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return;
+  }
+  bell_map = std::move(bm);
+  bell = bell_map.data();
+  bell_inode = st.st_ino;
+}
+
 publisher::publisher(std::string_view name, const publisher_options& o) : impl_(std::make_unique<impl>()) {
   check_options(name, o);
   auto& m = *impl_;
@@ -637,14 +707,20 @@ publisher::publisher(std::string_view name, const publisher_options& o) : impl_(
   if (::flock(m.fd.fd, LOCK_EX | LOCK_NB) != 0) fail_errno("cannot lock bridge segment " + tmp);
   claim_name(tmp, m.path, m.name);
   guard.armed = false;
+  m.create_bell(o.mode);
 }
 
 publisher::~publisher() {
   auto& m = *impl_;
   if (!m.base) return;
   atomic_at<std::uint32_t>(m.base, off_closed).store(1, std::memory_order_release);
-  atomic_at<std::uint32_t>(m.base, off_notify).fetch_add(1, std::memory_order_release);
-  futex_wake_all(m.base);
+  atomic_at<std::uint32_t>(m.base, off_notify).fetch_add(1, std::memory_order_seq_cst);
+  futex_wake_all(m.base);  // whatever the doorbell says: the last word must reach everyone
+  if (m.bell) {  // the doorbell's name too, if it is still ours
+    struct stat named{};
+    const std::string bell = doorbell_path(m.name);
+    if (::stat(bell.c_str(), &named) == 0 && named.st_ino == m.bell_inode) ::unlink(bell.c_str());
+  }
   // Remove the name only if it is still ours (it is while we hold the lock).
   struct stat mine{}, named{};
   if (::fstat(m.fd.fd, &mine) == 0 && ::stat(m.path.c_str(), &named) == 0 && mine.st_ino == named.st_ino &&
@@ -744,6 +820,8 @@ void publisher::set_profile(std::string_view text) {
   version.store(v + 2, std::memory_order_release);  // even: whole
 }
 
+std::uint64_t publisher::wakes() const noexcept { return impl_->wakes.load(std::memory_order_relaxed); }
+
 std::uint64_t publisher::refused() const noexcept {
   return atomic_at<std::uint64_t>(impl_->base, off_refused).load(std::memory_order_acquire);
 }
@@ -777,6 +855,45 @@ struct subscriber::impl {
   bool count_from_zero = false;
   std::chrono::steady_clock::time_point last_check{};
   adaptive_spin spin;  // how long to spin before the futex (options.spin at most)
+  mapping bell_map;    // the publisher's doorbell, or none: then sleeps are short
+  std::uint8_t* bell = nullptr;
+  std::chrono::steady_clock::time_point bell_tried{};
+
+  // Opens the doorbell of the attached publisher (same epoch), read-write; none
+  // when it is missing, not ours to write, or not this publisher's.
+  void open_bell() {
+    bell_tried = std::chrono::steady_clock::now();
+    bell_map = mapping();
+    bell = nullptr;
+    file f(::open(doorbell_path(name).c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    struct stat st{};
+    if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < static_cast<off_t>(bell_bytes))
+      return;
+    void* a = ::mmap(nullptr, bell_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd, 0);
+    if (a == MAP_FAILED) return;
+    mapping bm(a, bell_bytes);
+    if (std::memcmp(bm.data(), bell_magic, sizeof bell_magic) != 0 ||
+        load<std::uint64_t>(bm.data(), bell_off_epoch) != geo.epoch)
+      return;
+    bell_map = std::move(bm);
+    bell = bell_map.data();
+  }
+
+  // Sleeps on the notify word until it moves from `seen`, for at most `wait`,
+  // first setting the doorbell so that the publisher wakes us. Without a
+  // doorbell the publisher may not wake us: the sleep is then at most unrung_sleep.
+  void sleep(std::uint32_t seen, std::chrono::nanoseconds wait) {
+    ++stats.sleeps;
+    if (!bell) {
+      futex_wait(base, seen, std::min<std::chrono::nanoseconds>(wait, unrung_sleep));
+      return;
+    }
+    atomic_at<std::uint32_t>(bell, bell_off_asleep).store(1, std::memory_order_seq_cst);
+    // seq_cst, against the publisher's increment of notify then load of the
+    // doorbell: either we see its record here and do not sleep, or it sees the
+    // doorbell set and wakes us (the kernel checks notify again, atomically).
+    if (atomic_at<std::uint32_t>(base, off_notify).load(std::memory_order_seq_cst) == seen) futex_wait(base, seen, wait);
+  }
 
   // A bad field of the segment, named by its own byte offset in the segment.
   [[noreturn]] void corrupt_at(std::uint64_t offset, const char* field, const std::string& what) const {
@@ -1047,6 +1164,7 @@ subscriber::subscriber(std::string_view name, const subscriber_options& options)
   m.options = options;
   m.spin = adaptive_spin({.max_spin = options.spin});
   impl::attach(m);
+  m.open_bell();
   m.seek(!options.from_oldest);
 }
 
@@ -1076,6 +1194,7 @@ read_result subscriber::next(std::chrono::nanoseconds timeout) {
           m.inode = fresh.inode;
           m.device = fresh.device;
           m.gone = false;
+          m.open_bell();
           m.seek(false);  // from its oldest record: nothing it published is skipped
           m.next_sequence = 0;  // and what it overwrote before we came is counted as lost
           m.count_from_zero = true;
@@ -1115,10 +1234,8 @@ read_result subscriber::next(std::chrono::nanoseconds timeout) {
         }
       }
       const auto wait = std::min<std::chrono::nanoseconds>(deadline - clock::now(), check_every);
-      if (wait.count() > 0) {
-        ++m.stats.sleeps;
-        futex_wait(m.base, seen, wait);
-      }
+      if (!m.bell && now - m.bell_tried >= check_every) m.open_bell();  // the publisher may have made it since
+      if (wait.count() > 0) m.sleep(seen, wait);
       continue;
     }
     const auto now = clock::now();

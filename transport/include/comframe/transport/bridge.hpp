@@ -80,6 +80,11 @@ class bridge_error : public comframe::error {
 void check_name(std::string_view name);
 /// Where the segment of `name` lives: "/dev/shm/comframe.<name>".
 std::string segment_path(std::string_view name);
+/// Where the publisher's doorbell lives: "/dev/shm/comframe-bell.<name>", 64
+/// bytes that every process that may read the segment may write: set by a
+/// subscriber before it sleeps, so that the publisher wakes subscribers only
+/// when one sleeps (docs/bridge.md, "The doorbell").
+std::string doorbell_path(std::string_view name);
 
 /// record::flags bits: transport::record_flag, also named bridge::refused and bridge::truncated.
 using transport::record_flag;
@@ -143,6 +148,9 @@ class publisher {
   /// Values set_latest and set_profile refused so far (the segment's
   /// `refused` counter).
   std::uint64_t refused() const noexcept;
+  /// FUTEX_WAKE system calls made: at most one per record, only when a
+  /// subscriber has gone to sleep since the last one (the doorbell, docs/bridge.md).
+  std::uint64_t wakes() const noexcept;
 
   const std::string& name() const noexcept;
   std::uint64_t published() const noexcept;  ///< records published so far
