@@ -2,18 +2,32 @@
 
 #include "comframe/core/json_text.hpp"
 
+#include <array>
+
 namespace comframe::core {
 
 namespace {
 
-int hex_digit(char c) noexcept {
+constexpr int hex_digit(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
-bool is_separator(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':' || c == ','; }
+constexpr bool is_separator(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':' || c == ','; }
+
+// What each byte of hex text is: a digit's value (0-15), a separator, or neither.
+constexpr std::uint8_t separator = 16, other = 17;
+constexpr auto classes = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const int v = hex_digit(static_cast<char>(c));
+    t[static_cast<std::size_t>(c)] =
+        v >= 0 ? static_cast<std::uint8_t>(v) : is_separator(static_cast<char>(c)) ? separator : other;
+  }
+  return t;
+}();
 
 // Characters count from 1, as in every hex error.
 [[noreturn]] void bad_hex(errc kind, std::size_t index, const std::string& why) {
@@ -40,7 +54,14 @@ std::vector<std::uint8_t> parse_hex(std::string_view text, hex_layout layout, er
   std::size_t digits = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (separated && is_separator(c)) {
+    const std::uint8_t k = classes[static_cast<unsigned char>(c)];
+    if (k < 16 && high >= 0) {  // the second digit of a byte, the common case
+      out.push_back(static_cast<std::uint8_t>(high << 4 | k));
+      high = -1;
+      ++digits;
+      continue;
+    }
+    if (separated && k == separator) {
       if (high >= 0) bad_hex(kind, i, "a byte needs two hex digits");
       continue;
     }
