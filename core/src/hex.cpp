@@ -48,40 +48,39 @@ std::string hex_text(std::span<const std::uint8_t> bytes, std::string_view separ
 
 std::vector<std::uint8_t> parse_hex(std::string_view text, hex_layout layout, errc kind) {
   const bool separated = layout == hex_layout::separated;
-  std::vector<std::uint8_t> out;
-  out.reserve(text.size() / 2);
+  std::vector<std::uint8_t> out(text.size() / 2);  // at most this many bytes; cut to size at the end
+  std::size_t n = 0;
   int high = -1;
   std::size_t digits = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const std::uint8_t k = classes[static_cast<unsigned char>(c)];
-    if (k < 16 && high >= 0) {  // the second digit of a byte, the common case
-      out.push_back(static_cast<std::uint8_t>(high << 4 | k));
-      high = -1;
-      ++digits;
+    if (k < 16) {
+      if (high >= 0) {  // the second digit of a byte
+        out[n++] = static_cast<std::uint8_t>(high << 4 | k);
+        high = -1;
+        ++digits;
+        continue;
+      }
+      if (!(separated && c == '0' && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X'))) {
+        high = k;
+        ++digits;
+        continue;
+      }
+      // "0x" before a byte
+      if (i + 2 >= text.size() || hex_digit(text[i + 2]) < 0)
+        bad_hex(kind, i, "\"" + std::string(text.substr(i, 2)) + "\" needs hex digits after it");
+      ++i;
       continue;
     }
     if (separated && k == separator) {
       if (high >= 0) bad_hex(kind, i, "a byte needs two hex digits");
       continue;
     }
-    if (separated && c == '0' && high < 0 && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
-      if (i + 2 >= text.size() || hex_digit(text[i + 2]) < 0)
-        bad_hex(kind, i, "\"" + std::string(text.substr(i, 2)) + "\" needs hex digits after it");
-      ++i;
-      continue;
-    }
-    const int v = hex_digit(c);
-    if (v < 0) bad_hex(kind, i, quoted_text(text.substr(i, 1)) + " is not a hex digit");
-    ++digits;
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(high << 4 | v));
-      high = -1;
-    }
+    bad_hex(kind, i, quoted_text(text.substr(i, 1)) + " is not a hex digit");
   }
   if (high >= 0) throw codec_error(kind, "odd number of hex digits (" + std::to_string(digits) + ")");
+  out.resize(n);
   return out;
 }
 
