@@ -223,9 +223,8 @@ constexpr std::size_t bell_bytes = 64;
 constexpr std::size_t bell_off_epoch = 8;   // the segment's epoch: a bell of another publisher is not ours
 constexpr std::size_t bell_off_asleep = 16;  // u32: not 0 when a subscriber sleeps, or is about to
 
-// The longest sleep of a subscriber that has no doorbell to count itself in.
+// The longest sleep of a subscriber that has no doorbell to ring.
 constexpr std::chrono::milliseconds unrung_sleep{1};
-
 
 // Whoever may read the segment may ring: each read bit of `mode` adds its write bit.
 unsigned bell_mode(unsigned mode) { return (mode & 0444) | ((mode & 0444) >> 1); }
