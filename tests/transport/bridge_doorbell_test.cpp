@@ -22,6 +22,7 @@
 
 #include "comframe/transport/bridge.hpp"
 #include "support/process.hpp"
+#include "support/require_tool.hpp"
 #include "support/timing.hpp"
 
 namespace {
@@ -158,6 +159,38 @@ TEST(bridge_doorbell, a_doorbell_that_is_not_the_publishers_is_ignored_and_recor
   bridge.publish(direction::from_device, payload);
   EXPECT_EQ(read.get().status, read_status::record);
   EXPECT_EQ(bell.asleep().load(), 0u);  // untouched: the subscriber never wrote to it
+}
+
+// docs/bridge.md's Python recipe for sleeping on the doorbell, run as written
+// (only the bridge's name changed) by /usr/bin/python3 against this publisher.
+TEST(bridge_doorbell, the_python_recipe_in_the_docs_sleeps_rings_and_is_woken) {
+  if (::access("/usr/bin/python3", X_OK) != 0) COMFRAME_MISSING_TOOL("/usr/bin/python3 (Debian python3)");
+  publisher bridge(unique_name("recipe"));
+  const std::string driver = R"PY(
+import ctypes, re, sys, threading
+doc = open(sys.argv[1]).read()
+code = re.search(r"```python\n(.*?)```", doc[doc.index("**From a program of your own.**"):], re.S).group(1)
+ns = {}
+exec(code.replace("comframe.lab", "comframe." + sys.argv[2]).replace("comframe-bell.lab", "comframe-bell." + sys.argv[2]), ns)
+seen = ns["notify"].value
+word = ctypes.c_uint32.from_address(ns["bell"] + 16)
+sleeper = threading.Thread(target=ns["sleep"], args=(seen,))
+sleeper.start()
+while word.value == 0:
+    pass
+print("ringing", flush=True)
+sleeper.join()
+print("woke notify_moved=%s bell=%d" % (ns["notify"].value != seen, word.value), flush=True)
+)PY";
+  comframe::test::child_process py(
+      {"/usr/bin/python3", "-c", driver, std::string(COMFRAME_SOURCE_DIR) + "/docs/bridge.md", bridge.name()});
+  ASSERT_TRUE(py.wait_for_line("ringing")) << py.output();
+  bridge.publish(direction::from_device, payload);
+  const auto woke = py.wait_for_line("woke ");
+  ASSERT_TRUE(woke) << py.output();
+  EXPECT_EQ(*woke, "notify_moved=True bell=0");
+  EXPECT_EQ(bridge.wakes(), 1u);  // the publisher saw the doorbell set and woke the sleeper
+  EXPECT_EQ(py.stop(0), 0) << py.output();
 }
 
 TEST(bridge_doorbell, is_writable_by_whoever_may_read_the_segment_and_goes_with_the_publisher) {
