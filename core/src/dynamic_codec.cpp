@@ -847,7 +847,7 @@ class json_text_writer {
   }
   void character(std::uint8_t c) {
     item();
-    if (plain(static_cast<char>(c))) {
+    if (detail::plain_json_char(static_cast<char>(c))) {
       const char text[] = {'"', static_cast<char>(c), '"'};
       put(text, 3);
     } else {
@@ -883,7 +883,6 @@ class json_text_writer {
     bool first;
   };
 
-  static inline bool plain(char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
 
   // An array of these is one line: none of its elements is an object or an array.
   static bool holds_scalars(const type_node* e) {
@@ -915,7 +914,7 @@ class json_text_writer {
 
   void quoted(std::string_view text) {
     bool all_plain = text.size() + 2 + slack <= size;
-    for (std::size_t i = 0; all_plain && i < text.size(); ++i) all_plain = plain(text[i]);
+    for (std::size_t i = 0; all_plain && i < text.size(); ++i) all_plain = detail::plain_json_char(text[i]);
     if (all_plain) {
       room(text.size() + 2 + slack);
       put('"');

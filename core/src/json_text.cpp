@@ -193,7 +193,7 @@ namespace detail {
 
 void append_json_string(std::string& out, std::string_view text, bool ascii_only) {
   // Printable ASCII without a quote or a backslash, the common case, is written as it is.
-  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; })) {
+  if (std::all_of(text.begin(), text.end(), plain_json_char)) {
     out += '"';
     out += text;
     out += '"';

@@ -9,6 +9,10 @@
 
 namespace comframe::core::detail {
 
+/// A character a JSON string holds as it is, with no escape and nothing a
+/// terminal acts on: printable ASCII but the quote and the backslash.
+inline bool plain_json_char(char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
 /// A JSON string (or key) as nlohmann writes it, with DEL, the C1 controls
 /// and the Unicode bidirectional controls escaped too (json_format's rule).
 void append_json_string(std::string& out, std::string_view text, bool ascii_only = false);
