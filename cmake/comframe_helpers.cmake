@@ -50,22 +50,49 @@ function(comframe_add_test name)
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   comframe_target_defaults(${name})
-  # Each test is labelled with its program's name: `ctest -L '^transport_frame_channel_test$'`
-  # runs one program's tests (scripts/test.sh --tsan picks programs this way).
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS ${name})
+  set_property(GLOBAL APPEND PROPERTY COMFRAME_TEST_PROGRAMS ${name})
+  # Each test is labelled with its program's name and "gtest": `ctest -L '^transport_tests$'`
+  # runs one program's tests, `ctest -L '^gtest$'` those of every program built this way.
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS "${name};gtest")
 endfunction()
 
-# comframe_add_test_dir(PREFIX LIBS … [DEFINITIONS …] [DEPENDS …]): every
-# *_test.cpp of the calling folder becomes one test program PREFIX_<stem>,
-# which can include "support/…" and "<layer>/…" from tests/ and knows the
-# source tree as COMFRAME_SOURCE_DIR.
+# comframe_add_test_dir(PREFIX LIBS … [DEFINITIONS …] [DEPENDS …] [ALONE stem …]):
+# the *_test.cpp of the calling folder make one test program PREFIX_tests, a unity
+# build: CMake puts COMFRAME_TEST_UNITY_BATCH files in each translation unit, so the
+# headers and templates they share are compiled once per batch, not once per file
+# (under ASan a folder compiles in about half the time). So that the files of a
+# batch do not clash, each keeps its code in a namespace named after it
+# (`namespace frame_channel_test { … }`, after its #includes); a specialization of
+# a library template goes outside it. A file named in ALONE (its stem, as
+# codegen_thermo_test) is a program of its own, PREFIX_<stem>, for sources or flags of
+# its own. Every program can include "support/…" and "<layer>/…" from tests/ and knows
+# the source tree as COMFRAME_SOURCE_DIR. With COMFRAME_TEST_SELECT set (paths under
+# tests/, as in scripts/tsan_tests.txt) only the files it names are built.
+set(COMFRAME_TEST_UNITY_BATCH 6 CACHE STRING "Test files per translation unit of a folder's test program (0: all)")
 function(comframe_add_test_dir prefix)
-  cmake_parse_arguments(T "" "" "LIBS;DEFINITIONS;DEPENDS" ${ARGN})
+  cmake_parse_arguments(T "" "" "LIBS;DEFINITIONS;DEPENDS;ALONE" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  set(merged)
+  set(programs)
   foreach(src ${sources})
     get_filename_component(stem ${src} NAME_WE)
-    set(target ${prefix}_${stem})
-    comframe_add_test(${target} SOURCES ${src} LIBS ${T_LIBS})
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR}/tests ${src})
+    if(DEFINED COMFRAME_TEST_SELECT AND NOT rel IN_LIST COMFRAME_TEST_SELECT)
+      continue()
+    endif()
+    if(stem IN_LIST T_ALONE)
+      comframe_add_test(${prefix}_${stem} SOURCES ${src} LIBS ${T_LIBS})
+      list(APPEND programs ${prefix}_${stem})
+    else()
+      list(APPEND merged ${src})
+    endif()
+  endforeach()
+  if(merged)
+    comframe_add_test(${prefix}_tests SOURCES ${merged} LIBS ${T_LIBS})
+    set_target_properties(${prefix}_tests PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${COMFRAME_TEST_UNITY_BATCH})
+    list(APPEND programs ${prefix}_tests)
+  endif()
+  foreach(target ${programs})
     target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
     target_compile_definitions(${target} PRIVATE COMFRAME_SOURCE_DIR="${PROJECT_SOURCE_DIR}" ${T_DEFINITIONS})
     if(T_DEPENDS)

@@ -4,8 +4,8 @@
 #   scripts/build.sh --demo       only what scripts/demo.sh runs (the comframe tool, the host example) in build/
 #   scripts/build.sh --sanitize   everything, with AddressSanitizer + UBSan, in build-asan/ (what
 #                                 scripts/test.sh runs)
-#   scripts/build.sh --tsan       ThreadSanitizer build, in build-tsan/, of the test programs of
-#                                 every concurrent path (scripts/tsan_tests.txt) and the comframe tool
+#   scripts/build.sh --tsan       ThreadSanitizer build, in build-tsan/, of the tests of every
+#                                 concurrent path (scripts/tsan_tests.txt) and the comframe tool
 # The sanitizer builds are -O1 with line tables only (-g1): sanitizer reports still name
 # file and line, and compiling takes a third less than with full debug information.
 # Compiles through ccache when it is installed (scripts/setup.sh installs it); the
@@ -29,8 +29,8 @@ case "${1:-}" in
   --tsan)
     dir=build-tsan
     args=(-DCMAKE_BUILD_TYPE=Debug "${sanitizer_flags[@]}" -DCOMFRAME_TSAN=ON -DCOMFRAME_BUILD_TESTS=ON
-          -DCOMFRAME_BUILD_BENCH=OFF -DCOMFRAME_BUILD_EXAMPLES=OFF)
-    targets=(--target comframe $(grep -v '^#' scripts/tsan_tests.txt)) ;;
+          -DCOMFRAME_BUILD_BENCH=OFF -DCOMFRAME_BUILD_EXAMPLES=OFF -DCOMFRAME_TEST_SELECT_FILE="$PWD/scripts/tsan_tests.txt")
+    targets=(--target comframe comframe_test_programs) ;;
   *) echo "usage: scripts/build.sh [--demo | --sanitize | --tsan]" >&2; exit 2 ;;
 esac
 if command -v ccache > /dev/null; then

@@ -6,9 +6,9 @@
 #include "comframe/core/measure.hpp"
 #include "comframe/core/schema.hpp"
 
-namespace comframe::core {
-void PrintTo(const measured& m, std::ostream* os) { *os << "{state " << int(m.st) << ", size " << m.size << "}"; }
-}  // namespace comframe::core
+#include "support/measured_print.hpp"
+
+namespace counted_fields_test {
 
 namespace {
 
@@ -253,3 +253,5 @@ TEST(counted_fields, load_refuses_counts_that_cannot_work_naming_the_path) {
 }
 
 }  // namespace
+
+}  // namespace counted_fields_test

@@ -42,6 +42,8 @@ BOOST_DESCRIBE_STRUCT(Outer, (), (id, frame, last))
 
 }  // namespace cnt
 
+namespace counted_static_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -187,3 +189,5 @@ TEST(counted_static, a_length_the_count_cannot_hold_is_refused_on_encode) {
 }
 
 }  // namespace
+
+}  // namespace counted_static_test

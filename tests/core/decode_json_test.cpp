@@ -14,6 +14,8 @@
 #include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
 
+namespace decode_json_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -208,3 +210,5 @@ TEST(decode_to, an_error_comes_after_the_parts_before_it) {
 }
 
 }  // namespace
+
+}  // namespace decode_json_test

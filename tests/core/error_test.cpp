@@ -9,6 +9,8 @@
 #include "core/formats_types.hpp"
 #include "core/test_types.hpp"
 
+namespace error_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -121,3 +123,5 @@ TEST(error_mismatch, an_error_that_is_no_mismatch_has_neither) {
 }
 
 }  // namespace
+
+}  // namespace error_test

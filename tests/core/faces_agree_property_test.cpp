@@ -15,6 +15,8 @@
 #include "core/property_types.hpp"
 #include "core/random_values.hpp"
 
+namespace faces_agree_property_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -59,3 +61,5 @@ TYPED_TEST(faces_agree, on_bytes_json_and_sizes_in_every_byte_order) {
 }
 
 }  // namespace
+
+}  // namespace faces_agree_property_test

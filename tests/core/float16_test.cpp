@@ -10,6 +10,8 @@
 #include "comframe/core/schema_export.hpp"
 #include "core/formats_types.hpp"
 
+namespace float16_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -167,3 +169,5 @@ TEST(float16, sizes_and_definition_errors_name_the_field) {
 }
 
 }  // namespace
+
+}  // namespace float16_test

@@ -7,6 +7,8 @@
 
 #include "comframe/core/hex.hpp"
 
+namespace hex_test {
+
 namespace core = comframe::core;
 using bytes = std::vector<std::uint8_t>;
 
@@ -77,3 +79,5 @@ TEST(parse_hex, reads_back_what_hex_text_writes) {
   EXPECT_EQ(core::parse_hex(core::hex_text(all)), all);
   EXPECT_EQ(core::parse_hex(core::hex_text(all, ""), core::hex_layout::digits_only), all);
 }
+
+}  // namespace hex_test

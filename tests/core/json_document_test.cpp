@@ -5,6 +5,8 @@
 
 #include "comframe/core/json_document.hpp"
 
+namespace json_document_test {
+
 namespace core = comframe::core;
 using nlohmann::json;
 
@@ -61,3 +63,5 @@ TEST(deeper_than, stops_at_the_limit_on_a_very_deep_document) {
   EXPECT_TRUE(core::deeper_than(j, 64));
   // nlohmann's destructor is iterative: freeing j is safe.
 }
+
+}  // namespace json_document_test

@@ -5,6 +5,8 @@
 #include "comframe/core/json.hpp"
 #include "core/test_types.hpp"
 
+namespace json_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -157,3 +159,5 @@ TEST(static_json, c_cast_wraps_like_a_c_conversion) {
 }
 
 }  // namespace
+
+}  // namespace json_test

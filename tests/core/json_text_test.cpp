@@ -7,6 +7,8 @@
 #include "comframe/core/json_text.hpp"
 #include "comframe/core/schema.hpp"
 
+namespace json_text_test {
+
 namespace core = comframe::core;
 using nlohmann::json;
 using namespace std::string_literals;
@@ -172,3 +174,5 @@ TEST(format_json, max_string_bytes_cuts_strings_at_a_whole_character_and_says_wh
             R"("ab" (cut: 2 of 5 bytes shown))");
   EXPECT_EQ(core::format_json(json("abcde"), {.max_string_bytes = 5}), R"("abcde")");
 }
+
+}  // namespace json_text_test

@@ -5,9 +5,9 @@
 
 #include <vector>
 
-namespace comframe::core {
-void PrintTo(const measured& m, std::ostream* os) { *os << "{state " << int(m.st) << ", size " << m.size << "}"; }
-}  // namespace comframe::core
+#include "support/measured_print.hpp"
+
+namespace measure_test {
 
 namespace {
 
@@ -107,3 +107,5 @@ TEST(measure, a_schema_without_a_root_is_invalid) {
 }
 
 }  // namespace
+
+}  // namespace measure_test

@@ -7,6 +7,8 @@
 #include "comframe/core/schema_export.hpp"
 #include "core/formats_types.hpp"
 
+namespace packed_bits_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -60,3 +62,5 @@ TEST(flags, a_flag_set_is_the_list_of_its_set_bits_and_an_unknown_bit_is_refused
 }
 
 }  // namespace
+
+}  // namespace packed_bits_test

@@ -8,6 +8,8 @@
 #include "comframe/core/schema_export.hpp"
 #include "core/test_types.hpp"
 
+namespace schema_codec_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -239,3 +241,5 @@ TEST(schema_codec, a_dynamic_array_past_the_element_limit_is_refused_before_allo
 }
 
 }  // namespace
+
+}  // namespace schema_codec_test

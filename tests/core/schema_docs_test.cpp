@@ -6,6 +6,8 @@
 
 #include "comframe/core/schema.hpp"
 
+namespace schema_docs_test {
+
 namespace {
 
 TEST(schema_docs, every_json_example_in_the_schema_doc_loads) {
@@ -26,3 +28,5 @@ TEST(schema_docs, every_json_example_in_the_schema_doc_loads) {
 }
 
 }  // namespace
+
+}  // namespace schema_docs_test

@@ -11,6 +11,8 @@
 #include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
 
+namespace schema_layout_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -395,3 +397,5 @@ TEST(schema_layout, random_bytes_decode_to_a_value_or_a_codec_error_and_the_valu
 }
 
 }  // namespace
+
+}  // namespace schema_layout_test

@@ -8,6 +8,8 @@
 #include "comframe/core/schema_export.hpp"
 #include "core/test_types.hpp"
 
+namespace schema_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -286,12 +288,17 @@ TEST(schema, refuses_a_size_beyond_the_limit_before_allocating_anything) {
 
 }  // namespace
 
+}  // namespace schema_test
+
+// At file scope, as a user's type would be.
 namespace {
 struct Hidden {
   std::uint8_t a;
 };
 BOOST_DESCRIBE_STRUCT(Hidden, (), (a))
 }  // namespace
+
+namespace schema_test {
 
 TEST(schema_names, a_type_in_an_anonymous_namespace_exports_without_the_anonymous_segment) {
   EXPECT_EQ(comframe::core::type_name_v<Hidden>, "Hidden");
@@ -334,3 +341,4 @@ TEST(schema_text, a_key_written_twice_in_one_object_is_refused_not_silently_drop
   }
 }
 
+}  // namespace schema_test

@@ -3,6 +3,8 @@
 #include "comframe/core/codec.hpp"
 #include "core/test_types.hpp"
 
+namespace static_codec_test {
+
 namespace {
 
 using namespace comframe::core;
@@ -153,3 +155,5 @@ TEST(static_codec, decode_into_reuses_the_callers_storage) {
 }
 
 }  // namespace
+
+}  // namespace static_codec_test

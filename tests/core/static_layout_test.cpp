@@ -7,29 +7,36 @@
 #include "comframe/core/schema_export.hpp"
 #include "core/test_types.hpp"
 
+// The types at file scope, so that they export under their own names.
 namespace {
 
-using namespace comframe::core;
-using nlohmann::json;
-using namespace cft;
-
 struct BinaryRecord {  // bpack's first example: field(size=8) float, field(size=4, signed=True)
-  little<double> field_1;
-  little<std::int32_t> field_2;
+  comframe::core::little<double> field_1;
+  comframe::core::little<std::int32_t> field_2;
   bool operator==(const BinaryRecord&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(BinaryRecord, (), (field_1, field_2))
 
 struct Gapped {  // bpack's five integers with field_2 left out
   std::int32_t field_1;
-  reserved<4> field_2;
+  comframe::core::reserved<4> field_2;
   std::int32_t field_3, field_4, field_5;
   bool operator==(const Gapped&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(Gapped, (), (field_1, field_2, field_3, field_4, field_5))
 
-struct Counter { u24 value; bool operator==(const Counter&) const = default; };
+struct Counter { comframe::core::u24 value; bool operator==(const Counter&) const = default; };
 BOOST_DESCRIBE_STRUCT(Counter, (), (value))
+
+}  // namespace
+
+namespace static_layout_test {
+
+namespace {
+
+using namespace comframe::core;
+using nlohmann::json;
+using namespace cft;
 
 template <class T>
 std::string decode_error(const bytes& b, endian e = endian::native) {
@@ -186,3 +193,5 @@ TEST(static_layout, lsb_bit_records_match_g_plus_plus_bit_fields) {
 }
 
 }  // namespace
+
+}  // namespace static_layout_test

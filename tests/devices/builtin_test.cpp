@@ -14,6 +14,8 @@
 #include "comframe/devices/builtin/echo.hpp"
 #include "comframe/devices/builtin/thermo.hpp"
 
+namespace builtin_test {
+
 namespace {
 
 using comframe::devices::profile;
@@ -55,3 +57,5 @@ TEST(builtin, the_contracts_name_their_devices_and_versions) {
 }
 
 }  // namespace
+
+}  // namespace builtin_test

@@ -9,6 +9,8 @@
 
 #include "comframe/devices/codegen.hpp"
 
+namespace codegen_doc_test {
+
 namespace {
 
 std::string read(const std::string& path) {
@@ -47,3 +49,5 @@ TEST(codegen_doc, the_thermo_excerpt_is_what_gen_c_writes) {
 }
 
 }  // namespace
+
+}  // namespace codegen_doc_test

@@ -18,6 +18,8 @@
 #include "support/process.hpp"
 #include "support/require_tool.hpp"
 
+namespace dissector_test {
+
 namespace {
 
 using namespace comframe;
@@ -434,3 +436,5 @@ TEST(dissector, tshark_checks_a_length_field_against_the_frame) {
 }
 
 }  // namespace
+
+}  // namespace dissector_test

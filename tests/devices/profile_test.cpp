@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+namespace profile_test {
+
 namespace thermo {
 
 struct DeviceInfo {
@@ -51,30 +53,33 @@ BOOST_DESCRIBE_STRUCT(OtherSample, (), (value))
 
 }  // namespace thermo
 
+}  // namespace profile_test
+
 template <>
-struct comframe::core::type_name<thermo::DeviceInfo> {
+struct comframe::core::type_name<profile_test::thermo::DeviceInfo> {
   static constexpr std::string_view value = "DeviceInfo";
 };
 template <>
-struct comframe::core::type_name<thermo::Readings> {
+struct comframe::core::type_name<profile_test::thermo::Readings> {
   static constexpr std::string_view value = "Readings";
 };
 template <>
-struct comframe::core::type_name<thermo::ReadingsV2> {
+struct comframe::core::type_name<profile_test::thermo::ReadingsV2> {
   static constexpr std::string_view value = "Readings";
 };
 template <>
-struct comframe::core::type_name<thermo::Led> {
+struct comframe::core::type_name<profile_test::thermo::Led> {
   static constexpr std::string_view value = "Led";
 };
 template <>
-struct comframe::core::type_name<thermo::Sample> {
+struct comframe::core::type_name<profile_test::thermo::Sample> {
   static constexpr std::string_view value = "Sample";
 };
 template <>
-struct comframe::core::type_name<thermo::OtherSample> {
+struct comframe::core::type_name<profile_test::thermo::OtherSample> {
   static constexpr std::string_view value = "Sample";
 };
+namespace profile_test {
 
 namespace thermo {
 namespace cf = comframe::devices;
@@ -178,11 +183,15 @@ struct unnamed_reply {
 BOOST_DESCRIBE_STRUCT(unnamed_reply, (), (x))
 }  // namespace
 
+}  // namespace profile_test
+
 // A name the schema language refuses, given on purpose.
 template <>
-struct comframe::core::type_name<unnamed_reply> {
+struct comframe::core::type_name<profile_test::unnamed_reply> {
   static constexpr std::string_view value = "unnamed reply!";
 };
+
+namespace profile_test {
 
 namespace {
 
@@ -776,3 +785,5 @@ TEST(profile_framing, a_framing_without_a_kind_field_refuses_an_id_that_is_a_com
   EXPECT_NO_THROW((void)profile::parse(with(R"([{"id": 5, "name": "write", "request": "u8", "response": "u8"}])",
                                             R"([{"id": 5, "name": "alarm", "payload": "u8"}])")));
 }
+
+}  // namespace profile_test

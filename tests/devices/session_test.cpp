@@ -15,6 +15,8 @@
 #include "devices/test_framing.hpp"
 #include "support/pty.hpp"
 
+namespace session_test {
+
 namespace {
 
 using namespace comframe;
@@ -364,7 +366,6 @@ TEST(session_on_a_pty, reconnects_when_a_new_pty_appears_behind_the_same_symlink
   std::filesystem::remove(link_path);
 }
 
-}  // namespace
 
 namespace bridge_tests {
 
@@ -741,3 +742,7 @@ TEST(session_with_a_profiles_framing, measures_a_count_field_in_the_profiles_byt
 }
 
 }  // namespace framing_from_profile
+
+}  // namespace
+
+}  // namespace session_test

@@ -10,6 +10,8 @@
 
 #include "support/process.hpp"
 
+namespace device_examples_test {
+
 namespace {
 
 using comframe::test::child_process;
@@ -66,3 +68,5 @@ TEST(thermo_device_example, answers_the_readmes_calls_and_pyserial) {
 }
 
 }  // namespace
+
+}  // namespace device_examples_test

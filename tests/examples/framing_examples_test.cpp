@@ -12,6 +12,8 @@
 
 #include "support/process.hpp"
 
+namespace framing_examples_test {
+
 namespace {
 
 using comframe::test::child_process;
@@ -129,3 +131,5 @@ TEST(scpi_lines_example, answers_the_readmes_calls_and_a_plain_serial_client) {
 }
 
 }  // namespace
+
+}  // namespace framing_examples_test

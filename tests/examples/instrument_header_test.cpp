@@ -9,6 +9,8 @@
 
 #include "support/process.hpp"
 
+namespace instrument_header_test {
+
 namespace {
 
 using comframe::test::run;
@@ -73,3 +75,5 @@ TEST(instrument_header_example, the_schema_command_reports_sixteen_bytes) {
 }
 
 }  // namespace
+
+}  // namespace instrument_header_test

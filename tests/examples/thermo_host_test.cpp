@@ -7,6 +7,8 @@
 
 #include "support/process.hpp"
 
+namespace thermo_host_test {
+
 namespace {
 
 using comframe::test::child_process;
@@ -41,3 +43,5 @@ TEST(thermo_host_example, says_how_to_use_it_and_fails_clearly_on_a_missing_port
 }
 
 }  // namespace
+
+}  // namespace thermo_host_test

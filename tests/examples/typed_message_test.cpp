@@ -7,6 +7,8 @@
 
 #include "support/process.hpp"
 
+namespace typed_message_test {
+
 namespace {
 
 using comframe::test::run;
@@ -44,3 +46,5 @@ TEST(typed_message_example, the_shipped_schema_file_is_what_the_type_exports) {
 }
 
 }  // namespace
+
+}  // namespace typed_message_test

@@ -16,6 +16,8 @@
 #include "devices/scripted_peer.hpp"
 #include "devices/test_framing.hpp"
 
+namespace device_host_framing_test {
+
 namespace {
 
 using namespace comframe;
@@ -160,3 +162,5 @@ TEST(device_host_on_a_spec_framing, a_reply_the_framing_cannot_carry_is_dropped_
 }
 
 }  // namespace
+
+}  // namespace device_host_framing_test

@@ -19,6 +19,8 @@
 #include "devices/scripted_peer.hpp"
 #include "firmware-sim/link_driver.hpp"
 
+namespace device_host_test {
+
 namespace {
 
 using namespace comframe;
@@ -395,3 +397,5 @@ TEST(device_host_on_a_pty, a_host_that_reads_nothing_meets_a_bounded_reply_backl
 }
 
 }  // namespace
+
+}  // namespace device_host_test

@@ -6,6 +6,8 @@
 #include "comframe/firmware_sim/device_host.hpp"
 #include "devices/scripted_peer.hpp"
 
+namespace device_test {
+
 namespace {
 
 using namespace comframe;
@@ -302,3 +304,5 @@ TEST(big_endian_device, answers_describe_and_errors_in_little_endian_and_its_own
   host.reset();
   sim.reset();
 }
+
+}  // namespace device_test

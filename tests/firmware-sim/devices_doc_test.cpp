@@ -15,6 +15,8 @@
 #include "comframe/firmware_sim/devices/echo.hpp"
 #include "comframe/firmware_sim/devices/simulated_thermo.hpp"
 
+namespace devices_doc_test {
+
 namespace {
 
 using namespace comframe;
@@ -147,3 +149,5 @@ TEST(devices_doc, every_stated_range_is_the_one_thermo_enforces) {
 }
 
 }  // namespace
+
+}  // namespace devices_doc_test

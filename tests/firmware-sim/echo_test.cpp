@@ -6,6 +6,8 @@
 #include "comframe/firmware_sim/device_host.hpp"
 #include "devices/scripted_peer.hpp"
 
+namespace echo_test {
+
 namespace {
 
 using namespace comframe;
@@ -64,3 +66,5 @@ TEST_F(echo_device, a_send_gets_no_reply) {
 }
 
 }  // namespace
+
+}  // namespace echo_test

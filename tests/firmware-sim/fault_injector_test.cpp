@@ -19,6 +19,8 @@
 #include "firmware-sim/link_driver.hpp"
 #include "reply_faults.hpp"  // private to the library: firmware-sim/src
 
+namespace fault_injector_test {
+
 namespace {
 
 using namespace comframe;
@@ -501,3 +503,5 @@ TEST(fault_stats, reads_as_a_short_report_of_what_was_injected) {
 }
 
 }  // namespace
+
+}  // namespace fault_injector_test

@@ -13,6 +13,8 @@
 #include "devices/scripted_peer.hpp"
 #include "firmware-sim/link_driver.hpp"
 
+namespace paced_link_test {
+
 namespace {
 
 using namespace comframe;
@@ -221,3 +223,5 @@ TEST(paced_link, refuses_a_baud_of_zero) {
 }
 
 }  // namespace
+
+}  // namespace paced_link_test

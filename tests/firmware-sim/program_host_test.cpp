@@ -20,6 +20,8 @@
 #include "comframe/transport/frame.hpp"
 #include "comframe/transport/loopback.hpp"
 
+namespace program_host_test {
+
 namespace {
 
 using namespace comframe;
@@ -234,3 +236,5 @@ TEST(program_host, a_program_that_cannot_be_run_is_an_error_naming_it) {
 }
 
 }  // namespace
+
+}  // namespace program_host_test

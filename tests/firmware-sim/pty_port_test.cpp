@@ -12,6 +12,8 @@
 #include "devices/scripted_peer.hpp"
 #include "firmware-sim/link_driver.hpp"
 
+namespace pty_port_test {
+
 namespace {
 
 using namespace comframe;
@@ -190,3 +192,5 @@ TEST(pty_port, only_one_link_may_be_open_at_a_time) {
 }
 
 }  // namespace
+
+}  // namespace pty_port_test

@@ -14,6 +14,8 @@
 #include "comframe/firmware_sim/sim_definition.hpp"
 #include "devices/scripted_peer.hpp"
 
+namespace sim_definition_test {
+
 namespace {
 
 using namespace comframe;
@@ -497,3 +499,5 @@ TEST(sim_file_errors, a_hostile_command_name_is_echoed_escaped_and_cut) {
   EXPECT_NE(what.find(R"( replies.a\x1b[2Jzzz)"), std::string::npos) << what;  // the path too
   EXPECT_EQ(what.find('\x1b'), std::string::npos) << what;
 }
+
+}  // namespace sim_definition_test

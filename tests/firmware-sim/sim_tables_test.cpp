@@ -8,6 +8,8 @@
 #include "comframe/firmware_sim/sim_definition.hpp"
 #include "devices/scripted_peer.hpp"
 
+namespace sim_tables_test {
+
 namespace {
 
 using namespace comframe;
@@ -77,7 +79,7 @@ std::string load_error(const std::string& text) {
 std::string table_error(const std::string& t) { return load_error(sim_text(t, "{}")); }
 std::string reply_error(const std::string& r) { return load_error(sim_text(tables, r)); }
 
-struct served : ::testing::Test {
+struct served_table : ::testing::Test {
   test::io_thread t;
   std::string url = "loop://tables-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::optional<firmware_sim::sim_definition> sim;
@@ -110,14 +112,14 @@ struct served : ::testing::Test {
 
 json range(int start, int count) { return {{"start", start}, {"count", count}}; }
 
-TEST_F(served, a_read_answers_the_initial_values_then_zeros) {
+TEST_F(served_table, a_read_answers_the_initial_values_then_zeros) {
   EXPECT_EQ(call("read_regs", range(0, 5)), json::array({100, 101, 102, 0, 0}));
   EXPECT_EQ(call("read_regs", range(9, 1)), json::array({0}));
   EXPECT_EQ(call("read_regs", range(4, 0)), json::array());
   EXPECT_EQ(call("read_fixed"), json::array({101, 102, 0}));  // literal start and count
 }
 
-TEST_F(served, a_client_reads_back_what_it_wrote) {
+TEST_F(served_table, a_client_reads_back_what_it_wrote) {
   EXPECT_EQ(call("write_regs", {{"start", 2}, {"values", {500, 600, 700}}}), range(2, 0));
   EXPECT_EQ(call("write_reg", {{"address", 0}, {"value", 7}}), (json{{"address", 0}, {"value", 7}}));
   EXPECT_EQ(call("read_regs", range(0, 6)), json::array({7, 101, 500, 600, 700, 0}));
@@ -125,7 +127,7 @@ TEST_F(served, a_client_reads_back_what_it_wrote) {
   EXPECT_EQ(call("read_regs", range(7, 3)), json::array({0, 1, 2}));
 }
 
-TEST_F(served, past_the_table_end_answers_the_range_error_and_changes_nothing) {
+TEST_F(served_table, past_the_table_end_answers_the_range_error_and_changes_nothing) {
   EXPECT_EQ(call_error("read_regs", range(8, 3)),
             "[devices.device_error] read_regs: device error 2 (bad_request): read_regs: reading 3 values from 8 runs "
             "past holding (10 values)");
@@ -142,7 +144,7 @@ TEST_F(served, past_the_table_end_answers_the_range_error_and_changes_nothing) {
             "runs past holding (10 values)");
 }
 
-TEST_F(served, a_bool_table_read_into_bytes_packs_eight_per_byte_lsb_first) {
+TEST_F(served_table, a_bool_table_read_into_bytes_packs_eight_per_byte_lsb_first) {
   // Coils 0..3 are on, off, off, on: 0b1001.
   EXPECT_EQ(call("read_coils", range(0, 4)), json::array({0x09}));
   EXPECT_EQ(call("read_coils", range(0, 20)), json::array({0x09, 0x00, 0x00}));
@@ -158,13 +160,13 @@ TEST_F(served, a_bool_table_read_into_bytes_packs_eight_per_byte_lsb_first) {
             "the request has 1");
 }
 
-TEST_F(served, a_single_value_written_into_a_bool_table_is_on_when_not_zero) {
+TEST_F(served_table, a_single_value_written_into_a_bool_table_is_on_when_not_zero) {
   EXPECT_EQ(call("write_coil", {{"address", 1}, {"value", 0xFF00}}), (json{{"address", 1}, {"value", 0xFF00}}));
   EXPECT_EQ(call("write_coil", {{"address", 0}, {"value", 0}}), (json{{"address", 0}, {"value", 0}}));
   EXPECT_EQ(call("read_coil_bools", range(0, 4)), json::array({false, true, false, true}));
 }
 
-TEST_F(served, a_value_written_into_a_narrower_table_wraps_as_a_c_cast) {
+TEST_F(served_table, a_value_written_into_a_narrower_table_wraps_as_a_c_cast) {
   EXPECT_EQ(call("write_small", {{"address", 1}, {"value", 300}}), nullptr);
   EXPECT_EQ(call("read_small", range(0, 0)), json::array({0, 44, 0, 0}));
 }
@@ -242,3 +244,5 @@ TEST(sim_tables, dollar_read_needs_a_read_and_an_array_it_fits) {
 }
 
 }  // namespace
+
+}  // namespace sim_tables_test

@@ -11,6 +11,8 @@
 #include "comframe/firmware_sim/device_host.hpp"
 #include "devices/scripted_peer.hpp"
 
+namespace thermo_test {
+
 namespace {
 
 using namespace comframe;
@@ -228,3 +230,5 @@ TEST_F(thermo_device, a_stream_started_before_attach_begins_when_attached_and_de
 }
 
 }  // namespace
+
+}  // namespace thermo_test

@@ -9,6 +9,8 @@
 #include "comframe/transport/cobs.hpp"
 #include "firmware/kit_support.hpp"
 
+namespace cobs_test {
+
 namespace {
 
 using namespace comframe::test::kit;
@@ -117,3 +119,5 @@ TEST(firmware_cobs, decode_refuses_an_output_buffer_too_small) {
 }
 
 }  // namespace
+
+}  // namespace cobs_test

@@ -12,6 +12,8 @@
 #include "comframe/transport/crc32c.hpp"
 #include "firmware/kit_support.hpp"
 
+namespace crc32c_test {
+
 namespace {
 
 using namespace comframe::test::kit;
@@ -54,3 +56,5 @@ TEST(firmware_crc32c, equals_the_hosts_crc_for_random_data_in_random_pieces) {
 }
 
 }  // namespace
+
+}  // namespace crc32c_test

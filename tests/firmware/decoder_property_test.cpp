@@ -16,6 +16,8 @@
 #include "comframe/transport/frame.hpp"
 #include "transport/frame_stream_scenario.hpp"
 
+namespace decoder_property_test {
+
 namespace {
 
 using namespace comframe::test::frame_stream;
@@ -200,3 +202,5 @@ TEST(firmware_decoder_property, feeding_blocks_into_full_slots_counts_as_pushing
 }
 
 }  // namespace
+
+}  // namespace decoder_property_test

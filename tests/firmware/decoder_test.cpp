@@ -6,6 +6,8 @@
 #include "comframe/firmware/decoder.h"
 #include "comframe/transport/frame.hpp"
 
+namespace decoder_test {
+
 namespace {
 
 namespace transport = comframe::transport;
@@ -126,3 +128,5 @@ TEST(firmware_decoder, init_refuses_a_buffer_without_room_for_one_frame) {
 }
 
 }  // namespace
+
+}  // namespace decoder_test

@@ -17,6 +17,8 @@
 #include "comframe/transport/frame.hpp"
 #include "firmware/kit_support.hpp"
 
+namespace device_test {
+
 namespace {
 
 using namespace comframe;
@@ -249,3 +251,5 @@ TEST(firmware_device, profile_hash_is_the_hosts) {
 }
 
 }  // namespace
+
+}  // namespace device_test

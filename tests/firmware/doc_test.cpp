@@ -10,6 +10,8 @@
 #include <sstream>
 #include <string>
 
+namespace doc_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -49,3 +51,5 @@ TEST(firmware_doc, every_kit_name_on_the_page_is_declared_in_the_kit_headers) {
 }
 
 }  // namespace
+
+}  // namespace doc_test

@@ -11,6 +11,8 @@
 #include "comframe/transport/frame.hpp"
 #include "firmware/kit_support.hpp"
 
+namespace frame_test {
+
 namespace {
 
 using namespace comframe::test::kit;
@@ -133,3 +135,5 @@ TEST(firmware_frame, the_size_macros_agree_with_the_host) {
 }
 
 }  // namespace
+
+}  // namespace frame_test

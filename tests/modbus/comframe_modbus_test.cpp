@@ -4,6 +4,8 @@
 // serving examples/modbus_rtu, pymodbus's TCP client against examples/modbus_tcp.
 #include "modbus_support.hpp"
 
+namespace comframe_modbus_test {
+
 namespace {
 
 using namespace comframe::test;
@@ -139,3 +141,5 @@ TEST(modbus_tcp, pymodbus_tcp_client_and_comframe_call_against_the_simulator) {
 }
 
 }  // namespace
+
+}  // namespace comframe_modbus_test

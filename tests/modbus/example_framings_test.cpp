@@ -10,6 +10,8 @@
 #include "comframe/transport/framing.hpp"
 #include "comframe/transport/framing_spec.hpp"
 
+namespace example_framings_test {
+
 namespace {
 
 using namespace comframe;
@@ -76,3 +78,5 @@ TEST(example_framings, a_vendor_binary_request_is_the_readmes_bytes) {
 }
 
 }  // namespace
+
+}  // namespace example_framings_test

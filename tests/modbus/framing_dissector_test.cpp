@@ -11,6 +11,8 @@
 #include "modbus_support.hpp"
 #include "tshark_support.hpp"
 
+namespace framing_dissector_test {
+
 namespace {
 
 using namespace comframe::test;
@@ -229,3 +231,5 @@ TEST(framing_dissector, tshark_decodes_each_reply_line_by_its_requests_response_
 }
 
 }  // namespace
+
+}  // namespace framing_dissector_test

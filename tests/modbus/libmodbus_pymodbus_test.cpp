@@ -4,6 +4,8 @@
 // libmodbus's client on the other.
 #include "modbus_support.hpp"
 
+namespace libmodbus_pymodbus_test {
+
 namespace {
 
 using namespace comframe::test;
@@ -50,3 +52,5 @@ TEST(libmodbus_and_pymodbus, agree_over_a_pty_pair) {
 }
 
 }  // namespace
+
+}  // namespace libmodbus_pymodbus_test

@@ -6,6 +6,8 @@
 #include "modbus_support.hpp"
 #include "tshark_support.hpp"
 
+namespace modbus_dissector_test {
+
 namespace {
 
 using namespace comframe::test;
@@ -87,3 +89,5 @@ TEST(modbus_dissector, tshark_shows_address_function_registers_check_and_excepti
 }
 
 }  // namespace
+
+}  // namespace modbus_dissector_test

@@ -9,6 +9,8 @@
 // line framing (SCPI-like lines), whose replies are named by their request.
 #include "modbus_support.hpp"
 
+namespace modbus_monitor_test {
+
 namespace {
 
 using namespace comframe::test;
@@ -251,3 +253,5 @@ TEST(modbus_monitor, listen_needs_a_profile_and_refuses_options_that_send_or_pub
 }
 
 }  // namespace
+
+}  // namespace modbus_monitor_test

@@ -15,6 +15,8 @@
 
 #include "modbus_support.hpp"
 
+namespace sim_reply_faults_test {
+
 namespace {
 
 using namespace comframe::test;
@@ -190,3 +192,5 @@ TEST(modbus_tcp, a_request_with_transaction_id_0_gets_its_reply_byte_for_byte) {
 }
 
 }  // namespace
+
+}  // namespace sim_reply_faults_test

@@ -20,6 +20,8 @@
 #include "comframe/transport/bridge.hpp"
 #include "support/process.hpp"
 
+namespace cli_bridge_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -448,3 +450,5 @@ TEST(cli_bridge, sim_bridge_record_is_refused_over_a_quarter_of_the_ring_and_wit
 }
 
 }  // namespace
+
+}  // namespace cli_bridge_test

@@ -5,6 +5,8 @@
 
 #include "support/process.hpp"
 
+namespace cli_codec_test {
+
 namespace {
 
 using comframe::test::run;
@@ -348,3 +350,5 @@ TEST(cli_codec, schema_shows_float16_flag_sets_and_packed_arrays_in_canonical_fo
 }
 
 }  // namespace
+
+}  // namespace cli_codec_test

@@ -16,13 +16,8 @@
 #include "support/process.hpp"
 #include "support/pty.hpp"
 
+// The device's types at file scope, so that the profile names them Info and Led.
 namespace {
-
-using namespace comframe;
-using test::run;
-namespace fs = std::filesystem;
-const std::string cli = COMFRAME_CLI;
-
 struct Info {
   std::array<char, 8> name;
   std::uint32_t serial;
@@ -33,6 +28,17 @@ struct Led {
   std::array<std::uint8_t, 3> rgb;
 };
 BOOST_DESCRIBE_STRUCT(Led, (), (index, rgb))
+}  // namespace
+
+namespace cli_device_test {
+
+namespace {
+
+using namespace comframe;
+using test::run;
+namespace fs = std::filesystem;
+const std::string cli = COMFRAME_CLI;
+
 using GetInfo = devices::command<1, core::null, Info, "get_info">;
 using SetLed = devices::command<2, Led, core::null, "set_led">;
 using Tick = devices::event<0x100, std::uint32_t, "tick">;
@@ -359,3 +365,5 @@ TEST_F(served_device, monitor_prints_one_readable_line_per_frame_by_default) {
 }
 
 }  // namespace
+
+}  // namespace cli_device_test

@@ -21,6 +21,8 @@
 #include "support/require_tool.hpp"
 #include "support/sim_process.hpp"
 
+namespace cli_fetch_test {
+
 namespace {
 
 using namespace comframe;
@@ -217,3 +219,5 @@ TEST(profile_fetch, a_stop_signal_ends_a_fetch_at_once_with_a_message) {
 }
 
 }  // namespace
+
+}  // namespace cli_fetch_test

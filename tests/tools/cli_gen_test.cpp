@@ -9,6 +9,8 @@
 
 #include "support/process.hpp"
 
+namespace cli_gen_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -185,3 +187,5 @@ TEST(cli_gen, cpp_writes_to_stdout_or_the_file_given) {
 }
 
 }  // namespace
+
+}  // namespace cli_gen_test

@@ -6,6 +6,8 @@
 
 #include "support/process.hpp"
 
+namespace cli_layout_test {
+
 namespace {
 
 using comframe::test::run;
@@ -58,3 +60,5 @@ TEST(cli_layout, encode_and_decode_round_trip_bits_enums_and_a_24_bit_field) {
 }
 
 }  // namespace
+
+}  // namespace cli_layout_test

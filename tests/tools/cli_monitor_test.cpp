@@ -16,6 +16,8 @@
 #include "support/require_tool.hpp"
 #include "support/pty.hpp"
 
+namespace cli_monitor_test {
+
 namespace {
 
 using namespace comframe;
@@ -116,3 +118,5 @@ TEST(monitor_beside_pyserial, a_pyserial_client_opening_the_port_is_not_a_lost_l
 }
 
 }  // namespace
+
+}  // namespace cli_monitor_test

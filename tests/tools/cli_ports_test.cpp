@@ -7,6 +7,8 @@
 #include "support/process.hpp"
 #include "support/pty.hpp"
 
+namespace cli_ports_test {
+
 namespace {
 
 using comframe::test::run;
@@ -55,3 +57,5 @@ TEST(cli_ports, a_bad_regular_expression_or_path_is_a_clear_error) {
 }
 
 }  // namespace
+
+}  // namespace cli_ports_test

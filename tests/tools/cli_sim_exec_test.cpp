@@ -19,6 +19,8 @@
 #include "comframe/transport/frame.hpp"
 #include "support/process.hpp"
 
+namespace cli_sim_exec_test {
+
 namespace {
 
 using namespace comframe;
@@ -392,3 +394,5 @@ TEST(sim_exec, a_program_that_cannot_be_run_is_a_clear_error) {
 }
 
 }  // namespace
+
+}  // namespace cli_sim_exec_test

@@ -16,6 +16,8 @@
 #include "comframe/devices/builtin/thermo.hpp"
 #include "support/process.hpp"
 
+namespace cli_sim_test {
+
 namespace {
 
 using namespace comframe;
@@ -388,3 +390,5 @@ TEST(sim_stats, a_long_fault_string_is_not_echoed_whole) {
 }
 
 }  // namespace
+
+}  // namespace cli_sim_test

@@ -11,6 +11,8 @@
 #include "support/process.hpp"
 #include "support/pty.hpp"
 
+namespace cli_text_test {
+
 namespace {
 
 using namespace comframe;
@@ -177,3 +179,5 @@ TEST_F(hostile_device, monitor_json_lines_are_ascii_with_the_devices_text_escape
 }
 
 }  // namespace
+
+}  // namespace cli_text_test

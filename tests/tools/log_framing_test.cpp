@@ -17,6 +17,8 @@
 #include "support/process.hpp"
 #include "support/sim_process.hpp"
 
+namespace log_framing_test {
+
 namespace {
 
 using namespace comframe;
@@ -212,3 +214,5 @@ TEST(log_framing, a_line_framings_replies_are_kept_as_their_lines) {
 }
 
 }  // namespace
+
+}  // namespace log_framing_test

@@ -16,6 +16,8 @@
 #include "support/require_tool.hpp"
 #include "support/sim_process.hpp"
 
+namespace log_test {
+
 namespace {
 
 using namespace comframe;
@@ -313,3 +315,5 @@ TEST(log, bad_arguments_and_broken_captures_are_one_line_errors) {
 }
 
 }  // namespace
+
+}  // namespace log_test

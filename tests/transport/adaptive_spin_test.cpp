@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 
+namespace adaptive_spin_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -180,3 +182,5 @@ TEST(adaptive_spin, outcomes_have_names) {
 }
 
 }  // namespace
+
+}  // namespace adaptive_spin_test

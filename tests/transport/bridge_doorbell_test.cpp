@@ -25,6 +25,8 @@
 #include "support/require_tool.hpp"
 #include "support/timing.hpp"
 
+namespace bridge_doorbell_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -209,3 +211,5 @@ TEST(bridge_doorbell, is_writable_by_whoever_may_read_the_segment_and_goes_with_
 }
 
 }  // namespace
+
+}  // namespace bridge_doorbell_test

@@ -18,6 +18,8 @@
 
 #include "comframe/transport/bridge.hpp"
 
+namespace bridge_layout_doc_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -182,3 +184,5 @@ TEST(bridge_layout, every_record_and_slot_field_of_the_document_holds_what_it_sa
 }
 
 }  // namespace
+
+}  // namespace bridge_layout_doc_test

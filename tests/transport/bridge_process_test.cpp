@@ -20,6 +20,8 @@
 #include "comframe/transport/bridge.hpp"
 #include "support/process.hpp"
 
+namespace bridge_process_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -381,3 +383,5 @@ TEST(bridge_processes, segment_made_0644_is_read_by_another_user) {
 }
 
 }  // namespace
+
+}  // namespace bridge_process_test

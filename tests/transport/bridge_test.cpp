@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+namespace bridge_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -462,3 +464,5 @@ TEST_F(corrupt_segment, a_version_left_odd_is_named_at_the_version_field) {
 }
 
 }  // namespace
+
+}  // namespace bridge_test

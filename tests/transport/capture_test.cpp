@@ -12,6 +12,8 @@
 #include <iterator>
 #include <random>
 
+namespace capture_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -485,3 +487,5 @@ TEST(capture, a_missing_file_is_named_with_the_os_error) {
 }
 
 }  // namespace
+
+}  // namespace capture_test

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+namespace cobs_test {
+
 namespace {
 
 using comframe::transport::cobs_decode;
@@ -209,3 +211,5 @@ TEST(cobs, decode_accepts_the_trailing_01_form_after_a_full_block) {
   EXPECT_EQ(decode(cat({{0xFF}, data})), data);
   EXPECT_EQ(decode(cat({{0xFF}, data, {0x01}})), data);
 }
+
+}  // namespace cobs_test

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+namespace crc32c_test {
+
 namespace {
 
 using comframe::transport::crc32c;
@@ -109,3 +111,5 @@ TEST(crc32c, dispatching_entry_point_agrees_with_the_portable_path) {
 }
 
 }  // namespace
+
+}  // namespace crc32c_test

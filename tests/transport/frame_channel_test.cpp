@@ -17,6 +17,8 @@
 #include "comframe/transport/framing_spec.hpp"
 #include "comframe/transport/link_error.hpp"
 
+namespace frame_channel_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -475,3 +477,5 @@ TEST(frame_channel_kept_form, records_carry_the_kept_form_of_frames_sent_and_rec
 }
 
 }  // namespace
+
+}  // namespace frame_channel_test

@@ -20,6 +20,8 @@
 #include "comframe/transport/frame.hpp"
 #include "transport/frame_stream_scenario.hpp"
 
+namespace frame_property_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -75,3 +77,5 @@ TEST(frame_property, every_intact_frame_arrives_once_in_order_whatever_garbage_c
 }
 
 }  // namespace
+
+}  // namespace frame_property_test

@@ -20,6 +20,8 @@
 #include "comframe/transport/crc32c.hpp"
 #include "comframe/transport/frame_header_codec.hpp"
 
+namespace frame_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -541,3 +543,5 @@ TEST(frame, directions_are_named_from_the_host) {
   EXPECT_EQ(to_string(direction::from_device), "from_device");
   EXPECT_EQ(to_string(static_cast<direction>(9)), "unknown");
 }
+
+}  // namespace frame_test

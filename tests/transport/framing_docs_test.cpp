@@ -11,6 +11,8 @@
 #include "comframe/transport/framing_spec.hpp"
 #include "transport/spec_framing_support.hpp"
 
+namespace framing_docs_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -94,3 +96,5 @@ TEST(framing_docs, each_kinds_example_gives_the_bytes_the_page_shows) {
 }
 
 }  // namespace
+
+}  // namespace framing_docs_test

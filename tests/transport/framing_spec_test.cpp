@@ -7,6 +7,8 @@
 
 #include "../../transport/src/framing_check.hpp"
 
+namespace framing_spec_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -236,3 +238,5 @@ TEST(framing_spec, reply_matching_defaults_to_what_the_header_can_tell_apart) {
 }
 
 }  // namespace
+
+}  // namespace framing_spec_test

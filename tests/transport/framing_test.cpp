@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+namespace framing_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -42,3 +44,5 @@ TEST(comframe_framing, a_refused_frame_too_short_for_a_header_has_none) {
 }
 
 }  // namespace
+
+}  // namespace framing_test

@@ -17,6 +17,8 @@
 #include "comframe/transport/link_error.hpp"
 #include "transport/link_outcome.hpp"
 
+namespace loopback_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -335,3 +337,5 @@ TEST(loopback, side_b_must_use_the_io_context_of_side_a) {
 }
 
 }  // namespace
+
+}  // namespace loopback_test

@@ -18,6 +18,8 @@
 #include "comframe/transport/link_error.hpp"
 #include "support/pty_master.hpp"
 
+namespace ports_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -184,3 +186,5 @@ TEST(ports, a_port_without_metadata_matches_by_path_only) {
 }
 
 }  // namespace
+
+}  // namespace ports_test

@@ -34,6 +34,8 @@
 #include "support/require_tool.hpp"
 #include "transport/link_outcome.hpp"
 
+namespace serial_link_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -489,3 +491,5 @@ TEST(serial_link, destroying_a_link_with_a_pending_read_runs_its_handler_with_op
 }
 
 }  // namespace
+
+}  // namespace serial_link_test

@@ -20,6 +20,8 @@
 #include "comframe/transport/framing_spec.hpp"
 #include "transport/spec_framing_support.hpp"
 
+namespace spec_framing_property_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -291,3 +293,5 @@ TEST(spec_framing_property, the_false_accept_rate_of_short_checks_is_measured) {
 }
 
 }  // namespace
+
+}  // namespace spec_framing_property_test

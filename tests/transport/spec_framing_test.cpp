@@ -8,6 +8,8 @@
 #include "comframe/transport/framing_spec.hpp"
 #include "transport/spec_framing_support.hpp"
 
+namespace spec_framing_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -351,3 +353,5 @@ TEST(spec_framing, an_empty_line_is_a_reply_from_a_device_and_nothing_to_one) {
 }
 
 }  // namespace
+
+}  // namespace spec_framing_test

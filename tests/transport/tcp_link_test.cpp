@@ -21,6 +21,8 @@
 #include "comframe/transport/link_error.hpp"
 #include "transport/link_outcome.hpp"
 
+namespace tcp_link_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -219,3 +221,5 @@ TEST(tcp_link, an_unknown_host_is_an_open_error_naming_the_host) {
 }
 
 }  // namespace
+
+}  // namespace tcp_link_test

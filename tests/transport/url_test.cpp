@@ -9,6 +9,8 @@
 
 #include "comframe/transport/link_error.hpp"
 
+namespace url_test {
+
 namespace {
 
 using namespace comframe::transport;
@@ -244,3 +246,5 @@ TEST(listen_address, bad_addresses_are_refused_naming_the_option) {
   EXPECT_EQ(bad_listen_message("::1:4001"), R"(--tcp "::1:4001": an IPv6 address must be in brackets, as in [::1]:4001)");
   EXPECT_EQ(bad_listen_message("[::1:4001"), R"(--tcp "[::1:4001": missing ']' after the IPv6 address)");
 }
+
+}  // namespace url_test
