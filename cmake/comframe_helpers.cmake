@@ -51,9 +51,9 @@ function(comframe_add_test name)
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   comframe_target_defaults(${name})
   set_property(GLOBAL APPEND PROPERTY COMFRAME_TEST_PROGRAMS ${name})
-  # Each test is labelled with its program's name and "gtest": `ctest -L '^transport_tests$'`
-  # runs one program's tests, `ctest -L '^gtest$'` those of every program built this way.
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS "${name};gtest")
+  # Each test is labelled with its program's name: `ctest -L '^transport_tests$'` runs one
+  # program's tests, `ctest -L '_tests$'` those of every folder's program.
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300 LABELS ${name})
 endfunction()
 
 # comframe_add_test_dir(PREFIX LIBS … [DEFINITIONS …] [DEPENDS …] [ALONE stem …]):

@@ -25,8 +25,9 @@ case "$mode" in
     export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
     # ThreadSanitizer slows code 5-15 times: tests stretch their timeouts by this factor.
     export COMFRAME_TEST_TIME_SCALE="${COMFRAME_TEST_TIME_SCALE:-10}"
-    # The build holds only the test programs of scripts/tsan_tests.txt's files.
-    select=(-L '^gtest$') ;;
+    # The build holds only the folders' test programs of scripts/tsan_tests.txt's files
+    # (labelled with the program's name, PREFIX_tests); the other tests' programs are not built.
+    select=(-L '_tests$') ;;
 esac
 cd "$dir"
-ctest --output-on-failure -j "$(nproc 2>/dev/null || echo 2)" "${select[@]}"
+ctest --output-on-failure --no-tests=error -j "$(nproc 2>/dev/null || echo 2)" "${select[@]}"
