@@ -800,25 +800,37 @@ class visitor_sink {
   value_visitor& v_;
 };
 
-// JSON text as format_json(value, {.indent, .scalar_arrays_on_one_line = true, .type}) writes it.
+// JSON text as format_json(value, {.indent, .scalar_arrays_on_one_line = true, .type}) writes it,
+// or with sorted keys as format_json(value, {.indent, .scalar_arrays_on_one_line = true}) does.
 // Text goes to a buffer on the stack first, flushed to `out` when full and by finish().
 class json_text_writer {
  public:
-  json_text_writer(std::string& out, int indent) : out_(out), indent_(indent) {}
+  json_text_writer(std::string& out, const json_text_options& o)
+      : out_(out), indent_(o.indent), sorted_(o.sorted_keys), ascii_only_(o.ascii_only) {}
 
   void finish() { flush(); }
 
-  void begin_object(const type_node&) { open('{', indent_ < 0, true); }
+  void begin_object(const type_node&) {
+    open('{', indent_ < 0, true);
+    if (sorted_) levels_[depth_ - 1].members = members_.size();
+  }
   void key(const std::string& name) {
     level& l = levels_[depth_ - 1];
     if (!l.first) put(',');
     l.first = false;
+    if (sorted_) {  // each member's text is put in its place by end_object()
+      flush();
+      members_.push_back({&name, out_.size()});
+    }
     if (!l.one_line) new_line(depth_);
     quoted(name);
     if (indent_ < 0) put(':');
     else put(": ", 2);
   }
-  void end_object() { close('}'); }
+  void end_object() {
+    if (sorted_) sort_members();
+    close('}');
+  }
   void begin_array(const type_node* element) { open('[', indent_ < 0 || holds_scalars(element), false); }
   void end_array() { close(']'); }
   void null() { item(); put("null", 4); }
@@ -852,7 +864,7 @@ class json_text_writer {
       put(text, 3);
     } else {
       flush();
-      detail::append_json_string(out_, detail::char_to_json(c).get_ref<const std::string&>());
+      detail::append_json_string(out_, detail::char_to_json(c).get_ref<const std::string&>(), ascii_only_);
     }
   }
   void string(std::string_view v) {
@@ -881,7 +893,45 @@ class json_text_writer {
     bool one_line;
     bool object;
     bool first;
+    std::size_t members = 0;  // sorted_: where this object's entries in members_ begin
   };
+  struct member {
+    const std::string* key;
+    std::size_t at;  // where its text (a line break, the key, the value) begins in out_
+  };
+
+  // The members of the object being closed, written in field order at
+  // members_[levels_.members …], rewritten in key order. Each member's text is
+  // the same wherever it goes: a line break and indent of its depth, its key,
+  // its value; only the commas between them stay where they are.
+  void sort_members() {
+    flush();
+    const std::size_t first = levels_[depth_ - 1].members;
+    const auto begin = members_.begin() + static_cast<std::ptrdiff_t>(first);
+    const std::size_t n = members_.size() - first;
+    auto by_key = [](const member& a, const member& b) { return *a.key < *b.key; };
+    if (n > 1 && !std::is_sorted(begin, members_.end(), by_key)) {
+      const std::size_t start = begin->at, end = out_.size();
+      std::vector<std::pair<std::size_t, std::size_t>> spans;  // [from, to) of each member's text, in field order
+      spans.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t to = i + 1 < n ? members_[first + i + 1].at - 1 : end;  // less the comma before the next
+        spans.emplace_back(members_[first + i].at, to);
+      }
+      std::vector<std::size_t> order(n);
+      for (std::size_t i = 0; i < n; ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return *members_[first + a].key < *members_[first + b].key; });
+      std::string sorted;
+      sorted.reserve(end - start);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i) sorted += ',';
+        sorted.append(out_, spans[order[i]].first, spans[order[i]].second - spans[order[i]].first);
+      }
+      out_.replace(start, end - start, sorted);
+    }
+    members_.resize(first);
+  }
 
 
   // An array of these is one line: none of its elements is an object or an array.
@@ -922,7 +972,7 @@ class json_text_writer {
       put('"');
     } else {
       flush();
-      detail::append_json_string(out_, text);
+      detail::append_json_string(out_, text, ascii_only_);
     }
     room(slack);
   }
@@ -970,6 +1020,9 @@ class json_text_writer {
 
   std::string& out_;
   int indent_;
+  bool sorted_;
+  bool ascii_only_;
+  std::vector<member> members_;  // sorted_: the members of every object open, outermost first
   // A value nests at most max_schema_depth levels of types, each adding at most an array and an object.
   std::array<level, 2 * limits::max_schema_depth + 4> levels_;
   std::size_t depth_ = 0;
@@ -1119,9 +1172,14 @@ void decode_to(const schema& s, std::span<const std::uint8_t> in, value_visitor&
 
 void decode_json(const schema& s, std::span<const std::uint8_t> in, std::string& out, int indent, endian order,
                  json_mode mode) {
+  decode_json(s, in, out, json_text_options{.indent = indent}, order, mode);
+}
+
+void decode_json(const schema& s, std::span<const std::uint8_t> in, std::string& out,
+                 const json_text_options& options, endian order, json_mode mode) {
   const std::size_t had = out.size();
   try {
-    json_text_writer writer(out, indent);
+    json_text_writer writer(out, options);
     read_value(s, in, order, mode, writer);
     writer.finish();
   } catch (...) {

@@ -455,6 +455,10 @@ class json_printer {
 
 }  // namespace
 
+void append_json_string(std::string& out, std::string_view text, bool ascii_only) {
+  detail::append_json_string(out, text, ascii_only);
+}
+
 std::string format_json(const nlohmann::json& value, const json_format& format) {
   std::string out;
   json_printer(format).write(value, format.type, 0, 0, false, out);

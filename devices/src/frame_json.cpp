@@ -2,6 +2,7 @@
 #include "comframe/devices/frame_json.hpp"
 #include "comframe/transport/frame_parse.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -140,6 +141,107 @@ nlohmann::json frame_json(const profile& p, const frame_record& r) {
     j["payload_error"] = e.what();
   }
   return j;
+}
+
+namespace {
+
+// The members of one frame's object as text, put in key order by write().
+class object_text {
+ public:
+  explicit object_text(bool ascii_only) : ascii_only_(ascii_only) {}
+  // A member whose value the caller appends to text() right after.
+  std::string& add(std::string_view key) {
+    members_.push_back({key, text_.size(), 0});
+    return text_;
+  }
+  void end() { members_.back().end = text_.size(); }
+  void add_string(std::string_view key, std::string_view value) {
+    core::append_json_string(add(key), value, ascii_only_);
+    end();
+  }
+  void add_integer(std::string_view key, std::uint64_t value) {
+    add(key) += std::to_string(value);
+    end();
+  }
+  void remove(std::string_view key) {
+    std::erase_if(members_, [&](const member& m) { return m.key == key; });
+  }
+  // extra's members: each replaces the member of its key, or (null) removes it.
+  void merge(const nlohmann::json& extra) {
+    for (auto it = extra.begin(); it != extra.end(); ++it) {
+      const std::string& key = it.key();  // in extra's map: outlives this object
+      remove(key);
+      if (it->is_null()) continue;
+      add(key) += core::format_json(*it, {.ascii_only = ascii_only_});
+      end();
+    }
+  }
+  void write(std::string& out) {
+    std::sort(members_.begin(), members_.end(), [](const member& a, const member& b) { return a.key < b.key; });
+    out += '{';
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      if (i) out += ',';
+      core::append_json_string(out, members_[i].key, ascii_only_);
+      out += ':';
+      out.append(text_, members_[i].begin, members_[i].end - members_[i].begin);
+    }
+    out += '}';
+  }
+  bool ascii_only() const noexcept { return ascii_only_; }
+
+ private:
+  struct member {
+    std::string_view key;  // a literal, a profile's name or a key of extra: all outlive the object
+    std::size_t begin, end;
+  };
+  bool ascii_only_;
+  std::string text_;
+  std::vector<member> members_;
+};
+
+}  // namespace
+
+void append_frame_json(std::string& out, const profile& p, const frame_record& r, const frame_text_options& o) {
+  const core::schema* schema = r.header ? payload_schema(p, *r.header) : nullptr;
+  // A refused frame, an error reply and a payload the profile does not describe are
+  // small trees, written as frame_json() makes them; the rest without a tree.
+  if (!schema || r.header->kind == transport::frame_kind::error) {
+    auto j = frame_json(p, r);
+    if (o.extra) {
+      for (const auto& [key, value] : o.extra->items()) {
+        if (value.is_null()) j.erase(key);
+        else j[key] = value;
+      }
+    }
+    out += core::format_json(j, {.ascii_only = o.ascii_only});
+    return;
+  }
+  const auto& h = *r.header;
+  object_text obj(o.ascii_only);
+  obj.add_string("time", iso_time(r.time));
+  obj.add_string("dir", r.dir == direction::to_device ? "out" : "in");
+  obj.add_string("kind", transport::to_string(h.kind));
+  obj.add_integer("command_id", h.command);
+  obj.add_integer("seq", h.sequence);
+  if (p.framing().field(transport::header_role::address) != nullptr) obj.add_integer("address", h.address);
+  if (h.kind == transport::frame_kind::event) {
+    if (const auto* e = p.find_event(h.command)) obj.add_string("event", e->name);
+  } else if (const auto* c = p.find_command(h.command)) {
+    obj.add_string("command", c->name);
+  }
+  const bool builtin = h.kind != transport::frame_kind::event && h.command >= first_reserved_command;
+  std::string& text = obj.add("payload");
+  try {
+    core::decode_json(*schema, r.payload, text, core::json_text_options{.sorted_keys = true, .ascii_only = o.ascii_only},
+                      payload_order(builtin, p.payload_endian()));
+    obj.end();
+  } catch (const core::codec_error& e) {  // decode_json left `text` as it was
+    obj.remove("payload");
+    obj.add_string("payload_hex", core::hex_text(r.payload));
+    obj.add_string("payload_error", e.what());
+  }
+  if (o.extra) obj.merge(*o.extra);
+  obj.write(out);
 }
 
 }  // namespace comframe::devices

@@ -3,6 +3,7 @@
 // is format_json(decode(...)) byte for byte; errors are decode()'s.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cstdlib>
@@ -82,6 +83,76 @@ TEST(decode_json, writes_the_text_format_json_writes_of_every_kind_compact_and_i
   EXPECT_NE(indented.find("\n  \"pairs\": [\n    {\n      \"a\": -1,\n"), std::string::npos) << indented;
   EXPECT_EQ(text_of(s, b, 4).size(), format_json(decode(s, b), {.indent = 4, .scalar_arrays_on_one_line = true,
                                                                 .type = &s.root()}).size());
+}
+
+// Every object of `v` (parsed in text order) has its keys in byte order.
+bool keys_sorted(const nlohmann::ordered_json& v) {
+  if (v.is_object()) {
+    std::string last;
+    bool first = true;
+    for (const auto& [key, value] : v.items()) {
+      if (!first && !(last < key)) return false;
+      first = false;
+      last = key;
+      if (!keys_sorted(value)) return false;
+    }
+  } else if (v.is_array()) {
+    for (const auto& e : v) {
+      if (!keys_sorted(e)) return false;
+    }
+  }
+  return true;
+}
+
+// With sorted keys: the same JSON as the field-order text (each number from the
+// same digits), every object's keys sorted, ASCII only when asked.
+std::string sorted_text_of(const schema& s, const bytes& b, int indent, bool ascii_only) {
+  std::string fast;
+  decode_json(s, b, fast, json_text_options{.indent = indent, .sorted_keys = true, .ascii_only = ascii_only},
+              endian::little);
+  std::string field_order;
+  decode_json(s, b, field_order, indent, endian::little);
+  EXPECT_EQ(json::parse(fast), json::parse(field_order));
+  EXPECT_TRUE(keys_sorted(nlohmann::ordered_json::parse(fast))) << fast;
+  if (ascii_only) EXPECT_TRUE(std::all_of(fast.begin(), fast.end(), [](char c) { return c > 0; })) << fast;
+  if (!ascii_only) EXPECT_EQ(fast.size(), field_order.size());  // the same members, moved
+  return fast;
+}
+
+TEST(decode_json, sorted_keys_at_every_depth_are_the_trees_order_in_both_layouts) {
+  const schema s = schema::parse(every_kind);
+  const bytes b = sample_all();
+  for (const bool ascii_only : {false, true}) {
+    const std::string compact = sorted_text_of(s, b, -1, ascii_only);
+    EXPECT_EQ(compact.substr(0, 40), R"({"bits":{"x":5,"y":[-8,7],"z":true},"c":)");
+    // Where nlohmann writes each number as decode_json does, the text is format_json's of the tree.
+    EXPECT_EQ(compact, format_json(json::parse(compact), {.ascii_only = ascii_only}));
+    EXPECT_NE(compact.find(R"("pairs":[{"a":-1,"b":16777215},{"a":2,"b":3}],"raw":"00ff","seq":123456)"),
+              std::string::npos) << compact;
+    EXPECT_NE(compact.find(R"("f":[0.1,-9.8125,1e-05])"), std::string::npos) << compact;
+    EXPECT_NE(compact.find(ascii_only ? R"("c":["A","\u0000","\u00e9"])" : R"("c":["A","\u0000","é"])"),
+              std::string::npos) << compact;
+    const std::string indented = sorted_text_of(s, b, 2, ascii_only);
+    EXPECT_EQ(indented, format_json(json::parse(indented),
+                                    {.indent = 2, .scalar_arrays_on_one_line = true, .ascii_only = ascii_only}));
+  }
+  // The tree's own text, where no f32 is in the value.
+  const schema pair = schema::parse(R"({"struct": [{"name": "z", "type": "u8"}, {"name": "a", "type": "text[4]"}]})");
+  std::string fast;
+  decode_json(pair, bytes{7, 'h', 0xC3, 0xA9, 0}, fast, json_text_options{.sorted_keys = true, .ascii_only = true});
+  EXPECT_EQ(fast, format_json(decode(pair, bytes{7, 'h', 0xC3, 0xA9, 0}), {.ascii_only = true}));
+  EXPECT_EQ(fast, R"({"a":"h\u00e9","z":7})");
+}
+
+TEST(decode_json, sorted_keys_agree_with_the_tree_for_random_values) {
+  const schema s = schema::parse(every_kind);
+  std::mt19937_64 g(17);
+  const bytes base = sample_all();
+  for (int i = 0; i < 300; ++i) {
+    bytes b = base;
+    for (std::size_t k = 0; k < 28; ++k) b[k] = static_cast<std::uint8_t>(g());  // seq, t, f, d and h
+    sorted_text_of(s, b, -1, i % 2 == 0);
+  }
 }
 
 TEST(decode_json, empty_arrays_and_an_empty_flag_set_stay_on_one_line) {

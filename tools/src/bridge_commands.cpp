@@ -185,12 +185,14 @@ class tap {
     }
     const auto record = stored_frame(r.rec, kept_.framing.get());
     const devices::profile& p = profile_ ? *profile_ : no_profile_;
-    auto j = frame_json(p, record);
-    if (!profile_) j.erase("payload_error");  // said once, not per frame
-    j[sequence_key] = r.rec.sequence;
-    if (r.rec.link_id) j["link"] = r.rec.link_id;
-    if (o_.json) std::cout << json_line(j) << std::endl;
-    else std::cout << frame_line(p, record, profile_.has_value()) << std::endl;
+    if (!o_.json) {
+      std::cout << frame_line(p, record, profile_.has_value()) << std::endl;
+      return;
+    }
+    nlohmann::json extra = {{sequence_key, r.rec.sequence}};
+    if (!profile_) extra["payload_error"] = nullptr;  // said once, not per frame
+    if (r.rec.link_id) extra["link"] = r.rec.link_id;
+    std::cout << frame_json_line(p, record, &extra) << std::endl;
   }
 
   void say_no_profile() {

@@ -225,7 +225,7 @@ void run_monitor(const device_options& o) {
   std::uint64_t printed = 0;
   auto print = [&](const devices::frame_record& r) {
     if (o.count && printed >= o.count) return;
-    if (o.json) std::cout << json_line(frame_json(*profile, r)) << std::endl;
+    if (o.json) std::cout << frame_json_line(*profile, r) << std::endl;
     else std::cout << frame_line(*profile, r) << std::endl;
     ++printed;
   };
@@ -314,7 +314,7 @@ void run_listen(const device_options& o) {
       bytes += n;
       split.feed(std::span<const std::uint8_t>(buf.data(), n), [&](const devices::frame_record& r) {
         if (o.count && printed >= o.count) return;
-        if (o.json) std::cout << json_line(frame_json(p, r)) << std::endl;
+        if (o.json) std::cout << frame_json_line(p, r) << std::endl;
         else std::cout << frame_line(p, r) << std::endl;
         ++printed;
       });
@@ -341,7 +341,7 @@ void run_listen(const device_options& o) {
   // What came after the last frame and made none: shown, not lost.
   split.finish([&](const devices::frame_record& r) {
     if (o.count && printed >= o.count) return;
-    if (o.json) std::cout << json_line(frame_json(p, r)) << std::endl;
+    if (o.json) std::cout << frame_json_line(p, r) << std::endl;
     else std::cout << frame_line(p, r) << std::endl;
     ++printed;
   });

@@ -126,6 +126,12 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
 
 std::string json_line(const nlohmann::json& j) { return core::format_json(j, {.ascii_only = true}); }
 
+std::string frame_json_line(const devices::profile& p, const devices::frame_record& r, const nlohmann::json* extra) {
+  std::string line;
+  devices::append_frame_json(line, p, r, {.ascii_only = true, .extra = extra});
+  return line;
+}
+
 std::string terminal_text(std::string_view message) {
   constexpr std::size_t max_bytes = 4096;
   std::string shown = core::printable_text(message, max_bytes);

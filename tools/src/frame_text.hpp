@@ -69,6 +69,10 @@ std::string frame_line(const devices::profile& p, const devices::frame_record& r
 /// ASCII is a \u escape, so a terminal shows the device's text and obeys none
 /// of it (DEL, C1 controls and bidirectional overrides included).
 std::string json_line(const nlohmann::json& j);
+/// A frame's JSON line as `comframe monitor --json` and `tap --json` print it
+/// (devices::append_frame_json, ASCII only), with `extra`'s members.
+std::string frame_json_line(const devices::profile& p, const devices::frame_record& r,
+                            const nlohmann::json* extra = nullptr);
 
 /// A message that may quote text from outside (an error, a device's name),
 /// safe to print on a terminal: as it is when it holds nothing a terminal acts

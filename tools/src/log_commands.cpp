@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <future>
@@ -69,6 +71,27 @@ std::string format_of(const log_options& o) {
   return "pcapng";
 }
 
+// One record's JSON line, as `comframe log` writes it and `comframe read` prints it
+// (docs/logging.md, "JSON lines").
+std::string capture_json_line(const transport::capture_record& r, const devices::profile* profile,
+                              const transport::framing* kept) {
+  static const devices::profile no_profile;
+  nlohmann::json extra;  // null, and no allocation, for most records
+  if (r.lost_before) extra["lost_before"] = r.lost_before;
+  if (r.link_id) extra["link"] = r.link_id;
+  if (!r.note.empty()) extra["note"] = std::string(r.note);
+  if (r.flags & transport::record_flag::truncated) {
+    // A cut frame has lost its CRC: shown as what is left of it, never checked as a frame.
+    auto j = truncated_frame_json(r, kept);
+    if (extra.is_object()) j.update(extra);
+    return core::format_json(j);
+  }
+  std::string line;
+  devices::append_frame_json(line, profile ? *profile : no_profile, stored_frame(r, kept),
+                             {.extra = extra.is_object() ? &extra : nullptr});
+  return line;
+}
+
 std::unique_ptr<transport::capture_writer> make_writer(const std::string& format,
                                                        const transport::capture_writer_options& wo,
                                                        std::shared_ptr<const devices::profile> profile,
@@ -76,17 +99,7 @@ std::unique_ptr<transport::capture_writer> make_writer(const std::string& format
   if (format == "pcapng") return transport::open_pcapng_writer(wo);
   if (format == "hex") return transport::open_hexdump_writer(wo);
   // JSON lines: one object per frame, decoded by the profile when there is one.
-  auto line = [profile, kept](const transport::capture_record& r) {
-    static const devices::profile no_profile;
-    // A cut frame has lost its CRC: shown as what is left of it, never checked as a frame.
-    auto j = (r.flags & transport::record_flag::truncated)
-                 ? truncated_frame_json(r, kept)
-                 : frame_json(profile ? *profile : no_profile, stored_frame(r, kept));
-    if (r.lost_before) j["lost_before"] = r.lost_before;
-    if (r.link_id) j["link"] = r.link_id;
-    if (!r.note.empty()) j["note"] = std::string(r.note);
-    return core::format_json(j);
-  };
+  auto line = [profile, kept](const transport::capture_record& r) { return capture_json_line(r, profile.get(), kept); };
   return transport::open_lines_writer(wo, line);
 }
 
@@ -750,6 +763,62 @@ void run_replay(const replay_options& o) {
   report_replay(n, port.unclaimed(), skipped, interrupted);
 }
 
+// ---- comframe read -------------------------------------------------------------
+
+struct read_options {
+  std::string capture;
+  std::string format = "json";
+  std::string profile_file;
+  std::string output;
+  std::uint64_t count = 0;
+};
+
+// Prints a capture's frames as JSON lines or a hexdump, as `comframe log` would have
+// written them: to stdout, or to -o, in writes of about 64 KiB.
+void run_read(const read_options& o) {
+  std::optional<devices::profile> profile;
+  if (!o.profile_file.empty()) profile = load_profile_file(o.profile_file);
+  const devices::profile* p = profile ? &*profile : nullptr;
+  transport::capture_reader reader(o.capture);
+  capture_framings framings(p, o.capture);
+  std::FILE* out = stdout;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
+  if (!o.output.empty() && o.output != "-") {
+    file.reset(std::fopen(o.output.c_str(), "wb"));
+    if (!file) throw cli_error(o.output + ": cannot write: " + std::strerror(errno));
+    out = file.get();
+  }
+  const std::string where = o.output.empty() || o.output == "-" ? std::string("standard output") : o.output;
+  std::string text;
+  auto write_out = [&] {
+    if (!text.empty() && std::fwrite(text.data(), 1, text.size(), out) != text.size())
+      throw cli_error(where + ": cannot write: " + std::strerror(errno));
+    text.clear();
+  };
+  std::uint64_t n = 0;
+  try {
+    while (!o.count || n < o.count) {
+      auto r = reader.next();
+      if (!r) break;
+      const kept_framing& kept = framings.of(reader.link_framing(r->link_id));
+      if (o.format == "hex") {
+        text += transport::hexdump_record(*r);
+      } else {
+        text += capture_json_line(*r, p, kept.framing.get());
+        text += '\n';
+      }
+      ++n;
+      if (text.size() >= 65536) write_out();
+    }
+  } catch (...) {
+    write_out();  // every frame before a broken block is printed, then the error
+    std::fflush(out);
+    throw;
+  }
+  write_out();
+  if (std::fflush(out) != 0) throw cli_error(where + ": cannot write: " + std::strerror(errno));
+}
+
 }  // namespace
 
 void add_log_commands(CLI::App& app) {
@@ -791,6 +860,22 @@ void add_log_commands(CLI::App& app) {
   dis->callback([d] { run_dissector(*d); });
   dis->footer("Example: comframe dissector --profile thermo.json > comframe.lua\n"
               "         wireshark -X lua_script:comframe.lua cap.pcapng");
+
+  auto rd = std::make_shared<read_options>();
+  auto* rd_cmd = app.add_subcommand("read", "Print a capture's frames as JSON lines or a hexdump");
+  rd_cmd->add_option("capture", rd->capture, "A pcapng capture (from 'comframe log' or any tool writing LINKTYPE_USER0)")
+      ->required();
+  rd_cmd->add_option("--format", rd->format, "json (JSON lines, as 'comframe log' writes them) or hex (hexdump)")
+      ->check(CLI::IsMember({"json", "hex"}))
+      ->capture_default_str();
+  rd_cmd->add_option("-p,--profile", rd->profile_file,
+                   "Decode payloads by this profile; its framing must be the one the capture names");
+  rd_cmd->add_option("-o,--output", rd->output, "Write here instead of standard output");
+  rd_cmd->add_option("--count", rd->count, "Stop after this many frames");
+  rd_cmd->callback([rd] { run_read(*rd); });
+  rd_cmd->footer("Example: comframe read cap.pcapng --profile thermo.json | jq -c 'select(.event == \"telemetry\")'\n"
+               "A broken block ends the output with an error naming its byte offset (exit status 1); every frame "
+               "before it is printed.");
 
   auto r = std::make_shared<replay_options>();
   auto* rep = app.add_subcommand("replay", "Send a capture's requests to a port and report replies that differ");

@@ -53,6 +53,24 @@ nlohmann::json decode(const schema& s, std::span<const std::uint8_t> in, endian 
 void decode_json(const schema& s, std::span<const std::uint8_t> in, std::string& out, int indent = -1,
                  endian order = endian::native, json_mode mode = json_mode::strict);
 
+/// How decode_json() writes its text.
+struct json_text_options {
+  /// Spaces per level of nesting; negative: one line, no spaces.
+  int indent = -1;
+  /// Each object's keys in byte order, as nlohmann::json keeps them, not in
+  /// field order: the text of format_json(decode(s, in, order, mode),
+  /// {.indent, .scalar_arrays_on_one_line = true, .ascii_only}), but with each
+  /// f32 in its fewest digits, as ever (the tree holds the double nearest them,
+  /// which nlohmann sometimes writes with 17: `-1.0598659000000001e-13`).
+  bool sorted_keys = false;
+  /// Every character outside printable ASCII as a \u escape (json_format::ascii_only).
+  bool ascii_only = false;
+};
+/// decode_json() as `options` say.
+void decode_json(const schema& s, std::span<const std::uint8_t> in, std::string& out,
+                 const json_text_options& options, endian order = endian::native,
+                 json_mode mode = json_mode::strict);
+
 /// What decode_to() calls as it reads a value: the value's JSON (as decode()
 /// makes it) as a stream of parts in the order of its bytes, with nothing held
 /// in between. A struct or bit record is begin_object, then key and its value

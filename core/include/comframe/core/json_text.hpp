@@ -102,6 +102,11 @@ struct json_format {
 /// by a schema is).
 std::string format_json(const nlohmann::json& value, const json_format& format = {});
 
+/// A string (or a key) as format_json() writes one, in double quotes with
+/// json_format's escapes, appended to `out`: for a program that writes JSON
+/// text of its own around values format_json() or decode_json() wrote.
+void append_json_string(std::string& out, std::string_view text, bool ascii_only = false);
+
 /// Text from outside (a device, a file, a command line) made safe to print on
 /// one line of a terminal: valid UTF-8 stays as it is; backslash, control
 /// characters (C0, DEL, C1), the Unicode bidirectional overrides and every

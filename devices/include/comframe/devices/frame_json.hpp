@@ -66,4 +66,25 @@ class profile_schemas final : public transport::payload_schemas {
 /// "error" and its "raw" bytes. Never throws for what the frame holds.
 nlohmann::json frame_json(const profile& p, const frame_record& r);
 
+/// How append_frame_json() writes a frame.
+struct frame_text_options {
+  /// Every character outside printable ASCII as a \u escape (core::json_format::ascii_only).
+  bool ascii_only = false;
+  /// An object whose members are added to the frame's (`{"link": 2}`), each
+  /// replacing frame_json()'s member of the same key; a null member removes it
+  /// (`{"payload_error": null}`). Null: nothing added.
+  const nlohmann::json* extra = nullptr;
+};
+
+/// frame_json(p, r), with `options.extra`'s members, as one line of JSON text
+/// appended to `out`: the text core::format_json() writes of that object
+/// (keys sorted at every depth, no spaces), but with each f32 of the payload
+/// in its fewest digits (`-1.0598659e-13`, where format_json writes the double
+/// nearest them as `-1.0598659000000001e-13`; docs/schema.md), and
+/// written straight from the payload's bytes without a tree
+/// (core::decode_json). `comframe monitor --json`, `tap --json`, `log` and
+/// `read` write their JSON lines with it. Never throws for what the frame holds.
+void append_frame_json(std::string& out, const profile& p, const frame_record& r,
+                       const frame_text_options& options = {});
+
 }  // namespace comframe::devices
