@@ -1,5 +1,6 @@
 // A frame as people and programs read it: see frame_json.hpp.
 #include "comframe/devices/frame_json.hpp"
+#include "comframe/devices/session.hpp"
 #include "comframe/transport/frame_parse.hpp"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <ctime>
 
 #include "comframe/core/json_text.hpp"
+#include "comframe/transport/framing_spec.hpp"
 #include "comframe/core/hex.hpp"
 #include "comframe/core/dynamic_codec.hpp"
 #include "comframe/core/schema.hpp"
@@ -242,6 +244,22 @@ void append_frame_json(std::string& out, const profile& p, const frame_record& r
   }
   if (o.extra) obj.merge(*o.extra);
   obj.write(out);
+}
+
+void use_framing_of(session_options& so, const std::shared_ptr<const profile>& p) {
+  if (!p || p->framing().is_default()) return;
+  so.framing = transport::framing_factory_for(std::make_shared<const transport::framing_spec>(p->framing()));
+  so.payload_schemas = std::make_shared<profile_schemas>(p);
+  so.payload_endian = p->payload_endian();  // the framing measures payloads in it
+}
+
+kept_framing kept_framing_of(const profile* p) {
+  if (!p || p->framing().is_default()) return {nullptr, transport::make_comframe_framing({})};
+  auto schemas = std::make_shared<const profile_schemas>(std::make_shared<const profile>(*p));
+  auto f = transport::make_framing(p->framing(), {.incoming = transport::direction::from_device,
+                                                  .schemas = schemas.get(),
+                                                  .payload_endian = p->payload_endian()});
+  return {std::move(schemas), std::move(f)};
 }
 
 }  // namespace comframe::devices

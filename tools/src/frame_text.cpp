@@ -22,22 +22,6 @@ devices::profile load_profile_file(const std::string& path) {
   }
 }
 
-void use_framing_of(devices::session_options& so, const std::shared_ptr<const devices::profile>& p) {
-  if (!p || p->framing().is_default()) return;
-  so.framing = transport::framing_factory_for(std::make_shared<const transport::framing_spec>(p->framing()));
-  so.payload_schemas = std::make_shared<devices::profile_schemas>(p);
-  so.payload_endian = p->payload_endian();  // the framing measures payloads in it
-}
-
-kept_framing kept_framing_of(const devices::profile* p) {
-  if (!p || p->framing().is_default()) return {nullptr, transport::make_comframe_framing({})};
-  auto schemas = std::make_shared<const devices::profile_schemas>(std::make_shared<const devices::profile>(*p));
-  auto f = transport::make_framing(p->framing(), {.incoming = transport::direction::from_device,
-                                                  .schemas = schemas.get(),
-                                                  .payload_endian = p->payload_endian()});
-  return {std::move(schemas), std::move(f)};
-}
-
 namespace {
 
 // "comframe's own framing" or the canonical JSON of one described in a profile.

@@ -16,18 +16,9 @@ namespace comframe::tools {
 /// A profile from a JSON file; cli_error naming the file when it cannot be read or parsed.
 devices::profile load_profile_file(const std::string& path);
 
-/// Makes a session speak `p`'s framing (its "framing" section, docs/framing.md)
-/// when it is not comframe's: session_options::framing and payload_schemas.
-void use_framing_of(devices::session_options& so, const std::shared_ptr<const devices::profile>& p);
-
-/// A framing of `p` for writing and reading captured frames in their kept form
-/// (framing::write_kept / parse_kept), with the schemas it may measure payloads
-/// by: comframe's own for the default framing or no profile.
-struct kept_framing {
-  std::shared_ptr<const transport::payload_schemas> schemas;
-  std::unique_ptr<transport::framing> framing;
-};
-kept_framing kept_framing_of(const devices::profile* p);
+using devices::use_framing_of;
+using devices::kept_framing;
+using devices::kept_framing_of;
 
 /// The framing to read a capture's frames with (docs/logging.md, "Reading a
 /// capture"): the one the capture names for their link (`named`:

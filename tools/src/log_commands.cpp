@@ -41,10 +41,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-std::uint64_t to_ns(std::chrono::system_clock::time_point t) {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
-}
-
 // ---- comframe log -------------------------------------------------------------
 
 struct log_options {
@@ -127,21 +123,8 @@ struct recorder {
     }
   }
   void write(const devices::frame_record& f) {
-    transport::capture_record r{{to_ns(f.time), f.dir, 0, 0, f.error, f.payload}};
     std::lock_guard lock(m);
-    if (f.header && !f.bytes.empty()) {
-      r.bytes = f.bytes;  // the kept form, as the channel read or wrote it
-    } else if (f.header) {
-      scratch.clear();
-      try {
-        kept.framing->write_kept(*f.header, f.payload, scratch);
-      } catch (const comframe::usage_error&) {
-        scratch.assign(f.payload.begin(), f.payload.end());  // the framing cannot say more than the payload
-      }
-      r.bytes = scratch;
-    } else {
-      r.flags = transport::record_flag::refused;
-    }
+    const transport::capture_record r = transport::captured_frame(f, kept.framing.get(), scratch);
     if (failure) return;
     try {
       writer->write(r);

@@ -21,6 +21,7 @@
 #include "comframe/firmware_sim/program_host.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
 #include "comframe/firmware_sim/sim_definition.hpp"
+#include "comframe/firmware_sim/simulator.hpp"
 #include "comframe/firmware_sim/simulated_device.hpp"
 #include "comframe/firmware_sim/tcp_server.hpp"
 #include "bridge_io.hpp"
@@ -56,33 +57,6 @@ struct sim_options {
   bool stats_json = false;
 };
 
-// Adds a finished connection's counters to those of the ones before.
-void accumulate(firmware_sim::host_stats& into, const firmware_sim::host_stats& s) {
-  into.requests += s.requests;
-  into.replies += s.replies;
-  into.error_replies += s.error_replies;
-  into.replies_dropped += s.replies_dropped;
-  into.events += s.events;
-  into.events_dropped += s.events_dropped;
-  into.wrong_kind += s.wrong_kind;
-  into.other_address += s.other_address;
-  into.broadcasts += s.broadcasts;
-  into.unsendable += s.unsendable;
-  into.reply_backlog_peak_bytes = std::max(into.reply_backlog_peak_bytes, s.reply_backlog_peak_bytes);
-  into.event_backlog_peak_bytes = std::max(into.event_backlog_peak_bytes, s.event_backlog_peak_bytes);
-  auto& d = into.decoder;
-  d.frames += s.decoder.frames;
-  d.bytes += s.decoder.bytes;
-  d.empty_frames += s.decoder.empty_frames;
-  d.cobs_errors += s.decoder.cobs_errors;
-  d.too_short += s.decoder.too_short;
-  d.oversize += s.decoder.oversize;
-  d.crc_errors += s.decoder.crc_errors;
-  d.bad_version += s.decoder.bad_version;
-  d.bad_kind += s.decoder.bad_kind;
-  d.truncated += s.decoder.truncated;
-}
-
 // "cobs 1, crc 0, too_short 0, oversize 0, bad_version 0, bad_kind 0, truncated 0, wrong_kind 2"
 std::string frame_error_counts(const firmware_sim::host_stats& s) {
   const auto& d = s.decoder;
@@ -92,72 +66,15 @@ std::string frame_error_counts(const firmware_sim::host_stats& s) {
          std::to_string(d.truncated) + ", wrong_kind " + std::to_string(s.wrong_kind);
 }
 
-// The statistics as one JSON object (docs/simulator.md lists the fields);
-// with --exec, "program" too.
-nlohmann::json stats_json(const firmware_sim::host_stats& s, const firmware_sim::fault_stats& f,
-                          const firmware_sim::program_stats* p = nullptr) {
-  const auto& d = s.decoder;
-  nlohmann::json j = {{"requests", s.requests},
-          {"replies", s.replies},
-          {"error_replies", s.error_replies},
-          {"replies_dropped", s.replies_dropped},
-          {"events", s.events},
-          {"events_dropped", s.events_dropped},
-          {"reply_backlog_peak_bytes", s.reply_backlog_peak_bytes},
-          {"event_backlog_peak_bytes", s.event_backlog_peak_bytes},
-          {"frame_errors",
-           {{"total", d.errors()},
-            {"cobs", d.cobs_errors},
-            {"crc", d.crc_errors},
-            {"too_short", d.too_short},
-            {"oversize", d.oversize},
-            {"bad_version", d.bad_version},
-            {"bad_kind", d.bad_kind},
-            {"escape", d.escape_errors},
-            {"length", d.length_errors},
-            {"truncated", d.truncated}}},
-          {"wrong_kind", s.wrong_kind},
-          {"other_address", s.other_address},
-          {"broadcasts", s.broadcasts},
-          {"unsendable", s.unsendable},
-          {"bytes_received", d.bytes},
-          {"faults",
-           {{"bytes_written", f.bytes_written},
-            {"bytes_dropped", f.bytes_dropped},
-            {"bytes_flipped", f.bytes_flipped},
-            {"garbage_bursts", f.garbage_bursts},
-            {"garbage_bytes", f.garbage_bytes},
-            {"stalls", f.stalls},
-            {"disconnects", f.disconnects},
-            {"bytes_discarded", f.bytes_discarded},
-            {"replies", f.replies},
-            {"replies_late", f.replies_late},
-            {"replies_dropped", f.replies_dropped},
-            {"bytes_read", f.bytes_read},
-            {"rx_bytes_dropped", f.rx_bytes_dropped},
-            {"rx_bytes_flipped", f.rx_bytes_flipped}}}};
-  if (p) {
-    const auto& pd = p->program_decoder;
-    j["program"] = {{"bytes_to_program", p->bytes_to_program},
-                    {"bytes_from_program", p->bytes_from_program},
-                    {"bytes_discarded", p->bytes_discarded},
-                    {"frames", pd.frames},
-                    {"frame_errors", pd.errors()}};
-  }
-  return j;
-}
-
 // The simulated device the options name: a sim file, a bare profile or a built-in device.
 std::unique_ptr<firmware_sim::simulated_device> make_simulation(const sim_options& o) {
-  if (!o.sim_file.empty() || !o.profile_file.empty()) {
-    // A bare profile is a sim file without replies: every command answers its response type's zero value.
-    return std::make_unique<firmware_sim::sim_definition>(
-        o.sim_file.empty() ? firmware_sim::parse_sim_file(nlohmann::json{{"profile_file", o.profile_file}}.dump())
-                           : firmware_sim::load_sim_file(o.sim_file));
+  try {
+    return firmware_sim::make_simulation(o.device, o.sim_file, o.profile_file);
+  } catch (const comframe::error& e) {
+    if (e.id() != "firmware_sim.unknown_device") throw;
+    throw cli_error("no built-in device \"" + o.device + "\" (the devices are: " +
+                    std::string(firmware_sim::builtin_device_names) + "; or give --sim FILE)");
   }
-  if (auto d = firmware_sim::make_builtin_device(o.device)) return d;
-  throw cli_error("no built-in device \"" + o.device + "\" (the devices are: " +
-                  std::string(firmware_sim::builtin_device_names) + "; or give --sim FILE)");
 }
 
 // "stats: requests 3, replies 3, …; faults: …", the line `stats` prints;
@@ -268,18 +185,16 @@ class simulator {
 
   // The device on a line: emulated baud rate, then faults, then the host.
   void serve(std::unique_ptr<transport::link> line) {
-    if (o_.baud) line = firmware_sim::make_paced_link(std::move(line), o_.baud);
     // Late and never replies: a program speaks comframe's framing, its replies
     // are found in its bytes; a simulated device's host applies them to each
-    // reply it makes, whatever the framing.
-    if (program_) return program_->attach(injector_->wrap(std::move(line), firmware_sim::replies_in::comframe_stream));
-    line = injector_->wrap(std::move(line), firmware_sim::replies_in::writer);
-    firmware_sim::device_host_options ho;
-    ho.baud = o_.baud;
-    ho.faults = injector_;
-    if (o_.address >= 0) ho.address = static_cast<std::uint16_t>(o_.address);
-    host_ = std::make_unique<firmware_sim::device_host>(io_, std::move(line), sim_->device(), std::move(ho));
-    sim_->attach(io_, *host_);
+    // reply it makes, whatever the framing (serve_simulation).
+    if (program_) {
+      if (o_.baud) line = firmware_sim::make_paced_link(std::move(line), o_.baud);
+      return program_->attach(injector_->wrap(std::move(line), firmware_sim::replies_in::comframe_stream));
+    }
+    host_ = firmware_sim::serve_simulation(
+        io_, std::move(line), *sim_, injector_, o_.baud,
+        o_.address >= 0 ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(o_.address)) : std::nullopt);
     if (o_.verbosity > 0 || feed_)
       host_->observe_frames([this](const devices::frame_record& r) {
         if (feed_) feed_->publish(r);
@@ -303,7 +218,7 @@ class simulator {
         boost::asio::post(io_, [this, why] {
           if (!o_.quiet) say("disconnected: " + why);
           sim_->detach();
-          accumulate(earlier_, host_->stats());
+          firmware_sim::accumulate(earlier_, host_->stats());
           host_.reset();
           accept_next();
         });
@@ -331,8 +246,8 @@ class simulator {
 
   firmware_sim::host_stats totals() const {
     firmware_sim::host_stats hs = earlier_;
-    if (host_) accumulate(hs, host_->stats());
-    if (program_) accumulate(hs, program_->stats().frames);
+    if (host_) firmware_sim::accumulate(hs, host_->stats());
+    if (program_) firmware_sim::accumulate(hs, program_->stats().frames);
     return hs;
   }
 
@@ -341,7 +256,7 @@ class simulator {
     std::optional<firmware_sim::program_stats> ps;
     if (program_) ps = program_->stats();
     const auto* p = ps ? &*ps : nullptr;
-    say(json ? stats_json(hs, injector_->stats(), p).dump() : stats_line(hs, injector_->stats(), p));
+    say(json ? firmware_sim::stats_json(hs, injector_->stats(), p).dump() : stats_line(hs, injector_->stats(), p));
   }
 
   // Frame errors are worth a line as they happen, at the default verbosity.

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "comframe/core/hex.hpp"
+#include "comframe/transport/framing.hpp"
 
 namespace comframe::transport {
 
@@ -626,6 +627,30 @@ std::optional<capture_record> capture_reader::next() {
         continue;  // name resolution, statistics, custom blocks: not needed
     }
   }
+}
+
+capture_record captured_frame(const frame_record& f, framing* kept, std::vector<std::uint8_t>& scratch) {
+  capture_record r;
+  r.time_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(f.time.time_since_epoch()).count());
+  r.dir = f.dir;
+  r.error = f.error;
+  r.bytes = f.payload;
+  if (!f.header) {
+    r.flags = record_flag::refused;
+  } else if (!f.bytes.empty()) {
+    r.bytes = f.bytes;  // the kept form, as the channel read or wrote it
+  } else {
+    scratch.clear();
+    try {
+      if (kept) kept->write_kept(*f.header, f.payload, scratch);
+      else scratch = frame_bytes(*f.header, f.payload);
+    } catch (const comframe::usage_error&) {
+      scratch.assign(f.payload.begin(), f.payload.end());  // the framing cannot say more than the payload
+    }
+    r.bytes = scratch;
+  }
+  return r;
 }
 
 }  // namespace comframe::transport

@@ -56,6 +56,23 @@ class profile_schemas final : public transport::payload_schemas {
   std::shared_ptr<const profile> profile_;
 };
 
+struct session_options;  // session.hpp
+
+/// Makes a session speak `p`'s framing (its "framing" section, docs/framing.md)
+/// when it is not comframe's: session_options::framing, payload_schemas and
+/// payload_endian.
+void use_framing_of(session_options& so, const std::shared_ptr<const profile>& p);
+
+/// A framing of `p` for writing and reading captured frames in their kept form
+/// (framing::write_kept / parse_kept, transport::captured_frame), with the
+/// schemas it may measure payloads by: comframe's own for the default framing
+/// or no profile.
+struct kept_framing {
+  std::shared_ptr<const transport::payload_schemas> schemas;
+  std::unique_ptr<transport::framing> framing;
+};
+kept_framing kept_framing_of(const profile* p);
+
 /// One frame as a JSON object: "time", "dir" ("out" to the device, "in" from
 /// it), "kind", "command_id", "seq", "address" (only when the profile's
 /// framing has an address field), "command" or "event" (the name, when the

@@ -167,6 +167,14 @@ std::unique_ptr<capture_writer> open_lines_writer(const capture_writer_options& 
 /// The hexdump lines of one record (what open_hexdump_writer writes for it).
 std::string hexdump_record(const capture_record& record);
 
+/// A frame as its observers see it (a session's, a device host's
+/// observe_frames) as a capture keeps it: a good frame as its kept form —
+/// `f.bytes` when the channel filled them, else written by `kept` (its
+/// framing::write_kept; nullptr: comframe's own) into `scratch`, or the bare
+/// payload when that framing cannot write it — and a refused one as its raw
+/// bytes flagged refused. The record's spans point into `f` or `scratch`.
+capture_record captured_frame(const frame_record& f, framing* kept, std::vector<std::uint8_t>& scratch);
+
 /// Reads a pcapng file written by comframe or by another tool, one frame at a
 /// time. Accepts either byte order and several sections; skips blocks it does
 /// not use (name resolution, statistics, custom blocks). Only packets of
