@@ -6,6 +6,8 @@
 #                                 scripts/test.sh runs)
 #   scripts/build.sh --tsan       ThreadSanitizer build, in build-tsan/, of the tests of every
 #                                 concurrent path (scripts/tsan_tests.txt) and the comframe tool
+#   scripts/build.sh --python     the Python package alone (no sanitizer: it loads into a plain
+#                                 interpreter), in build-python/: what scripts/test.sh tests it in
 # The sanitizer builds are -O1 with line tables only (-g1): sanitizer reports still name
 # file and line, and compiling takes a third less than with full debug information.
 # Compiles through ccache when it is installed (scripts/setup.sh installs it); the
@@ -31,8 +33,14 @@ case "${1:-}" in
     args=(-DCMAKE_BUILD_TYPE=Debug "${sanitizer_flags[@]}" -DCOMFRAME_TSAN=ON -DCOMFRAME_BUILD_TESTS=ON
           -DCOMFRAME_BUILD_BENCH=OFF -DCOMFRAME_BUILD_EXAMPLES=OFF -DCOMFRAME_TEST_SELECT_FILE="$PWD/scripts/tsan_tests.txt")
     targets=(--target comframe comframe_test_programs) ;;
-  *) echo "usage: scripts/build.sh [--demo | --sanitize | --tsan]" >&2; exit 2 ;;
+  --python)
+    dir=build-python
+    args=(-DCMAKE_BUILD_TYPE=Release -DCOMFRAME_BUILD_TESTS=OFF -DCOMFRAME_BUILD_BENCH=OFF -DCOMFRAME_BUILD_EXAMPLES=OFF)
+    targets=(--target comframe_python) ;;
+  *) echo "usage: scripts/build.sh [--demo | --sanitize | --tsan | --python]" >&2; exit 2 ;;
 esac
+# The Python package is built for Debian's interpreter (the machine's default python3 may be another).
+args+=(-DPython_EXECUTABLE=/usr/bin/python3)
 if command -v ccache > /dev/null; then
   args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"

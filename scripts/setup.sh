@@ -25,6 +25,9 @@ test_packages=(
   python3-pymodbus          # pymodbus 3.0: the second independent Modbus client and server (tests/modbus)
   python3-serial-asyncio    # pymodbus's serial client needs it and its package does not depend on it
   socat                     # joins two ptys: a Modbus server on one end, a client on the other
+  python3-dev pybind11-dev  # the Python package (python/): Python's headers and pybind11's CMake package
+  python3-pytest            # the Python package's tests and its pytest plugin
+  python3-pytest-xdist      # the plugin's parallel runs (pytest -n)
 )
 firmware_packages=(
   gcc-arm-none-eabi         # the Cortex-M3 build of the firmware kit and examples/firmware_thermo

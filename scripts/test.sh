@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, builds and runs every test.
 #   scripts/test.sh           every test, built with AddressSanitizer + UBSan (build-asan/):
-#                             any report fails its test (what CI runs first)
+#                             any report fails its test (what CI runs first); then the Python
+#                             package's tests, on its plain build (build-python/)
 #   scripts/test.sh --tsan    the tests of every concurrent path (scripts/tsan_tests.txt) under
 #                             ThreadSanitizer; any report fails them
 #   scripts/test.sh --plain   every test in the normal optimized build (build/), no sanitizer
@@ -29,5 +30,11 @@ case "$mode" in
     # (labelled with the program's name, PREFIX_tests); the other tests' programs are not built.
     select=(-L '_tests$') ;;
 esac
-cd "$dir"
-ctest --output-on-failure --no-tests=error -j "$(nproc 2>/dev/null || echo 2)" "${select[@]}"
+jobs=$(nproc 2>/dev/null || echo 2)
+(cd "$dir" && ctest --output-on-failure --no-tests=error -j "$jobs" "${select[@]}")
+if [[ -z "$mode" ]]; then
+  # An ASan-built Python module cannot load into a plain interpreter: the package is built
+  # and tested on its own (docs/python.md).
+  bash scripts/build.sh --python
+  (cd build-python && ctest --output-on-failure --no-tests=error -L '^python$' -j "$jobs")
+fi
