@@ -79,23 +79,29 @@ def pyserial_round_trips(client, port, n):
         link.close()
 
 
+def device_round_trips(port, profile, n, spin_us):
+    with comframe.Device(port, profile=profile, spin_us=spin_us) as dev:
+        dev.call("get_info")
+        t = time.perf_counter()
+        for _ in range(n):
+            dev.call("get_info")
+        return (time.perf_counter() - t) / n
+
+
 def bench_requests(runs, n=2000):
+    """Best of `runs` for each: the pyserial client, Device.call (spin_us=200, the default) and Device.call
+    sleeping at once (spin_us=0); each run on a simulator of its own, in turn."""
     client = load_client()
-    best_py = best_cf = float("inf")
+    best = {"pyserial": float("inf"), "spin": float("inf"), "sleep": float("inf")}
     for _ in range(runs):
         with comframe.Simulator(device="thermo") as sim:
             t = time.perf_counter()
             pyserial_round_trips(client, sim.port, n)
-            best_py = min(best_py, (time.perf_counter() - t) / n)
-        with comframe.Simulator(device="thermo") as sim:
-            profile = sim.profile
-            with comframe.Device(sim.port, profile=profile) as dev:
-                dev.call("get_info")
-                t = time.perf_counter()
-                for _ in range(n):
-                    dev.call("get_info")
-                best_cf = min(best_cf, (time.perf_counter() - t) / n)
-    return best_py, best_cf
+            best["pyserial"] = min(best["pyserial"], (time.perf_counter() - t) / n)
+        for key, spin in (("spin", 200), ("sleep", 0)):
+            with comframe.Simulator(device="thermo") as sim:
+                best[key] = min(best[key], device_round_trips(sim.port, sim.profile, n, spin))
+    return best
 
 
 def bench_bridge(runs, n=200_000):
@@ -131,9 +137,10 @@ def main():
     py, cf = bench_decode(args.runs)
     print(f"decode   struct.unpack + dict {py * 1e9:8.0f} ns   comframe Schema.decode {cf * 1e9:8.0f} ns   "
           f"ratio {py / cf:5.2f}")
-    py, cf = bench_requests(args.runs)
-    print(f"request  pyserial client      {py * 1e6:8.1f} us   comframe Device.call   {cf * 1e6:8.1f} us   "
-          f"ratio {py / cf:5.2f}")
+    r = bench_requests(args.runs)
+    print(f"request  pyserial client      {r['pyserial'] * 1e6:8.1f} us   comframe Device.call   {r['spin'] * 1e6:8.1f} us   "
+          f"ratio {r['pyserial'] / r['spin']:5.2f}   (spin_us=0: {r['sleep'] * 1e6:.1f} us, ratio "
+          f"{r['pyserial'] / r['sleep']:.2f})")
     rate = bench_bridge(args.runs)
     print(f"bridge   {rate:,.0f} records/s into Python (frames decoded)")
 

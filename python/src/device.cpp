@@ -43,9 +43,10 @@ struct queued_event {
 class device {
  public:
   device(const std::string& url, py::object profile_arg, double timeout, bool reconnect, const std::string& bridge,
-         const std::string& capture, std::optional<std::uint16_t> address, std::size_t max_queued_events)
-      : bridge_(bridge), max_queued_(max_queued_events) {
+         const std::string& capture, std::optional<std::uint16_t> address, std::size_t max_queued_events, int spin_us)
+      : bridge_(bridge), spin_us_(spin_us), max_queued_(max_queued_events) {
     if (max_queued_ == 0) throw py::value_error("max_queued_events must be at least 1");
+    if (spin_us_ < 0 || spin_us_ > 100000) throw py::value_error("spin_us must be from 0 to 100000");
     devices::session_options so;
     so.timeout = *timeout_of(timeout);
     so.reconnect = reconnect;
@@ -118,7 +119,13 @@ class device {
     {
       auto& session = s();
       py::gil_scoped_release release;
-      reply = session.request_json(*profile_, command, j, timeout_of(timeout));
+      auto future = session.request_json_async(*profile_, command, j, timeout_of(timeout));
+      // A reply over a local pty or a fast line comes within tens of microseconds: look for it
+      // that long before sleeping, which saves a wake-up (measured: docs/performance.md, "Python").
+      const auto spin_until = clock::now() + std::chrono::microseconds(spin_us_);
+      while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready && clock::now() < spin_until) {
+      }
+      reply = future.get();
     }
     return to_python(reply, c->response.has_root() ? &c->response.root() : nullptr);
   }
@@ -305,6 +312,7 @@ class device {
   }
 
   std::string bridge_;
+  int spin_us_;
   std::shared_ptr<devices::profile> profile_;
   std::shared_ptr<devices::bridge_feed> feed_;
   std::mutex capture_mutex_;
@@ -334,13 +342,14 @@ void bind_device(py::module_& m) {
     sample = dev.wait_event("telemetry", timeout=1.0)
 )")
       .def(py::init<const std::string&, py::object, double, bool, const std::string&, const std::string&,
-                    std::optional<std::uint16_t>, std::size_t>(),
+                    std::optional<std::uint16_t>, std::size_t, int>(),
            py::arg("url"), py::kw_only(), py::arg("profile") = py::none(), py::arg("timeout") = 1.0,
            py::arg("reconnect") = true, py::arg("bridge") = "", py::arg("capture") = "",
-           py::arg("address") = py::none(), py::arg("max_queued_events") = 10000,
+           py::arg("address") = py::none(), py::arg("max_queued_events") = 10000, py::arg("spin_us") = 200,
            "Opens the port URL (a device path or pty, a pty path?baud=N, tcp://HOST:PORT, loop://NAME; docs/ports.md). "
            "profile: a Profile or a profile file; None fetches it from the device. timeout: the default per request, "
            "in seconds. bridge: publish every frame to this bridge name. capture: write every frame to this pcapng file. "
+           "spin_us: how long call() looks for its reply before it sleeps (0: sleep at once). "
            "Raises LinkError when the port cannot be opened.")
       .def("call", &device::call, py::arg("command"), py::arg("request") = py::none(), py::kw_only(),
            py::arg("timeout") = py::none(),
