@@ -35,7 +35,8 @@ case "${1:-}" in
     targets=(--target comframe comframe_test_programs) ;;
   --python)
     dir=build-python
-    args=(-DCMAKE_BUILD_TYPE=Release -DCOMFRAME_BUILD_TESTS=OFF -DCOMFRAME_BUILD_BENCH=OFF -DCOMFRAME_BUILD_EXAMPLES=OFF)
+    args=(-DCMAKE_BUILD_TYPE=Release -DCOMFRAME_BUILD_TESTS=OFF -DCOMFRAME_BUILD_BENCH=OFF -DCOMFRAME_BUILD_EXAMPLES=OFF
+          -DCOMFRAME_BUILD_TOOLS=OFF)
     targets=(--target comframe_python) ;;
   *) echo "usage: scripts/build.sh [--demo | --sanitize | --tsan | --python]" >&2; exit 2 ;;
 esac

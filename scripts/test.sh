@@ -36,5 +36,8 @@ if [[ -z "$mode" ]]; then
   # An ASan-built Python module cannot load into a plain interpreter: the package is built
   # and tested on its own (docs/python.md).
   bash scripts/build.sh --python
+  # The programs the package's tests run in processes of their own: this run's sanitizer builds of them.
+  export COMFRAME_TOOL="$PWD/build-asan/tools/comframe"
+  export COMFRAME_FIRMWARE_THERMO="$PWD/build-asan/examples/firmware_thermo/firmware_thermo"
   (cd build-python && ctest --output-on-failure --no-tests=error -L '^python$' -j "$jobs")
 fi

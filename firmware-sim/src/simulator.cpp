@@ -17,6 +17,7 @@
 #include "comframe/firmware_sim/paced_link.hpp"
 #include "comframe/firmware_sim/pty_port.hpp"
 #include "comframe/firmware_sim/sim_definition.hpp"
+#include "comframe/firmware_sim/program_host.hpp"
 
 namespace comframe::firmware_sim {
 
@@ -129,7 +130,10 @@ std::unique_ptr<device_host> serve_simulation(boost::asio::io_context& io, std::
 
 struct simulator::impl {
   simulator_options o;
-  std::unique_ptr<simulated_device> sim;
+  std::unique_ptr<simulated_device> sim;         // none for a program
+  std::unique_ptr<program_host> program;         // a program as the device
+  devices::profile program_profile;              // a program's profile_file, or the empty profile
+  std::string ended;                             // how the program ended its part; guarded by m
   std::string private_dir;  // made for the symlink when none was given; removed at stop
   std::string symlink;
   boost::asio::io_context io;
@@ -141,6 +145,7 @@ struct simulator::impl {
   std::mutex m;  // stop()
   bool stopped = false;
   host_stats final_stats;  // what the host served, kept at stop
+  std::optional<program_stats> final_program;
 
   // Runs `f` on the io thread and waits for it (the pty and host are the io thread's).
   template <class F>
@@ -156,7 +161,14 @@ struct simulator::impl {
 simulator::simulator(simulator_options options) : impl_(std::make_unique<impl>()) {
   auto& s = *impl_;
   s.o = std::move(options);
-  s.sim = make_simulation(s.o.device, s.o.sim_file, s.o.profile_file);
+  if (s.o.program.empty()) {
+    s.sim = make_simulation(s.o.device, s.o.sim_file, s.o.profile_file);
+  } else {
+    if (!s.o.device.empty() || !s.o.sim_file.empty())
+      throw usage_error("firmware_sim", "a program is the device: give no built-in device or sim file with it");
+    // The profile as a bare profile's simulation loads it (its errors are that file's).
+    if (!s.o.profile_file.empty()) s.program_profile = make_simulation("", "", s.o.profile_file)->device().profile();
+  }
   s.symlink = s.o.symlink;
   if (s.symlink.empty()) {
     const char* tmp = std::getenv("TMPDIR");
@@ -176,16 +188,33 @@ simulator::simulator(simulator_options options) : impl_(std::make_unique<impl>()
         if (s.port) s.port->disconnect(gap);
       });
     });
+    const devices::profile& profile = s.sim ? s.sim->device().profile() : s.program_profile;
     if (!s.o.bridge.empty()) {
       transport::bridge::publisher_options po;
-      po.profile_bytes = s.sim->device().profile().to_json().dump().size();
+      po.profile_bytes = std::max<std::size_t>(profile.to_json().dump().size(), 1);
       s.feed = std::make_shared<devices::bridge_feed>(std::make_shared<transport::bridge::publisher>(s.o.bridge, po));
-      s.feed->set_profile(s.sim->device().profile());
+      s.feed->set_profile(profile);
     }
-    s.host = serve_simulation(s.io, s.port->link(), *s.sim, s.injector, s.o.baud, s.o.address);
-    if (s.feed) s.host->observe_frames([feed = s.feed](const devices::frame_record& r) { feed->publish(r); });
+    auto publish = [feed = s.feed](const devices::frame_record& r) { feed->publish(r); };
+    if (s.sim) {
+      s.host = serve_simulation(s.io, s.port->link(), *s.sim, s.injector, s.o.baud, s.o.address);
+      if (s.feed) s.host->observe_frames(publish);
+    } else {
+      // As `comframe sim --exec`: the program speaks comframe's framing; its replies are found in its bytes.
+      s.program = std::make_unique<program_host>(
+          s.io, program_options{.program = s.o.program, .args = s.o.program_args, .stop_grace_ms = s.o.stop_grace});
+      s.program->on_ended([&s](const std::string& why) {
+        std::lock_guard lock(s.m);
+        s.ended = why;
+      });
+      if (s.feed) s.program->observe_frames(publish);
+      auto line = s.port->link();
+      if (s.o.baud) line = make_paced_link(std::move(line), s.o.baud);
+      s.program->attach(s.injector->wrap(std::move(line), replies_in::comframe_stream));
+    }
   } catch (...) {
     if (s.host) s.sim->detach();
+    if (s.program) s.program->stop();
     s.host.reset();
     s.port.reset();
     if (!s.private_dir.empty()) std::filesystem::remove_all(s.private_dir);
@@ -205,14 +234,22 @@ void simulator::stop() {
   if (s.stopped) return;
   s.stopped = true;
   s.on_io([&s] {
-    s.sim->detach();
-    s.final_stats = s.host->stats();
-    s.host.reset();
+    if (s.sim) {
+      s.sim->detach();
+      s.final_stats = s.host->stats();
+      s.host.reset();
+    }
     s.port->close();  // removes the symlink
     return 0;
   });
   s.io.stop();
   s.thread.join();
+  if (s.program) {
+    const std::string how = s.program->stop();  // ends and reaps it
+    s.final_program = s.program->stats();
+    s.final_stats = s.final_program->frames;
+    if (s.ended.empty()) s.ended = how;
+  }
   s.port.reset();
   s.feed.reset();
   if (!s.private_dir.empty()) {
@@ -234,7 +271,14 @@ std::string simulator::pty() const {
   return impl_->on_io([this] { return impl_->port->path(); });
 }
 
-const devices::profile& simulator::profile() const noexcept { return impl_->sim->device().profile(); }
+const devices::profile& simulator::profile() const noexcept {
+  return impl_->sim ? impl_->sim->device().profile() : impl_->program_profile;
+}
+
+std::string simulator::ended() const {
+  std::lock_guard lock(impl_->m);
+  return impl_->ended;
+}
 std::uint64_t simulator::seed() const { return impl_->injector->seed(); }
 void simulator::set_faults(const fault_config& faults) { impl_->injector->set_config(faults); }
 fault_config simulator::faults() const { return impl_->injector->config(); }
@@ -243,9 +287,14 @@ void simulator::disconnect(std::chrono::milliseconds ms) { impl_->injector->disc
 
 nlohmann::json simulator::stats() const {
   std::lock_guard lock(impl_->m);
-  if (impl_->stopped) return stats_json(impl_->final_stats, impl_->injector->stats());
-  const host_stats hs = impl_->on_io([this] { return impl_->host->stats(); });
-  return stats_json(hs, impl_->injector->stats());
+  auto& s = *impl_;
+  if (s.stopped) return stats_json(s.final_stats, s.injector->stats(), s.final_program ? &*s.final_program : nullptr);
+  if (s.program) {
+    const program_stats ps = s.on_io([&s] { return s.program->stats(); });
+    return stats_json(ps.frames, s.injector->stats(), &ps);
+  }
+  const host_stats hs = s.on_io([&s] { return s.host->stats(); });
+  return stats_json(hs, s.injector->stats());
 }
 
 }  // namespace comframe::firmware_sim

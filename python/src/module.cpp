@@ -354,13 +354,20 @@ void bind_simulator(py::module_& m) {
         sim.stats()["requests"]
 )")
       .def(py::init([](const std::string& device, const std::string& sim_file, const std::string& profile_file,
-                       const std::string& symlink, std::uint32_t baud, std::optional<std::uint16_t> address,
-                       const std::string& faults, const std::string& bridge) {
+                       const std::vector<std::string>& program, const std::string& symlink, std::uint32_t baud,
+                       std::optional<std::uint16_t> address, const std::string& faults, const std::string& bridge,
+                       double stop_grace) {
              firmware_sim::simulator_options o;
              o.device = device;
              o.sim_file = sim_file;
              o.profile_file = profile_file;
-             if (device.empty() && sim_file.empty() && profile_file.empty()) o.device = "thermo";
+             if (!program.empty()) {
+               o.program = program.front();
+               o.program_args.assign(program.begin() + 1, program.end());
+               o.stop_grace = millis(stop_grace, "stop_grace");
+             } else if (device.empty() && sim_file.empty() && profile_file.empty()) {
+               o.device = "thermo";
+             }
              o.symlink = symlink;
              o.baud = baud;
              o.address = address;
@@ -370,15 +377,19 @@ void bind_simulator(py::module_& m) {
              return std::make_unique<simulator>(std::move(o));
            }),
            py::kw_only(), py::arg("device") = "", py::arg("sim_file") = "", py::arg("profile_file") = "",
-           py::arg("symlink") = "", py::arg("baud") = 0, py::arg("address") = py::none(), py::arg("faults") = "",
-           py::arg("bridge") = "",
-           "Starts a built-in device (\"thermo\", \"echo\"; thermo when nothing is named), a sim file or a bare "
-           "profile on a new pty. faults: as `comframe sim --faults`. bridge: publish every frame to this bridge name.")
+           py::arg("program") = std::vector<std::string>{}, py::arg("symlink") = "", py::arg("baud") = 0,
+           py::arg("address") = py::none(), py::arg("faults") = "", py::arg("bridge") = "", py::arg("stop_grace") = 2.0,
+           "Starts a built-in device (\"thermo\", \"echo\"; thermo when nothing is named), a sim file, a bare "
+           "profile, or a program (native firmware: [path, args...], its stdin and stdout the device's bytes, "
+           "profile_file its profile) on a new pty. faults: as `comframe sim --faults`. bridge: publish every frame "
+           "to this bridge name. stop_grace: seconds between SIGTERM and SIGKILL when a program is stopped.")
       .def_property_readonly("port", &simulator::port, "The symlink to the current pty: open this (it survives disconnects).")
       .def_property_readonly("pty", &simulator::pty, "The pty the symlink names now.")
       .def_property_readonly("profile", [](const simulator& s) { return std::make_shared<devices::profile>(s.profile()); })
       .def_property_readonly("seed", &simulator::seed, "The seed the faults draw from.")
       .def_property_readonly("running", &simulator::running)
+      .def_property_readonly("ended", &simulator::ended,
+                             "For a program: how it ended its part (\"... exited with status 0\"), or \"\" while it runs.")
       .def(
           "set_faults", [](simulator& s, const std::string& spec) { s.set_faults(firmware_sim::parse_faults(spec)); },
           py::arg("spec"), "Replaces the faults: \"drop=0.01,flip=0.001,late=100,never=0.05,seed=42\" (\"\": none).")

@@ -1,5 +1,6 @@
 """comframe.Device and comframe.Simulator: calls, events, errors, faults, disconnects, the GIL, captures."""
 
+import os
 import threading
 import time
 
@@ -244,3 +245,32 @@ def test_every_frame_is_captured_and_read_back(sim, tmp_path, thermo_profile_pat
     assert leds[0]["payload"] == {"index": 1, "rgb": [9, 8, 7]}
     assert leds[3]["payload"]["code"] == 3
     assert all(r.time_ns > 0 and r.bytes for r in recs)
+
+
+# The firmware kit's thermo board built natively (examples/firmware_thermo), when the build has it:
+# scripts/test.sh names the one its first stage built.
+FIRMWARE = os.environ.get("COMFRAME_FIRMWARE_THERMO", "")
+
+
+def test_the_simulator_runs_native_firmware_as_the_device(thermo_profile_path):
+    if not (FIRMWARE and os.path.exists(FIRMWARE)):
+        if os.environ.get("CI") == "true":  # CI builds it: its absence is a fault there
+            pytest.fail("COMFRAME_FIRMWARE_THERMO does not name a built firmware_thermo: " + repr(FIRMWARE))
+        pytest.skip("the native thermo firmware is not built (COMFRAME_FIRMWARE_THERMO)")
+    with comframe.Simulator(program=[FIRMWARE, "--stdio"], profile_file=thermo_profile_path) as sim:
+        assert sim.profile.device == "thermo"
+        assert sim.ended == ""
+        with comframe.Device(sim.port) as dev:  # the firmware answers describe itself
+            assert dev.profile.hash == sim.profile.hash
+            assert dev.call("get_info")["name"] == "thermo"
+            with pytest.raises(comframe.RequestError) as e:
+                dev.call("set_led", index=8, rgb=[0, 0, 0])
+            assert e.value.device_code == 3
+        st = sim.stats()
+        assert st["program"]["frames"] >= 2 and st["program"]["frame_errors"] == 0
+    assert sim.ended != ""
+
+
+def test_a_program_and_a_device_name_together_are_refused():
+    with pytest.raises(comframe.UsageError):
+        comframe.Simulator(program=["/bin/cat"], device="thermo")

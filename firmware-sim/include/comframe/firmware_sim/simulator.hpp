@@ -11,8 +11,11 @@
 //   sim.stop();                                      // or the destructor
 //
 // The device is one of: a built-in device (`device`), a sim file
-// (`sim_file`, docs/simulator.md), or a bare profile (`profile_file`: every
-// command answers its response type's zero value) — exactly one. The port is
+// (`sim_file`, docs/simulator.md), a bare profile (`profile_file`: every
+// command answers its response type's zero value) — exactly one — or a
+// program (`program`: native firmware whose stdin and stdout are the device's
+// bytes, as `comframe sim --exec` runs it; `profile_file` then optionally
+// names its profile, for profile() and the bridge). The port is
 // always reached through a symlink (`symlink`, or one the simulator makes in a
 // private folder under $TMPDIR): a disconnect closes the pty and opens a new
 // one, and the symlink follows it, so a session on the symlink reconnects.
@@ -31,6 +34,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "comframe/devices/profile.hpp"
 #include "comframe/firmware_sim/device_host.hpp"
@@ -74,6 +78,11 @@ struct simulator_options {
   std::optional<std::uint16_t> address{};  ///< the device's own on a framing with addresses
   fault_config faults{};                   ///< faults from the start
   std::string bridge{};                      ///< publish every frame to this bridge name; empty: none
+  /// Or a program as the device: its path (or a name in PATH) and arguments.
+  std::string program{};
+  std::vector<std::string> program_args{};
+  /// How long stop() waits after SIGTERM before SIGKILL (program_host).
+  std::chrono::milliseconds stop_grace{2000};
 };
 
 class simulator {
@@ -89,8 +98,11 @@ class simulator {
   const std::string& port() const noexcept;
   /// The pty the symlink names now ("/dev/pts/7").
   std::string pty() const;
-  /// The device's profile.
+  /// The device's profile (a program's: profile_file's, or the empty profile).
   const devices::profile& profile() const noexcept;
+  /// For a program: how it ended its part ("PROG exited with status 0"), or ""
+  /// while it runs. Always "" for a simulated device.
+  std::string ended() const;
   /// The seed the faults draw from (the one given, or a random one).
   std::uint64_t seed() const;
 
