@@ -67,8 +67,16 @@ nlohmann::json from_python(py::handle value, const std::string& path) {
     return std::string(s, static_cast<std::size_t>(n));
   }
   if (PyBytes_Check(value.ptr()) || PyByteArray_Check(value.ptr()) || PyMemoryView_Check(value.ptr())) {
-    const std::string raw = py::bytes(py::reinterpret_borrow<py::object>(value));
-    return core::hex_text(std::span(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()), "");
+    // A byte string, as the JSON face writes one: lowercase hex.
+    Py_buffer view;
+    if (PyObject_GetBuffer(value.ptr(), &view, PyBUF_SIMPLE) != 0) {
+      PyErr_Clear();
+      throw py::type_error((path.empty() ? std::string("the value") : path) + ": a " + type_name(value) +
+                           " that is not one contiguous run of bytes");
+    }
+    std::string hex = core::hex_text(std::span(static_cast<const std::uint8_t*>(view.buf), static_cast<std::size_t>(view.len)), "");
+    PyBuffer_Release(&view);
+    return hex;
   }
   if (PyDict_Check(value.ptr())) {
     nlohmann::json out = nlohmann::json::object();

@@ -109,6 +109,17 @@ def test_values_python_cannot_give_are_type_errors_naming_the_path():
         s.encode({"a": 1}, "middle")
 
 
+def test_a_byte_string_is_given_as_bytes_bytearray_or_memoryview():
+    s = comframe.Schema.parse('{"struct": [{"name": "tag", "type": "bytes[2]"}, {"name": "rest", "type": "bytes[]"}]}')
+    want = b"\xab\xcd\x01\x02\x03"
+    for make in (bytes, bytearray, lambda b: memoryview(bytes(b))):
+        assert s.encode({"tag": make(b"\xab\xcd"), "rest": make(b"\x01\x02\x03")}) == want
+    assert s.decode(want) == {"tag": b"\xab\xcd", "rest": b"\x01\x02\x03"}
+    with pytest.raises(comframe.CodecError) as e:
+        s.encode({"tag": b"\xab", "rest": b""})
+    assert e.value.id == "core.json_range" and e.value.path == "tag"
+
+
 def test_decode_takes_any_bytes_like_object():
     s = comframe.Schema.parse('"u16"')
     assert s.decode(bytearray(b"\x01\x00")) == 1
