@@ -2,8 +2,8 @@
 # Configures and builds comframe.
 #   scripts/build.sh              everything (libraries, tools, examples, tests, benchmarks) in build/
 #   scripts/build.sh --demo       only what scripts/demo.sh runs (the comframe tool, the host example) in build/
-#   scripts/build.sh --sanitize   everything, with AddressSanitizer + UBSan, in build-asan/ (what
-#                                 scripts/test.sh runs)
+#   scripts/build.sh --sanitize   everything but the benchmarks, with AddressSanitizer + UBSan, in
+#                                 build-asan/ (what scripts/test.sh runs)
 #   scripts/build.sh --tsan       ThreadSanitizer build, in build-tsan/, of the tests of every
 #                                 concurrent path (scripts/tsan_tests.txt) and the comframe tool
 #   scripts/build.sh --python     the Python package alone (no sanitizer: it loads into a plain
@@ -26,8 +26,9 @@ case "${1:-}" in
     targets=(--target comframe thermo_host) ;;
   --sanitize)
     dir=build-asan
+    # The benchmarks are left out: no test runs them, and a sanitizer build is for what is tested.
     args=(-DCMAKE_BUILD_TYPE=Debug "${sanitizer_flags[@]}" -DCOMFRAME_SANITIZE=ON -DCOMFRAME_BUILD_TESTS=ON
-          -DCOMFRAME_BUILD_BENCH=ON) ;;
+          -DCOMFRAME_BUILD_BENCH=OFF) ;;
   --tsan)
     dir=build-tsan
     args=(-DCMAKE_BUILD_TYPE=Debug "${sanitizer_flags[@]}" -DCOMFRAME_TSAN=ON -DCOMFRAME_BUILD_TESTS=ON
