@@ -31,11 +31,19 @@ case "$mode" in
     select=(-L '_tests$') ;;
 esac
 jobs=$(nproc 2>/dev/null || echo 2)
+python_build=""
+if [[ -z "$mode" ]]; then
+  # An ASan-built Python module cannot load into a plain interpreter: the package is built on
+  # its own (docs/python.md), at low priority while the sanitizer tests run (they spend most of
+  # their time waiting on ptys and timers), and tested after them.
+  nice -n 10 bash scripts/build.sh --python > build-python.log 2>&1 &
+  python_build=$!
+  trap 'kill "$python_build" 2> /dev/null || true' EXIT
+fi
 (cd "$dir" && ctest --output-on-failure --no-tests=error -j "$jobs" "${select[@]}")
 if [[ -z "$mode" ]]; then
-  # An ASan-built Python module cannot load into a plain interpreter: the package is built
-  # and tested on its own (docs/python.md).
-  bash scripts/build.sh --python
+  wait "$python_build" || { cat build-python.log; echo "test.sh: building the Python package failed" >&2; exit 1; }
+  trap - EXIT
   # The programs the package's tests run in processes of their own: this run's sanitizer builds of them.
   export COMFRAME_TOOL="$PWD/build-asan/tools/comframe"
   export COMFRAME_FIRMWARE_THERMO="$PWD/build-asan/examples/firmware_thermo/firmware_thermo"
