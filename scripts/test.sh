@@ -36,9 +36,12 @@ if [[ -z "$mode" ]]; then
   # An ASan-built Python module cannot load into a plain interpreter: the package is built on
   # its own (docs/python.md), at low priority while the sanitizer tests run (they spend most of
   # their time waiting on ptys and timers), and tested after them.
+  # In a process group of its own (set -m), so that a failure here stops the whole build.
+  set -m
   nice -n 10 bash scripts/build.sh --python > build-python.log 2>&1 &
   python_build=$!
-  trap 'kill "$python_build" 2> /dev/null || true' EXIT
+  set +m
+  trap 'kill -- "-$python_build" 2> /dev/null || true' EXIT
 fi
 (cd "$dir" && ctest --output-on-failure --no-tests=error -j "$jobs" "${select[@]}")
 if [[ -z "$mode" ]]; then

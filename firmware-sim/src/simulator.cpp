@@ -129,14 +129,18 @@ std::unique_ptr<device_host> serve_simulation(boost::asio::io_context& io, std::
 }
 
 struct simulator::impl {
+  // First: destroyed last, after everything that has handlers, timers or descriptors on it.
+  boost::asio::io_context io;
   simulator_options o;
   std::unique_ptr<simulated_device> sim;         // none for a program
   std::unique_ptr<program_host> program;         // a program as the device
   devices::profile program_profile;              // a program's profile_file, or the empty profile
-  std::string ended;                             // how the program ended its part; guarded by m
+  // How the program ended its part, set on the io thread: a mutex of its own, since stop()
+  // and stats() hold m while they wait for the io thread.
+  mutable std::mutex ended_m;
+  std::string ended;
   std::string private_dir;  // made for the symlink when none was given; removed at stop
   std::string symlink;
-  boost::asio::io_context io;
   std::shared_ptr<fault_injector> injector;
   std::unique_ptr<pty_port> port;
   std::shared_ptr<devices::bridge_feed> feed;
@@ -204,7 +208,7 @@ simulator::simulator(simulator_options options) : impl_(std::make_unique<impl>()
       s.program = std::make_unique<program_host>(
           s.io, program_options{.program = s.o.program, .args = s.o.program_args, .stop_grace_ms = s.o.stop_grace});
       s.program->on_ended([&s](const std::string& why) {
-        std::lock_guard lock(s.m);
+        std::lock_guard lock(s.ended_m);
         s.ended = why;
       });
       if (s.feed) s.program->observe_frames(publish);
@@ -212,18 +216,20 @@ simulator::simulator(simulator_options options) : impl_(std::make_unique<impl>()
       if (s.o.baud) line = make_paced_link(std::move(line), s.o.baud);
       s.program->attach(s.injector->wrap(std::move(line), replies_in::comframe_stream));
     }
+    s.thread = std::thread([&s] {
+      auto work = boost::asio::make_work_guard(s.io);
+      s.io.run();
+    });
   } catch (...) {
     if (s.host) s.sim->detach();
     if (s.program) s.program->stop();
     s.host.reset();
+    s.program.reset();
     s.port.reset();
-    if (!s.private_dir.empty()) std::filesystem::remove_all(s.private_dir);
+    std::error_code ec;
+    if (!s.private_dir.empty()) std::filesystem::remove_all(s.private_dir, ec);
     throw;
   }
-  s.thread = std::thread([&s] {
-    auto work = boost::asio::make_work_guard(s.io);
-    s.io.run();
-  });
 }
 
 simulator::~simulator() { stop(); }
@@ -248,6 +254,8 @@ void simulator::stop() {
     const std::string how = s.program->stop();  // ends and reaps it
     s.final_program = s.program->stats();
     s.final_stats = s.final_program->frames;
+    s.program.reset();
+    std::lock_guard ended_lock(s.ended_m);
     if (s.ended.empty()) s.ended = how;
   }
   s.port.reset();
@@ -276,7 +284,7 @@ const devices::profile& simulator::profile() const noexcept {
 }
 
 std::string simulator::ended() const {
-  std::lock_guard lock(impl_->m);
+  std::lock_guard lock(impl_->ended_m);
   return impl_->ended;
 }
 std::uint64_t simulator::seed() const { return impl_->injector->seed(); }

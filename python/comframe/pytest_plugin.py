@@ -76,7 +76,7 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason="needs a real device: give --comframe-port URL")
     for item in items:
-        if "comframe_hardware" in item.keywords:
+        if item.get_closest_marker("comframe_hardware") is not None:
             item.add_marker(skip)
 
 
@@ -138,10 +138,15 @@ class ComframeFactory:
         return _unique_name(self._config)
 
     def close(self):
-        for dev in self._devices:
-            dev.close()
-        for sim in self._sims:
-            sim.stop()
+        """Closes every device, then stops every simulator, even when one of them fails; raises the first error."""
+        errors = []
+        for thing in [*self._devices, *self._sims]:
+            try:
+                thing.close() if isinstance(thing, comframe.Device) else thing.stop()
+            except Exception as e:  # noqa: BLE001 (the others must still be closed)
+                errors.append(e)
+        if errors:
+            raise errors[0]
 
 
 @pytest.fixture
@@ -212,23 +217,30 @@ def frame_log(path: str, profile=None) -> str:
     """A capture as lines people read: time, direction (-> to the device, <- from it), kind, name, sequence
     and the payload as JSON (cut after 200 characters)."""
     lines = []
-    for rec in comframe.read_capture(path, profile):
-        f = rec.frame or {}
-        when = f.get("time", str(rec.time_ns))
-        arrow = "->" if rec.dir == "out" else "<-"
-        if rec.lost:
-            lines.append(f"... {rec.lost} frames lost")
-        if "error" in f:
-            lines.append(f"{when} {arrow} refused ({f['error']}): {f.get('raw', '')}")
-            continue
-        name = f.get("command") or f.get("event") or f"0x{f.get('command_id', 0):04x}"
-        payload = f.get("payload")
-        if name == "describe" and isinstance(payload, dict) and isinstance(payload.get("chunk"), list):
-            payload = dict(payload, chunk=f"<{len(payload['chunk'])} bytes of profile text>")
-        body = _payload_text(payload) if "payload" in f else f.get("payload_hex", "")
-        extra = f" ({f['payload_error']})" if "payload_error" in f else ""
-        lines.append(f"{when} {arrow} {f.get('kind', '?')} {name} seq {f.get('seq', '?')}: {body}{extra}")
+    try:
+        for rec in comframe.read_capture(path, profile):
+            lines.extend(_frame_lines(rec))
+    except comframe.CaptureError as e:
+        # The device is still open when a failure is reported: its last record may be half written.
+        lines.append(f"(the capture ends here: {e})")
     return "\n".join(lines)
+
+
+def _frame_lines(rec) -> List[str]:
+    """One record's lines: a loss notice when records were lost before it, then the frame."""
+    f = rec.frame or {}
+    when = f.get("time", str(rec.time_ns))
+    arrow = "->" if rec.dir == "out" else "<-"
+    lines = [f"... {rec.lost} frames lost"] if rec.lost else []
+    if "error" in f:
+        return lines + [f"{when} {arrow} refused ({f['error']}): {f.get('raw', '')}"]
+    name = f.get("command") or f.get("event") or f"0x{f.get('command_id', 0):04x}"
+    payload = f.get("payload")
+    if name == "describe" and isinstance(payload, dict) and isinstance(payload.get("chunk"), list):
+        payload = dict(payload, chunk=f"<{len(payload['chunk'])} bytes of profile text>")
+    body = _payload_text(payload) if "payload" in f else f.get("payload_hex", "")
+    extra = f" ({f['payload_error']})" if "payload_error" in f else ""
+    return lines + [f"{when} {arrow} {f.get('kind', '?')} {name} seq {f.get('seq', '?')}: {body}{extra}"]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -35,7 +35,7 @@ double unix_seconds(std::chrono::system_clock::time_point t) {
 // One event as it waits for wait_event / next_event.
 struct queued_event {
   std::string name;
-  std::shared_ptr<const py_schema> payload;  // the event's, with its decode plans
+  const py_schema* payload = nullptr;  // the event's, with its decode plans (the device keeps it)
   std::vector<std::uint8_t> bytes;
   double time = 0;
 };
@@ -73,7 +73,7 @@ class device {
     }
     {
       py::gil_scoped_release release;
-      session_ = std::make_unique<devices::session>(url, so);
+      session_ = std::make_shared<devices::session>(url, so);
       if (writer_)
         session_->observe_frames([this](const devices::frame_record& r) {
           std::lock_guard lock(capture_mutex_);
@@ -90,26 +90,50 @@ class device {
     for (const auto& e : profile_->events()) watch_event(e);
   }
 
-  ~device() { close(); }
-
-  void close() {
-    if (session_) {
-      py::gil_scoped_release release;  // a handler on the I/O thread may be waiting for the GIL
-      session_.reset();
+  ~device() {
+    try {
+      close();
+    } catch (...) {  // a capture that cannot be closed: capture_error says why, nothing more to do here
     }
+  }
+
+  // Closes the session (its I/O thread joined: no handler runs after this) and the capture.
+  // Calls in other threads keep the session alive until they return, with kind "closed".
+  void close() {
+    std::shared_ptr<devices::session> gone;
+    {
+      std::lock_guard lock(mutex_);
+      gone = std::move(session_);
+    }
+    cv_.notify_all();  // waiters in wait_event see the device closed
+    if (gone) {
+      py::gil_scoped_release release;  // a handler on the I/O thread may be waiting for the GIL
+      gone.reset();
+    }
+    std::unique_ptr<transport::capture_writer> writer;
     {
       std::lock_guard lock(capture_mutex_);
-      if (writer_) writer_->close();
-      writer_.reset();
+      writer = std::move(writer_);
     }
     std::lock_guard lock(mutex_);
     callbacks_.clear();
     link_callback_ = py::object();
+    if (writer) {
+      try {
+        writer->close();
+      } catch (const std::exception& e) {
+        std::lock_guard capture_lock(capture_mutex_);
+        capture_failure_ = e.what();
+        throw;
+      }
+    }
   }
 
-  devices::session& s() {
+  // The session, kept alive for the caller; ValueError once closed.
+  std::shared_ptr<devices::session> s() {
+    std::lock_guard lock(mutex_);
     if (!session_) throw py::value_error("the device is closed");
-    return *session_;
+    return session_;
   }
 
   py::object call(const std::string& command, py::object args, std::optional<double> timeout, py::kwargs kwargs) {
@@ -117,14 +141,15 @@ class device {
     const nlohmann::json j = arguments(args, kwargs);
     nlohmann::json reply;
     {
-      auto& session = s();
-      py::gil_scoped_release release;
-      auto future = session.request_json_async(*profile_, command, j, timeout_of(timeout));
+      auto session = s();
+      py::gil_scoped_release release;  // the session is released here too: its end may join its I/O thread
+      auto future = session->request_json_async(*profile_, command, j, timeout_of(timeout));
       // A reply over a local pty or a fast line comes within tens of microseconds: look for it
       // that long before sleeping, which saves a wake-up (measured: docs/performance.md, "Python").
       const auto spin_until = clock::now() + std::chrono::microseconds(spin_us_);
       while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready && clock::now() < spin_until) {
       }
+      session.reset();
       reply = future.get();
     }
     return to_python(reply, c->response.has_root() ? &c->response.root() : nullptr);
@@ -134,7 +159,7 @@ class device {
     const auto* c = find_command(command);
     const core::endian order = devices::payload_order(c->id >= devices::first_reserved_command, profile_->payload_endian());
     auto payload = core::encode(c->request, arguments(args, kwargs), order);
-    s().send_raw(c->id, std::move(payload));
+    s()->send_raw(c->id, std::move(payload));
   }
 
   void on_event(const std::string& name, py::object fn) {
@@ -146,9 +171,9 @@ class device {
 
   py::object wait_event(const std::optional<std::string>& name, std::optional<double> timeout, bool with_name) {
     if (name && !profile_->find_event(*name)) throw py::key_error(no_event(*name));
-    const auto limit = timeout_of(timeout.value_or(1.0));
+    const auto limit = timeout_of(timeout.value_or(86400.0));  // None: as good as for ever
     queued_event got;
-    bool found = false;
+    bool found = false, closed = false;
     {
       py::gil_scoped_release release;
       std::unique_lock lock(mutex_);
@@ -161,11 +186,14 @@ class device {
           found = true;
           break;
         }
-        if (!session_ || cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
-          if (clock::now() >= deadline || !session_) break;
+        if (!session_) {
+          closed = true;
+          break;
         }
+        if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && clock::now() >= deadline) break;
       }
     }
+    if (closed) throw py::value_error("the device is closed");
     if (!found) {
       PyErr_SetString(PyExc_TimeoutError, ("no " + (name ? "\"" + *name + "\" event" : std::string("event")) +
                                            " within " + py::str(py::float_(timeout.value_or(1.0))).cast<std::string>() + " s")
@@ -188,7 +216,7 @@ class device {
   }
 
   py::dict stats() {
-    const auto st = s().stats();
+    const auto st = s()->stats();
     py::dict d;
     d["requests"] = st.requests;
     d["sends"] = st.sends;
@@ -213,8 +241,11 @@ class device {
     return d;
   }
 
-  bool connected() const { return session_ && session_->connected(); }
-  std::string url() { return s().url(); }
+  bool connected() {
+    std::lock_guard lock(mutex_);
+    return session_ && session_->connected();
+  }
+  std::string url() { return s()->url(); }
   std::shared_ptr<devices::profile> profile() const { return profile_; }
   const std::string& bridge() const { return bridge_; }
   void flush_capture() {
@@ -231,7 +262,7 @@ class device {
       link_callback_ = std::move(fn);
     }
     // The handler holds no Python object: the session may drop it on its I/O thread, without the GIL.
-    s().on_link_state([this](devices::link_state st, const std::string& detail) {
+    s()->on_link_state([this](devices::link_state st, const std::string& detail) {
       py::gil_scoped_acquire gil;
       py::object fn;
       {
@@ -275,7 +306,10 @@ class device {
   }
 
   void watch_event(const devices::event_info& e) {
-    auto payload = std::make_shared<const py_schema>(py_schema{e.payload});
+    // Kept by the device, not by the handler: the session may drop its handlers on its I/O thread,
+    // where a plan's Python keys must not be released (no GIL there).
+    event_schemas_.push_back(std::make_unique<const py_schema>(e.payload));
+    const py_schema* payload = event_schemas_.back().get();
     const std::string name = e.name;
     session_->on_event_raw(e.id, [this, payload, name](std::span<const std::uint8_t> bytes) {
       queued_event ev{name, payload, {bytes.begin(), bytes.end()}, unix_seconds(std::chrono::system_clock::now())};
@@ -327,7 +361,8 @@ class device {
   std::uint64_t events_dropped_ = 0;
   std::map<std::string, py::object> callbacks_;
   py::object link_callback_;
-  std::unique_ptr<devices::session> session_;  // last: destroyed first, its I/O thread joined
+  std::vector<std::unique_ptr<const py_schema>> event_schemas_;  // the events' payloads, for the handlers
+  std::shared_ptr<devices::session> session_;  // guarded by mutex_; last: destroyed first, its I/O thread joined
 };
 
 }  // namespace

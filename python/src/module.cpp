@@ -185,9 +185,14 @@ PyObject* schema_decode(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     e.restore();
   } catch (const py::builtin_exception& e) {
     e.set_error();
-  } catch (...) {
+  } catch (const comframe::error&) {
     translate(std::current_exception());
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "comframe: an unexpected C++ exception");
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (...) {
+    PyErr_SetString(PyExc_RuntimeError, "comframe: an unexpected C++ exception");
   }
   return nullptr;
 }

@@ -112,8 +112,14 @@ double shortest_f32(float f) {
 namespace {
 
 PyObject* float_object(double v, bool is_f32) {
-  if (is_f32 && std::isfinite(v)) v = shortest_f32(static_cast<float>(v));
+  if (std::isnan(v)) v = std::numeric_limits<double>::quiet_NaN();  // as the JSON face's "nan": no sign, no payload
+  else if (is_f32 && std::isfinite(v)) v = shortest_f32(static_cast<float>(v));
   return PyFloat_FromDouble(v);
+}
+
+// Whether values in byte order `e` are big-endian on this machine.
+bool is_big(core::endian e) {
+  return e == core::endian::big || (e == core::endian::native && std::endian::native == std::endian::big);
 }
 
 // One number of kind `c` at `p`; nullptr with no Python error set: the general decoder must decide.
@@ -146,7 +152,7 @@ class plan_compiler {
   // Emits the steps of `t` at `offset`; false when the plan cannot hold it.
   bool value(const core::type_node& t, std::size_t offset, bool big, py::object key) {
     if (p_.steps_.size() >= max_steps) return false;
-    const bool leaf_big = t.order ? *t.order == core::endian::big : big;
+    const bool leaf_big = t.order ? is_big(*t.order) : big;
     const bool swap = leaf_big != (std::endian::native == std::endian::big);
     decode_plan::step s;
     s.swap = swap;
@@ -213,7 +219,7 @@ class plan_compiler {
         s.count = t.fields.size();
         emit(std::move(s));
         for (const auto& f : t.fields) {
-          const bool field_big = f.order ? *f.order == core::endian::big : big;
+          const bool field_big = f.order ? is_big(*f.order) : big;
           if (!value(*f.type, offset + f.offset, field_big, interned(f.name))) return false;
         }
         emit(closing(code::end_dict));
@@ -243,7 +249,7 @@ std::shared_ptr<const decode_plan> decode_plan::compile(const core::schema& s, c
   if (root.counted) return nullptr;
   auto plan = std::make_shared<decode_plan>();
   plan->schema_ = s;
-  const bool big = (order == core::endian::native ? std::endian::native == std::endian::big : order == core::endian::big);
+  const bool big = is_big(order);
   plan_compiler c(*plan);
   if (!c.value(plan->schema_.root(), 0, big, py::object())) return nullptr;
   plan->fixed_size_ = root.min_size;
@@ -298,7 +304,11 @@ py::object decode_plan::run(std::span<const std::uint8_t> in) const {
       case code::begin_list: {
         // A dict sized for its fields at once (CPython's _PyDict_NewPresized, as BUILD_MAP makes one).
         PyObject* c = s.op == code::begin_dict ? _PyDict_NewPresized(static_cast<Py_ssize_t>(s.count)) : PyList_New(0);
-        if (!c || depth == open.size()) throw py::error_already_set();
+        if (!c) throw py::error_already_set();
+        if (depth == open.size()) {  // deeper than any schema nests: cannot happen, but never write past `open`
+          Py_DECREF(c);
+          return {};
+        }
         Py_INCREF(c);  // one reference for put, which gives it to the parent (or to result)
         if (!put(c, s.key)) {
           Py_DECREF(c);

@@ -274,3 +274,32 @@ def test_the_simulator_runs_native_firmware_as_the_device(thermo_profile_path):
 def test_a_program_and_a_device_name_together_are_refused():
     with pytest.raises(comframe.UsageError):
         comframe.Simulator(program=["/bin/cat"], device="thermo")
+
+
+def test_close_from_another_thread_ends_a_waiting_call_and_wait(sim):
+    dev = comframe.Device(sim.port, timeout=5.0)
+    sim.set_faults("never=1,seed=2")
+    results = {}
+
+    def waiting_call():
+        try:
+            dev.call("get_info")
+        except comframe.RequestError as e:
+            results["call"] = e.kind
+
+    def waiting_event():
+        try:
+            dev.wait_event("telemetry", timeout=5.0)
+        except ValueError as e:
+            results["wait"] = str(e)
+
+    threads = [threading.Thread(target=waiting_call), threading.Thread(target=waiting_event)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    dev.close()
+    for t in threads:
+        t.join(10)
+    assert results == {"call": "closed", "wait": "the device is closed"}
+    with pytest.raises(ValueError):
+        dev.call("get_info")

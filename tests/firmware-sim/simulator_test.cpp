@@ -85,6 +85,33 @@ TEST(simulator, faults_set_while_it_runs_apply_to_what_it_sends) {
   EXPECT_EQ(sim.stats()["faults"]["replies_dropped"], 1u);
 }
 
+TEST(simulator, a_program_is_the_device_and_its_bytes_are_relayed_and_counted) {
+  // cat answers every request with the request itself: the session counts it as an unexpected frame.
+  firmware_sim::simulator sim({.program = "cat"});
+  EXPECT_EQ(sim.ended(), "");
+  {
+    devices::session_options so;
+    so.timeout = 200ms;
+    devices::session s(sim.port(), so);
+    EXPECT_THROW(s.request<devices::builtin::thermo::get_info>({}), devices::request_error);
+    EXPECT_GE(s.stats().unexpected_frames, 1u);
+  }
+  const auto st = sim.stats();
+  EXPECT_GE(st["program"]["bytes_to_program"], 10u);
+  EXPECT_EQ(st["program"]["bytes_from_program"], st["program"]["bytes_to_program"]);
+  sim.stop();
+  EXPECT_NE(sim.ended(), "");  // how stop() ended it
+  EXPECT_GE(sim.stats()["program"]["bytes_to_program"], 10u);  // kept after stop
+}
+
+TEST(simulator, a_program_that_ends_says_how) {
+  firmware_sim::simulator sim({.program = "sh", .program_args = {"-c", "exit 3"}, .stop_grace = 100ms});
+  for (int i = 0; i < 500 && sim.ended().empty(); ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(sim.ended(), "sh exited with status 3");
+  sim.stop();
+  EXPECT_EQ(sim.ended(), "sh exited with status 3");
+}
+
 TEST(simulator, a_device_it_does_not_know_is_an_error_with_its_id) {
   try {
     firmware_sim::simulator sim({.device = "toaster"});
