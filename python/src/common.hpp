@@ -21,6 +21,43 @@ namespace comframe::python {
 
 namespace py = pybind11;
 
+/// The bytes of a bytes-like argument (bytes, bytearray, memoryview …), without
+/// copying: bytes directly, anything else through the buffer protocol (released
+/// with this object). TypeError for an object that is not one run of bytes.
+class bytes_arg {
+ public:
+  explicit bytes_arg(py::handle h) {
+    if (PyBytes_Check(h.ptr())) {
+      span_ = {reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(h.ptr())),
+               static_cast<std::size_t>(PyBytes_GET_SIZE(h.ptr()))};
+      return;
+    }
+    if (PyObject_GetBuffer(h.ptr(), &view_, PyBUF_SIMPLE) != 0) {
+      PyErr_Clear();
+      throw py::type_error("expected bytes, a bytearray or a contiguous buffer of bytes, not " +
+                           py::str(py::type::handle_of(h).attr("__name__")).cast<std::string>());
+    }
+    held_ = true;
+    span_ = {static_cast<const std::uint8_t*>(view_.buf), static_cast<std::size_t>(view_.len)};
+  }
+  ~bytes_arg() {
+    if (held_) PyBuffer_Release(&view_);
+  }
+  bytes_arg(const bytes_arg&) = delete;
+  bytes_arg& operator=(const bytes_arg&) = delete;
+  std::span<const std::uint8_t> span() const { return span_; }
+
+ private:
+  Py_buffer view_{};
+  bool held_ = false;
+  std::span<const std::uint8_t> span_;
+};
+
+/// Bytes as a Python bytes object.
+inline py::bytes bytes_of(std::span<const std::uint8_t> b) {
+  return py::bytes(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
 /// "little", "big" or "native"; a ValueError for anything else.
 core::endian endian_of(std::string_view name);
 /// "strict" or "lenient".

@@ -78,37 +78,6 @@ void translate(std::exception_ptr p) {
   }
 }
 
-// The bytes of a bytes-like argument, without copying: bytes directly, anything else
-// through the buffer protocol (released with this object).
-class bytes_arg {
- public:
-  explicit bytes_arg(py::handle h) {
-    if (PyBytes_Check(h.ptr())) {
-      span_ = {reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(h.ptr())),
-               static_cast<std::size_t>(PyBytes_GET_SIZE(h.ptr()))};
-      return;
-    }
-    if (PyObject_GetBuffer(h.ptr(), &view_, PyBUF_SIMPLE) != 0) {
-      PyErr_Clear();
-      throw py::type_error("expected bytes, a bytearray or a contiguous buffer of bytes, not " +
-                           py::str(py::type::handle_of(h).attr("__name__")).cast<std::string>());
-    }
-    held_ = true;
-    span_ = {static_cast<const std::uint8_t*>(view_.buf), static_cast<std::size_t>(view_.len)};
-  }
-  ~bytes_arg() {
-    if (held_) PyBuffer_Release(&view_);
-  }
-  bytes_arg(const bytes_arg&) = delete;
-  bytes_arg& operator=(const bytes_arg&) = delete;
-  std::span<const std::uint8_t> span() const { return span_; }
-
- private:
-  Py_buffer view_{};
-  bool held_ = false;
-  std::span<const std::uint8_t> span_;
-};
-
 // endian_of and mode_of for an argument that is almost always one of a few short strings.
 core::endian endian_arg(py::handle h) {
   if (PyUnicode_Check(h.ptr())) {
@@ -121,15 +90,6 @@ core::endian endian_arg(py::handle h) {
 core::json_mode mode_arg(py::handle h) {
   if (PyUnicode_Check(h.ptr()) && PyUnicode_CompareWithASCIIString(h.ptr(), "strict") == 0) return core::json_mode::strict;
   return mode_of(py::str(h).cast<std::string>());
-}
-
-std::span<const std::uint8_t> bytes_view(const py::buffer_info& b) {
-  if (b.itemsize != 1 || b.ndim > 1) throw py::type_error("expected bytes, a bytearray or a contiguous buffer of bytes");
-  return {static_cast<const std::uint8_t*>(b.ptr), static_cast<std::size_t>(b.size)};
-}
-
-py::bytes to_bytes(const std::vector<std::uint8_t>& v) {
-  return py::bytes(reinterpret_cast<const char*>(v.data()), v.size());
 }
 
 std::string read_text_file(const std::string& path) {
@@ -246,7 +206,7 @@ void bind_schema(py::module_& m) {
           "encode",
           [](const py_schema& s, py::handle value, const std::string& endian, const std::string& mode) {
             const auto j = from_python(value);
-            return to_bytes(core::encode(s.s, j, endian_of(endian), mode_of(mode)));
+            return bytes_of(core::encode(s.s, j, endian_of(endian), mode_of(mode)));
           },
           py::arg("value"), py::arg("endian") = "little", py::arg("mode") = "strict",
           "Encodes a value to bytes. mode \"lenient\" also takes numbers as strings, bools as 0/1 "
@@ -262,10 +222,10 @@ void bind_schema(py::module_& m) {
           "decode() through a JSON tree (core::decode), for tests that compare it with decode().")
       .def(
           "decode_json",
-          [](const py_schema& s, py::buffer data, const std::string& endian, int indent, bool sorted_keys) {
-            const py::buffer_info b = data.request();
+          [](const py_schema& s, py::handle data, const std::string& endian, int indent, bool sorted_keys) {
+            const bytes_arg b(data);
             std::string out;
-            core::decode_json(s.s, bytes_view(b), out, core::json_text_options{indent, sorted_keys, false},
+            core::decode_json(s.s, b.span(), out, core::json_text_options{indent, sorted_keys, false},
                               endian_of(endian));
             return out;
           },

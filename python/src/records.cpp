@@ -31,7 +31,6 @@ struct record {
   py::object frame = py::none();
 };
 
-py::bytes bytes_of(std::span<const std::uint8_t> b) { return py::bytes(reinterpret_cast<const char*>(b.data()), b.size()); }
 
 // The record's fields; its frame decoded by `p` (may be null) in framing `kept` (null: comframe's).
 void fill(record& out, const transport::recorded_frame& r, const devices::profile* p, transport::framing* kept) {
@@ -186,16 +185,15 @@ class capture_writer {
   capture_writer(const std::string& path, const std::string& source, std::uint64_t rotate_bytes)
       : writer_(transport::open_pcapng_writer({.path = path, .rotate_size_bytes = rotate_bytes, .source = source})) {}
 
-  void write(py::buffer data, const std::string& dir, std::optional<std::uint64_t> time_ns, std::uint16_t link_id,
+  void write(py::handle data, const std::string& dir, std::optional<std::uint64_t> time_ns, std::uint16_t link_id,
              bool refused) {
-    const py::buffer_info b = data.request();
-    if (b.itemsize != 1 || b.ndim > 1) throw py::type_error("data must be bytes");
+    const bytes_arg b(data);
     transport::capture_record r;
     r.time_ns = time_ns.value_or(now_ns());
     r.dir = direction_of(dir);
     r.link_id = link_id;
     r.flags = refused ? transport::record_flag::refused : 0;
-    r.bytes = {static_cast<const std::uint8_t*>(b.ptr), static_cast<std::size_t>(b.size)};
+    r.bytes = b.span();
     check().write(r);
   }
 
@@ -283,11 +281,10 @@ any number of local processes read: what `comframe monitor --bridge` and `comfra
            "Creates the bridge (/dev/shm/comframe.NAME). Raises BridgeError in_use when a live publisher has the name.")
       .def(
           "publish",
-          [](bridge::publisher& p, py::buffer data, const std::string& dir, bool refused, std::optional<std::uint64_t> time_ns,
+          [](bridge::publisher& p, py::handle data, const std::string& dir, bool refused, std::optional<std::uint64_t> time_ns,
              std::uint16_t link_id) {
-            const py::buffer_info b = data.request();
-            if (b.itemsize != 1 || b.ndim > 1) throw py::type_error("data must be bytes");
-            return p.publish(direction_of(dir), {static_cast<const std::uint8_t*>(b.ptr), static_cast<std::size_t>(b.size)},
+            const bytes_arg b(data);
+            return p.publish(direction_of(dir), b.span(),
                              link_id, refused ? transport::record_flag::refused : 0, std::nullopt, time_ns.value_or(0));
           },
           py::arg("data"), py::kw_only(), py::arg("dir") = "in", py::arg("refused") = false, py::arg("time_ns") = py::none(),
